@@ -1,0 +1,41 @@
+// Package inventory turns a filesystem (an image's final layers or a plain
+// root directory) into a list of attributed packages.
+package inventory
+
+// Package is one installed package as found on a filesystem. JSON names are
+// a documented contract (docs/json.md).
+type Package struct {
+	Name      string `json:"name"`
+	Version   string `json:"version"`
+	Ecosystem string `json:"ecosystem"` // OSV ecosystem with release suffix where it matters: "Debian:12", "Go", "npm"
+	PURL      string `json:"purl"`
+	Type      string `json:"type"` // deb, apk, rpm, go-module, go-stdlib, npm, python, maven, gem, cargo, composer, nuget
+
+	// SourceName/SourceVersion: dpkg Source, apk origin, rpm source RPM.
+	// Distro advisories are keyed by the source package.
+	SourceName    string `json:"source_name,omitempty"`
+	SourceVersion string `json:"source_version,omitempty"`
+
+	Locations []string  `json:"locations,omitempty"` // paths inside the image/filesystem
+	Layer     *LayerRef `json:"layer,omitempty"`     // nil for filesystem scans
+	Licenses  []string  `json:"licenses,omitempty"`
+}
+
+// LayerRef names the image layer that introduced a package.
+type LayerRef struct {
+	Index     int    `json:"index"` // 0 = bottom layer
+	DiffID    string `json:"diff_id"`
+	Digest    string `json:"digest,omitempty"`
+	CreatedBy string `json:"created_by,omitempty"` // the image history line
+	// Base is true when the layer belongs to the base image, false when it
+	// was added on top; nil when that cannot be told.
+	Base *bool `json:"base,omitempty"`
+}
+
+// OS is the operating system read from /etc/os-release.
+type OS struct {
+	ID         string `json:"id"`         // "debian", "alpine", …
+	VersionID  string `json:"version_id"` // "12", "3.20.1", …
+	PrettyName string `json:"pretty_name,omitempty"`
+	Ecosystem  string `json:"ecosystem"` // advisory ecosystem: "Debian:12", "Alpine:v3.20", …
+}
