@@ -23,7 +23,7 @@ const SchemaVersion = 1
 var (
 	bucketMeta = []byte("meta") // schema, built_at, sources (JSON)
 	bucketPkgs = []byte("pkgs") // ecosystem \x00 name → encoded []Affected
-	bucketRecs = []byte("recs") // record id → srcID(2 bytes) + JSON Record
+	bucketRecs = []byte("recs") // srcID (2 bytes, big endian) + record id → JSON Record
 	bucketKEV  = []byte("kev")  // CVE id → JSON KEV
 	bucketEPSS = []byte("epss") // CVE id → score float32, percentile float32
 )
@@ -157,14 +157,15 @@ func (db *DB) Affected(ecosystem, name string) ([]Affected, error) {
 	return out, nil
 }
 
-// Record returns the stored details of one OSV record by id.
-func (db *DB) Record(id string) (*Record, error) {
-	v := db.recs.Get([]byte(id))
-	if len(v) < 2 {
+// Record returns the stored details of one OSV record of one source
+// (the Source and RecordID of an Affected entry).
+func (db *DB) Record(src uint16, id string) (*Record, error) {
+	v := db.recs.Get(recKey(src, id))
+	if v == nil {
 		return nil, fmt.Errorf("advisory database %s: record %s missing", db.path, id)
 	}
 	var r Record
-	if err := json.Unmarshal(v[2:], &r); err != nil {
+	if err := json.Unmarshal(v, &r); err != nil {
 		return nil, fmt.Errorf("advisory database %s: record %s: %w", db.path, id, err)
 	}
 	return &r, nil
