@@ -26,6 +26,9 @@ type Batch struct {
 	KEV      []KEV                 // KindKEV
 	EPSS     map[string][2]float32 // KindEPSS: CVE → score, percentile
 	EPSSDate string
+	// Unchanged marks a source whose upstream did not change (HTTP 304 or
+	// same checksum): its stored data is kept, only Meta is refreshed.
+	Unchanged bool
 }
 
 // Write builds a new database from the one at path (if any) plus batches
@@ -124,7 +127,14 @@ func assignIDs(sources []SourceMeta, batches []*Batch) ([]SourceMeta, map[uint16
 		i := slices.IndexFunc(sources, func(s SourceMeta) bool { return s.Name == bt.Meta.Name })
 		if i >= 0 {
 			bt.Meta.ID = sources[i].ID
-			drop[bt.Meta.ID] = true
+			if bt.Unchanged {
+				bt.Meta.Records = sources[i].Records
+				if bt.Meta.Modified.IsZero() {
+					bt.Meta.Modified = sources[i].Modified
+				}
+			} else {
+				drop[bt.Meta.ID] = true
+			}
 			sources[i] = bt.Meta
 			continue
 		}
@@ -133,7 +143,9 @@ func assignIDs(sources []SourceMeta, batches []*Batch) ([]SourceMeta, map[uint16
 		sources = append(sources, bt.Meta)
 	}
 	for _, bt := range batches {
-		bt.Meta.Records = bt.count()
+		if !bt.Unchanged {
+			bt.Meta.Records = bt.count()
+		}
 		for i := range sources {
 			if sources[i].ID == bt.Meta.ID {
 				sources[i] = bt.Meta
@@ -246,7 +258,7 @@ func writePkgsAndRecs(ctx context.Context, tx *bolt.Tx, old *DB, drop map[uint16
 func findBatch(batches []*Batch, kind string) *Batch {
 	var last *Batch
 	for _, b := range batches {
-		if b.Meta.Kind == kind {
+		if b.Meta.Kind == kind && !b.Unchanged {
 			last = b
 		}
 	}

@@ -99,11 +99,15 @@ func ReadOSVZip(ctx context.Context, zipPath, name, location string, opts ReadOp
 	return bt, nil
 }
 
+// newest is the data date of a record set: its newest modified or
+// published time (Go vulndb records carry a zero modified time).
 func newest(recs []*Parsed) time.Time {
 	var t time.Time
 	for _, r := range recs {
-		if r.Record.Modified.After(t) {
-			t = r.Record.Modified
+		for _, c := range []time.Time{r.Record.Modified, r.Record.Published} {
+			if c.After(t) {
+				t = c
+			}
 		}
 	}
 	return t

@@ -134,8 +134,12 @@ func (db *DB) Status() Status {
 	return st
 }
 
-// pkgKey is the index key of one package.
+// pkgKey is the index key of one package. PyPI names are compared in
+// their PEP 503 normal form (case and runs of "-_." do not matter).
 func pkgKey(ecosystem, name string) []byte {
+	if len(ecosystem) == 4 && ecosystem == "PyPI" {
+		name = pep503(name)
+	}
 	k := make([]byte, 0, len(ecosystem)+1+len(name))
 	k = append(k, ecosystem...)
 	k = append(k, 0)
@@ -200,4 +204,26 @@ func (db *DB) EPSS(cve string) *EPSS {
 
 func mathFloat32(b []byte) float32 {
 	return float32frombits(binary.LittleEndian.Uint32(b))
+}
+
+// pep503 normalises a Python project name.
+func pep503(name string) string {
+	var b []byte
+	sep := false
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		switch {
+		case c == '-' || c == '_' || c == '.':
+			sep = true
+			continue
+		case c >= 'A' && c <= 'Z':
+			c += 'a' - 'A'
+		}
+		if sep && len(b) > 0 {
+			b = append(b, '-')
+		}
+		sep = false
+		b = append(b, c)
+	}
+	return string(b)
 }
