@@ -218,8 +218,8 @@ func TestGate(t *testing.T) {
 		{Gate{FailOn: "critical"}, true, 1},
 		{Gate{FailOn: "high"}, false, 4},
 		{Gate{FailOn: "medium"}, false, 8},
-		{Gate{FailOn: "low"}, false, 8},   // GO records carry no severity
-		{Gate{FailOn: "any"}, false, 10},  // … "any" counts them
+		{Gate{FailOn: "low"}, false, 8},  // GO records carry no severity
+		{Gate{FailOn: "any"}, false, 10}, // … "any" counts them
 		{Gate{FailOnFixable: true}, false, 6},
 		{Gate{FailOn: "high", FailOnFixable: true}, false, 3},
 	}

@@ -25,8 +25,8 @@ import (
 	"strings"
 	"time"
 
-	cvss30 "github.com/pandatix/go-cvss/30"
 	"github.com/package-url/packageurl-go"
+	cvss30 "github.com/pandatix/go-cvss/30"
 	cvss31 "github.com/pandatix/go-cvss/31"
 
 	"github.com/sightline-sec/sightline/internal/inventory"
