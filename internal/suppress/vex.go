@@ -135,7 +135,10 @@ func (v *VEX) match(f *scan.Finding, target []string) *scan.Suppression {
 	} else if best.StatusNotes != "" {
 		reason += ": " + best.StatusNotes
 	}
-	return &scan.Suppression{Kind: "vex", Reason: reason, Source: v.Path}
+	return &scan.Suppression{
+		Kind: KindVEX, Reason: reason, Source: v.Path,
+		Status: string(best.Status), Justification: string(best.Justification),
+	}
 }
 
 func (v *VEX) stmtTime(st *vex.Statement) time.Time {
