@@ -13,8 +13,8 @@ import (
 
 	"github.com/sightline-sec/sightline/internal/cliutil"
 	"github.com/sightline-sec/sightline/internal/report/reporttest"
-	"github.com/sightline-sec/sightline/internal/scan"
 	"github.com/sightline-sec/sightline/internal/sbom"
+	"github.com/sightline-sec/sightline/internal/scan"
 )
 
 // runFinish parses args as the flags of a scan subcommand and runs finish
