@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"strconv"
 
 	cdx "github.com/CycloneDX/cyclonedx-go"
 
@@ -119,7 +120,9 @@ func cdxPackage(c *cdx.Component, osEco string) (p inventory.Package, ok bool, w
 	if p.Version == "" {
 		p.Version = c.Version
 	}
-	cdxProps(c).apply(&p)
+	pr := cdxProps(c)
+	pr.apply(&p)
+	p.Locations = append(p.Locations, syftLocations(pr)...)
 	if c.Evidence != nil && c.Evidence.Occurrences != nil {
 		for _, o := range *c.Evidence.Occurrences {
 			if o.Location != "" {
@@ -140,4 +143,17 @@ func cdxPackage(c *cdx.Component, osEco string) (p inventory.Package, ok bool, w
 		}
 	}
 	return p, true, ""
+}
+
+// syftLocations reads the "syft:location:N:path" properties syft writes
+// instead of CycloneDX evidence, in N order.
+func syftLocations(pr props) []string {
+	var out []string
+	for i := 0; ; i++ {
+		v := pr.get("syft:location:" + strconv.Itoa(i) + ":path")
+		if v == "" {
+			return out
+		}
+		out = append(out, v)
+	}
 }
