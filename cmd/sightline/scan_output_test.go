@@ -144,7 +144,7 @@ func TestFinishOutputFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(doc.Packages) != 10 {
+	if len(doc.Packages) != 11 {
 		t.Errorf("%d packages read back", len(doc.Packages))
 	}
 	entries, _ := os.ReadDir(dir)

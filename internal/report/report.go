@@ -111,7 +111,10 @@ func compareFindings(a, b scan.Finding) int {
 // shell prefix Docker adds is dropped, whitespace collapsed, long lines cut.
 func shortCreatedBy(s string, max int) string {
 	s = strings.TrimPrefix(s, "/bin/sh -c #(nop) ")
-	s = strings.TrimPrefix(s, "/bin/sh -c ")
+	if rest, ok := strings.CutPrefix(s, "/bin/sh -c "); ok {
+		s = "RUN " + rest
+	}
+	s = strings.Replace(s, "RUN /bin/sh -c ", "RUN ", 1)
 	s = strings.Join(strings.Fields(s), " ")
 	if r := []rune(s); len(r) > max {
 		s = string(r[:max-1]) + "…"

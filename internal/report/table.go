@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/sightline-sec/sightline/internal/scan"
@@ -196,7 +197,7 @@ func (t *tableWriter) finding(f scan.Finding, idWidth int) {
 func describe(f scan.Finding) string {
 	var parts []string
 	if len(f.Aliases) > 0 {
-		a := f.Aliases
+		a := preferredAliases(f.Aliases)
 		more := ""
 		if len(a) > 3 {
 			a, more = a[:3], fmt.Sprintf(" +%d", len(f.Aliases)-3)
@@ -283,4 +284,21 @@ func sourceByPURL(res *scan.Result) map[string]string {
 		m[p.PURL] = s
 	}
 	return m
+}
+
+// preferredAliases puts CVE and GHSA ids first: merged records can carry
+// dozens of downstream ids (BIT-…, SUSE-…), and the table shows three.
+func preferredAliases(as []string) []string {
+	rank := func(a string) int {
+		switch {
+		case strings.HasPrefix(a, "CVE-"):
+			return 0
+		case strings.HasPrefix(a, "GHSA-"):
+			return 1
+		}
+		return 2
+	}
+	out := slices.Clone(as)
+	slices.SortStableFunc(out, func(a, b string) int { return rank(a) - rank(b) })
+	return out
 }

@@ -75,6 +75,7 @@ var layerLines = []string{
 	"ADD rootfs.tar / # buildkit",
 	"COPY node_modules /srv/nodeapp/node_modules # buildkit",
 	"COPY /out/app /usr/local/bin/app # buildkit",
+	"RUN /bin/sh -c apt-get update && apt-get install -y --no-install-recommends nginx && rm -rf /var/lib/apt/lists/* # buildkit",
 }
 
 // Fixture returns a fresh copy of the shared scan.Result.
@@ -101,11 +102,20 @@ func Fixture() (*scan.Result, error) {
 		Name: "golang.org/x/text", Version: "v0.3.5", Ecosystem: "Go", Type: "go-module",
 		PURL: "pkg:golang/golang.org/x/text@v0.3.5", Locations: []string{"/usr/local/bin/app"}, Layer: layers[2],
 	})
+	nginx, err := debPackages(filepath.Join(dir, "bookworm-security_Packages.nginx"), layers[3])
+	if err != nil {
+		return nil, err
+	}
+	pkgs = append(pkgs, nginx...)
 	osInfo, err := readOSRelease(filepath.Join(dir, "etc_os-release"))
 	if err != nil {
 		return nil, err
 	}
 	epss, err := readEPSS(filepath.Join(dir, "epss-2021-08-31.subset.json"))
+	if err != nil {
+		return nil, err
+	}
+	kev, err := readKEV(filepath.Join(dir, "kev-2025.08.25.subset.json"))
 	if err != nil {
 		return nil, err
 	}
@@ -120,6 +130,7 @@ func Fixture() (*scan.Result, error) {
 		{"GHSA-vh95-rmgr-6w4m", "minimist"},
 		{"GO-2021-0113", "golang.org/x/text"},
 		{"GO-2022-1059", "golang.org/x/text"},
+		{"CVE-2023-44487", "nginx"},
 	}
 	var findings []scan.Finding
 	for _, pr := range pairs {
@@ -128,7 +139,7 @@ func Fixture() (*scan.Result, error) {
 			return nil, err
 		}
 		i := slices.IndexFunc(pkgs, func(p inventory.Package) bool { return p.Name == pr.pkg })
-		f, err := match(rec, pkgs[i], epss)
+		f, err := match(rec, pkgs[i], epss, kev)
 		if err != nil {
 			return nil, fmt.Errorf("%s on %s: %w", pr.record, pr.pkg, err)
 		}
@@ -167,7 +178,7 @@ func readRecord(path string) (*osvRecord, error) {
 
 // match builds the finding of rec on p, failing when no range of rec covers
 // p's version.
-func match(rec *osvRecord, p inventory.Package, epss map[string]float64) (scan.Finding, error) {
+func match(rec *osvRecord, p inventory.Package, epss map[string]float64, kev map[string]*vulndb.KEV) (scan.Finding, error) {
 	name := p.Name
 	if p.SourceName != "" {
 		name = p.SourceName
@@ -225,6 +236,9 @@ func match(rec *osvRecord, p inventory.Package, epss map[string]float64) (scan.F
 	}
 	v.Severity = sev
 	for _, id := range append([]string{rec.ID}, rec.Aliases...) {
+		if k, ok := kev[id]; ok && v.KEV == nil {
+			v.KEV = k
+		}
 		if s, ok := epss[id]; ok && (v.EPSS == nil || s > v.EPSS.Score) {
 			v.EPSS = &vulndb.EPSS{CVE: id, Score: s, Date: "2021-08-31"}
 		}
@@ -340,8 +354,32 @@ func cmpDotted(a, b string) int {
 	return 0
 }
 
-// debPackages parses the dpkg status excerpt (Package, Version, Source,
-// Architecture) into Debian:12 packages.
+// readKEV reads the CISA catalog excerpt (the catalog's own JSON layout).
+func readKEV(path string) (map[string]*vulndb.KEV, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var doc struct {
+		Vulnerabilities []struct {
+			CVE        string `json:"cveID"`
+			DateAdded  string `json:"dateAdded"`
+			DueDate    string `json:"dueDate"`
+			Ransomware string `json:"knownRansomwareCampaignUse"`
+		} `json:"vulnerabilities"`
+	}
+	if err := json.Unmarshal(b, &doc); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	m := map[string]*vulndb.KEV{}
+	for _, v := range doc.Vulnerabilities {
+		m[v.CVE] = &vulndb.KEV{CVE: v.CVE, DateAdded: v.DateAdded, DueDate: v.DueDate, KnownRansomware: v.Ransomware == "Known"}
+	}
+	return m, nil
+}
+
+// debPackages parses dpkg status or Packages-index stanzas (Package,
+// Version, Source, Architecture) into Debian:12 packages.
 func debPackages(path string, layer *inventory.LayerRef) ([]inventory.Package, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
