@@ -91,12 +91,26 @@ func levelRank(level string) int {
 // SortFindings returns a sorted copy: most severe first, then by package
 // and advisory id, so every format lists findings in the same order.
 func SortFindings(fs []scan.Finding) []scan.Finding {
-	out := slices.Clone(fs)
-	slices.SortStableFunc(out, compareFindings)
+	if fs == nil {
+		return nil
+	}
+	// Sort indices, not the ~300-byte findings; the index breaks ties so
+	// the order is total and an unstable sort is deterministic.
+	idx := make([]int, len(fs))
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortFunc(idx, func(a, b int) int {
+		return cmp.Or(compareFindings(&fs[a], &fs[b]), cmp.Compare(a, b))
+	})
+	out := make([]scan.Finding, len(fs))
+	for i, j := range idx {
+		out[i] = fs[j]
+	}
 	return out
 }
 
-func compareFindings(a, b scan.Finding) int {
+func compareFindings(a, b *scan.Finding) int {
 	return cmp.Or(
 		cmp.Compare(levelRank(b.Severity.Level), levelRank(a.Severity.Level)),
 		cmp.Compare(b.Severity.Score, a.Severity.Score),

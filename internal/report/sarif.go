@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/sightline-sec/sightline/internal/scan"
@@ -118,19 +119,24 @@ func renderSARIF(w io.Writer, res *scan.Result, opts Options) error {
 	}
 	ruleIndex := map[string]int{}
 	locs := locationsByPackage(res)
+	active, suppressed := SortFindings(res.Findings), SortFindings(res.Suppressed)
+	byID := map[string][]scan.Finding{}
+	for _, f := range SortFindings(append(slices.Clone(res.Findings), res.Suppressed...)) {
+		byID[f.ID] = append(byID[f.ID], f)
+	}
 	add := func(f scan.Finding) {
 		i, ok := ruleIndex[f.ID]
 		if !ok {
 			i = len(run.Tool.Driver.Rules)
 			ruleIndex[f.ID] = i
-			run.Tool.Driver.Rules = append(run.Tool.Driver.Rules, sarifRuleFor(f, res))
+			run.Tool.Driver.Rules = append(run.Tool.Driver.Rules, sarifRuleFor(f, byID[f.ID]))
 		}
 		run.Results = append(run.Results, sarifResultFor(f, i, locs[packageKey(f.Package.PURL, f.Package.Name, f.Package.Version)]))
 	}
-	for _, f := range SortFindings(res.Findings) {
+	for _, f := range active {
 		add(f)
 	}
-	for _, f := range SortFindings(res.Suppressed) {
+	for _, f := range suppressed {
 		add(f)
 	}
 	enc := json.NewEncoder(w)
@@ -152,7 +158,7 @@ func sarifRunProperties(res *scan.Result) map[string]any {
 // sarifRuleFor describes one advisory. The help text lists the fixed
 // versions of every package the advisory was found on, so a reviewer sees
 // the fix in the code-scanning UI without leaving it.
-func sarifRuleFor(f scan.Finding, res *scan.Result) sarifRule {
+func sarifRuleFor(f scan.Finding, all []scan.Finding) sarifRule {
 	short := f.Summary
 	if short == "" {
 		short = f.ID
@@ -166,7 +172,7 @@ func sarifRuleFor(f scan.Finding, res *scan.Result) sarifRule {
 	if f.Summary != "" {
 		r.FullDescription = &sarifMessage{Text: f.ID + ": " + f.Summary}
 	}
-	text, md := sarifHelp(f.ID, res)
+	text, md := sarifHelp(f.ID, all)
 	r.Help = &sarifMessage{Text: text, Markdown: md}
 	props := map[string]any{"tags": []string{"security", "vulnerability", strings.ToLower(levelOr(f.Severity.Level))}}
 	if f.Severity.Score > 0 {
@@ -187,16 +193,13 @@ func levelOr(l string) string {
 	return l
 }
 
-// sarifHelp builds the help of advisory id across all its findings.
-func sarifHelp(id string, res *scan.Result) (text, md string) {
+// sarifHelp builds the help of advisory id from all its findings (sorted).
+func sarifHelp(id string, all []scan.Finding) (text, md string) {
 	var t, m strings.Builder
 	m.WriteString("| Package | Installed | Fixed in |\n| --- | --- | --- |\n")
 	var summary string
 	var refs []string
-	for _, f := range SortFindings(append(append([]scan.Finding{}, res.Findings...), res.Suppressed...)) {
-		if f.ID != id {
-			continue
-		}
+	for _, f := range all {
 		summary, refs = f.Summary, f.References
 		fix := "no fix released"
 		if f.FixState == vulndb.FixStateFixed && len(f.FixedVersions) > 0 {

@@ -6,7 +6,6 @@ import (
 	"io"
 	"net/url"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -40,15 +39,18 @@ func LoadVEX(path string) (*VEX, error) {
 	if len(b) > maxVEXFile {
 		return nil, fmt.Errorf("VEX file %s: larger than %d bytes", path, maxVEXFile)
 	}
-	doc, err := ParseVEX(b)
+	doc, err := parseVEX(b, path)
 	if err != nil {
 		return nil, fmt.Errorf("VEX file %s: %w", path, err)
 	}
 	return &VEX{Path: path, doc: doc}, nil
 }
 
-// ParseVEX parses OpenVEX JSON (current or v0.0.1 documents).
-func ParseVEX(b []byte) (*vex.VEX, error) {
+// ParseVEX parses an OpenVEX JSON document of the current version (older
+// versions are read by LoadVEX, which has the file the library needs).
+func ParseVEX(b []byte) (*vex.VEX, error) { return parseVEX(b, "") }
+
+func parseVEX(b []byte, path string) (*vex.VEX, error) {
 	var head struct {
 		Context string `json:"@context"`
 	}
@@ -60,12 +62,15 @@ func ParseVEX(b []byte) (*vex.VEX, error) {
 	}
 	var doc *vex.VEX
 	var err error
-	if head.Context == vex.ContextLocator() {
+	switch {
+	case head.Context == vex.ContextLocator():
 		doc, err = vex.Parse(b)
-	} else {
+	case path != "":
 		// Older document versions: the library converts them, but only
-		// from a file.
-		doc, err = parseLegacy(b)
+		// from a file (its version parsers are not exported).
+		doc, err = vex.Open(path)
+	default:
+		err = fmt.Errorf("OpenVEX version %q can only be read from a file", head.Context)
 	}
 	if err != nil {
 		return nil, err
@@ -77,19 +82,6 @@ func ParseVEX(b []byte) (*vex.VEX, error) {
 		}
 	}
 	return doc, nil
-}
-
-func parseLegacy(b []byte) (*vex.VEX, error) {
-	dir, err := os.MkdirTemp("", "sightline-vex-")
-	if err != nil {
-		return nil, err
-	}
-	defer os.RemoveAll(dir)
-	p := filepath.Join(dir, "doc.json")
-	if err := os.WriteFile(p, b, 0o600); err != nil {
-		return nil, err
-	}
-	return vex.Open(p)
 }
 
 // statusSuppresses lists the statuses that hide a finding: the product is
