@@ -72,6 +72,7 @@ func renderCycloneDX(w io.Writer, res *scan.Result, opts Options, withVulns bool
 	}
 	enc := cdx.NewBOMEncoder(w, cdx.BOMFileFormatJSON)
 	enc.SetPretty(true)
+	enc.SetEscapeHTML(false)
 	return enc.EncodeVersion(bom, cdx.SpecVersion1_6)
 }
 

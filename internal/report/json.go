@@ -28,5 +28,6 @@ func renderJSON(w io.Writer, res *scan.Result) error {
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false) // PURLs carry & in qualifiers
 	return enc.Encode(&out)
 }

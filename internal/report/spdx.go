@@ -76,7 +76,7 @@ func renderSPDX(w io.Writer, res *scan.Result, opts Options) error {
 		doc.Packages = append(doc.Packages, sp)
 		doc.Relationships = append(doc.Relationships, contains(root, sp))
 	}
-	return spdxjson.Write(doc, w, spdxjson.Indent("  "))
+	return spdxjson.Write(doc, w, spdxjson.Indent("  "), spdxjson.EscapeHTML(false))
 }
 
 func contains(a, b *spdx.Package) *spdx.Relationship {
