@@ -42,6 +42,15 @@ func BenchmarkRender(b *testing.B) {
 			}
 		}
 	})
+	b.Run("baseline-encoding-json-indent", func(b *testing.B) {
+		for b.Loop() {
+			enc := json.NewEncoder(io.Discard)
+			enc.SetIndent("", "  ")
+			if err := enc.Encode(res); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 	for _, f := range Formats {
 		b.Run(f, func(b *testing.B) {
 			for b.Loop() {
