@@ -156,3 +156,39 @@ func TestFinishOutputFile(t *testing.T) {
 		t.Errorf("missing dir: exit %d, stderr %q", code, stderr)
 	}
 }
+
+func TestColorAllowed(t *testing.T) {
+	// A buffer or a regular file is never a terminal.
+	if colorAllowed(&bytes.Buffer{}) {
+		t.Error("colour for a buffer")
+	}
+	f, err := os.Create(filepath.Join(t.TempDir(), "out.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if colorAllowed(f) {
+		t.Error("colour for a regular file")
+	}
+	// /dev/null is a character device, like a terminal: colour unless
+	// NO_COLOR or TERM=dumb.
+	null, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer null.Close()
+	t.Setenv("NO_COLOR", "")
+	t.Setenv("TERM", "xterm")
+	if !colorAllowed(null) {
+		t.Error("no colour for a character device")
+	}
+	t.Setenv("NO_COLOR", "1")
+	if colorAllowed(null) {
+		t.Error("NO_COLOR ignored")
+	}
+	t.Setenv("NO_COLOR", "")
+	t.Setenv("TERM", "dumb")
+	if colorAllowed(null) {
+		t.Error("TERM=dumb ignored")
+	}
+}
