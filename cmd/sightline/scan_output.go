@@ -1,33 +1,207 @@
 package main
 
 import (
-	"encoding/json"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/sightline-sec/sightline/internal/cliutil"
+	"github.com/sightline-sec/sightline/internal/report"
 	"github.com/sightline-sec/sightline/internal/scan"
+	"github.com/sightline-sec/sightline/internal/suppress"
 )
 
 // outputOptions are the flags every `scan` subcommand shares: rendering,
 // suppression (ignore file, VEX) and CI gates. The scan commands build a
 // scan.Result and hand it to finish.
-//
-// Placeholder: JSON only, no gates. Replaced by the reports work.
-type outputOptions struct{}
+type outputOptions struct {
+	failOn         string
+	failOnFixable  bool
+	ignoreUnfixed  bool
+	ignoreFile     string
+	vexFiles       []string
+	showSuppressed bool
+	output         string
+
+	// Test seams: the working directory for the default ignore file and
+	// the clock for expiry and document timestamps.
+	dir string
+	now func() time.Time
+}
+
+// outputHelp is appended to the Long text of every scan subcommand.
+const outputHelp = `
+Output formats (--format): table (default), json (docs/json.md), sarif
+(SARIF 2.1.0), cyclonedx (CycloneDX 1.6 SBOM), cyclonedx-vex (CycloneDX 1.6
+with vulnerabilities), spdx (SPDX 2.3 JSON).
+
+Suppression: findings listed in the ignore file (.sightline.yaml in the
+working directory, or --ignore-file) or stated not_affected/fixed by an
+OpenVEX document (--vex) are not counted; expired ignore entries are
+reported and stop suppressing. --show-suppressed lists them.
+
+Exit codes: 0 no gate hit, 1 a --fail-on/--fail-on-fixable gate was hit,
+2 usage or input error (bad flag, unreadable ignore/VEX file), 3 internal.`
 
 // addOutputFlags registers the shared output, suppression and gate flags on cmd.
 func addOutputFlags(cmd *cobra.Command) *outputOptions {
-	return &outputOptions{}
+	o := &outputOptions{}
+	f := cmd.Flags()
+	f.StringVar(&o.failOn, "fail-on", "",
+		"exit 1 when an unsuppressed finding is at or above this severity: critical|high|medium|low|any (any includes unknown)")
+	f.BoolVar(&o.failOnFixable, "fail-on-fixable", false,
+		"count only findings with a released fix toward --fail-on; alone, exit 1 on any fixable finding")
+	f.BoolVar(&o.ignoreUnfixed, "ignore-unfixed", false, "suppress findings that have no fixed version yet")
+	f.StringVar(&o.ignoreFile, "ignore-file", "",
+		"ignore file (YAML, see docs/report.md); default "+suppress.DefaultIgnoreFile+" in the working directory if present")
+	f.StringArrayVar(&o.vexFiles, "vex", nil, "OpenVEX document whose not_affected/fixed statements suppress findings (repeatable)")
+	f.BoolVar(&o.showSuppressed, "show-suppressed", false, "include suppressed findings (and why) in the output")
+	f.StringVarP(&o.output, "output", "o", "", "write the report to this file instead of stdout (written atomically)")
+	if !strings.Contains(cmd.Long, "Exit codes:") {
+		cmd.Long = strings.TrimRight(cmd.Long, "\n") + "\n" + outputHelp
+	}
+	return o
 }
 
-// finish applies suppressions, writes res in g.Format to g.Stdout and
-// returns a cliutil.Threshold error when a gate is hit.
+// finish applies suppressions, writes res in g.Format to g.Stdout (or
+// --output) and returns a cliutil.Threshold error when a gate is hit.
+// Every res.Warnings entry, plus expired ignore entries, is printed on
+// stderr as a "warning:" line.
 func (o *outputOptions) finish(g *cliutil.Globals, res *scan.Result) error {
-	if err := g.CheckFormat("json", "table"); err != nil {
+	if err := g.CheckFormat(report.Formats...); err != nil {
 		return err
 	}
-	enc := json.NewEncoder(g.Stdout)
-	enc.SetIndent("", "  ")
-	return enc.Encode(res)
+	gate := suppress.Gate{FailOn: strings.ToLower(o.failOn), FailOnFixable: o.failOnFixable}
+	if err := gate.Validate(); err != nil {
+		return cliutil.Usage(err)
+	}
+	now := o.clock()
+	sopts := suppress.Options{IgnoreUnfixed: o.ignoreUnfixed, Now: now}
+	ig, err := o.loadIgnore()
+	if err != nil {
+		return cliutil.Usage(err)
+	}
+	sopts.Ignore = ig
+	for _, p := range o.vexFiles {
+		v, err := suppress.LoadVEX(p)
+		if err != nil {
+			return cliutil.Usage(err)
+		}
+		sopts.VEX = append(sopts.VEX, v)
+	}
+	res.Warnings = append(res.Warnings, suppress.Apply(res, sopts)...)
+	for _, w := range res.Warnings {
+		g.Warnf("%s", w)
+	}
+	suppressed := len(res.Suppressed)
+	if !o.showSuppressed {
+		res.Suppressed = nil
+	}
+	ver, _, _ := buildInfo()
+	ropts := report.Options{
+		Format: g.Format, Now: now, ToolName: "sightline", ToolVersion: ver,
+		Color: g.Format == "table" && o.output == "" && colorAllowed(g.Stdout), SuppressedCount: suppressed,
+	}
+	if err := o.write(g, res, ropts); err != nil {
+		return err
+	}
+	g.Logf("%d finding(s) reported, %d suppressed", len(res.Findings), suppressed)
+	if hit, msg := gate.Check(res.Findings); len(hit) > 0 {
+		return cliutil.Threshold(errors.New(msg))
+	}
+	return nil
+}
+
+// clock is the injected clock, else SOURCE_DATE_EPOCH (reproducible
+// SBOMs), else the wall clock.
+func (o *outputOptions) clock() time.Time {
+	if o.now != nil {
+		return o.now()
+	}
+	if s := os.Getenv("SOURCE_DATE_EPOCH"); s != "" {
+		if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+			return time.Unix(n, 0).UTC()
+		}
+	}
+	return time.Now().UTC().Truncate(time.Second)
+}
+
+// loadIgnore reads --ignore-file (which must exist) or the default file
+// when present. nil, nil: no ignore file.
+func (o *outputOptions) loadIgnore() (*suppress.IgnoreFile, error) {
+	if o.ignoreFile != "" {
+		return suppress.LoadIgnoreFile(o.ignoreFile)
+	}
+	p := suppress.DefaultIgnoreFile
+	if o.dir != "" {
+		p = filepath.Join(o.dir, p)
+	}
+	if _, err := os.Stat(p); errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	return suppress.LoadIgnoreFile(p)
+}
+
+func (o *outputOptions) write(g *cliutil.Globals, res *scan.Result, ropts report.Options) error {
+	if o.output == "" {
+		return report.Render(g.Stdout, res, ropts)
+	}
+	var buf bytes.Buffer
+	if err := report.Render(&buf, res, ropts); err != nil {
+		return err
+	}
+	return writeFileAtomic(o.output, buf.Bytes())
+}
+
+// writeFileAtomic writes data to a temporary file beside path and renames
+// it into place, so a reader (or a CI artifact upload) never sees half a
+// report. A path whose directory does not exist is a usage error.
+func writeFileAtomic(path string, data []byte) error {
+	dir := filepath.Dir(path)
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return cliutil.Usagef("--output %s: %w", path, err)
+	}
+	defer os.Remove(tmp.Name()) // no-op after a successful rename
+	if _, err := io.Copy(tmp, bytes.NewReader(data)); err != nil {
+		tmp.Close()
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return cliutil.Usagef("--output %s: %w", path, err)
+	}
+	return nil
+}
+
+// colorAllowed: ANSI colours only on a terminal, and never with NO_COLOR
+// set to a non-empty value (https://no-color.org) or TERM=dumb.
+func colorAllowed(w io.Writer) bool {
+	if os.Getenv("NO_COLOR") != "" || os.Getenv("TERM") == "dumb" {
+		return false
+	}
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }

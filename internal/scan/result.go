@@ -59,10 +59,14 @@ type PackageRef struct {
 
 // Suppression says why a finding is not counted (ignore file or VEX).
 type Suppression struct {
-	Kind    string `json:"kind"` // "ignore" or "vex"
+	Kind    string `json:"kind"` // "ignore", "vex" or "unfixed" (--ignore-unfixed)
 	Reason  string `json:"reason,omitempty"`
 	Source  string `json:"source,omitempty"` // file that suppressed it
 	Expires string `json:"expires,omitempty"`
+	// VEX statement status ("not_affected", "fixed") and justification
+	// ("vulnerable_code_not_in_execute_path", …) when Kind is "vex".
+	Status        string `json:"status,omitempty"`
+	Justification string `json:"justification,omitempty"`
 }
 
 // DBInfo records which advisory data the scan used.

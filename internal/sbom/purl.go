@@ -1,0 +1,199 @@
+package sbom
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/package-url/packageurl-go"
+
+	"github.com/sightline-sec/sightline/internal/inventory"
+)
+
+// FromPURL turns a package URL into an inventory package: name in the form
+// the advisory ecosystem uses (Go module path, Maven group:artifact, npm
+// @scope/name), version, OSV ecosystem, package type and, from the
+// `upstream` or `source` qualifier ("name" or "name@version"), the source
+// package. osEcosystem is used for distro packages whose purl has no
+// distro qualifier (the SBOM's operating-system component).
+func FromPURL(purl, osEcosystem string) (inventory.Package, error) {
+	p, err := packageurl.FromString(purl)
+	if err != nil {
+		return inventory.Package{}, fmt.Errorf("purl %q: %w", purl, err)
+	}
+	if p.Name == "" {
+		return inventory.Package{}, fmt.Errorf("purl %q has no name", purl)
+	}
+	q := p.Qualifiers.Map()
+	pkg := inventory.Package{Name: p.Name, Version: p.Version, PURL: purl, Type: p.Type}
+	switch p.Type {
+	case "deb":
+		pkg.Ecosystem = debEcosystem(p.Namespace, q["distro"], osEcosystem)
+	case "apk":
+		pkg.Ecosystem = apkEcosystem(p.Namespace, q["distro"], osEcosystem)
+	case "rpm":
+		pkg.Ecosystem = rpmEcosystem(p.Namespace, q["distro"], osEcosystem)
+	case "golang":
+		pkg.Ecosystem, pkg.Type = "Go", "go-module"
+		if p.Namespace == "" && p.Name == "stdlib" {
+			pkg.Type = "go-stdlib"
+		} else if p.Namespace != "" {
+			pkg.Name = p.Namespace + "/" + p.Name
+		}
+	case "npm":
+		pkg.Ecosystem = "npm"
+		if p.Namespace != "" {
+			pkg.Name = p.Namespace + "/" + p.Name
+		}
+	case "pypi":
+		pkg.Ecosystem, pkg.Type = "PyPI", "python"
+	case "maven":
+		pkg.Ecosystem = "Maven"
+		if p.Namespace != "" {
+			pkg.Name = p.Namespace + ":" + p.Name
+		}
+	case "gem":
+		pkg.Ecosystem = "RubyGems"
+	case "cargo":
+		pkg.Ecosystem = "crates.io"
+	case "composer":
+		pkg.Ecosystem = "Packagist"
+		if p.Namespace != "" {
+			pkg.Name = p.Namespace + "/" + p.Name
+		}
+	case "nuget":
+		pkg.Ecosystem = "NuGet"
+	case "hex":
+		pkg.Ecosystem = "Hex"
+	case "pub":
+		pkg.Ecosystem = "Pub"
+	}
+	src := q["upstream"]
+	if src == "" {
+		src = q["source"]
+	}
+	if src != "" {
+		name, ver, _ := strings.Cut(src, "@")
+		pkg.SourceName, pkg.SourceVersion = name, ver
+		if ver == "" {
+			pkg.SourceVersion = pkg.Version
+		}
+	}
+	return pkg, nil
+}
+
+var (
+	debCodenames    = map[string]string{"buster": "10", "bullseye": "11", "bookworm": "12", "trixie": "13", "forky": "14"}
+	ubuntuCodenames = map[string]string{
+		"bionic": "18.04", "focal": "20.04", "jammy": "22.04", "kinetic": "22.10", "lunar": "23.04",
+		"mantic": "23.10", "noble": "24.04", "oracular": "24.10", "plucky": "25.04",
+	}
+	leadingVersion = regexp.MustCompile(`^\D*?(\d+(?:\.\d+)*)`)
+)
+
+// distroVersion takes "debian-12.5", "12", "alpine-3.20.1", "el9"… apart.
+func distroVersion(distro string) string {
+	m := leadingVersion.FindStringSubmatch(distro)
+	if m == nil {
+		return ""
+	}
+	return m[1]
+}
+
+// debEcosystem: Debian uses the major release ("Debian:12"); Ubuntu the
+// release with ":LTS" for even-year April releases, as OSV names them
+// ("Ubuntu:22.04:LTS").
+func debEcosystem(ns, distro, osEco string) string {
+	switch ns {
+	case "debian":
+		v := debCodenames[distro]
+		if v == "" {
+			v, _, _ = strings.Cut(distroVersion(distro), ".")
+		}
+		if v == "" {
+			return osFallback(osEco, "Debian")
+		}
+		return "Debian:" + v
+	case "ubuntu":
+		v := ubuntuCodenames[distro]
+		if v == "" {
+			v = distroVersion(distro)
+		}
+		if v == "" {
+			return osFallback(osEco, "Ubuntu")
+		}
+		if len(v) == 5 && v[3:] == "04" && (v[1]-'0')%2 == 0 {
+			return "Ubuntu:" + v + ":LTS"
+		}
+		return "Ubuntu:" + v
+	}
+	return osFallback(osEco, "")
+}
+
+// apkEcosystem: "Alpine:v3.20" from any 3.20.x; Wolfi and Chainguard have
+// no releases.
+func apkEcosystem(ns, distro, osEco string) string {
+	switch ns {
+	case "alpine":
+		parts := strings.Split(distroVersion(distro), ".")
+		if len(parts) < 2 {
+			return osFallback(osEco, "Alpine")
+		}
+		return "Alpine:v" + parts[0] + "." + parts[1]
+	case "wolfi":
+		return "Wolfi"
+	case "chainguard":
+		return "Chainguard"
+	}
+	return osFallback(osEco, "")
+}
+
+func rpmEcosystem(ns, distro, osEco string) string {
+	major, _, _ := strings.Cut(distroVersion(distro), ".")
+	switch ns {
+	case "rocky", "rockylinux":
+		if major != "" {
+			return "Rocky Linux:" + major
+		}
+		return osFallback(osEco, "Rocky Linux")
+	case "almalinux":
+		if major != "" {
+			return "AlmaLinux:" + major
+		}
+		return osFallback(osEco, "AlmaLinux")
+	case "redhat":
+		return "Red Hat"
+	case "opensuse", "suse":
+		return osFallback(osEco, "")
+	}
+	return osFallback(osEco, "")
+}
+
+// osFallback uses the document's OS ecosystem when it is of the same
+// family (or no family is known).
+func osFallback(osEco, family string) string {
+	if osEco == "" || (family != "" && !strings.HasPrefix(osEco, family)) {
+		return ""
+	}
+	return osEco
+}
+
+// OSEcosystem maps an os-release id and version to the advisory ecosystem
+// ("debian" "12" → "Debian:12", "alpine" "3.20.1" → "Alpine:v3.20").
+func OSEcosystem(id, version string) string {
+	switch strings.ToLower(id) {
+	case "debian":
+		return debEcosystem("debian", version, "")
+	case "ubuntu":
+		return debEcosystem("ubuntu", version, "")
+	case "alpine":
+		return apkEcosystem("alpine", version, "")
+	case "wolfi":
+		return "Wolfi"
+	case "rocky":
+		return rpmEcosystem("rocky", version, "")
+	case "almalinux":
+		return rpmEcosystem("almalinux", version, "")
+	}
+	return ""
+}

@@ -1,0 +1,241 @@
+package suppress
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sightline-sec/sightline/internal/report/reporttest"
+	"github.com/sightline-sec/sightline/internal/scan"
+)
+
+var now = time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
+
+func fixture(t *testing.T) *scan.Result {
+	t.Helper()
+	r, err := reporttest.Fixture()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func writeFile(t *testing.T, name, content string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// keys lists "ID pkg" of findings, sorted, for comparisons.
+func keys(fs []scan.Finding) []string {
+	var k []string
+	for _, f := range fs {
+		k = append(k, f.ID+" "+f.Package.Name)
+	}
+	slices.Sort(k)
+	return k
+}
+
+func TestIgnoreFileScopes(t *testing.T) {
+	path := writeFile(t, ".sightline.yaml", `
+ignore:
+  # alias of GHSA-xvch-5gv4-984h
+  - id: CVE-2021-44906
+    reason: minimist only parses our own fixed argv
+  # source package name: covers libc6 (Source: glibc)
+  - id: cve-2019-1010022
+    package: glibc
+    reason: Debian rates it unimportant (ASLR bypass needs another bug)
+    expires: 2026-11-27
+  # PURL scope: ncurses-base only, libtinfo6 stays
+  - id: CVE-2023-50495
+    package: pkg:deb/debian/ncurses-base?distro=debian-12
+    reason: terminfo data only
+  # expired: lodash finding comes back, with a warning
+  - id: GHSA-p6mc-m468-83gw
+    package: lodash
+    reason: waiting for upstream
+    expires: 2025-01-31
+  # scope that matches nothing in the image
+  - id: GO-2021-0113
+    package: pkg:golang/golang.org/x/net
+    reason: wrong module on purpose
+`)
+	ig, err := LoadIgnoreFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := fixture(t)
+	warnings := Apply(res, Options{Ignore: ig, Now: now})
+	want := []string{"CVE-2019-1010022 libc6", "CVE-2023-50495 ncurses-base", "GHSA-xvch-5gv4-984h minimist"}
+	if got := keys(res.Suppressed); !slices.Equal(got, want) {
+		t.Errorf("suppressed %v, want %v", got, want)
+	}
+	if len(res.Findings) != 8 {
+		t.Errorf("%d findings left, want 8", len(res.Findings))
+	}
+	for _, f := range res.Suppressed {
+		if f.Suppression == nil || f.Suppression.Kind != KindIgnore || !strings.HasPrefix(f.Suppression.Source, path+":") || f.Suppression.Reason == "" {
+			t.Errorf("%s: suppression %+v", f.ID, f.Suppression)
+		}
+	}
+	if len(warnings) != 1 || !strings.Contains(warnings[0], "GHSA-p6mc-m468-83gw expired on 2025-01-31") ||
+		!strings.Contains(warnings[0], path+":16") || !strings.Contains(warnings[0], "1 finding(s) back") {
+		t.Errorf("warnings %q", warnings)
+	}
+	// The day after the inclusive expiry, glibc's entry stops suppressing.
+	res = fixture(t)
+	Apply(res, Options{Ignore: ig, Now: time.Date(2026, 11, 28, 0, 0, 0, 0, time.UTC)})
+	if slices.Contains(keys(res.Suppressed), "CVE-2019-1010022 libc6") {
+		t.Error("entry still suppresses after its expiry day")
+	}
+}
+
+func TestIgnoreFileErrors(t *testing.T) {
+	cases := map[string]struct{ content, want string }{
+		"no reason":   {"ignore:\n  - id: CVE-2021-44906\n", "line 2: entry CVE-2021-44906 has no reason"},
+		"bad date":    {"ignore:\n  - id: CVE-2021-44906\n    reason: x\n    expires: 31/12/2026\n", `expires "31/12/2026" is not a YYYY-MM-DD date`},
+		"unknown key": {"ignore:\n  - id: CVE-2021-44906\n    reason: x\n    expire: 2026-12-31\n", "field expire not found"},
+		"no id":       {"ignore:\n  - reason: x\n", "entry has no id"},
+		"not yaml":    {"ignore: [\n", "did not find expected"},
+		"top key":     {"ignores:\n  - id: x\n", "field ignores not found"},
+		"bad purl":    {"ignore:\n  - id: CVE-1\n    reason: x\n    package: 'pkg:'\n", `package "pkg:"`},
+		"scalar":      {"ignore:\n  - CVE-2021-44906\n", "must be a mapping"},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			p := writeFile(t, "ignore.yaml", c.content)
+			_, err := LoadIgnoreFile(p)
+			if err == nil || !strings.Contains(err.Error(), p) || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("error %v, want one naming %s and containing %q", err, p, c.want)
+			}
+		})
+	}
+	if _, err := LoadIgnoreFile(filepath.Join(t.TempDir(), "missing.yaml")); err == nil || !strings.Contains(err.Error(), "missing.yaml") {
+		t.Errorf("missing file: %v", err)
+	}
+}
+
+func TestEmptyIgnoreFile(t *testing.T) {
+	ig, err := LoadIgnoreFile(writeFile(t, "empty.yaml", "# nothing ignored yet\n"))
+	if err != nil || len(ig.Entries) != 0 {
+		t.Fatalf("%v %v", ig, err)
+	}
+}
+
+func vexPath(name string) string { return filepath.Join(reporttest.Dir(), "vex", name) }
+
+func TestVEX(t *testing.T) {
+	v, err := LoadVEX(vexPath("fixture.openvex.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	legacy, err := LoadVEX(vexPath("legacy-v0.0.1.openvex.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := fixture(t)
+	Apply(res, Options{VEX: []*VEX{v, legacy}, Now: now})
+	// lodash CVE-2021-23337: not_affected via alias and a versionless purl.
+	// util-linux: not_affected through the image product's subcomponent.
+	// x/text GO-2022-1059: fixed (legacy v0.0.1 document).
+	// Not suppressed: under_investigation (GHSA-p6mc), and minimist whose
+	// later "affected" statement overrides the earlier not_affected.
+	want := []string{"CVE-2022-0563 util-linux", "GHSA-35jh-r3h4-6jhm lodash", "GO-2022-1059 golang.org/x/text"}
+	if got := keys(res.Suppressed); !slices.Equal(got, want) {
+		t.Fatalf("suppressed %v, want %v", got, want)
+	}
+	for _, f := range res.Suppressed {
+		if f.Suppression.Kind != KindVEX || !strings.HasSuffix(f.Suppression.Source, ".openvex.json") {
+			t.Errorf("%s: %+v", f.ID, f.Suppression)
+		}
+		if f.ID == "GHSA-35jh-r3h4-6jhm" && f.Suppression.Reason != "not_affected (vulnerable_code_not_in_execute_path): the app never calls _.template" {
+			t.Errorf("reason %q", f.Suppression.Reason)
+		}
+	}
+}
+
+func TestVEXImageProductNeedsMatchingDigest(t *testing.T) {
+	v, err := LoadVEX(vexPath("fixture.openvex.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := fixture(t)
+	res.Target.Digest = "sha256:0000000000000000000000000000000000000000000000000000000000000000"
+	Apply(res, Options{VEX: []*VEX{v}, Now: now})
+	if slices.Contains(keys(res.Suppressed), "CVE-2022-0563 util-linux") {
+		t.Error("statement about another image digest suppressed a finding")
+	}
+}
+
+func TestVEXErrors(t *testing.T) {
+	cases := map[string]struct {
+		path, want string
+	}{
+		"invalid statement": {vexPath("invalid-status.openvex.json"), "statement 1 (CVE-2021-23337): either justification or impact statement must be defined"},
+		"not openvex":       {writeFile(t, "bom.json", `{"bomFormat":"CycloneDX","specVersion":"1.6"}`), "not an OpenVEX document"},
+		"not json":          {writeFile(t, "x.json", `{"@context": `), "not JSON"},
+		"bad status":        {writeFile(t, "s.json", `{"@context":"https://openvex.dev/ns/v0.2.0","statements":[{"vulnerability":{"name":"CVE-1"},"status":"maybe"}]}`), `invalid status value "maybe"`},
+		"missing":           {filepath.Join(t.TempDir(), "none.json"), "none.json"},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			_, err := LoadVEX(c.path)
+			if err == nil || !strings.Contains(err.Error(), c.path) || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("error %v, want one naming %s and containing %q", err, c.path, c.want)
+			}
+		})
+	}
+}
+
+func TestIgnoreUnfixed(t *testing.T) {
+	res := fixture(t)
+	Apply(res, Options{IgnoreUnfixed: true, Now: now})
+	want := []string{"CVE-2019-1010022 libc6", "CVE-2022-0563 util-linux", "CVE-2023-44487 nginx", "CVE-2023-50495 libtinfo6", "CVE-2023-50495 ncurses-base"}
+	if got := keys(res.Suppressed); !slices.Equal(got, want) {
+		t.Fatalf("suppressed %v, want %v", got, want)
+	}
+	if res.Suppressed[0].Suppression.Kind != KindUnfixed {
+		t.Errorf("kind %q", res.Suppressed[0].Suppression.Kind)
+	}
+}
+
+func TestGate(t *testing.T) {
+	cases := []struct {
+		gate          Gate
+		ignoreUnfixed bool
+		want          int
+	}{
+		{Gate{}, false, 0},
+		{Gate{FailOn: "critical"}, false, 2}, // CVE-2019-1010022 9.8, GHSA-xvch 9.8
+		{Gate{FailOn: "critical", FailOnFixable: true}, false, 1},
+		{Gate{FailOn: "critical"}, true, 1},
+		{Gate{FailOn: "high"}, false, 5}, // + CVE-2023-44487 nginx 7.5
+		{Gate{FailOn: "medium"}, false, 9},
+		{Gate{FailOn: "low"}, false, 9},  // GO records carry no severity
+		{Gate{FailOn: "any"}, false, 11}, // … "any" counts them
+		{Gate{FailOnFixable: true}, false, 6},
+		{Gate{FailOn: "high", FailOnFixable: true}, false, 3},
+	}
+	for _, c := range cases {
+		res := fixture(t)
+		Apply(res, Options{IgnoreUnfixed: c.ignoreUnfixed, Now: now})
+		hit, msg := c.gate.Check(res.Findings)
+		if len(hit) != c.want || (c.want > 0) != (msg != "") {
+			t.Errorf("%+v unfixed=%v: %d hit (%q), want %d", c.gate, c.ignoreUnfixed, len(hit), msg, c.want)
+		}
+	}
+	_, msg := Gate{FailOn: "critical", FailOnFixable: true}.Check(fixture(t).Findings)
+	if msg != "1 fixable finding(s) at or above critical: GHSA-xvch-5gv4-984h (minimist)" {
+		t.Errorf("message %q", msg)
+	}
+	if err := (Gate{FailOn: "severe"}).Validate(); err == nil {
+		t.Error("bad level accepted")
+	}
+}
