@@ -14,7 +14,9 @@ import (
 	"github.com/sightline-sec/sightline/internal/cliutil"
 	"github.com/sightline-sec/sightline/internal/image"
 	"github.com/sightline-sec/sightline/internal/inventory"
+	"github.com/sightline-sec/sightline/internal/match"
 	"github.com/sightline-sec/sightline/internal/scan"
+	"github.com/sightline-sec/sightline/internal/vulndb"
 )
 
 const scanLong = `Scan container images and root filesystems for vulnerable packages.
@@ -108,10 +110,11 @@ Symlinks are not followed; /proc, /sys, /dev and /run are skipped when DIR is /.
 	f.add(cmd, false)
 	opts := addOutputFlags(cmd)
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
-		s, err := newScanner(cmd.Context(), g, &f)
+		s, closeDB, err := newScanner(cmd.Context(), g, &f)
 		if err != nil {
 			return err
 		}
+		defer closeDB()
 		res, err := s.ScanFS(cmd.Context(), args[0])
 		if err != nil {
 			return classify(fmt.Errorf("scanning %s: %w", args[0], err))
@@ -123,10 +126,11 @@ Symlinks are not followed; /proc, /sys, /dev and /run are skipped when DIR is /.
 }
 
 func scanImage(ctx context.Context, g *cliutil.Globals, f *scanFlags, ref string) (*scan.Result, error) {
-	s, err := newScanner(ctx, g, f)
+	s, closeDB, err := newScanner(ctx, g, f)
 	if err != nil {
 		return nil, err
 	}
+	defer closeDB()
 	im, err := image.Open(ctx, ref, image.Options{Platform: f.platform, Insecure: f.insecure,
 		TempDir: filepath.Join(g.CacheDir, "tmp")})
 	if err != nil {
@@ -143,10 +147,10 @@ func scanImage(ctx context.Context, g *cliutil.Globals, f *scanFlags, ref string
 
 // newScanner wires the extractors, the layer cache, the advisory database
 // and the progress display.
-func newScanner(ctx context.Context, g *cliutil.Globals, f *scanFlags) (*scan.Scanner, error) {
+func newScanner(ctx context.Context, g *cliutil.Globals, f *scanFlags) (*scan.Scanner, func(), error) {
 	x, err := inventory.NewExtractor()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	s := &scan.Scanner{Extractor: x, CacheDir: g.CacheDir}
 	if f.noCache {
@@ -155,12 +159,12 @@ func newScanner(ctx context.Context, g *cliutil.Globals, f *scanFlags) (*scan.Sc
 	if g.StderrIsTTY() && g.Format != "json" {
 		s.Progress = newProgress(g.Stderr)
 	}
-	m, info, err := openMatcher(ctx, g, f)
+	m, info, closeDB, err := openMatcher(ctx, g, f)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	s.Matcher, s.DB = m, info
-	return s, nil
+	return s, closeDB, nil
 }
 
 // classify maps input-caused failures to exit code 2.
@@ -182,15 +186,32 @@ func report(g *cliutil.Globals, res *scan.Result) {
 	}
 }
 
-// openMatcher opens the advisory database. Until the knowledge base lands
-// there is none: --offline fails (exit 2), otherwise the scan reports the
-// inventory only.
-func openMatcher(_ context.Context, g *cliutil.Globals, f *scanFlags) (scan.Matcher, *scan.DBInfo, error) {
-	if f.offline {
-		return nil, nil, cliutil.Usagef("--offline: no advisory database in %s (run `sightline db update` first)", g.CacheDir)
+// openMatcher opens the advisory database (--db, else the cache dir's).
+// Without one, --offline fails with exit code 2; otherwise the scan still
+// reports the inventory, with a warning. The returned close func is never nil.
+func openMatcher(ctx context.Context, g *cliutil.Globals, f *scanFlags) (scan.Matcher, *scan.DBInfo, func(), error) {
+	path := f.dbPath
+	if path == "" {
+		path = vulndb.DefaultPath(g.CacheDir)
 	}
-	g.Warnf("no advisory database; reporting the inventory only")
-	return nil, nil, nil
+	db, err := vulndb.Open(ctx, path)
+	if errors.Is(err, vulndb.ErrNoDB) {
+		if f.offline || f.dbPath != "" {
+			return nil, nil, func() {}, cliutil.Usagef("no advisory database at %s: "+
+				"build one with `sightline db update` or `sightline db import` first", path)
+		}
+		g.Warnf("no advisory database at %s (run `sightline db update`); reporting the inventory only", path)
+		return nil, nil, func() {}, nil
+	}
+	if err != nil {
+		return nil, nil, func() {}, fmt.Errorf("opening advisory database %s: %w", path, err)
+	}
+	st := db.Status()
+	info := &scan.DBInfo{Path: path, Stale: st.Stale, Sources: len(st.Sources)}
+	if !st.BuiltAt.IsZero() {
+		info.Built = st.BuiltAt.UTC().Format(time.RFC3339)
+	}
+	return scan.DBMatcher{M: match.New(db)}, info, func() { db.Close() }, nil
 }
 
 // newProgress draws one self-overwriting status line on a terminal,

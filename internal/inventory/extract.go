@@ -175,10 +175,29 @@ func newRecord(p *extractor.Package, ext, loc string) Record {
 	default:
 		r.Ecosystem = p.Ecosystem().String()
 		if u := p.PURL(); u != nil {
-			r.PURL = u.String()
+			r.PURL = dropUnknownQualifiers(u.String())
 		}
 	}
 	return r
+}
+
+// dropUnknownQualifiers removes "source=UNKNOWN", which osv-scalibr adds to
+// npm PURLs when it cannot tell the registry; it carries no information.
+func dropUnknownQualifiers(s string) string {
+	base, q, ok := strings.Cut(s, "?")
+	if !ok {
+		return s
+	}
+	var keep []string
+	for _, kv := range strings.Split(q, "&") {
+		if !strings.HasSuffix(kv, "=UNKNOWN") {
+			keep = append(keep, kv)
+		}
+	}
+	if len(keep) == 0 {
+		return base
+	}
+	return base + "?" + strings.Join(keep, "&")
 }
 
 // Package finalises a record with the image's os-release fields.

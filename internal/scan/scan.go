@@ -192,8 +192,8 @@ func packages(recs []visibleRecord, osRel map[string]string, refs []inventory.La
 	layerOf := make([]int, 0, len(recs))
 	for _, r := range recs {
 		p := r.Package(osRel)
-		if p.Name == "" || p.Version == "" {
-			continue
+		if p.Name == "" || p.Version == "" || p.Version == "(devel)" {
+			continue // "(devel)": a Go main module built from a checkout, nothing to match
 		}
 		k := p.Type + "\x00" + p.Ecosystem + "\x00" + p.Name + "\x00" + p.Version
 		if i, ok := byKey[k]; ok {
@@ -231,25 +231,47 @@ func mergeSorted(a, b []string) []string {
 	return a
 }
 
-// match fills res.Findings: one finding per (package, vulnerability).
+// match fills res.Findings: one finding per (package, vulnerability). A
+// package the knowledge base cannot evaluate (an ecosystem without a
+// version ordering) is reported as a warning, not a failed scan.
 func (s *Scanner) match(ctx context.Context, res *Result) error {
 	res.DB = s.DB
 	res.Findings = []Finding{}
 	if s.Matcher == nil {
 		return nil
 	}
+	if s.DB != nil && s.DB.Stale {
+		res.Warnings = append(res.Warnings, "the advisory database is stale (sightline db status)")
+	}
+	failed := map[string]int{}
+	var firstErr = map[string]error{}
 	for i, p := range res.Packages {
 		if i%64 == 0 {
 			s.progress("matching", i, len(res.Packages))
 		}
 		vulns, err := s.Matcher.Match(ctx, p)
 		if err != nil {
-			return fmt.Errorf("matching %s %s: %w", p.Name, p.Version, err)
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			if failed[p.Ecosystem] == 0 {
+				firstErr[p.Ecosystem] = err
+			}
+			failed[p.Ecosystem]++
+			continue
 		}
 		for _, v := range vulns {
 			res.Findings = append(res.Findings, Finding{Vulnerability: v, Package: PackageRef{
 				Name: p.Name, Version: p.Version, Ecosystem: p.Ecosystem, PURL: p.PURL, Layer: p.Layer}})
 		}
+	}
+	ecos := make([]string, 0, len(failed))
+	for e := range failed {
+		ecos = append(ecos, e)
+	}
+	slices.Sort(ecos)
+	for _, e := range ecos {
+		res.Warnings = append(res.Warnings, fmt.Sprintf("%d %q packages not matched: %v", failed[e], e, firstErr[e]))
 	}
 	s.progress("matching", len(res.Packages), len(res.Packages))
 	return nil

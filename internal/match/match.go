@@ -1,0 +1,277 @@
+// Package match decides which advisories of the vulndb affect one package
+// version, with each ecosystem's own version ordering and OSV's range
+// semantics, and merges records that alias each other into one finding.
+//
+// Semantics (OSV schema, "Evaluation"): a version is affected by an
+// affected[] entry when it is listed in `versions` or falls in one of its
+// ECOSYSTEM/SEMVER ranges: events are walked in version order, introduced
+// ("0" = everything) opens an interval, fixed closes it at that version,
+// last_affected closes it after that version, and limit events bound the
+// whole range from above. GIT ranges are dropped at import; withdrawn
+// records are never stored.
+//
+// Fixed versions reported are the fixed events that close the interval
+// the queried version is in. Fix state is "fixed" when there is one, else
+// "not_fixed" (also when only last_affected is known).
+//
+// Distro advisories are keyed by source package: for Debian/Ubuntu the
+// dpkg Source, for Alpine-family the apk origin (Query.SourceName).
+package match
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+
+	"github.com/sightline-sec/sightline/internal/vulndb"
+	"github.com/sightline-sec/sightline/internal/vulndb/version"
+)
+
+// Query names one installed package.
+type Query struct {
+	Ecosystem     string // OSV ecosystem, release suffix kept: "Debian:12", "Alpine:v3.19", "Go", "npm"
+	Name          string // package name (binary package for distros)
+	Version       string
+	SourceName    string // dpkg Source / apk origin: distro advisories are keyed by it
+	SourceVersion string // version of the source package, when it differs
+}
+
+// Matcher answers queries against one open database.
+type Matcher struct {
+	db      *vulndb.DB
+	parsers sync.Map // ecosystem → version.Parser (or error)
+}
+
+// New returns a Matcher over db. It is safe for concurrent use.
+func New(db *vulndb.DB) *Matcher { return &Matcher{db: db} }
+
+func (m *Matcher) parser(eco string) (version.Parser, error) {
+	if p, ok := m.parsers.Load(eco); ok {
+		if err, bad := p.(error); bad {
+			return nil, err
+		}
+		return p.(version.Parser), nil
+	}
+	p, err := version.ForEcosystem(eco)
+	if err != nil {
+		m.parsers.Store(eco, err)
+		return nil, err
+	}
+	m.parsers.Store(eco, p)
+	return p, nil
+}
+
+// usesSource reports whether an ecosystem keys advisories by source
+// package (dpkg Source, apk origin).
+func usesSource(eco string) bool {
+	switch version.Base(eco) {
+	case "Debian", "Ubuntu", "Alpine", "Wolfi", "Chainguard", "Alpaquita", "MinimOS":
+		return true
+	}
+	return false
+}
+
+// Match returns the advisories affecting q, merged across aliases and
+// sorted by ID. An ecosystem without version ordering support is an error;
+// a package without advisories gives an empty result.
+func (m *Matcher) Match(ctx context.Context, q Query) ([]vulndb.Vulnerability, error) {
+	parse, err := m.parser(q.Ecosystem)
+	if err != nil {
+		return nil, err
+	}
+	name, ver := q.Name, q.Version
+	if usesSource(q.Ecosystem) && q.SourceName != "" {
+		name = q.SourceName
+		if q.SourceVersion != "" {
+			ver = q.SourceVersion
+		}
+	}
+	entries, err := m.db.Affected(q.Ecosystem, name)
+	if err != nil || len(entries) == 0 {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	ev := &evaluator{eco: q.Ecosystem, raw: ver, norm: version.Normalize(q.Ecosystem, ver), eparse: parse}
+	var hits []hit
+	for _, e := range entries {
+		ok, fixed, err := ev.affected(e)
+		if err != nil {
+			return nil, fmt.Errorf("matching %s %s@%s against %s: %w", q.Ecosystem, name, ver, e.RecordID, err)
+		}
+		if !ok {
+			continue
+		}
+		rec, err := m.db.Record(e.Source, e.RecordID)
+		if err != nil {
+			return nil, err
+		}
+		hits = append(hits, hit{rec: rec, fixed: fixed})
+	}
+	return m.merge(q.Ecosystem, parse, hits), nil
+}
+
+type hit struct {
+	rec   *vulndb.Record
+	fixed []string
+}
+
+// evaluator holds the queried version, parsed lazily per range type.
+type evaluator struct {
+	eco        string
+	raw, norm  string
+	eparse     version.Parser
+	ev, sv     version.V
+	eok, sok   bool
+	eErr, sErr error
+}
+
+func (ev *evaluator) version(t vulndb.RangeType) (version.V, version.Parser, error) {
+	if t == vulndb.RangeSemver {
+		if !ev.sok && ev.sErr == nil {
+			ev.sv, ev.sErr = version.SemVer(ev.norm)
+			ev.sok = ev.sErr == nil
+		}
+		return ev.sv, version.SemVer, ev.sErr
+	}
+	if !ev.eok && ev.eErr == nil {
+		ev.ev, ev.eErr = ev.eparse(ev.norm)
+		ev.eok = ev.eErr == nil
+	}
+	return ev.ev, ev.eparse, ev.eErr
+}
+
+// affected evaluates one affected[] entry: listed in versions, or inside a
+// range. fixed holds the fixed events closing the matching intervals.
+func (ev *evaluator) affected(a vulndb.Affected) (bool, []string, error) {
+	hit := slices.Contains(a.Versions, ev.raw) || (ev.norm != ev.raw && slices.Contains(a.Versions, ev.norm))
+	var fixed []string
+	for _, r := range a.Ranges {
+		v, parse, err := ev.version(r.Type)
+		if err != nil {
+			return false, nil, err
+		}
+		in, fix := evalRange(r, v, parse)
+		if in {
+			hit = true
+			if fix != "" {
+				fixed = append(fixed, fix)
+			}
+		}
+	}
+	return hit, fixed, nil
+}
+
+// evalRange applies OSV's evaluation to one range.
+func evalRange(r vulndb.Range, v version.V, parse version.Parser) (bool, string) {
+	cmp := func(s string) (int, bool) { // v compared with s
+		w, err := parse(s)
+		if err != nil {
+			return 0, false
+		}
+		return v.Compare(w), true
+	}
+	if !withinLimits(r, cmp) {
+		return false, ""
+	}
+	if !r.Sorted {
+		return evalUnsorted(r, v, parse)
+	}
+	affected, fixed := false, ""
+	for _, e := range r.Events {
+		if e.Kind == vulndb.Limit {
+			continue
+		}
+		if e.Kind == vulndb.Introduced && e.Version == "0" {
+			affected = true
+			continue
+		}
+		c, ok := cmp(e.Version)
+		if !ok {
+			continue
+		}
+		switch e.Kind {
+		case vulndb.Introduced:
+			if c < 0 {
+				return affected, fixed
+			}
+			affected = true
+		case vulndb.Fixed:
+			if c < 0 {
+				if affected {
+					fixed = e.Version
+				}
+				return affected, fixed
+			}
+			affected = false
+		case vulndb.LastAffected:
+			if c <= 0 {
+				return affected, fixed
+			}
+			affected = false
+		}
+	}
+	return affected, fixed
+}
+
+// withinLimits: with limit events, v must be below at least one of them.
+func withinLimits(r vulndb.Range, cmp func(string) (int, bool)) bool {
+	seen := false
+	for _, e := range r.Events {
+		if e.Kind != vulndb.Limit {
+			continue
+		}
+		seen = true
+		if e.Version == "*" {
+			return true
+		}
+		if c, ok := cmp(e.Version); ok && c < 0 {
+			return true
+		}
+	}
+	return !seen
+}
+
+// evalUnsorted handles ranges the importer could not sort because some
+// event version did not parse: those events are skipped (as OSV tools
+// do), the rest sorted now, and evaluated as usual.
+func evalUnsorted(r vulndb.Range, v version.V, parse version.Parser) (bool, string) {
+	type pe struct {
+		e vulndb.Event
+		v version.V
+	}
+	var ps []pe
+	for _, e := range r.Events {
+		if e.Kind == vulndb.Introduced && e.Version == "0" {
+			ps = append(ps, pe{e: e})
+			continue
+		}
+		w, err := parse(e.Version)
+		if err != nil {
+			continue
+		}
+		ps = append(ps, pe{e, w})
+	}
+	slices.SortStableFunc(ps, func(a, b pe) int {
+		az, bz := a.e.Version == "0" && a.e.Kind == vulndb.Introduced, b.e.Version == "0" && b.e.Kind == vulndb.Introduced
+		switch {
+		case az && bz:
+			return 0
+		case az:
+			return -1
+		case bz:
+			return 1
+		}
+		if c := a.v.Compare(b.v); c != 0 {
+			return c
+		}
+		return int(a.e.Kind) - int(b.e.Kind)
+	})
+	sorted := vulndb.Range{Type: r.Type, Sorted: true}
+	for _, p := range ps {
+		sorted.Events = append(sorted.Events, p.e)
+	}
+	return evalRange(sorted, v, parse)
+}

@@ -1,0 +1,86 @@
+package match
+
+import (
+	"context"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/sightline-sec/sightline/internal/vulndb"
+	"github.com/sightline-sec/sightline/internal/vulndb/vulndbtest"
+)
+
+// buildDB imports the given OSV paths into a fresh database and opens it.
+func buildDB(t testing.TB, paths ...string) *vulndb.DB {
+	t.Helper()
+	ctx := context.Background()
+	dbPath := filepath.Join(t.TempDir(), "sightline.db")
+	var batches []*vulndb.Batch
+	for _, p := range paths {
+		bt, err := vulndb.ReadOSV(ctx, p, vulndb.ReadOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		batches = append(batches, bt)
+	}
+	if _, err := vulndb.Write(ctx, dbPath, batches...); err != nil {
+		t.Fatal(err)
+	}
+	db, err := vulndb.Open(ctx, dbPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+func ids(vs []vulndb.Vulnerability) []string {
+	var out []string
+	for _, v := range vs {
+		out = append(out, v.ID)
+	}
+	return out
+}
+
+func find(vs []vulndb.Vulnerability, id string) *vulndb.Vulnerability {
+	for i := range vs {
+		if vs[i].ID == id {
+			return &vs[i]
+		}
+	}
+	return nil
+}
+
+// TestQuickstartXText checks the done criterion on the bundled records:
+// x/text v0.3.5 is affected by GO-2021-0113 (fixed 0.3.7), v0.3.7 is not.
+func TestQuickstartXText(t *testing.T) {
+	m := New(buildDB(t, vulndbtest.Testdata("quickstart")))
+	ctx := context.Background()
+	got, err := m.Match(ctx, Query{Ecosystem: "Go", Name: "golang.org/x/text", Version: "v0.3.5"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := find(got, "GO-2021-0113")
+	if v == nil {
+		t.Fatalf("GO-2021-0113 not reported for v0.3.5: %v", ids(got))
+	}
+	if !slices.Equal(v.Aliases, []string{"CVE-2021-38561", "GHSA-ppp9-7jff-5vj2"}) {
+		t.Errorf("aliases %v", v.Aliases)
+	}
+	if !slices.Equal(v.FixedVersions, []string{"0.3.7"}) || v.FixState != vulndb.FixStateFixed {
+		t.Errorf("fixed %v state %s", v.FixedVersions, v.FixState)
+	}
+	if find(got, "GO-2020-0015") != nil {
+		t.Errorf("GO-2020-0015 (fixed 0.3.3) reported for 0.3.5")
+	}
+	got, err = m.Match(ctx, Query{Ecosystem: "Go", Name: "golang.org/x/text", Version: "v0.3.7"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if find(got, "GO-2021-0113") != nil {
+		t.Errorf("GO-2021-0113 reported for fixed v0.3.7")
+	}
+	if find(got, "GO-2022-1059") == nil {
+		t.Errorf("GO-2022-1059 (fixed 0.3.8) not reported for 0.3.7: %v", ids(got))
+	}
+}

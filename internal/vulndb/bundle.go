@@ -1,0 +1,185 @@
+package vulndb
+
+import (
+	"archive/tar"
+	"compress/gzip"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// A bundle moves a database into air-gapped machines: a gzip'd tar with
+// manifest.json first (format, schema, sources, size and SHA-256 of the
+// database file) and then sightline.db. ImportBundle verifies size,
+// checksum and schema before it replaces anything.
+
+const bundleFormat = "sightline-db-bundle/1"
+
+// Manifest describes a bundle.
+type Manifest struct {
+	Format        string       `json:"format"`
+	SchemaVersion int          `json:"schema_version"`
+	BuiltAt       time.Time    `json:"built_at"`
+	ExportedAt    time.Time    `json:"exported_at"`
+	Size          int64        `json:"size"`
+	SHA256        string       `json:"sha256"`
+	Sources       []SourceMeta `json:"sources"`
+}
+
+// Export writes the database at dbPath as a bundle to out (via a temporary
+// file renamed into place).
+func Export(ctx context.Context, dbPath, out string) (Manifest, error) {
+	db, err := Open(ctx, dbPath)
+	if err != nil {
+		return Manifest{}, err
+	}
+	st := db.Status()
+	db.Close()
+	sum, err := fileSHA256(dbPath)
+	if err != nil {
+		return Manifest{}, err
+	}
+	fi, err := os.Stat(dbPath)
+	if err != nil {
+		return Manifest{}, fmt.Errorf("reading %s: %w", dbPath, err)
+	}
+	m := Manifest{Format: bundleFormat, SchemaVersion: st.SchemaVersion, BuiltAt: st.BuiltAt,
+		ExportedAt: time.Now().UTC(), Size: fi.Size(), SHA256: sum, Sources: st.Sources}
+	tmp, err := os.CreateTemp(filepath.Dir(out), filepath.Base(out)+".tmp-*")
+	if err != nil {
+		return m, fmt.Errorf("writing %s: %w", out, err)
+	}
+	defer os.Remove(tmp.Name())
+	if err := writeBundle(tmp, dbPath, m); err != nil {
+		tmp.Close()
+		return m, fmt.Errorf("writing %s: %w", out, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return m, fmt.Errorf("writing %s: %w", out, err)
+	}
+	if err := os.Rename(tmp.Name(), out); err != nil {
+		return m, fmt.Errorf("writing %s: %w", out, err)
+	}
+	return m, nil
+}
+
+func writeBundle(w io.Writer, dbPath string, m Manifest) error {
+	zw := gzip.NewWriter(w)
+	tw := tar.NewWriter(zw)
+	mj, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := tw.WriteHeader(&tar.Header{Name: "manifest.json", Mode: 0o644, Size: int64(len(mj)), ModTime: m.ExportedAt}); err != nil {
+		return err
+	}
+	if _, err := tw.Write(mj); err != nil {
+		return err
+	}
+	f, err := os.Open(dbPath)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if err := tw.WriteHeader(&tar.Header{Name: "sightline.db", Mode: 0o644, Size: m.Size, ModTime: m.BuiltAt}); err != nil {
+		return err
+	}
+	if _, err := io.Copy(tw, f); err != nil {
+		return err
+	}
+	if err := tw.Close(); err != nil {
+		return err
+	}
+	return zw.Close()
+}
+
+// ImportBundle verifies the bundle at src and, only if it is intact and of
+// a schema this binary reads, atomically replaces the database at dbPath.
+func ImportBundle(ctx context.Context, src, dbPath string) (Manifest, error) {
+	f, err := os.Open(src)
+	if err != nil {
+		return Manifest{}, fmt.Errorf("reading bundle %s: %w", src, err)
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		return Manifest{}, fmt.Errorf("bundle %s: not a sightline bundle (gzip): %w", src, err)
+	}
+	tr := tar.NewReader(zr)
+	m, err := readManifest(tr)
+	if err != nil {
+		return m, fmt.Errorf("bundle %s: %w", src, err)
+	}
+	if err := os.MkdirAll(filepath.Dir(dbPath), 0o755); err != nil {
+		return m, fmt.Errorf("creating %s: %w", filepath.Dir(dbPath), err)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(dbPath), filepath.Base(dbPath)+".tmp-*")
+	if err != nil {
+		return m, fmt.Errorf("staging bundle %s: %w", src, err)
+	}
+	defer os.Remove(tmp.Name())
+	err = extractDB(tr, tmp, m)
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return m, fmt.Errorf("bundle %s: %w", src, err)
+	}
+	db, err := Open(ctx, tmp.Name())
+	if err != nil {
+		return m, fmt.Errorf("bundle %s: %w", src, err)
+	}
+	db.Close()
+	if err := os.Rename(tmp.Name(), dbPath); err != nil {
+		return m, fmt.Errorf("replacing %s: %w", dbPath, err)
+	}
+	return m, nil
+}
+
+func readManifest(tr *tar.Reader) (Manifest, error) {
+	var m Manifest
+	h, err := tr.Next()
+	if err != nil {
+		return m, fmt.Errorf("not a sightline bundle (tar): %w", err)
+	}
+	if h.Name != "manifest.json" || h.Size > 1<<20 {
+		return m, fmt.Errorf("not a sightline bundle: first entry is %q, want manifest.json", h.Name)
+	}
+	if err := json.NewDecoder(io.LimitReader(tr, 1<<20)).Decode(&m); err != nil {
+		return m, fmt.Errorf("manifest.json: %w", err)
+	}
+	if m.Format != bundleFormat {
+		return m, fmt.Errorf("unknown bundle format %q (want %s)", m.Format, bundleFormat)
+	}
+	if m.SchemaVersion != SchemaVersion {
+		return m, fmt.Errorf("bundle holds schema %d, this sightline reads schema %d", m.SchemaVersion, SchemaVersion)
+	}
+	return m, nil
+}
+
+var errChecksum = errors.New("checksum mismatch: the bundle is corrupt or was modified")
+
+func extractDB(tr *tar.Reader, w io.Writer, m Manifest) error {
+	h, err := tr.Next()
+	if err != nil {
+		return fmt.Errorf("reading sightline.db: %w", err)
+	}
+	if h.Name != "sightline.db" || h.Size != m.Size {
+		return fmt.Errorf("entry %q of %d bytes, want sightline.db of %d bytes", h.Name, h.Size, m.Size)
+	}
+	hs := sha256.New()
+	if _, err := io.Copy(io.MultiWriter(w, hs), io.LimitReader(tr, m.Size)); err != nil {
+		return fmt.Errorf("reading sightline.db: %w", err)
+	}
+	if got := hex.EncodeToString(hs.Sum(nil)); got != m.SHA256 {
+		return fmt.Errorf("%w (sha256 %s, manifest says %s)", errChecksum, got, m.SHA256)
+	}
+	return nil
+}
