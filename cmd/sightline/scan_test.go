@@ -5,15 +5,20 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"net"
+	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 
 	"github.com/sightline-sec/sightline/internal/image/imagetest"
@@ -212,5 +217,131 @@ func TestScanFS(t *testing.T) {
 	}
 	if res.Packages[0].Layer != nil {
 		t.Errorf("fs packages must carry no layer: %+v", res.Packages[0])
+	}
+}
+
+// requireTool skips when an external tool is absent, except under CI.
+func requireTool(t *testing.T, name string) string {
+	t.Helper()
+	p, err := exec.LookPath(name)
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("%s is required under CI: %v", name, err)
+		}
+		t.Skipf("%s not installed", name)
+	}
+	return p
+}
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// startRegistry runs the Debian docker-registry (distribution) on a free
+// 127.0.0.1 port with storage in a temp dir, and returns host:port.
+func startRegistry(t *testing.T) string {
+	t.Helper()
+	bin := requireTool(t, "docker-registry")
+	dir := t.TempDir()
+	addr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	cfg := fmt.Sprintf("version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: %s\nhttp:\n  addr: %s\n",
+		filepath.Join(dir, "data"), addr)
+	cfgPath := filepath.Join(dir, "config.yml")
+	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "serve", cfgPath)
+	var logs strings.Builder
+	cmd.Stdout, cmd.Stderr = &logs, &logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		resp, err := http.Get("http://" + addr + "/v2/")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return addr
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("docker-registry did not start on %s: %s", addr, logs.String())
+	return ""
+}
+
+// TestScanImageFromRegistry pushes the test image to a real local
+// registry with go-containerregistry and scans it by reference.
+func TestScanImageFromRegistry(t *testing.T) {
+	addr := startRegistry(t)
+	ref, err := name.ParseReference(addr+"/sightline/app:test", name.Insecure)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img := imagetest.AppImage(t)
+	if err := remote.Write(ref, img); err != nil {
+		t.Fatalf("push: %v", err)
+	}
+	out, stderr, code := runCLI(t, "scan", "image", "--insecure-registry", "--db", quickstartDB(t), "--format", "json", addr+"/sightline/app:test")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	res := decodeResult(t, out)
+	d, _ := img.Digest()
+	if res.Target.Digest != d.String() {
+		t.Errorf("digest %s, want pushed %s", res.Target.Digest, d)
+	}
+	xt := slices.IndexFunc(res.Findings, func(f scan.Finding) bool { return f.ID == "GO-2021-0113" })
+	if xt < 0 || len(res.Packages) < 700 {
+		t.Fatalf("%d packages, findings %+v", len(res.Packages), res.Findings)
+	}
+	if l := res.Findings[xt].Package.Layer; l == nil || !strings.HasPrefix(l.Digest, "sha256:") {
+		t.Errorf("registry scans name the layer digest: %+v", l)
+	}
+	// A missing tag is an input error naming the reference.
+	_, stderr, code = runCLI(t, "scan", "image", "--insecure-registry", "--format", "json", "registry:"+addr+"/sightline/app:nope")
+	if code != 2 || !strings.Contains(stderr, addr+"/sightline/app:nope") {
+		t.Errorf("missing tag: exit %d stderr %q", code, stderr)
+	}
+}
+
+// TestScanImageFromDockerEngine loads the test image into the running
+// Docker engine and scans it by name through the engine API.
+func TestScanImageFromDockerEngine(t *testing.T) {
+	docker := requireTool(t, "docker")
+	if err := exec.Command(docker, "version").Run(); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("docker engine not reachable: %v", err)
+		}
+		t.Skipf("docker engine not reachable: %v", err)
+	}
+	tag := fmt.Sprintf("sightline-test/app:t%d", time.Now().UnixNano())
+	archive := writeDockerArchive(t, imagetest.AppImage(t), tag)
+	if out, err := exec.Command(docker, "load", "-i", archive).CombinedOutput(); err != nil {
+		t.Fatalf("docker load: %v: %s", err, out)
+	}
+	t.Cleanup(func() { exec.Command(docker, "rmi", "-f", tag).Run() })
+	cache := t.TempDir()
+	out, stderr, code := runCLI(t, "--cache-dir", cache, "scan", "image", "--db", quickstartDB(t), "--format", "json", "docker:"+tag)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	res := decodeResult(t, out)
+	if !slices.ContainsFunc(res.Findings, func(f scan.Finding) bool { return f.ID == "GO-2021-0113" }) || len(res.Packages) < 700 {
+		t.Fatalf("%d packages, findings %+v", len(res.Packages), res.Findings)
+	}
+	if res.Target.Config == nil || res.Target.Config.User != "app" {
+		t.Errorf("config from the engine: %+v", res.Target.Config)
+	}
+	if left, _ := filepath.Glob(filepath.Join(cache, "tmp", "*")); len(left) != 0 {
+		t.Errorf("temporary export left behind: %v", left)
 	}
 }
