@@ -43,6 +43,7 @@ func pickDepth(idx index, plat *v1.Platform, depth int) (v1.Image, error) {
 	}
 	var seen []string
 	var fallback *v1.Descriptor
+	var childErr error
 	for i := range im.Manifests {
 		d := im.Manifests[i]
 		if d.MediaType.IsIndex() {
@@ -50,9 +51,11 @@ func pickDepth(idx index, plat *v1.Platform, depth int) (v1.Image, error) {
 			if err != nil {
 				return nil, err
 			}
-			if img, err := pickDepth(child, plat, depth+1); err == nil {
+			img, err := pickDepth(child, plat, depth+1)
+			if err == nil {
 				return img, nil
 			}
+			childErr = err
 			continue
 		}
 		if !d.MediaType.IsImage() {
@@ -74,6 +77,9 @@ func pickDepth(idx index, plat *v1.Platform, depth int) (v1.Image, error) {
 	}
 	if fallback != nil && len(seen) == 0 {
 		return idx.Image(fallback.Digest)
+	}
+	if len(seen) == 0 && childErr != nil {
+		return nil, childErr
 	}
 	if len(seen) == 0 {
 		return nil, fmt.Errorf("index holds no image manifest")
