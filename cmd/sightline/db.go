@@ -71,6 +71,8 @@ func readOptions(g *cliutil.Globals) vulndb.ReadOptions {
 	return ro
 }
 
+// endProgress clears a progress line drawn on a terminal; warnings and
+// results follow on clean lines.
 func endProgress(g *cliutil.Globals) {
 	if g.StderrIsTTY() {
 		fmt.Fprint(g.Stderr, "\r\033[K")

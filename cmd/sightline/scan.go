@@ -1,21 +1,226 @@
 package main
 
 import (
+	"context"
 	"errors"
+	"fmt"
+	"io"
+	"path/filepath"
+	"sync"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/sightline-sec/sightline/internal/cliutil"
+	"github.com/sightline-sec/sightline/internal/image"
+	"github.com/sightline-sec/sightline/internal/inventory"
+	"github.com/sightline-sec/sightline/internal/match"
+	"github.com/sightline-sec/sightline/internal/scan"
+	"github.com/sightline-sec/sightline/internal/vulndb"
 )
 
-// newScanCmd is a placeholder until the command lands; it is hidden from help.
-func newScanCmd(_ *cliutil.Globals) *cobra.Command {
-	return &cobra.Command{
-		Use:    "scan",
-		Short:  "Scan images, filesystems and SBOMs for vulnerable packages",
-		Hidden: true,
-		RunE: func(*cobra.Command, []string) error {
-			return errors.New("scan is not available in this build yet")
-		},
+const scanLong = `Scan container images and root filesystems for vulnerable packages.
+
+The inventory covers OS packages (dpkg incl. distroless, apk, rpm), Go and
+Rust binaries, npm, Python, Java archives, Ruby gems, Rust, PHP composer and
+.NET deps.json. Each package is attributed to the image layer that
+introduced it. Matching uses the local advisory database (sightline db).`
+
+const scanImageLong = `Scan a container image without pulling it into Docker or unpacking it.
+
+IMAGE may carry a prefix naming where it lives:
+  registry:REF          a registry (Docker config credentials and helpers, else anonymous)
+  docker:NAME           the running Docker engine, by name (no registry involved)
+  docker-archive:PATH   a 'docker save' archive
+  oci-layout:PATH       an OCI image layout directory
+  oci-archive:PATH      a tar of an OCI image layout
+Without a prefix an existing path is detected by content and anything else
+is a registry reference.
+
+Layers are streamed and only the files extractors need are read. Results
+per layer are cached by diffID under <cache-dir>/layers, so rescans and
+images on the same base only read new layers.`
+
+const scanImageExample = `  sightline scan image debian:12
+  sightline scan image --platform linux/arm64 registry:ghcr.io/org/app:1.4
+  sightline scan image --format json docker-archive:app.tar
+  sightline scan image --insecure-registry localhost:5000/app:dev
+  sightline scan image --offline docker:app:latest`
+
+type scanFlags struct {
+	platform string
+	offline  bool
+	insecure bool
+	noCache  bool
+	dbPath   string
+}
+
+func newScanCmd(g *cliutil.Globals) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "scan",
+		Short: "Scan images and filesystems for vulnerable packages",
+		Long:  scanLong,
+	}
+	cmd.AddCommand(newScanImageCmd(g), newScanFSCmd(g))
+	return cmd
+}
+
+func (f *scanFlags) add(cmd *cobra.Command, image bool) {
+	fl := cmd.Flags()
+	if image {
+		fl.StringVar(&f.platform, "platform", "", "platform to pick from a multi-arch image, e.g. linux/arm64 (default: this host's)")
+		fl.BoolVar(&f.insecure, "insecure-registry", false, "allow plain-HTTP and unverified-TLS registries (local test registries)")
+		fl.BoolVar(&f.noCache, "no-cache", false, "neither read nor write the per-layer cache")
+	}
+	fl.BoolVar(&f.offline, "offline", false, "never use the network; fail when no advisory database exists")
+	fl.StringVar(&f.dbPath, "db", "", "advisory database file (default: in the cache dir)")
+}
+
+func newScanImageCmd(g *cliutil.Globals) *cobra.Command {
+	var f scanFlags
+	cmd := &cobra.Command{
+		Use:     "image IMAGE",
+		Short:   "Scan a container image (registry, Docker engine, archive or OCI layout)",
+		Long:    scanImageLong,
+		Example: scanImageExample,
+		Args:    cobra.ExactArgs(1),
+	}
+	f.add(cmd, true)
+	opts := addOutputFlags(cmd)
+	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		res, err := scanImage(cmd.Context(), g, &f, args[0])
+		if err != nil {
+			return err
+		}
+		return opts.finish(g, res)
+	}
+	return cmd
+}
+
+func newScanFSCmd(g *cliutil.Globals) *cobra.Command {
+	var f scanFlags
+	cmd := &cobra.Command{
+		Use:   "fs DIR",
+		Short: "Scan a root filesystem directory",
+		Long: `Scan a plain root filesystem: an unpacked image, a chroot, a mounted disk.
+Symlinks are not followed; /proc, /sys, /dev and /run are skipped when DIR is /.`,
+		Example: "  sightline scan fs /srv/rootfs\n  sightline scan fs --format json --offline ./out/rootfs",
+		Args:    cobra.ExactArgs(1),
+	}
+	f.add(cmd, false)
+	opts := addOutputFlags(cmd)
+	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		s, closeDB, err := newScanner(cmd.Context(), g, &f)
+		if err != nil {
+			return err
+		}
+		defer closeDB()
+		res, err := s.ScanFS(cmd.Context(), args[0])
+		if err != nil {
+			return classify(fmt.Errorf("scanning %s: %w", args[0], err))
+		}
+		endProgress(g)
+		return opts.finish(g, res)
+	}
+	return cmd
+}
+
+func scanImage(ctx context.Context, g *cliutil.Globals, f *scanFlags, ref string) (*scan.Result, error) {
+	s, closeDB, err := newScanner(ctx, g, f)
+	if err != nil {
+		return nil, err
+	}
+	defer closeDB()
+	im, err := image.Open(ctx, ref, image.Options{Platform: f.platform, Insecure: f.insecure,
+		TempDir: filepath.Join(g.CacheDir, "tmp")})
+	if err != nil {
+		return nil, cliutil.Usage(err)
+	}
+	defer im.Close()
+	res, err := s.ScanImage(ctx, im)
+	if err != nil {
+		return nil, classify(fmt.Errorf("scanning %s: %w", ref, err))
+	}
+	endProgress(g)
+	return res, nil
+}
+
+// newScanner wires the extractors, the layer cache, the advisory database
+// and the progress display.
+func newScanner(ctx context.Context, g *cliutil.Globals, f *scanFlags) (*scan.Scanner, func(), error) {
+	x, err := inventory.NewExtractor()
+	if err != nil {
+		return nil, nil, err
+	}
+	s := &scan.Scanner{Extractor: x, CacheDir: g.CacheDir}
+	if f.noCache {
+		s.CacheDir = ""
+	}
+	if g.StderrIsTTY() && g.Format != "json" {
+		s.Progress = newProgress(g.Stderr)
+	}
+	m, info, closeDB, err := openMatcher(ctx, g, f)
+	if err != nil {
+		return nil, nil, err
+	}
+	s.Matcher, s.DB = m, info
+	return s, closeDB, nil
+}
+
+// classify maps input-caused failures to exit code 2.
+func classify(err error) error {
+	var in *scan.InputError
+	if errors.As(err, &in) {
+		return cliutil.Usage(err)
+	}
+	return err
+}
+
+// openMatcher opens the advisory database (--db, else the cache dir's).
+// Without one, --offline fails with exit code 2; otherwise the scan still
+// reports the inventory, with a warning. The returned close func is never nil.
+func openMatcher(ctx context.Context, g *cliutil.Globals, f *scanFlags) (scan.Matcher, *scan.DBInfo, func(), error) {
+	path := f.dbPath
+	if path == "" {
+		path = vulndb.DefaultPath(g.CacheDir)
+	}
+	db, err := vulndb.Open(ctx, path)
+	if errors.Is(err, vulndb.ErrNoDB) {
+		if f.offline || f.dbPath != "" {
+			return nil, nil, func() {}, cliutil.Usagef("no advisory database at %s: "+
+				"build one with `sightline db update` or `sightline db import` first", path)
+		}
+		g.Warnf("no advisory database at %s (run `sightline db update`); reporting the inventory only", path)
+		return nil, nil, func() {}, nil
+	}
+	if err != nil {
+		return nil, nil, func() {}, fmt.Errorf("opening advisory database %s: %w", path, err)
+	}
+	st := db.Status()
+	info := &scan.DBInfo{Path: path, Stale: st.Stale, Sources: len(st.Sources)}
+	if !st.BuiltAt.IsZero() {
+		info.Built = st.BuiltAt.UTC().Format(time.RFC3339)
+	}
+	return scan.DBMatcher{M: match.New(db)}, info, func() { db.Close() }, nil
+}
+
+// newProgress draws one self-overwriting status line on a terminal,
+// at most ten times a second.
+func newProgress(w io.Writer) scan.Progress {
+	var mu sync.Mutex
+	var last time.Time
+	return func(stage string, done, total int) {
+		mu.Lock()
+		defer mu.Unlock()
+		if done < total && time.Since(last) < 100*time.Millisecond {
+			return
+		}
+		last = time.Now()
+		switch stage {
+		case "packages":
+			fmt.Fprintf(w, "\r\033[K%d packages found", done)
+		default:
+			fmt.Fprintf(w, "\r\033[K%s %d/%d", stage, done, total)
+		}
 	}
 }

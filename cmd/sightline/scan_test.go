@@ -1,0 +1,347 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/tarball"
+
+	"github.com/sightline-sec/sightline/internal/image/imagetest"
+	"github.com/sightline-sec/sightline/internal/scan"
+	"github.com/sightline-sec/sightline/internal/vulndb"
+)
+
+var updateGolden = flag.Bool("update", false, "rewrite testdata/image/golden files")
+
+// quickstartDB builds an advisory DB from the real Go vulndb records in
+// testdata/quickstart.
+func quickstartDB(t *testing.T) string {
+	t.Helper()
+	ctx := context.Background()
+	b, err := vulndb.ReadOSV(ctx, filepath.Join("..", "..", "testdata", "quickstart"), vulndb.ReadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(t.TempDir(), "sightline.db")
+	if _, err := vulndb.Write(ctx, p, b); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func writeDockerArchive(t *testing.T, img v1.Image, tag string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "app.tar")
+	var err error
+	if tag == "" {
+		err = tarball.WriteToFile(p, nil, img)
+	} else {
+		err = writeTagged(p, tag, img)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func writeTagged(p, tag string, img v1.Image) error {
+	ref, err := name.NewTag(tag)
+	if err != nil {
+		return err
+	}
+	return tarball.WriteToFile(p, ref, img)
+}
+
+func decodeResult(t *testing.T, out string) *scan.Result {
+	t.Helper()
+	var res scan.Result
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatalf("scan JSON: %v\n%.500s", err, out)
+	}
+	return &res
+}
+
+// summary renders the parts of a result that must not drift, one line per
+// fact, with toolchain-dependent values (the Go stdlib version, layer
+// hashes of the compiled binary) normalised.
+func summary(res *scan.Result) string {
+	var b strings.Builder
+	goVer := strings.TrimPrefix(runtime.Version(), "go")
+	fmt.Fprintf(&b, "schema %s\ntarget kind=%s platform=%s layers=%d\n", res.Schema, res.Target.Kind, res.Target.Platform, res.Target.LayerCount)
+	if c := res.Target.Config; c != nil {
+		fmt.Fprintf(&b, "config user=%s ports=%v entrypoint=%v cmd=%v labels=%v\n", c.User, c.ExposedPorts, c.Entrypoint, c.Cmd, c.Labels)
+	}
+	if res.OS != nil {
+		fmt.Fprintf(&b, "os %s %s %q %s\n", res.OS.ID, res.OS.VersionID, res.OS.PrettyName, res.OS.Ecosystem)
+	}
+	for _, p := range res.Packages {
+		layer := "-"
+		if p.Layer != nil {
+			layer = fmt.Sprintf("%d %q", p.Layer.Index, p.Layer.CreatedBy)
+		}
+		line := fmt.Sprintf("pkg %s %s %s %s %s src=%s@%s at=%v layer=%s\n", p.Type, p.Ecosystem, p.Name, p.Version,
+			p.PURL, p.SourceName, p.SourceVersion, p.Locations, layer)
+		if p.Type == "go-stdlib" {
+			line = strings.ReplaceAll(line, goVer, "GOVERSION")
+		}
+		b.WriteString(line)
+	}
+	for _, f := range res.Findings {
+		fmt.Fprintf(&b, "finding %s aliases=%v %s %s@%s fixed=%v state=%s severity=%s layer=%d\n", f.ID, f.Aliases,
+			f.Package.Ecosystem, f.Package.Name, f.Package.Version, f.FixedVersions, f.FixState, f.Severity.Level, f.Package.Layer.Index)
+	}
+	for _, w := range res.Warnings {
+		fmt.Fprintf(&b, "warning %s\n", w)
+	}
+	return b.String()
+}
+
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	p := filepath.Join("..", "..", "testdata", "image", "golden", name)
+	if *updateGolden {
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		if err := os.WriteFile(p, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if string(want) != got {
+		t.Errorf("%s differs from golden (go test ./cmd/sightline -run %s -update to accept):\n%s", p, t.Name(), diffLines(string(want), got))
+	}
+}
+
+func diffLines(want, got string) string {
+	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
+	var b strings.Builder
+	for _, l := range w {
+		if !slices.Contains(g, l) {
+			fmt.Fprintf(&b, "- %s\n", l)
+		}
+	}
+	for _, l := range g {
+		if !slices.Contains(w, l) {
+			fmt.Fprintf(&b, "+ %s\n", l)
+		}
+	}
+	return b.String()
+}
+
+// TestScanImageArchiveGolden scans the standard test image (real Debian 12
+// status, Go binary with x/text v0.3.5, real npm install) from a docker
+// archive, offline, against a DB of real Go vulndb records.
+func TestScanImageArchiveGolden(t *testing.T) {
+	archive := writeDockerArchive(t, imagetest.AppImage(t), "")
+	db := quickstartDB(t)
+	out, stderr, code := runCLI(t, "scan", "image", "--offline", "--db", db, "--format", "json", "docker-archive:"+archive)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	res := decodeResult(t, out)
+	i := slices.IndexFunc(res.Findings, func(f scan.Finding) bool {
+		return f.ID == "GO-2021-0113" && f.Package.Name == "golang.org/x/text"
+	})
+	if i < 0 {
+		t.Fatalf("no GO-2021-0113 finding for x/text v0.3.5; findings: %+v", res.Findings)
+	}
+	if f := res.Findings[i]; !slices.Contains(f.Aliases, "CVE-2021-38561") || f.Package.Layer == nil || f.Package.Layer.Index != 1 {
+		t.Errorf("GO-2021-0113 finding = %+v", f)
+	}
+	if res.DB == nil || res.DB.Path != db {
+		t.Errorf("db info = %+v", res.DB)
+	}
+	golden(t, "appimage.txt", summary(res))
+}
+
+func TestScanImageOfflineWithoutDB(t *testing.T) {
+	archive := writeDockerArchive(t, imagetest.AppImage(t), "")
+	_, stderr, code := runCLI(t, "scan", "image", "--offline", "--format", "json", archive)
+	if code != 2 || !strings.Contains(stderr, "no advisory database") {
+		t.Fatalf("exit %d stderr %q, want 2 and a clear message", code, stderr)
+	}
+}
+
+func TestScanImageBadInputs(t *testing.T) {
+	dir := t.TempDir()
+	notTar := filepath.Join(dir, "junk.tar")
+	os.WriteFile(notTar, []byte("this is not a tar archive, just text that is long enough to fail"), 0o644)
+	emptyDir := t.TempDir()
+	for _, in := range []string{notTar, emptyDir, "docker-archive:" + filepath.Join(dir, "missing.tar"), "./missing.tar", "oci-layout:" + emptyDir} {
+		_, stderr, code := runCLI(t, "scan", "image", "--format", "json", in)
+		if code != 2 || !strings.Contains(stderr, strings.TrimPrefix(strings.TrimPrefix(in, "docker-archive:"), "oci-layout:")) {
+			t.Errorf("%s: exit %d stderr %q; want 2 naming the input", in, code, stderr)
+		}
+	}
+}
+
+func TestScanFS(t *testing.T) {
+	root := t.TempDir()
+	for _, f := range imagetest.DebianBase(t) {
+		p := filepath.Join(root, filepath.FromSlash(f.Path))
+		switch f.Type {
+		case '5':
+			os.MkdirAll(p, 0o755)
+		case '2':
+			if err := os.Symlink(f.Link, p); err != nil {
+				t.Fatal(err)
+			}
+		default:
+			os.WriteFile(p, f.Data, 0o644)
+		}
+	}
+	out, stderr, code := runCLI(t, "scan", "fs", "--format", "json", root)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	res := decodeResult(t, out)
+	if res.Target.Kind != "fs" || res.OS == nil || res.OS.Ecosystem != "Debian:12" || len(res.Packages) < 700 {
+		t.Fatalf("fs scan: target %+v os %+v, %d packages", res.Target, res.OS, len(res.Packages))
+	}
+	if res.Packages[0].Layer != nil {
+		t.Errorf("fs packages must carry no layer: %+v", res.Packages[0])
+	}
+}
+
+// requireTool skips when an external tool is absent, except under CI.
+func requireTool(t *testing.T, name string) string {
+	t.Helper()
+	p, err := exec.LookPath(name)
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("%s is required under CI: %v", name, err)
+		}
+		t.Skipf("%s not installed", name)
+	}
+	return p
+}
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// startRegistry runs the Debian docker-registry (distribution) on a free
+// 127.0.0.1 port with storage in a temp dir, and returns host:port.
+func startRegistry(t *testing.T) string {
+	t.Helper()
+	bin := requireTool(t, "docker-registry")
+	dir := t.TempDir()
+	addr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	cfg := fmt.Sprintf("version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: %s\nhttp:\n  addr: %s\n",
+		filepath.Join(dir, "data"), addr)
+	cfgPath := filepath.Join(dir, "config.yml")
+	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "serve", cfgPath)
+	var logs strings.Builder
+	cmd.Stdout, cmd.Stderr = &logs, &logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		resp, err := http.Get("http://" + addr + "/v2/")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return addr
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("docker-registry did not start on %s: %s", addr, logs.String())
+	return ""
+}
+
+// TestScanImageFromRegistry pushes the test image to a real local
+// registry with go-containerregistry and scans it by reference.
+func TestScanImageFromRegistry(t *testing.T) {
+	addr := startRegistry(t)
+	ref, err := name.ParseReference(addr+"/sightline/app:test", name.Insecure)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img := imagetest.AppImage(t)
+	if err := remote.Write(ref, img); err != nil {
+		t.Fatalf("push: %v", err)
+	}
+	out, stderr, code := runCLI(t, "scan", "image", "--insecure-registry", "--db", quickstartDB(t), "--format", "json", addr+"/sightline/app:test")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	res := decodeResult(t, out)
+	d, _ := img.Digest()
+	if res.Target.Digest != d.String() {
+		t.Errorf("digest %s, want pushed %s", res.Target.Digest, d)
+	}
+	xt := slices.IndexFunc(res.Findings, func(f scan.Finding) bool { return f.ID == "GO-2021-0113" })
+	if xt < 0 || len(res.Packages) < 700 {
+		t.Fatalf("%d packages, findings %+v", len(res.Packages), res.Findings)
+	}
+	if l := res.Findings[xt].Package.Layer; l == nil || !strings.HasPrefix(l.Digest, "sha256:") {
+		t.Errorf("registry scans name the layer digest: %+v", l)
+	}
+	// A missing tag is an input error naming the reference.
+	_, stderr, code = runCLI(t, "scan", "image", "--insecure-registry", "--format", "json", "registry:"+addr+"/sightline/app:nope")
+	if code != 2 || !strings.Contains(stderr, addr+"/sightline/app:nope") {
+		t.Errorf("missing tag: exit %d stderr %q", code, stderr)
+	}
+}
+
+// TestScanImageFromDockerEngine loads the test image into the running
+// Docker engine and scans it by name through the engine API.
+func TestScanImageFromDockerEngine(t *testing.T) {
+	docker := requireTool(t, "docker")
+	if err := exec.Command(docker, "version").Run(); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("docker engine not reachable: %v", err)
+		}
+		t.Skipf("docker engine not reachable: %v", err)
+	}
+	tag := fmt.Sprintf("sightline-test/app:t%d", time.Now().UnixNano())
+	archive := writeDockerArchive(t, imagetest.AppImage(t), tag)
+	if out, err := exec.Command(docker, "load", "-i", archive).CombinedOutput(); err != nil {
+		t.Fatalf("docker load: %v: %s", err, out)
+	}
+	t.Cleanup(func() { exec.Command(docker, "rmi", "-f", tag).Run() })
+	cache := t.TempDir()
+	out, stderr, code := runCLI(t, "--cache-dir", cache, "scan", "image", "--db", quickstartDB(t), "--format", "json", "docker:"+tag)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	res := decodeResult(t, out)
+	if !slices.ContainsFunc(res.Findings, func(f scan.Finding) bool { return f.ID == "GO-2021-0113" }) || len(res.Packages) < 700 {
+		t.Fatalf("%d packages, findings %+v", len(res.Packages), res.Findings)
+	}
+	if res.Target.Config == nil || res.Target.Config.User != "app" {
+		t.Errorf("config from the engine: %+v", res.Target.Config)
+	}
+	if left, _ := filepath.Glob(filepath.Join(cache, "tmp", "*")); len(left) != 0 {
+		t.Errorf("temporary export left behind: %v", left)
+	}
+}

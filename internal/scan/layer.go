@@ -1,0 +1,159 @@
+package scan
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"hash"
+	"io"
+	"io/fs"
+	"slices"
+
+	"github.com/sightline-sec/sightline/internal/image"
+	"github.com/sightline-sec/sightline/internal/inventory"
+)
+
+// LayerResult is everything the inventory needs from one layer: the
+// records of each file an extractor wanted, the whiteouts, and the
+// os-release candidates. It depends only on the layer's content, so it is
+// cached by diffID and shared between images built on the same base.
+type LayerResult struct {
+	Version   string                        `json:"version"`
+	DiffID    string                        `json:"diff_id"`
+	Files     map[string][]inventory.Record `json:"files,omitempty"` // path → records (possibly none)
+	Links     map[string]string             `json:"links,omitempty"` // symlinks at wanted paths → target
+	OSRelease map[string]map[string]string  `json:"os_release,omitempty"`
+	Whiteouts []string                      `json:"whiteouts,omitempty"`
+	Opaque    []string                      `json:"opaque,omitempty"`
+	Warnings  []string                      `json:"warnings,omitempty"`
+	Bytes     int64                         `json:"bytes"` // uncompressed size read
+}
+
+// cacheVersion invalidates cached layer results when their meaning changes.
+const cacheVersion = "layer/1 " + inventory.ExtractorVersion
+
+const maxLayerWarnings = 50
+
+// analyzeLayer streams one uncompressed layer through the walker and the
+// extractors. When wantDiffID is set the stream is hashed and must match,
+// so a lying config can never plant results in the shared cache.
+func analyzeLayer(ctx context.Context, r io.Reader, wantDiffID string, x *inventory.Extractor, lim image.Limits) (*LayerResult, error) {
+	res := &LayerResult{Version: cacheVersion, DiffID: wantDiffID,
+		Files: map[string][]inventory.Record{}, Links: map[string]string{}}
+	var h hash.Hash
+	cr := &countReader{r: r}
+	var src io.Reader = cr
+	if wantDiffID != "" {
+		h = sha256.New()
+		src = io.TeeReader(cr, h)
+	}
+	var buf bytes.Buffer
+	warn := func(s string) { res.warn(s) }
+	err := image.WalkLayer(ctx, src, lim, warn, func(e *image.Entry) error {
+		return res.visit(ctx, e, x, &buf)
+	})
+	if err != nil {
+		return nil, err
+	}
+	// The tar end marker may be followed by padding that is part of the diffID.
+	if _, err := io.Copy(io.Discard, src); err != nil {
+		return nil, fmt.Errorf("reading layer end: %w", err)
+	}
+	res.Bytes = cr.n
+	if h != nil {
+		got := "sha256:" + hex.EncodeToString(h.Sum(nil))
+		if got != wantDiffID {
+			return nil, fmt.Errorf("layer content %s does not match its diffID %s", got, wantDiffID)
+		}
+	}
+	return res, nil
+}
+
+func (res *LayerResult) warn(s string) {
+	switch {
+	case len(res.Warnings) < maxLayerWarnings:
+		res.Warnings = append(res.Warnings, s)
+	case len(res.Warnings) == maxLayerWarnings:
+		res.Warnings = append(res.Warnings, "further warnings for this layer omitted")
+	}
+}
+
+func (res *LayerResult) visit(ctx context.Context, e *image.Entry, x *inventory.Extractor, buf *bytes.Buffer) error {
+	switch e.Kind {
+	case image.Whiteout:
+		res.Whiteouts = append(res.Whiteouts, e.Path)
+	case image.Opaque:
+		res.Opaque = append(res.Opaque, e.Path)
+	case image.Symlink:
+		if slices.Contains(inventory.OSReleasePaths, e.Path) || x.Required(e.Path, 0o755, 0) {
+			res.Links[e.Path] = e.Link
+		}
+	case image.Hardlink:
+		if recs, ok := res.Files[e.Link]; ok {
+			res.Files[e.Path] = relocate(recs, e.Path)
+		}
+	case image.Other:
+		if e.Mode&(fs.ModeDevice|fs.ModeCharDevice) != 0 {
+			res.warn(fmt.Sprintf("skipped device file /%s", e.Path))
+		}
+	case image.File:
+		return res.file(ctx, e, x, buf)
+	}
+	return nil
+}
+
+func (res *LayerResult) file(ctx context.Context, e *image.Entry, x *inventory.Extractor, buf *bytes.Buffer) error {
+	isOSRelease := slices.Contains(inventory.OSReleasePaths, e.Path)
+	if !isOSRelease && !x.Required(e.Path, e.Mode, e.Size) {
+		return nil
+	}
+	if e.Size > x.MaxFileSize {
+		res.warn(fmt.Sprintf("skipped /%s: %d bytes is over the %d byte limit", e.Path, e.Size, x.MaxFileSize))
+		res.Files[e.Path] = nil
+		return nil
+	}
+	buf.Reset()
+	if _, err := io.CopyN(buf, e.Body, e.Size); err != nil {
+		return fmt.Errorf("reading /%s: %w", e.Path, err)
+	}
+	if isOSRelease {
+		if res.OSRelease == nil {
+			res.OSRelease = map[string]map[string]string{}
+		}
+		res.OSRelease[e.Path] = inventory.ParseOSRelease(buf.Bytes())
+		if !x.Required(e.Path, e.Mode, e.Size) {
+			return nil
+		}
+	}
+	recs, warns := x.Extract(ctx, e.Path, e.Mode, buf.Bytes())
+	for _, w := range warns {
+		res.warn(w)
+	}
+	res.Files[e.Path] = recs
+	if buf.Cap() > 64<<20 {
+		*buf = bytes.Buffer{} // do not pin a huge binary's buffer for the rest of the layer
+	}
+	return nil
+}
+
+func relocate(recs []inventory.Record, p string) []inventory.Record {
+	out := make([]inventory.Record, len(recs))
+	for i, r := range recs {
+		r.Location = p
+		out[i] = r
+	}
+	return out
+}
+
+type countReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countReader) Read(b []byte) (int, error) {
+	n, err := c.r.Read(b)
+	c.n += int64(n)
+	return n, err
+}
