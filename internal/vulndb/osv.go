@@ -169,8 +169,11 @@ func convert(rec *osvRecord) (*Parsed, error) {
 	}
 	for i, a := range rec.Affected {
 		if a.Package.Ecosystem == "" || a.Package.Name == "" {
-			if len(a.Ranges) == 0 && len(a.Versions) == 0 {
-				continue // e.g. a GIT-only entry naming no package
+			if !hasNonGitRange(a.Ranges) {
+				// The OSV schema lets an entry omit the package when it
+				// only names GIT commits (e.g. Debian's CVE-2016-0701
+				// lists the openssl repository); nothing to match there.
+				continue
 			}
 			return nil, fmt.Errorf("record %s: affected[%d] has no package ecosystem/name", rec.ID, i)
 		}
@@ -192,6 +195,16 @@ func convert(rec *osvRecord) (*Parsed, error) {
 		p.Packages = append(p.Packages, e)
 	}
 	return p, nil
+}
+
+// hasNonGitRange reports whether any range is one Sightline evaluates.
+func hasNonGitRange(rs []osvRange) bool {
+	for _, r := range rs {
+		if r.Type != "GIT" {
+			return true
+		}
+	}
+	return false
 }
 
 func convertRange(ecosystem string, r osvRange) (Range, bool, error) {
