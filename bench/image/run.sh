@@ -30,7 +30,7 @@ rm -rf "$db"; "$bin/sightline" --cache-dir "$db" db import "${osvsrc[@]}" >/dev/
 measure() { # measure NAME CMD...: wall seconds and peak RSS (MiB) of CMD
   local name=$1; shift
   /usr/bin/time -f "%e %M" -o "$work/time.$name" "$@" >"$work/out.$name" 2>"$work/err.$name" || true
-  read -r secs kb <"$work/time.$name"
+  read -r secs kb < <(tail -n 1 "$work/time.$name")
   printf '%-22s %8.2f s %8.0f MiB\n' "$name" "$secs" "$((kb / 1024))"
 }
 

@@ -60,12 +60,12 @@ func main() {
 		fail(err)
 	}
 	missing, extra, common := diff(a, b)
-	fmt.Printf("osv-scanner findings: %d, sightline findings: %d, common: %d\n", common+len(missing), len(a.Findings), common)
+	fmt.Printf("osv-scanner findings (package, advisory): %d; sightline findings (binary package, advisory): %d; osv-scanner findings also in sightline: %d\n", common+len(missing), len(a.Findings), common)
 	fmt.Printf("missing from sightline: %d\n", len(missing))
 	for _, m := range missing {
 		fmt.Println("  -", m)
 	}
-	fmt.Printf("only in sightline: %d\n", len(extra))
+	fmt.Printf("only in sightline (per source package): %d\n", len(extra))
 	for _, e := range extra {
 		fmt.Println("  +", e)
 	}
@@ -128,11 +128,13 @@ func diff(a ours, b theirs) (missing, extra []string, common int) {
 					continue
 				}
 				seen[label] = true
-				if i := find(ids[k], append([]string{v.ID}, v.Aliases...)); i >= 0 {
+				if hits := find(ids[k], append([]string{v.ID}, v.Aliases...)); len(hits) > 0 {
 					if used[k] == nil {
 						used[k] = map[int]bool{}
 					}
-					used[k][i] = true
+					for _, i := range hits {
+						used[k][i] = true // every binary package of the source
+					}
 					common++
 				} else {
 					missing = append(missing, label)
@@ -140,10 +142,13 @@ func diff(a ours, b theirs) (missing, extra []string, common int) {
 			}
 		}
 	}
+	dup := map[string]bool{}
 	for k, sets := range ids {
 		for i, s := range sets {
-			if !used[k][i] {
-				extra = append(extra, fmt.Sprintf("%s %s", k, anyID(s)))
+			label := fmt.Sprintf("%s %s", k, anyID(s))
+			if !used[k][i] && !dup[label] {
+				dup[label] = true // one line per source package, not per binary
+				extra = append(extra, label)
 			}
 		}
 	}
@@ -152,15 +157,18 @@ func diff(a ours, b theirs) (missing, extra []string, common int) {
 	return missing, extra, common
 }
 
-func find(sets []map[string]bool, want []string) int {
+// find returns the indexes of the id sets that share an id with want.
+func find(sets []map[string]bool, want []string) []int {
+	var hits []int
 	for i, s := range sets {
 		for _, w := range want {
 			if s[w] {
-				return i
+				hits = append(hits, i)
+				break
 			}
 		}
 	}
-	return -1
+	return hits
 }
 
 func anyID(s map[string]bool) string {
