@@ -27,8 +27,13 @@ func FuzzParseOSV(f *testing.F) {
 			enc := encodeAffected(nil, e.Affected)
 			dec, err := decodeAffected(enc)
 			if err != nil || len(dec) != 1 || dec[0].RecordID != e.Affected.RecordID || len(dec[0].Ranges) != len(e.Affected.Ranges) ||
-				len(dec[0].Versions) != len(e.Affected.Versions) {
+				dec[0].VersionCount() != len(e.Affected.Versions) {
 				t.Fatalf("index round trip of %+v: %+v %v", e.Affected, dec, err)
+			}
+			for _, v := range e.Affected.Versions {
+				if !dec[0].ListsVersion(v) {
+					t.Fatalf("version %q lost in the index round trip", v)
+				}
 			}
 		}
 	})
