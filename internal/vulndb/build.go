@@ -84,7 +84,9 @@ func openOld(path string) (*DB, error) {
 }
 
 func build(ctx context.Context, tmpName string, old *DB, batches []*Batch) error {
-	b, err := bolt.Open(tmpName, 0o644, &bolt.Options{NoSync: true, NoFreelistSync: true, Timeout: 5 * time.Second})
+	// A large initial mmap (address space only) avoids re-mapping as the
+	// file grows during the one big write transaction.
+	b, err := bolt.Open(tmpName, 0o644, &bolt.Options{NoSync: true, NoFreelistSync: true, InitialMmapSize: 1 << 30, Timeout: 5 * time.Second})
 	if err != nil {
 		return fmt.Errorf("opening temporary database %s: %w", tmpName, err)
 	}
