@@ -169,13 +169,9 @@ func convert(rec *osvRecord) (*Parsed, error) {
 	}
 	for i, a := range rec.Affected {
 		if a.Package.Ecosystem == "" || a.Package.Name == "" {
-			if !hasNonGitRange(a.Ranges) {
-				// The OSV schema lets an entry omit the package when it
-				// only names GIT commits (e.g. Debian's CVE-2016-0701
-				// lists the openssl repository); nothing to match there.
-				continue
-			}
-			return nil, fmt.Errorf("record %s: affected[%d] has no package ecosystem/name", rec.ID, i)
+			// OSV allows package-less entries (a GIT range plus upstream
+			// tags, as in osv.dev's CVE conversions): nothing to match.
+			continue
 		}
 		e := PkgEntry{Ecosystem: a.Package.Ecosystem, Name: a.Package.Name}
 		e.Affected.RecordID = rec.ID
@@ -195,16 +191,6 @@ func convert(rec *osvRecord) (*Parsed, error) {
 		p.Packages = append(p.Packages, e)
 	}
 	return p, nil
-}
-
-// hasNonGitRange reports whether any range is one Sightline evaluates.
-func hasNonGitRange(rs []osvRange) bool {
-	for _, r := range rs {
-		if r.Type != "GIT" {
-			return true
-		}
-	}
-	return false
 }
 
 func convertRange(ecosystem string, r osvRange) (Range, bool, error) {
