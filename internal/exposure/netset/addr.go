@@ -396,3 +396,32 @@ var (
 	InternetV6 = MustParse("2000::/3").Subtract(MustParse("2001:db8::/32"))
 	Internet   = InternetV4.Union(InternetV6)
 )
+
+// NonPublic is every address that cannot be an internet source.
+var NonPublic = V4All.Union(V6All).Subtract(Internet)
+
+// Compact renders s as CIDR prefixes, per family choosing the shorter of
+// s itself or s widened by addresses in dontCare (addresses that cannot be
+// sources anyway, such as NonPublic). The result covers s and nothing
+// outside s ∪ dontCare, so "every public address" renders as 0.0.0.0/0.
+func (s Set) Compact(dontCare Set) []string {
+	var out []string
+	for _, fam := range []Set{V4All, V6All} {
+		sf := s.Intersect(fam)
+		if sf.IsEmpty() {
+			continue
+		}
+		a := sf.Prefixes()
+		dc := dontCare.Intersect(fam)
+		if fam.Equal(V6All) { // the IPv4-mapped block is never an IPv6 source
+			dc = dc.Union(V4All)
+		}
+		if b := sf.Union(dc).Prefixes(); len(b) < len(a) {
+			a = b
+		}
+		for _, p := range a {
+			out = append(out, p.String())
+		}
+	}
+	return out
+}
