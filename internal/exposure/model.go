@@ -42,7 +42,7 @@ type regionModel struct {
 	eniByIP   map[string]*snapshot.NetworkInterface // "vpc|ip"
 	eipByENI  map[string][]string
 	instances map[string]*snapshot.Instance
-	vpcCIDRs  map[string]netset.Set // VPC → its IPv4 and IPv6 CIDRs
+	vpcCIDRs  map[string]netset.Set                   // VPC → its IPv4 and IPv6 CIDRs
 	primary   map[string]string                       // instance → device-index-0 interface
 	lbENIs    map[string][]*snapshot.NetworkInterface // by description ("ELB app/…")
 	direct    map[directKey][]template
@@ -381,7 +381,9 @@ func (m *regionModel) networkStages(sub *subnetInfo, p int, start netset.Space) 
 	case v.igw == "":
 		cur = netset.Space{}
 		igw.id = sub.vpc
-		igw.why = func(netset.U128, uint16, uint16) string { return fmt.Sprintf("%s has no internet gateway attached", sub.vpc) }
+		igw.why = func(netset.U128, uint16, uint16) string {
+			return fmt.Sprintf("%s has no internet gateway attached", sub.vpc)
+		}
 	case len(v.edgeTables) > 0:
 		cur = netset.Space{}
 		igw.missing = []string{fmt.Sprintf("ingress routing: %s is edge-associated with %s and sends inbound traffic through an appliance (not modelled)",

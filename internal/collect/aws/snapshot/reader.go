@@ -465,3 +465,59 @@ func needKey(l *loader, op, id string) error {
 	}
 	return nil
 }
+
+// NewRegion returns an empty region whose every operation counts as
+// collected; programs that build snapshots in memory (tests, the
+// benchmark generator) fill its exported fields and use the setters below.
+func NewRegion(account, name string) *Region {
+	r := &Region{Account: account, Name: name, Dir: "(memory)", present: map[string]bool{}, keys: map[string]map[string]bool{},
+		TaskDefinitions: map[string]TaskDefinition{}, plEntries: map[string][]PrefixListEntry{}, rules: map[string][]Rule{},
+		targetHealth: map[string][]TargetHealthDescription{}, tgAttrs: map[string]map[string]string{}}
+	for _, op := range []string{"ec2/describe-vpcs", "ec2/describe-subnets", "ec2/describe-route-tables",
+		"ec2/describe-internet-gateways", "ec2/describe-egress-only-internet-gateways", "ec2/describe-nat-gateways",
+		"ec2/describe-network-acls", "ec2/describe-security-groups", "ec2/describe-managed-prefix-lists",
+		"ec2/describe-network-interfaces", "ec2/describe-instances", "ec2/describe-addresses",
+		"ec2/describe-vpc-peering-connections", "ec2/describe-transit-gateway-attachments",
+		"elb/describe-load-balancers", "elbv2/describe-load-balancers", "elbv2/describe-target-groups"} {
+		r.present[op] = true
+	}
+	return r
+}
+
+func (r *Region) setKey(op, arg string) {
+	r.present[op] = true
+	if r.keys[op] == nil {
+		r.keys[op] = map[string]bool{}
+	}
+	r.keys[op][SafeID(arg)] = true
+}
+
+// SetPrefixListEntries records get-managed-prefix-list-entries for one list.
+func (r *Region) SetPrefixListEntries(id string, e []PrefixListEntry) {
+	r.setKey("ec2/get-managed-prefix-list-entries", id)
+	r.plEntries[SafeID(id)] = e
+}
+
+// SetListeners records describe-listeners for one load balancer.
+func (r *Region) SetListeners(lbArn string, ls []Listener) {
+	r.setKey("elbv2/describe-listeners", lbArn)
+	r.Listeners = append(r.Listeners, ls...)
+}
+
+// SetRules records describe-rules for one listener.
+func (r *Region) SetRules(listenerArn string, rules []Rule) {
+	r.setKey("elbv2/describe-rules", listenerArn)
+	r.rules[SafeID(listenerArn)] = rules
+}
+
+// SetTargetHealth records describe-target-health for one target group.
+func (r *Region) SetTargetHealth(tgArn string, th []TargetHealthDescription) {
+	r.setKey("elbv2/describe-target-health", tgArn)
+	r.targetHealth[SafeID(tgArn)] = th
+}
+
+// SetTargetGroupAttributes records describe-target-group-attributes.
+func (r *Region) SetTargetGroupAttributes(tgArn string, attrs map[string]string) {
+	r.setKey("elbv2/describe-target-group-attributes", tgArn)
+	r.tgAttrs[SafeID(tgArn)] = attrs
+}
