@@ -157,15 +157,32 @@ func (a *analysis) directRows(e *snapshot.NetworkInterface) []Result {
 		return out
 	}
 	set := m.groups(eniGroupIDs(e))
-	key := directKey{subnet: sub.id, sgs: set.name(), v4: len(v4) > 0, v6: len(v6) > 0}
+	key := directKey{vpc: sub.vpc, sgs: set.name(), v4: len(v4) > 0, v6: len(v6) > 0}
+	if sub.rt != nil {
+		key.rt = sub.rt.id
+	} else {
+		key.rt = "?" + sub.id
+	}
+	if sub.acl != nil {
+		key.acl = sub.acl.id
+	} else {
+		key.acl = "?" + sub.id
+	}
 	tpls, ok := m.direct[key]
 	if !ok {
+		own := m.vpcCIDRs[sub.vpc]
 		for p := 0; p < nProto; p++ {
 			start := netset.Box(netset.Internet, 0, netset.MaxPort)
 			st := []stage{addrStage("network_interface", "", universe(key.v4, key.v6), start, "")}
 			st = append(st, m.networkStages(sub, p, st[0].space)...)
 			st = append(st, sgStage(set, p, st[len(st)-1].space, "security_group"))
 			tpls = append(tpls, evaluate(p, start, st)...)
+		}
+		for i := range tpls {
+			if tpls[i].verdict == Exposed {
+				tpls[i].srcText = tpls[i].sources.Compact(netset.NonPublic.Union(own))
+				tpls[i].width = width(tpls[i].sources, own)
+			}
 		}
 		m.direct[key] = tpls
 	}
@@ -204,7 +221,11 @@ func (t template) result(resource, typ string, own netset.Set) Result {
 		r.BlockedBy = &b
 	}
 	if t.verdict == Exposed {
-		r.setSources(t.sources, own)
+		if t.srcText != nil {
+			r.Verdict, r.SourceSet, r.Sources, r.Width = Exposed, t.sources, t.srcText, t.width
+		} else {
+			r.setSources(t.sources, own)
+		}
 	}
 	return r
 }

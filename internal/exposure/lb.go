@@ -106,6 +106,15 @@ func (a *analysis) nodesOf(desc string, subnets []string) []lbNode {
 
 func (a *analysis) loadBalancers(ctx context.Context) error {
 	reg := a.m.reg
+	a.m.targetGroups = map[string]*snapshot.TargetGroup{}
+	for i := range reg.TargetGroups {
+		a.m.targetGroups[reg.TargetGroups[i].TargetGroupArn] = &reg.TargetGroups[i]
+	}
+	a.m.listeners = map[string][]*snapshot.Listener{}
+	for i := range reg.Listeners {
+		li := &reg.Listeners[i]
+		a.m.listeners[li.LoadBalancerArn] = append(a.m.listeners[li.LoadBalancerArn], li)
+	}
 	for i := range reg.LoadBalancers {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -239,15 +248,8 @@ func (a *analysis) elbv2(lb *snapshot.LoadBalancer) {
 			Sources: []string{}, Path: []Hop{}, Missing: []string{reg.Missing("elbv2/describe-listeners", lb.LoadBalancerArn)}})
 		return
 	}
-	tgs := map[string]*snapshot.TargetGroup{}
-	for i := range reg.TargetGroups {
-		tgs[reg.TargetGroups[i].TargetGroupArn] = &reg.TargetGroups[i]
-	}
-	for i := range reg.Listeners {
-		li := &reg.Listeners[i]
-		if li.LoadBalancerArn != lb.LoadBalancerArn {
-			continue
-		}
+	tgs := a.m.targetGroups
+	for _, li := range a.m.listeners[lb.LoadBalancerArn] {
 		fw, fwMiss := a.listenerForwards(li, kind)
 		for _, p := range lbProtos(li.Protocol) {
 			port := clampPort(li.Port)

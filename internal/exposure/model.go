@@ -46,11 +46,17 @@ type regionModel struct {
 	primary   map[string]string                       // instance → device-index-0 interface
 	lbENIs    map[string][]*snapshot.NetworkInterface // by description ("ELB app/…")
 	direct    map[directKey][]template
+
+	targetGroups map[string]*snapshot.TargetGroup
+	listeners    map[string][]*snapshot.Listener // by load balancer ARN
 }
 
+// directKey identifies interfaces whose direct results are identical:
+// same VPC, route table, network ACL, security groups and address
+// families (fleets share all of these, so most interfaces hit the cache).
 type directKey struct {
-	subnet, sgs string
-	v4, v6      bool
+	vpc, rt, acl, sgs string
+	v4, v6            bool
 }
 
 func newRegionModel(reg *snapshot.Region) (*regionModel, error) {
@@ -390,7 +396,7 @@ func (m *regionModel) networkStages(sub *subnetInfo, p int, start netset.Space) 
 			strings.Join(v.edgeTables, ","), v.igw)}
 	default:
 		igw.why = func(netset.U128, uint16, uint16) string {
-			return fmt.Sprintf("%s attached to %s delivers inbound traffic to %s", v.igw, sub.vpc, sub.id)
+			return fmt.Sprintf("%s attached to %s delivers inbound traffic to the subnet", v.igw, sub.vpc)
 		}
 	}
 	igw.space = cur

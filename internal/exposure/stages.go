@@ -22,6 +22,9 @@ type template struct {
 	path    []Hop
 	blocked *Hop
 	missing []string
+	// rendered sources and width, filled once per cached template
+	srcText []string
+	width   string
 }
 
 // portsMinus returns the port ranges in a but not in b.
