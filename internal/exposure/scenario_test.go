@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/sightline-sec/sightline/internal/collect/aws/snapshot"
+	"github.com/sightline-sec/sightline/internal/graph"
 )
 
 func analyzeScenario(t *testing.T, name string) []Result {
@@ -190,5 +191,33 @@ func TestPortsPartition(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+func TestGraph(t *testing.T) {
+	snap, err := snapshot.Load(context.Background(), filepath.Join("..", "..", "testdata", "aws", "scenarios", "alb-private"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := Analyze(context.Background(), snap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := graph.New()
+	snap.AddToGraph(g)
+	rep.AddToGraph(g)
+	n, ok := g.Node("i-0app000000000001")
+	if !ok || n.Kind != snapshot.KindInstance || n.Prov == nil || n.Prov.Account != "111122223333" {
+		t.Fatalf("instance node %+v", n)
+	}
+	var viaALB bool
+	for _, e := range g.Out("i-0app000000000001", graph.ExposedTo) {
+		viaALB = viaALB || (e.Attrs["via"] == albARN && e.Attrs["from_port"] == "8080")
+	}
+	if !viaALB {
+		t.Fatalf("no exposed_to edge via the ALB: %+v", g.Out("i-0app000000000001"))
+	}
+	if tgs := g.Out(albARN, graph.ForwardsTo); len(tgs) != 2 {
+		t.Fatalf("ALB forwards_to edges: %+v", tgs)
 	}
 }
