@@ -1,12 +1,14 @@
 package main
 
 import (
+	"bufio"
 	"encoding/json"
 	"fmt"
 	"io"
 	"strconv"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -58,19 +60,23 @@ func newExposureCmd(g *cliutil.Globals) *cobra.Command {
 					return cliutil.Usage(err)
 				}
 			}
+			t0 := time.Now()
 			snap, err := snapshot.Load(cmd.Context(), dir)
 			if err != nil {
 				return cliutil.Usage(err)
 			}
+			t1 := time.Now()
 			rep, err := exposure.Analyze(cmd.Context(), snap)
 			if err != nil {
 				return cliutil.Usage(err)
 			}
+			g.Logf("exposure: loaded snapshot in %v, analysed in %v (%d results)", t1.Sub(t0).Round(time.Millisecond),
+				time.Since(t1).Round(time.Millisecond), len(rep.Results))
 			if q != nil {
 				return explain(g, rep, q)
 			}
 			if g.Format == "json" {
-				return writeJSON(g.Stdout, rep)
+				return writeReportJSON(g.Stdout, rep)
 			}
 			return writeExposureTable(g.Stdout, rep.Results, all)
 		},
@@ -185,6 +191,26 @@ func writeJSON(w io.Writer, v any) error {
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
 	return enc.Encode(v)
+}
+
+// writeReportJSON streams the report one result at a time, so a large
+// estate's output is never held in memory twice.
+func writeReportJSON(w io.Writer, rep *exposure.Report) error {
+	bw := bufio.NewWriterSize(w, 1<<20)
+	fmt.Fprintf(bw, "{\n  \"schema\": %q,\n  \"results\": [", rep.Schema)
+	enc := json.NewEncoder(bw)
+	enc.SetEscapeHTML(false)
+	for i := range rep.Results {
+		if i > 0 {
+			bw.WriteByte(',')
+		}
+		bw.WriteString("\n    ")
+		if err := enc.Encode(&rep.Results[i]); err != nil {
+			return err
+		}
+	}
+	bw.WriteString("\n  ]\n}\n")
+	return bw.Flush()
 }
 
 func writeExposureTable(w io.Writer, rs []exposure.Result, all bool) error {
