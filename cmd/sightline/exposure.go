@@ -1,21 +1,251 @@
 package main
 
 import (
-	"errors"
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/sightline-sec/sightline/internal/cliutil"
+	"github.com/sightline-sec/sightline/internal/collect/aws/snapshot"
+	"github.com/sightline-sec/sightline/internal/exposure"
 )
 
-// newExposureCmd is a placeholder until the command lands; it is hidden from help.
-func newExposureCmd(_ *cliutil.Globals) *cobra.Command {
-	return &cobra.Command{
-		Use:    "exposure",
-		Short:  "Compute internet exposure of cloud resources, with proofs",
-		Hidden: true,
-		RunE: func(*cobra.Command, []string) error {
-			return errors.New("exposure is not available in this build yet")
+const exposureLong = `Compute, from an AWS snapshot alone, which internet source addresses can open a
+connection to every network interface, EC2 instance, ECS task and load balancer,
+on which protocol and ports, and prove it hop by hop: internet gateway, the
+subnet's route table (return route), network ACL in and out (stateless, ephemeral
+ports), security groups, and load balancer listener → rule → target group →
+target. Each result is "exposed" (with the source CIDRs, "wide" when any public
+address may connect), "not_exposed" (naming the control that blocks), or
+"unknown" (naming the data missing from the snapshot).
+
+The snapshot is a directory in the AWS CLI JSON layout (docs/aws-snapshot.md),
+written by 'sightline collect aws' or by the shell recipe in that document.
+
+The table lists exposed and unknown results (add --all for not_exposed too);
+--format json prints every result (schema sightline.exposure/v1, docs/exposure.md).`
+
+const exposureExample = `  sightline exposure --aws ./snap
+  sightline exposure --aws ./snap --format json > exposure.json
+  sightline exposure --aws ./snap --why i-0abc123:tcp/22
+  sightline exposure --aws ./snap --why arn:aws:elasticloadbalancing:eu-west-1:111122223333:loadbalancer/app/web/50dc:tcp/443`
+
+func newExposureCmd(g *cliutil.Globals) *cobra.Command {
+	var dir, why string
+	var all bool
+	c := &cobra.Command{
+		Use:     "exposure --aws DIR [--why RESOURCE:PROTO/PORT]",
+		Short:   "Compute internet exposure of cloud resources, with proofs",
+		Long:    exposureLong,
+		Example: exposureExample,
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := g.CheckFormat("table", "json"); err != nil {
+				return err
+			}
+			if dir == "" {
+				return cliutil.Usagef("--aws DIR is required (a snapshot directory, see docs/aws-snapshot.md)")
+			}
+			var q *whyQuery
+			if why != "" {
+				var err error
+				if q, err = parseWhy(why); err != nil {
+					return cliutil.Usage(err)
+				}
+			}
+			t0 := time.Now()
+			snap, err := snapshot.Load(cmd.Context(), dir)
+			if err != nil {
+				return cliutil.Usage(err)
+			}
+			t1 := time.Now()
+			rep, err := exposure.Analyze(cmd.Context(), snap)
+			if err != nil {
+				return cliutil.Usage(err)
+			}
+			g.Logf("exposure: loaded snapshot in %v, analysed in %v (%d results)", t1.Sub(t0).Round(time.Millisecond),
+				time.Since(t1).Round(time.Millisecond), len(rep.Results))
+			if q != nil {
+				return explain(g, rep, q)
+			}
+			if g.Format == "json" {
+				return writeReportJSON(g.Stdout, rep)
+			}
+			return writeExposureTable(g.Stdout, rep.Results, all)
 		},
 	}
+	c.Flags().StringVar(&dir, "aws", "", "AWS snapshot directory (docs/aws-snapshot.md)")
+	c.Flags().StringVar(&why, "why", "", "explain one verdict hop by hop: RESOURCE:PROTO/PORT (resource: i-…, eni-…, task or load balancer ARN)")
+	c.Flags().BoolVar(&all, "all", false, "table: list not_exposed results too")
+	return c
+}
+
+type whyQuery struct {
+	resource, proto string
+	port            int
+}
+
+// parseWhy splits RESOURCE:PROTO/PORT at the last colon (ARNs contain colons).
+func parseWhy(s string) (*whyQuery, error) {
+	i := strings.LastIndexByte(s, ':')
+	if i <= 0 {
+		return nil, fmt.Errorf("--why %q: want RESOURCE:PROTO/PORT, e.g. i-0abc:tcp/22", s)
+	}
+	proto, port, ok := strings.Cut(s[i+1:], "/")
+	proto = strings.ToLower(proto)
+	n, err := strconv.Atoi(port)
+	if !ok || err != nil || n < 0 || n > 65535 || (proto != "tcp" && proto != "udp") {
+		return nil, fmt.Errorf("--why %q: want RESOURCE:PROTO/PORT with PROTO tcp or udp and PORT 0-65535", s)
+	}
+	return &whyQuery{resource: s[:i], proto: proto, port: n}, nil
+}
+
+func (q *whyQuery) matches(r *exposure.Result) bool {
+	if r.Protocol != q.proto || q.port < r.FromPort || q.port > r.ToPort {
+		return false
+	}
+	if r.Resource == q.resource {
+		return true
+	}
+	for _, e := range r.Interfaces {
+		if e == q.resource {
+			return true
+		}
+	}
+	return false
+}
+
+func explain(g *cliutil.Globals, rep *exposure.Report, q *whyQuery) error {
+	var hits []exposure.Result
+	known := false
+	for i := range rep.Results {
+		r := &rep.Results[i]
+		if r.Resource == q.resource || contains(r.Interfaces, q.resource) {
+			known = true
+		}
+		if q.matches(r) {
+			x := *r
+			x.FromPort, x.ToPort = q.port, q.port
+			hits = append(hits, x)
+		}
+	}
+	if !known {
+		return cliutil.Usagef("--why: resource %q is not in the snapshot's results", q.resource)
+	}
+	if len(hits) == 0 {
+		hits = append(hits, exposure.Result{Resource: q.resource, Protocol: q.proto, FromPort: q.port, ToPort: q.port,
+			Verdict: exposure.NotExposed, Sources: []string{}, Path: []exposure.Hop{}, Missing: []string{},
+			BlockedBy: &exposure.Hop{Kind: "listener", ID: q.resource, Detail: fmt.Sprintf("no listener on %s/%d", q.proto, q.port)}})
+	}
+	if g.Format == "json" {
+		return writeJSON(g.Stdout, exposure.Report{Schema: exposure.Schema, Results: hits})
+	}
+	w := g.Stdout
+	for n, r := range hits {
+		if n > 0 {
+			fmt.Fprintln(w)
+		}
+		via := "direct"
+		if r.Via != "" {
+			via = "via " + r.Via
+		}
+		fmt.Fprintf(w, "%s %s/%d (%s): %s", r.Resource, r.Protocol, q.port, via, strings.ToUpper(r.Verdict))
+		if r.Width != "" {
+			fmt.Fprintf(w, " (%s)", r.Width)
+		}
+		fmt.Fprintln(w)
+		for i, h := range r.Path {
+			fmt.Fprintf(w, "  %d. %-18s %s\n     %s\n", i+1, h.Kind, h.ID, h.Detail)
+		}
+		if r.BlockedBy != nil {
+			fmt.Fprintf(w, "  ✗ blocked by %s %s\n     %s\n", r.BlockedBy.Kind, r.BlockedBy.ID, r.BlockedBy.Detail)
+		}
+		if len(r.Sources) > 0 {
+			fmt.Fprintf(w, "  sources: %s\n", strings.Join(r.Sources, ", "))
+		}
+		for _, m := range r.Missing {
+			fmt.Fprintf(w, "  missing: %s\n", m)
+		}
+	}
+	return nil
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
+}
+
+// writeReportJSON streams the report one result at a time, so a large
+// estate's output is never held in memory twice.
+func writeReportJSON(w io.Writer, rep *exposure.Report) error {
+	bw := bufio.NewWriterSize(w, 1<<20)
+	fmt.Fprintf(bw, "{\n  \"schema\": %q,\n  \"results\": [", rep.Schema)
+	enc := json.NewEncoder(bw)
+	enc.SetEscapeHTML(false)
+	for i := range rep.Results {
+		if i > 0 {
+			bw.WriteByte(',')
+		}
+		bw.WriteString("\n    ")
+		if err := enc.Encode(&rep.Results[i]); err != nil {
+			return err
+		}
+	}
+	bw.WriteString("\n  ]\n}\n")
+	return bw.Flush()
+}
+
+func writeExposureTable(w io.Writer, rs []exposure.Result, all bool) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "RESOURCE\tTYPE\tPORTS\tVERDICT\tSOURCES\tVIA / BLOCKED BY / MISSING")
+	counts := map[string]int{}
+	for _, r := range rs {
+		counts[r.Verdict]++
+		if r.Verdict == exposure.NotExposed && !all {
+			continue
+		}
+		ports := fmt.Sprintf("%s/%d", r.Protocol, r.FromPort)
+		if r.ToPort != r.FromPort {
+			ports = fmt.Sprintf("%s/%d-%d", r.Protocol, r.FromPort, r.ToPort)
+		}
+		src := strings.Join(r.Sources, ",")
+		if len(src) > 48 {
+			src = src[:45] + "..."
+		}
+		if r.Width != "" {
+			src = r.Width + " " + src
+		}
+		note := r.Via
+		switch {
+		case r.BlockedBy != nil:
+			note = r.BlockedBy.Kind + " " + r.BlockedBy.ID
+		case r.Verdict == exposure.Unknown && len(r.Missing) > 0:
+			note = "missing: " + r.Missing[0]
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.Resource, r.ResourceType, ports, r.Verdict, src, note)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	_, err := fmt.Fprintf(w, "\n%d exposed, %d not exposed, %d unknown results\n",
+		counts[exposure.Exposed], counts[exposure.NotExposed], counts[exposure.Unknown])
+	return err
 }

@@ -1,0 +1,115 @@
+package snapshot
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestLoadRealPlacebo(t *testing.T) {
+	snap, err := Load(context.Background(), filepath.Join("..", "..", "..", "..", "testdata", "aws", "real", "placebo"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(snap.Regions) != 1 {
+		t.Fatalf("regions: %d", len(snap.Regions))
+	}
+	r := snap.Regions[0]
+	if r.Account != "644160558196" || r.Name != "us-east-1" {
+		t.Fatalf("account/region %s/%s", r.Account, r.Name)
+	}
+	if len(r.NetworkInterfaces) == 0 || len(r.RouteTables) == 0 || len(r.NetworkAcls) == 0 ||
+		len(r.SecurityGroups) == 0 || len(r.Instances) == 0 || len(r.LoadBalancers) != 1 || len(r.Listeners) == 0 {
+		t.Fatalf("counts: enis %d rts %d acls %d sgs %d inst %d lbs %d listeners %d", len(r.NetworkInterfaces), len(r.RouteTables),
+			len(r.NetworkAcls), len(r.SecurityGroups), len(r.Instances), len(r.LoadBalancers), len(r.Listeners))
+	}
+	li := r.Listeners[0]
+	if !r.HasKey("elbv2/describe-listeners", r.LoadBalancers[0].LoadBalancerArn) {
+		t.Fatal("keyed-object listeners not attributed to their load balancer")
+	}
+	if rules, ok := r.Rules(li.ListenerArn); !ok || len(rules) == 0 {
+		t.Fatalf("per-resource rules not found for %s", li.ListenerArn)
+	}
+	if r.Has("ec2/describe-vpcs") {
+		t.Fatal("absent file reported present")
+	}
+	if !strings.Contains(r.Missing("ec2/describe-vpcs", ""), "describe-vpcs.json missing") {
+		t.Fatalf("missing text: %s", r.Missing("ec2/describe-vpcs", ""))
+	}
+}
+
+func writeRegion(t *testing.T, files map[string]string) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "111122223333", "eu-west-1")
+	for rel, body := range files {
+		p := filepath.Join(dir, rel)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+func TestMalformedNamesFile(t *testing.T) {
+	for name, files := range map[string]map[string]string{
+		"bad json":     {"ec2/describe-security-groups.json": `{"SecurityGroups": [`},
+		"wrong shape":  {"ec2/describe-security-groups.json": `{"Vpcs": []}`},
+		"wrong type":   {"ec2/describe-subnets.json": `{"Subnets": {"a": 1}}`},
+		"unkeyed th":   {"elbv2/describe-target-health.json": `{"TargetHealthDescriptions": []}`},
+		"bad keyed":    {"elbv2/describe-target-health.json": `{"arn:x": 5}`},
+		"bad perdir":   {"ec2/get-managed-prefix-list-entries/pl-1.json": `nope`},
+		"bad manifest": {"../../manifest.json": `{"schema": 3}`, "ec2/describe-vpcs.json": `{"Vpcs": []}`},
+		"other schema": {"../../manifest.json": `{"schema": "something/v9"}`, "ec2/describe-vpcs.json": `{"Vpcs": []}`},
+	} {
+		dir := writeRegion(t, files)
+		_, err := Load(context.Background(), filepath.Dir(filepath.Dir(dir)))
+		if err == nil {
+			t.Errorf("%s: no error", name)
+			continue
+		}
+		var named bool
+		for rel := range files {
+			named = named || strings.Contains(err.Error(), filepath.Base(strings.TrimSuffix(rel, ".json")))
+		}
+		if !named {
+			t.Errorf("%s: error %q does not name the file", name, err)
+		}
+	}
+}
+
+func TestLayouts(t *testing.T) {
+	files := map[string]string{
+		"ec2/describe-vpcs.json":                             `{"Vpcs": [{"VpcId": "vpc-1", "CidrBlock": "10.0.0.0/16"}]}`,
+		"elbv2/describe-target-health/arn_aws_x_tg_a.json":   `{"TargetHealthDescriptions": [{"Target": {"Id": "i-1", "Port": 80}}]}`,
+		"elbv2/describe-target-health/arn_aws_x_tg_a.1.json": `{"TargetHealthDescriptions": [{"Target": {"Id": "i-2", "Port": 80}}]}`,
+		"ec2/get-managed-prefix-list-entries.json":           `{"pl-1": {"Entries": [{"Cidr": "1.2.3.0/24"}]}}`,
+	}
+	dir := writeRegion(t, files)
+	for _, root := range []string{filepath.Dir(filepath.Dir(dir)), filepath.Dir(dir), dir} {
+		snap, err := Load(context.Background(), root)
+		if err != nil {
+			t.Fatalf("%s: %v", root, err)
+		}
+		r := snap.Regions[0]
+		if r.Account != "111122223333" || r.Name != "eu-west-1" || len(r.VPCs) != 1 {
+			t.Fatalf("%s: %s/%s vpcs %d", root, r.Account, r.Name, len(r.VPCs))
+		}
+		if th, ok := r.TargetHealth("arn:aws:x:tg/a"); !ok || len(th) != 2 {
+			t.Fatalf("%s: merged per-resource parts: %v %v", root, th, ok)
+		}
+		if e, ok := r.PrefixListEntries("pl-1"); !ok || len(e) != 1 {
+			t.Fatalf("%s: keyed entries %v", root, e)
+		}
+		if _, ok := r.PrefixListEntries("pl-2"); ok {
+			t.Fatal("absent key reported present")
+		}
+	}
+	if _, err := Load(context.Background(), t.TempDir()); err == nil || !strings.Contains(err.Error(), "no <account>/<region>") {
+		t.Fatalf("empty dir: %v", err)
+	}
+}

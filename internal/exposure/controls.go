@@ -1,0 +1,468 @@
+package exposure
+
+import (
+	"fmt"
+	"net/netip"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/sightline-sec/sightline/internal/collect/aws/snapshot"
+	"github.com/sightline-sec/sightline/internal/exposure/netset"
+)
+
+// Protocols analysed. Listening services are TCP or UDP; ICMP has no ports
+// and is out of scope (docs/exposure.md).
+const (
+	tcp = iota
+	udp
+	nProto
+)
+
+var protoNames = [nProto]string{"tcp", "udp"}
+
+// Ephemeral ports: the VPC User Guide ("Network ACLs › Ephemeral ports")
+// says clients pick source ports in 1024-65535 depending on the OS, so a
+// NACL must allow return traffic to them. The client (the attacker) picks
+// its port, so one allowed port in that range suffices for a connection.
+const ephemeralLo, ephemeralHi = 1024, 65535
+
+// allAddrs is every IPv4 and IPv6 address.
+var allAddrs = netset.V4All.Union(netset.V6All)
+
+// protoMask returns which of tcp/udp an API protocol string covers:
+// security groups use "tcp"/"udp"/"-1" or numbers, NACLs use numbers
+// ("6", "17", "-1"). ICMP and other protocols cover neither.
+func protoMask(p string) [nProto]bool {
+	switch strings.ToLower(strings.TrimSpace(p)) {
+	case "-1", "all":
+		return [nProto]bool{true, true}
+	case "tcp", "6":
+		return [nProto]bool{true, false}
+	case "udp", "17":
+		return [nProto]bool{false, true}
+	}
+	return [nProto]bool{}
+}
+
+// parseCIDR parses a CIDR or address into a set, with a named error.
+func parseCIDR(s, what string) (netset.Set, error) {
+	set, err := netset.Parse(s)
+	if err != nil {
+		return netset.Set{}, fmt.Errorf("%s: bad CIDR %q: %w", what, s, err)
+	}
+	return set, nil
+}
+
+// ---- network ACLs --------------------------------------------------------
+
+// naclRule is one compiled NACL entry.
+type naclRule struct {
+	num    int
+	allow  bool
+	protos [nProto]bool
+	lo, hi uint16
+	addrs  netset.Set
+	cidr   string
+	proto  string
+}
+
+// nacl is a compiled network ACL. VPC User Guide, "Network ACL rules":
+// rules are evaluated in order, starting with the lowest numbered rule;
+// as soon as a rule matches traffic it is applied regardless of any
+// higher-numbered rule that might contradict it; the final "*" rule denies.
+// NACLs are stateless: "responses to allowed inbound traffic are subject to
+// the rules for outbound traffic (and vice versa)".
+type nacl struct {
+	id       string
+	in, out  []naclRule
+	inSpace  [nProto]netset.Space // (dst port × src addr) admitted inbound
+	outSpace [nProto]netset.Space // (dst port × dst addr) admitted outbound
+	retOut   [nProto]netset.Set   // addresses that return traffic may reach (some ephemeral port)
+	retIn    [nProto]netset.Set   // addresses whose return traffic may enter (some ephemeral port)
+}
+
+func compileNACL(a *snapshot.NetworkAcl) (*nacl, error) {
+	n := &nacl{id: a.NetworkAclId}
+	for _, e := range a.Entries {
+		r := naclRule{num: e.RuleNumber, allow: strings.EqualFold(e.RuleAction, "allow"),
+			protos: protoMask(e.Protocol), lo: 0, hi: netset.MaxPort, proto: e.Protocol}
+		if e.PortRange != nil && e.PortRange.From != nil && e.PortRange.To != nil && e.Protocol != "-1" {
+			r.lo, r.hi = clampPort(*e.PortRange.From), clampPort(*e.PortRange.To)
+		}
+		r.cidr = e.CidrBlock
+		if r.cidr == "" {
+			r.cidr = e.Ipv6CidrBlock
+		}
+		set, err := parseCIDR(r.cidr, fmt.Sprintf("%s rule %d", a.NetworkAclId, e.RuleNumber))
+		if err != nil {
+			return nil, err
+		}
+		r.addrs = set
+		if e.Egress {
+			n.out = append(n.out, r)
+		} else {
+			n.in = append(n.in, r)
+		}
+	}
+	for _, rs := range [][]naclRule{n.in, n.out} {
+		sort.SliceStable(rs, func(i, j int) bool { return rs[i].num < rs[j].num })
+	}
+	for p := 0; p < nProto; p++ {
+		n.inSpace[p] = firstMatch(n.in, p)
+		n.outSpace[p] = firstMatch(n.out, p)
+		n.retOut[p] = n.outSpace[p].RestrictPorts(ephemeralLo, ephemeralHi).Addrs()
+		n.retIn[p] = n.inSpace[p].RestrictPorts(ephemeralLo, ephemeralHi).Addrs()
+	}
+	return n, nil
+}
+
+func clampPort(v int) uint16 {
+	switch {
+	case v < 0:
+		return 0
+	case v > netset.MaxPort:
+		return netset.MaxPort
+	}
+	return uint16(v)
+}
+
+// firstMatch computes the allowed space of an ordered rule list as set
+// algebra: each rule takes the part of the still-undecided space it
+// matches; allow rules add it to the result, deny rules drop it.
+func firstMatch(rules []naclRule, p int) netset.Space {
+	rest := netset.Box(allAddrs, 0, netset.MaxPort)
+	var allowed netset.Space
+	for _, r := range rules {
+		if !r.protos[p] || rest.IsEmpty() {
+			continue
+		}
+		m := rest.Intersect(netset.Box(r.addrs, r.lo, r.hi))
+		if m.IsEmpty() {
+			continue
+		}
+		if r.allow {
+			allowed = allowed.Union(m)
+		}
+		rest = rest.Subtract(m)
+	}
+	return allowed
+}
+
+// match returns the first rule matching one packet (nil: none, implicit deny).
+func matchRule(rules []naclRule, p int, a netset.U128, port uint16) *naclRule {
+	for i := range rules {
+		r := &rules[i]
+		if r.protos[p] && port >= r.lo && port <= r.hi && r.addrs.Contains(a) {
+			return r
+		}
+	}
+	return nil
+}
+
+func (r *naclRule) String() string {
+	num := strconv.Itoa(r.num)
+	if r.num >= 32767 {
+		num = "* (default)"
+	}
+	act := "denies"
+	if r.allow {
+		act = "allows"
+	}
+	proto := "all traffic"
+	switch r.proto {
+	case "-1":
+	case "6":
+		proto = "tcp " + portText(r.lo, r.hi)
+	case "17":
+		proto = "udp " + portText(r.lo, r.hi)
+	default:
+		proto = "protocol " + r.proto + " " + portText(r.lo, r.hi)
+	}
+	return fmt.Sprintf("rule %s %s %s (%s)", num, act, proto, r.cidr)
+}
+
+func portText(lo, hi uint16) string {
+	if lo == hi {
+		return strconv.Itoa(int(lo))
+	}
+	return fmt.Sprintf("%d-%d", lo, hi)
+}
+
+// ---- route tables ----------------------------------------------------------
+
+// routeEntry is one route expanded to an address set.
+type routeEntry struct {
+	dest     string
+	addrs    netset.Set
+	target   string
+	state    string
+	bits     int
+	fromPL   bool
+	captured netset.Set // internet addresses for which this route is the best match
+}
+
+// rtable is a compiled route table. VPC User Guide, "Route priority": "We
+// use the most specific route in your route table that matches the traffic
+// to determine how to route the traffic (longest prefix match)"; IPv4 and
+// IPv6 routes are independent; and "if the route table has a static route
+// that overlaps with a prefix-list route … the static route takes
+// priority", so at equal length CIDR routes sort before prefix-list ones.
+type rtable struct {
+	id      string
+	routes  []routeEntry
+	missing []string
+}
+
+func routeTarget(r *snapshot.Route) string {
+	for _, t := range []string{r.GatewayId, r.EgressOnlyInternetGatewayId, r.NatGatewayId, r.TransitGatewayId,
+		r.VpcPeeringConnectionId, r.NetworkInterfaceId, r.InstanceId, r.LocalGatewayId, r.CarrierGatewayId, r.CoreNetworkArn} {
+		if t != "" {
+			return t
+		}
+	}
+	return "unknown-target"
+}
+
+func compileRouteTable(t *snapshot.RouteTable, reg *snapshot.Region) (*rtable, error) {
+	rt := &rtable{id: t.RouteTableId}
+	for i := range t.Routes {
+		r := &t.Routes[i]
+		target, state := routeTarget(r), r.State
+		add := func(dest string, pl bool) error {
+			set, err := parseCIDR(dest, "route table "+t.RouteTableId)
+			if err != nil {
+				return err
+			}
+			p, _ := netip.ParsePrefix(dest)
+			rt.routes = append(rt.routes, routeEntry{dest: dest, addrs: set, target: target, state: state, bits: p.Bits(), fromPL: pl})
+			return nil
+		}
+		switch {
+		case r.DestinationCidrBlock != "":
+			if err := add(r.DestinationCidrBlock, false); err != nil {
+				return nil, err
+			}
+		case r.DestinationIpv6CidrBlock != "":
+			if err := add(r.DestinationIpv6CidrBlock, false); err != nil {
+				return nil, err
+			}
+		case r.DestinationPrefixListId != "":
+			entries, ok := reg.PrefixListEntries(r.DestinationPrefixListId)
+			if !ok {
+				rt.missing = append(rt.missing, reg.Missing("ec2/get-managed-prefix-list-entries", r.DestinationPrefixListId))
+				continue
+			}
+			for _, e := range entries {
+				if err := add(e.Cidr, true); err != nil {
+					return nil, err
+				}
+				rt.routes[len(rt.routes)-1].dest = e.Cidr + " (" + r.DestinationPrefixListId + ")"
+			}
+		}
+	}
+	sort.SliceStable(rt.routes, func(i, j int) bool {
+		a, b := rt.routes[i], rt.routes[j]
+		if a.bits != b.bits {
+			return a.bits > b.bits
+		}
+		return !a.fromPL && b.fromPL
+	})
+	rest := allAddrs
+	for i := range rt.routes {
+		r := &rt.routes[i]
+		r.captured = r.addrs.Intersect(rest)
+		rest = rest.Subtract(r.captured)
+	}
+	return rt, nil
+}
+
+// viaIGW returns the addresses whose best route is active and targets igw.
+func (rt *rtable) viaIGW(igw string) netset.Set {
+	var out netset.Set
+	for _, r := range rt.routes {
+		if r.target == igw && r.state != "blackhole" {
+			out = out.Union(r.captured)
+		}
+	}
+	return out
+}
+
+// explain names the route chosen for one address.
+func (rt *rtable) explain(a netset.U128, igw string) string {
+	for _, r := range rt.routes {
+		if r.captured.Contains(a) {
+			switch {
+			case r.state == "blackhole":
+				return fmt.Sprintf("route table %s: best route for %s is %s → %s, which is a blackhole", rt.id, a.Addr(), r.dest, r.target)
+			case r.target == igw:
+				return fmt.Sprintf("route table %s: return traffic to %s takes %s → %s", rt.id, a.Addr(), r.dest, r.target)
+			}
+			return fmt.Sprintf("route table %s: return traffic to %s takes %s → %s, not the internet gateway %s (asymmetric path; no connection)",
+				rt.id, a.Addr(), r.dest, r.target, igw)
+		}
+	}
+	return fmt.Sprintf("route table %s has no route for %s to an internet gateway", rt.id, a.Addr())
+}
+
+// ---- security groups -------------------------------------------------------
+
+// sgRule is one compiled security-group permission for one source.
+type sgRule struct {
+	group  string
+	protos [nProto]bool
+	lo, hi uint16
+	addrs  netset.Set // CIDR or prefix-list sources
+	ref    string     // referenced security group (UserIdGroupPairs)
+	src    string     // source as written, for proofs
+}
+
+// sg is a compiled security group. VPC User Guide, "Security group
+// rules": security groups are stateful and allow-only — "you can specify
+// allow rules, but not deny rules"; when several groups are associated the
+// rules are aggregated into one set; a rule's source is a CIDR, a prefix
+// list or another security group (traffic from the private addresses of
+// interfaces that have that group); protocol -1 means all protocols and
+// ports.
+type sg struct {
+	id        string
+	in, out   []sgRule
+	inSpace   [nProto]netset.Space
+	outSpace  [nProto]netset.Space
+	missing   []string
+	notFound  bool
+	vpcPublic bool
+}
+
+func compilePerms(group string, perms []snapshot.IpPermission, reg *snapshot.Region, missing *[]string) ([]sgRule, error) {
+	var out []sgRule
+	for _, p := range perms {
+		base := sgRule{group: group, protos: protoMask(p.IpProtocol), lo: 0, hi: netset.MaxPort}
+		if !base.protos[tcp] && !base.protos[udp] {
+			continue
+		}
+		if p.IpProtocol != "-1" && p.FromPort != nil && p.ToPort != nil && *p.FromPort >= 0 {
+			base.lo, base.hi = clampPort(*p.FromPort), clampPort(*p.ToPort)
+		}
+		for _, r := range p.IpRanges {
+			x := base
+			set, err := parseCIDR(r.CidrIp, "security group "+group)
+			if err != nil {
+				return nil, err
+			}
+			x.addrs, x.src = set, r.CidrIp
+			out = append(out, x)
+		}
+		for _, r := range p.Ipv6Ranges {
+			x := base
+			set, err := parseCIDR(r.CidrIpv6, "security group "+group)
+			if err != nil {
+				return nil, err
+			}
+			x.addrs, x.src = set, r.CidrIpv6
+			out = append(out, x)
+		}
+		for _, pl := range p.PrefixListIds {
+			entries, ok := reg.PrefixListEntries(pl.PrefixListId)
+			if !ok {
+				*missing = append(*missing, reg.Missing("ec2/get-managed-prefix-list-entries", pl.PrefixListId))
+				continue
+			}
+			x := base
+			for _, e := range entries {
+				set, err := parseCIDR(e.Cidr, "prefix list "+pl.PrefixListId)
+				if err != nil {
+					return nil, err
+				}
+				x.addrs = x.addrs.Union(set)
+			}
+			x.src = pl.PrefixListId
+			out = append(out, x)
+		}
+		for _, g := range p.UserIdGroupPairs {
+			x := base
+			x.ref, x.src = g.GroupId, g.GroupId
+			out = append(out, x)
+		}
+	}
+	return out, nil
+}
+
+func compileSG(g *snapshot.SecurityGroup, reg *snapshot.Region) (*sg, error) {
+	s := &sg{id: g.GroupId}
+	var err error
+	if s.in, err = compilePerms(g.GroupId, g.IpPermissions, reg, &s.missing); err != nil {
+		return nil, err
+	}
+	if s.out, err = compilePerms(g.GroupId, g.IpPermissionsEgress, reg, &s.missing); err != nil {
+		return nil, err
+	}
+	for p := 0; p < nProto; p++ {
+		s.inSpace[p] = ruleSpace(s.in, p)
+		s.outSpace[p] = ruleSpace(s.out, p)
+	}
+	return s, nil
+}
+
+// ruleSpace is the union of the CIDR/prefix-list rules for one protocol.
+func ruleSpace(rules []sgRule, p int) netset.Space {
+	var sp netset.Space
+	for _, r := range rules {
+		if r.protos[p] && r.ref == "" {
+			sp = sp.Union(netset.Box(r.addrs, r.lo, r.hi))
+		}
+	}
+	return sp
+}
+
+// sgSet is the aggregate of the groups on one interface or load balancer.
+type sgSet struct {
+	ids      []string
+	groups   []*sg
+	inSpace  [nProto]netset.Space
+	outSpace [nProto]netset.Space
+	missing  []string
+}
+
+func (s *sgSet) name() string { return strings.Join(s.ids, ", ") }
+
+// admitsRef reports whether a rule references one of groups at (p, port).
+func admitsRef(rules func(*sg) []sgRule, set *sgSet, groups []string, p int, port uint16) *sgRule {
+	for _, g := range set.groups {
+		for i, r := range rules(g) {
+			if r.ref != "" && r.protos[p] && port >= r.lo && port <= r.hi {
+				for _, want := range groups {
+					if r.ref == want {
+						return &rules(g)[i]
+					}
+				}
+			}
+		}
+	}
+	return nil
+}
+
+func ingress(g *sg) []sgRule { return g.in }
+func egress(g *sg) []sgRule  { return g.out }
+
+// explainRange is explain for a port range: a positive answer names the
+// rule admitting the first port, a negative one covers the whole range.
+func (s *sgSet) explainRange(rules func(*sg) []sgRule, p int, a netset.U128, lo, hi uint16, dir string) (string, bool) {
+	d, ok := s.explain(rules, p, a, lo, dir)
+	if !ok && lo != hi {
+		d = fmt.Sprintf("%s: no rule admits %s/%s %s %s", s.name(), protoNames[p], portText(lo, hi), dir, a.Addr())
+	}
+	return d, ok
+}
+
+// explain names a rule admitting one packet, or says none does.
+func (s *sgSet) explain(rules func(*sg) []sgRule, p int, a netset.U128, port uint16, dir string) (string, bool) {
+	for _, g := range s.groups {
+		for _, r := range rules(g) {
+			if r.ref == "" && r.protos[p] && port >= r.lo && port <= r.hi && r.addrs.Contains(a) {
+				return fmt.Sprintf("%s allows %s %s %s %s", g.id, protoNames[p], portText(r.lo, r.hi), dir, r.src), true
+			}
+		}
+	}
+	return fmt.Sprintf("%s: no rule admits %s/%d %s %s", s.name(), protoNames[p], port, dir, a.Addr()), false
+}

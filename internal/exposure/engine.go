@@ -1,0 +1,359 @@
+package exposure
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/sightline-sec/sightline/internal/collect/aws/snapshot"
+	"github.com/sightline-sec/sightline/internal/exposure/netset"
+)
+
+// Analyze computes the internet exposure of every network interface,
+// instance, ECS task and load balancer of a snapshot.
+func Analyze(ctx context.Context, snap *snapshot.Snapshot) (*Report, error) {
+	rep := &Report{Schema: Schema, Results: []Result{}}
+	for _, reg := range snap.Regions {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		if reg.Name == "global" {
+			continue
+		}
+		res, err := AnalyzeRegion(ctx, reg)
+		if err != nil {
+			return nil, fmt.Errorf("analysing %s/%s: %w", reg.Account, reg.Name, err)
+		}
+		rep.Results = append(rep.Results, res...)
+	}
+	return rep, nil
+}
+
+// AnalyzeRegion analyses one account/region.
+func AnalyzeRegion(ctx context.Context, reg *snapshot.Region) ([]Result, error) {
+	m, err := newRegionModel(reg)
+	if err != nil {
+		return nil, err
+	}
+	a := &analysis{m: m, eniRows: map[string][]Result{}}
+	a.indexECS()
+	if err := a.interfaces(ctx); err != nil {
+		return nil, err
+	}
+	a.tasks()
+	if err := a.loadBalancers(ctx); err != nil {
+		return nil, err
+	}
+	for i := range a.out {
+		a.out[i].Account, a.out[i].Region = reg.Account, reg.Name
+	}
+	return a.out, nil
+}
+
+// analysis holds the state of one region's run.
+type analysis struct {
+	m        *regionModel
+	out      []Result
+	eniRows  map[string][]Result // direct rows per interface (resource = interface)
+	eniTask  map[string]string   // interface → awsvpc task ARN
+	hostTask map[string][]hostBinding
+	// lastUnknown records whether the last listener result was unknown.
+	lastUnknown bool
+	// lastPath is the proof path of the last listener result.
+	lastPath []Hop
+}
+
+// hostBinding is a bridge/host-mode container port published on an instance.
+type hostBinding struct {
+	task, container string
+	hostPort        int
+	containerPort   int
+	proto           int
+	mode            string
+}
+
+// skipInterface reports interfaces that belong to managed services whose
+// exposure is analysed through the service (load balancers) or that do
+// not accept inbound connections (NAT gateways, endpoints).
+func skipInterface(e *snapshot.NetworkInterface) bool {
+	switch e.InterfaceType {
+	case "nat_gateway", "network_load_balancer", "gateway_load_balancer", "gateway_load_balancer_endpoint",
+		"vpc_endpoint", "transit_gateway", "load_balancer":
+		return true
+	}
+	return strings.HasPrefix(e.Description, "ELB ")
+}
+
+func (a *analysis) interfaces(ctx context.Context) error {
+	m := a.m
+	for n, id := range m.eniOrder {
+		if n%4096 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		e := m.enis[id]
+		rows := a.directRows(e)
+		a.eniRows[id] = rows
+		if skipInterface(e) {
+			continue
+		}
+		switch {
+		case e.Attachment != nil && e.Attachment.InstanceId != "":
+			inst := e.Attachment.InstanceId
+			a.out = append(a.out, relabel(a.instanceGate(inst, rows), inst, "ec2_instance")...)
+		case a.eniTask[id] != "":
+			a.out = append(a.out, relabel(rows, a.eniTask[id], "ecs_task")...)
+		default:
+			a.out = append(a.out, rows...)
+		}
+	}
+	return nil
+}
+
+// instanceGate replaces the rows of a stopped instance's interface: an
+// instance that is not running accepts no connection.
+func (a *analysis) instanceGate(inst string, rows []Result) []Result {
+	in := a.m.instances[inst]
+	if in == nil || in.State.Name == "" || in.State.Name == "running" || in.State.Name == "pending" {
+		return rows
+	}
+	var out []Result
+	for p := 0; p < nProto; p++ {
+		r := Result{Protocol: protoNames[p], FromPort: 0, ToPort: netset.MaxPort, Verdict: NotExposed,
+			Sources: []string{}, Path: []Hop{}, Missing: []string{}, Interfaces: rows[0].Interfaces,
+			BlockedBy: &Hop{Kind: "instance", ID: inst, Detail: "instance state is " + in.State.Name}}
+		out = append(out, r)
+	}
+	return out
+}
+
+func relabel(rows []Result, resource, typ string) []Result {
+	out := make([]Result, len(rows))
+	for i, r := range rows {
+		r.Resource, r.ResourceType = resource, typ
+		out[i] = r
+	}
+	return out
+}
+
+// directRows computes the direct internet exposure of one interface.
+func (a *analysis) directRows(e *snapshot.NetworkInterface) []Result {
+	m := a.m
+	v4, v6 := m.publicAddrs(e)
+	sub := m.subnets[e.SubnetId]
+	if sub == nil {
+		miss := m.reg.Missing("ec2/describe-subnets", "")
+		if m.reg.Has("ec2/describe-subnets") {
+			miss = fmt.Sprintf("subnet %s of %s not in ec2/describe-subnets.json", e.SubnetId, e.NetworkInterfaceId)
+		}
+		var out []Result
+		for p := 0; p < nProto; p++ {
+			out = append(out, Result{Resource: e.NetworkInterfaceId, ResourceType: "network_interface", Protocol: protoNames[p],
+				ToPort: netset.MaxPort, Verdict: Unknown, Sources: []string{}, Path: []Hop{}, Missing: []string{miss},
+				Interfaces: []string{e.NetworkInterfaceId}})
+		}
+		return out
+	}
+	set := m.groups(eniGroupIDs(e))
+	key := directKey{vpc: sub.vpc, sgs: set.name(), v4: len(v4) > 0, v6: len(v6) > 0}
+	if sub.rt != nil {
+		key.rt = sub.rt.id
+	} else {
+		key.rt = "?" + sub.id
+	}
+	if sub.acl != nil {
+		key.acl = sub.acl.id
+	} else {
+		key.acl = "?" + sub.id
+	}
+	tpls, ok := m.direct[key]
+	if !ok {
+		own := m.vpcCIDRs[sub.vpc]
+		for p := 0; p < nProto; p++ {
+			start := netset.Box(netset.Internet, 0, netset.MaxPort)
+			st := []stage{addrStage("network_interface", "", universe(key.v4, key.v6), start, "")}
+			st = append(st, m.networkStages(sub, p, st[0].space)...)
+			st = append(st, sgStage(set, p, st[len(st)-1].space, "security_group"))
+			tpls = append(tpls, evaluate(p, start, st)...)
+		}
+		for i := range tpls {
+			if tpls[i].verdict == Exposed {
+				tpls[i].srcText = tpls[i].sources.Compact(netset.NonPublic.Union(own))
+				tpls[i].width = width(tpls[i].sources, own)
+			}
+		}
+		m.direct[key] = tpls
+	}
+	ifDetail := fmt.Sprintf("%s in %s: private %s; public IPv4 %s; IPv6 %s", e.NetworkInterfaceId, e.SubnetId,
+		ipList(privateIPs(e)), ipList(v4), ipList(v6))
+	if len(v4) == 0 && len(v6) == 0 {
+		ifDetail = fmt.Sprintf("%s has no public IPv4 address (public IP or Elastic IP) and no IPv6 address", e.NetworkInterfaceId)
+	}
+	out := make([]Result, 0, len(tpls))
+	for _, t := range tpls {
+		r := t.result(e.NetworkInterfaceId, "network_interface", m.vpcCIDRs[sub.vpc])
+		r.Interfaces = []string{e.NetworkInterfaceId}
+		for i := range r.Path {
+			if r.Path[i].Kind == "network_interface" {
+				r.Path[i].ID, r.Path[i].Detail = e.NetworkInterfaceId, ifDetail
+			}
+		}
+		if r.BlockedBy != nil && r.BlockedBy.Kind == "network_interface" {
+			b := Hop{Kind: "network_interface", ID: e.NetworkInterfaceId, Detail: ifDetail}
+			r.BlockedBy = &b
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+// result materialises a template.
+func (t template) result(resource, typ string, own netset.Set) Result {
+	r := Result{Resource: resource, ResourceType: typ, Protocol: protoNames[t.proto], FromPort: int(t.lo), ToPort: int(t.hi),
+		Verdict: t.verdict, Sources: []string{}, Path: append([]Hop{}, t.path...), Missing: []string{}}
+	if t.missing != nil {
+		r.Missing = dedup(t.missing)
+	}
+	if t.blocked != nil {
+		b := *t.blocked
+		r.BlockedBy = &b
+	}
+	if t.verdict == Exposed {
+		if t.srcText != nil {
+			r.Verdict, r.SourceSet, r.Sources, r.Width = Exposed, t.sources, t.srcText, t.width
+		} else {
+			r.setSources(t.sources, own)
+		}
+	}
+	return r
+}
+
+func dedup(s []string) []string {
+	out := []string{}
+	seen := map[string]bool{}
+	for _, x := range s {
+		if !seen[x] {
+			seen[x] = true
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// ---- ECS -------------------------------------------------------------------
+
+func protoIndex(s string) int {
+	if strings.EqualFold(s, "udp") {
+		return udp
+	}
+	return tcp
+}
+
+// indexECS maps awsvpc task interfaces to tasks and bridge/host-mode port
+// bindings to their container instance. ECS Developer Guide, "Task
+// networking": awsvpc gives each task its own elastic network interface;
+// in bridge mode a container port is published on a host port of the EC2
+// instance (dynamic when hostPort is 0; the task's networkBindings hold the
+// actual port); in host mode the container port is the host port.
+func (a *analysis) indexECS() {
+	a.eniTask, a.hostTask = map[string]string{}, map[string][]hostBinding{}
+	reg := a.m.reg
+	ci := map[string]string{}
+	for _, c := range reg.ContainerInstances {
+		ci[c.ContainerInstanceArn] = c.Ec2InstanceId
+	}
+	for i := range reg.ECSTasks {
+		t := &reg.ECSTasks[i]
+		if t.LastStatus == "STOPPED" || t.LastStatus == "DEPROVISIONING" {
+			continue
+		}
+		for _, at := range t.Attachments {
+			if at.Type != "ElasticNetworkInterface" {
+				continue
+			}
+			for _, d := range at.Details {
+				if d.Name == "networkInterfaceId" && d.Value != "" {
+					a.eniTask[d.Value] = t.TaskArn
+				}
+			}
+		}
+		inst := ci[t.ContainerInstanceArn]
+		if inst == "" {
+			continue
+		}
+		td, hasTD := reg.TaskDefinitions[t.TaskDefinitionArn]
+		mode := "bridge"
+		if hasTD && td.NetworkMode != "" {
+			mode = td.NetworkMode
+		}
+		if mode == "awsvpc" {
+			continue
+		}
+		for _, c := range t.Containers {
+			for _, b := range c.NetworkBindings {
+				if b.HostPort > 0 {
+					a.hostTask[inst] = append(a.hostTask[inst], hostBinding{task: t.TaskArn, container: c.Name,
+						hostPort: b.HostPort, containerPort: b.ContainerPort, proto: protoIndex(b.Protocol), mode: mode})
+				}
+			}
+			if len(c.NetworkBindings) == 0 && hasTD && mode == "host" {
+				for _, cd := range td.ContainerDefinitions {
+					if cd.Name != c.Name {
+						continue
+					}
+					for _, pm := range cd.PortMappings {
+						hp := pm.HostPort
+						if hp == 0 {
+							hp = pm.ContainerPort
+						}
+						a.hostTask[inst] = append(a.hostTask[inst], hostBinding{task: t.TaskArn, container: c.Name,
+							hostPort: hp, containerPort: pm.ContainerPort, proto: protoIndex(pm.Protocol), mode: mode})
+					}
+				}
+			}
+		}
+	}
+}
+
+// tasks emits rows for bridge/host-mode tasks: the host instance's
+// exposure at each published host port.
+func (a *analysis) tasks() {
+	insts := make([]string, 0, len(a.hostTask))
+	for i := range a.hostTask {
+		insts = append(insts, i)
+	}
+	sort.Strings(insts)
+	for _, inst := range insts {
+		eni := a.m.primary[inst]
+		for _, b := range a.hostTask[inst] {
+			hop := Hop{Kind: "container", ID: b.container,
+				Detail: fmt.Sprintf("%s mode: container port %d published on %s host port %d", b.mode, b.containerPort, inst, b.hostPort)}
+			if eni == "" {
+				a.out = append(a.out, Result{Resource: b.task, ResourceType: "ecs_task", Protocol: protoNames[b.proto],
+					FromPort: b.hostPort, ToPort: b.hostPort, Verdict: Unknown, Sources: []string{}, Path: []Hop{hop},
+					Missing: []string{fmt.Sprintf("network interfaces of container instance %s not in snapshot", inst)}})
+				continue
+			}
+			rows := a.instanceGate(inst, a.eniRows[eni])
+			for _, r := range portSlice(rows, b.proto, b.hostPort) {
+				r.Resource, r.ResourceType = b.task, "ecs_task"
+				r.Path = append([]Hop{hop}, r.Path...)
+				a.out = append(a.out, r)
+			}
+		}
+	}
+}
+
+// portSlice returns the rows covering one protocol/port, narrowed to it.
+func portSlice(rows []Result, p int, port int) []Result {
+	var out []Result
+	for _, r := range rows {
+		if r.Protocol == protoNames[p] && r.FromPort <= port && port <= r.ToPort {
+			r.FromPort, r.ToPort = port, port
+			out = append(out, r)
+		}
+	}
+	return out
+}

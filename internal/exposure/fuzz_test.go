@@ -1,0 +1,65 @@
+package exposure
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/sightline-sec/sightline/internal/collect/aws/snapshot"
+)
+
+// FuzzAnalyze replaces one file of a real scenario snapshot with fuzzed
+// bytes: loading and analysing must return a result or an error, never
+// panic, and never leave a verdict outside the three defined ones.
+func FuzzAnalyze(f *testing.F) {
+	files := []string{"ec2/describe-security-groups.json", "ec2/describe-network-acls.json", "ec2/describe-route-tables.json",
+		"ec2/describe-network-interfaces.json", "elbv2/describe-load-balancers.json", "elbv2/describe-target-health.json"}
+	src := filepath.Join("..", "..", "testdata", "aws", "scenarios", "alb-private", "111122223333", "eu-west-1")
+	for i, rel := range files {
+		b, err := os.ReadFile(filepath.Join(src, rel))
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(uint8(i), b)
+	}
+	f.Fuzz(func(t *testing.T, which uint8, data []byte) {
+		dst := filepath.Join(t.TempDir(), "111122223333", "eu-west-1")
+		err := filepath.Walk(src, func(p string, info os.FileInfo, err error) error {
+			if err != nil || info.IsDir() {
+				return err
+			}
+			rel, _ := filepath.Rel(src, p)
+			b, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			if filepath.ToSlash(rel) == files[int(which)%len(files)] {
+				b = data
+			}
+			if err := os.MkdirAll(filepath.Dir(filepath.Join(dst, rel)), 0o755); err != nil {
+				return err
+			}
+			return os.WriteFile(filepath.Join(dst, rel), b, 0o644)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		reg, err := snapshot.LoadRegionDir(context.Background(), "111122223333", "eu-west-1", dst)
+		if err != nil {
+			return
+		}
+		res, err := AnalyzeRegion(context.Background(), reg)
+		if err != nil {
+			return
+		}
+		for _, r := range res {
+			if r.Verdict != Exposed && r.Verdict != NotExposed && r.Verdict != Unknown {
+				t.Fatalf("bad verdict %q", r.Verdict)
+			}
+			if r.FromPort > r.ToPort || r.ToPort > 65535 || r.FromPort < 0 {
+				t.Fatalf("bad port range %d-%d", r.FromPort, r.ToPort)
+			}
+		}
+	})
+}

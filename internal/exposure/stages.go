@@ -1,0 +1,115 @@
+package exposure
+
+import (
+	"github.com/sightline-sec/sightline/internal/exposure/netset"
+)
+
+// stage is one control on the way from the internet to a port: what still
+// passes after it, and how to explain its decision for one packet.
+type stage struct {
+	kind, id string
+	space    netset.Space // (dst port × src addr) still passing after this stage
+	missing  []string     // data missing for this control: what it stops is unknown
+	why      func(a netset.U128, lo, hi uint16) string
+}
+
+// template is a result without its resource fields.
+type template struct {
+	proto   int
+	lo, hi  uint16
+	verdict string
+	sources netset.Set
+	path    []Hop
+	blocked *Hop
+	missing []string
+	// rendered sources and width, filled once per cached template
+	srcText []string
+	width   string
+}
+
+// portsMinus returns the port ranges in a but not in b.
+func portsMinus(a, b []netset.PortRange) []netset.PortRange {
+	var out []netset.PortRange
+	j := 0
+	for _, r := range a {
+		lo := uint32(r.Lo)
+		hi := uint32(r.Hi)
+		for j < len(b) && uint32(b[j].Hi) < lo {
+			j++
+		}
+		for k := j; k < len(b) && uint32(b[k].Lo) <= hi; k++ {
+			if uint32(b[k].Lo) > lo {
+				out = append(out, netset.PortRange{Lo: uint16(lo), Hi: b[k].Lo - 1})
+			}
+			lo = uint32(b[k].Hi) + 1
+		}
+		if lo <= hi {
+			out = append(out, netset.PortRange{Lo: uint16(lo), Hi: uint16(hi)})
+		}
+	}
+	return out
+}
+
+// pathAt explains every stage up to n for one packet.
+func pathAt(stages []stage, n int, a netset.U128, lo, hi uint16) []Hop {
+	out := make([]Hop, 0, n)
+	for _, s := range stages[:n] {
+		out = append(out, Hop{Kind: s.kind, ID: s.id, Detail: s.why(a, lo, hi)})
+	}
+	return out
+}
+
+// evaluate turns a stage chain into templates that partition the ports of
+// start: exposed segments of the final space, and for every port that
+// some stage stops entirely, a not_exposed result naming that stage (or an
+// unknown one naming the missing data).
+func evaluate(proto int, start netset.Space, stages []stage) []template {
+	var out []template
+	prev := start
+	var missingSoFar []string
+	for k, s := range stages {
+		lost := portsMinus(prev.Ports(), s.space.Ports())
+		for _, pr := range lost {
+			rep, _ := prev.At(pr.Lo).Min()
+			t := template{proto: proto, lo: pr.Lo, hi: pr.Hi, path: pathAt(stages, k, rep, pr.Lo, pr.Hi)}
+			if len(s.missing) > 0 {
+				t.verdict = Unknown
+				t.missing = append(append([]string{}, missingSoFar...), s.missing...)
+			} else {
+				t.verdict = NotExposed
+				t.blocked = &Hop{Kind: s.kind, ID: s.id, Detail: s.why(rep, pr.Lo, pr.Hi)}
+				t.missing = missingSoFar
+			}
+			out = append(out, t)
+		}
+		missingSoFar = append(missingSoFar, s.missing...)
+		prev = s.space
+	}
+	for _, g := range prev.Segments() {
+		rep, _ := g.Addrs.Min()
+		out = append(out, template{proto: proto, lo: g.Ports.Lo, hi: g.Ports.Hi, verdict: Exposed,
+			sources: g.Addrs, path: pathAt(stages, len(stages), rep, g.Ports.Lo, g.Ports.Hi), missing: missingSoFar})
+	}
+	return out
+}
+
+// evalPort runs a stage chain for one port only and returns the sources
+// that pass, with either the proof path or the first blocking stage.
+func evalPort(start netset.Set, stages []stage, port uint16) (netset.Set, []Hop, *Hop, []string) {
+	prev := start
+	var missing []string
+	for k, s := range stages {
+		cur := s.space.At(port)
+		if cur.IsEmpty() {
+			rep, _ := prev.Min()
+			if len(s.missing) > 0 {
+				return cur, pathAt(stages, k, rep, port, port), nil, append(missing, s.missing...)
+			}
+			return cur, pathAt(stages, k, rep, port, port), &Hop{Kind: s.kind, ID: s.id, Detail: s.why(rep, port, port)}, missing
+		}
+		missing = append(missing, s.missing...)
+		prev = cur
+	}
+	rep, _ := prev.Min()
+	return prev, pathAt(stages, len(stages), rep, port, port), nil, missing
+}

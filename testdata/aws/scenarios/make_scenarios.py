@@ -1,0 +1,439 @@
+#!/usr/bin/env python3
+"""Writes the scenario snapshots in this directory (AWS CLI JSON layout,
+docs/aws-snapshot.md). Shapes follow the AWS CLI documentation examples in
+aws/aws-cli awscli/examples/{ec2,elbv2,ecs} (Apache-2.0); identifiers and
+addresses are made up (public addresses are real AWS-style ranges so that
+they count as internet sources). Run: python3 make_scenarios.py"""
+import copy, json, os, re, shutil
+
+ACCT, REG = "111122223333", "eu-west-1"
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+def safe(s): return re.sub(r"[^A-Za-z0-9._-]", "_", s)
+
+def vpc(vid, cidr, v6=None):
+    v = {"CidrBlock": cidr, "DhcpOptionsId": "dopt-0f1e2d3c4b5a69788", "State": "available", "VpcId": vid,
+         "OwnerId": ACCT, "InstanceTenancy": "default", "IsDefault": False,
+         "CidrBlockAssociationSet": [{"AssociationId": "vpc-cidr-assoc-" + vid[4:], "CidrBlock": cidr,
+                                      "CidrBlockState": {"State": "associated"}}], "Tags": []}
+    if v6:
+        v["Ipv6CidrBlockAssociationSet"] = [{"AssociationId": "vpc-cidr-assoc-6" + vid[5:], "Ipv6CidrBlock": v6,
+                                             "Ipv6CidrBlockState": {"State": "associated"}, "NetworkBorderGroup": REG,
+                                             "Ipv6Pool": "Amazon"}]
+    return v
+
+def subnet(sid, vid, cidr, az="a", v6=None, public=False):
+    s = {"AvailabilityZone": REG + az, "AvailabilityZoneId": "euw1-az1", "AvailableIpAddressCount": 250,
+         "CidrBlock": cidr, "DefaultForAz": False, "MapPublicIpOnLaunch": public, "State": "available",
+         "SubnetId": sid, "VpcId": vid, "OwnerId": ACCT, "AssignIpv6AddressOnCreation": bool(v6),
+         "Ipv6CidrBlockAssociationSet": [],
+         "SubnetArn": f"arn:aws:ec2:{REG}:{ACCT}:subnet/{sid}", "Tags": [{"Key": "Name", "Value": sid}]}
+    if v6:
+        s["Ipv6CidrBlockAssociationSet"] = [{"AssociationId": "subnet-cidr-assoc-" + sid[7:], "Ipv6CidrBlock": v6,
+                                             "Ipv6CidrBlockState": {"State": "associated"}}]
+    return s
+
+def route(dest, target, state="active"):
+    r = {"Origin": "CreateRoute", "State": state}
+    if dest.startswith("pl-"): r["DestinationPrefixListId"] = dest
+    elif ":" in dest: r["DestinationIpv6CidrBlock"] = dest
+    else: r["DestinationCidrBlock"] = dest
+    if target == "local": r["GatewayId"] = "local"; r["Origin"] = "CreateRouteTable"
+    elif target.startswith("igw-"): r["GatewayId"] = target
+    elif target.startswith("eigw-"): r["EgressOnlyInternetGatewayId"] = target
+    elif target.startswith("nat-"): r["NatGatewayId"] = target
+    elif target.startswith("pcx-"): r["VpcPeeringConnectionId"] = target
+    elif target.startswith("tgw-"): r["TransitGatewayId"] = target
+    elif target.startswith("eni-"): r["NetworkInterfaceId"] = target
+    return r
+
+def rtb(rid, vid, routes, subnets=(), main=False):
+    assoc = []
+    if main:
+        assoc.append({"Main": True, "RouteTableAssociationId": "rtbassoc-m" + rid[4:], "RouteTableId": rid,
+                      "AssociationState": {"State": "associated"}})
+    for s in subnets:
+        assoc.append({"Main": False, "RouteTableAssociationId": "rtbassoc-" + s[7:], "RouteTableId": rid,
+                      "SubnetId": s, "AssociationState": {"State": "associated"}})
+    return {"Associations": assoc, "PropagatingVgws": [], "RouteTableId": rid, "Routes": routes, "Tags": [],
+            "VpcId": vid, "OwnerId": ACCT}
+
+def acl_entry(num, action, egress, cidr="0.0.0.0/0", proto="-1", ports=None):
+    e = {"Egress": egress, "Protocol": proto, "RuleAction": action, "RuleNumber": num}
+    e["Ipv6CidrBlock" if ":" in cidr else "CidrBlock"] = cidr
+    if ports: e["PortRange"] = {"From": ports[0], "To": ports[1]}
+    return e
+
+def allow_all_entries():
+    out = []
+    for eg in (True, False):
+        out += [acl_entry(100, "allow", eg), acl_entry(101, "allow", eg, "::/0"),
+                acl_entry(32767, "deny", eg), acl_entry(32768, "deny", eg, "::/0")]
+    return out
+
+def nacl(aid, vid, subnets, entries=None, default=True):
+    return {"Associations": [{"NetworkAclAssociationId": "aclassoc-" + s[7:], "NetworkAclId": aid, "SubnetId": s}
+                             for s in subnets],
+            "Entries": entries if entries is not None else allow_all_entries(), "IsDefault": default,
+            "NetworkAclId": aid, "Tags": [], "VpcId": vid, "OwnerId": ACCT}
+
+def perm(proto, lo=None, hi=None, cidrs=(), v6=(), pls=(), groups=()):
+    p = {"IpProtocol": proto, "IpRanges": [{"CidrIp": c} for c in cidrs],
+         "Ipv6Ranges": [{"CidrIpv6": c} for c in v6], "PrefixListIds": [{"PrefixListId": x} for x in pls],
+         "UserIdGroupPairs": [{"GroupId": g, "UserId": ACCT} for g in groups]}
+    if lo is not None: p["FromPort"], p["ToPort"] = lo, hi if hi is not None else lo
+    return p
+
+EGRESS_ALL = [perm("-1", cidrs=["0.0.0.0/0"], v6=["::/0"])]
+
+def sg(gid, vid, ingress, name=None, egress=None):
+    return {"Description": "scenario group", "GroupName": name or gid, "IpPermissions": ingress, "OwnerId": ACCT,
+            "GroupId": gid, "IpPermissionsEgress": EGRESS_ALL if egress is None else egress, "VpcId": vid, "Tags": []}
+
+def eni(eid, sid, vid, ip, groups, public=None, v6=(), instance=None, desc="", itype="interface", managed=False, dev=0):
+    e = {"AvailabilityZone": REG + "a", "Description": desc, "Groups": [{"GroupId": g, "GroupName": g} for g in groups],
+         "InterfaceType": itype, "Ipv6Addresses": [{"Ipv6Address": a, "IsPrimaryIpv6": False} for a in v6],
+         "MacAddress": "02:00:00:00:00:01", "NetworkInterfaceId": eid, "OwnerId": ACCT,
+         "PrivateIpAddress": ip, "PrivateIpAddresses": [{"Primary": True, "PrivateIpAddress": ip}],
+         "RequesterManaged": managed, "SourceDestCheck": True, "Status": "in-use", "SubnetId": sid, "TagSet": [],
+         "VpcId": vid}
+    if public:
+        assoc = {"IpOwnerId": "amazon", "PublicDnsName": "", "PublicIp": public}
+        e["Association"] = assoc
+        e["PrivateIpAddresses"][0]["Association"] = assoc
+    if instance:
+        e["Attachment"] = {"AttachTime": "2026-10-01T10:00:00+00:00", "AttachmentId": "eni-attach-" + eid[4:],
+                           "DeleteOnTermination": True, "DeviceIndex": dev, "NetworkCardIndex": 0,
+                           "InstanceId": instance, "InstanceOwnerId": ACCT, "Status": "attached"}
+    return e
+
+def instance(iid, e, state="running"):
+    n = copy.deepcopy(e)
+    n.pop("TagSet", None); n.pop("AvailabilityZone", None); n.pop("InterfaceType", None)
+    i = {"AmiLaunchIndex": 0, "ImageId": "ami-0abcdef1234567890", "InstanceId": iid, "InstanceType": "t3.micro",
+         "LaunchTime": "2026-10-01T10:00:00+00:00", "Placement": {"AvailabilityZone": REG + "a", "Tenancy": "default"},
+         "PrivateIpAddress": e["PrivateIpAddress"], "State": {"Code": 16 if state == "running" else 80, "Name": state},
+         "SubnetId": e["SubnetId"], "VpcId": e["VpcId"], "Architecture": "x86_64",
+         "NetworkInterfaces": [n], "SecurityGroups": e["Groups"], "Tags": []}
+    if e.get("Association"):
+        i["PublicIpAddress"] = e["Association"]["PublicIp"]
+    return {"Groups": [], "Instances": [i], "OwnerId": ACCT, "ReservationId": "r-" + iid[2:]}
+
+class Snap:
+    def __init__(self, name):
+        self.name = name
+        self.d = {k: [] for k in ["Vpcs", "Subnets", "RouteTables", "InternetGateways", "EgressOnlyInternetGateways",
+                                  "NatGateways", "NetworkAcls", "SecurityGroups", "PrefixLists", "NetworkInterfaces",
+                                  "Reservations", "Addresses", "VpcPeeringConnections", "TransitGatewayAttachments",
+                                  "LoadBalancerDescriptions", "LoadBalancers", "TargetGroups"]}
+        self.pl_entries, self.listeners, self.rules, self.health, self.tgattrs = {}, {}, {}, {}, {}
+        self.clusters, self.services, self.tasks, self.cis, self.taskdefs = [], {}, {}, {}, {}
+        self.keyed = False  # write per-resource operations as keyed objects instead of directories
+        self.omit = set()
+
+    def base(self, v6=True):
+        """The common network: VPC, IGW, two public and two private subnets, NAT."""
+        V = "vpc-0a1b2c3d4e5f60001"
+        self.d["Vpcs"].append(vpc(V, "10.0.0.0/16", "2a05:d018:1234:5600::/56" if v6 else None))
+        self.d["InternetGateways"].append({"Attachments": [{"State": "available", "VpcId": V}],
+                                           "InternetGatewayId": "igw-0aa11bb22cc33dd44", "OwnerId": ACCT, "Tags": []})
+        self.d["Subnets"] += [subnet("subnet-0pub1a", V, "10.0.1.0/24", "a", "2a05:d018:1234:5601::/64" if v6 else None, True),
+                              subnet("subnet-0pub1b", V, "10.0.2.0/24", "b", "2a05:d018:1234:5602::/64" if v6 else None, True),
+                              subnet("subnet-0prv1a", V, "10.0.11.0/24", "a"),
+                              subnet("subnet-0prv1b", V, "10.0.12.0/24", "b")]
+        self.d["NatGateways"].append({"CreateTime": "2026-10-01T10:00:00.000Z", "NatGatewayAddresses": [
+            {"AllocationId": "eipalloc-0nat", "NetworkInterfaceId": "eni-0nat", "PrivateIp": "10.0.1.5",
+             "PublicIp": "52.16.10.5", "IsPrimary": True, "Status": "succeeded"}], "NatGatewayId": "nat-0a1b2c3d4e5f60001",
+            "State": "available", "SubnetId": "subnet-0pub1a", "VpcId": V, "ConnectivityType": "public", "Tags": []})
+        pub = [route("10.0.0.0/16", "local"), route("0.0.0.0/0", "igw-0aa11bb22cc33dd44")]
+        if v6:
+            pub.insert(1, route("2a05:d018:1234:5600::/56", "local"))
+            pub.append(route("::/0", "igw-0aa11bb22cc33dd44"))
+        self.d["RouteTables"] += [
+            rtb("rtb-0main0001", V, [route("10.0.0.0/16", "local"), route("0.0.0.0/0", "nat-0a1b2c3d4e5f60001")], main=True),
+            rtb("rtb-0public01", V, pub, ["subnet-0pub1a", "subnet-0pub1b"])]
+        self.d["NetworkAcls"].append(nacl("acl-0default01", V, ["subnet-0pub1a", "subnet-0pub1b", "subnet-0prv1a", "subnet-0prv1b"]))
+        return V
+
+    def add_instance(self, iid, e, state="running"):
+        self.d["NetworkInterfaces"].append(e)
+        self.d["Reservations"].append(instance(iid, e, state))
+
+    def write(self):
+        root = os.path.join(HERE, self.name)
+        shutil.rmtree(root, ignore_errors=True)
+        d = os.path.join(root, ACCT, REG)
+        def put(rel, obj):
+            if rel in self.omit: return
+            p = os.path.join(d, rel)
+            os.makedirs(os.path.dirname(p), exist_ok=True)
+            with open(p, "w") as f: json.dump(obj, f, indent=4); f.write("\n")
+        def per(op, m):
+            if op in self.omit: return
+            if self.keyed: put(op + ".json", m)
+            else:
+                for k, v in m.items(): put(f"{op}/{safe(k)}.json", v)
+        D = self.d
+        for op, key in [("describe-vpcs", "Vpcs"), ("describe-subnets", "Subnets"), ("describe-route-tables", "RouteTables"),
+                        ("describe-internet-gateways", "InternetGateways"),
+                        ("describe-egress-only-internet-gateways", "EgressOnlyInternetGateways"),
+                        ("describe-nat-gateways", "NatGateways"), ("describe-network-acls", "NetworkAcls"),
+                        ("describe-security-groups", "SecurityGroups"), ("describe-managed-prefix-lists", "PrefixLists"),
+                        ("describe-network-interfaces", "NetworkInterfaces"), ("describe-instances", "Reservations"),
+                        ("describe-addresses", "Addresses"), ("describe-vpc-peering-connections", "VpcPeeringConnections"),
+                        ("describe-transit-gateway-attachments", "TransitGatewayAttachments")]:
+            put(f"ec2/{op}.json", {key: D[key]})
+        per("ec2/get-managed-prefix-list-entries", {k: {"Entries": v} for k, v in self.pl_entries.items()})
+        put("elb/describe-load-balancers.json", {"LoadBalancerDescriptions": D["LoadBalancerDescriptions"]})
+        put("elbv2/describe-load-balancers.json", {"LoadBalancers": D["LoadBalancers"]})
+        put("elbv2/describe-target-groups.json", {"TargetGroups": D["TargetGroups"]})
+        per("elbv2/describe-listeners", {k: {"Listeners": v} for k, v in self.listeners.items()})
+        per("elbv2/describe-rules", {k: {"Rules": v} for k, v in self.rules.items()})
+        per("elbv2/describe-target-health", {k: {"TargetHealthDescriptions": v} for k, v in self.health.items()})
+        per("elbv2/describe-target-group-attributes", {k: {"Attributes": [{"Key": a, "Value": b} for a, b in v.items()]}
+                                                       for k, v in self.tgattrs.items()})
+        put("ecs/list-clusters.json", {"clusterArns": [c["clusterArn"] for c in self.clusters]})
+        put("ecs/describe-clusters.json", {"clusters": self.clusters, "failures": []})
+        per("ecs/describe-services", {k: {"services": v, "failures": []} for k, v in self.services.items()})
+        per("ecs/describe-tasks", {k: {"tasks": v, "failures": []} for k, v in self.tasks.items()})
+        per("ecs/describe-container-instances", {k: {"containerInstances": v, "failures": []} for k, v in self.cis.items()})
+        per("ecs/describe-task-definition", {k: {"taskDefinition": v} for k, v in self.taskdefs.items()})
+        with open(os.path.join(root, "manifest.json"), "w") as f:
+            json.dump({"schema": "sightline.aws-snapshot/v1", "account": ACCT, "accounts": [ACCT], "regions": [REG],
+                       "collected_at": "2026-11-27T10:00:00Z", "tool": "make_scenarios.py", "gaps": []}, f, indent=2)
+            f.write("\n")
+
+def lb_arn(kind, name, h): return f"arn:aws:elasticloadbalancing:{REG}:{ACCT}:loadbalancer/{kind}/{name}/{h}"
+def tg_arn(name, h): return f"arn:aws:elasticloadbalancing:{REG}:{ACCT}:targetgroup/{name}/{h}"
+def listener_arn(kind, name, h, l): return f"arn:aws:elasticloadbalancing:{REG}:{ACCT}:listener/{kind}/{name}/{h}/{l}"
+
+def elbv2(arn, name, typ, subnets, sgs, scheme="internet-facing", iptype="ipv4", vid="vpc-0a1b2c3d4e5f60001"):
+    lb = {"LoadBalancerArn": arn, "DNSName": f"{name}-1234567890.{REG}.elb.amazonaws.com",
+          "CanonicalHostedZoneId": "Z32O12XQLNTSW2", "CreatedTime": "2026-10-01T10:00:00.000Z", "LoadBalancerName": name,
+          "Scheme": scheme, "VpcId": vid, "State": {"Code": "active"}, "Type": typ,
+          "AvailabilityZones": [{"ZoneName": REG + z, "SubnetId": s, "LoadBalancerAddresses": []}
+                                for z, s in zip("abc", subnets)], "IpAddressType": iptype}
+    if sgs is not None: lb["SecurityGroups"] = sgs
+    return lb
+
+def listener(arn, lb, port, proto, tg):
+    return {"ListenerArn": arn, "LoadBalancerArn": lb, "Port": port, "Protocol": proto,
+            "DefaultActions": [{"Type": "forward", "TargetGroupArn": tg, "ForwardConfig": {
+                "TargetGroups": [{"TargetGroupArn": tg, "Weight": 1}], "TargetGroupStickinessConfig": {"Enabled": False}}}]}
+
+def tg(arn, name, proto, port, ttype, lbs, vid="vpc-0a1b2c3d4e5f60001"):
+    return {"TargetGroupArn": arn, "TargetGroupName": name, "Protocol": proto, "Port": port, "VpcId": vid,
+            "HealthCheckProtocol": proto, "HealthCheckPort": "traffic-port", "HealthCheckEnabled": True,
+            "TargetType": ttype, "LoadBalancerArns": lbs, "IpAddressType": "ipv4"}
+
+def health(tid, port, state="healthy"):
+    return {"Target": {"Id": tid, "Port": port}, "HealthCheckPort": str(port), "TargetHealth": {"State": state}}
+
+def lb_eni(eid, sid, ip, desc, groups=()):
+    return eni(eid, sid, "vpc-0a1b2c3d4e5f60001", ip, list(groups), desc=desc, managed=True)
+
+# 1. public subnet web server -------------------------------------------------
+s = Snap("public-web"); V = s.base()
+s.d["SecurityGroups"].append(sg("sg-0web", V, [perm("tcp", 80, cidrs=["0.0.0.0/0"], v6=["::/0"]), perm("tcp", 443, cidrs=["0.0.0.0/0"]),
+                                               perm("tcp", 22, cidrs=["81.2.69.0/24"])]))
+s.add_instance("i-0web000000000001", eni("eni-0web0001", "subnet-0pub1a", V, "10.0.1.10", ["sg-0web"], "52.16.20.10",
+                                         instance="i-0web000000000001"))
+s.add_instance("i-0stopped00000001", eni("eni-0stop0001", "subnet-0pub1a", V, "10.0.1.11", ["sg-0web"], "52.16.20.11",
+                                         instance="i-0stopped00000001"), state="stopped")
+s.write()
+
+# 2. private subnet behind an ALB ---------------------------------------------
+s = Snap("alb-private"); V = s.base()
+LB = lb_arn("app", "web-alb", "50dc6c495c0c9188"); TG = tg_arn("app-tg", "6d0ecf831eec9f09")
+LI = listener_arn("app", "web-alb", "50dc6c495c0c9188", "f2f7dc8efc522ab2")
+TG2 = tg_arn("admin-tg", "7e1fdf942ffd0a1a")
+s.d["SecurityGroups"] += [sg("sg-0alb", V, [perm("tcp", 443, cidrs=["0.0.0.0/0"])]),
+                          sg("sg-0app", V, [perm("tcp", 8080, groups=["sg-0alb"])]),
+                          sg("sg-0admin", V, [perm("tcp", 9000, cidrs=["10.0.0.0/16"])])]
+s.add_instance("i-0app000000000001", eni("eni-0app0001", "subnet-0prv1a", V, "10.0.11.20", ["sg-0app"], instance="i-0app000000000001"))
+s.add_instance("i-0adm000000000001", eni("eni-0adm0001", "subnet-0prv1b", V, "10.0.12.20", ["sg-0admin"], instance="i-0adm000000000001"))
+s.d["NetworkInterfaces"] += [lb_eni("eni-0alba", "subnet-0pub1a", "10.0.1.50", "ELB app/web-alb/50dc6c495c0c9188", ["sg-0alb"]),
+                             lb_eni("eni-0albb", "subnet-0pub1b", "10.0.2.50", "ELB app/web-alb/50dc6c495c0c9188", ["sg-0alb"])]
+s.d["LoadBalancers"].append(elbv2(LB, "web-alb", "application", ["subnet-0pub1a", "subnet-0pub1b"], ["sg-0alb"]))
+s.d["TargetGroups"] += [tg(TG, "app-tg", "HTTP", 8080, "instance", [LB]), tg(TG2, "admin-tg", "HTTP", 9000, "instance", [LB])]
+s.listeners[LB] = [listener(LI, LB, 443, "HTTPS", TG)]
+s.rules[LI] = [{"RuleArn": LI.replace(":listener/", ":listener-rule/") + "/9683b2d02a6cabee", "Priority": "10",
+                "Conditions": [{"Field": "path-pattern", "Values": ["/admin/*"], "PathPatternConfig": {"Values": ["/admin/*"]}},
+                               {"Field": "source-ip", "SourceIpConfig": {"Values": ["81.2.69.0/24"]}}],
+                "Actions": [{"Type": "forward", "TargetGroupArn": TG2, "Order": 1}], "IsDefault": False},
+               {"RuleArn": LI.replace(":listener/", ":listener-rule/") + "/default", "Priority": "default", "Conditions": [],
+                "Actions": [{"Type": "forward", "TargetGroupArn": TG, "Order": 1}], "IsDefault": True}]
+s.health[TG] = [health("i-0app000000000001", 8080)]
+s.health[TG2] = [health("i-0adm000000000001", 9000)]
+s.keyed = True
+s.write()
+
+# 3. NACL deny ----------------------------------------------------------------
+s = Snap("nacl-deny"); V = s.base()
+s.d["NetworkAcls"][0]["Associations"] = [a for a in s.d["NetworkAcls"][0]["Associations"] if a["SubnetId"] != "subnet-0pub1a"]
+ent = [acl_entry(90, "deny", False, proto="6", ports=(22, 22)), acl_entry(100, "allow", False),
+       acl_entry(110, "allow", True, proto="6", ports=(1024, 65535)), acl_entry(105, "deny", True, "81.2.69.0/24", proto="6", ports=(0, 65535)),
+       acl_entry(32767, "deny", False), acl_entry(32767, "deny", True)]
+s.d["NetworkAcls"].append(nacl("acl-0web00001", V, ["subnet-0pub1a"], ent, default=False))
+s.d["SecurityGroups"].append(sg("sg-0web", V, [perm("tcp", 22, cidrs=["0.0.0.0/0"]), perm("tcp", 443, cidrs=["0.0.0.0/0"]),
+                                               perm("udp", 500, cidrs=["0.0.0.0/0"])]))
+s.add_instance("i-0web000000000001", eni("eni-0web0001", "subnet-0pub1a", V, "10.0.1.10", ["sg-0web"], "52.16.20.10",
+                                         instance="i-0web000000000001"))
+s.write()
+
+# 4. SG referencing SG ---------------------------------------------------------
+s = Snap("sg-reference"); V = s.base()
+s.d["SecurityGroups"] += [sg("sg-0db", V, [perm("tcp", 5432, groups=["sg-0bastion"])]),
+                          sg("sg-0bastion", V, [perm("tcp", 22, cidrs=["81.2.69.0/24"])])]
+s.add_instance("i-0db0000000000001", eni("eni-0db00001", "subnet-0pub1a", V, "10.0.1.30", ["sg-0db"], "52.16.20.30", instance="i-0db0000000000001"))
+s.add_instance("i-0bas000000000001", eni("eni-0bas0001", "subnet-0pub1b", V, "10.0.2.30", ["sg-0bastion"], "52.16.20.31", instance="i-0bas000000000001"))
+s.write()
+
+# 5. prefix list ----------------------------------------------------------------
+s = Snap("prefix-list"); V = s.base()
+s.d["PrefixLists"] += [{"PrefixListId": "pl-0corp0001", "AddressFamily": "IPv4", "State": "create-complete",
+                        "PrefixListArn": f"arn:aws:ec2:{REG}:{ACCT}:prefix-list/pl-0corp0001", "PrefixListName": "corp-offices",
+                        "MaxEntries": 10, "Version": 3, "Tags": [], "OwnerId": ACCT},
+                       {"PrefixListId": "pl-0partner01", "AddressFamily": "IPv4", "State": "create-complete",
+                        "PrefixListArn": f"arn:aws:ec2:{REG}:{ACCT}:prefix-list/pl-0partner01", "PrefixListName": "partners",
+                        "MaxEntries": 10, "Version": 1, "Tags": [], "OwnerId": ACCT}]
+s.pl_entries["pl-0corp0001"] = [{"Cidr": "81.2.69.0/24", "Description": "London office"},
+                                {"Cidr": "89.160.20.128/25", "Description": "Stockholm office"}]
+# pl-0partner01 entries deliberately not collected → unknown
+s.d["SecurityGroups"].append(sg("sg-0api", V, [perm("tcp", 443, pls=["pl-0corp0001"]), perm("tcp", 8443, pls=["pl-0partner01"])]))
+s.add_instance("i-0api000000000001", eni("eni-0api0001", "subnet-0pub1a", V, "10.0.1.40", ["sg-0api"], "52.16.20.40", instance="i-0api000000000001"))
+s.write()
+
+# 6. IPv6-only exposure -----------------------------------------------------------
+s = Snap("ipv6-only"); V = s.base()
+s.d["EgressOnlyInternetGateways"].append({"Attachments": [{"State": "attached", "VpcId": V}],
+                                          "EgressOnlyInternetGatewayId": "eigw-0e1f2a3b4c5d6e7f8", "Tags": []})
+s.d["Subnets"].append(subnet("subnet-0v6eg1a", V, "10.0.21.0/24", "a", "2a05:d018:1234:5621::/64"))
+s.d["RouteTables"].append(rtb("rtb-0v6egress", V, [route("10.0.0.0/16", "local"), route("2a05:d018:1234:5600::/56", "local"),
+                                                   route("::/0", "eigw-0e1f2a3b4c5d6e7f8")], ["subnet-0v6eg1a"]))
+s.d["NetworkAcls"][0]["Associations"].append({"NetworkAclAssociationId": "aclassoc-v6", "NetworkAclId": "acl-0default01", "SubnetId": "subnet-0v6eg1a"})
+s.d["SecurityGroups"].append(sg("sg-0v6web", V, [perm("tcp", 443, v6=["::/0"]), perm("tcp", 80, cidrs=["0.0.0.0/0"])]))
+s.add_instance("i-0v6000000000001", eni("eni-0v600001", "subnet-0pub1a", V, "10.0.1.60", ["sg-0v6web"],
+                                        v6=["2a05:d018:1234:5601::60"], instance="i-0v6000000000001"))
+s.add_instance("i-0v6eg0000000001", eni("eni-0v6eg001", "subnet-0v6eg1a", V, "10.0.21.60", ["sg-0v6web"],
+                                        v6=["2a05:d018:1234:5621::60"], instance="i-0v6eg0000000001"))
+s.write()
+
+# 7. NLB without security groups ------------------------------------------------------
+s = Snap("nlb-no-sg"); V = s.base()
+LB = lb_arn("net", "edge-nlb", "3dcb8f47d6e4b2a1"); TGI = tg_arn("nlb-inst", "1a2b3c4d5e6f7a8b"); TGP = tg_arn("nlb-ip", "2b3c4d5e6f7a8b9c")
+TGX = tg_arn("nlb-ip-closed", "3c4d5e6f7a8b9c0d")
+s.d["SecurityGroups"] += [sg("sg-0nlbinst", V, [perm("tcp", 443, cidrs=["0.0.0.0/0"])]),
+                          sg("sg-0nlbip", V, [perm("tcp", 8443, cidrs=["10.0.1.0/24", "10.0.2.0/24"])]),
+                          sg("sg-0closed", V, [perm("tcp", 9443, cidrs=["10.99.0.0/16"])])]
+s.add_instance("i-0nlb000000000001", eni("eni-0nlb0001", "subnet-0prv1a", V, "10.0.11.70", ["sg-0nlbinst"], instance="i-0nlb000000000001"))
+s.d["NetworkInterfaces"] += [eni("eni-0nlbip001", "subnet-0prv1a", V, "10.0.11.71", ["sg-0nlbip"]),
+                             eni("eni-0nlbip002", "subnet-0prv1b", V, "10.0.12.71", ["sg-0closed"]),
+                             lb_eni("eni-0nlba", "subnet-0pub1a", "10.0.1.80", "ELB net/edge-nlb/3dcb8f47d6e4b2a1"),
+                             lb_eni("eni-0nlbb", "subnet-0pub1b", "10.0.2.80", "ELB net/edge-nlb/3dcb8f47d6e4b2a1")]
+s.d["NetworkInterfaces"][-1]["InterfaceType"] = s.d["NetworkInterfaces"][-2]["InterfaceType"] = "network_load_balancer"
+s.d["LoadBalancers"].append(elbv2(LB, "edge-nlb", "network", ["subnet-0pub1a", "subnet-0pub1b"], None))
+s.d["TargetGroups"] += [tg(TGI, "nlb-inst", "TCP", 443, "instance", [LB]), tg(TGP, "nlb-ip", "TCP", 8443, "ip", [LB]),
+                        tg(TGX, "nlb-ip-closed", "TCP", 9443, "ip", [LB])]
+s.listeners[LB] = [listener(listener_arn("net", "edge-nlb", "3dcb8f47d6e4b2a1", "a1"), LB, 443, "TCP", TGI),
+                   listener(listener_arn("net", "edge-nlb", "3dcb8f47d6e4b2a1", "a2"), LB, 8443, "TLS", TGP),
+                   listener(listener_arn("net", "edge-nlb", "3dcb8f47d6e4b2a1", "a3"), LB, 9443, "TCP", TGX)]
+s.health[TGI] = [health("i-0nlb000000000001", 443)]
+s.health[TGP] = [health("10.0.11.71", 8443)]
+s.health[TGX] = [health("10.0.12.71", 9443, "unhealthy")]
+s.tgattrs[TGI] = {"preserve_client_ip.enabled": "true", "deregistration_delay.timeout_seconds": "300"}
+s.tgattrs[TGP] = {"preserve_client_ip.enabled": "false"}
+s.write()
+
+# 8. NLB with security groups -----------------------------------------------------------
+s = Snap("nlb-sg"); V = s.base()
+LB = lb_arn("net", "sg-nlb", "4edc9f58e7f5c3b2"); TGI = tg_arn("nlbsg-inst", "4d5e6f7a8b9c0d1e")
+s.d["SecurityGroups"] += [sg("sg-0nlb", V, [perm("tcp", 443, cidrs=["81.2.69.0/24"])]),
+                          sg("sg-0nlbtgt", V, [perm("tcp", 443, groups=["sg-0nlb"])])]
+s.add_instance("i-0nsg000000000001", eni("eni-0nsg0001", "subnet-0prv1a", V, "10.0.11.90", ["sg-0nlbtgt"], instance="i-0nsg000000000001"))
+s.d["LoadBalancers"].append(elbv2(LB, "sg-nlb", "network", ["subnet-0pub1a"], ["sg-0nlb"]))
+s.d["TargetGroups"].append(tg(TGI, "nlbsg-inst", "TCP", 443, "instance", [LB]))
+s.listeners[LB] = [listener(listener_arn("net", "sg-nlb", "4edc9f58e7f5c3b2", "b1"), LB, 443, "TCP", TGI)]
+s.health[TGI] = [health("i-0nsg000000000001", 443)]
+s.write()
+
+# 9. ECS awsvpc ----------------------------------------------------------------------------
+CL = f"arn:aws:ecs:{REG}:{ACCT}:cluster/prod"
+def task(tid, td, containers, eni_id=None, sub=None, ci=None, launch="FARGATE"):
+    t = {"attachments": [], "availabilityZone": REG + "a", "clusterArn": CL, "containers": containers,
+         "desiredStatus": "RUNNING", "lastStatus": "RUNNING", "launchType": launch, "group": "service:web",
+         "taskArn": f"arn:aws:ecs:{REG}:{ACCT}:task/prod/{tid}", "taskDefinitionArn": td,
+         "createdAt": "2026-10-01T10:00:00.000000+00:00", "cpu": "256", "memory": "512"}
+    if eni_id:
+        t["attachments"].append({"id": "att-" + tid[:8], "type": "ElasticNetworkInterface", "status": "ATTACHED",
+                                 "details": [{"name": "subnetId", "value": sub}, {"name": "networkInterfaceId", "value": eni_id},
+                                             {"name": "privateIPv4Address", "value": "10.0.1.100"}]})
+    if ci: t["containerInstanceArn"] = ci
+    return t
+s = Snap("ecs-awsvpc"); V = s.base()
+TD = f"arn:aws:ecs:{REG}:{ACCT}:task-definition/api:7"
+s.d["SecurityGroups"].append(sg("sg-0task", V, [perm("tcp", 8080, cidrs=["0.0.0.0/0"])]))
+s.d["NetworkInterfaces"].append(eni("eni-0task0001", "subnet-0pub1a", V, "10.0.1.100", ["sg-0task"], "52.16.20.100",
+                                    desc="arn:aws:ecs:eu-west-1:111122223333:attachment/5e3c1a2b", managed=True))
+s.clusters.append({"clusterArn": CL, "clusterName": "prod", "status": "ACTIVE", "runningTasksCount": 1})
+s.tasks[CL] = [task("0a1b2c3d4e5f4a6b8c9d0e1f2a3b4c5d", TD, [{"name": "api", "image": "example/api:1.2", "lastStatus": "RUNNING",
+                "networkBindings": [], "networkInterfaces": [{"attachmentId": "att-0a1b2c3d", "privateIpv4Address": "10.0.1.100"}]}],
+               "eni-0task0001", "subnet-0pub1a")]
+s.taskdefs[TD] = {"taskDefinitionArn": TD, "family": "api", "revision": 7, "networkMode": "awsvpc", "requiresCompatibilities": ["FARGATE"],
+                  "containerDefinitions": [{"name": "api", "image": "example/api:1.2", "portMappings": [{"containerPort": 8080, "hostPort": 8080, "protocol": "tcp"}]}]}
+s.write()
+
+# 10. ECS bridge --------------------------------------------------------------------------
+s = Snap("ecs-bridge"); V = s.base()
+TD = f"arn:aws:ecs:{REG}:{ACCT}:task-definition/web:3"; CI = f"arn:aws:ecs:{REG}:{ACCT}:container-instance/prod/9f8e7d6c5b4a39281706f5e4d3c2b1a0"
+s.d["SecurityGroups"].append(sg("sg-0ecshost", V, [perm("tcp", 32768, 60999, cidrs=["0.0.0.0/0"])]))
+s.add_instance("i-0ecs000000000001", eni("eni-0ecs0001", "subnet-0pub1a", V, "10.0.1.110", ["sg-0ecshost"], "52.16.20.110", instance="i-0ecs000000000001"))
+s.clusters.append({"clusterArn": CL, "clusterName": "prod", "status": "ACTIVE", "registeredContainerInstancesCount": 1})
+s.cis[CL] = [{"containerInstanceArn": CI, "ec2InstanceId": "i-0ecs000000000001", "status": "ACTIVE", "agentConnected": True}]
+s.tasks[CL] = [task("1b2c3d4e5f6a4b7c8d9e0f1a2b3c4d5e", TD, [{"name": "web", "image": "nginx:1.27", "lastStatus": "RUNNING",
+                "networkBindings": [{"bindIP": "0.0.0.0", "containerPort": 80, "hostPort": 32768, "protocol": "tcp"},
+                                    {"bindIP": "0.0.0.0", "containerPort": 9113, "hostPort": 9113, "protocol": "tcp"}]}],
+               ci=CI, launch="EC2")]
+s.taskdefs[TD] = {"taskDefinitionArn": TD, "family": "web", "revision": 3, "networkMode": "bridge",
+                  "containerDefinitions": [{"name": "web", "image": "nginx:1.27", "portMappings": [
+                      {"containerPort": 80, "hostPort": 0, "protocol": "tcp"}, {"containerPort": 9113, "hostPort": 9113, "protocol": "tcp"}]}]}
+s.write()
+
+# 11. peered VPC ----------------------------------------------------------------------------
+s = Snap("peered-vpc"); V = s.base()
+VB = "vpc-0b1b2c3d4e5f60002"
+s.d["Vpcs"].append(vpc(VB, "10.1.0.0/16"))
+s.d["Subnets"].append(subnet("subnet-0peer1a", VB, "10.1.1.0/24"))
+PCX = "pcx-0c1d2e3f4a5b6c7d8"
+s.d["VpcPeeringConnections"].append({"AccepterVpcInfo": {"CidrBlock": "10.1.0.0/16", "OwnerId": ACCT, "VpcId": VB, "Region": REG},
+                                     "RequesterVpcInfo": {"CidrBlock": "10.0.0.0/16", "OwnerId": ACCT, "VpcId": V, "Region": REG},
+                                     "Status": {"Code": "active", "Message": "Active"}, "VpcPeeringConnectionId": PCX, "Tags": []})
+# public route table also sends one partner range over the peering (more specific than 0.0.0.0/0)
+s.d["RouteTables"][1]["Routes"].append(route("81.2.69.0/24", PCX))
+s.d["RouteTables"].append(rtb("rtb-0peer0001", VB, [route("10.1.0.0/16", "local"), route("0.0.0.0/0", PCX)], main=True))
+s.d["NetworkAcls"].append(nacl("acl-0peer0001", VB, ["subnet-0peer1a"]))
+s.d["SecurityGroups"] += [sg("sg-0pa", V, [perm("tcp", 443, cidrs=["0.0.0.0/0"])]), sg("sg-0pb", VB, [perm("tcp", 443, cidrs=["0.0.0.0/0"])])]
+s.add_instance("i-0pa0000000000001", eni("eni-0pa00001", "subnet-0pub1a", V, "10.0.1.120", ["sg-0pa"], "52.16.20.120", instance="i-0pa0000000000001"))
+s.add_instance("i-0pb0000000000001", eni("eni-0pb00001", "subnet-0peer1a", VB, "10.1.1.120", ["sg-0pb"], instance="i-0pb0000000000001"))
+s.write()
+
+# 12. classic ELB ---------------------------------------------------------------------------
+s = Snap("classic-elb"); V = s.base()
+s.d["SecurityGroups"] += [sg("sg-0celb", V, [perm("tcp", 80, cidrs=["0.0.0.0/0"])]),
+                          sg("sg-0legacy", V, [perm("tcp", 8000, groups=["sg-0celb"])])]
+s.add_instance("i-0leg000000000001", eni("eni-0leg0001", "subnet-0prv1a", V, "10.0.11.130", ["sg-0legacy"], instance="i-0leg000000000001"))
+s.d["NetworkInterfaces"].append(lb_eni("eni-0celba", "subnet-0pub1a", "10.0.1.130", "ELB legacy-web", ["sg-0celb"]))
+s.d["LoadBalancerDescriptions"].append({"LoadBalancerName": "legacy-web", "DNSName": "legacy-web-123.eu-west-1.elb.amazonaws.com",
+    "Scheme": "internet-facing", "VPCId": V, "Subnets": ["subnet-0pub1a"], "SecurityGroups": ["sg-0celb"],
+    "SourceSecurityGroup": {"OwnerAlias": ACCT, "GroupName": "celb"}, "AvailabilityZones": [REG + "a"],
+    "ListenerDescriptions": [{"Listener": {"Protocol": "HTTP", "LoadBalancerPort": 80, "InstanceProtocol": "HTTP", "InstancePort": 8000}, "PolicyNames": []}],
+    "Instances": [{"InstanceId": "i-0leg000000000001"}], "CreatedTime": "2026-10-01T10:00:00.000Z", "Policies": {}})
+s.write()
+
+# 13. partial snapshot: network ACLs not collected ---------------------------------------------
+s = Snap("missing-nacls"); V = s.base()
+s.d["SecurityGroups"].append(sg("sg-0web", V, [perm("tcp", 443, cidrs=["0.0.0.0/0"])]))
+s.add_instance("i-0web000000000001", eni("eni-0web0001", "subnet-0pub1a", V, "10.0.1.10", ["sg-0web"], "52.16.20.10", instance="i-0web000000000001"))
+s.add_instance("i-0prv000000000001", eni("eni-0prv0001", "subnet-0prv1a", V, "10.0.11.10", ["sg-0web"], instance="i-0prv000000000001"))
+s.omit.add("ec2/describe-network-acls.json")
+s.write()
