@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -192,12 +191,6 @@ keyed by source package: pass ?source=NAME when the binary package name differs
 			return printQueryTable(g.Stdout, doc)
 		},
 	}
-}
-
-func writeJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
 }
 
 func printQueryTable(w io.Writer, doc queryJSON) error {

@@ -186,13 +186,6 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-func writeJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	return enc.Encode(v)
-}
-
 // writeReportJSON streams the report one result at a time, so a large
 // estate's output is never held in memory twice.
 func writeReportJSON(w io.Writer, rep *exposure.Report) error {
