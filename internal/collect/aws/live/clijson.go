@@ -208,7 +208,7 @@ func FormatCLITime(t time.Time) string {
 }
 
 func (s *cliSerializer) WriteUnion(schema, variant *smithy.Schema) { s.push(schema, false) }
-func (s *cliSerializer) CloseUnion()                              { s.pop() }
+func (s *cliSerializer) CloseUnion()                               { s.pop() }
 func (s *cliSerializer) WriteStruct(sc *smithy.Schema)             { s.push(sc, false) }
 func (s *cliSerializer) CloseStruct()                              { s.pop() }
 func (s *cliSerializer) WriteList(sc *smithy.Schema)               { s.push(sc, true) }

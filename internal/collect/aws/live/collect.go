@@ -53,6 +53,9 @@ type Options struct {
 
 	// EndpointURL sends every call to one endpoint (tests, local emulators).
 	EndpointURL string
+	// Credentials, when set, replace the default credential chain (tests,
+	// embedding); --profile and the environment are then ignored for keys.
+	Credentials aws.CredentialsProvider
 	// Parallel bounds account×region units collected at once (default 4).
 	Parallel int
 	// PerService bounds calls in flight per service and region (default 4).
@@ -178,6 +181,9 @@ func loadConfig(ctx context.Context, opts Options) (aws.Config, error) {
 	}
 	if opts.EndpointURL != "" {
 		lo = append(lo, config.WithBaseEndpoint(opts.EndpointURL))
+	}
+	if opts.Credentials != nil {
+		lo = append(lo, config.WithCredentialsProvider(opts.Credentials))
 	}
 	cfg, err := config.LoadDefaultConfig(ctx, lo...)
 	if err != nil {
