@@ -16,9 +16,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
 	"github.com/sightline-sec/sightline/internal/collect/aws/layout"
+	"github.com/sightline-sec/sightline/internal/collect/aws/live/awsfake"
 )
 
-func testOptions(t *testing.T, f *fakeAWS) Options {
+func testOptions(t *testing.T, f *awsfake.Server) Options {
 	return Options{
 		Out:         filepath.Join(t.TempDir(), "snap"),
 		Regions:     []string{"us-east-1"},
@@ -59,7 +60,7 @@ func snapshotFiles(t *testing.T, root string) []string {
 
 func TestCollectEstate(t *testing.T) {
 	t.Parallel()
-	f := newFakeAWS(t, estateRoutes()...)
+	f := awsfake.New(t, wireDir, awsfake.EstateRoutes()...)
 	opts := testOptions(t, f)
 	var mu sync.Mutex
 	var warnings []string
@@ -68,7 +69,7 @@ func TestCollectEstate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	acct := filepath.Join(opts.Out, fakeAccount)
+	acct := filepath.Join(opts.Out, awsfake.Account)
 
 	// Pagination: both pages merged, token dropped.
 	sg := readJSON(t, filepath.Join(acct, "us-east-1/ec2/describe-security-groups.json")).(map[string]any)
@@ -80,15 +81,15 @@ func TestCollectEstate(t *testing.T) {
 	if got := len(sg["SecurityGroups"].([]any)); got != p1+p2 || p1 == 0 || p2 == 0 {
 		t.Errorf("merged %d security groups, pages hold %d + %d", got, p1, p2)
 	}
-	if n := f.count("ec2:DescribeSecurityGroups"); n != 2 {
+	if n := f.Count("ec2:DescribeSecurityGroups"); n != 2 {
 		t.Errorf("DescribeSecurityGroups called %d times, want 2", n)
 	}
 
 	// Throttling: retried and then written.
-	if n := f.count("ec2:DescribeVpcs"); n != 2 {
+	if n := f.Count("ec2:DescribeVpcs"); n != 2 {
 		t.Errorf("DescribeVpcs called %d times, want 2 (throttled once, then retried)", n)
 	}
-	if n := f.count("ecs:ListClusters"); n != 2 {
+	if n := f.Count("ecs:ListClusters"); n != 2 {
 		t.Errorf("ECS ListClusters called %d times, want 2", n)
 	}
 	vpcs := readJSON(t, filepath.Join(acct, "us-east-1/ec2/describe-vpcs.json")).(map[string]any)
@@ -106,7 +107,7 @@ func TestCollectEstate(t *testing.T) {
 	for _, g := range m.Gaps {
 		k := strings.TrimSpace(g.Region + " " + g.Service + " " + g.Operation + " " + g.ResourceID)
 		got[k] = g.ErrorCode
-		if g.Account != fakeAccount || g.Message == "" {
+		if g.Account != awsfake.Account || g.Message == "" {
 			t.Errorf("gap %+v lacks account or message", g)
 		}
 	}
@@ -135,7 +136,7 @@ func TestCollectEstate(t *testing.T) {
 		t.Fatal(err)
 	}
 	files := snapshotFiles(t, opts.Out)
-	if parsed.Files != len(files) || len(parsed.Accounts) != 1 || parsed.Accounts[0].AccountID != fakeAccount ||
+	if parsed.Files != len(files) || len(parsed.Accounts) != 1 || parsed.Accounts[0].AccountID != awsfake.Account ||
 		!reflect.DeepEqual(parsed.Regions, []string{"us-east-1"}) {
 		t.Errorf("manifest = %+v (files on disk %d)", parsed, len(files))
 	}

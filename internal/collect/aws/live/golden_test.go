@@ -13,6 +13,9 @@ import (
 	"github.com/sightline-sec/sightline/internal/collect/aws/layout"
 )
 
+// wireDir holds the recorded responses in AWS wire formats (PROVENANCE.md).
+const wireDir = "../../../../testdata/aws-wire"
+
 // goldenDir holds, per snapshot file, what the real AWS CLI printed for the
 // same recorded responses. Regenerate with an AWS CLI (v1 with
 // cli_timestamp_format=iso8601, or v2) on PATH:

@@ -1,4 +1,7 @@
-package live
+// Package awsfake is a local AWS endpoint for tests: it answers the real
+// AWS SDK (and the AWS CLI) with recorded wire-format bodies from
+// testdata/aws-wire. It is test support, imported only by _test files.
+package awsfake
 
 import (
 	"encoding/json"
@@ -15,21 +18,18 @@ import (
 	"testing"
 )
 
-// wireDir holds the recorded responses in AWS wire formats (PROVENANCE.md).
-const wireDir = "../../../../testdata/aws-wire"
-
-// fakeAccount is the account the fake STS reports for static credentials
+// Account is the account the fake STS reports for static credentials
 // (the sanitised account of the cloud-custodian recordings).
-const fakeAccount = "644160558196"
+const Account = "644160558196"
 
 // route serves one recorded body for one operation, optionally only when
 // the request's parameters match, optionally only a limited number of times.
-type route struct {
-	svc, op string
-	match   map[string]string // parameter -> value ("" = absent)
-	status  int
-	file    string // relative to wireDir
-	times   int    // 0 = unlimited
+type Route struct {
+	Svc, Op string
+	Match   map[string]string // parameter -> value ("" = absent)
+	Status  int
+	File    string // relative to the wire directory
+	Times   int    // 0 = unlimited
 	served  int
 }
 
@@ -37,25 +37,29 @@ type route struct {
 // SigV4 credential scope and the operation from the protocol (Action form
 // field, X-Amz-Target, REST path), and answers from recorded wire bodies.
 // Operations without a route get an empty, valid response of their protocol.
-type fakeAWS struct {
+type Server struct {
+	dir    string
 	t      testing.TB
 	srv    *httptest.Server
 	mu     sync.Mutex
-	routes []*route
+	routes []*Route
 	calls  map[string]int // "svc:Op" -> requests
 	params []map[string]string
 }
 
-func newFakeAWS(t testing.TB, routes ...*route) *fakeAWS {
-	f := &fakeAWS{t: t, routes: routes, calls: map[string]int{}}
+// New starts a server answering from wireDir (testdata/aws-wire).
+func New(t testing.TB, wireDir string, routes ...*Route) *Server {
+	f := &Server{t: t, dir: wireDir, routes: routes, calls: map[string]int{}}
 	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
 	t.Cleanup(f.srv.Close)
 	return f
 }
 
-func (f *fakeAWS) URL() string { return f.srv.URL }
+// URL is the endpoint to pass as BaseEndpoint / --endpoint-url.
+func (f *Server) URL() string { return f.srv.URL }
 
-func (f *fakeAWS) count(key string) int {
+// Count returns how many requests "svc:Op" received.
+func (f *Server) Count(key string) int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.calls[key]
@@ -142,7 +146,7 @@ func restOp(svc string, r *http.Request, params map[string]string) string {
 	return ""
 }
 
-func (f *fakeAWS) serve(w http.ResponseWriter, r *http.Request) {
+func (f *Server) serve(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
 	svc, op, params := identify(r, body)
 	key := svc + ":" + op
@@ -162,13 +166,13 @@ func (f *fakeAWS) serve(w http.ResponseWriter, r *http.Request) {
 	status, data := http.StatusOK, []byte(emptyResponse(svc, op))
 	if rt != nil {
 		var err error
-		data, err = os.ReadFile(filepath.Join(wireDir, rt.file))
+		data, err = os.ReadFile(filepath.Join(f.dir, rt.File))
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusInternalServerError)
 			return
 		}
-		if rt.status != 0 {
-			status = rt.status
+		if rt.Status != 0 {
+			status = rt.Status
 		}
 	}
 	w.Header().Set("Content-Type", contentType(svc))
@@ -179,13 +183,13 @@ func (f *fakeAWS) serve(w http.ResponseWriter, r *http.Request) {
 
 // pick returns the first route for svc/op whose match holds and that has
 // uses left; callers hold f.mu.
-func (f *fakeAWS) pick(svc, op string, params map[string]string) *route {
+func (f *Server) pick(svc, op string, params map[string]string) *Route {
 	for _, rt := range f.routes {
-		if rt.svc != svc || rt.op != op || (rt.times > 0 && rt.served >= rt.times) {
+		if rt.Svc != svc || rt.Op != op || (rt.Times > 0 && rt.served >= rt.Times) {
 			continue
 		}
 		ok := true
-		for k, v := range rt.match {
+		for k, v := range rt.Match {
 			if params[k] != v {
 				ok = false
 			}
@@ -224,11 +228,11 @@ func emptyResponse(svc, op string) string {
 // sts answers GetCallerIdentity and AssumeRole in the STS query XML format
 // (STS API reference). Assumed-role keys encode the role's account so that a
 // later GetCallerIdentity reports it.
-func (f *fakeAWS) sts(w http.ResponseWriter, op string, params map[string]string) {
+func (f *Server) sts(w http.ResponseWriter, op string, params map[string]string) {
 	w.Header().Set("Content-Type", "text/xml")
 	switch op {
 	case "GetCallerIdentity":
-		acct := fakeAccount
+		acct := Account
 		if k := params["__key"]; strings.HasPrefix(k, "ASIAFAKE") {
 			acct = strings.TrimPrefix(k, "ASIAFAKE")
 		}
@@ -238,7 +242,7 @@ func (f *fakeAWS) sts(w http.ResponseWriter, op string, params map[string]string
 		acct := strings.Split(role, ":")[4]
 		if strings.Contains(role, "denied") {
 			w.WriteHeader(http.StatusForbidden)
-			fmt.Fprintf(w, `<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>User: arn:aws:iam::%s:user/auditor is not authorized to perform: sts:AssumeRole on resource: %s</Message></Error><RequestId>fake</RequestId></ErrorResponse>`, fakeAccount, role)
+			fmt.Fprintf(w, `<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>User: arn:aws:iam::%s:user/auditor is not authorized to perform: sts:AssumeRole on resource: %s</Message></Error><RequestId>fake</RequestId></ErrorResponse>`, Account, role)
 			return
 		}
 		fmt.Fprintf(w, `<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><AssumeRoleResult><AssumedRoleUser><AssumedRoleId>AROAEXAMPLE:%s</AssumedRoleId><Arn>%s</Arn></AssumedRoleUser><Credentials><AccessKeyId>ASIAFAKE%s</AccessKeyId><SecretAccessKey>secret</SecretAccessKey><SessionToken>token</SessionToken><Expiration>2099-01-01T00:00:00Z</Expiration></Credentials></AssumeRoleResult><ResponseMetadata><RequestId>fake</RequestId></ResponseMetadata></AssumeRoleResponse>`, params["RoleSessionName"], role, acct)
@@ -247,20 +251,20 @@ func (f *fakeAWS) sts(w http.ResponseWriter, op string, params map[string]string
 	}
 }
 
-// estateRoutes serve the recorded estate (testdata/aws-wire/estate), with
+// EstateRoutes serve the recorded estate (testdata/aws-wire/estate), with
 // two pages of security groups, one throttled EC2 call, one throttled ECS
 // call, an AccessDenied from RDS and EC2, and S3 not-found/denied buckets.
-func estateRoutes() []*route {
-	e := func(svc, op, file string, match map[string]string) *route {
-		return &route{svc: svc, op: op, file: "estate/" + file, match: match}
+func EstateRoutes() []*Route {
+	e := func(svc, op, file string, match map[string]string) *Route {
+		return &Route{Svc: svc, Op: op, File: "estate/" + file, Match: match}
 	}
-	return []*route{
+	return []*Route{
 		// Throttled once, then served: the adaptive retryer must retry.
-		{svc: "ec2", op: "DescribeVpcs", status: 400, file: "errors/ec2-RequestLimitExceeded.xml", times: 1},
-		{svc: "ecs", op: "ListClusters", status: 400, file: "errors/ecs-ThrottlingException.json", times: 1},
+		{Svc: "ec2", Op: "DescribeVpcs", Status: 400, File: "errors/ec2-RequestLimitExceeded.xml", Times: 1},
+		{Svc: "ecs", Op: "ListClusters", Status: 400, File: "errors/ecs-ThrottlingException.json", Times: 1},
 		// Permission failures: gaps.
-		{svc: "rds", op: "DescribeDBInstances", status: 403, file: "errors/rds-AccessDenied.xml"},
-		{svc: "ec2", op: "DescribeTransitGatewayAttachments", status: 403, file: "errors/ec2-UnauthorizedOperation.xml"},
+		{Svc: "rds", Op: "DescribeDBInstances", Status: 403, File: "errors/rds-AccessDenied.xml"},
+		{Svc: "ec2", Op: "DescribeTransitGatewayAttachments", Status: 403, File: "errors/ec2-UnauthorizedOperation.xml"},
 		// Two pages.
 		e("ec2", "DescribeSecurityGroups", "ec2/DescribeSecurityGroups.1.xml", map[string]string{"NextToken": ""}),
 		e("ec2", "DescribeSecurityGroups", "ec2/DescribeSecurityGroups.2.xml", map[string]string{"NextToken": "page-2-token"}),
@@ -302,8 +306,8 @@ func estateRoutes() []*route {
 		e("iam", "GetAccountAuthorizationDetails", "iam/GetAccountAuthorizationDetails.xml", nil),
 		e("s3", "ListBuckets", "s3/ListBuckets.xml", nil),
 		e("s3", "GetPublicAccessBlock", "s3/GetPublicAccessBlock.xml", map[string]string{"Bucket": "bucket-1"}),
-		{svc: "s3", op: "GetPublicAccessBlock", status: 404, file: "errors/s3-NoSuchPublicAccessBlockConfiguration.xml", match: map[string]string{"Bucket": "bucket-2"}},
-		{svc: "s3", op: "GetPublicAccessBlock", status: 403, file: "errors/s3-AccessDenied.xml", match: map[string]string{"Bucket": "bucket-3"}},
+		{Svc: "s3", Op: "GetPublicAccessBlock", Status: 404, File: "errors/s3-NoSuchPublicAccessBlockConfiguration.xml", Match: map[string]string{"Bucket": "bucket-2"}},
+		{Svc: "s3", Op: "GetPublicAccessBlock", Status: 403, File: "errors/s3-AccessDenied.xml", Match: map[string]string{"Bucket": "bucket-3"}},
 		e("s3", "GetBucketPolicyStatus", "s3/GetBucketPolicyStatus.xml", nil),
 	}
 }
