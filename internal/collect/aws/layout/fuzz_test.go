@@ -31,3 +31,27 @@ func FuzzEncodeIDRoundTrip(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseManifest checks that ParseManifest never panics and that every
+// manifest it accepts names only valid account and region directories.
+func FuzzParseManifest(f *testing.F) {
+	f.Add([]byte(`{"schema":"sightline.aws-snapshot/v1","accounts":[{"account_id":"123456789012"}],"regions":["us-east-1"],"gaps":[]}`))
+	f.Add([]byte(`{"schema":"sightline.aws-snapshot/v1","regions":["../x"]}`))
+	f.Add([]byte(`[]`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		m, err := ParseManifest("m.json", data)
+		if err != nil {
+			return
+		}
+		for _, a := range m.Accounts {
+			if CheckAccount(a.AccountID) != nil {
+				t.Fatalf("accepted account %q", a.AccountID)
+			}
+		}
+		for _, r := range m.Regions {
+			if CheckRegion(r) != nil || strings.ContainsAny(r, "/\\.") {
+				t.Fatalf("accepted region %q", r)
+			}
+		}
+	})
+}
