@@ -61,6 +61,8 @@ type Image struct {
 	Digest    string // manifest digest, when known
 	Platform  string // os/arch[/variant] of the chosen image
 	closers   []func() error
+
+	archiveCompressed bool // docker archive with gzip/zstd layers
 }
 
 // Close releases temporary files held by the image.
@@ -199,7 +201,7 @@ func openDockerArchive(path string) (*Image, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Image{Image: img}, nil
+	return &Image{Image: img, archiveCompressed: dockerArchiveCompressed(path)}, nil
 }
 
 func openOCILayout(dir string, plat *v1.Platform) (*Image, error) {
