@@ -344,4 +344,17 @@ func TestScanImageFromDockerEngine(t *testing.T) {
 	if left, _ := filepath.Glob(filepath.Join(cache, "tmp", "*")); len(left) != 0 {
 		t.Errorf("temporary export left behind: %v", left)
 	}
+	// By image ID, warm: every layer comes from the cache.
+	id, err := exec.Command(docker, "image", "inspect", "-f", "{{.Id}}", tag).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	short := strings.TrimPrefix(strings.TrimSpace(string(id)), "sha256:")[:12]
+	out, stderr, code = runCLI(t, "--cache-dir", cache, "scan", "image", "--offline", "--db", quickstartDB(t), "--format", "json", "docker:"+short)
+	if code != 0 {
+		t.Fatalf("by ID: exit %d: %s", code, stderr)
+	}
+	if again := decodeResult(t, out); len(again.Packages) != len(res.Packages) || again.Target.Digest != res.Target.Digest {
+		t.Errorf("by ID: %d packages digest %s; by name %d %s", len(again.Packages), again.Target.Digest, len(res.Packages), res.Target.Digest)
+	}
 }
