@@ -181,6 +181,9 @@ func report(g *cliutil.Globals, res *scan.Result) {
 	if g.StderrIsTTY() {
 		fmt.Fprint(g.Stderr, "\r\033[K")
 	}
+	if len(res.Warnings) > 0 && !g.Verbose {
+		g.Warnf("%d warnings during the scan (listed with -v and in the JSON \"warnings\")", len(res.Warnings))
+	}
 	for _, w := range res.Warnings {
 		g.Logf("warning: %s", w)
 	}
