@@ -25,7 +25,11 @@ func (im *Image) OpenLayer(l v1.Layer) (io.ReadCloser, error) {
 	if err != nil {
 		return nil, err
 	}
-	return decompress(rc)
+	zr, err := decompress(rc)
+	if err != nil {
+		return nil, err
+	}
+	return newReadAhead(zr), nil
 }
 
 func (im *Image) compressedBlobs() bool {
