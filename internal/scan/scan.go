@@ -1,7 +1,6 @@
 package scan
 
 import (
-	"bytes"
 	"cmp"
 	"context"
 	"fmt"
@@ -47,7 +46,6 @@ type Scanner struct {
 	Progress  Progress
 	Workers   int // layers read concurrently; 0 means GOMAXPROCS
 
-	buf *bytes.Buffer // reused by ScanFS
 }
 
 func (s *Scanner) progress(stage string, done, total int) {
