@@ -97,4 +97,3 @@ func (s *Scanner) fsEntry(ctx context.Context, lr *LayerResult, p, rel string, d
 	}
 	return nil
 }
-
