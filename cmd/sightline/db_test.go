@@ -1,6 +1,7 @@
 package main
 
 import (
+	"archive/zip"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -141,5 +142,101 @@ func TestDBImportBadInputKeepsDB(t *testing.T) {
 	}
 	if !slices.Contains(c.query("pkg:golang/golang.org/x/text@v0.3.5").ids(), "GO-2021-0113") {
 		t.Fatal("previous database unusable after failed import")
+	}
+}
+
+func td(rel string) string { return filepath.Join("..", "..", "testdata", "vulndb", rel) }
+
+// TestDBRealDataCLI imports the real Debian/GHSA/PyPA records, the KEV and
+// EPSS subsets (kind detected), and queries deb and npm PURLs.
+func TestDBRealDataCLI(t *testing.T) {
+	c := newCLI(t)
+	out := c.ok("db", "import", td("osv"), td("kev/known_exploited_vulnerabilities-subset.json"), td("epss/epss-2021-08-31-subset.vuls-data-raw.json"))
+	for _, want := range []string{"osv records", "kev records", "epss records"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("import output lacks %q:\n%s", want, out)
+		}
+	}
+	d := c.query("pkg:deb/debian/libssl3@3.0.11-1~deb12u1?distro=debian-12&source=openssl")
+	if d.Package.Ecosystem != "Debian:12" || !slices.Equal(d.ids(), []string{"CVE-2010-0928", "DSA-5532-1", "DSA-5764-1"}) {
+		t.Fatalf("deb query: %+v %v", d.Package, d.ids())
+	}
+	if d := c.query("pkg:deb/debian/openssl@3.0.11-1~deb12u2?distro=bookworm"); slices.Contains(d.ids(), "DSA-5532-1") {
+		t.Fatalf("fixed deb version reported: %v", d.ids())
+	}
+	d = c.query("pkg:npm/lodash@4.17.15")
+	if len(d.Vulnerabilities) != 1 || d.Vulnerabilities[0].EPSS == nil || d.Vulnerabilities[0].Severity.Score == 0 {
+		t.Fatalf("npm query: %+v", d.Vulnerabilities)
+	}
+	d = c.query("pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1")
+	if len(d.Vulnerabilities) != 1 || d.Vulnerabilities[0].KEV == nil {
+		t.Fatalf("maven query: %+v", d.Vulnerabilities)
+	}
+	out, errs, code := c.run("db", "status", "--format", "json")
+	var st struct {
+		SchemaVersion int `json:"schema_version"`
+		Sources       []struct {
+			Name    string
+			Records int
+			Stale   bool
+		}
+	}
+	if code != 0 || json.Unmarshal([]byte(out), &st) != nil || len(st.Sources) != 3 || st.SchemaVersion != 1 {
+		t.Fatalf("status: %d %s %s", code, out, errs)
+	}
+	if !strings.Contains(errs, "warning:") {
+		t.Errorf("stale data (2021–2025) should be warned about on stderr: %q", errs)
+	}
+	for _, bad := range []string{"pkg:rpm/redhat/openssl@1.0", "pkg:deb/debian/openssl@1.0", "not-a-purl", "pkg:npm/lodash"} {
+		if _, _, code := c.run("db", "query", bad); code != 2 {
+			t.Errorf("query %q: exit %d, want 2", bad, code)
+		}
+	}
+}
+
+// TestDBExportUpdateFrom moves a database to a second cache dir through a
+// bundle, as on an air-gapped machine.
+func TestDBExportUpdateFrom(t *testing.T) {
+	a, b := newCLI(t), newCLI(t)
+	a.ok("db", "import", filepath.Join("..", "..", "testdata", "quickstart"))
+	bundle := filepath.Join(t.TempDir(), "db.tar.gz")
+	a.ok("db", "export", bundle)
+	b.ok("db", "update", "--from", bundle, "--offline")
+	if !slices.Contains(b.query("pkg:golang/golang.org/x/text@v0.3.5").ids(), "GO-2021-0113") {
+		t.Fatal("bundle did not carry the data")
+	}
+	os.WriteFile(bundle, []byte("garbage"), 0o644)
+	if _, errs, code := b.run("db", "update", "--from", bundle); code != 2 || !strings.Contains(errs, "db.tar.gz") {
+		t.Fatalf("bad bundle: exit %d %q", code, errs)
+	}
+}
+
+// TestDBUpdateMirrorDirOffline: `db update --mirror DIR --offline` reads
+// <DIR>/<Ecosystem>/all.zip without the network.
+func TestDBUpdateMirrorDirOffline(t *testing.T) {
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "Go"), 0o755)
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for _, id := range []string{"GO-2021-0113", "GO-2022-1059"} {
+		data, err := os.ReadFile(filepath.Join("..", "..", "testdata", "quickstart", id+".json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		w, _ := zw.Create(id + ".json")
+		w.Write(data)
+	}
+	zw.Close()
+	os.WriteFile(filepath.Join(dir, "Go", "all.zip"), buf.Bytes(), 0o644)
+	c := newCLI(t)
+	out := c.ok("db", "update", "--mirror", dir, "--ecosystems", "Go", "--offline")
+	if !strings.Contains(out, "osv:Go") || !strings.Contains(out, "updated") || !strings.Contains(out, "kev") {
+		t.Fatalf("update output:\n%s", out)
+	}
+	if !slices.Contains(c.query("pkg:golang/golang.org/x/text@v0.3.5").ids(), "GO-2021-0113") {
+		t.Fatal("mirror data missing")
+	}
+	if _, _, code := c.run("db", "update", "--ecosystems", "Nope", "--offline"); code != 2 {
+		t.Fatalf("unknown ecosystem: exit %d, want 2", code)
 	}
 }

@@ -41,6 +41,26 @@ type Query struct {
 type Matcher struct {
 	db      *vulndb.DB
 	parsers sync.Map // ecosystem → version.Parser (or error)
+	records sync.Map // recKey → *vulndb.Record, decoded once: scans repeat packages
+}
+
+type recKey struct {
+	src uint16
+	id  string
+}
+
+// record returns the decoded record, cached; callers must not modify it.
+func (m *Matcher) record(src uint16, id string) (*vulndb.Record, error) {
+	k := recKey{src, id}
+	if r, ok := m.records.Load(k); ok {
+		return r.(*vulndb.Record), nil
+	}
+	r, err := m.db.Record(src, id)
+	if err != nil {
+		return nil, err
+	}
+	m.records.Store(k, r)
+	return r, nil
 }
 
 // New returns a Matcher over db. It is safe for concurrent use.
@@ -104,7 +124,7 @@ func (m *Matcher) Match(ctx context.Context, q Query) ([]vulndb.Vulnerability, e
 		if !ok {
 			continue
 		}
-		rec, err := m.db.Record(e.Source, e.RecordID)
+		rec, err := m.record(e.Source, e.RecordID)
 		if err != nil {
 			return nil, err
 		}
@@ -146,7 +166,7 @@ func (ev *evaluator) version(t vulndb.RangeType) (version.V, version.Parser, err
 // affected evaluates one affected[] entry: listed in versions, or inside a
 // range. fixed holds the fixed events closing the matching intervals.
 func (ev *evaluator) affected(a vulndb.Affected) (bool, []string, error) {
-	hit := slices.Contains(a.Versions, ev.raw) || (ev.norm != ev.raw && slices.Contains(a.Versions, ev.norm))
+	hit := a.ListsVersion(ev.raw) || (ev.norm != ev.raw && a.ListsVersion(ev.norm))
 	var fixed []string
 	for _, r := range a.Ranges {
 		v, parse, err := ev.version(r.Type)

@@ -84,3 +84,51 @@ func TestQuickstartXText(t *testing.T) {
 		t.Errorf("GO-2022-1059 (fixed 0.3.8) not reported for 0.3.7: %v", ids(got))
 	}
 }
+
+// TestConcurrentMatch: one Matcher over one DB serves many goroutines (run
+// with -race).
+func TestConcurrentMatch(t *testing.T) {
+	m := New(buildDB(t, vulndbtest.Testdata("quickstart"), vulndbtest.Testdata("vulndb/osv")))
+	done := make(chan error)
+	for g := range 4 {
+		go func() {
+			var err error
+			for i := range 200 {
+				q := Query{Ecosystem: "Go", Name: "golang.org/x/text", Version: "v0.3.5"}
+				if (i+g)%2 == 1 {
+					q = Query{Ecosystem: "Debian:12", Name: "libssl3", SourceName: "openssl", Version: "3.0.11-1~deb12u1"}
+				}
+				var got []vulndb.Vulnerability
+				if got, err = m.Match(context.Background(), q); err == nil && len(got) == 0 {
+					err = context.Canceled
+				}
+				if err != nil {
+					break
+				}
+			}
+			done <- err
+		}()
+	}
+	for range 4 {
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func TestFromPURL(t *testing.T) {
+	cases := map[string]Query{
+		"pkg:golang/golang.org/x/text@v0.3.5":                                    {Ecosystem: "Go", Name: "golang.org/x/text", Version: "v0.3.5"},
+		"pkg:deb/debian/openssl@3.0.11-1~deb12u2?distro=debian-12":               {Ecosystem: "Debian:12", Name: "openssl", Version: "3.0.11-1~deb12u2", SourceName: "openssl"},
+		"pkg:deb/debian/libssl3@3.0.11-1?distro=bookworm&source=openssl":         {Ecosystem: "Debian:12", Name: "libssl3", Version: "3.0.11-1", SourceName: "openssl"},
+		"pkg:apk/alpine/libcrypto3@3.1.4-r5?distro=alpine-3.19.1&origin=openssl": {Ecosystem: "Alpine:v3.19", Name: "libcrypto3", Version: "3.1.4-r5", SourceName: "openssl"},
+		"pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1":                   {Ecosystem: "Maven", Name: "org.apache.logging.log4j:log4j-core", Version: "2.14.1"},
+		"pkg:npm/%40babel/traverse@7.23.1":                                       {Ecosystem: "npm", Name: "@babel/traverse", Version: "7.23.1"},
+	}
+	for in, want := range cases {
+		got, err := FromPURL(in)
+		if err != nil || got != want {
+			t.Errorf("FromPURL(%s) = %+v, %v; want %+v", in, got, err, want)
+		}
+	}
+}

@@ -130,6 +130,8 @@ func (m *Matcher) build(eco string, parse version.Parser, g []hit) vulndb.Vulner
 	}
 	slices.Sort(v.Aliases)
 	v.FixedVersions = sortVersions(v.FixedVersions, parse)
+	v.Severity = ownSeverity(v.Severity)
+	v.References = slices.Clone(v.References)
 	v.FixState = vulndb.FixStateNotFixed
 	if len(v.FixedVersions) > 0 {
 		v.FixState = vulndb.FixStateFixed
@@ -167,4 +169,16 @@ func sortVersions(vs []string, parse version.Parser) []string {
 		return strings.Compare(a, b)
 	})
 	return slices.Compact(vs)
+}
+
+// ownSeverity copies the CVSS entries so callers may modify the result
+// without touching the Matcher's record cache.
+func ownSeverity(s vulndb.Severity) vulndb.Severity {
+	for _, c := range []**vulndb.CVSS{&s.CVSSv2, &s.CVSSv3, &s.CVSSv4} {
+		if *c != nil {
+			cp := **c
+			*c = &cp
+		}
+	}
+	return s
 }

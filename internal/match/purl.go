@@ -35,7 +35,7 @@ var distroRe = regexp.MustCompile(`^([a-z]+)-?([0-9][0-9.]*)?$`)
 // FromPURL turns a package URL into a Query. Distro PURLs need the release
 // in the distro qualifier (deb: "debian-12" or "bookworm"; apk:
 // "alpine-3.19"); a deb/apk PURL names a binary package, so ?source=NAME
-// (or upstream=NAME) names the source package, and without it the name is
+// (or upstream=NAME, or origin=NAME for apk) names the source package, and without it the name is
 // taken as the source name.
 func FromPURL(s string) (Query, error) {
 	p, err := packageurl.FromString(s)
@@ -68,7 +68,7 @@ func FromPURL(s string) (Query, error) {
 		return Query{}, fmt.Errorf("package URL %q: %w", s, err)
 	}
 	q.Ecosystem = eco
-	q.SourceName = firstOf(quals["source"], quals["upstream"], p.Name)
+	q.SourceName = firstOf(quals["source"], quals["upstream"], quals["origin"], p.Name)
 	if i := strings.IndexByte(q.SourceName, '@'); i > 0 { // "source=name@version"
 		q.SourceName, q.SourceVersion = q.SourceName[:i], q.SourceName[i+1:]
 	}

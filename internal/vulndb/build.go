@@ -56,6 +56,9 @@ func Write(ctx context.Context, path string, batches ...*Batch) (Status, error) 
 	if err := build(ctx, tmpName, old, batches); err != nil {
 		return Status{}, err
 	}
+	if err := os.Chmod(tmpName, 0o644); err != nil {
+		return Status{}, fmt.Errorf("preparing %s: %w", tmpName, err)
+	}
 	if err := os.Rename(tmpName, path); err != nil {
 		return Status{}, fmt.Errorf("replacing %s: %w", path, err)
 	}
@@ -81,7 +84,9 @@ func openOld(path string) (*DB, error) {
 }
 
 func build(ctx context.Context, tmpName string, old *DB, batches []*Batch) error {
-	b, err := bolt.Open(tmpName, 0o644, &bolt.Options{NoSync: true, NoFreelistSync: true, Timeout: 5 * time.Second})
+	// A large initial mmap (address space only) avoids re-mapping as the
+	// file grows during the one big write transaction.
+	b, err := bolt.Open(tmpName, 0o644, &bolt.Options{NoSync: true, NoFreelistSync: true, InitialMmapSize: 1 << 30, Timeout: 5 * time.Second})
 	if err != nil {
 		return fmt.Errorf("opening temporary database %s: %w", tmpName, err)
 	}
@@ -252,7 +257,30 @@ func writePkgsAndRecs(ctx context.Context, tx *bolt.Tx, old *DB, drop map[uint16
 	if err := putSorted(tx, bucketPkgs, pairs); err != nil {
 		return err
 	}
-	return putSorted(tx, bucketRecs, recs)
+	if err := putSorted(tx, bucketRecs, recs); err != nil {
+		return err
+	}
+	return writeHashes(tx, pairs)
+}
+
+// writeHashes stores the miss-path filter (see DB.mayHave). Keys are
+// already normalised, so hashing the raw key bytes equals pkgHash.
+func writeHashes(tx *bolt.Tx, pairs []kvPair) error {
+	hs := make([]uint64, len(pairs))
+	for i, p := range pairs {
+		hs[i] = fnvString(fnvOffset, string(p.k))
+	}
+	slices.Sort(hs)
+	hs = slices.Compact(hs)
+	buf := make([]byte, 0, 8*len(hs))
+	for _, h := range hs {
+		buf = binary.LittleEndian.AppendUint64(buf, h)
+	}
+	m, err := tx.CreateBucketIfNotExists(bucketMeta)
+	if err != nil {
+		return fmt.Errorf("creating meta bucket: %w", err)
+	}
+	return m.Put(keyPkgHash, buf)
 }
 
 func findBatch(batches []*Batch, kind string) *Batch {
@@ -299,7 +327,7 @@ func writeEPSS(tx *bolt.Tx, old *DB, batches []*Batch) (string, error) {
 }
 
 func writeMeta(tx *bolt.Tx, sources []SourceMeta, epssDate string) error {
-	m, err := tx.CreateBucket(bucketMeta)
+	m, err := tx.CreateBucketIfNotExists(bucketMeta)
 	if err != nil {
 		return fmt.Errorf("creating meta bucket: %w", err)
 	}

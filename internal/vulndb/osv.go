@@ -169,10 +169,9 @@ func convert(rec *osvRecord) (*Parsed, error) {
 	}
 	for i, a := range rec.Affected {
 		if a.Package.Ecosystem == "" || a.Package.Name == "" {
-			if len(a.Ranges) == 0 && len(a.Versions) == 0 {
-				continue // e.g. a GIT-only entry naming no package
-			}
-			return nil, fmt.Errorf("record %s: affected[%d] has no package ecosystem/name", rec.ID, i)
+			// OSV allows package-less entries (a GIT range plus upstream
+			// tags, as in osv.dev's CVE conversions): nothing to match.
+			continue
 		}
 		e := PkgEntry{Ecosystem: a.Package.Ecosystem, Name: a.Package.Name}
 		e.Affected.RecordID = rec.ID

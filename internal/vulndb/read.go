@@ -100,14 +100,21 @@ func ReadOSVZip(ctx context.Context, zipPath, name, location string, opts ReadOp
 }
 
 // newest is the data date of a record set: its newest modified or
-// published time (Go vulndb records carry a zero modified time).
+// published time. When some record carries neither (most Go vulndb
+// records have a zero modified time and no published date), the date is
+// unknown and zero is returned, so age falls back to the fetch time.
 func newest(recs []*Parsed) time.Time {
 	var t time.Time
 	for _, r := range recs {
-		for _, c := range []time.Time{r.Record.Modified, r.Record.Published} {
-			if c.After(t) {
-				t = c
-			}
+		m := r.Record.Modified
+		if r.Record.Published.After(m) {
+			m = r.Record.Published
+		}
+		if m.IsZero() {
+			return time.Time{}
+		}
+		if m.After(t) {
+			t = m
 		}
 	}
 	return t

@@ -60,7 +60,45 @@ type Affected struct {
 	RecordID string
 	Source   uint16
 	Ranges   []Range
-	Versions []string // the OSV `versions` list, as published
+	Versions []string // the OSV `versions` list, as published (set when writing)
+
+	// rawVersions is the encoded versions list of an entry read from the
+	// database: Debian lists run to hundreds of versions, and scanning
+	// them in place beats allocating a string for each.
+	rawVersions []byte
+	nVersions   int
+}
+
+// ListsVersion reports whether v is in the entry's `versions` list.
+func (a *Affected) ListsVersion(v string) bool {
+	if a.Versions != nil {
+		for _, x := range a.Versions {
+			if x == v {
+				return true
+			}
+		}
+		return false
+	}
+	d := decoder{b: a.rawVersions}
+	for range a.nVersions {
+		n := d.uvarint()
+		if d.err != nil || n > uint64(len(d.b)) {
+			return false
+		}
+		if int(n) == len(v) && string(d.b[:n]) == v {
+			return true
+		}
+		d.b = d.b[n:]
+	}
+	return false
+}
+
+// VersionCount is the length of the `versions` list.
+func (a *Affected) VersionCount() int {
+	if a.Versions != nil {
+		return len(a.Versions)
+	}
+	return a.nVersions
 }
 
 // The index value of a package is a sequence of encoded Affected entries:
@@ -166,12 +204,17 @@ func decodeOne(d *decoder) Affected {
 			r.Events[j].Version = d.str()
 		}
 	}
-	if n := d.count(); n > 0 {
-		a.Versions = make([]string, n)
-		for i := range a.Versions {
-			a.Versions[i] = d.str()
+	a.nVersions = d.count()
+	start := d.b
+	for range a.nVersions {
+		n := d.uvarint()
+		if d.err != nil || n > uint64(len(d.b)) {
+			d.err = errCorrupt
+			return a
 		}
+		d.b = d.b[n:]
 	}
+	a.rawVersions = start[:len(start)-len(d.b)]
 	return a
 }
 

@@ -33,6 +33,7 @@ var (
 	keyBuilt   = []byte("built_at")
 	keySources = []byte("sources")
 	keyEPSSDay = []byte("epss_date")
+	keyPkgHash = []byte("pkg_hashes") // sorted little-endian uint64 FNV-1a hashes of every pkgs key
 )
 
 // ErrNoDB is returned (wrapped) by Open when there is no database yet.
@@ -53,6 +54,7 @@ type DB struct {
 	recs   *bolt.Bucket
 	kev    *bolt.Bucket
 	epss   *bolt.Bucket
+	hashes []byte // keyPkgHash, in the mmap: the miss-path filter
 	status Status
 }
 
@@ -100,6 +102,11 @@ func attach(b *bolt.DB, path string) (*DB, error) {
 		tx.Rollback()
 		return nil, fmt.Errorf("advisory database %s: missing buckets (corrupt file?)", path)
 	}
+	db.hashes = meta.Get(keyPkgHash)
+	if len(db.hashes)%8 != 0 {
+		tx.Rollback()
+		return nil, fmt.Errorf("advisory database %s: corrupt package hash index", path)
+	}
 	st, err := readStatus(meta)
 	if err != nil {
 		tx.Rollback()
@@ -137,7 +144,7 @@ func (db *DB) Status() Status {
 // pkgKey is the index key of one package. PyPI names are compared in
 // their PEP 503 normal form (case and runs of "-_." do not matter).
 func pkgKey(ecosystem, name string) []byte {
-	if len(ecosystem) == 4 && ecosystem == "PyPI" {
+	if ecosystem == "PyPI" {
 		name = pep503(name)
 	}
 	k := make([]byte, 0, len(ecosystem)+1+len(name))
@@ -150,6 +157,12 @@ func pkgKey(ecosystem, name string) []byte {
 // ecosystem, e.g. "Debian:12", and name). Most packages have none; that
 // path costs one B+tree lookup and no allocation beyond the key.
 func (db *DB) Affected(ecosystem, name string) ([]Affected, error) {
+	if ecosystem == "PyPI" {
+		name = pep503(name)
+	}
+	if !db.mayHave(ecosystem, name) {
+		return nil, nil
+	}
 	v := db.pkgs.Get(pkgKey(ecosystem, name))
 	if v == nil {
 		return nil, nil
@@ -226,4 +239,52 @@ func pep503(name string) string {
 		b = append(b, c)
 	}
 	return string(b)
+}
+
+// FNV-1a, 64 bit: hashes of package keys for the miss-path filter.
+const (
+	fnvOffset = 14695981039346656037
+	fnvPrime  = 1099511628211
+)
+
+func fnvString(h uint64, s string) uint64 {
+	for i := 0; i < len(s); i++ {
+		h ^= uint64(s[i])
+		h *= fnvPrime
+	}
+	return h
+}
+
+// pkgHash is the FNV-1a hash of pkgKey(ecosystem, name) (name already
+// normalised), computed without building the key.
+func pkgHash(ecosystem, name string) uint64 {
+	h := fnvString(fnvOffset, ecosystem)
+	h ^= 0
+	h *= fnvPrime
+	return fnvString(h, name)
+}
+
+// mayHave reports whether the package can have index entries: a binary
+// search over the sorted hashes stored in the file (read in place from the
+// mmap, nothing loaded at open). Most scanned packages have no advisory,
+// and this answers them without a B+tree descent.
+func (db *DB) mayHave(ecosystem, name string) bool {
+	if db.hashes == nil {
+		return true // database without the filter
+	}
+	h := pkgHash(ecosystem, name)
+	lo, hi := 0, len(db.hashes)/8
+	for lo < hi {
+		mid := int(uint(lo+hi) >> 1)
+		v := binary.LittleEndian.Uint64(db.hashes[mid*8:])
+		switch {
+		case v == h:
+			return true
+		case v < h:
+			lo = mid + 1
+		default:
+			hi = mid
+		}
+	}
+	return false
 }

@@ -145,12 +145,14 @@ func (u *updater) sources() []updSource {
 
 func (u *updater) one(ctx context.Context, s updSource) (*Batch, SourceResult) {
 	res := SourceResult{Name: s.name}
+	prev, had := u.prev.Source(s.name)
 	fail := func(err error) (*Batch, SourceResult) {
 		res.Action, res.Error = "failed", err.Error()
-		u.o.Logf("%s: %v (keeping previous data)", s.name, err)
+		if had {
+			u.o.Logf("warning: %s: %v (keeping the previous data)", s.name, err)
+		}
 		return nil, res
 	}
-	prev, had := u.prev.Source(s.name)
 	if isURL(s.loc) && u.o.Offline {
 		res.Action = "skipped"
 		return nil, res

@@ -1,0 +1,51 @@
+package vulndb
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// FuzzParseOSV: any bytes give a record or an error, never a panic, and a
+// parsed record survives the index encoding unchanged.
+func FuzzParseOSV(f *testing.F) {
+	for _, dir := range []string{"../../testdata/quickstart", "../../testdata/vulndb/osv/debian", "../../testdata/vulndb/osv/pypi", "../../testdata/vulndb/osv/npm"} {
+		files, _ := filepath.Glob(filepath.Join(dir, "*"))
+		for _, p := range files {
+			if data, err := os.ReadFile(p); err == nil && isOSVName(p) {
+				f.Add(filepath.Base(p), data)
+			}
+		}
+	}
+	f.Add("x.yaml", []byte("id: X\naffected:\n- package: {ecosystem: Go, name: a}\n  ranges: [{type: SEMVER, events: [{introduced: '0'}]}]\n"))
+	f.Fuzz(func(t *testing.T, name string, data []byte) {
+		p, err := ParseOSV(name, data)
+		if err != nil {
+			return
+		}
+		for _, e := range p.Packages {
+			enc := encodeAffected(nil, e.Affected)
+			dec, err := decodeAffected(enc)
+			if err != nil || len(dec) != 1 || dec[0].RecordID != e.Affected.RecordID || len(dec[0].Ranges) != len(e.Affected.Ranges) ||
+				dec[0].VersionCount() != len(e.Affected.Versions) {
+				t.Fatalf("index round trip of %+v: %+v %v", e.Affected, dec, err)
+			}
+			for _, v := range e.Affected.Versions {
+				if !dec[0].ListsVersion(v) {
+					t.Fatalf("version %q lost in the index round trip", v)
+				}
+			}
+		}
+	})
+}
+
+// FuzzDecodeAffected: corrupt index bytes are an error, never a panic or
+// a huge allocation.
+func FuzzDecodeAffected(f *testing.F) {
+	f.Add(encodeAffected(nil, Affected{RecordID: "GO-2021-0113", Source: 1,
+		Ranges: []Range{{Type: RangeSemver, Sorted: true, Events: []Event{{Introduced, "0"}, {Fixed, "0.3.7"}}}}}))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		_, _ = decodeAffected(b)
+		_, _ = filterSources(b, map[uint16]bool{1: true})
+	})
+}
