@@ -177,6 +177,13 @@ func TestScanImageArchiveGolden(t *testing.T) {
 	golden(t, "appimage.txt", summary(res))
 }
 
+func TestScanImageOfflineRefusesRegistry(t *testing.T) {
+	_, stderr, code := runCLI(t, "scan", "image", "--offline", "--db", quickstartDB(t), "--format", "json", "registry:127.0.0.1:1/app:1")
+	if code != 2 || !strings.Contains(stderr, "--offline") || !strings.Contains(stderr, "127.0.0.1:1/app:1") {
+		t.Fatalf("exit %d stderr %q", code, stderr)
+	}
+}
+
 func TestScanImageOfflineWithoutDB(t *testing.T) {
 	archive := writeDockerArchive(t, imagetest.AppImage(t), "")
 	_, stderr, code := runCLI(t, "scan", "image", "--offline", "--format", "json", archive)
