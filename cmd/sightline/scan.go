@@ -72,7 +72,7 @@ func (f *scanFlags) add(cmd *cobra.Command, image bool) {
 		fl.BoolVar(&f.insecure, "insecure-registry", false, "allow plain-HTTP and unverified-TLS registries (local test registries)")
 		fl.BoolVar(&f.noCache, "no-cache", false, "neither read nor write the per-layer cache")
 	}
-	fl.BoolVar(&f.offline, "offline", false, "never use the network; fail when no advisory database exists")
+	fl.BoolVar(&f.offline, "offline", false, "never use the network: refuse registry references, fail when no advisory database exists")
 	fl.StringVar(&f.dbPath, "db", "", "advisory database file (default: in the cache dir)")
 }
 
@@ -132,7 +132,7 @@ func scanImage(ctx context.Context, g *cliutil.Globals, f *scanFlags, ref string
 	}
 	defer closeDB()
 	im, err := image.Open(ctx, ref, image.Options{Platform: f.platform, Insecure: f.insecure,
-		TempDir: filepath.Join(g.CacheDir, "tmp")})
+		TempDir: filepath.Join(g.CacheDir, "tmp"), Offline: f.offline})
 	if err != nil {
 		return nil, cliutil.Usage(err)
 	}

@@ -74,8 +74,8 @@ func addOutputFlags(cmd *cobra.Command) *outputOptions {
 
 // finish applies suppressions, writes res in g.Format to g.Stdout (or
 // --output) and returns a cliutil.Threshold error when a gate is hit.
-// Every res.Warnings entry, plus expired ignore entries, is printed on
-// stderr as a "warning:" line.
+// Warnings (skipped paths, stale data, expired ignore entries) go to
+// stderr; see printWarnings.
 func (o *outputOptions) finish(g *cliutil.Globals, res *scan.Result) error {
 	if err := g.CheckFormat(report.Formats...); err != nil {
 		return err
@@ -99,9 +99,7 @@ func (o *outputOptions) finish(g *cliutil.Globals, res *scan.Result) error {
 		sopts.VEX = append(sopts.VEX, v)
 	}
 	res.Warnings = append(res.Warnings, suppress.Apply(res, sopts)...)
-	for _, w := range res.Warnings {
-		g.Warnf("%s", w)
-	}
+	printWarnings(g, res.Warnings)
 	suppressed := len(res.Suppressed)
 	if !o.showSuppressed {
 		res.Suppressed = nil
@@ -204,4 +202,20 @@ func colorAllowed(w io.Writer) bool {
 	}
 	st, err := f.Stat()
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// maxWarnings is how many warnings are printed without -v: a hostile image
+// can produce thousands of skipped paths, which would bury the report.
+const maxWarnings = 10
+
+// printWarnings prints each warning on stderr, at most maxWarnings of them
+// unless --verbose, then says how many more the JSON "warnings" field holds.
+func printWarnings(g *cliutil.Globals, warnings []string) {
+	for i, w := range warnings {
+		if i == maxWarnings && !g.Verbose {
+			g.Warnf("%d more warnings (all listed with -v and in the JSON \"warnings\" field)", len(warnings)-i)
+			return
+		}
+		g.Warnf("%s", w)
+	}
 }

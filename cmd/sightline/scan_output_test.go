@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -190,5 +191,27 @@ func TestColorAllowed(t *testing.T) {
 	t.Setenv("TERM", "dumb")
 	if colorAllowed(null) {
 		t.Error("TERM=dumb ignored")
+	}
+}
+
+func TestPrintWarningsCapsWithoutVerbose(t *testing.T) {
+	var ws []string
+	for i := range maxWarnings + 2 {
+		ws = append(ws, fmt.Sprintf("skipped path /x/%d", i))
+	}
+	for _, verbose := range []bool{false, true} {
+		var errb bytes.Buffer
+		printWarnings(&cliutil.Globals{Stderr: &errb, Verbose: verbose}, ws)
+		lines := strings.Split(strings.TrimSpace(errb.String()), "\n")
+		want := len(ws)
+		if !verbose {
+			want = maxWarnings + 1
+			if !strings.Contains(lines[len(lines)-1], "2 more warnings") {
+				t.Errorf("last line %q does not count the hidden warnings", lines[len(lines)-1])
+			}
+		}
+		if len(lines) != want {
+			t.Errorf("verbose=%v: %d lines, want %d", verbose, len(lines), want)
+		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"sync"
 
 	"github.com/google/go-containerregistry/pkg/name"
@@ -37,22 +38,32 @@ func openDaemon(ctx context.Context, ref, tempDir string) (*Image, error) {
 	if err != nil {
 		return nil, fmt.Errorf("connecting to the Docker engine: %w", err)
 	}
-	r, err := name.ParseReference(ref)
+	// The engine resolves names and (short) image IDs alike; go-containerregistry
+	// needs a reference, so an ID is mapped to one of its tags.
+	ins, err := cli.ImageInspect(ctx, ref)
 	if err != nil {
-		// Image IDs ("sha256:…" or a short hex ID) are not references.
-		r = nil
-	}
-	var base v1.Image
-	if r != nil {
-		base, err = daemon.Image(r, daemon.WithContext(ctx), daemon.WithClient(cli))
-	}
-	if r == nil || err != nil {
 		cli.Close()
-		if err == nil {
-			err = fmt.Errorf("not an image name or ID")
+		return nil, fmt.Errorf("inspecting in the Docker engine: %w", err)
+	}
+	refName := ref
+	if _, perr := name.ParseReference(ref); perr != nil || strings.HasPrefix(ins.ID, "sha256:"+ref) {
+		if len(ins.RepoTags) == 0 {
+			cli.Close()
+			return nil, fmt.Errorf("image %s has no tag; tag it or scan it by name", ins.ID)
 		}
+		refName = ins.RepoTags[0]
+	}
+	r, err := name.ParseReference(refName)
+	if err != nil {
+		cli.Close()
 		return nil, err
 	}
+	base, err := daemon.Image(r, daemon.WithContext(ctx), daemon.WithClient(cli))
+	if err != nil {
+		cli.Close()
+		return nil, err
+	}
+	ref = refName
 	if _, err := base.ConfigFile(); err != nil {
 		cli.Close()
 		return nil, fmt.Errorf("inspecting in the Docker engine: %w", err)

@@ -51,6 +51,8 @@ type Options struct {
 	// Keychain resolves registry credentials; nil means authn.DefaultKeychain
 	// (Docker config, credential helpers, else anonymous).
 	Keychain authn.Keychain
+	// Offline refuses registry references: reading them needs the network.
+	Offline bool
 }
 
 // Image is one opened single-platform image.
@@ -61,6 +63,8 @@ type Image struct {
 	Digest    string // manifest digest, when known
 	Platform  string // os/arch[/variant] of the chosen image
 	closers   []func() error
+
+	archiveCompressed bool // docker archive with gzip/zstd layers
 }
 
 // Close releases temporary files held by the image.
@@ -98,6 +102,10 @@ func Open(ctx context.Context, input string, opts Options) (*Image, error) {
 	case Daemon:
 		im, err = openDaemon(ctx, ref, opts.TempDir)
 	case Registry:
+		if opts.Offline {
+			return nil, fmt.Errorf("image %s is a registry reference, which needs the network that --offline forbids "+
+				"(scan a docker-archive:, oci-layout:, oci-archive: or docker: source instead)", input)
+		}
 		im, err = openRegistry(ctx, ref, plat, opts)
 	default:
 		err = fmt.Errorf("unknown image transport %q", transport)
@@ -199,7 +207,7 @@ func openDockerArchive(path string) (*Image, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Image{Image: img}, nil
+	return &Image{Image: img, archiveCompressed: dockerArchiveCompressed(path)}, nil
 }
 
 func openOCILayout(dir string, plat *v1.Platform) (*Image, error) {

@@ -4,6 +4,7 @@ import (
 	"archive/tar"
 	"bytes"
 	"context"
+	"io"
 	"strings"
 	"testing"
 )
@@ -67,4 +68,37 @@ func TestCleanPath(t *testing.T) {
 			t.Errorf("ResolveLink(%q, %q) = %q, want %q", c[0], c[1], got, c[2])
 		}
 	}
+}
+
+type chunky struct {
+	data []byte
+	err  error
+}
+
+func (c *chunky) Read(p []byte) (int, error) {
+	if len(c.data) == 0 {
+		return 0, c.err
+	}
+	n := copy(p, c.data[:min(len(c.data), 1000)])
+	c.data = c.data[n:]
+	return n, nil
+}
+func (c *chunky) Close() error { return nil }
+
+func TestReadAhead(t *testing.T) {
+	data := bytes.Repeat([]byte("0123456789"), 300000)
+	r := newReadAhead(&chunky{data: data, err: io.EOF})
+	got, err := io.ReadAll(r)
+	if err != nil || !bytes.Equal(got, data) {
+		t.Fatalf("read %d bytes, %v", len(got), err)
+	}
+	r.Close()
+	r = newReadAhead(&chunky{data: data[:5000], err: io.ErrUnexpectedEOF})
+	if got, err := io.ReadAll(r); err != io.ErrUnexpectedEOF || len(got) != 5000 {
+		t.Fatalf("truncated source: %d bytes, %v", len(got), err)
+	}
+	// Closing early stops the goroutine.
+	r = newReadAhead(&chunky{data: data, err: io.EOF})
+	r.Read(make([]byte, 10))
+	r.Close()
 }

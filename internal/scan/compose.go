@@ -15,6 +15,27 @@ type view struct {
 	files  map[string]int    // path → index of the layer providing it
 	links  map[string]string // path → symlink target, for visible links
 	wh, op []map[string]bool // per layer: whiteouts, opaque dirs
+	keys   map[fileAt]map[string]bool
+}
+
+// fileAt names one file in one layer.
+type fileAt struct {
+	layer int
+	path  string
+}
+
+// has reports whether layer l's copy of p lists a record with key.
+func (v *view) has(l int, p, key string) bool {
+	fa := fileAt{l, p}
+	set, ok := v.keys[fa]
+	if !ok {
+		set = map[string]bool{}
+		for _, r := range v.layers[l].Files[p] {
+			set[r.Key()] = true
+		}
+		v.keys[fa] = set
+	}
+	return set[key]
 }
 
 // compose applies the layers top-down. A path in layer i is visible when
@@ -22,7 +43,8 @@ type view struct {
 // out, or made a parent directory opaque.
 func compose(layers []*LayerResult) *view {
 	v := &view{layers: layers, files: map[string]int{}, links: map[string]string{},
-		wh: make([]map[string]bool, len(layers)), op: make([]map[string]bool, len(layers))}
+		wh: make([]map[string]bool, len(layers)), op: make([]map[string]bool, len(layers)),
+		keys: map[fileAt]map[string]bool{}}
 	seen := map[string]bool{}
 	whited := map[string]bool{}
 	opaque := map[string]bool{}
@@ -133,14 +155,13 @@ func (v *view) introduced(p string, top int, key string) int {
 		if v.breaksChain(l+1, p) {
 			break
 		}
-		recs, ok := v.layers[l].Files[p]
-		if !ok {
+		if _, ok := v.layers[l].Files[p]; !ok {
 			if _, link := v.layers[l].Links[p]; link {
 				break
 			}
 			continue
 		}
-		if !slices.ContainsFunc(recs, func(r inventory.Record) bool { return r.Key() == key }) {
+		if !v.has(l, p, key) {
 			break
 		}
 		at = l

@@ -34,6 +34,7 @@ func (s *Scanner) ScanFS(ctx context.Context, root string) (*Result, error) {
 		return nil, err
 	}
 	lr := &LayerResult{Files: map[string][]inventory.Record{}, Links: map[string]string{}}
+	var buf bytes.Buffer
 	err = filepath.WalkDir(abs, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			lr.warn(fmt.Sprintf("skipped %s: %v", p, err))
@@ -50,7 +51,7 @@ func (s *Scanner) ScanFS(ctx context.Context, root string) (*Result, error) {
 			}
 			return nil
 		}
-		return s.fsEntry(ctx, lr, p, rel, d)
+		return s.fsEntry(ctx, lr, p, rel, d, &buf)
 	})
 	if err != nil {
 		return nil, err
@@ -67,7 +68,7 @@ func (s *Scanner) ScanFS(ctx context.Context, root string) (*Result, error) {
 	return res, s.match(ctx, res)
 }
 
-func (s *Scanner) fsEntry(ctx context.Context, lr *LayerResult, p, rel string, d fs.DirEntry) error {
+func (s *Scanner) fsEntry(ctx context.Context, lr *LayerResult, p, rel string, d fs.DirEntry, buf *bytes.Buffer) error {
 	info, err := d.Info()
 	if err != nil {
 		return nil
@@ -91,16 +92,8 @@ func (s *Scanner) fsEntry(ctx context.Context, lr *LayerResult, p, rel string, d
 	}
 	defer f.Close()
 	e := &image.Entry{Path: rel, Kind: image.File, Mode: mode, Size: info.Size(), Body: io.LimitReader(f, info.Size())}
-	var buf = s.fsBuf()
 	if err := lr.file(ctx, e, s.Extractor, buf); err != nil {
 		lr.warn(fmt.Sprintf("skipped %s: %v", p, err))
 	}
 	return nil
-}
-
-func (s *Scanner) fsBuf() *bytes.Buffer {
-	if s.buf == nil {
-		s.buf = &bytes.Buffer{}
-	}
-	return s.buf
 }

@@ -1,7 +1,6 @@
 package scan
 
 import (
-	"bytes"
 	"cmp"
 	"context"
 	"fmt"
@@ -47,7 +46,6 @@ type Scanner struct {
 	Progress  Progress
 	Workers   int // layers read concurrently; 0 means GOMAXPROCS
 
-	buf *bytes.Buffer // reused by ScanFS
 }
 
 func (s *Scanner) progress(stage string, done, total int) {
@@ -121,7 +119,7 @@ func (s *Scanner) readLayers(ctx context.Context, im *image.Image, diffIDs []v1.
 	g.SetLimit(cmp.Or(s.Workers, runtime.GOMAXPROCS(0)))
 	for _, i := range missing {
 		g.Go(func() error {
-			lr, err := s.readLayer(gctx, layers[i], diffIDs[i].String(), x)
+			lr, err := s.readLayer(gctx, im, layers[i], diffIDs[i].String(), x)
 			if err != nil {
 				if ctx.Err() != nil {
 					return ctx.Err()
@@ -136,8 +134,8 @@ func (s *Scanner) readLayers(ctx context.Context, im *image.Image, diffIDs []v1.
 	return results, g.Wait()
 }
 
-func (s *Scanner) readLayer(ctx context.Context, l v1.Layer, diffID string, x *inventory.Extractor) (*LayerResult, error) {
-	rc, err := l.Uncompressed()
+func (s *Scanner) readLayer(ctx context.Context, im *image.Image, l v1.Layer, diffID string, x *inventory.Extractor) (*LayerResult, error) {
+	rc, err := im.OpenLayer(l)
 	if err != nil {
 		return nil, err
 	}
