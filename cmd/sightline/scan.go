@@ -61,7 +61,7 @@ func newScanCmd(g *cliutil.Globals) *cobra.Command {
 		Short: "Scan images and filesystems for vulnerable packages",
 		Long:  scanLong,
 	}
-	cmd.AddCommand(newScanImageCmd(g), newScanFSCmd(g))
+	cmd.AddCommand(newScanImageCmd(g), newScanFSCmd(g), newScanSBOMCmd(g))
 	return cmd
 }
 
