@@ -42,7 +42,12 @@ type Matcher struct {
 	db      *vulndb.DB
 	parsers sync.Map // ecosystem → version.Parser (or error)
 	records sync.Map // recKey → *vulndb.Record, decoded once: scans repeat packages
+	results sync.Map // resultKey → []vulndb.Vulnerability: binary packages of one source share a query
 }
+
+// resultKey is a query after the source-package substitution: a Debian
+// image has ~2.5 binary packages per source package, all asking the same.
+type resultKey struct{ eco, name, ver string }
 
 type recKey struct {
 	src uint16
@@ -93,7 +98,8 @@ func usesSource(eco string) bool {
 }
 
 // Match returns the advisories affecting q, merged across aliases and
-// sorted by ID. An ecosystem without version ordering support is an error;
+// sorted by ID. Results are memoised per query; callers must not modify
+// them. An ecosystem without version ordering support is an error;
 // a package without advisories gives an empty result.
 func (m *Matcher) Match(ctx context.Context, q Query) ([]vulndb.Vulnerability, error) {
 	parse, err := m.parser(q.Ecosystem)
@@ -107,19 +113,35 @@ func (m *Matcher) Match(ctx context.Context, q Query) ([]vulndb.Vulnerability, e
 			ver = q.SourceVersion
 		}
 	}
-	entries, err := m.db.Affected(q.Ecosystem, name)
+	k := resultKey{q.Ecosystem, name, ver}
+	if v, ok := m.results.Load(k); ok {
+		return v.([]vulndb.Vulnerability), nil
+	}
+	vulns, err := m.match(ctx, q.Ecosystem, name, ver, parse)
+	if err != nil {
+		return nil, err
+	}
+	if len(vulns) > 0 {
+		m.results.Store(k, vulns) // misses are cheaper to recompute than to store
+	}
+	return vulns, nil
+}
+
+// match evaluates one (ecosystem, name, version) against the database.
+func (m *Matcher) match(ctx context.Context, eco, name, ver string, parse version.Parser) ([]vulndb.Vulnerability, error) {
+	entries, err := m.db.Affected(eco, name)
 	if err != nil || len(entries) == 0 {
 		return nil, err
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	ev := &evaluator{eco: q.Ecosystem, raw: ver, norm: version.Normalize(q.Ecosystem, ver), eparse: parse}
+	ev := &evaluator{eco: eco, raw: ver, norm: version.Normalize(eco, ver), eparse: parse}
 	var hits []hit
 	for _, e := range entries {
 		ok, fixed, err := ev.affected(e)
 		if err != nil {
-			return nil, fmt.Errorf("matching %s %s@%s against %s: %w", q.Ecosystem, name, ver, e.RecordID, err)
+			return nil, fmt.Errorf("matching %s %s@%s against %s: %w", eco, name, ver, e.RecordID, err)
 		}
 		if !ok {
 			continue
@@ -130,7 +152,7 @@ func (m *Matcher) Match(ctx context.Context, q Query) ([]vulndb.Vulnerability, e
 		}
 		hits = append(hits, hit{rec: rec, fixed: fixed})
 	}
-	return m.merge(q.Ecosystem, parse, hits), nil
+	return m.merge(eco, parse, hits), nil
 }
 
 type hit struct {
