@@ -120,7 +120,7 @@ func decode(h *tar.Header, warn func(string)) (*Entry, bool) {
 	}
 	e := &Entry{Path: p, Mode: h.FileInfo().Mode(), Size: h.Size}
 	switch h.Typeflag {
-	case tar.TypeReg, tar.TypeRegA:
+	case tar.TypeReg: // archive/tar reports old-style TypeRegA entries as TypeReg
 		e.Kind = File
 	case tar.TypeDir:
 		e.Kind = Dir

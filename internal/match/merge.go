@@ -63,8 +63,7 @@ func (m *Matcher) merge(eco string, parse version.Parser, hits []hit) []vulndb.V
 	for i := range parent {
 		parent[i] = i
 	}
-	var find func(int) int
-	find = func(i int) int {
+	find := func(i int) int {
 		for parent[i] != i {
 			parent[i] = parent[parent[i]]
 			i = parent[i]

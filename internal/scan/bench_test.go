@@ -6,7 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
+	"strings"
 	"sync"
 	"testing"
 
@@ -35,7 +35,11 @@ var (
 )
 
 func goRootLayer(b *testing.B) []imagetest.File {
-	root := runtime.GOROOT()
+	out, err := exec.Command("go", "env", "GOROOT").Output()
+	if err != nil {
+		b.Fatalf("go env GOROOT: %v", err)
+	}
+	root := strings.TrimSpace(string(out))
 	var files []imagetest.File
 	for _, sub := range []string{"src", "pkg/tool"} {
 		filepath.WalkDir(filepath.Join(root, sub), func(p string, d os.DirEntry, err error) error {
