@@ -28,6 +28,7 @@ import (
 	"time"
 
 	"github.com/sightline-sec/sightline/internal/scan"
+	"github.com/sightline-sec/sightline/internal/vulndb"
 )
 
 // Formats supported by Render, in the order --help lists them.
@@ -74,19 +75,7 @@ func Render(w io.Writer, res *scan.Result, opts Options) error {
 }
 
 // levelRank orders severity levels, unknown lowest.
-func levelRank(level string) int {
-	switch strings.ToLower(level) {
-	case "critical":
-		return 4
-	case "high":
-		return 3
-	case "medium", "moderate":
-		return 2
-	case "low":
-		return 1
-	}
-	return 0
-}
+var levelRank = vulndb.LevelRank
 
 // SortFindings returns a sorted copy: most severe first, then by package
 // and advisory id, so every format lists findings in the same order.

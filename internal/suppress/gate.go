@@ -14,19 +14,7 @@ import (
 var Levels = []string{"any", "low", "medium", "high", "critical"}
 
 // Rank orders severity levels: unknown 0, low 1 … critical 4.
-func Rank(level string) int {
-	switch strings.ToLower(level) {
-	case "critical":
-		return 4
-	case "high":
-		return 3
-	case "medium", "moderate":
-		return 2
-	case "low":
-		return 1
-	}
-	return 0
-}
+var Rank = vulndb.LevelRank
 
 // Gate is the CI contract: which unsuppressed findings fail the run.
 type Gate struct {

@@ -168,3 +168,19 @@ func MergeSeverity(s, o Severity) Severity {
 	s.finish()
 	return s
 }
+
+// LevelRank orders severity levels for sorting and gates: unknown 0,
+// low 1, medium (or "moderate") 2, high 3, critical 4. Case is ignored.
+func LevelRank(level string) int {
+	switch strings.ToLower(level) {
+	case "critical":
+		return 4
+	case "high":
+		return 3
+	case "medium", "moderate":
+		return 2
+	case "low":
+		return 1
+	}
+	return 0
+}
