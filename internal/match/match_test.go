@@ -124,6 +124,7 @@ func TestFromPURL(t *testing.T) {
 		"pkg:apk/alpine/libcrypto3@3.1.4-r5?distro=alpine-3.19.1&origin=openssl": {Ecosystem: "Alpine:v3.19", Name: "libcrypto3", Version: "3.1.4-r5", SourceName: "openssl"},
 		"pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1":                   {Ecosystem: "Maven", Name: "org.apache.logging.log4j:log4j-core", Version: "2.14.1"},
 		"pkg:npm/%40babel/traverse@7.23.1":                                       {Ecosystem: "npm", Name: "@babel/traverse", Version: "7.23.1"},
+		"pkg:deb/ubuntu/openssl@3.0.2-0ubuntu1.18?distro=ubuntu-22.04":           {Ecosystem: "Ubuntu:22.04:LTS", Name: "openssl", Version: "3.0.2-0ubuntu1.18", SourceName: "openssl"},
 	}
 	for in, want := range cases {
 		got, err := FromPURL(in)

@@ -9,6 +9,7 @@ import (
 	cdx "github.com/CycloneDX/cyclonedx-go"
 
 	"github.com/sightline-sec/sightline/internal/inventory"
+	"github.com/sightline-sec/sightline/internal/purl"
 )
 
 // maxDepth bounds component nesting; deeper input is refused rather than
@@ -113,7 +114,7 @@ func cdxPackage(c *cdx.Component, osEco string) (p inventory.Package, ok bool, w
 	if isTargetPURL(c.PackageURL) {
 		return p, false, ""
 	}
-	p, err := FromPURL(c.PackageURL, osEco)
+	p, err := purl.ToPackage(c.PackageURL, osEco)
 	if err != nil {
 		return p, false, fmt.Sprintf("component %q: %v", c.Name, err)
 	}

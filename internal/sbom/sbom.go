@@ -6,7 +6,7 @@
 //   - Parsing uses the formats' own libraries (cyclonedx-go, spdx
 //     tools-golang); this package only maps their models.
 //   - The package URL is the identity: name, version and advisory
-//     ecosystem come from it (FromPURL), because component names differ
+//     ecosystem come from it (purl.ToPackage), because component names differ
 //     between generators (Maven group, npm scope, Go module path). A
 //     component without a purl cannot be matched and is reported in
 //     Document.Warnings, not silently dropped.
@@ -30,6 +30,7 @@ import (
 	"strings"
 
 	"github.com/sightline-sec/sightline/internal/inventory"
+	"github.com/sightline-sec/sightline/internal/purl"
 )
 
 // MaxSize bounds an SBOM read into memory (the largest real-world SBOMs
@@ -144,7 +145,7 @@ func osFrom(name, version, description string, pr props) *inventory.OS {
 	o := &inventory.OS{ID: strings.ToLower(name), VersionID: version, PrettyName: description}
 	o.Ecosystem = pr.get("sightline:os:ecosystem")
 	if o.Ecosystem == "" {
-		o.Ecosystem = OSEcosystem(o.ID, o.VersionID)
+		o.Ecosystem = purl.OSEcosystem(o.ID, o.VersionID)
 	}
 	return o
 }

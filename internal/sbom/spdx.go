@@ -10,6 +10,8 @@ import (
 	"github.com/spdx/tools-golang/spdx"
 	"github.com/spdx/tools-golang/spdx/v2/common"
 	"github.com/spdx/tools-golang/tagvalue"
+
+	"github.com/sightline-sec/sightline/internal/purl"
 )
 
 func parseSPDX(ctx context.Context, b []byte, tv bool) (doc *Document, err error) {
@@ -64,17 +66,17 @@ func parseSPDX(ctx context.Context, b []byte, tv bool) (doc *Document, err error
 		if p == nil || isOSPurpose(p.PrimaryPackagePurpose) {
 			continue
 		}
-		purl := purlOf(p.PackageExternalReferences)
-		if purl == "" {
+		ref := purlOf(p.PackageExternalReferences)
+		if ref == "" {
 			if !described[p.PackageSPDXIdentifier] {
 				doc.Warnings = append(doc.Warnings, fmt.Sprintf("package %q %s has no purl; it cannot be matched", p.PackageName, p.PackageVersion))
 			}
 			continue
 		}
-		if isTargetPURL(purl) {
+		if isTargetPURL(ref) {
 			continue
 		}
-		pkg, err := FromPURL(purl, osEco)
+		pkg, err := purl.ToPackage(ref, osEco)
 		if err != nil {
 			doc.Warnings = append(doc.Warnings, fmt.Sprintf("package %q: %v", p.PackageName, err))
 			continue

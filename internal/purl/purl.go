@@ -1,4 +1,11 @@
-package sbom
+// Package purl maps package URLs to the advisory world: the OSV ecosystem
+// (with the distro release where OSV keys advisories by it), the package
+// name in the form that ecosystem uses, and the source package. It is the
+// one mapping shared by SBOM input and `sightline db query`.
+//
+// Ecosystem names follow the OSV schema's list; Ubuntu LTS releases carry
+// ":LTS" ("Ubuntu:22.04:LTS") as osv.dev names them.
+package purl
 
 import (
 	"fmt"
@@ -10,13 +17,13 @@ import (
 	"github.com/sightline-sec/sightline/internal/inventory"
 )
 
-// FromPURL turns a package URL into an inventory package: name in the form
+// ToPackage turns a package URL into an inventory package: name in the form
 // the advisory ecosystem uses (Go module path, Maven group:artifact, npm
 // @scope/name), version, OSV ecosystem, package type and, from the
 // `upstream` or `source` qualifier ("name" or "name@version"), the source
 // package. osEcosystem is used for distro packages whose purl has no
 // distro qualifier (the SBOM's operating-system component).
-func FromPURL(purl, osEcosystem string) (inventory.Package, error) {
+func ToPackage(purl, osEcosystem string) (inventory.Package, error) {
 	p, err := packageurl.FromString(purl)
 	if err != nil {
 		return inventory.Package{}, fmt.Errorf("purl %q: %w", purl, err)
@@ -67,11 +74,12 @@ func FromPURL(purl, osEcosystem string) (inventory.Package, error) {
 		pkg.Ecosystem = "Hex"
 	case "pub":
 		pkg.Ecosystem = "Pub"
+	case "hackage":
+		pkg.Ecosystem = "Hackage"
+	case "cran":
+		pkg.Ecosystem = "CRAN"
 	}
-	src := q["upstream"]
-	if src == "" {
-		src = q["source"]
-	}
+	src := firstOf(q["upstream"], q["source"], q["origin"]) // origin: apk's name for it
 	if src != "" {
 		name, ver, _ := strings.Cut(src, "@")
 		pkg.SourceName, pkg.SourceVersion = name, ver
@@ -83,7 +91,7 @@ func FromPURL(purl, osEcosystem string) (inventory.Package, error) {
 }
 
 var (
-	debCodenames    = map[string]string{"buster": "10", "bullseye": "11", "bookworm": "12", "trixie": "13", "forky": "14"}
+	debCodenames    = map[string]string{"wheezy": "7", "jessie": "8", "stretch": "9", "buster": "10", "bullseye": "11", "bookworm": "12", "trixie": "13", "forky": "14"}
 	ubuntuCodenames = map[string]string{
 		"bionic": "18.04", "focal": "20.04", "jammy": "22.04", "kinetic": "22.10", "lunar": "23.04",
 		"mantic": "23.10", "noble": "24.04", "oracular": "24.10", "plucky": "25.04",
@@ -162,7 +170,10 @@ func rpmEcosystem(ns, distro, osEco string) string {
 		}
 		return osFallback(osEco, "AlmaLinux")
 	case "redhat":
-		return "Red Hat"
+		// OSV keys Red Hat advisories by product stream
+		// ("Red Hat:enterprise_linux:9::appstream"), which a PURL does not
+		// carry; only the SBOM's own OS can say it.
+		return osFallback(osEco, "Red Hat")
 	case "opensuse", "suse":
 		return osFallback(osEco, "")
 	}
@@ -194,6 +205,15 @@ func OSEcosystem(id, version string) string {
 		return rpmEcosystem("rocky", version, "")
 	case "almalinux":
 		return rpmEcosystem("almalinux", version, "")
+	}
+	return ""
+}
+
+func firstOf(ss ...string) string {
+	for _, s := range ss {
+		if s != "" {
+			return s
+		}
 	}
 	return ""
 }
