@@ -113,3 +113,23 @@ func TestLayouts(t *testing.T) {
 		t.Fatalf("empty dir: %v", err)
 	}
 }
+
+// An empty per-resource output ({"Rules": []}) means "collected, none",
+// never "missing": a listener without non-default rules is not unknown.
+func TestEmptyPerResourceOutput(t *testing.T) {
+	const li = "arn:aws:elasticloadbalancing:eu-west-1:111122223333:listener/app/web/1/2"
+	dir := writeRegion(t, map[string]string{
+		"elbv2/describe-rules.json":         `{"` + li + `": {"Rules": []}}`,
+		"elbv2/describe-target-health.json": `{"arn:tg": {"TargetHealthDescriptions": []}}`,
+	})
+	r, err := LoadRegionDir(context.Background(), "111122223333", "eu-west-1", dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rules, ok := r.Rules(li); !ok || len(rules) != 0 {
+		t.Fatalf("empty rules output: %v %v", rules, ok)
+	}
+	if th, ok := r.TargetHealth("arn:tg"); !ok || len(th) != 0 {
+		t.Fatalf("empty target health output: %v %v", th, ok)
+	}
+}

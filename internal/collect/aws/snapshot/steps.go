@@ -145,6 +145,9 @@ func readELBv2(l *loader) error {
 		return err
 	}
 	if err := eachOutput(l, "elbv2/describe-rules", "Rules", k, func(id string, v *struct{ Rules []Rule }) error {
+		if _, seen := r.rules[id]; id != "" && !seen {
+			r.rules[id] = []Rule{} // an empty output still says "collected, no rules"
+		}
 		for _, ru := range v.Rules {
 			key := id
 			if key == "" {
