@@ -9,9 +9,13 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
 	"time"
+
+	"github.com/go-json-experiment/json/jsontext"
 )
 
 // Manifest is manifest.json at the snapshot root (docs/aws-snapshot.md).
@@ -46,7 +50,7 @@ type Snapshot struct {
 // keyed holds the outputs of a per-resource operation by file-safe id.
 type keyed struct {
 	present bool
-	byKey   map[string][]json.RawMessage
+	byKey   map[string][][]byte
 }
 
 // Region is the typed content of one account/region directory.
@@ -297,13 +301,21 @@ func loadRegion(ctx context.Context, account, region, dir string, man *Manifest)
 			r.CollectedAt = t
 		}
 	}
-	l := &loader{r: r, dir: dir}
+	l := &loader{r: r, dir: dir, sem: make(chan struct{}, runtime.GOMAXPROCS(0))}
+	var after []func()
 	for _, step := range regionSteps {
 		if err := ctx.Err(); err != nil {
+			l.wait()
 			return nil, err
 		}
-		if err := step(l); err != nil {
-			return nil, err
+		after = append(after, step(l))
+	}
+	if err := l.wait(); err != nil {
+		return nil, err
+	}
+	for _, fn := range after {
+		if fn != nil {
+			fn()
 		}
 	}
 	if r.CollectedAt.IsZero() {
@@ -312,43 +324,91 @@ func loadRegion(ctx context.Context, account, region, dir string, man *Manifest)
 	return r, nil
 }
 
-// loader reads files of one region directory.
+// loader reads the files of one region directory. The operations are
+// independent, so each is a job run concurrently (at most GOMAXPROCS at a
+// time): a job writes only its own fields of the Region, and what several
+// jobs share (presence, keys, newest file time) is guarded by mu.
 type loader struct {
-	r      *Region
-	dir    string
+	r   *Region
+	dir string
+	sem chan struct{}
+	wg  sync.WaitGroup
+
+	errs []*error // one per job, in submission order
+
+	mu     sync.Mutex
 	newest time.Time
+}
+
+// do runs job concurrently with the others.
+func (l *loader) do(job func() error) {
+	e := new(error)
+	l.errs = append(l.errs, e)
+	l.sem <- struct{}{}
+	l.wg.Add(1)
+	go func() {
+		defer func() { <-l.sem; l.wg.Done() }()
+		*e = job()
+	}()
+}
+
+// wait returns the error of the first failed job in submission order, so
+// that a bad snapshot always gets the same message.
+func (l *loader) wait() error {
+	l.wg.Wait()
+	for _, e := range l.errs {
+		if *e != nil {
+			return *e
+		}
+	}
+	return nil
 }
 
 func (l *loader) path(op string) string { return filepath.Join(l.dir, filepath.FromSlash(op)+".json") }
 
-func (l *loader) seen(p string) {
-	if st, err := os.Stat(p); err == nil && st.ModTime().After(l.newest) {
+func (l *loader) seen(st fs.FileInfo) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if st.ModTime().After(l.newest) {
 		l.newest = st.ModTime()
 	}
 }
 
-// single decodes <op>.json into v; top names the output's list field that
-// must be present. Absent file → (false, nil).
-func (l *loader) single(op string, v any, top string) (bool, error) {
-	p := l.path(op)
-	b, err := os.ReadFile(p)
-	if errors.Is(err, fs.ErrNotExist) {
-		return false, nil
+func (l *loader) statSeen(p string) {
+	if st, err := os.Stat(p); err == nil {
+		l.seen(st)
 	}
-	if err != nil {
-		return false, fmt.Errorf("reading %s: %w", p, err)
-	}
-	l.seen(p)
-	if err := decodeOutput(b, v, top); err != nil {
-		return false, fmt.Errorf("parsing %s: %w", p, err)
-	}
-	l.r.present[op] = true
-	return true, nil
+}
+
+// list streams the list output <op>.json (whose list member is top) into
+// *dst. An absent file leaves *dst alone and op not present.
+func list[T any](l *loader, op, top string, dst *[]T) {
+	l.do(func() error {
+		p := l.path(op)
+		f, err := os.Open(p)
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("reading %s: %w", p, err)
+		}
+		defer f.Close()
+		if st, err := f.Stat(); err == nil {
+			l.seen(st)
+		}
+		items, err := decodeList[T](f, top)
+		if err != nil {
+			return fmt.Errorf("parsing %s: %w", p, err)
+		}
+		*dst = items
+		l.mark(op, nil)
+		return nil
+	})
 }
 
 // decodeOutput unmarshals one CLI output and checks that it holds top.
 func decodeOutput(b []byte, v any, top string) error {
-	if err := json.Unmarshal(b, v); err != nil {
+	if err := unmarshal(b, v); err != nil {
 		return err
 	}
 	if top == "" {
@@ -362,8 +422,8 @@ func decodeOutput(b []byte, v any, top string) error {
 }
 
 func containsKey(b []byte, top string) bool {
-	var m map[string]json.RawMessage
-	if json.Unmarshal(b, &m) != nil {
+	var m map[string]jsontext.Value
+	if unmarshal(b, &m) != nil {
 		return false
 	}
 	_, ok := m[top]
@@ -375,7 +435,7 @@ var partSuffix = regexp.MustCompile(`\.[0-9]+$`)
 // perResource reads a per-resource operation in either form and returns the
 // raw outputs by file-safe id.
 func (l *loader) perResource(op, top string) (keyed, error) {
-	k := keyed{byKey: map[string][]json.RawMessage{}}
+	k := keyed{byKey: map[string][][]byte{}}
 	d := filepath.Join(l.dir, filepath.FromSlash(op))
 	if ents, err := os.ReadDir(d); err == nil {
 		k.present = true
@@ -388,8 +448,8 @@ func (l *loader) perResource(op, top string) (keyed, error) {
 			if err != nil {
 				return k, fmt.Errorf("reading %s: %w", p, err)
 			}
-			l.seen(p)
-			if !json.Valid(b) {
+			l.statSeen(p)
+			if !jsontext.Value(b).IsValid(decodeOpts) {
 				return k, fmt.Errorf("parsing %s: not valid JSON", p)
 			}
 			id := partSuffix.ReplaceAllString(strings.TrimSuffix(e.Name(), ".json"), "")
@@ -401,16 +461,15 @@ func (l *loader) perResource(op, top string) (keyed, error) {
 	p := l.path(op)
 	b, err := os.ReadFile(p)
 	if errors.Is(err, fs.ErrNotExist) {
-		l.mark(op, k)
 		return k, nil
 	}
 	if err != nil {
 		return k, fmt.Errorf("reading %s: %w", p, err)
 	}
-	l.seen(p)
+	l.statSeen(p)
 	k.present = true
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal(b, &m); err != nil {
+	var m map[string]jsontext.Value
+	if err := unmarshal(b, &m); err != nil {
 		return k, fmt.Errorf("parsing %s: %w", p, err)
 	}
 	if _, single := m[top]; single {
@@ -420,11 +479,18 @@ func (l *loader) perResource(op, top string) (keyed, error) {
 			k.byKey[SafeID(key)] = append(k.byKey[SafeID(key)], v)
 		}
 	}
-	l.mark(op, k)
 	return k, nil
 }
 
-func (l *loader) mark(op string, k keyed) {
+// mark records op as collected, with the keys of a per-resource operation
+// (k may be nil for a list operation) plus extra keys implied by the data.
+func (l *loader) mark(op string, k *keyed, extra ...string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if k == nil {
+		l.r.present[op] = true
+		return
+	}
 	if !k.present {
 		return
 	}
@@ -433,7 +499,31 @@ func (l *loader) mark(op string, k keyed) {
 	for id := range k.byKey {
 		set[id] = true
 	}
+	for _, id := range extra {
+		set[id] = true
+	}
 	l.r.keys[op] = set
+}
+
+// keyedOp reads a per-resource operation as one job: every output is
+// decoded into T and passed to fn (file-safe id, "" for an unkeyed single
+// output); done, if set, returns extra keys implied by the data.
+func keyedOp[T any](l *loader, op, top string, fn func(id string, v *T) error, done func() []string) {
+	l.do(func() error {
+		k, err := l.perResource(op, top)
+		if err != nil {
+			return err
+		}
+		if err := eachOutput(l, op, top, k, fn); err != nil {
+			return err
+		}
+		var extra []string
+		if done != nil && k.present {
+			extra = done()
+		}
+		l.mark(op, &k, extra...)
+		return nil
+	})
 }
 
 // eachOutput decodes every output of a keyed operation; fn receives the
