@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/sightline-sec/sightline/internal/collect/aws/snapshot"
 	"github.com/sightline-sec/sightline/internal/exposure/netset"
@@ -36,7 +37,7 @@ type regionModel struct {
 	subnets   map[string]*subnetInfo
 	sgs       map[string]*sg
 	sgMiss    []string
-	sgSets    map[string]*sgSet
+	sgSets    map[string]*sgSet // guarded by mu
 	enis      map[string]*snapshot.NetworkInterface
 	eniOrder  []string
 	eniByIP   map[string]*snapshot.NetworkInterface // "vpc|ip"
@@ -45,7 +46,12 @@ type regionModel struct {
 	vpcCIDRs  map[string]netset.Set                   // VPC → its IPv4 and IPv6 CIDRs
 	primary   map[string]string                       // instance → device-index-0 interface
 	lbENIs    map[string][]*snapshot.NetworkInterface // by description ("ELB app/…")
-	direct    map[directKey][]template
+
+	// mu guards the caches below, filled while interfaces are analysed
+	// in parallel. Values are computed outside the lock; when two workers
+	// compute the same key, both results are equal and the first is kept.
+	mu     sync.Mutex
+	direct map[directKey][]template
 
 	targetGroups map[string]*snapshot.TargetGroup
 	listeners    map[string][]*snapshot.Listener // by load balancer ARN
@@ -214,6 +220,7 @@ func (m *regionModel) compileSubnets() error {
 			si.acl = acls[id]
 		}
 		m.subnets[s.SubnetId] = si
+		m.vpc(s.VpcId) // so that analysis (in parallel) only reads m.vpcs
 	}
 	return nil
 }
@@ -340,10 +347,13 @@ func (m *regionModel) groups(ids []string) *sgSet {
 	sorted := append([]string{}, ids...)
 	sort.Strings(sorted)
 	key := strings.Join(sorted, ",")
-	if s, ok := m.sgSets[key]; ok {
+	m.mu.Lock()
+	s, ok := m.sgSets[key]
+	m.mu.Unlock()
+	if ok {
 		return s
 	}
-	s := &sgSet{ids: sorted}
+	s = &sgSet{ids: sorted}
 	s.missing = append(s.missing, m.sgMiss...)
 	for _, id := range sorted {
 		g := m.sgs[id]
@@ -360,8 +370,32 @@ func (m *regionModel) groups(ids []string) *sgSet {
 			s.outSpace[p] = s.outSpace[p].Union(g.outSpace[p])
 		}
 	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if prev, ok := m.sgSets[key]; ok {
+		return prev
+	}
 	m.sgSets[key] = s
 	return s
+}
+
+func (m *regionModel) cachedDirect(k directKey) ([]template, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	t, ok := m.direct[k]
+	return t, ok
+}
+
+// storeDirect caches t under k unless another worker did first, and
+// returns the cached value.
+func (m *regionModel) storeDirect(k directKey, t []template) []template {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if prev, ok := m.direct[k]; ok {
+		return prev
+	}
+	m.direct[k] = t
+	return t
 }
 
 func eniGroupIDs(e *snapshot.NetworkInterface) []string {
