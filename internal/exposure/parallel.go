@@ -9,7 +9,7 @@ import (
 
 // chunk is how many items a worker takes at a time: large enough that
 // handing out work costs nothing, small enough to balance the workers.
-const chunk = 512
+const chunk = 64
 
 // parallel calls fn(i) for every i in [0, n) on GOMAXPROCS workers and
 // returns ctx's error if it is cancelled (checked between chunks). fn
