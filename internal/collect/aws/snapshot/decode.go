@@ -44,17 +44,20 @@ func unmarshal(b []byte, v any) error { return jsonv2.Unmarshal(b, v, decodeOpts
 // decodeList streams one AWS CLI list output, a JSON object whose member
 // top holds an array, e.g. {"SecurityGroups": [...], "NextToken": ...}, and
 // returns the array's elements. Other members are skipped. A document
-// without top is not the output of this operation: an error, as is any
-// syntax error or trailing data. "top": null counts as an empty list (the
-// CLI never prints it, encoding/json accepts it).
+// with members but without top is not the output of this operation: an
+// error, as is any syntax error or trailing data. An empty object {} is an
+// empty output (the AWS CLI prints {} for a response without members, and
+// the collector writes what the CLI prints); "top": null counts as an empty
+// list (the CLI never prints it, encoding/json accepts it).
 func decodeList[T any](r io.Reader, top string) ([]T, error) {
 	dec := jsontext.NewDecoder(bufio.NewReaderSize(r, 256<<10), decodeOpts)
 	if err := expectDelim(dec, '{'); err != nil {
 		return nil, err
 	}
 	var out []T
-	found := false
+	found, members := false, 0
 	for dec.PeekKind() != '}' {
+		members++
 		name, err := dec.ReadToken()
 		if err != nil {
 			return nil, err
@@ -81,7 +84,7 @@ func decodeList[T any](r io.Reader, top string) ([]T, error) {
 		}
 		return nil, err
 	}
-	if !found {
+	if !found && members > 0 {
 		return nil, fmt.Errorf("not the output of this operation: no %q field", top)
 	}
 	return out, nil

@@ -9,7 +9,8 @@ import (
 
 // v1SecurityGroups is how the reader decoded a list output before the
 // streamed decoder: encoding/json into a pointer field, plus a check that
-// the member is present (exactly named, at the top level).
+// the member is present (exactly named, at the top level) unless the
+// object is empty.
 func v1SecurityGroups(b []byte) ([]SecurityGroup, error) {
 	var v struct{ SecurityGroups *[]SecurityGroup }
 	if err := json.Unmarshal(b, &v); err != nil {
@@ -19,8 +20,8 @@ func v1SecurityGroups(b []byte) ([]SecurityGroup, error) {
 	if err := json.Unmarshal(b, &m); err != nil {
 		return nil, err
 	}
-	if _, ok := m["SecurityGroups"]; !ok {
-		return nil, errMissing
+	if _, ok := m["SecurityGroups"]; !ok && (m == nil || len(m) > 0) {
+		return nil, errMissing // {} is an empty output; null is not an output
 	}
 	return deref(v.SecurityGroups), nil
 }
@@ -50,6 +51,9 @@ func FuzzDecodeListMatchesEncodingJSON(f *testing.F) {
 		`{"SecurityGroups": [{"Group_Id": "x", "group-id": "y"}]}`,
 		`{"SecurityGroups": [{}]} x`,
 		`{"SecurityGroups": {}}`,
+		`{}`,
+		` { } `,
+		`null`,
 		`[]`,
 		``,
 	} {

@@ -70,7 +70,7 @@ func readELBv2(l *loader) func() {
 		// Listener keys are also implied by the listeners themselves.
 		var ids []string
 		for _, li := range r.Listeners {
-			ids = append(ids, SafeID(li.LoadBalancerArn))
+			ids = append(ids, argKey(li.LoadBalancerArn))
 		}
 		return ids
 	})
@@ -82,7 +82,7 @@ func readELBv2(l *loader) func() {
 		for _, ru := range v.Rules {
 			key := id
 			if key == "" {
-				key = SafeID(listenerOfRule(ru.RuleArn))
+				key = argKey(listenerOfRule(ru.RuleArn))
 			}
 			r.rules[key] = append(r.rules[key], ru)
 		}
