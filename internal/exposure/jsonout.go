@@ -121,15 +121,26 @@ func appendStrings(b []byte, s []string) []byte {
 	return append(b, ']')
 }
 
-// appendString quotes s as encoding/json does without HTML escaping.
-// Printable ASCII other than '"' and '\\' is copied; anything else (control
-// characters, non-ASCII that may be invalid UTF-8 or U+2028/U+2029, which
-// encoding/json escapes) goes through encoding/json.
+// appendString quotes s as encoding/json does without HTML escaping:
+// printable ASCII other than '"' and '\\' and valid UTF-8 other than
+// U+2028/U+2029 are copied; strings holding anything else (control
+// characters, quotes, backslashes, invalid UTF-8, U+2028/U+2029, which
+// encoding/json escapes or replaces) go through encoding/json.
 func appendString(b []byte, s string) []byte {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c == '"' || c == '\\' || c >= utf8.RuneSelf {
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c >= 0x20 && c != '"' && c != '\\' && c < utf8.RuneSelf {
+			i++
+			continue
+		}
+		if c < utf8.RuneSelf {
 			return appendStringSlow(b, s)
 		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if (r == utf8.RuneError && size == 1) || r == '\u2028' || r == '\u2029' {
+			return appendStringSlow(b, s)
+		}
+		i += size
 	}
 	b = append(b, '"')
 	b = append(b, s...)
