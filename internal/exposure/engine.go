@@ -211,18 +211,21 @@ func (a *analysis) directRows(e *snapshot.NetworkInterface) []Result {
 			st = append(st, sgStage(set, p, st[len(st)-1].space, "security_group"))
 			tpls = append(tpls, evaluate(p, start, st)...)
 		}
+		fold := netset.NonPublic.Union(own)
 		for i := range tpls {
 			if tpls[i].verdict == Exposed {
-				tpls[i].srcText = tpls[i].sources.Compact(netset.NonPublic.Union(own))
+				tpls[i].srcText = tpls[i].sources.Compact(fold)
 				tpls[i].width = width(tpls[i].sources, own)
 			}
 		}
 		tpls = m.storeDirect(key, tpls)
 	}
-	ifDetail := fmt.Sprintf("%s in %s: private %s; public IPv4 %s; IPv6 %s", e.NetworkInterfaceId, e.SubnetId,
-		ipList(privateIPs(e)), ipList(v4), ipList(v6))
+	var ifDetail string
 	if len(v4) == 0 && len(v6) == 0 {
-		ifDetail = fmt.Sprintf("%s has no public IPv4 address (public IP or Elastic IP) and no IPv6 address", e.NetworkInterfaceId)
+		ifDetail = e.NetworkInterfaceId + " has no public IPv4 address (public IP or Elastic IP) and no IPv6 address"
+	} else {
+		ifDetail = e.NetworkInterfaceId + " in " + e.SubnetId + ": private " + ipList(privateIPs(e)) +
+			"; public IPv4 " + ipList(v4) + "; IPv6 " + ipList(v6)
 	}
 	out := make([]Result, 0, len(tpls))
 	for _, t := range tpls {

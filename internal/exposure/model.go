@@ -3,6 +3,7 @@ package exposure
 import (
 	"fmt"
 	"net/netip"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -316,10 +317,8 @@ func privateIPs(e *snapshot.NetworkInterface) []string {
 // a public IPv4 or Elastic IP address mapped to a private one; IPv6
 // addresses are globally unique and reachable through an internet gateway.
 func (m *regionModel) publicAddrs(e *snapshot.NetworkInterface) (v4, v6 []string) {
-	seen := map[string]bool{}
 	add := func(ip string) {
-		if ip != "" && !seen[ip] {
-			seen[ip] = true
+		if ip != "" && !slices.Contains(v4, ip) { // a handful of addresses at most
 			v4 = append(v4, ip)
 		}
 	}
@@ -344,16 +343,21 @@ func (m *regionModel) publicAddrs(e *snapshot.NetworkInterface) (v4, v6 []string
 
 // groups resolves (and caches) the aggregate of a list of security groups.
 func (m *regionModel) groups(ids []string) *sgSet {
-	sorted := append([]string{}, ids...)
-	sort.Strings(sorted)
-	key := strings.Join(sorted, ",")
+	sorted, key := ids, ""
+	if len(ids) == 1 {
+		key = ids[0] // the common case: no copy, sort or join
+	} else {
+		sorted = append([]string{}, ids...)
+		sort.Strings(sorted)
+		key = strings.Join(sorted, ",")
+	}
 	m.mu.Lock()
 	s, ok := m.sgSets[key]
 	m.mu.Unlock()
 	if ok {
 		return s
 	}
-	s = &sgSet{ids: sorted}
+	s = &sgSet{ids: sorted, label: strings.Join(sorted, ", ")}
 	s.missing = append(s.missing, m.sgMiss...)
 	for _, id := range sorted {
 		g := m.sgs[id]
