@@ -214,8 +214,7 @@ func (a *analysis) directRows(e *snapshot.NetworkInterface) []Result {
 		fold := netset.NonPublic.Union(own)
 		for i := range tpls {
 			if tpls[i].verdict == Exposed {
-				tpls[i].srcText = tpls[i].sources.Compact(fold)
-				tpls[i].width = width(tpls[i].sources, own)
+				tpls[i].srcText, tpls[i].width = m.renderSources(sub.vpc, tpls[i].sources, own, fold)
 			}
 		}
 		tpls = m.storeDirect(key, tpls)

@@ -51,8 +51,9 @@ type regionModel struct {
 	// mu guards the caches below, filled while interfaces are analysed
 	// in parallel. Values are computed outside the lock; when two workers
 	// compute the same key, both results are equal and the first is kept.
-	mu     sync.Mutex
-	direct map[directKey][]template
+	mu       sync.Mutex
+	direct   map[directKey][]template
+	rendered map[string]renderedSources // VPC + source set → Sources text and width
 
 	targetGroups map[string]*snapshot.TargetGroup
 	listeners    map[string][]*snapshot.Listener // by load balancer ARN
@@ -71,7 +72,8 @@ func newRegionModel(reg *snapshot.Region) (*regionModel, error) {
 		sgs: map[string]*sg{}, sgSets: map[string]*sgSet{}, enis: map[string]*snapshot.NetworkInterface{},
 		eniByIP: map[string]*snapshot.NetworkInterface{}, eipByENI: map[string][]string{},
 		instances: map[string]*snapshot.Instance{}, primary: map[string]string{},
-		lbENIs: map[string][]*snapshot.NetworkInterface{}, direct: map[directKey][]template{}}
+		lbENIs: map[string][]*snapshot.NetworkInterface{}, direct: map[directKey][]template{},
+		rendered: map[string]renderedSources{}}
 	m.vpcCIDRs = map[string]netset.Set{}
 	for i := range reg.VPCs {
 		v := &reg.VPCs[i]
@@ -381,6 +383,40 @@ func (m *regionModel) groups(ids []string) *sgSet {
 	}
 	m.sgSets[key] = s
 	return s
+}
+
+// renderedSources is a source set as printed: compact CIDRs and width.
+type renderedSources struct {
+	text  []string
+	width string
+}
+
+// renderSources renders an exposed source set of an interface in vpc
+// (own: the VPC's CIDRs; fold: what Compact may fold in). Interfaces with
+// different security groups often admit the same sources, so the
+// rendering is cached (a third of the distinct exposed templates on the
+// benchmark estate).
+func (m *regionModel) renderSources(vpc string, s, own, fold netset.Set) ([]string, string) {
+	var b strings.Builder
+	b.WriteString(vpc)
+	for _, r := range s.Ranges() {
+		fmt.Fprintf(&b, "|%x.%x-%x.%x", r.Lo.Hi, r.Lo.Lo, r.Hi.Hi, r.Hi.Lo)
+	}
+	key := b.String()
+	m.mu.Lock()
+	r, ok := m.rendered[key]
+	m.mu.Unlock()
+	if ok {
+		return r.text, r.width
+	}
+	r = renderedSources{s.Compact(fold), width(s, own)}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if prev, ok := m.rendered[key]; ok {
+		return prev.text, prev.width
+	}
+	m.rendered[key] = r
+	return r.text, r.width
 }
 
 func (m *regionModel) cachedDirect(k directKey) ([]template, bool) {
