@@ -25,7 +25,11 @@ func Analyze(ctx context.Context, snap *snapshot.Snapshot) (*Report, error) {
 		if err != nil {
 			return nil, fmt.Errorf("analysing %s/%s: %w", reg.Account, reg.Name, err)
 		}
-		rep.Results = append(rep.Results, res...)
+		if len(rep.Results) == 0 {
+			rep.Results = res // one region, or the first: no copy
+		} else {
+			rep.Results = append(rep.Results, res...)
+		}
 	}
 	return rep, nil
 }

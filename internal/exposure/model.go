@@ -1,6 +1,7 @@
 package exposure
 
 import (
+	"context"
 	"fmt"
 	"net/netip"
 	"slices"
@@ -116,10 +117,18 @@ func newRegionModel(reg *snapshot.Region) (*regionModel, error) {
 	if !reg.Has("ec2/describe-security-groups") {
 		m.sgMiss = []string{reg.Missing("ec2/describe-security-groups", "")}
 	}
-	for i := range reg.SecurityGroups {
-		g, err := compileSG(&reg.SecurityGroups[i], reg)
-		if err != nil {
-			return nil, err
+	// Groups compile independently (20k groups with 300k rules on the
+	// benchmark estate): in parallel, then indexed in snapshot order so
+	// that a duplicate id and the first error are what a sequential pass
+	// would give.
+	compiled := make([]*sg, len(reg.SecurityGroups))
+	errs := make([]error, len(reg.SecurityGroups))
+	_ = parallel(context.Background(), len(compiled), func(i int) {
+		compiled[i], errs[i] = compileSG(&reg.SecurityGroups[i], reg)
+	})
+	for i, g := range compiled {
+		if errs[i] != nil {
+			return nil, errs[i]
 		}
 		m.sgs[g.id] = g
 	}
