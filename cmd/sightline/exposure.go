@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bufio"
-	"encoding/json"
 	"fmt"
 	"io"
 	"strconv"
@@ -76,7 +74,7 @@ func newExposureCmd(g *cliutil.Globals) *cobra.Command {
 				return explain(g, rep, q)
 			}
 			if g.Format == "json" {
-				return writeReportJSON(g.Stdout, rep)
+				return exposure.WriteJSON(g.Stdout, rep)
 			}
 			return writeExposureTable(g.Stdout, rep.Results, all)
 		},
@@ -184,26 +182,6 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
-}
-
-// writeReportJSON streams the report one result at a time, so a large
-// estate's output is never held in memory twice.
-func writeReportJSON(w io.Writer, rep *exposure.Report) error {
-	bw := bufio.NewWriterSize(w, 1<<20)
-	fmt.Fprintf(bw, "{\n  \"schema\": %q,\n  \"results\": [", rep.Schema)
-	enc := json.NewEncoder(bw)
-	enc.SetEscapeHTML(false)
-	for i := range rep.Results {
-		if i > 0 {
-			bw.WriteByte(',')
-		}
-		bw.WriteString("\n    ")
-		if err := enc.Encode(&rep.Results[i]); err != nil {
-			return err
-		}
-	}
-	bw.WriteString("\n  ]\n}\n")
-	return bw.Flush()
 }
 
 func writeExposureTable(w io.Writer, rs []exposure.Result, all bool) error {

@@ -1,10 +1,15 @@
 package main
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/sightline-sec/sightline/bench/exposuregen/estate"
 )
 
 func scenarioDir(name string) string {
@@ -87,5 +92,44 @@ func TestExposureUsageErrors(t *testing.T) {
 		if code != 2 {
 			t.Errorf("%v: exit %d, want 2 (stderr %q)", args, code, stderr)
 		}
+	}
+}
+
+// goldenEstate is the seeded synthetic estate behind TestExposureGolden:
+// 2,000 interfaces in the benchmark's proportions, small enough for a unit
+// test, large enough to share cached templates across interfaces.
+var goldenEstate = estate.Shape{ENIs: 2000, SGs: 400, RulesPerSG: 15, Subnets: 100, LBs: 40, VPCs: 5}
+
+// TestExposureGolden pins the JSON output of a generated estate, written
+// to disk in the AWS CLI layout, byte for byte: performance work (parallel
+// analysis, streamed decoding, the hand-written encoder) must not change a
+// single byte. The hash was recorded with the sequential encoding/json
+// implementation; to re-record after an intended output change, run with
+// SIGHTLINE_UPDATE_GOLDEN=1 and explain the change in the commit.
+func TestExposureGolden(t *testing.T) {
+	dir := t.TempDir()
+	if err := estate.Write(estate.Generate(goldenEstate, 7), dir); err != nil {
+		t.Fatal(err)
+	}
+	out, stderr, code := runCLI(t, "exposure", "--aws", dir, "--format", "json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	// Messages about missing data name the snapshot directory.
+	out = strings.ReplaceAll(out, dir, "$SNAPSHOT")
+	sum := sha256.Sum256([]byte(out))
+	got := hex.EncodeToString(sum[:])
+	golden := filepath.Join("..", "..", "testdata", "aws", "estate-2k.sha256")
+	if os.Getenv("SIGHTLINE_UPDATE_GOLDEN") == "1" {
+		if err := os.WriteFile(golden, []byte(got+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != strings.TrimSpace(string(want)) {
+		t.Fatalf("exposure JSON of the seeded 2k estate changed: sha256 %s, want %s (%d bytes)", got, strings.TrimSpace(string(want)), len(out))
 	}
 }

@@ -418,13 +418,19 @@ func ruleSpace(rules []sgRule, p int) netset.Space {
 // sgSet is the aggregate of the groups on one interface or load balancer.
 type sgSet struct {
 	ids      []string
+	label    string // ids joined with ", " (name)
 	groups   []*sg
 	inSpace  [nProto]netset.Space
 	outSpace [nProto]netset.Space
 	missing  []string
 }
 
-func (s *sgSet) name() string { return strings.Join(s.ids, ", ") }
+func (s *sgSet) name() string {
+	if s.label == "" {
+		return strings.Join(s.ids, ", ")
+	}
+	return s.label
+}
 
 // admitsRef reports whether a rule references one of groups at (p, port).
 func admitsRef(rules func(*sg) []sgRule, set *sgSet, groups []string, p int, port uint16) *sgRule {

@@ -25,7 +25,11 @@ func Analyze(ctx context.Context, snap *snapshot.Snapshot) (*Report, error) {
 		if err != nil {
 			return nil, fmt.Errorf("analysing %s/%s: %w", reg.Account, reg.Name, err)
 		}
-		rep.Results = append(rep.Results, res...)
+		if len(rep.Results) == 0 {
+			rep.Results = res // one region, or the first: no copy
+		} else {
+			rep.Results = append(rep.Results, res...)
+		}
 	}
 	return rep, nil
 }
@@ -38,24 +42,35 @@ func AnalyzeRegion(ctx context.Context, reg *snapshot.Region) ([]Result, error) 
 	}
 	a := &analysis{m: m, eniRows: map[string][]Result{}}
 	a.indexECS()
-	if err := a.interfaces(ctx); err != nil {
+	eniOut, err := a.interfaces(ctx)
+	if err != nil {
 		return nil, err
 	}
 	a.tasks()
 	if err := a.loadBalancers(ctx); err != nil {
 		return nil, err
 	}
-	for i := range a.out {
-		a.out[i].Account, a.out[i].Region = reg.Account, reg.Name
+	n := len(a.out)
+	for _, rows := range eniOut {
+		n += len(rows)
 	}
-	return a.out, nil
+	out := make([]Result, 0, n)
+	for i, rows := range eniOut {
+		out = append(out, rows...)
+		eniOut[i] = nil // let the per-interface slices go as we copy
+	}
+	out = append(out, a.out...)
+	for i := range out {
+		out[i].Account, out[i].Region = reg.Account, reg.Name
+	}
+	return out, nil
 }
 
 // analysis holds the state of one region's run.
 type analysis struct {
 	m        *regionModel
-	out      []Result
-	eniRows  map[string][]Result // direct rows per interface (resource = interface)
+	out      []Result            // task and load balancer rows (interface rows are returned by interfaces)
+	eniRows  map[string][]Result // direct rows of interfaces that bridge/host-mode tasks publish ports on
 	eniTask  map[string]string   // interface → awsvpc task ARN
 	hostTask map[string][]hostBinding
 	// lastUnknown records whether the last listener result was unknown.
@@ -85,31 +100,48 @@ func skipInterface(e *snapshot.NetworkInterface) bool {
 	return strings.HasPrefix(e.Description, "ELB ")
 }
 
-func (a *analysis) interfaces(ctx context.Context) error {
+// interfaces computes every interface's rows, one slice per interface in
+// m.eniOrder. Interfaces are independent, so they are analysed in parallel
+// (GOMAXPROCS workers over chunks of the list); the model's caches are
+// safe for concurrent use and the output order does not depend on the
+// schedule.
+func (a *analysis) interfaces(ctx context.Context) ([][]Result, error) {
 	m := a.m
-	for n, id := range m.eniOrder {
-		if n%4096 == 0 {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-		}
+	keep := map[string]bool{}
+	for inst := range a.hostTask {
+		keep[m.primary[inst]] = true
+	}
+	out := make([][]Result, len(m.eniOrder))
+	direct := make([][]Result, len(m.eniOrder))
+	err := parallel(ctx, len(m.eniOrder), func(i int) {
+		id := m.eniOrder[i]
 		e := m.enis[id]
 		rows := a.directRows(e)
-		a.eniRows[id] = rows
+		if keep[id] {
+			direct[i] = rows
+		}
 		if skipInterface(e) {
-			continue
+			return
 		}
 		switch {
 		case e.Attachment != nil && e.Attachment.InstanceId != "":
 			inst := e.Attachment.InstanceId
-			a.out = append(a.out, relabel(a.instanceGate(inst, rows), inst, "ec2_instance")...)
+			out[i] = relabel(a.instanceGate(inst, rows), inst, "ec2_instance", keep[id])
 		case a.eniTask[id] != "":
-			a.out = append(a.out, relabel(rows, a.eniTask[id], "ecs_task")...)
+			out[i] = relabel(rows, a.eniTask[id], "ecs_task", keep[id])
 		default:
-			a.out = append(a.out, rows...)
+			out[i] = rows
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	for i, rows := range direct {
+		if rows != nil {
+			a.eniRows[m.eniOrder[i]] = rows
 		}
 	}
-	return nil
+	return out, nil
 }
 
 // instanceGate replaces the rows of a stopped instance's interface: an
@@ -129,11 +161,16 @@ func (a *analysis) instanceGate(inst string, rows []Result) []Result {
 	return out
 }
 
-func relabel(rows []Result, resource, typ string) []Result {
-	out := make([]Result, len(rows))
-	for i, r := range rows {
-		r.Resource, r.ResourceType = resource, typ
-		out[i] = r
+// relabel sets the resource of rows, in place unless they are kept
+// (shared with the interface's direct rows).
+func relabel(rows []Result, resource, typ string, kept bool) []Result {
+	out := rows
+	if kept {
+		out = make([]Result, len(rows))
+		copy(out, rows)
+	}
+	for i := range out {
+		out[i].Resource, out[i].ResourceType = resource, typ
 	}
 	return out
 }
@@ -168,7 +205,7 @@ func (a *analysis) directRows(e *snapshot.NetworkInterface) []Result {
 	} else {
 		key.acl = "?" + sub.id
 	}
-	tpls, ok := m.direct[key]
+	tpls, ok := m.cachedDirect(key)
 	if !ok {
 		own := m.vpcCIDRs[sub.vpc]
 		for p := 0; p < nProto; p++ {
@@ -178,18 +215,20 @@ func (a *analysis) directRows(e *snapshot.NetworkInterface) []Result {
 			st = append(st, sgStage(set, p, st[len(st)-1].space, "security_group"))
 			tpls = append(tpls, evaluate(p, start, st)...)
 		}
+		fold := netset.NonPublic.Union(own)
 		for i := range tpls {
 			if tpls[i].verdict == Exposed {
-				tpls[i].srcText = tpls[i].sources.Compact(netset.NonPublic.Union(own))
-				tpls[i].width = width(tpls[i].sources, own)
+				tpls[i].srcText, tpls[i].width = m.renderSources(sub.vpc, tpls[i].sources, own, fold)
 			}
 		}
-		m.direct[key] = tpls
+		tpls = m.storeDirect(key, tpls)
 	}
-	ifDetail := fmt.Sprintf("%s in %s: private %s; public IPv4 %s; IPv6 %s", e.NetworkInterfaceId, e.SubnetId,
-		ipList(privateIPs(e)), ipList(v4), ipList(v6))
+	var ifDetail string
 	if len(v4) == 0 && len(v6) == 0 {
-		ifDetail = fmt.Sprintf("%s has no public IPv4 address (public IP or Elastic IP) and no IPv6 address", e.NetworkInterfaceId)
+		ifDetail = e.NetworkInterfaceId + " has no public IPv4 address (public IP or Elastic IP) and no IPv6 address"
+	} else {
+		ifDetail = e.NetworkInterfaceId + " in " + e.SubnetId + ": private " + ipList(privateIPs(e)) +
+			"; public IPv4 " + ipList(v4) + "; IPv6 " + ipList(v6)
 	}
 	out := make([]Result, 0, len(tpls))
 	for _, t := range tpls {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 
 	"github.com/sightline-sec/sightline/internal/collect/aws/snapshot"
@@ -23,28 +24,44 @@ func FuzzAnalyze(f *testing.F) {
 		}
 		f.Add(uint8(i), b)
 	}
-	f.Fuzz(func(t *testing.T, which uint8, data []byte) {
-		dst := filepath.Join(t.TempDir(), "111122223333", "eu-west-1")
-		err := filepath.Walk(src, func(p string, info os.FileInfo, err error) error {
-			if err != nil || info.IsDir() {
-				return err
-			}
-			rel, _ := filepath.Rel(src, p)
-			b, err := os.ReadFile(p)
-			if err != nil {
-				return err
-			}
-			if filepath.ToSlash(rel) == files[int(which)%len(files)] {
-				b = data
-			}
-			if err := os.MkdirAll(filepath.Dir(filepath.Join(dst, rel)), 0o755); err != nil {
-				return err
-			}
-			return os.WriteFile(filepath.Join(dst, rel), b, 0o644)
-		})
+	// One copy of the scenario per fuzzing process: each input overwrites one
+	// file and the original is put back afterwards. (Copying the scenario
+	// for every input made each run create ~30 files, and file creation, not
+	// analysis, bounded the fuzzer to a few inputs per second here.)
+	dst := filepath.Join(f.TempDir(), "111122223333", "eu-west-1")
+	orig := map[string][]byte{}
+	err := filepath.Walk(src, func(p string, info os.FileInfo, err error) error {
+		if err != nil || info.IsDir() {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		b, err := os.ReadFile(p)
 		if err != nil {
+			return err
+		}
+		orig[filepath.ToSlash(rel)] = b
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(dst, rel)), 0o755); err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(dst, rel), b, 0o644)
+	})
+	if err != nil {
+		f.Fatal(err)
+	}
+	var mu sync.Mutex
+	f.Fuzz(func(t *testing.T, which uint8, data []byte) {
+		mu.Lock()
+		defer mu.Unlock()
+		rel := files[int(which)%len(files)]
+		p := filepath.Join(dst, filepath.FromSlash(rel))
+		if err := os.WriteFile(p, data, 0o644); err != nil {
 			t.Fatal(err)
 		}
+		defer func() {
+			if err := os.WriteFile(p, orig[rel], 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}()
 		reg, err := snapshot.LoadRegionDir(context.Background(), "111122223333", "eu-west-1", dst)
 		if err != nil {
 			return

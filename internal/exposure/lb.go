@@ -115,14 +115,25 @@ func (a *analysis) loadBalancers(ctx context.Context) error {
 		li := &reg.Listeners[i]
 		a.m.listeners[li.LoadBalancerArn] = append(a.m.listeners[li.LoadBalancerArn], li)
 	}
-	for i := range reg.LoadBalancers {
-		if err := ctx.Err(); err != nil {
-			return err
+	// Load balancers are independent: each is analysed by its own
+	// analysis value (its own out, lastUnknown, lastPath) in parallel, and
+	// the rows are appended in snapshot order.
+	nv2 := len(reg.LoadBalancers)
+	outs := make([][]Result, nv2+len(reg.ClassicLoadBalancers))
+	err := parallel(ctx, len(outs), func(i int) {
+		sub := &analysis{m: a.m, eniRows: a.eniRows, eniTask: a.eniTask, hostTask: a.hostTask}
+		if i < nv2 {
+			sub.elbv2(&reg.LoadBalancers[i])
+		} else {
+			sub.classic(&reg.ClassicLoadBalancers[i-nv2])
 		}
-		a.elbv2(&reg.LoadBalancers[i])
+		outs[i] = sub.out
+	})
+	if err != nil {
+		return err
 	}
-	for i := range reg.ClassicLoadBalancers {
-		a.classic(&reg.ClassicLoadBalancers[i])
+	for _, o := range outs {
+		a.out = append(a.out, o...)
 	}
 	return nil
 }

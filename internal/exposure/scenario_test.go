@@ -158,6 +158,10 @@ func TestScenarios(t *testing.T) {
 			{resource: "i-0web000000000001", proto: "tcp", port: 443, verdict: Unknown, detail: "describe-network-acls.json missing"},
 			{resource: "i-0prv000000000001", proto: "tcp", port: 443, verdict: NotExposed, blockedKind: "network_interface"},
 		},
+		"gaps": {
+			{resource: "i-0web000000000001", proto: "tcp", port: 443, verdict: Unknown,
+				detail: "ec2 describe-network-acls in 111122223333/eu-west-1 not collected (gap in manifest.json): UnauthorizedOperation: You are not authorized"},
+		},
 	}
 	for name, es := range cases {
 		t.Run(name, func(t *testing.T) {

@@ -9,7 +9,16 @@ import copy, json, os, re, shutil
 ACCT, REG = "111122223333", "eu-west-1"
 HERE = os.path.dirname(os.path.abspath(__file__))
 
-def safe(s): return re.sub(r"[^A-Za-z0-9._-]", "_", s)
+def encode_id(s):
+    """layout.EncodeID: bytes outside [A-Za-z0-9._-] (and a leading '.') as %XX."""
+    out = []
+    for i, b in enumerate(s.encode()):
+        c = chr(b)
+        if re.fullmatch(r"[A-Za-z0-9._-]", c) and not (i == 0 and c == "."): out.append(c)
+        else: out.append("%%%02X" % b)
+    r = "".join(out)
+    assert len(r) <= 200, "ids longer than 200 encoded bytes are not used here"
+    return r
 
 def vpc(vid, cidr, v6=None):
     v = {"CidrBlock": cidr, "DhcpOptionsId": "dopt-0f1e2d3c4b5a69788", "State": "available", "VpcId": vid,
@@ -130,6 +139,7 @@ class Snap:
         self.clusters, self.services, self.tasks, self.cis, self.taskdefs = [], {}, {}, {}, {}
         self.keyed = False  # write per-resource operations as keyed objects instead of directories
         self.omit = set()
+        self.gaps = []  # manifest gaps (layout.Gap): calls the collector could not make
 
     def base(self, v6=True):
         """The common network: VPC, IGW, two public and two private subnets, NAT."""
@@ -172,7 +182,7 @@ class Snap:
             if op in self.omit: return
             if self.keyed: put(op + ".json", m)
             else:
-                for k, v in m.items(): put(f"{op}/{safe(k)}.json", v)
+                for k, v in m.items(): put(f"{op}/{encode_id(k)}.json", v)
         D = self.d
         for op, key in [("describe-vpcs", "Vpcs"), ("describe-subnets", "Subnets"), ("describe-route-tables", "RouteTables"),
                         ("describe-internet-gateways", "InternetGateways"),
@@ -199,8 +209,10 @@ class Snap:
         per("ecs/describe-container-instances", {k: {"containerInstances": v, "failures": []} for k, v in self.cis.items()})
         per("ecs/describe-task-definition", {k: {"taskDefinition": v} for k, v in self.taskdefs.items()})
         with open(os.path.join(root, "manifest.json"), "w") as f:
-            json.dump({"schema": "sightline.aws-snapshot/v1", "account": ACCT, "accounts": [ACCT], "regions": [REG],
-                       "collected_at": "2026-11-27T10:00:00Z", "tool": "make_scenarios.py", "gaps": []}, f, indent=2)
+            files = sum(len(fs) for _, _, fs in os.walk(os.path.join(root, ACCT)))
+            json.dump({"schema": "sightline.aws-snapshot/v1", "collected_at": "2026-11-27T10:00:00Z",
+                       "tool": "make_scenarios.py", "tool_version": "", "accounts": [{"account_id": ACCT}],
+                       "regions": [REG], "files": files, "gaps": self.gaps}, f, indent=2)
             f.write("\n")
 
 def lb_arn(kind, name, h): return f"arn:aws:elasticloadbalancing:{REG}:{ACCT}:loadbalancer/{kind}/{name}/{h}"
@@ -436,4 +448,14 @@ s.d["SecurityGroups"].append(sg("sg-0web", V, [perm("tcp", 443, cidrs=["0.0.0.0/
 s.add_instance("i-0web000000000001", eni("eni-0web0001", "subnet-0pub1a", V, "10.0.1.10", ["sg-0web"], "52.16.20.10", instance="i-0web000000000001"))
 s.add_instance("i-0prv000000000001", eni("eni-0prv0001", "subnet-0prv1a", V, "10.0.11.10", ["sg-0web"], instance="i-0prv000000000001"))
 s.omit.add("ec2/describe-network-acls.json")
+s.write()
+
+# 14. collector gaps: network ACLs denied, target health denied for one target group -------------
+# (what `sightline collect aws` records for AccessDenied: no file, a gap in manifest.json)
+s = Snap("gaps"); V = s.base()
+s.d["SecurityGroups"].append(sg("sg-0web", V, [perm("tcp", 443, cidrs=["0.0.0.0/0"])]))
+s.add_instance("i-0web000000000001", eni("eni-0web0001", "subnet-0pub1a", V, "10.0.1.10", ["sg-0web"], "52.16.20.10", instance="i-0web000000000001"))
+s.omit.add("ec2/describe-network-acls.json")
+s.gaps.append({"account": ACCT, "region": REG, "service": "ec2", "operation": "describe-network-acls",
+               "error_code": "UnauthorizedOperation", "message": "You are not authorized to perform this operation."})
 s.write()

@@ -2,51 +2,25 @@ package snapshot
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/sightline-sec/sightline/internal/collect/aws/layout"
 )
-
-// Manifest is manifest.json at the snapshot root (docs/aws-snapshot.md).
-type Manifest struct {
-	Schema      string   `json:"schema"`
-	Account     string   `json:"account"`
-	Accounts    []string `json:"accounts"`
-	Regions     []string `json:"regions"`
-	CollectedAt string   `json:"collected_at"`
-	Tool        string   `json:"tool"`
-	Gaps        []Gap    `json:"gaps"`
-}
-
-// Gap is a call the collector could not make (AccessDenied, unsupported
-// region, …). Data behind a gap is unknown, never "nothing there".
-type Gap struct {
-	Account   string `json:"account,omitempty"`
-	Service   string `json:"service"`
-	Operation string `json:"operation"`
-	Region    string `json:"region"`
-	Resource  string `json:"resource,omitempty"`
-	Error     string `json:"error"`
-}
 
 // Snapshot is every account/region read from one snapshot directory.
 type Snapshot struct {
-	Root     string
-	Manifest *Manifest
+	Root string
+	// Manifest is the collector's manifest.json (layout.Manifest); nil for
+	// a hand-made snapshot without one.
+	Manifest *layout.Manifest
 	Regions  []*Region
-}
-
-// keyed holds the outputs of a per-resource operation by file-safe id.
-type keyed struct {
-	present bool
-	byKey   map[string][]json.RawMessage
 }
 
 // Region is the typed content of one account/region directory.
@@ -55,10 +29,12 @@ type Region struct {
 	Name        string
 	Dir         string
 	CollectedAt time.Time
-	Gaps        []Gap
+	// Gaps are the manifest's gaps of this account and region: calls the
+	// collector could not make. Their data is unknown, never "nothing there".
+	Gaps []layout.Gap
 
-	present map[string]bool // "ec2/describe-vpcs" → file or dir present
-	keys    map[string]map[string]bool
+	present map[string]bool      // "ec2/describe-vpcs" → file or dir present
+	keys    map[string]*keyIndex // per-resource operation → the resources it was collected for
 
 	VPCs                 []VPC
 	Subnets              []Subnet
@@ -85,40 +61,89 @@ type Region struct {
 	TaskDefinitions      map[string]TaskDefinition // by ARN
 	Other                []GraphOnly
 
+	// Outputs of per-resource operations by file key (keys.go).
 	plEntries    map[string][]PrefixListEntry
 	rules        map[string][]Rule
 	targetHealth map[string][]TargetHealthDescription
 	tgAttrs      map[string]map[string]string
 }
 
-// Has reports whether "<service>/<operation>" was collected.
-func (r *Region) Has(op string) bool { return r.present[op] }
+// Has reports whether "<service>/<operation>" was collected: its file or
+// directory is present and the manifest records no gap for the whole
+// operation in this region (a gap means the data may be incomplete).
+func (r *Region) Has(op string) bool { return r.present[op] && r.opGap(op) == nil }
 
 // HasKey reports whether a per-resource operation was collected for arg.
-func (r *Region) HasKey(op, arg string) bool { return r.keys[op][SafeID(arg)] }
+func (r *Region) HasKey(op, arg string) bool {
+	return r.Has(op) && len(r.keys[op].resolve(arg)) > 0
+}
 
 // PrefixListEntries returns the entries of one managed prefix list.
 func (r *Region) PrefixListEntries(id string) ([]PrefixListEntry, bool) {
-	e, ok := r.plEntries[SafeID(id)]
-	return e, ok
+	return gather(r, "ec2/get-managed-prefix-list-entries", id, r.plEntries)
 }
 
 // Rules returns the rules of one ELBv2 listener.
 func (r *Region) Rules(listenerArn string) ([]Rule, bool) {
-	e, ok := r.rules[SafeID(listenerArn)]
-	return e, ok
+	return gather(r, "elbv2/describe-rules", listenerArn, r.rules)
 }
 
 // TargetHealth returns the registered targets of one target group.
 func (r *Region) TargetHealth(tgArn string) ([]TargetHealthDescription, bool) {
-	e, ok := r.targetHealth[SafeID(tgArn)]
-	return e, ok
+	return gather(r, "elbv2/describe-target-health", tgArn, r.targetHealth)
 }
 
 // TargetGroupAttributes returns the attributes of one target group.
 func (r *Region) TargetGroupAttributes(tgArn string) (map[string]string, bool) {
-	e, ok := r.tgAttrs[SafeID(tgArn)]
-	return e, ok
+	const op = "elbv2/describe-target-group-attributes"
+	if !r.Has(op) {
+		return nil, false
+	}
+	var out map[string]string
+	for _, k := range r.keys[op].resolve(tgArn) {
+		if m, ok := r.tgAttrs[k]; ok {
+			if out == nil {
+				out = map[string]string{}
+			}
+			for a, v := range m {
+				out[a] = v
+			}
+		}
+	}
+	return out, out != nil
+}
+
+// gather concatenates the outputs stored for arg (one file, or several
+// parts of one resource).
+func gather[T any](r *Region, op, arg string, m map[string][]T) ([]T, bool) {
+	if !r.Has(op) {
+		return nil, false
+	}
+	keys := r.keys[op].resolve(arg)
+	if len(keys) == 1 {
+		v, ok := m[keys[0]]
+		return v, ok
+	}
+	var out []T
+	found := false
+	for _, k := range keys {
+		if v, ok := m[k]; ok {
+			found = true
+			out = append(out, v...)
+		}
+	}
+	return out, found
+}
+
+// opGap returns the manifest gap that covers all of op in this region.
+func (r *Region) opGap(op string) *layout.Gap {
+	svc, name, _ := strings.Cut(op, "/")
+	for i, g := range r.Gaps {
+		if g.Service == svc && g.Operation == name && g.ResourceID == "" {
+			return &r.Gaps[i]
+		}
+	}
+	return nil
 }
 
 // Missing describes why data for op (and resource arg, if any) is absent:
@@ -126,8 +151,12 @@ func (r *Region) TargetGroupAttributes(tgArn string) (map[string]string, bool) {
 func (r *Region) Missing(op, arg string) string {
 	svc, name, _ := strings.Cut(op, "/")
 	for _, g := range r.Gaps {
-		if g.Service == svc && g.Operation == name && (g.Resource == "" || g.Resource == arg) {
-			return fmt.Sprintf("%s %s in %s/%s not collected: %s", svc, name, r.Account, r.Name, g.Error)
+		if g.Service == svc && g.Operation == name && (g.ResourceID == "" || g.ResourceID == arg) {
+			what := svc + " " + name
+			if g.ResourceID != "" {
+				what += " for " + g.ResourceID
+			}
+			return fmt.Sprintf("%s in %s/%s not collected (gap in manifest.json): %s", what, r.Account, r.Name, gapError(g))
 		}
 	}
 	if arg != "" {
@@ -136,17 +165,20 @@ func (r *Region) Missing(op, arg string) string {
 	return fmt.Sprintf("%s.json missing from %s", op, r.Dir)
 }
 
-var unsafeByte = regexp.MustCompile(`[^A-Za-z0-9._-]`)
+func gapError(g layout.Gap) string {
+	switch {
+	case g.ErrorCode != "" && g.Message != "":
+		return g.ErrorCode + ": " + g.Message
+	case g.ErrorCode != "":
+		return g.ErrorCode
+	case g.Message != "":
+		return g.Message
+	}
+	return "no error recorded"
+}
 
-// SafeID turns an operation argument into a file name: every byte outside
-// [A-Za-z0-9._-] becomes "_" (docs/aws-snapshot.md).
-func SafeID(arg string) string { return unsafeByte.ReplaceAllString(arg, "_") }
-
-var (
-	accountRe = regexp.MustCompile(`^[0-9]{12}$`)
-	regionRe  = regexp.MustCompile(`^(global|[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-[0-9]+)$`)
-	services  = []string{"ec2", "elb", "elbv2", "ecs", "eks", "ecr", "iam", "rds", "redshift", "s3api", "lambda"}
-)
+// services are the AWS CLI service directories a region directory may hold.
+var services = []string{"ec2", "elb", "elbv2", "ecs", "eks", "ecr", "iam", "rds", "redshift", "s3api", "lambda"}
 
 // isRegionDir reports whether dir directly holds service directories.
 func isRegionDir(dir string) bool {
@@ -173,8 +205,10 @@ func subdirs(dir string) ([]string, error) {
 	return out, nil
 }
 
-func readManifest(dir string) (*Manifest, error) {
-	p := filepath.Join(dir, "manifest.json")
+// readManifest reads the collector's manifest.json (layout.ParseManifest);
+// a snapshot without one (made with the AWS CLI) is fine.
+func readManifest(dir string) (*layout.Manifest, error) {
+	p := filepath.Join(dir, layout.ManifestFile)
 	b, err := os.ReadFile(p)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
@@ -182,14 +216,15 @@ func readManifest(dir string) (*Manifest, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading %s: %w", p, err)
 	}
-	var m Manifest
-	if err := json.Unmarshal(b, &m); err != nil {
-		return nil, fmt.Errorf("parsing %s: %w", p, err)
+	return layout.ParseManifest(p, b)
+}
+
+// manifestAccount is the manifest's account when it names exactly one.
+func manifestAccount(m *layout.Manifest) string {
+	if m != nil && len(m.Accounts) == 1 {
+		return m.Accounts[0].AccountID
 	}
-	if m.Schema != "" && !strings.HasPrefix(m.Schema, "sightline.aws-snapshot/") {
-		return nil, fmt.Errorf("%s: unsupported schema %q (want sightline.aws-snapshot/v1)", p, m.Schema)
-	}
-	return &m, nil
+	return ""
 }
 
 // Load reads a snapshot: a root of account directories, one account
@@ -210,19 +245,21 @@ func Load(ctx context.Context, root string) (*Snapshot, error) {
 	type job struct{ account, region, dir string }
 	var jobs []job
 	base := filepath.Base(filepath.Clean(root))
+	isAccount := func(s string) bool { return layout.CheckAccount(s) == nil }
+	isRegion := func(s string) bool { return layout.CheckRegion(s) == nil }
 	switch {
 	case isRegionDir(root):
 		acct, reg := "unknown", "unknown"
-		if regionRe.MatchString(base) {
+		if isRegion(base) {
 			reg = base
 		}
-		if p := filepath.Base(filepath.Dir(filepath.Clean(root))); accountRe.MatchString(p) {
+		if p := filepath.Base(filepath.Dir(filepath.Clean(root))); isAccount(p) {
 			acct = p
 		}
-		if man != nil && man.Account != "" {
-			acct = man.Account
+		if a := manifestAccount(man); a != "" {
+			acct = a
 		}
-		if man != nil && len(man.Regions) == 1 {
+		if man != nil && len(man.Regions) == 1 && !isRegion(base) {
 			reg = man.Regions[0]
 		}
 		jobs = append(jobs, job{acct, reg, root})
@@ -233,17 +270,17 @@ func Load(ctx context.Context, root string) (*Snapshot, error) {
 		}
 		accountDir := false
 		for _, d := range dirs {
-			if regionRe.MatchString(d) && isRegionDir(filepath.Join(root, d)) {
+			if isRegion(d) && isRegionDir(filepath.Join(root, d)) {
 				accountDir = true
 			}
 		}
 		if accountDir {
 			acct := "unknown"
-			if accountRe.MatchString(base) {
+			if isAccount(base) {
 				acct = base
 			}
-			if man != nil && man.Account != "" {
-				acct = man.Account
+			if a := manifestAccount(man); a != "" && !isAccount(base) {
+				acct = a
 			}
 			for _, d := range dirs {
 				if isRegionDir(filepath.Join(root, d)) {
@@ -285,192 +322,11 @@ func LoadRegionDir(ctx context.Context, account, region, dir string) (*Region, e
 	return loadRegion(ctx, account, region, dir, nil)
 }
 
-func loadRegion(ctx context.Context, account, region, dir string, man *Manifest) (*Region, error) {
-	r := &Region{Account: account, Name: region, Dir: dir, present: map[string]bool{}, keys: map[string]map[string]bool{}}
-	if man != nil {
-		for _, g := range man.Gaps {
-			if (g.Account == "" || g.Account == account) && (g.Region == region || g.Region == "") {
-				r.Gaps = append(r.Gaps, g)
-			}
-		}
-		if t, err := time.Parse(time.RFC3339, man.CollectedAt); err == nil {
-			r.CollectedAt = t
-		}
-	}
-	l := &loader{r: r, dir: dir}
-	for _, step := range regionSteps {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		if err := step(l); err != nil {
-			return nil, err
-		}
-	}
-	if r.CollectedAt.IsZero() {
-		r.CollectedAt = l.newest
-	}
-	return r, nil
-}
-
-// loader reads files of one region directory.
-type loader struct {
-	r      *Region
-	dir    string
-	newest time.Time
-}
-
-func (l *loader) path(op string) string { return filepath.Join(l.dir, filepath.FromSlash(op)+".json") }
-
-func (l *loader) seen(p string) {
-	if st, err := os.Stat(p); err == nil && st.ModTime().After(l.newest) {
-		l.newest = st.ModTime()
-	}
-}
-
-// single decodes <op>.json into v; top names the output's list field that
-// must be present. Absent file → (false, nil).
-func (l *loader) single(op string, v any, top string) (bool, error) {
-	p := l.path(op)
-	b, err := os.ReadFile(p)
-	if errors.Is(err, fs.ErrNotExist) {
-		return false, nil
-	}
-	if err != nil {
-		return false, fmt.Errorf("reading %s: %w", p, err)
-	}
-	l.seen(p)
-	if err := decodeOutput(b, v, top); err != nil {
-		return false, fmt.Errorf("parsing %s: %w", p, err)
-	}
-	l.r.present[op] = true
-	return true, nil
-}
-
-// decodeOutput unmarshals one CLI output and checks that it holds top.
-func decodeOutput(b []byte, v any, top string) error {
-	if err := json.Unmarshal(b, v); err != nil {
-		return err
-	}
-	if top == "" {
-		return nil
-	}
-	// Cheap shape check: the key must occur as a JSON object key.
-	if !strings.Contains(string(b[:min(len(b), 4096)]), `"`+top+`"`) && !containsKey(b, top) {
-		return fmt.Errorf("not the output of this operation: no %q field", top)
-	}
-	return nil
-}
-
-func containsKey(b []byte, top string) bool {
-	var m map[string]json.RawMessage
-	if json.Unmarshal(b, &m) != nil {
-		return false
-	}
-	_, ok := m[top]
-	return ok
-}
-
-var partSuffix = regexp.MustCompile(`\.[0-9]+$`)
-
-// perResource reads a per-resource operation in either form and returns the
-// raw outputs by file-safe id.
-func (l *loader) perResource(op, top string) (keyed, error) {
-	k := keyed{byKey: map[string][]json.RawMessage{}}
-	d := filepath.Join(l.dir, filepath.FromSlash(op))
-	if ents, err := os.ReadDir(d); err == nil {
-		k.present = true
-		for _, e := range ents {
-			if e.IsDir() || !strings.HasSuffix(e.Name(), ".json") {
-				continue
-			}
-			p := filepath.Join(d, e.Name())
-			b, err := os.ReadFile(p)
-			if err != nil {
-				return k, fmt.Errorf("reading %s: %w", p, err)
-			}
-			l.seen(p)
-			if !json.Valid(b) {
-				return k, fmt.Errorf("parsing %s: not valid JSON", p)
-			}
-			id := partSuffix.ReplaceAllString(strings.TrimSuffix(e.Name(), ".json"), "")
-			k.byKey[id] = append(k.byKey[id], b)
-		}
-	} else if !errors.Is(err, fs.ErrNotExist) {
-		return k, fmt.Errorf("reading %s: %w", d, err)
-	}
-	p := l.path(op)
-	b, err := os.ReadFile(p)
-	if errors.Is(err, fs.ErrNotExist) {
-		l.mark(op, k)
-		return k, nil
-	}
-	if err != nil {
-		return k, fmt.Errorf("reading %s: %w", p, err)
-	}
-	l.seen(p)
-	k.present = true
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal(b, &m); err != nil {
-		return k, fmt.Errorf("parsing %s: %w", p, err)
-	}
-	if _, single := m[top]; single {
-		k.byKey[""] = append(k.byKey[""], b)
-	} else {
-		for key, v := range m {
-			k.byKey[SafeID(key)] = append(k.byKey[SafeID(key)], v)
-		}
-	}
-	l.mark(op, k)
-	return k, nil
-}
-
-func (l *loader) mark(op string, k keyed) {
-	if !k.present {
-		return
-	}
-	l.r.present[op] = true
-	set := map[string]bool{}
-	for id := range k.byKey {
-		set[id] = true
-	}
-	l.r.keys[op] = set
-}
-
-// eachOutput decodes every output of a keyed operation; fn receives the
-// file-safe id ("" for an unkeyed single output) and the decoded value.
-func eachOutput[T any](l *loader, op, top string, k keyed, fn func(id string, v *T) error) error {
-	ids := make([]string, 0, len(k.byKey))
-	for id := range k.byKey {
-		ids = append(ids, id)
-	}
-	sort.Strings(ids)
-	for _, id := range ids {
-		for _, raw := range k.byKey[id] {
-			var v T
-			if err := decodeOutput(raw, &v, top); err != nil {
-				return fmt.Errorf("parsing %s (resource %q): %w", filepath.Join(l.dir, filepath.FromSlash(op)), id, err)
-			}
-			if err := fn(id, &v); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
-}
-
-func needKey(l *loader, op, id string) error {
-	if id == "" {
-		return fmt.Errorf("%s: holds one output without its argument; store it as %s/<id>.json or as an object keyed by the argument (docs/aws-snapshot.md)",
-			l.path(op), filepath.Join(l.dir, filepath.FromSlash(op)))
-	}
-	return nil
-}
-
 // NewRegion returns an empty region whose every operation counts as
 // collected; programs that build snapshots in memory (tests, the
 // benchmark generator) fill its exported fields and use the setters below.
 func NewRegion(account, name string) *Region {
-	r := &Region{Account: account, Name: name, Dir: "(memory)", present: map[string]bool{}, keys: map[string]map[string]bool{},
+	r := &Region{Account: account, Name: name, Dir: "(memory)", present: map[string]bool{}, keys: map[string]*keyIndex{},
 		TaskDefinitions: map[string]TaskDefinition{}, plEntries: map[string][]PrefixListEntry{}, rules: map[string][]Rule{},
 		targetHealth: map[string][]TargetHealthDescription{}, tgAttrs: map[string]map[string]string{}}
 	for _, op := range []string{"ec2/describe-vpcs", "ec2/describe-subnets", "ec2/describe-route-tables",
@@ -487,15 +343,15 @@ func NewRegion(account, name string) *Region {
 func (r *Region) setKey(op, arg string) {
 	r.present[op] = true
 	if r.keys[op] == nil {
-		r.keys[op] = map[string]bool{}
+		r.keys[op] = newKeyIndex()
 	}
-	r.keys[op][SafeID(arg)] = true
+	r.keys[op].add(argKey(arg))
 }
 
 // SetPrefixListEntries records get-managed-prefix-list-entries for one list.
 func (r *Region) SetPrefixListEntries(id string, e []PrefixListEntry) {
 	r.setKey("ec2/get-managed-prefix-list-entries", id)
-	r.plEntries[SafeID(id)] = e
+	r.plEntries[argKey(id)] = e
 }
 
 // SetListeners records describe-listeners for one load balancer.
@@ -507,17 +363,17 @@ func (r *Region) SetListeners(lbArn string, ls []Listener) {
 // SetRules records describe-rules for one listener.
 func (r *Region) SetRules(listenerArn string, rules []Rule) {
 	r.setKey("elbv2/describe-rules", listenerArn)
-	r.rules[SafeID(listenerArn)] = rules
+	r.rules[argKey(listenerArn)] = rules
 }
 
 // SetTargetHealth records describe-target-health for one target group.
 func (r *Region) SetTargetHealth(tgArn string, th []TargetHealthDescription) {
 	r.setKey("elbv2/describe-target-health", tgArn)
-	r.targetHealth[SafeID(tgArn)] = th
+	r.targetHealth[argKey(tgArn)] = th
 }
 
 // SetTargetGroupAttributes records describe-target-group-attributes.
 func (r *Region) SetTargetGroupAttributes(tgArn string, attrs map[string]string) {
 	r.setKey("elbv2/describe-target-group-attributes", tgArn)
-	r.tgAttrs[SafeID(tgArn)] = attrs
+	r.tgAttrs[argKey(tgArn)] = attrs
 }

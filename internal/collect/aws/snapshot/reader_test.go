@@ -6,6 +6,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/sightline-sec/sightline/internal/collect/aws/layout"
 )
 
 func TestLoadRealPlacebo(t *testing.T) {
@@ -111,5 +114,105 @@ func TestLayouts(t *testing.T) {
 	}
 	if _, err := Load(context.Background(), t.TempDir()); err == nil || !strings.Contains(err.Error(), "no <account>/<region>") {
 		t.Fatalf("empty dir: %v", err)
+	}
+}
+
+// An empty per-resource output ({"Rules": []}) means "collected, none",
+// never "missing": a listener without non-default rules is not unknown.
+func TestEmptyPerResourceOutput(t *testing.T) {
+	const li = "arn:aws:elasticloadbalancing:eu-west-1:111122223333:listener/app/web/1/2"
+	dir := writeRegion(t, map[string]string{
+		"elbv2/describe-rules.json":         `{"` + li + `": {"Rules": []}}`,
+		"elbv2/describe-target-health.json": `{"arn:tg": {"TargetHealthDescriptions": []}}`,
+	})
+	r, err := LoadRegionDir(context.Background(), "111122223333", "eu-west-1", dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rules, ok := r.Rules(li); !ok || len(rules) != 0 {
+		t.Fatalf("empty rules output: %v %v", rules, ok)
+	}
+	if th, ok := r.TargetHealth("arn:tg"); !ok || len(th) != 0 {
+		t.Fatalf("empty target health output: %v %v", th, ok)
+	}
+}
+
+// TestPerResourceNames reads per-resource files named every accepted way
+// and finds each by the argument the engine asks for.
+func TestPerResourceNames(t *testing.T) {
+	tgs := map[string]string{ // argument → file name (without .json)
+		"arn:aws:elasticloadbalancing:eu-west-1:111122223333:targetgroup/enc/6d0ecf831eec9f09": "", // layout.EncodeID
+		"arn:aws:elasticloadbalancing:eu-west-1:111122223333:targetgroup/low/1":                "arn%3aaws%3aelasticloadbalancing%3aeu-west-1%3a111122223333%3atargetgroup%2flow%2f1",
+		"arn:aws:x:tg/tilde~1":    "arn%3Aaws%3Ax%3Atg%2Ftilde~1", // jq @uri leaves '~'
+		"arn:aws:x:tg/legacy":     "arn_aws_x_tg_legacy",
+		".hidden:tg":              "", // leading '.' encoded
+		strings.Repeat("a/", 150): "", // shortened with a digest
+	}
+	files := map[string]string{}
+	for arg, name := range tgs {
+		if name == "" {
+			name = layout.EncodeID(arg)
+		}
+		files["elbv2/describe-target-health/"+name+".json"] = `{"TargetHealthDescriptions": [{"Target": {"Id": "i-1", "Port": 80}}]}`
+	}
+	// two parts of one resource, merged
+	files["elbv2/describe-target-health/"+layout.EncodeID("arn:aws:x:tg/parts")+".0.json"] = `{"TargetHealthDescriptions": [{"Target": {"Id": "i-1", "Port": 80}}]}`
+	files["elbv2/describe-target-health/"+layout.EncodeID("arn:aws:x:tg/parts")+".1.json"] = `{"TargetHealthDescriptions": [{"Target": {"Id": "i-2", "Port": 80}}]}`
+	r, err := LoadRegionDir(context.Background(), "111122223333", "eu-west-1", writeRegion(t, files))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for arg := range tgs {
+		if th, ok := r.TargetHealth(arg); !ok || len(th) != 1 || th[0].Target.Id != "i-1" {
+			t.Errorf("%q: %v %v", arg, th, ok)
+		}
+	}
+	if th, ok := r.TargetHealth("arn:aws:x:tg/parts"); !ok || len(th) != 2 || th[1].Target.Id != "i-2" {
+		t.Errorf("parts: %v %v", th, ok)
+	}
+	if _, ok := r.TargetHealth("arn:aws:x:tg/absent"); ok || r.HasKey("elbv2/describe-target-health", "arn:aws:x:tg/absent") {
+		t.Error("absent target group reported present")
+	}
+}
+
+// TestManifestGaps reads the collector's manifest: a gap for a whole
+// operation hides its data (unknown, never "nothing there"), a gap for one
+// resource is named when that resource's data is asked for.
+func TestManifestGaps(t *testing.T) {
+	const tg = "arn:aws:elasticloadbalancing:eu-west-1:111122223333:targetgroup/web/1"
+	dir := writeRegion(t, map[string]string{
+		"ec2/describe-network-acls.json":                                           `{"NetworkAcls": []}`,
+		"elbv2/describe-target-health/" + layout.EncodeID("arn:x:other") + ".json": `{"TargetHealthDescriptions": []}`,
+		"../../manifest.json": `{"schema": "sightline.aws-snapshot/v1", "collected_at": "2026-11-27T10:00:00Z",
+			"accounts": [{"account_id": "111122223333"}], "regions": ["eu-west-1"], "gaps": [
+			{"account": "111122223333", "region": "eu-west-1", "service": "ec2", "operation": "describe-network-acls",
+			 "error_code": "UnauthorizedOperation", "message": "not authorized"},
+			{"account": "111122223333", "region": "eu-west-1", "service": "elbv2", "operation": "describe-target-health",
+			 "resource_id": "` + tg + `", "error_code": "AccessDenied", "message": "denied"},
+			{"account": "444455556666", "region": "eu-west-1", "service": "ec2", "operation": "describe-vpcs",
+			 "error_code": "AccessDenied", "message": "other account"}]}`,
+	})
+	snap, err := Load(context.Background(), filepath.Dir(filepath.Dir(dir)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := snap.Regions[0]
+	if len(r.Gaps) != 2 || !r.CollectedAt.Equal(time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)) {
+		t.Fatalf("gaps %+v collected %v", r.Gaps, r.CollectedAt)
+	}
+	if r.Has("ec2/describe-network-acls") {
+		t.Error("operation with a gap reported collected")
+	}
+	if m := r.Missing("ec2/describe-network-acls", ""); !strings.Contains(m, "UnauthorizedOperation: not authorized") {
+		t.Errorf("missing text %q", m)
+	}
+	if r.HasKey("elbv2/describe-target-health", tg) {
+		t.Error("resource with a gap reported collected")
+	}
+	if m := r.Missing("elbv2/describe-target-health", tg); !strings.Contains(m, "for "+tg) || !strings.Contains(m, "AccessDenied: denied") {
+		t.Errorf("missing text %q", m)
+	}
+	if !r.HasKey("elbv2/describe-target-health", "arn:x:other") {
+		t.Error("other target group lost")
 	}
 }

@@ -2,172 +2,101 @@ package snapshot
 
 import "strings"
 
-// regionSteps read every operation of one region directory in turn.
-var regionSteps = []func(*loader) error{
+// regionSteps submit the reads of one region directory as concurrent jobs
+// (loader.do); each returns what must run once all jobs are done (work
+// that combines the outputs of several jobs), or nil.
+var regionSteps = []func(*loader) func(){
 	readEC2, readPrefixLists, readELB, readELBv2, readECS, readGraphOnly,
 }
 
-func readEC2(l *loader) error {
+func readEC2(l *loader) func() {
 	r := l.r
-	var (
-		vpcs struct{ Vpcs *[]VPC }
-		subs struct{ Subnets *[]Subnet }
-		rts  struct{ RouteTables *[]RouteTable }
-		igws struct{ InternetGateways *[]InternetGateway }
-		eigw struct {
-			EgressOnlyInternetGateways *[]EgressOnlyInternetGateway
+	// The largest outputs first, so they overlap.
+	var res []struct{ Instances []Instance }
+	list(l, "ec2/describe-instances", "Reservations", &res)
+	list(l, "ec2/describe-security-groups", "SecurityGroups", &r.SecurityGroups)
+	list(l, "ec2/describe-network-interfaces", "NetworkInterfaces", &r.NetworkInterfaces)
+	list(l, "ec2/describe-vpcs", "Vpcs", &r.VPCs)
+	list(l, "ec2/describe-subnets", "Subnets", &r.Subnets)
+	list(l, "ec2/describe-route-tables", "RouteTables", &r.RouteTables)
+	list(l, "ec2/describe-internet-gateways", "InternetGateways", &r.InternetGateways)
+	list(l, "ec2/describe-egress-only-internet-gateways", "EgressOnlyInternetGateways", &r.EgressOnlyGateways)
+	list(l, "ec2/describe-nat-gateways", "NatGateways", &r.NatGateways)
+	list(l, "ec2/describe-network-acls", "NetworkAcls", &r.NetworkAcls)
+	list(l, "ec2/describe-addresses", "Addresses", &r.Addresses)
+	list(l, "ec2/describe-vpc-peering-connections", "VpcPeeringConnections", &r.Peerings)
+	list(l, "ec2/describe-transit-gateway-attachments", "TransitGatewayAttachments", &r.TGWAttachments)
+	return func() {
+		n := 0
+		for _, x := range res {
+			n += len(x.Instances)
 		}
-		nats  struct{ NatGateways *[]NatGateway }
-		acls  struct{ NetworkAcls *[]NetworkAcl }
-		sgs   struct{ SecurityGroups *[]SecurityGroup }
-		enis  struct{ NetworkInterfaces *[]NetworkInterface }
-		insts struct {
-			Reservations *[]struct{ Instances []Instance }
+		if n > 0 {
+			r.Instances = make([]Instance, 0, n)
 		}
-		addrs struct{ Addresses *[]Address }
-		pcx   struct {
-			VpcPeeringConnections *[]VpcPeeringConnection
-		}
-		tgw struct {
-			TransitGatewayAttachments *[]TransitGatewayAttachment
-		}
-	)
-	steps := []struct {
-		op, top string
-		v       any
-		set     func()
-	}{
-		{"ec2/describe-vpcs", "Vpcs", &vpcs, func() { r.VPCs = deref(vpcs.Vpcs) }},
-		{"ec2/describe-subnets", "Subnets", &subs, func() { r.Subnets = deref(subs.Subnets) }},
-		{"ec2/describe-route-tables", "RouteTables", &rts, func() { r.RouteTables = deref(rts.RouteTables) }},
-		{"ec2/describe-internet-gateways", "InternetGateways", &igws, func() { r.InternetGateways = deref(igws.InternetGateways) }},
-		{"ec2/describe-egress-only-internet-gateways", "EgressOnlyInternetGateways", &eigw, func() { r.EgressOnlyGateways = deref(eigw.EgressOnlyInternetGateways) }},
-		{"ec2/describe-nat-gateways", "NatGateways", &nats, func() { r.NatGateways = deref(nats.NatGateways) }},
-		{"ec2/describe-network-acls", "NetworkAcls", &acls, func() { r.NetworkAcls = deref(acls.NetworkAcls) }},
-		{"ec2/describe-security-groups", "SecurityGroups", &sgs, func() { r.SecurityGroups = deref(sgs.SecurityGroups) }},
-		{"ec2/describe-network-interfaces", "NetworkInterfaces", &enis, func() { r.NetworkInterfaces = deref(enis.NetworkInterfaces) }},
-		{"ec2/describe-instances", "Reservations", &insts, func() {
-			for _, res := range deref(insts.Reservations) {
-				r.Instances = append(r.Instances, res.Instances...)
-			}
-		}},
-		{"ec2/describe-addresses", "Addresses", &addrs, func() { r.Addresses = deref(addrs.Addresses) }},
-		{"ec2/describe-vpc-peering-connections", "VpcPeeringConnections", &pcx, func() { r.Peerings = deref(pcx.VpcPeeringConnections) }},
-		{"ec2/describe-transit-gateway-attachments", "TransitGatewayAttachments", &tgw, func() { r.TGWAttachments = deref(tgw.TransitGatewayAttachments) }},
-	}
-	for _, s := range steps {
-		ok, err := l.single(s.op, s.v, s.top)
-		if err != nil {
-			return err
-		}
-		if ok {
-			s.set()
+		for _, x := range res {
+			r.Instances = append(r.Instances, x.Instances...)
 		}
 	}
-	return nil
 }
 
-func deref[T any](p *[]T) []T {
-	if p == nil {
-		return nil
-	}
-	return *p
-}
-
-func readPrefixLists(l *loader) error {
-	var pls struct{ PrefixLists *[]ManagedPrefixList }
-	ok, err := l.single("ec2/describe-managed-prefix-lists", &pls, "PrefixLists")
-	if err != nil {
-		return err
-	}
-	if ok {
-		l.r.PrefixLists = deref(pls.PrefixLists)
-	}
+func readPrefixLists(l *loader) func() {
+	list(l, "ec2/describe-managed-prefix-lists", "PrefixLists", &l.r.PrefixLists)
 	const op = "ec2/get-managed-prefix-list-entries"
-	k, err := l.perResource(op, "Entries")
-	if err != nil {
-		return err
-	}
 	l.r.plEntries = map[string][]PrefixListEntry{}
-	return eachOutput(l, op, "Entries", k, func(id string, v *struct{ Entries []PrefixListEntry }) error {
+	keyedOp(l, op, "Entries", func(id string, v *struct{ Entries []PrefixListEntry }) error {
 		if err := needKey(l, op, id); err != nil {
 			return err
 		}
 		l.r.plEntries[id] = append(l.r.plEntries[id], v.Entries...)
 		return nil
-	})
+	}, nil)
+	return nil
 }
 
-func readELB(l *loader) error {
-	var lbs struct {
-		LoadBalancerDescriptions *[]ClassicLoadBalancer
-	}
-	ok, err := l.single("elb/describe-load-balancers", &lbs, "LoadBalancerDescriptions")
-	if ok {
-		l.r.ClassicLoadBalancers = deref(lbs.LoadBalancerDescriptions)
-	}
-	return err
+func readELB(l *loader) func() {
+	list(l, "elb/describe-load-balancers", "LoadBalancerDescriptions", &l.r.ClassicLoadBalancers)
+	return nil
 }
 
-func readELBv2(l *loader) error {
+func readELBv2(l *loader) func() {
 	r := l.r
-	var lbs struct{ LoadBalancers *[]LoadBalancer }
-	if ok, err := l.single("elbv2/describe-load-balancers", &lbs, "LoadBalancers"); err != nil {
-		return err
-	} else if ok {
-		r.LoadBalancers = deref(lbs.LoadBalancers)
-	}
-	var tgs struct{ TargetGroups *[]TargetGroup }
-	if ok, err := l.single("elbv2/describe-target-groups", &tgs, "TargetGroups"); err != nil {
-		return err
-	} else if ok {
-		r.TargetGroups = deref(tgs.TargetGroups)
-	}
-	k, err := l.perResource("elbv2/describe-listeners", "Listeners")
-	if err != nil {
-		return err
-	}
-	if err := eachOutput(l, "elbv2/describe-listeners", "Listeners", k, func(_ string, v *struct{ Listeners []Listener }) error {
+	list(l, "elbv2/describe-load-balancers", "LoadBalancers", &r.LoadBalancers)
+	list(l, "elbv2/describe-target-groups", "TargetGroups", &r.TargetGroups)
+	keyedOp(l, "elbv2/describe-listeners", "Listeners", func(_ string, v *struct{ Listeners []Listener }) error {
 		r.Listeners = append(r.Listeners, v.Listeners...)
 		return nil
-	}); err != nil {
-		return err
-	}
-	// Listener keys are also implied by the listeners themselves.
-	if set := r.keys["elbv2/describe-listeners"]; set != nil {
+	}, func() []string {
+		// Listener keys are also implied by the listeners themselves.
+		var ids []string
 		for _, li := range r.Listeners {
-			set[SafeID(li.LoadBalancerArn)] = true
+			ids = append(ids, argKey(li.LoadBalancerArn))
 		}
-	}
+		return ids
+	})
 	r.rules = map[string][]Rule{}
-	k, err = l.perResource("elbv2/describe-rules", "Rules")
-	if err != nil {
-		return err
-	}
-	if err := eachOutput(l, "elbv2/describe-rules", "Rules", k, func(id string, v *struct{ Rules []Rule }) error {
+	keyedOp(l, "elbv2/describe-rules", "Rules", func(id string, v *struct{ Rules []Rule }) error {
+		if _, seen := r.rules[id]; id != "" && !seen {
+			r.rules[id] = []Rule{} // an empty output still says "collected, no rules"
+		}
 		for _, ru := range v.Rules {
 			key := id
 			if key == "" {
-				key = SafeID(listenerOfRule(ru.RuleArn))
+				key = argKey(listenerOfRule(ru.RuleArn))
 			}
 			r.rules[key] = append(r.rules[key], ru)
 		}
 		return nil
-	}); err != nil {
-		return err
-	}
-	if set := r.keys["elbv2/describe-rules"]; set != nil {
+	}, func() []string {
+		ids := make([]string, 0, len(r.rules))
 		for id := range r.rules {
-			set[id] = true
+			ids = append(ids, id)
 		}
-	}
+		return ids
+	})
 	r.targetHealth = map[string][]TargetHealthDescription{}
 	const th = "elbv2/describe-target-health"
-	k, err = l.perResource(th, "TargetHealthDescriptions")
-	if err != nil {
-		return err
-	}
-	if err := eachOutput(l, th, "TargetHealthDescriptions", k, func(id string, v *struct {
+	keyedOp(l, th, "TargetHealthDescriptions", func(id string, v *struct {
 		TargetHealthDescriptions []TargetHealthDescription
 	}) error {
 		if err := needKey(l, th, id); err != nil {
@@ -175,16 +104,10 @@ func readELBv2(l *loader) error {
 		}
 		r.targetHealth[id] = append(r.targetHealth[id], v.TargetHealthDescriptions...)
 		return nil
-	}); err != nil {
-		return err
-	}
+	}, nil)
 	r.tgAttrs = map[string]map[string]string{}
 	const ta = "elbv2/describe-target-group-attributes"
-	k, err = l.perResource(ta, "Attributes")
-	if err != nil {
-		return err
-	}
-	return eachOutput(l, ta, "Attributes", k, func(id string, v *struct {
+	keyedOp(l, ta, "Attributes", func(id string, v *struct {
 		Attributes []struct{ Key, Value string }
 	}) error {
 		if err := needKey(l, ta, id); err != nil {
@@ -199,7 +122,8 @@ func readELBv2(l *loader) error {
 			m[a.Key] = a.Value
 		}
 		return nil
-	})
+	}, nil)
+	return nil
 }
 
 // listenerOfRule derives a listener ARN from a rule ARN:
@@ -212,99 +136,62 @@ func listenerOfRule(ruleArn string) string {
 	return s
 }
 
-func readECS(l *loader) error {
+func readECS(l *loader) func() {
 	r := l.r
-	var cl struct {
-		Clusters *[]ECSCluster `json:"clusters"`
-	}
-	if ok, err := l.single("ecs/describe-clusters", &cl, "clusters"); err != nil {
-		return err
-	} else if ok {
-		r.ECSClusters = deref(cl.Clusters)
-	}
-	k, err := l.perResource("ecs/describe-services", "services")
-	if err != nil {
-		return err
-	}
-	if err := eachOutput(l, "ecs/describe-services", "services", k, func(_ string, v *struct {
+	list(l, "ecs/describe-clusters", "clusters", &r.ECSClusters)
+	keyedOp(l, "ecs/describe-services", "services", func(_ string, v *struct {
 		Services []ECSService `json:"services"`
 	}) error {
 		r.ECSServices = append(r.ECSServices, v.Services...)
 		return nil
-	}); err != nil {
-		return err
-	}
-	k, err = l.perResource("ecs/describe-tasks", "tasks")
-	if err != nil {
-		return err
-	}
-	if err := eachOutput(l, "ecs/describe-tasks", "tasks", k, func(_ string, v *struct {
+	}, nil)
+	keyedOp(l, "ecs/describe-tasks", "tasks", func(_ string, v *struct {
 		Tasks []ECSTask `json:"tasks"`
 	}) error {
 		r.ECSTasks = append(r.ECSTasks, v.Tasks...)
 		return nil
-	}); err != nil {
-		return err
-	}
-	k, err = l.perResource("ecs/describe-container-instances", "containerInstances")
-	if err != nil {
-		return err
-	}
-	if err := eachOutput(l, "ecs/describe-container-instances", "containerInstances", k, func(_ string, v *struct {
+	}, nil)
+	keyedOp(l, "ecs/describe-container-instances", "containerInstances", func(_ string, v *struct {
 		ContainerInstances []ContainerInstance `json:"containerInstances"`
 	}) error {
 		r.ContainerInstances = append(r.ContainerInstances, v.ContainerInstances...)
 		return nil
-	}); err != nil {
-		return err
-	}
+	}, nil)
 	r.TaskDefinitions = map[string]TaskDefinition{}
-	k, err = l.perResource("ecs/describe-task-definition", "taskDefinition")
-	if err != nil {
-		return err
-	}
-	return eachOutput(l, "ecs/describe-task-definition", "taskDefinition", k, func(_ string, v *struct {
+	keyedOp(l, "ecs/describe-task-definition", "taskDefinition", func(_ string, v *struct {
 		TaskDefinition TaskDefinition `json:"taskDefinition"`
 	}) error {
 		r.TaskDefinitions[v.TaskDefinition.TaskDefinitionArn] = v.TaskDefinition
 		return nil
-	})
+	}, nil)
+	return nil
 }
 
 // readGraphOnly reads services that become graph nodes only.
-func readGraphOnly(l *loader) error {
+func readGraphOnly(l *loader) func() {
 	r := l.r
-	var eks struct {
-		Clusters *[]string `json:"clusters"`
+	var eks []string
+	list(l, "eks/list-clusters", "clusters", &eks)
+	var ecr []struct{ RepositoryArn, RepositoryName, RepositoryUri string }
+	list(l, "ecr/describe-repositories", "repositories", &ecr)
+	var rds []struct {
+		DBInstanceIdentifier, DBInstanceArn string
+		PubliclyAccessible                  bool
 	}
-	if ok, err := l.single("eks/list-clusters", &eks, "clusters"); err != nil {
-		return err
-	} else if ok {
-		for _, c := range deref(eks.Clusters) {
+	list(l, "rds/describe-db-instances", "DBInstances", &rds)
+	var lam []struct{ FunctionName, FunctionArn string }
+	list(l, "lambda/list-functions", "Functions", &lam)
+	var s3 []struct{ Name string }
+	list(l, "s3api/list-buckets", "Buckets", &s3)
+	return func() {
+		for _, c := range eks {
 			r.Other = append(r.Other, GraphOnly{Kind: "eks_cluster", ID: c, Name: c})
 		}
-	}
-	var ecr struct {
-		Repositories *[]struct{ RepositoryArn, RepositoryName, RepositoryUri string } `json:"repositories"`
-	}
-	if ok, err := l.single("ecr/describe-repositories", &ecr, "repositories"); err != nil {
-		return err
-	} else if ok {
-		for _, x := range deref(ecr.Repositories) {
+		for _, x := range ecr {
 			r.Other = append(r.Other, GraphOnly{Kind: "ecr_repository", ID: x.RepositoryArn, Name: x.RepositoryName,
 				Attrs: map[string]string{"uri": x.RepositoryUri}})
 		}
-	}
-	var rds struct {
-		DBInstances *[]struct {
-			DBInstanceIdentifier, DBInstanceArn string
-			PubliclyAccessible                  bool
-		}
-	}
-	if ok, err := l.single("rds/describe-db-instances", &rds, "DBInstances"); err != nil {
-		return err
-	} else if ok {
-		for _, x := range deref(rds.DBInstances) {
+		for _, x := range rds {
 			pa := "false"
 			if x.PubliclyAccessible {
 				pa = "true"
@@ -312,26 +199,11 @@ func readGraphOnly(l *loader) error {
 			r.Other = append(r.Other, GraphOnly{Kind: "rds_instance", ID: x.DBInstanceArn, Name: x.DBInstanceIdentifier,
 				Attrs: map[string]string{"publicly_accessible": pa}})
 		}
-	}
-	var lam struct {
-		Functions *[]struct{ FunctionName, FunctionArn string }
-	}
-	if ok, err := l.single("lambda/list-functions", &lam, "Functions"); err != nil {
-		return err
-	} else if ok {
-		for _, x := range deref(lam.Functions) {
+		for _, x := range lam {
 			r.Other = append(r.Other, GraphOnly{Kind: "lambda_function", ID: x.FunctionArn, Name: x.FunctionName})
 		}
-	}
-	var s3 struct {
-		Buckets *[]struct{ Name string }
-	}
-	if ok, err := l.single("s3api/list-buckets", &s3, "Buckets"); err != nil {
-		return err
-	} else if ok {
-		for _, x := range deref(s3.Buckets) {
+		for _, x := range s3 {
 			r.Other = append(r.Other, GraphOnly{Kind: "s3_bucket", ID: "arn:aws:s3:::" + x.Name, Name: x.Name})
 		}
 	}
-	return nil
 }
