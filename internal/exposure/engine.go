@@ -60,10 +60,36 @@ func AnalyzeRegion(ctx context.Context, reg *snapshot.Region) ([]Result, error) 
 		eniOut[i] = nil // let the per-interface slices go as we copy
 	}
 	out = append(out, a.out...)
+	out = append(out, inventoryGaps(reg)...)
 	for i := range out {
 		out[i].Account, out[i].Region = reg.Account, reg.Name
 	}
 	return out, nil
+}
+
+// inventoryOps list the resources that can be exposed: when one of these
+// outputs is absent or covered by a collector gap, resources may be
+// missing from the results altogether, so the region gets an unknown
+// result naming it rather than silently reporting nothing.
+var inventoryOps = []struct{ op, what string }{
+	{"ec2/describe-network-interfaces", "network interfaces not listed in ec2/describe-instances"},
+	{"elbv2/describe-load-balancers", "application and network load balancers"},
+	{"elb/describe-load-balancers", "classic load balancers"},
+}
+
+func inventoryGaps(reg *snapshot.Region) []Result {
+	var out []Result
+	for _, x := range inventoryOps {
+		if reg.Has(x.op) {
+			continue
+		}
+		miss := reg.Missing(x.op, "") + " (" + x.what + " are not analysed)"
+		for p := 0; p < nProto; p++ {
+			out = append(out, Result{Resource: reg.Account + "/" + reg.Name, ResourceType: "region", Protocol: protoNames[p],
+				ToPort: netset.MaxPort, Verdict: Unknown, Sources: []string{}, Path: []Hop{}, Missing: []string{miss}})
+		}
+	}
+	return out
 }
 
 // analysis holds the state of one region's run.
