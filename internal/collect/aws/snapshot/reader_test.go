@@ -144,6 +144,7 @@ func TestPerResourceNames(t *testing.T) {
 		"arn:aws:elasticloadbalancing:eu-west-1:111122223333:targetgroup/enc/6d0ecf831eec9f09": "", // layout.EncodeID
 		"arn:aws:elasticloadbalancing:eu-west-1:111122223333:targetgroup/low/1":                "arn%3aaws%3aelasticloadbalancing%3aeu-west-1%3a111122223333%3atargetgroup%2flow%2f1",
 		"arn:aws:x:tg/tilde~1":    "arn%3Aaws%3Ax%3Atg%2Ftilde~1", // jq @uri leaves '~'
+		"name~only":               "name~only",                    // nothing else to escape
 		"arn:aws:x:tg/legacy":     "arn_aws_x_tg_legacy",
 		".hidden:tg":              "", // leading '.' encoded
 		strings.Repeat("a/", 150): "", // shortened with a digest
