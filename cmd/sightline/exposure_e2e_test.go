@@ -101,3 +101,38 @@ func TestCollectGapThenExposureUnknown(t *testing.T) {
 		t.Fatalf("verdict %s missing %q, want unknown naming the describe-internet-gateways gap", r.Verdict, missing)
 	}
 }
+
+// The AWS CLI's own output for the same recorded responses
+// (testdata/aws-wire/golden, made by the real AWS CLI against the fake
+// endpoint) must give exactly the verdicts of the collector's snapshot:
+// a snapshot made with the AWS CLI alone is as good as a collected one.
+func TestAWSCLISnapshotMatchesCollector(t *testing.T) {
+	t.Parallel()
+	collected := collectThenExpose(t, awsfake.EstateRoutes())
+	stdout, stderr, code := runCLI(t, "exposure", "--aws", "../../testdata/aws-wire/golden", "--format", "json")
+	if code != 0 {
+		t.Fatalf("exposure on the AWS CLI snapshot: exit %d, stderr %s", code, stderr)
+	}
+	var cli exposure.Report
+	if err := json.Unmarshal([]byte(stdout), &cli); err != nil {
+		t.Fatal(err)
+	}
+	norm := func(rs []exposure.Result) []string {
+		var out []string
+		for _, r := range rs {
+			r.Account, r.Region = "", "" // the golden tree has no account directory
+			for i := range r.Missing {
+				if j := strings.Index(r.Missing[i], " missing from "); j >= 0 {
+					r.Missing[i] = r.Missing[i][:j] // names the snapshot directory
+				}
+			}
+			b, _ := json.Marshal(r)
+			out = append(out, string(b))
+		}
+		return out
+	}
+	a, b := norm(collected), norm(cli.Results)
+	if len(a) == 0 || strings.Join(a, "\n") != strings.Join(b, "\n") {
+		t.Fatalf("verdicts differ:\ncollector:\n%s\nAWS CLI:\n%s", strings.Join(a, "\n"), strings.Join(b, "\n"))
+	}
+}

@@ -217,3 +217,30 @@ func TestManifestGaps(t *testing.T) {
 		t.Error("other target group lost")
 	}
 }
+
+// An empty file is what `aws … > file` leaves when the call fails: not
+// collected (unknown), never an empty list and never a fatal error.
+func TestEmptyFileNotCollected(t *testing.T) {
+	dir := writeRegion(t, map[string]string{
+		"ec2/describe-network-acls.json":                                      "",
+		"ec2/describe-vpcs.json":                                              "\n",
+		"elbv2/describe-target-health/" + layout.EncodeID("arn:tg") + ".json": "",
+		"elbv2/describe-target-health/" + layout.EncodeID("arn:ok") + ".json": `{"TargetHealthDescriptions": []}`,
+	})
+	r, err := LoadRegionDir(context.Background(), "111122223333", "eu-west-1", dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Has("ec2/describe-network-acls") || r.Has("ec2/describe-vpcs") {
+		t.Fatal("empty file counted as collected")
+	}
+	if m := r.Missing("ec2/describe-network-acls", ""); !strings.Contains(m, "describe-network-acls.json is empty: not collected") {
+		t.Errorf("missing text %q", m)
+	}
+	if r.HasKey("elbv2/describe-target-health", "arn:tg") || !r.HasKey("elbv2/describe-target-health", "arn:ok") {
+		t.Error("empty per-resource file counted as collected, or its sibling lost")
+	}
+	if m := r.Missing("elbv2/describe-target-health", "arn:tg"); !strings.Contains(m, "is empty") {
+		t.Errorf("missing text %q", m)
+	}
+}
