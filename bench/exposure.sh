@@ -10,6 +10,8 @@
 #   RUNS=3        runs per size; the table shows the fastest and slowest wall time
 #   CPUS=0,1      pin every command to these CPUs with taskset (the target is 2 cores)
 #   WORK=dir      where estates and the binary go (default bench/work/exposure)
+#   LAYOUT=per-resource   store per-resource outputs one file per resource, named by
+#                 layout.EncodeID as `sightline collect aws` does (default: keyed objects)
 # The machine may be shared: repeat, pin, and compare ratios rather than seconds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,6 +19,8 @@ sizes=("$@")
 [ ${#sizes[@]} -gt 0 ] || sizes=(10000 50000 100000)
 runs=${RUNS:-3}
 work=${WORK:-bench/work/exposure}
+gen=() suffix=""
+[ "${LAYOUT:-}" != per-resource ] || { gen=(-per-resource); suffix=-per-resource; }
 pin=()
 [ -z "${CPUS:-}" ] || pin=(taskset -c "$CPUS")
 mkdir -p "$work"
@@ -35,8 +39,8 @@ timed() {
 printf '%-8s %8s %8s %10s %10s %8s %9s %10s %12s\n' \
 	interfaces MB cat_s wall_min_s wall_max_s cpu_s rss_MiB wall/cat us/interface
 for n in "${sizes[@]}"; do
-	dir="$work/estate-$n"
-	[ -d "$dir" ] || "$work/exposuregen" -enis "$n" -out "$dir" >/dev/null
+	dir="$work/estate-$n$suffix"
+	[ -d "$dir" ] || "$work/exposuregen" "${gen[@]}" -enis "$n" -out "$dir" >/dev/null
 	mb=$(du -smL "$dir" | cut -f1)
 	find -L "$dir" -type f -print0 | xargs -0 cat >/dev/null # warm the page cache
 	best="" worst="" bestcat="" rss="" cpu=""

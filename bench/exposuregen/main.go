@@ -18,19 +18,24 @@ func main() {
 	enis := flag.Int("enis", 100000, "network interfaces")
 	out := flag.String("out", "bench/work/estate", "output snapshot directory (must not exist)")
 	seed := flag.Uint64("seed", 1, "generator seed")
+	perResource := flag.Bool("per-resource", false, "store per-resource operations one file per resource (as the collector does) instead of keyed objects")
 	flag.Parse()
-	if err := run(*enis, *out, *seed); err != nil {
+	if err := run(*enis, *out, *seed, *perResource); err != nil {
 		fmt.Fprintln(os.Stderr, "exposuregen:", err)
 		os.Exit(1)
 	}
 }
 
-func run(enis int, out string, seed uint64) error {
+func run(enis int, out string, seed uint64, perResource bool) error {
 	if _, err := os.Stat(out); err == nil {
 		return fmt.Errorf("%s exists; remove it first", out)
 	}
 	reg := estate.Generate(estate.Target(enis), seed)
-	if err := estate.Write(reg, out); err != nil {
+	write := estate.Write
+	if perResource {
+		write = estate.WritePerResource
+	}
+	if err := write(reg, out); err != nil {
 		return err
 	}
 	fmt.Printf("wrote %s: %d interfaces, %d instances, %d security groups, %d subnets, %d load balancers\n",

@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -99,5 +101,126 @@ func TestCollectGapThenExposureUnknown(t *testing.T) {
 	if r.Verdict != exposure.Unknown || !strings.Contains(missing, "ec2 describe-internet-gateways") ||
 		!strings.Contains(missing, "gap in manifest.json") || !strings.Contains(missing, "UnauthorizedOperation") {
 		t.Fatalf("verdict %s missing %q, want unknown naming the describe-internet-gateways gap", r.Verdict, missing)
+	}
+}
+
+// The AWS CLI's own output for the same recorded responses
+// (testdata/aws-wire/golden, made by the real AWS CLI against the fake
+// endpoint) must give exactly the verdicts of the collector's snapshot:
+// a snapshot made with the AWS CLI alone is as good as a collected one.
+func TestAWSCLISnapshotMatchesCollector(t *testing.T) {
+	t.Parallel()
+	collected := collectThenExpose(t, awsfake.EstateRoutes())
+	stdout, stderr, code := runCLI(t, "exposure", "--aws", "../../testdata/aws-wire/golden", "--format", "json")
+	if code != 0 {
+		t.Fatalf("exposure on the AWS CLI snapshot: exit %d, stderr %s", code, stderr)
+	}
+	var cli exposure.Report
+	if err := json.Unmarshal([]byte(stdout), &cli); err != nil {
+		t.Fatal(err)
+	}
+	a, b := normVerdicts(collected), normVerdicts(cli.Results)
+	if len(a) == 0 || strings.Join(a, "\n") != strings.Join(b, "\n") {
+		t.Fatalf("verdicts differ:\ncollector:\n%s\nAWS CLI:\n%s", strings.Join(a, "\n"), strings.Join(b, "\n"))
+	}
+}
+
+// normVerdicts renders results for comparison across snapshots of the same
+// estate: without account/region (a tree may lack the account directory)
+// and without the snapshot directory named in missing-file texts.
+func normVerdicts(rs []exposure.Result) []string {
+	var out []string
+	for _, r := range rs {
+		r.Account, r.Region = "", ""
+		r.Missing = append([]string(nil), r.Missing...)
+		for i := range r.Missing {
+			if j := strings.Index(r.Missing[i], " missing from "); j >= 0 {
+				r.Missing[i] = r.Missing[i][:j]
+			}
+		}
+		b, _ := json.Marshal(r)
+		out = append(out, string(b))
+	}
+	return out
+}
+
+// TestRecipeSnapshotMatchesCollector runs the shell recipe of
+// docs/aws-snapshot.md with the real AWS CLI against the fake endpoint
+// (through a wrapper adding --endpoint-url, which every CLI version
+// accepts), then checks that `sightline exposure` gives exactly the
+// verdicts of the collector's snapshot of the same recorded estate. It
+// needs the AWS CLI (Debian package awscli) and takes ~30 s: one CLI
+// process per call.
+func TestRecipeSnapshotMatchesCollector(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the AWS CLI about 40 times (~40 s); skipped with -short only")
+	}
+	t.Parallel()
+	realAWS, err := exec.LookPath("aws")
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("the AWS CLI (aws) is not installed")
+		}
+		t.Skip("the AWS CLI (aws) is not installed")
+	}
+	doc, err := os.ReadFile("../../docs/aws-snapshot.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	recipe := string(doc)
+	if k := strings.Index(recipe, "## Recipe"); k >= 0 {
+		recipe = recipe[k:]
+	}
+	a := strings.Index(recipe, "```bash\n")
+	if a < 0 {
+		t.Fatal("docs/aws-snapshot.md: no recipe")
+	}
+	recipe = recipe[a+len("```bash\n"):]
+	recipe = recipe[:strings.Index(recipe, "```")]
+
+	f := awsfake.New(t, "../../testdata/aws-wire", awsfake.EstateRoutes()...)
+	tmp := t.TempDir()
+	bin := filepath.Join(tmp, "bin")
+	if err := os.MkdirAll(bin, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	wrapper := "#!/bin/sh\nexec " + realAWS + " --endpoint-url " + f.URL() + " \"$@\"\n"
+	if err := os.WriteFile(filepath.Join(bin, "aws"), []byte(wrapper), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	script := filepath.Join(tmp, "snapshot.sh")
+	if err := os.WriteFile(script, []byte(recipe), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	empty := filepath.Join(tmp, "empty")
+	if err := os.WriteFile(empty, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(tmp, "snap")
+	cmd := exec.Command("bash", script, out, "us-east-1")
+	var env []string // the machine's environment without any AWS setting
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "AWS_") && !strings.HasPrefix(kv, "PATH=") {
+			env = append(env, kv)
+		}
+	}
+	cmd.Env = append(env, "PATH="+bin+string(os.PathListSeparator)+os.Getenv("PATH"),
+		"AWS_ACCESS_KEY_ID=AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY=secret",
+		"AWS_CONFIG_FILE="+empty, "AWS_SHARED_CREDENTIALS_FILE="+empty, "AWS_DEFAULT_REGION=us-east-1",
+		"AWS_RETRY_MODE=standard", "AWS_MAX_ATTEMPTS=3", "AWS_PAGER=")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("recipe: %v\n%s", err, b)
+	}
+	stdout, stderr, code := runCLI(t, "exposure", "--aws", out, "--format", "json")
+	if code != 0 {
+		t.Fatalf("exposure on the recipe's snapshot: exit %d, stderr %s", code, stderr)
+	}
+	var got exposure.Report
+	if err := json.Unmarshal([]byte(stdout), &got); err != nil {
+		t.Fatal(err)
+	}
+	want := normVerdicts(collectThenExpose(t, awsfake.EstateRoutes()))
+	if g := normVerdicts(got.Results); len(want) == 0 || strings.Join(g, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("verdicts differ:\ncollector:\n%s\nrecipe:\n%s", strings.Join(want, "\n"), strings.Join(g, "\n"))
 	}
 }

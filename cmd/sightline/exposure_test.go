@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/sightline-sec/sightline/bench/exposuregen/estate"
+	"github.com/sightline-sec/sightline/internal/collect/aws/snapshot"
 )
 
 func scenarioDir(name string) string {
@@ -107,29 +108,37 @@ var goldenEstate = estate.Shape{ENIs: 2000, SGs: 400, RulesPerSG: 15, Subnets: 1
 // implementation; to re-record after an intended output change, run with
 // SIGHTLINE_UPDATE_GOLDEN=1 and explain the change in the commit.
 func TestExposureGolden(t *testing.T) {
-	dir := t.TempDir()
-	if err := estate.Write(estate.Generate(goldenEstate, 7), dir); err != nil {
-		t.Fatal(err)
-	}
-	out, stderr, code := runCLI(t, "exposure", "--aws", dir, "--format", "json")
-	if code != 0 {
-		t.Fatalf("exit %d: %s", code, stderr)
-	}
-	// Messages about missing data name the snapshot directory.
-	out = strings.ReplaceAll(out, dir, "$SNAPSHOT")
-	sum := sha256.Sum256([]byte(out))
-	got := hex.EncodeToString(sum[:])
 	golden := filepath.Join("..", "..", "testdata", "aws", "estate-2k.sha256")
-	if os.Getenv("SIGHTLINE_UPDATE_GOLDEN") == "1" {
-		if err := os.WriteFile(golden, []byte(got+"\n"), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got != strings.TrimSpace(string(want)) {
-		t.Fatalf("exposure JSON of the seeded 2k estate changed: sha256 %s, want %s (%d bytes)", got, strings.TrimSpace(string(want)), len(out))
+	// Both ways of storing per-resource operations must give the same bytes.
+	for _, w := range []struct {
+		name  string
+		write func(*snapshot.Region, string) error
+	}{{"keyed-objects", estate.Write}, {"per-resource-files", estate.WritePerResource}} {
+		t.Run(w.name, func(t *testing.T) {
+			dir := t.TempDir()
+			if err := w.write(estate.Generate(goldenEstate, 7), dir); err != nil {
+				t.Fatal(err)
+			}
+			out, stderr, code := runCLI(t, "exposure", "--aws", dir, "--format", "json")
+			if code != 0 {
+				t.Fatalf("exit %d: %s", code, stderr)
+			}
+			// Messages about missing data name the snapshot directory.
+			out = strings.ReplaceAll(out, dir, "$SNAPSHOT")
+			sum := sha256.Sum256([]byte(out))
+			got := hex.EncodeToString(sum[:])
+			if os.Getenv("SIGHTLINE_UPDATE_GOLDEN") == "1" && w.name == "keyed-objects" {
+				if err := os.WriteFile(golden, []byte(got+"\n"), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != strings.TrimSpace(string(want)) {
+				t.Fatalf("exposure JSON of the seeded 2k estate changed: sha256 %s, want %s (%d bytes)", got, strings.TrimSpace(string(want)), len(out))
+			}
+		})
 	}
 }

@@ -60,10 +60,36 @@ func AnalyzeRegion(ctx context.Context, reg *snapshot.Region) ([]Result, error) 
 		eniOut[i] = nil // let the per-interface slices go as we copy
 	}
 	out = append(out, a.out...)
+	out = append(out, inventoryGaps(reg)...)
 	for i := range out {
 		out[i].Account, out[i].Region = reg.Account, reg.Name
 	}
 	return out, nil
+}
+
+// inventoryOps list the resources that can be exposed: when one of these
+// outputs is absent or covered by a collector gap, resources may be
+// missing from the results altogether, so the region gets an unknown
+// result naming it rather than silently reporting nothing.
+var inventoryOps = []struct{ op, what string }{
+	{"ec2/describe-network-interfaces", "network interfaces not listed in ec2/describe-instances"},
+	{"elbv2/describe-load-balancers", "application and network load balancers"},
+	{"elb/describe-load-balancers", "classic load balancers"},
+}
+
+func inventoryGaps(reg *snapshot.Region) []Result {
+	var out []Result
+	for _, x := range inventoryOps {
+		if reg.Has(x.op) {
+			continue
+		}
+		miss := reg.Missing(x.op, "") + " (" + x.what + " are not analysed)"
+		for p := 0; p < nProto; p++ {
+			out = append(out, Result{Resource: reg.Account + "/" + reg.Name, ResourceType: "region", Protocol: protoNames[p],
+				ToPort: netset.MaxPort, Verdict: Unknown, Sources: []string{}, Path: []Hop{}, Missing: []string{miss}})
+		}
+	}
+	return out
 }
 
 // analysis holds the state of one region's run.
@@ -217,6 +243,7 @@ func (a *analysis) directRows(e *snapshot.NetworkInterface) []Result {
 		}
 		fold := netset.NonPublic.Union(own)
 		for i := range tpls {
+			tpls[i].missingOut = dedup(tpls[i].missing)
 			if tpls[i].verdict == Exposed {
 				tpls[i].srcText, tpls[i].width = m.renderSources(sub.vpc, tpls[i].sources, own, fold)
 			}
@@ -230,43 +257,46 @@ func (a *analysis) directRows(e *snapshot.NetworkInterface) []Result {
 		ifDetail = e.NetworkInterfaceId + " in " + e.SubnetId + ": private " + ipList(privateIPs(e)) +
 			"; public IPv4 " + ipList(v4) + "; IPv6 " + ipList(v6)
 	}
+	// The rows of one interface share what they can (interface list,
+	// missing lists, blocking hops: never modified after creation) and take
+	// their paths from one allocation.
+	id := e.NetworkInterfaceId
+	ifaces := []string{id}
+	n := 0
+	for i := range tpls {
+		n += len(tpls[i].path)
+	}
+	hops := make([]Hop, n)
+	var ifBlock *Hop
 	out := make([]Result, 0, len(tpls))
-	for _, t := range tpls {
-		r := t.result(e.NetworkInterfaceId, "network_interface", m.vpcCIDRs[sub.vpc])
-		r.Interfaces = []string{e.NetworkInterfaceId}
-		for i := range r.Path {
-			if r.Path[i].Kind == "network_interface" {
-				r.Path[i].ID, r.Path[i].Detail = e.NetworkInterfaceId, ifDetail
+	for i := range tpls {
+		t := &tpls[i]
+		path := hops[:len(t.path):len(t.path)]
+		hops = hops[len(t.path):]
+		copy(path, t.path)
+		for k := range path {
+			if path[k].Kind == "network_interface" {
+				path[k].ID, path[k].Detail = id, ifDetail
 			}
 		}
-		if r.BlockedBy != nil && r.BlockedBy.Kind == "network_interface" {
-			b := Hop{Kind: "network_interface", ID: e.NetworkInterfaceId, Detail: ifDetail}
-			r.BlockedBy = &b
+		r := Result{Resource: id, ResourceType: "network_interface", Protocol: protoNames[t.proto], FromPort: int(t.lo), ToPort: int(t.hi),
+			Verdict: t.verdict, Sources: []string{}, Path: path, Missing: t.missingOut, BlockedBy: t.blocked, Interfaces: ifaces}
+		if t.blocked != nil && t.blocked.Kind == "network_interface" {
+			if ifBlock == nil {
+				ifBlock = &Hop{Kind: "network_interface", ID: id, Detail: ifDetail}
+			}
+			r.BlockedBy = ifBlock
+		}
+		if t.verdict == Exposed {
+			if t.srcText != nil {
+				r.SourceSet, r.Sources, r.Width = t.sources, t.srcText, t.width
+			} else {
+				r.setSources(t.sources, m.vpcCIDRs[sub.vpc])
+			}
 		}
 		out = append(out, r)
 	}
 	return out
-}
-
-// result materialises a template.
-func (t template) result(resource, typ string, own netset.Set) Result {
-	r := Result{Resource: resource, ResourceType: typ, Protocol: protoNames[t.proto], FromPort: int(t.lo), ToPort: int(t.hi),
-		Verdict: t.verdict, Sources: []string{}, Path: append([]Hop{}, t.path...), Missing: []string{}}
-	if t.missing != nil {
-		r.Missing = dedup(t.missing)
-	}
-	if t.blocked != nil {
-		b := *t.blocked
-		r.BlockedBy = &b
-	}
-	if t.verdict == Exposed {
-		if t.srcText != nil {
-			r.Verdict, r.SourceSet, r.Sources, r.Width = Exposed, t.sources, t.srcText, t.width
-		} else {
-			r.setSources(t.sources, own)
-		}
-	}
-	return r
 }
 
 func dedup(s []string) []string {

@@ -6,12 +6,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"runtime"
 	"strconv"
 	"unicode/utf8"
 )
 
-// WriteJSON streams rep as the sightline.exposure/v1 document, one result
-// at a time so a large estate's output is never held in memory twice.
+// WriteJSON streams rep as the sightline.exposure/v1 document, a block of
+// results at a time so a large estate's output is never held in memory
+// twice.
 //
 // Results are encoded by appendResult, a hand-written encoder that
 // produces exactly what encoding/json (Encoder with SetEscapeHTML(false))
@@ -23,21 +25,62 @@ import (
 func WriteJSON(w io.Writer, rep *Report) error {
 	bw := bufio.NewWriterSize(w, 1<<20)
 	fmt.Fprintf(bw, "{\n  \"schema\": %q,\n  \"results\": [", rep.Schema)
-	var buf []byte
-	for i := range rep.Results {
-		buf = buf[:0]
+	// Blocks of results are encoded on GOMAXPROCS workers and written in
+	// order; at most 2×GOMAXPROCS encoded blocks are held at a time.
+	rs := rep.Results
+	nblocks := (len(rs) + jsonBlock - 1) / jsonBlock
+	workers := runtime.GOMAXPROCS(0)
+	pending := make(chan chan []byte, 2*workers)
+	// A fixed set of buffers circulates: encoded, written, reused; so the
+	// write allocates no garbage per block.
+	free := make(chan []byte, 3*workers)
+	for i := 0; i < cap(free); i++ {
+		free <- nil
+	}
+	go func() {
+		defer close(pending)
+		sem := make(chan struct{}, workers)
+		for b := 0; b < nblocks; b++ {
+			done := make(chan []byte, 1)
+			pending <- done
+			sem <- struct{}{}
+			buf := <-free
+			go func(b int) {
+				defer func() { <-sem }()
+				done <- encodeBlock(buf[:0], rs, b*jsonBlock, min((b+1)*jsonBlock, len(rs)))
+			}(b)
+		}
+	}()
+	var werr error
+	for done := range pending {
+		buf := <-done
+		if werr == nil {
+			_, werr = bw.Write(buf)
+		}
+		free <- buf
+	}
+	if werr != nil {
+		return werr
+	}
+	bw.WriteString("\n  ]\n}\n")
+	return bw.Flush()
+}
+
+// jsonBlock is how many results one encoding job takes (~4 MB of JSON).
+const jsonBlock = 4096
+
+// encodeBlock appends results [lo, hi) to buf as they appear in the
+// document.
+func encodeBlock(buf []byte, rs []Result, lo, hi int) []byte {
+	for i := lo; i < hi; i++ {
 		if i > 0 {
 			buf = append(buf, ',')
 		}
 		buf = append(buf, "\n    "...)
-		buf = appendResult(buf, &rep.Results[i])
+		buf = appendResult(buf, &rs[i])
 		buf = append(buf, '\n')
-		if _, err := bw.Write(buf); err != nil {
-			return err
-		}
 	}
-	bw.WriteString("\n  ]\n}\n")
-	return bw.Flush()
+	return buf
 }
 
 // appendResult appends r's JSON (the struct tags of Result, in field

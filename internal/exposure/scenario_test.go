@@ -161,6 +161,8 @@ func TestScenarios(t *testing.T) {
 		"gaps": {
 			{resource: "i-0web000000000001", proto: "tcp", port: 443, verdict: Unknown,
 				detail: "ec2 describe-network-acls in 111122223333/eu-west-1 not collected (gap in manifest.json): UnauthorizedOperation: You are not authorized"},
+			{resource: "111122223333/eu-west-1", proto: "udp", port: 53, verdict: Unknown,
+				detail: "ec2 describe-network-interfaces in 111122223333/eu-west-1 not collected (gap in manifest.json): UnauthorizedOperation"},
 		},
 	}
 	for name, es := range cases {

@@ -22,9 +22,11 @@ type template struct {
 	path    []Hop
 	blocked *Hop
 	missing []string
-	// rendered sources and width, filled once per cached template
-	srcText []string
-	width   string
+	// rendered sources, width and deduplicated missing list, filled once
+	// per cached template and shared by its results
+	srcText    []string
+	width      string
+	missingOut []string
 }
 
 // portsMinus returns the port ranges in a but not in b.

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/sightline-sec/sightline/internal/collect/aws/layout"
 	"github.com/sightline-sec/sightline/internal/collect/aws/snapshot"
 )
 
@@ -14,7 +15,13 @@ import (
 // operation and, for per-resource operations, one file holding an object
 // keyed by the argument. Files are indented with 4 spaces as the AWS CLI
 // prints them.
-func Write(reg *snapshot.Region, out string) error {
+func Write(reg *snapshot.Region, out string) error { return write(reg, out, false) }
+
+// WritePerResource is Write with per-resource operations stored as the
+// collector stores them: one file per resource, named by layout.EncodeID.
+func WritePerResource(reg *snapshot.Region, out string) error { return write(reg, out, true) }
+
+func write(reg *snapshot.Region, out string, perResource bool) error {
 	dir := filepath.Join(out, reg.Account, reg.Name)
 	type res = struct{ Instances []snapshot.Instance }
 	rs := make([]res, 0, len(reg.Instances))
@@ -63,6 +70,15 @@ func Write(reg *snapshot.Region, out string) error {
 	files["elbv2/describe-target-health.json"] = th
 	files["elbv2/describe-listeners.json"] = ls
 	files["elbv2/describe-rules.json"] = rules
+	if perResource {
+		for _, op := range []string{"ec2/get-managed-prefix-list-entries", "elbv2/describe-target-health",
+			"elbv2/describe-listeners", "elbv2/describe-rules"} {
+			for id, v := range files[op+".json"].(map[string]any) {
+				files[op+"/"+layout.EncodeID(id)+".json"] = v
+			}
+			delete(files, op+".json")
+		}
+	}
 	for rel, v := range files {
 		if err := put(filepath.Join(dir, rel), v); err != nil {
 			return err

@@ -450,12 +450,16 @@ s.add_instance("i-0prv000000000001", eni("eni-0prv0001", "subnet-0prv1a", V, "10
 s.omit.add("ec2/describe-network-acls.json")
 s.write()
 
-# 14. collector gaps: network ACLs denied, target health denied for one target group -------------
+# 14. collector gaps: network ACLs and network interfaces denied --------------------------------
 # (what `sightline collect aws` records for AccessDenied: no file, a gap in manifest.json)
 s = Snap("gaps"); V = s.base()
 s.d["SecurityGroups"].append(sg("sg-0web", V, [perm("tcp", 443, cidrs=["0.0.0.0/0"])]))
 s.add_instance("i-0web000000000001", eni("eni-0web0001", "subnet-0pub1a", V, "10.0.1.10", ["sg-0web"], "52.16.20.10", instance="i-0web000000000001"))
 s.omit.add("ec2/describe-network-acls.json")
 s.gaps.append({"account": ACCT, "region": REG, "service": "ec2", "operation": "describe-network-acls",
+               "error_code": "UnauthorizedOperation", "message": "You are not authorized to perform this operation."})
+# interfaces denied: the instance's interface still comes from describe-instances
+s.omit.add("ec2/describe-network-interfaces.json")
+s.gaps.append({"account": ACCT, "region": REG, "service": "ec2", "operation": "describe-network-interfaces",
                "error_code": "UnauthorizedOperation", "message": "You are not authorized to perform this operation."})
 s.write()

@@ -118,11 +118,15 @@ func decodeArray[T any](dec *jsontext.Decoder, top string) ([]T, error) {
 	return out, err
 }
 
+// errEmptyFile reports a file without any JSON value: what `aws … > file`
+// leaves when the call fails. The reader treats it as not collected.
+var errEmptyFile = errors.New("empty file")
+
 func expectDelim(dec *jsontext.Decoder, want jsontext.Kind) error {
 	tok, err := dec.ReadToken()
 	if err != nil {
 		if err == io.EOF {
-			return errors.New("empty file")
+			return errEmptyFile
 		}
 		return err
 	}

@@ -4,7 +4,6 @@ import (
 	"net/url"
 	"regexp"
 	"sort"
-	"strings"
 
 	"github.com/sightline-sec/sightline/internal/collect/aws/layout"
 )
@@ -15,9 +14,9 @@ import (
 // whose encoding exceeds 200 bytes shortened to 150 bytes + "~" + 32 hex
 // digits of their SHA-256. The reader also accepts what people produce by
 // hand (docs/aws-snapshot.md):
-//   - other percent-encodings of the id (lower-case hex; jq's @uri, which
-//     leaves '~' alone; encoders that escape more bytes): a file name with
-//     '%' escapes is decoded and re-encoded with layout.EncodeID;
+//   - other percent-encodings of the id (lower-case hex; jq's @uri and
+//     Python's quote, which leave '~' alone; encoders that escape more
+//     bytes): every file name is decoded and re-encoded with EncodeID;
 //   - the first layout's lossy names, every byte outside [A-Za-z0-9._-]
 //     replaced by '_': looked up through the id the engine asks for;
 //   - several outputs for one resource as <name>.json, <name>.0.json,
@@ -44,9 +43,11 @@ func legacyKey(arg string) string {
 // not be decoded (the digest is of the whole id).
 var hashedName = regexp.MustCompile(`~[0-9a-f]{32}$`)
 
-// fileKey is the key of a per-resource file named stem (without ".json").
+// fileKey is the key of a per-resource file named stem (without ".json"):
+// the name decoded and re-encoded with layout.EncodeID, which leaves
+// EncodeID's own names and the old '_' names as they are.
 func fileKey(stem string) string {
-	if !strings.Contains(stem, "%") || hashedName.MatchString(stem) {
+	if hashedName.MatchString(stem) {
 		return stem
 	}
 	id, err := url.PathUnescape(stem)

@@ -1,6 +1,7 @@
 package snapshot
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -19,7 +20,7 @@ import (
 )
 
 func loadRegion(ctx context.Context, account, region, dir string, man *layout.Manifest) (*Region, error) {
-	r := &Region{Account: account, Name: region, Dir: dir, present: map[string]bool{}, keys: map[string]*keyIndex{}}
+	r := &Region{Account: account, Name: region, Dir: dir, present: map[string]bool{}, keys: map[string]*keyIndex{}, empty: map[string]string{}}
 	if man != nil {
 		for _, g := range man.Gaps {
 			if (g.Account == "" || g.Account == account) && (g.Region == region || g.Region == "") {
@@ -130,6 +131,10 @@ func list[T any](l *loader, op, top string, dst *[]T) {
 			l.seen(st)
 		}
 		items, err := decodeList[T](f, top)
+		if errors.Is(err, errEmptyFile) {
+			l.markEmpty(op, p)
+			return nil
+		}
 		if err != nil {
 			return fmt.Errorf("parsing %s: %w", p, err)
 		}
@@ -186,6 +191,10 @@ func (l *loader) perResource(op, top string) (keyed, error) {
 				return k, fmt.Errorf("reading %s: %w", p, err)
 			}
 			l.statSeen(p)
+			if len(bytes.TrimSpace(b)) == 0 {
+				l.markEmpty(op, p)
+				continue
+			}
 			if !jsontext.Value(b).IsValid(decodeOpts) {
 				return k, fmt.Errorf("parsing %s: not valid JSON", p)
 			}
@@ -204,6 +213,10 @@ func (l *loader) perResource(op, top string) (keyed, error) {
 		return k, fmt.Errorf("reading %s: %w", p, err)
 	}
 	l.statSeen(p)
+	if len(bytes.TrimSpace(b)) == 0 {
+		l.markEmpty(op, p)
+		return k, nil
+	}
 	k.present = true
 	var m map[string]jsontext.Value
 	if err := unmarshal(b, &m); err != nil {
@@ -218,6 +231,16 @@ func (l *loader) perResource(op, top string) (keyed, error) {
 		}
 	}
 	return k, nil
+}
+
+// markEmpty records an empty file of op: not collected (Region.Missing
+// says so).
+func (l *loader) markEmpty(op, path string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if _, ok := l.r.empty[op]; !ok {
+		l.r.empty[op] = path
+	}
 }
 
 // mark records op as collected, with the keys of a per-resource operation

@@ -34,6 +34,7 @@ type Region struct {
 	Gaps []layout.Gap
 
 	present map[string]bool      // "ec2/describe-vpcs" → file or dir present
+	empty   map[string]string    // op → an empty file of it (a failed CLI call): not collected
 	keys    map[string]*keyIndex // per-resource operation → the resources it was collected for
 
 	VPCs                 []VPC
@@ -159,8 +160,15 @@ func (r *Region) Missing(op, arg string) string {
 			return fmt.Sprintf("%s in %s/%s not collected (gap in manifest.json): %s", what, r.Account, r.Name, gapError(g))
 		}
 	}
+	const failed = "is empty: not collected (a failed `aws … > file` leaves an empty file)"
 	if arg != "" {
+		if p, ok := r.empty[op]; ok {
+			return fmt.Sprintf("%s %s for %s missing from %s (%s %s)", svc, name, arg, r.Dir, p, failed)
+		}
 		return fmt.Sprintf("%s %s for %s missing from %s", svc, name, arg, r.Dir)
+	}
+	if p, ok := r.empty[op]; ok && !r.present[op] {
+		return fmt.Sprintf("%s %s", p, failed)
 	}
 	return fmt.Sprintf("%s.json missing from %s", op, r.Dir)
 }
@@ -326,7 +334,7 @@ func LoadRegionDir(ctx context.Context, account, region, dir string) (*Region, e
 // collected; programs that build snapshots in memory (tests, the
 // benchmark generator) fill its exported fields and use the setters below.
 func NewRegion(account, name string) *Region {
-	r := &Region{Account: account, Name: name, Dir: "(memory)", present: map[string]bool{}, keys: map[string]*keyIndex{},
+	r := &Region{Account: account, Name: name, Dir: "(memory)", present: map[string]bool{}, keys: map[string]*keyIndex{}, empty: map[string]string{},
 		TaskDefinitions: map[string]TaskDefinition{}, plEntries: map[string][]PrefixListEntry{}, rules: map[string][]Rule{},
 		targetHealth: map[string][]TargetHealthDescription{}, tgAttrs: map[string]map[string]string{}}
 	for _, op := range []string{"ec2/describe-vpcs", "ec2/describe-subnets", "ec2/describe-route-tables",

@@ -144,6 +144,7 @@ func TestPerResourceNames(t *testing.T) {
 		"arn:aws:elasticloadbalancing:eu-west-1:111122223333:targetgroup/enc/6d0ecf831eec9f09": "", // layout.EncodeID
 		"arn:aws:elasticloadbalancing:eu-west-1:111122223333:targetgroup/low/1":                "arn%3aaws%3aelasticloadbalancing%3aeu-west-1%3a111122223333%3atargetgroup%2flow%2f1",
 		"arn:aws:x:tg/tilde~1":    "arn%3Aaws%3Ax%3Atg%2Ftilde~1", // jq @uri leaves '~'
+		"name~only":               "name~only",                    // nothing else to escape
 		"arn:aws:x:tg/legacy":     "arn_aws_x_tg_legacy",
 		".hidden:tg":              "", // leading '.' encoded
 		strings.Repeat("a/", 150): "", // shortened with a digest
@@ -214,5 +215,32 @@ func TestManifestGaps(t *testing.T) {
 	}
 	if !r.HasKey("elbv2/describe-target-health", "arn:x:other") {
 		t.Error("other target group lost")
+	}
+}
+
+// An empty file is what `aws … > file` leaves when the call fails: not
+// collected (unknown), never an empty list and never a fatal error.
+func TestEmptyFileNotCollected(t *testing.T) {
+	dir := writeRegion(t, map[string]string{
+		"ec2/describe-network-acls.json":                                      "",
+		"ec2/describe-vpcs.json":                                              "\n",
+		"elbv2/describe-target-health/" + layout.EncodeID("arn:tg") + ".json": "",
+		"elbv2/describe-target-health/" + layout.EncodeID("arn:ok") + ".json": `{"TargetHealthDescriptions": []}`,
+	})
+	r, err := LoadRegionDir(context.Background(), "111122223333", "eu-west-1", dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Has("ec2/describe-network-acls") || r.Has("ec2/describe-vpcs") {
+		t.Fatal("empty file counted as collected")
+	}
+	if m := r.Missing("ec2/describe-network-acls", ""); !strings.Contains(m, "describe-network-acls.json is empty: not collected") {
+		t.Errorf("missing text %q", m)
+	}
+	if r.HasKey("elbv2/describe-target-health", "arn:tg") || !r.HasKey("elbv2/describe-target-health", "arn:ok") {
+		t.Error("empty per-resource file counted as collected, or its sibling lost")
+	}
+	if m := r.Missing("elbv2/describe-target-health", "arn:tg"); !strings.Contains(m, "is empty") {
+		t.Errorf("missing text %q", m)
 	}
 }
