@@ -325,13 +325,11 @@ type sgRule struct {
 // interfaces that have that group); protocol -1 means all protocols and
 // ports.
 type sg struct {
-	id        string
-	in, out   []sgRule
-	inSpace   [nProto]netset.Space
-	outSpace  [nProto]netset.Space
-	missing   []string
-	notFound  bool
-	vpcPublic bool
+	id       string
+	in, out  []sgRule
+	inSpace  [nProto]netset.Space
+	outSpace [nProto]netset.Space
+	missing  []string
 }
 
 func compilePerms(group string, perms []snapshot.IpPermission, reg *snapshot.Region, missing *[]string) ([]sgRule, error) {

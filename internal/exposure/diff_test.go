@@ -7,7 +7,6 @@ import (
 	"math/rand/v2"
 	"net/netip"
 	"sort"
-	"strconv"
 	"testing"
 
 	"github.com/sightline-sec/sightline/internal/collect/aws/snapshot"
@@ -44,7 +43,6 @@ func (g gen) portRange() (int, int) {
 	}
 	return a, b
 }
-func ip(s string) *int { v, _ := strconv.Atoi(s); return &v }
 
 func (g gen) protoSG() string  { return []string{"tcp", "udp", "-1", "icmp", "6", "17"}[g.r.IntN(6)] }
 func (g gen) protoACL() string { return []string{"6", "17", "-1", "1"}[g.r.IntN(4)] }
