@@ -422,15 +422,7 @@ func (a *analysis) viaTargetGroup(f *front, tg *snapshot.TargetGroup, x fwd, p i
 		r.FromPort, r.ToPort = port, port
 		r.Path = append(path, hops...)
 		r.Interfaces = []string{t.eni.NetworkInterfaceId}
-		r.Missing = dedup(missing)
-		switch {
-		case !got.IsEmpty():
-			r.setSources(got, a.m.vpcCIDRs[f.vpc])
-		case blocked != nil:
-			r.Verdict, r.BlockedBy = NotExposed, blocked
-		default:
-			r.Verdict = Unknown
-		}
+		r.decide(got, a.m.vpcCIDRs[f.vpc], blocked, missing)
 		a.out = append(a.out, r)
 		a.hostTaskRows(t, r, port, p)
 	}
@@ -606,15 +598,7 @@ func (a *analysis) classic(lb *snapshot.ClassicLoadBalancer) {
 			r.Resource, r.ResourceType = t.resource, t.typ
 			r.Path = append(append(append([]Hop{}, a.lastPath...), t.hop), hops...)
 			r.Interfaces = []string{t.eni.NetworkInterfaceId}
-			r.Missing = dedup(missing)
-			switch {
-			case !got.IsEmpty():
-				r.setSources(got, a.m.vpcCIDRs[f.vpc])
-			case blocked != nil:
-				r.Verdict, r.BlockedBy = NotExposed, blocked
-			default:
-				r.Verdict = Unknown
-			}
+			r.decide(got, a.m.vpcCIDRs[f.vpc], blocked, missing)
 			a.out = append(a.out, r)
 			a.hostTaskRows(t, r, l.InstancePort, p)
 		}

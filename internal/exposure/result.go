@@ -67,6 +67,21 @@ func width(s, own netset.Set) string {
 	return Narrow
 }
 
+// decide sets the verdict of a row that went through a load balancer to a
+// target: exposed to the sources that got through, else not exposed when a
+// control blocked every source, else unknown for the missing data.
+func (r *Result) decide(got, own netset.Set, blocked *Hop, missing []string) {
+	r.Missing = dedup(missing)
+	switch {
+	case !got.IsEmpty():
+		r.setSources(got, own)
+	case blocked != nil:
+		r.Verdict, r.BlockedBy = NotExposed, blocked
+	default:
+		r.Verdict = Unknown
+	}
+}
+
 // setSources fills the exposed fields of a result. Sources are rendered
 // compactly: addresses that cannot be internet sources (netset.NonPublic
 // and the VPC's own CIDRs) may be folded into the listed CIDRs.
