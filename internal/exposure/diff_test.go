@@ -281,15 +281,7 @@ func addLB(g gen, reg *snapshot.Region, V string, subs []string) {
 	}
 	lbSubs := r.Perm(3)[:1+r.IntN(2)]
 	for _, k := range lbSubs {
-		lb.AvailabilityZones = append(lb.AvailabilityZones, struct {
-			ZoneName              string `json:"ZoneName"`
-			SubnetId              string `json:"SubnetId"`
-			LoadBalancerAddresses []struct {
-				IpAddress          string `json:"IpAddress"`
-				PrivateIPv4Address string `json:"PrivateIPv4Address"`
-				IPv6Address        string `json:"IPv6Address"`
-			} `json:"LoadBalancerAddresses"`
-		}{SubnetId: subs[k]})
+		lb.AvailabilityZones = append(lb.AvailabilityZones, snapshot.AvailabilityZone{SubnetId: subs[k]})
 		desc := "ELB app/diff/1"
 		if kind == "network" {
 			desc = "ELB net/diff/1"

@@ -231,15 +231,7 @@ func genLBs(r *rand.Rand, reg *snapshot.Region, sh Shape, subPerVPC, sgPerVPC in
 		}
 		for k := 0; k < 2; k++ {
 			sub := fmt.Sprintf("subnet-%04x%04x", v, 2*r.IntN(subPerVPC/2))
-			lb.AvailabilityZones = append(lb.AvailabilityZones, struct {
-				ZoneName              string `json:"ZoneName"`
-				SubnetId              string `json:"SubnetId"`
-				LoadBalancerAddresses []struct {
-					IpAddress          string `json:"IpAddress"`
-					PrivateIPv4Address string `json:"PrivateIPv4Address"`
-					IPv6Address        string `json:"IPv6Address"`
-				} `json:"LoadBalancerAddresses"`
-			}{SubnetId: sub})
+			lb.AvailabilityZones = append(lb.AvailabilityZones, snapshot.AvailabilityZone{SubnetId: sub})
 		}
 		if kind == "application" || i%2 == 0 {
 			lb.SecurityGroups = []string{fmt.Sprintf("sg-%04x%04x", v, r.IntN(sgPerVPC))}

@@ -307,15 +307,21 @@ type LoadBalancer struct {
 	IpAddressType     string                 `json:"IpAddressType"`
 	State             *struct{ Code string } `json:"State"`
 	SecurityGroups    []string               `json:"SecurityGroups"`
-	AvailabilityZones []struct {
-		ZoneName              string `json:"ZoneName"`
-		SubnetId              string `json:"SubnetId"`
-		LoadBalancerAddresses []struct {
-			IpAddress          string `json:"IpAddress"`
-			PrivateIPv4Address string `json:"PrivateIPv4Address"`
-			IPv6Address        string `json:"IPv6Address"`
-		} `json:"LoadBalancerAddresses"`
-	} `json:"AvailabilityZones"`
+	AvailabilityZones []AvailabilityZone     `json:"AvailabilityZones"`
+}
+
+// AvailabilityZone is one zone (subnet) a load balancer has a node in.
+type AvailabilityZone struct {
+	ZoneName              string                `json:"ZoneName"`
+	SubnetId              string                `json:"SubnetId"`
+	LoadBalancerAddresses []LoadBalancerAddress `json:"LoadBalancerAddresses"`
+}
+
+// LoadBalancerAddress is a node address (NLB Elastic IPs, private IPs).
+type LoadBalancerAddress struct {
+	IpAddress          string `json:"IpAddress"`
+	PrivateIPv4Address string `json:"PrivateIPv4Address"`
+	IPv6Address        string `json:"IPv6Address"`
 }
 
 // Action is an ELBv2 listener or rule action.
