@@ -26,7 +26,7 @@ func newRootCmd(g *cliutil.Globals) *cobra.Command {
 	pf.StringVar(&g.CacheDir, "cache-dir", cliutil.DefaultCacheDir(),
 		"where the advisory database and caches live (env "+cliutil.CacheDirEnv+")")
 	pf.BoolVarP(&g.Verbose, "verbose", "v", false, "print diagnostics on stderr")
-	pf.StringVar(&g.Format, "format", "table", "output format: table|json (some commands add sarif, cyclonedx, spdx)")
+	pf.StringVar(&g.Format, "format", "table", "output format: table|json; scan commands also sarif|cyclonedx|cyclonedx-vex|spdx")
 	// Unknown flags and bad arguments are usage errors (exit code 2).
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return cliutil.Usage(err) })
 
