@@ -233,6 +233,19 @@ func TestScanFS(t *testing.T) {
 	}
 }
 
+func TestScanFSBadInputs(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "rootfs.tar")
+	if err := os.WriteFile(file, []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, in := range []string{filepath.Join(t.TempDir(), "missing"), file} {
+		_, stderr, code := runCLI(t, "scan", "fs", "--format", "json", in)
+		if code != 2 || !strings.Contains(stderr, in) {
+			t.Errorf("%s: exit %d stderr %q; want 2 naming the input", in, code, stderr)
+		}
+	}
+}
+
 // requireTool skips when an external tool is absent, except under CI.
 func requireTool(t *testing.T, name string) string {
 	t.Helper()
