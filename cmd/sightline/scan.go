@@ -88,6 +88,9 @@ func newScanImageCmd(g *cliutil.Globals) *cobra.Command {
 	f.add(cmd, true)
 	opts := addOutputFlags(cmd)
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		if err := opts.prepare(g); err != nil {
+			return err
+		}
 		res, err := scanImage(cmd.Context(), g, &f, args[0])
 		if err != nil {
 			return err
@@ -110,6 +113,9 @@ Symlinks are not followed; /proc, /sys, /dev and /run are skipped when DIR is /.
 	f.add(cmd, false)
 	opts := addOutputFlags(cmd)
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		if err := opts.prepare(g); err != nil {
+			return err
+		}
 		s, closeDB, err := newScanner(cmd.Context(), g, &f)
 		if err != nil {
 			return err

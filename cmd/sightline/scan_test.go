@@ -233,6 +233,21 @@ func TestScanFS(t *testing.T) {
 	}
 }
 
+// TestScanBadFlagsFailBeforeScanning: output, gate and suppression flags
+// are checked before any image is opened (here: a registry that would
+// refuse the connection) or any database is looked for.
+func TestScanBadFlagsFailBeforeScanning(t *testing.T) {
+	missingVEX := filepath.Join(t.TempDir(), "missing.vex.json")
+	for _, flags := range [][]string{{"--fail-on", "bogus"}, {"--vex", missingVEX}, {"--format", "xml"}} {
+		args := append([]string{"scan", "image"}, flags...)
+		_, stderr, code := runCLI(t, append(args, "registry:127.0.0.1:1/app:1")...)
+		if code != 2 || !strings.Contains(stderr, flags[1]) || strings.Contains(stderr, "127.0.0.1:1") ||
+			strings.Contains(stderr, "advisory database") {
+			t.Errorf("%v: exit %d stderr %q; want 2 naming the flag value, before scanning", flags, code, stderr)
+		}
+	}
+}
+
 func TestScanFSBadInputs(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "rootfs.tar")
 	if err := os.WriteFile(file, []byte("x"), 0o644); err != nil {
