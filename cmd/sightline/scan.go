@@ -122,10 +122,10 @@ Symlinks are not followed; /proc, /sys, /dev and /run are skipped when DIR is /.
 		}
 		defer closeDB()
 		res, err := s.ScanFS(cmd.Context(), args[0])
+		endProgress(g)
 		if err != nil {
 			return classify(fmt.Errorf("scanning %s: %w", args[0], err))
 		}
-		endProgress(g)
 		return opts.finish(g, res)
 	}
 	return cmd
@@ -144,10 +144,10 @@ func scanImage(ctx context.Context, g *cliutil.Globals, f *scanFlags, ref string
 	}
 	defer im.Close()
 	res, err := s.ScanImage(ctx, im)
+	endProgress(g) // also before an error, which would otherwise follow the progress text
 	if err != nil {
 		return nil, classify(fmt.Errorf("scanning %s: %w", ref, err))
 	}
-	endProgress(g)
 	return res, nil
 }
 

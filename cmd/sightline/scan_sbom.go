@@ -45,10 +45,10 @@ func newScanSBOMCmd(g *cliutil.Globals) *cobra.Command {
 			target.Name = args[0] + " (" + doc.Name + ")"
 		}
 		res, err := s.ScanPackages(cmd.Context(), target, doc.OS, doc.Packages, doc.Warnings)
+		endProgress(g)
 		if err != nil {
 			return err
 		}
-		endProgress(g)
 		return opts.finish(g, res)
 	}
 	return cmd
