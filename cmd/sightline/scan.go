@@ -88,6 +88,9 @@ func newScanImageCmd(g *cliutil.Globals) *cobra.Command {
 	f.add(cmd, true)
 	opts := addOutputFlags(cmd)
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		if err := opts.prepare(g); err != nil {
+			return err
+		}
 		res, err := scanImage(cmd.Context(), g, &f, args[0])
 		if err != nil {
 			return err
@@ -110,16 +113,19 @@ Symlinks are not followed; /proc, /sys, /dev and /run are skipped when DIR is /.
 	f.add(cmd, false)
 	opts := addOutputFlags(cmd)
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		if err := opts.prepare(g); err != nil {
+			return err
+		}
 		s, closeDB, err := newScanner(cmd.Context(), g, &f)
 		if err != nil {
 			return err
 		}
 		defer closeDB()
 		res, err := s.ScanFS(cmd.Context(), args[0])
+		endProgress(g)
 		if err != nil {
 			return classify(fmt.Errorf("scanning %s: %w", args[0], err))
 		}
-		endProgress(g)
 		return opts.finish(g, res)
 	}
 	return cmd
@@ -138,10 +144,10 @@ func scanImage(ctx context.Context, g *cliutil.Globals, f *scanFlags, ref string
 	}
 	defer im.Close()
 	res, err := s.ScanImage(ctx, im)
+	endProgress(g) // also before an error, which would otherwise follow the progress text
 	if err != nil {
 		return nil, classify(fmt.Errorf("scanning %s: %w", ref, err))
 	}
-	endProgress(g)
 	return res, nil
 }
 

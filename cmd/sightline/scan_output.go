@@ -36,6 +36,11 @@ type outputOptions struct {
 	// the clock for expiry and document timestamps.
 	dir string
 	now func() time.Time
+
+	// Set by prepare.
+	ready bool
+	gate  suppress.Gate
+	sopts suppress.Options
 }
 
 // outputHelp is appended to the Long text of every scan subcommand.
@@ -72,33 +77,46 @@ func addOutputFlags(cmd *cobra.Command) *outputOptions {
 	return o
 }
 
-// finish applies suppressions, writes res in g.Format to g.Stdout (or
-// --output) and returns a cliutil.Threshold error when a gate is hit.
-// Warnings (skipped paths, stale data, expired ignore entries) go to
-// stderr; see printWarnings.
-func (o *outputOptions) finish(g *cliutil.Globals, res *scan.Result) error {
+// prepare validates the format, gate and suppression flags and loads the
+// ignore and VEX files. The scan commands call it before scanning, so a
+// typo in a flag fails at once instead of after a registry pull.
+func (o *outputOptions) prepare(g *cliutil.Globals) error {
+	if o.ready {
+		return nil
+	}
 	if err := g.CheckFormat(report.Formats...); err != nil {
 		return err
 	}
-	gate := suppress.Gate{FailOn: strings.ToLower(o.failOn), FailOnFixable: o.failOnFixable}
-	if err := gate.Validate(); err != nil {
+	o.gate = suppress.Gate{FailOn: strings.ToLower(o.failOn), FailOnFixable: o.failOnFixable}
+	if err := o.gate.Validate(); err != nil {
 		return cliutil.Usage(err)
 	}
-	now := o.clock()
-	sopts := suppress.Options{IgnoreUnfixed: o.ignoreUnfixed, Now: now}
+	o.sopts = suppress.Options{IgnoreUnfixed: o.ignoreUnfixed, Now: o.clock()}
 	ig, err := o.loadIgnore()
 	if err != nil {
 		return cliutil.Usage(err)
 	}
-	sopts.Ignore = ig
+	o.sopts.Ignore = ig
 	for _, p := range o.vexFiles {
 		v, err := suppress.LoadVEX(p)
 		if err != nil {
 			return cliutil.Usage(err)
 		}
-		sopts.VEX = append(sopts.VEX, v)
+		o.sopts.VEX = append(o.sopts.VEX, v)
 	}
-	res.Warnings = append(res.Warnings, suppress.Apply(res, sopts)...)
+	o.ready = true
+	return nil
+}
+
+// finish applies suppressions, writes res in g.Format to g.Stdout (or
+// --output) and returns a cliutil.Threshold error when a gate is hit.
+// Warnings (skipped paths, stale data, expired ignore entries) go to
+// stderr; see printWarnings.
+func (o *outputOptions) finish(g *cliutil.Globals, res *scan.Result) error {
+	if err := o.prepare(g); err != nil {
+		return err
+	}
+	res.Warnings = append(res.Warnings, suppress.Apply(res, o.sopts)...)
 	printWarnings(g, res.Warnings)
 	suppressed := len(res.Suppressed)
 	if !o.showSuppressed {
@@ -106,14 +124,14 @@ func (o *outputOptions) finish(g *cliutil.Globals, res *scan.Result) error {
 	}
 	ver, _, _ := buildInfo()
 	ropts := report.Options{
-		Format: g.Format, Now: now, ToolName: "sightline", ToolVersion: ver,
+		Format: g.Format, Now: o.sopts.Now, ToolName: "sightline", ToolVersion: ver,
 		Color: g.Format == "table" && o.output == "" && colorAllowed(g.Stdout), SuppressedCount: suppressed,
 	}
 	if err := o.write(g, res, ropts); err != nil {
 		return err
 	}
 	g.Logf("%d finding(s) reported, %d suppressed", len(res.Findings), suppressed)
-	if hit, msg := gate.Check(res.Findings); len(hit) > 0 {
+	if hit, msg := o.gate.Check(res.Findings); len(hit) > 0 {
 		return cliutil.Threshold(errors.New(msg))
 	}
 	return nil

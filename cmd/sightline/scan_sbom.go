@@ -28,6 +28,9 @@ func newScanSBOMCmd(g *cliutil.Globals) *cobra.Command {
 	f.add(cmd, false)
 	opts := addOutputFlags(cmd)
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		if err := opts.prepare(g); err != nil {
+			return err
+		}
 		doc, err := sbom.Read(cmd.Context(), args[0])
 		if err != nil {
 			return cliutil.Usage(err)
@@ -42,10 +45,10 @@ func newScanSBOMCmd(g *cliutil.Globals) *cobra.Command {
 			target.Name = args[0] + " (" + doc.Name + ")"
 		}
 		res, err := s.ScanPackages(cmd.Context(), target, doc.OS, doc.Packages, doc.Warnings)
+		endProgress(g)
 		if err != nil {
 			return err
 		}
-		endProgress(g)
 		return opts.finish(g, res)
 	}
 	return cmd

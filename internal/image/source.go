@@ -132,6 +132,13 @@ func splitTransport(input string) (transport, ref string) {
 	return "", input
 }
 
+// TrimTransport drops a transport prefix ("registry:", "docker:", …) from
+// an input, leaving the reference or path as other tools write it.
+func TrimTransport(input string) string {
+	_, ref := splitTransport(input)
+	return ref
+}
+
 // detect guesses the transport of an input without prefix from what is on disk.
 func detect(ref string) (string, error) {
 	st, err := os.Stat(ref)

@@ -121,7 +121,7 @@ func benchScan(b *testing.B, cache string) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	if len(res.Packages) < 700 {
+	if len(res.Packages) < imagetest.InstalledDpkg(b) {
 		b.Fatalf("%d packages", len(res.Packages))
 	}
 }

@@ -24,10 +24,10 @@ var skipDirs = []string{"proc", "sys", "dev", "run"}
 func (s *Scanner) ScanFS(ctx context.Context, root string) (*Result, error) {
 	st, err := os.Stat(root)
 	if err != nil {
-		return nil, err
+		return nil, &InputError{err}
 	}
 	if !st.IsDir() {
-		return nil, fmt.Errorf("%s is not a directory", root)
+		return nil, &InputError{fmt.Errorf("%s is not a directory (scan an image file with `sightline scan image`)", root)}
 	}
 	abs, err := filepath.Abs(root)
 	if err != nil {

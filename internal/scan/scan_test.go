@@ -1,9 +1,7 @@
 package scan
 
 import (
-	"bytes"
 	"context"
-	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -37,14 +35,6 @@ func writeArchive(t testing.TB, img v1.Image) string {
 }
 
 // installedDpkg counts "install ok installed" stanzas in the real status file.
-func installedDpkg(t testing.TB) int {
-	b, err := os.ReadFile(filepath.Join(imagetest.Testdata(t), "debian12", "var_lib_dpkg_status"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return bytes.Count(b, []byte("\nStatus: install ok installed\n"))
-}
-
 func find(res *Result, typ, name string) *inventory.Package {
 	for i, p := range res.Packages {
 		if p.Type == typ && p.Name == name {
@@ -78,7 +68,7 @@ func TestScanAppImage(t *testing.T) {
 			debs++
 		}
 	}
-	if want := installedDpkg(t); debs != want {
+	if want := imagetest.InstalledDpkg(t); debs != want {
 		t.Errorf("%d deb packages, want %d installed in the status file", debs, want)
 	}
 	libc := find(res, "deb", "libc6")

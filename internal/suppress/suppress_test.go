@@ -174,6 +174,18 @@ func TestVEXImageProductNeedsMatchingDigest(t *testing.T) {
 	}
 }
 
+// TestTargetIDsDropTransportPrefix: a VEX product names the image as
+// registries do, never with our "registry:" input prefix.
+func TestTargetIDsDropTransportPrefix(t *testing.T) {
+	d := "sha256:" + strings.Repeat("ab", 32)
+	ids := targetIDs(scan.Target{Name: "registry:ghcr.io/org/app:1.4", Digest: d})
+	want := []string{"registry:ghcr.io/org/app:1.4", "ghcr.io/org/app:1.4", d,
+		"pkg:oci/app@sha256:" + strings.Repeat("ab", 32) + "?repository_url=ghcr.io%2Forg%2Fapp&tag=1.4"}
+	if !slices.Equal(ids, want) {
+		t.Errorf("targetIDs = %q, want %q", ids, want)
+	}
+}
+
 func TestVEXErrors(t *testing.T) {
 	cases := map[string]struct {
 		path, want string

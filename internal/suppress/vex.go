@@ -11,6 +11,7 @@ import (
 
 	"github.com/openvex/go-vex/pkg/vex"
 
+	"github.com/sightline-sec/sightline/internal/image"
 	"github.com/sightline-sec/sightline/internal/scan"
 )
 
@@ -185,15 +186,21 @@ func componentMatchesAny(c *vex.Component, ids []string) bool {
 }
 
 // targetIDs are the identifiers a VEX product may use for the scanned image:
-// the name as given, the digest, and a pkg:oci purl with the digest and
-// repository_url (the form OpenVEX examples and vexctl use).
+// the name as given and without our transport prefix ("registry:",
+// "docker:", which no VEX author writes), the digest, and a pkg:oci purl
+// with the digest and repository_url (the form OpenVEX examples and vexctl
+// use).
 func targetIDs(t scan.Target) []string {
 	ids := []string{t.Name}
+	bare := image.TrimTransport(t.Name)
+	if bare != t.Name {
+		ids = append(ids, bare)
+	}
 	if t.Digest == "" {
 		return ids
 	}
 	ids = append(ids, t.Digest)
-	repo := t.Name
+	repo := bare
 	if i := strings.Index(repo, "@"); i >= 0 {
 		repo = repo[:i]
 	}

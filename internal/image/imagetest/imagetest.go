@@ -153,6 +153,15 @@ func DebianBase(t testing.TB) []File {
 	}
 }
 
+// InstalledDpkg counts the packages the real Debian 12 status file in
+// DebianBase lists as installed: the number of deb packages a scan of it
+// must report, derived from the data rather than written into tests.
+func InstalledDpkg(t testing.TB) int {
+	t.Helper()
+	b := read(t, filepath.Join(Testdata(t), "debian12", "var_lib_dpkg_status"))
+	return bytes.Count(b, []byte("\nStatus: install ok installed\n"))
+}
+
 var (
 	goBinOnce sync.Once
 	goBin     []byte
