@@ -214,6 +214,20 @@ func TestZipImport(t *testing.T) {
 	}
 }
 
+// An OSV zip saved without the .zip extension (curl -o all, a browser
+// download) is detected as a zip by its magic bytes and must be read as one.
+func TestZipImportWithoutExtension(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "Go-all")
+	os.WriteFile(p, zipOf(t, map[string][]byte{"GO-2021-0113.json": realRecord(t)}), 0o644)
+	if kind, err := vulndb.DetectKind(p); err != nil || kind != vulndb.KindOSV {
+		t.Fatalf("DetectKind = %q, %v", kind, err)
+	}
+	bt, err := vulndb.ReadOSV(ctx, p, vulndb.ReadOptions{})
+	if err != nil || len(bt.Records) != 1 || bt.Records[0].Record.ID != "GO-2021-0113" {
+		t.Fatalf("%v %+v", err, bt)
+	}
+}
+
 func TestYAMLRecord(t *testing.T) {
 	data, err := os.ReadFile(td("osv/pypi/PYSEC-2019-217.yaml"))
 	if err != nil {
