@@ -2,6 +2,7 @@ package vulndb_test
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -144,7 +145,7 @@ func TestUpdateFailuresKeepData(t *testing.T) {
 		t.Fatal("offline update without any DB should say there is nothing to use")
 	}
 	opts.Ecosystems = []string{"NotAnEcosystem"}
-	if _, err := vulndb.Update(ctx, dbp, opts); err == nil || !strings.Contains(err.Error(), "NotAnEcosystem") {
+	if _, err := vulndb.Update(ctx, dbp, opts); !errors.Is(err, vulndb.ErrUnknownEcosystem) || !strings.Contains(err.Error(), "NotAnEcosystem") {
 		t.Fatalf("unknown ecosystem: %v", err)
 	}
 }
