@@ -61,13 +61,10 @@ func Export(ctx context.Context, dbPath, out string) (Manifest, error) {
 		tmp.Close()
 		return m, fmt.Errorf("writing %s: %w", out, err)
 	}
-	if err := tmp.Close(); err != nil {
+	if err := syncClose(tmp); err != nil {
 		return m, fmt.Errorf("writing %s: %w", out, err)
 	}
-	if err := os.Rename(tmp.Name(), out); err != nil {
-		return m, fmt.Errorf("writing %s: %w", out, err)
-	}
-	return m, nil
+	return m, replaceFile(tmp.Name(), out)
 }
 
 func writeBundle(w io.Writer, dbPath string, m Manifest) error {
@@ -126,7 +123,7 @@ func ImportBundle(ctx context.Context, src, dbPath string) (Manifest, error) {
 	}
 	defer os.Remove(tmp.Name())
 	err = extractDB(tr, tmp, m)
-	if cerr := tmp.Close(); err == nil {
+	if cerr := syncClose(tmp); err == nil {
 		err = cerr
 	}
 	if err != nil {
@@ -137,10 +134,7 @@ func ImportBundle(ctx context.Context, src, dbPath string) (Manifest, error) {
 		return m, fmt.Errorf("bundle %s: %w", src, err)
 	}
 	db.Close()
-	if err := os.Rename(tmp.Name(), dbPath); err != nil {
-		return m, fmt.Errorf("replacing %s: %w", dbPath, err)
-	}
-	return m, nil
+	return m, replaceFile(tmp.Name(), dbPath)
 }
 
 func readManifest(tr *tar.Reader) (Manifest, error) {

@@ -184,6 +184,13 @@ func TestBundleRoundTrip(t *testing.T) {
 	if !bytes.Equal(a, b) {
 		t.Fatal("imported database differs from the exported one")
 	}
+	// Bundle and loaded DB get the mode of the DB Write makes, not
+	// os.CreateTemp's 0600.
+	for _, p := range []string{src, bundle, dst} {
+		if fi, err := os.Stat(p); err != nil || fi.Mode().Perm() != 0o644 {
+			t.Errorf("%s: mode %v, %v; want 0644 like the database", p, fi.Mode().Perm(), err)
+		}
+	}
 	// A corrupted bundle is refused and the installed DB stays.
 	data, _ := os.ReadFile(bundle)
 	bad := filepath.Join(t.TempDir(), "bad.tar.gz")
