@@ -137,12 +137,22 @@ func readFileLimited(p string, limit int64) ([]byte, error) {
 		return nil, fmt.Errorf("reading %s: %w", p, err)
 	}
 	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	data, err := readAllLimited(f, limit)
 	if err != nil {
 		return nil, fmt.Errorf("reading %s: %w", p, err)
 	}
+	return data, nil
+}
+
+// readAllLimited reads r to the end, refusing more than limit bytes
+// (decompression bombs, runaway files) instead of silently truncating.
+func readAllLimited(r io.Reader, limit int64) ([]byte, error) {
+	data, err := io.ReadAll(io.LimitReader(r, limit+1))
+	if err != nil {
+		return nil, err
+	}
 	if int64(len(data)) > limit {
-		return nil, fmt.Errorf("reading %s: larger than the %d byte limit", p, limit)
+		return nil, fmt.Errorf("larger than the %d byte limit", limit)
 	}
 	return data, nil
 }
@@ -222,14 +232,7 @@ func readEntry(f *zip.File, limit int64) ([]byte, error) {
 		return nil, err
 	}
 	defer rc.Close()
-	data, err := io.ReadAll(io.LimitReader(rc, limit+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(data)) > limit {
-		return nil, fmt.Errorf("decompresses to more than the per-entry limit of %d bytes", limit)
-	}
-	return data, nil
+	return readAllLimited(rc, limit)
 }
 
 // parseAll runs produce in one goroutine and parses its items on all
