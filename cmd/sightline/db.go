@@ -307,8 +307,10 @@ machines): its checksum and schema are verified before anything is replaced.
 				fmt.Fprintf(g.Stdout, "loaded bundle %s (built %s, sha256 %s) into %s\n", from, m.BuiltAt.Format(time.RFC3339), m.SHA256, dbPath(g))
 				return nil
 			}
-			if ecos != "" {
-				o.Ecosystems = strings.Split(ecos, ",")
+			for _, e := range strings.Split(ecos, ",") {
+				if e = strings.TrimSpace(e); e != "" {
+					o.Ecosystems = append(o.Ecosystems, e) // "Go, npm" as users type it
+				}
 			}
 			o.Read = readOptions(g)
 			o.Logf = func(f string, a ...any) { fmt.Fprintf(g.Stderr, f+"\n", a...) }
@@ -322,7 +324,7 @@ machines): its checksum and schema are verified before anything is replaced.
 				fmt.Fprintln(g.Stdout, line)
 			}
 			if err != nil {
-				if strings.Contains(err.Error(), "unknown ecosystem") {
+				if errors.Is(err, vulndb.ErrUnknownEcosystem) {
 					return cliutil.Usage(err)
 				}
 				return err

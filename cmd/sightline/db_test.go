@@ -236,6 +236,10 @@ func TestDBUpdateMirrorDirOffline(t *testing.T) {
 	if !slices.Contains(c.query("pkg:golang/golang.org/x/text@v0.3.5").ids(), "GO-2021-0113") {
 		t.Fatal("mirror data missing")
 	}
+	out = c.ok("db", "update", "--mirror", dir, "--ecosystems", " Go, ", "--offline")
+	if !strings.Contains(out, "osv:Go") || !strings.Contains(out, "unchanged") {
+		t.Fatalf("update with a spaced --ecosystems list:\n%s", out)
+	}
 	if _, _, code := c.run("db", "update", "--ecosystems", "Nope", "--offline"); code != 2 {
 		t.Fatalf("unknown ecosystem: exit %d, want 2", code)
 	}

@@ -21,7 +21,6 @@ package match
 import (
 	"context"
 	"fmt"
-	"slices"
 	"sync"
 
 	"github.com/sightline-sec/sightline/internal/vulndb"
@@ -280,40 +279,6 @@ func withinLimits(r vulndb.Range, cmp func(string) (int, bool)) bool {
 // event version did not parse: those events are skipped (as OSV tools
 // do), the rest sorted now, and evaluated as usual.
 func evalUnsorted(r vulndb.Range, v version.V, parse version.Parser) (bool, string) {
-	type pe struct {
-		e vulndb.Event
-		v version.V
-	}
-	var ps []pe
-	for _, e := range r.Events {
-		if e.Kind == vulndb.Introduced && e.Version == "0" {
-			ps = append(ps, pe{e: e})
-			continue
-		}
-		w, err := parse(e.Version)
-		if err != nil {
-			continue
-		}
-		ps = append(ps, pe{e, w})
-	}
-	slices.SortStableFunc(ps, func(a, b pe) int {
-		az, bz := a.e.Version == "0" && a.e.Kind == vulndb.Introduced, b.e.Version == "0" && b.e.Kind == vulndb.Introduced
-		switch {
-		case az && bz:
-			return 0
-		case az:
-			return -1
-		case bz:
-			return 1
-		}
-		if c := a.v.Compare(b.v); c != 0 {
-			return c
-		}
-		return int(a.e.Kind) - int(b.e.Kind)
-	})
-	sorted := vulndb.Range{Type: r.Type, Sorted: true}
-	for _, p := range ps {
-		sorted.Events = append(sorted.Events, p.e)
-	}
-	return evalRange(sorted, v, parse)
+	sorted, _ := vulndb.SortEvents(r.Events, parse)
+	return evalRange(vulndb.Range{Type: r.Type, Sorted: true, Events: sorted}, v, parse)
 }

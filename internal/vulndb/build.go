@@ -56,11 +56,8 @@ func Write(ctx context.Context, path string, batches ...*Batch) (Status, error) 
 	if err := build(ctx, tmpName, old, batches); err != nil {
 		return Status{}, err
 	}
-	if err := os.Chmod(tmpName, 0o644); err != nil {
-		return Status{}, fmt.Errorf("preparing %s: %w", tmpName, err)
-	}
-	if err := os.Rename(tmpName, path); err != nil {
-		return Status{}, fmt.Errorf("replacing %s: %w", path, err)
+	if err := replaceFile(tmpName, path); err != nil {
+		return Status{}, err
 	}
 	db, err := Open(ctx, path)
 	if err != nil {

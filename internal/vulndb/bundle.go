@@ -42,35 +42,40 @@ func Export(ctx context.Context, dbPath, out string) (Manifest, error) {
 	}
 	st := db.Status()
 	db.Close()
-	sum, err := fileSHA256(dbPath)
+	// Size, checksum and content all come from one open file: a
+	// concurrent `db update` renames a new file into place but cannot
+	// change this one, so the manifest always describes the bytes shipped.
+	f, err := os.Open(dbPath)
 	if err != nil {
-		return Manifest{}, err
+		return Manifest{}, fmt.Errorf("reading %s: %w", dbPath, err)
 	}
-	fi, err := os.Stat(dbPath)
+	defer f.Close()
+	h := sha256.New()
+	size, err := io.Copy(h, f)
+	if err == nil {
+		_, err = f.Seek(0, io.SeekStart)
+	}
 	if err != nil {
 		return Manifest{}, fmt.Errorf("reading %s: %w", dbPath, err)
 	}
 	m := Manifest{Format: bundleFormat, SchemaVersion: st.SchemaVersion, BuiltAt: st.BuiltAt,
-		ExportedAt: time.Now().UTC(), Size: fi.Size(), SHA256: sum, Sources: st.Sources}
+		ExportedAt: time.Now().UTC(), Size: size, SHA256: hex.EncodeToString(h.Sum(nil)), Sources: st.Sources}
 	tmp, err := os.CreateTemp(filepath.Dir(out), filepath.Base(out)+".tmp-*")
 	if err != nil {
 		return m, fmt.Errorf("writing %s: %w", out, err)
 	}
 	defer os.Remove(tmp.Name())
-	if err := writeBundle(tmp, dbPath, m); err != nil {
+	if err := writeBundle(tmp, f, m); err != nil {
 		tmp.Close()
 		return m, fmt.Errorf("writing %s: %w", out, err)
 	}
-	if err := tmp.Close(); err != nil {
+	if err := syncClose(tmp); err != nil {
 		return m, fmt.Errorf("writing %s: %w", out, err)
 	}
-	if err := os.Rename(tmp.Name(), out); err != nil {
-		return m, fmt.Errorf("writing %s: %w", out, err)
-	}
-	return m, nil
+	return m, replaceFile(tmp.Name(), out)
 }
 
-func writeBundle(w io.Writer, dbPath string, m Manifest) error {
+func writeBundle(w io.Writer, db io.Reader, m Manifest) error {
 	zw := gzip.NewWriter(w)
 	tw := tar.NewWriter(zw)
 	mj, err := json.MarshalIndent(m, "", "  ")
@@ -83,15 +88,10 @@ func writeBundle(w io.Writer, dbPath string, m Manifest) error {
 	if _, err := tw.Write(mj); err != nil {
 		return err
 	}
-	f, err := os.Open(dbPath)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
 	if err := tw.WriteHeader(&tar.Header{Name: "sightline.db", Mode: 0o644, Size: m.Size, ModTime: m.BuiltAt}); err != nil {
 		return err
 	}
-	if _, err := io.Copy(tw, f); err != nil {
+	if _, err := io.Copy(tw, db); err != nil {
 		return err
 	}
 	if err := tw.Close(); err != nil {
@@ -126,7 +126,7 @@ func ImportBundle(ctx context.Context, src, dbPath string) (Manifest, error) {
 	}
 	defer os.Remove(tmp.Name())
 	err = extractDB(tr, tmp, m)
-	if cerr := tmp.Close(); err == nil {
+	if cerr := syncClose(tmp); err == nil {
 		err = cerr
 	}
 	if err != nil {
@@ -137,10 +137,7 @@ func ImportBundle(ctx context.Context, src, dbPath string) (Manifest, error) {
 		return m, fmt.Errorf("bundle %s: %w", src, err)
 	}
 	db.Close()
-	if err := os.Rename(tmp.Name(), dbPath); err != nil {
-		return m, fmt.Errorf("replacing %s: %w", dbPath, err)
-	}
-	return m, nil
+	return m, replaceFile(tmp.Name(), dbPath)
 }
 
 func readManifest(tr *tar.Reader) (Manifest, error) {

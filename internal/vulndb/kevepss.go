@@ -32,7 +32,7 @@ func ReadKEV(p string) (*Batch, error) {
 		return nil, err
 	}
 	defer closeFn()
-	data, err := io.ReadAll(io.LimitReader(r, DefaultMaxEntryBytes+1))
+	data, err := readAllLimited(r, DefaultMaxEntryBytes)
 	if err != nil {
 		return nil, fmt.Errorf("reading KEV catalog %s: %w", p, err)
 	}

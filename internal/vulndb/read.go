@@ -65,9 +65,15 @@ func ReadOSV(ctx context.Context, p string, opts ReadOptions) (*Batch, error) {
 	abs, _ := filepath.Abs(p)
 	bt := &Batch{Meta: SourceMeta{Name: "osv:" + abs, Kind: KindOSV, Location: abs, FetchedAt: time.Now().UTC()}}
 	produce := func(ctx context.Context, out chan<- item) error { return walkDir(ctx, p, opts, out) }
+	isZip := false
+	if !st.IsDir() {
+		if isZip, err = fileIsZip(p); err != nil {
+			return nil, err
+		}
+	}
 	switch {
 	case st.IsDir():
-	case strings.HasSuffix(strings.ToLower(p), ".zip"):
+	case isZip || strings.HasSuffix(strings.ToLower(p), ".zip"):
 		produce = func(ctx context.Context, out chan<- item) error { return walkZip(ctx, p, opts, out) }
 	default:
 		data, err := readFileLimited(p, opts.limit())
@@ -131,12 +137,22 @@ func readFileLimited(p string, limit int64) ([]byte, error) {
 		return nil, fmt.Errorf("reading %s: %w", p, err)
 	}
 	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	data, err := readAllLimited(f, limit)
 	if err != nil {
 		return nil, fmt.Errorf("reading %s: %w", p, err)
 	}
+	return data, nil
+}
+
+// readAllLimited reads r to the end, refusing more than limit bytes
+// (decompression bombs, runaway files) instead of silently truncating.
+func readAllLimited(r io.Reader, limit int64) ([]byte, error) {
+	data, err := io.ReadAll(io.LimitReader(r, limit+1))
+	if err != nil {
+		return nil, err
+	}
 	if int64(len(data)) > limit {
-		return nil, fmt.Errorf("reading %s: larger than the %d byte limit", p, limit)
+		return nil, fmt.Errorf("larger than the %d byte limit", limit)
 	}
 	return data, nil
 }
@@ -216,14 +232,7 @@ func readEntry(f *zip.File, limit int64) ([]byte, error) {
 		return nil, err
 	}
 	defer rc.Close()
-	data, err := io.ReadAll(io.LimitReader(rc, limit+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(data)) > limit {
-		return nil, fmt.Errorf("decompresses to more than the per-entry limit of %d bytes", limit)
-	}
-	return data, nil
+	return readAllLimited(rc, limit)
 }
 
 // parseAll runs produce in one goroutine and parses its items on all
@@ -301,7 +310,7 @@ func DetectKind(p string) (string, error) {
 	head := make([]byte, 4096)
 	n, _ := io.ReadFull(f, head)
 	head = head[:n]
-	if bytes.HasPrefix(head, []byte("PK\x03\x04")) || bytes.HasPrefix(head, []byte("PK\x05\x06")) {
+	if hasZipMagic(head) {
 		return KindOSV, nil
 	}
 	if bytes.HasPrefix(head, []byte{0x1f, 0x8b}) {
@@ -314,6 +323,24 @@ func DetectKind(p string) (string, error) {
 		head = head[:n]
 	}
 	return detectText(p, head)
+}
+
+// hasZipMagic reports whether data starts like a zip archive (a local
+// file header, or the end record of an empty archive). Zips are told by
+// content, not by name: downloads are often saved without ".zip".
+func hasZipMagic(head []byte) bool {
+	return bytes.HasPrefix(head, []byte("PK\x03\x04")) || bytes.HasPrefix(head, []byte("PK\x05\x06"))
+}
+
+func fileIsZip(p string) (bool, error) {
+	f, err := os.Open(p)
+	if err != nil {
+		return false, fmt.Errorf("reading %s: %w", p, err)
+	}
+	defer f.Close()
+	head := make([]byte, 4)
+	n, _ := io.ReadFull(f, head)
+	return hasZipMagic(head[:n]), nil
 }
 
 func detectText(p string, head []byte) (string, error) {

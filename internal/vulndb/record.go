@@ -3,7 +3,6 @@ package vulndb
 import (
 	"encoding/binary"
 	"errors"
-	"fmt"
 	"time"
 )
 
@@ -239,7 +238,7 @@ func filterSources(b []byte, drop map[uint16]bool) ([]byte, error) {
 		start := d.b
 		a := decodeOne(d)
 		if d.err != nil {
-			return nil, fmt.Errorf("%w", d.err)
+			return nil, d.err
 		}
 		if !drop[a.Source] {
 			out = append(out, start[:len(start)-len(d.b)]...)

@@ -15,32 +15,46 @@ func ParserFor(t RangeType, ecosystem string) (version.Parser, error) {
 	return version.ForEcosystem(ecosystem)
 }
 
-// sortEvents orders a range's events by version ("0" first; on equal
-// versions introduced before fixed/last_affected/limit, as the OSV
-// evaluation does). It reports false, leaving the events as published,
-// when some version cannot be parsed or the ecosystem is unknown.
+// sortEvents orders a range's events at import. It reports false,
+// leaving the events as published, when some version cannot be parsed or
+// the ecosystem is unknown (matching then sorts them per query, see
+// SortEvents).
 func sortEvents(ecosystem string, r *Range) bool {
 	parse, err := ParserFor(r.Type, ecosystem)
 	if err != nil {
 		return false
 	}
+	sorted, dropped := SortEvents(r.Events, parse)
+	if dropped > 0 {
+		return false
+	}
+	copy(r.Events, sorted)
+	return true
+}
+
+// SortEvents returns events in version order ("0" first; on equal
+// versions introduced before fixed/last_affected/limit, as the OSV
+// evaluation does), leaving out the events whose version parse cannot
+// read (as OSV tools do); dropped counts them. It is the one ordering
+// used both at import and for ranges the importer could not sort.
+func SortEvents(events []Event, parse version.Parser) (sorted []Event, dropped int) {
 	type kv struct {
 		e    Event
 		v    version.V
 		zero bool
 	}
-	items := make([]kv, len(r.Events))
-	for i, e := range r.Events {
-		items[i].e = e
+	items := make([]kv, 0, len(events))
+	for _, e := range events {
 		if e.Kind == Introduced && e.Version == "0" {
-			items[i].zero = true
+			items = append(items, kv{e: e, zero: true})
 			continue
 		}
 		v, err := parse(e.Version)
 		if err != nil {
-			return false
+			dropped++
+			continue
 		}
-		items[i].v = v
+		items = append(items, kv{e: e, v: v})
 	}
 	slices.SortStableFunc(items, func(a, b kv) int {
 		switch {
@@ -56,8 +70,9 @@ func sortEvents(ecosystem string, r *Range) bool {
 		}
 		return int(a.e.Kind) - int(b.e.Kind)
 	})
+	sorted = make([]Event, len(items))
 	for i := range items {
-		r.Events[i] = items[i].e
+		sorted[i] = items[i].e
 	}
-	return true
+	return sorted, dropped
 }

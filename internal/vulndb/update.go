@@ -33,6 +33,10 @@ var DefaultEcosystems = []string{"Alpine", "Debian", "Ubuntu", "Go", "npm", "PyP
 // hundred MiB).
 const maxDownload = 4 << 30
 
+// ErrUnknownEcosystem is returned (wrapped) by Update for an ecosystem
+// name without a version ordering: a typo in the user's input.
+var ErrUnknownEcosystem = errors.New("unknown ecosystem")
+
 // UpdateOptions configure Update.
 type UpdateOptions struct {
 	Mirror     string   // base URL or local directory with <Ecosystem>/all.zip; "" = DefaultMirror
@@ -65,7 +69,7 @@ func Update(ctx context.Context, dbPath string, o UpdateOptions) ([]SourceResult
 	}
 	for _, e := range o.Ecosystems {
 		if !version.Supported(e) {
-			return nil, fmt.Errorf("unknown ecosystem %q (OSV ecosystem names are case-sensitive, e.g. Go, npm, PyPI, Debian)", e)
+			return nil, fmt.Errorf("%w %q (OSV ecosystem names are case-sensitive, e.g. Go, npm, PyPI, Debian)", ErrUnknownEcosystem, e)
 		}
 	}
 	if o.Client == nil {

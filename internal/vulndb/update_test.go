@@ -2,6 +2,7 @@ package vulndb_test
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -144,7 +145,7 @@ func TestUpdateFailuresKeepData(t *testing.T) {
 		t.Fatal("offline update without any DB should say there is nothing to use")
 	}
 	opts.Ecosystems = []string{"NotAnEcosystem"}
-	if _, err := vulndb.Update(ctx, dbp, opts); err == nil || !strings.Contains(err.Error(), "NotAnEcosystem") {
+	if _, err := vulndb.Update(ctx, dbp, opts); !errors.Is(err, vulndb.ErrUnknownEcosystem) || !strings.Contains(err.Error(), "NotAnEcosystem") {
 		t.Fatalf("unknown ecosystem: %v", err)
 	}
 }
@@ -182,6 +183,13 @@ func TestBundleRoundTrip(t *testing.T) {
 	b, _ := os.ReadFile(dst)
 	if !bytes.Equal(a, b) {
 		t.Fatal("imported database differs from the exported one")
+	}
+	// Bundle and loaded DB get the mode of the DB Write makes, not
+	// os.CreateTemp's 0600.
+	for _, p := range []string{src, bundle, dst} {
+		if fi, err := os.Stat(p); err != nil || fi.Mode().Perm() != 0o644 {
+			t.Errorf("%s: mode %v, %v; want 0644 like the database", p, fi.Mode().Perm(), err)
+		}
 	}
 	// A corrupted bundle is refused and the installed DB stays.
 	data, _ := os.ReadFile(bundle)

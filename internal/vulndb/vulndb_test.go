@@ -3,6 +3,7 @@ package vulndb_test
 import (
 	"archive/zip"
 	"bytes"
+	"compress/gzip"
 	"context"
 	"errors"
 	"os"
@@ -87,6 +88,28 @@ func TestSourcesReplaceAndAccumulate(t *testing.T) {
 	}
 	if s, ok := db.Status().Source("kev"); !ok || s.Modified.Format("2006-01-02") != "2025-08-25" || !s.Stale {
 		t.Fatalf("kev source meta %+v (catalog of 2025-08-25 is stale)", s)
+	}
+}
+
+// A gzip'd KEV catalog that inflates past the size limit is refused as
+// too large, naming the file — not cut at the limit and then reported as
+// invalid JSON.
+func TestKEVGzipBomb(t *testing.T) {
+	catalog, err := os.ReadFile(td("kev/known_exploited_vulnerabilities-subset.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	zw.Write(catalog[:len(catalog)-1]) // drop the closing brace, pad with JSON whitespace
+	zw.Write(bytes.Repeat([]byte(" "), vulndb.DefaultMaxEntryBytes))
+	zw.Write([]byte("}"))
+	zw.Close()
+	p := filepath.Join(t.TempDir(), "kev-bomb.json.gz")
+	os.WriteFile(p, buf.Bytes(), 0o644)
+	_, err = vulndb.ReadKEV(p)
+	if err == nil || !strings.Contains(err.Error(), "kev-bomb.json.gz") || !strings.Contains(err.Error(), "limit") {
+		t.Fatalf("oversized KEV catalog: %v", err)
 	}
 }
 
@@ -208,6 +231,20 @@ func TestBadInputs(t *testing.T) {
 func TestZipImport(t *testing.T) {
 	p := filepath.Join(t.TempDir(), "Go-all.zip")
 	os.WriteFile(p, zipOf(t, map[string][]byte{"GO-2021-0113.json": realRecord(t)}), 0o644)
+	bt, err := vulndb.ReadOSV(ctx, p, vulndb.ReadOptions{})
+	if err != nil || len(bt.Records) != 1 || bt.Records[0].Record.ID != "GO-2021-0113" {
+		t.Fatalf("%v %+v", err, bt)
+	}
+}
+
+// An OSV zip saved without the .zip extension (curl -o all, a browser
+// download) is detected as a zip by its magic bytes and must be read as one.
+func TestZipImportWithoutExtension(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "Go-all")
+	os.WriteFile(p, zipOf(t, map[string][]byte{"GO-2021-0113.json": realRecord(t)}), 0o644)
+	if kind, err := vulndb.DetectKind(p); err != nil || kind != vulndb.KindOSV {
+		t.Fatalf("DetectKind = %q, %v", kind, err)
+	}
 	bt, err := vulndb.ReadOSV(ctx, p, vulndb.ReadOptions{})
 	if err != nil || len(bt.Records) != 1 || bt.Records[0].Record.ID != "GO-2021-0113" {
 		t.Fatalf("%v %+v", err, bt)
