@@ -170,8 +170,9 @@ func sortVersions(vs []string, parse version.Parser) []string {
 	return slices.Compact(vs)
 }
 
-// ownSeverity copies the CVSS entries so callers may modify the result
-// without touching the Matcher's record cache.
+// ownSeverity copies the CVSS entries so merging severities of aliasing
+// records never writes into the Matcher's record cache. (Match results
+// themselves are memoised and shared: callers must not modify them.)
 func ownSeverity(s vulndb.Severity) vulndb.Severity {
 	for _, c := range []**vulndb.CVSS{&s.CVSSv2, &s.CVSSv3, &s.CVSSv4} {
 		if *c != nil {
