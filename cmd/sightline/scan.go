@@ -88,14 +88,9 @@ func newScanImageCmd(g *cliutil.Globals) *cobra.Command {
 	f.add(cmd, true)
 	opts := addOutputFlags(cmd)
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
-		if err := opts.prepare(g); err != nil {
-			return err
-		}
-		res, err := scanImage(cmd.Context(), g, &f, args[0])
-		if err != nil {
-			return err
-		}
-		return opts.finish(g, res)
+		return runScan(cmd.Context(), g, &f, opts, func(ctx context.Context, s *scan.Scanner) (*scan.Result, error) {
+			return scanImage(ctx, g, &f, s, args[0])
+		})
 	}
 	return cmd
 }
@@ -113,30 +108,18 @@ Symlinks are not followed; /proc, /sys, /dev and /run are skipped when DIR is /.
 	f.add(cmd, false)
 	opts := addOutputFlags(cmd)
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
-		if err := opts.prepare(g); err != nil {
-			return err
-		}
-		s, closeDB, err := newScanner(cmd.Context(), g, &f)
-		if err != nil {
-			return err
-		}
-		defer closeDB()
-		res, err := s.ScanFS(cmd.Context(), args[0])
-		endProgress(g)
-		if err != nil {
-			return classify(fmt.Errorf("scanning %s: %w", args[0], err))
-		}
-		return opts.finish(g, res)
+		return runScan(cmd.Context(), g, &f, opts, func(ctx context.Context, s *scan.Scanner) (*scan.Result, error) {
+			res, err := s.ScanFS(ctx, args[0])
+			if err != nil {
+				return nil, fmt.Errorf("scanning %s: %w", args[0], err)
+			}
+			return res, nil
+		})
 	}
 	return cmd
 }
 
-func scanImage(ctx context.Context, g *cliutil.Globals, f *scanFlags, ref string) (*scan.Result, error) {
-	s, closeDB, err := newScanner(ctx, g, f)
-	if err != nil {
-		return nil, err
-	}
-	defer closeDB()
+func scanImage(ctx context.Context, g *cliutil.Globals, f *scanFlags, s *scan.Scanner, ref string) (*scan.Result, error) {
 	im, err := image.Open(ctx, ref, image.Options{Platform: f.platform, Insecure: f.insecure,
 		TempDir: filepath.Join(g.CacheDir, "tmp"), Offline: f.offline})
 	if err != nil {
@@ -144,11 +127,33 @@ func scanImage(ctx context.Context, g *cliutil.Globals, f *scanFlags, ref string
 	}
 	defer im.Close()
 	res, err := s.ScanImage(ctx, im)
-	endProgress(g) // also before an error, which would otherwise follow the progress text
 	if err != nil {
-		return nil, classify(fmt.Errorf("scanning %s: %w", ref, err))
+		return nil, fmt.Errorf("scanning %s: %w", ref, err)
 	}
 	return res, nil
+}
+
+// runScan is the body every scan subcommand shares: check the output flags
+// before any work, open the scanner (advisory DB, cache, progress), run
+// scanFn, clear the progress line (also before an error, which would
+// otherwise follow the progress text), then render and apply the gates.
+// Input-caused scan failures exit 2.
+func runScan(ctx context.Context, g *cliutil.Globals, f *scanFlags, opts *outputOptions,
+	scanFn func(context.Context, *scan.Scanner) (*scan.Result, error)) error {
+	if err := opts.prepare(g); err != nil {
+		return err
+	}
+	s, closeDB, err := newScanner(ctx, g, f)
+	if err != nil {
+		return err
+	}
+	defer closeDB()
+	res, err := scanFn(ctx, s)
+	endProgress(g)
+	if err != nil {
+		return classify(err)
+	}
+	return opts.finish(g, res)
 }
 
 // newScanner wires the extractors, the layer cache, the advisory database

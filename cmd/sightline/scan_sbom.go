@@ -1,6 +1,8 @@
 package main
 
 import (
+	"context"
+
 	"github.com/spf13/cobra"
 
 	"github.com/sightline-sec/sightline/internal/cliutil"
@@ -35,21 +37,13 @@ func newScanSBOMCmd(g *cliutil.Globals) *cobra.Command {
 		if err != nil {
 			return cliutil.Usage(err)
 		}
-		s, closeDB, err := newScanner(cmd.Context(), g, &f)
-		if err != nil {
-			return err
-		}
-		defer closeDB()
 		target := scan.Target{Kind: "sbom", Name: args[0]}
 		if doc.Name != "" {
 			target.Name = args[0] + " (" + doc.Name + ")"
 		}
-		res, err := s.ScanPackages(cmd.Context(), target, doc.OS, doc.Packages, doc.Warnings)
-		endProgress(g)
-		if err != nil {
-			return err
-		}
-		return opts.finish(g, res)
+		return runScan(cmd.Context(), g, &f, opts, func(ctx context.Context, s *scan.Scanner) (*scan.Result, error) {
+			return s.ScanPackages(ctx, target, doc.OS, doc.Packages, doc.Warnings)
+		})
 	}
 	return cmd
 }
