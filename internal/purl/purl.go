@@ -17,6 +17,24 @@ import (
 	"github.com/sightline-sec/sightline/internal/inventory"
 )
 
+// languages maps language PURL types to the OSV ecosystem, our package type
+// when it differs from the PURL type, and how the ecosystem joins a PURL
+// namespace to the name ("" = the namespace is not part of the name).
+var languages = map[string]struct{ eco, typ, sep string }{
+	"golang":   {"Go", "go-module", "/"},
+	"npm":      {"npm", "", "/"},
+	"pypi":     {"PyPI", "python", ""},
+	"maven":    {"Maven", "", ":"},
+	"gem":      {"RubyGems", "", ""},
+	"cargo":    {"crates.io", "", ""},
+	"composer": {"Packagist", "", "/"},
+	"nuget":    {"NuGet", "", ""},
+	"hex":      {"Hex", "", ""},
+	"pub":      {"Pub", "", ""},
+	"hackage":  {"Hackage", "", ""},
+	"cran":     {"CRAN", "", ""},
+}
+
 // ToPackage turns a package URL into an inventory package: name in the form
 // the advisory ecosystem uses (Go module path, Maven group:artifact, npm
 // @scope/name), version, OSV ecosystem, package type and, from the
@@ -40,44 +58,21 @@ func ToPackage(purl, osEcosystem string) (inventory.Package, error) {
 		pkg.Ecosystem = apkEcosystem(p.Namespace, q["distro"], osEcosystem)
 	case "rpm":
 		pkg.Ecosystem = rpmEcosystem(p.Namespace, q["distro"], osEcosystem)
-	case "golang":
-		pkg.Ecosystem, pkg.Type = "Go", "go-module"
-		if p.Namespace == "" && p.Name == "stdlib" {
+	default:
+		lang, ok := languages[p.Type]
+		if !ok {
+			break // unknown type: no ecosystem; callers decide what that means
+		}
+		pkg.Ecosystem = lang.eco
+		if lang.typ != "" {
+			pkg.Type = lang.typ
+		}
+		if p.Namespace != "" && lang.sep != "" {
+			pkg.Name = p.Namespace + lang.sep + p.Name
+		}
+		if p.Type == "golang" && p.Namespace == "" && p.Name == "stdlib" {
 			pkg.Type = "go-stdlib"
-		} else if p.Namespace != "" {
-			pkg.Name = p.Namespace + "/" + p.Name
 		}
-	case "npm":
-		pkg.Ecosystem = "npm"
-		if p.Namespace != "" {
-			pkg.Name = p.Namespace + "/" + p.Name
-		}
-	case "pypi":
-		pkg.Ecosystem, pkg.Type = "PyPI", "python"
-	case "maven":
-		pkg.Ecosystem = "Maven"
-		if p.Namespace != "" {
-			pkg.Name = p.Namespace + ":" + p.Name
-		}
-	case "gem":
-		pkg.Ecosystem = "RubyGems"
-	case "cargo":
-		pkg.Ecosystem = "crates.io"
-	case "composer":
-		pkg.Ecosystem = "Packagist"
-		if p.Namespace != "" {
-			pkg.Name = p.Namespace + "/" + p.Name
-		}
-	case "nuget":
-		pkg.Ecosystem = "NuGet"
-	case "hex":
-		pkg.Ecosystem = "Hex"
-	case "pub":
-		pkg.Ecosystem = "Pub"
-	case "hackage":
-		pkg.Ecosystem = "Hackage"
-	case "cran":
-		pkg.Ecosystem = "CRAN"
 	}
 	src := firstOf(q["upstream"], q["source"], q["origin"]) // origin: apk's name for it
 	if src != "" {
