@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/sightline-sec/sightline/internal/vulndb/version"
 )
 
 // osvRecord is the subset of the OSV schema (1.x) Sightline reads.
@@ -217,7 +219,7 @@ func convertRange(ecosystem string, r osvRange) (Range, bool, error) {
 			rg.Events = append(rg.Events, Event{Limit, e.Limit})
 		}
 	}
-	if rg.Type == RangeSemver || strings.HasPrefix(ecosystem, "Go") {
+	if rg.Type == RangeSemver || version.Base(ecosystem) == "Go" {
 		for i := range rg.Events {
 			rg.Events[i].Version = strings.TrimPrefix(rg.Events[i].Version, "v")
 		}
