@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -329,11 +328,10 @@ machines): its checksum and schema are verified before anything is replaced.
 				}
 				return err
 			}
-			if _, statErr := os.Stat(dbPath(g)); statErr == nil {
-				if db, err := vulndb.Open(ctx, dbPath(g)); err == nil {
-					warnStale(g, db.Status())
-					db.Close()
-				}
+			// Open reports a missing DB itself; only an opened DB can be stale.
+			if db, err := vulndb.Open(ctx, dbPath(g)); err == nil {
+				warnStale(g, db.Status())
+				db.Close()
 			}
 			return nil
 		},
