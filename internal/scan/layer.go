@@ -28,6 +28,9 @@ type LayerResult struct {
 	Whiteouts []string                      `json:"whiteouts,omitempty"`
 	Opaque    []string                      `json:"opaque,omitempty"`
 	Warnings  []string                      `json:"warnings,omitempty"`
+	// Skipped lists wanted files that were not read (Layer unset here;
+	// the scan fills it in). Each also has a warning.
+	Skipped []SkippedFile `json:"skipped,omitempty"`
 	Bytes     int64                         `json:"bytes"` // uncompressed size read
 }
 

@@ -20,7 +20,64 @@ type Result struct {
 	Suppressed []Finding           `json:"suppressed,omitempty"` // with --show-suppressed
 	Warnings   []string            `json:"warnings,omitempty"`   // skipped paths, stale DB, …
 	DB         *DBInfo             `json:"db,omitempty"`
+	// Coverage says what could not be checked; never nil in a finished
+	// result (docs/json.md: "never a silent zero").
+	Coverage *Coverage `json:"coverage"`
 }
+
+// Coverage tells what a scan checked and what it could not: a result with
+// no findings means "nothing found" only when Unchecked is 0 and no file
+// was skipped.
+type Coverage struct {
+	// DB is "ok", "stale" or "none" (no advisory database: nothing was
+	// matched at all).
+	DB         string              `json:"db"`
+	Packages   int                 `json:"packages"`   // packages in the inventory
+	Checked    int                 `json:"checked"`    // matched against advisories
+	Unchecked  int                 `json:"unchecked"`  // Packages - Checked
+	Ecosystems []EcosystemCoverage `json:"ecosystems"` // sorted by ecosystem
+	// SkippedFiles are files the inventory needed but could not read
+	// (over a size limit, a sparse tar entry, a parser failure…): their
+	// packages are unknown, so they count against completeness too.
+	SkippedFiles []SkippedFile `json:"skipped_files,omitempty"`
+}
+
+// EcosystemCoverage is the coverage of one advisory ecosystem ("" for
+// packages no advisory source covers).
+type EcosystemCoverage struct {
+	Ecosystem string `json:"ecosystem"`
+	Packages  int    `json:"packages"`
+	Checked   int    `json:"checked"`
+	// Unchecked counts packages by reason (the Unchecked* constants).
+	Unchecked map[string]int `json:"unchecked,omitempty"`
+}
+
+// Reasons a package was not checked (EcosystemCoverage.Unchecked keys).
+const (
+	UncheckedNoDB       = "no_db"       // no advisory database was open
+	UncheckedNoSource   = "no_source"   // no advisory source exists for the ecosystem/distribution
+	UncheckedNotLoaded  = "not_loaded"  // a source exists but the database holds no records for it
+	UncheckedNoVersion  = "no_version"  // the package has no version
+	UncheckedBadVersion = "bad_version" // the version cannot be parsed/ordered in its ecosystem
+	UncheckedMatchError = "match_error" // the matcher failed on this package (damaged record…)
+)
+
+// SkippedFile is one file the inventory wanted but did not read.
+type SkippedFile struct {
+	Path   string `json:"path"`            // absolute path in the image/filesystem
+	Layer  *int   `json:"layer,omitempty"` // image layer index, when from an image
+	Reason string `json:"reason"`          // the Skip* constants
+	Detail string `json:"detail,omitempty"`
+}
+
+// Reasons a file was skipped (SkippedFile.Reason).
+const (
+	SkipTooLarge   = "too_large"   // over a size limit
+	SkipSparse     = "sparse"      // sparse tar entry whose content cannot be trusted
+	SkipParseError = "parse_error" // an extractor failed on it
+	SkipUnreadable = "unreadable"  // I/O error or permission
+	SkipTimeout    = "timeout"     // an extractor ran out of time
+)
 
 // Target describes what was scanned.
 type Target struct {
