@@ -80,17 +80,21 @@ func endProgress(g *cliutil.Globals) {
 func newDBImportCmd(g *cliutil.Globals) *cobra.Command {
 	return &cobra.Command{
 		Use:   "import PATH...",
-		Short: "Import OSV directories/zips/records, a CISA KEV catalog or an EPSS file",
+		Short: "Import OSV data, distro feeds (ALAS, ELSA OVAL), a CISA KEV catalog or an EPSS file",
 		Long: `Import local advisory data into the database, offline. Each PATH is detected:
   - a directory tree of OSV records (.json, .yaml, .yml), an OSV zip (such as
     osv.dev's <Ecosystem>/all.zip) or a single OSV record;
+  - an Amazon Linux updateinfo.xml (plain or .gz: ALAS advisories);
+  - an Oracle Linux OVAL file (plain, .gz or .bz2, such as
+    com.oracle.elsa-all.xml.bz2: ELSA advisories);
   - the CISA KEV catalog (known_exploited_vulnerabilities.json);
   - FIRST EPSS scores: the daily CSV (plain or .gz, "cve,epss,percentile") or
     vulsio's JSON form ({"score_date", "data": [{"id","epss"}]}).
 Re-importing the same path replaces what it imported before. A bad file stops
 the import with an error naming it; the database is left as it was.`,
 		Example: `  sightline db import testdata/quickstart
-  sightline db import ~/osv/Go/all.zip known_exploited_vulnerabilities.json epss_scores-current.csv.gz`,
+  sightline db import ~/osv/Go/all.zip known_exploited_vulnerabilities.json epss_scores-current.csv.gz
+  sightline db import updateinfo.xml.gz com.oracle.elsa-all.xml.bz2`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
@@ -127,6 +131,10 @@ func readImport(ctx context.Context, g *cliutil.Globals, p string) (*vulndb.Batc
 		return vulndb.ReadKEV(p)
 	case vulndb.KindEPSS:
 		return vulndb.ReadEPSS(p)
+	case vulndb.KindALAS:
+		return vulndb.ReadALAS(ctx, p)
+	case vulndb.KindOVAL:
+		return vulndb.ReadOVAL(ctx, p)
 	}
 	return vulndb.ReadOSV(ctx, p, readOptions(g))
 }

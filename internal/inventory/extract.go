@@ -47,7 +47,11 @@ import (
 
 // ExtractorVersion changes whenever extraction output may change; it is
 // part of the layer cache key so stale cached results are never reused.
-const ExtractorVersion = "scalibr-0.5.3/1"
+//
+// 2: the OS is also read from /etc/oracle-release, /etc/system-release,
+// /etc/redhat-release, /etc/alpine-release and /etc/debian_version (layer
+// results now keep those files).
+const ExtractorVersion = "scalibr-0.5.3/2"
 
 // DefaultMaxFileSize bounds the bytes buffered for one file (a Go binary,
 // a jar, a status file). Larger files are skipped with a warning.
@@ -229,6 +233,9 @@ func (r Record) Package(osRelease map[string]string) Package {
 			p.PURL = u.String()
 		}
 	}
+	if r.Rpm != nil {
+		rpmVersions(&p, r.Rpm, osRelease)
+	}
 	if p.SourceName != "" && p.SourceVersion == "" {
 		p.SourceVersion = p.Version
 	}
@@ -240,6 +247,22 @@ func (r Record) Package(osRelease map[string]string) Package {
 }
 
 func ptrCopy[T any](v *T) *T { c := *v; return &c }
+
+// rpmVersions gives an rpm package its epoch, architecture and ecosystem.
+// osv-scalibr reports "version-release" and keeps the epoch in its
+// metadata and purl only; advisories compare full EVRs, and a dropped
+// epoch ≥ 1 sorts the installed package below every fix (openssl-libs
+// 1:1.0.2k-… below 1:1.0.2k-12.el7 whatever the release). So Version and
+// SourceVersion are EVRs ("1:3.0.8-1.amzn2023.0.4", as rpm -q
+// --qf '%{EVR}' prints), the purl keeps "version-release" plus the epoch
+// qualifier as the purl spec asks. All subpackages of an rpm spec share
+// its Epoch, so the source version carries the binary's epoch.
+func rpmVersions(p *Package, m *rpmmeta.Metadata, osRelease map[string]string) {
+	p.Ecosystem = RPMEcosystem(osRelease, p.Version)
+	p.Version = EVR(m.Epoch, p.Version)
+	p.SourceVersion = EVR(m.Epoch, p.SourceVersion)
+	p.Arch = m.Architecture
+}
 
 func typeOf(r Record) string {
 	switch r.PURLType {

@@ -10,6 +10,9 @@ type Package struct {
 	Ecosystem string `json:"ecosystem"` // OSV ecosystem with release suffix where it matters: "Debian:12", "Go", "npm"
 	PURL      string `json:"purl"`
 	Type      string `json:"type"` // deb, apk, rpm, go-module, go-stdlib, npm, python, maven, gem, cargo, composer, nuget
+	// Arch is the rpm architecture ("x86_64", "noarch"): Oracle Linux
+	// fixes can differ per architecture. Empty for other types.
+	Arch string `json:"arch,omitempty"`
 
 	// SourceName/SourceVersion: dpkg Source, apk origin, rpm source RPM.
 	// Distro advisories are keyed by the source package.

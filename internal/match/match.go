@@ -34,6 +34,7 @@ type Query struct {
 	Version       string
 	SourceName    string // dpkg Source / apk origin: distro advisories are keyed by it
 	SourceVersion string // version of the source package, when it differs
+	Arch          string // rpm architecture: also looks up fixes that differ per architecture (vulndb.ArchName)
 }
 
 // Matcher answers queries against one open database.
@@ -46,7 +47,7 @@ type Matcher struct {
 
 // resultKey is a query after the source-package substitution: a Debian
 // image has ~2.5 binary packages per source package, all asking the same.
-type resultKey struct{ eco, name, ver string }
+type resultKey struct{ eco, name, ver, arch string }
 
 type recKey struct {
 	src uint16
@@ -90,7 +91,8 @@ func (m *Matcher) parser(eco string) (version.Parser, error) {
 // package (dpkg Source, apk origin).
 func usesSource(eco string) bool {
 	switch version.Base(eco) {
-	case "Debian", "Ubuntu", "Alpine", "Wolfi", "Chainguard", "Alpaquita", "MinimOS":
+	case "Debian", "Ubuntu", "Alpine", "Wolfi", "Chainguard", "Alpaquita", "MinimOS",
+		"SUSE", "openSUSE": // OSV schema: SUSE/openSUSE names are source RPMs
 		return true
 	}
 	return false
@@ -112,11 +114,11 @@ func (m *Matcher) Match(ctx context.Context, q Query) ([]vulndb.Vulnerability, e
 			ver = q.SourceVersion
 		}
 	}
-	k := resultKey{q.Ecosystem, name, ver}
+	k := resultKey{q.Ecosystem, name, ver, q.Arch}
 	if v, ok := m.results.Load(k); ok {
 		return v.([]vulndb.Vulnerability), nil
 	}
-	vulns, err := m.match(ctx, q.Ecosystem, name, ver, parse)
+	vulns, err := m.match(ctx, q.Ecosystem, name, ver, q.Arch, parse)
 	if err != nil {
 		return nil, err
 	}
@@ -127,10 +129,20 @@ func (m *Matcher) Match(ctx context.Context, q Query) ([]vulndb.Vulnerability, e
 }
 
 // match evaluates one (ecosystem, name, version) against the database.
-func (m *Matcher) match(ctx context.Context, eco, name, ver string, parse version.Parser) ([]vulndb.Vulnerability, error) {
+func (m *Matcher) match(ctx context.Context, eco, name, ver, arch string, parse version.Parser) ([]vulndb.Vulnerability, error) {
 	entries, err := m.db.Affected(eco, name)
-	if err != nil || len(entries) == 0 {
+	if err != nil {
 		return nil, err
+	}
+	if arch != "" {
+		perArch, err := m.db.Affected(eco, vulndb.ArchName(name, arch))
+		if err != nil {
+			return nil, err
+		}
+		entries = append(entries, perArch...)
+	}
+	if len(entries) == 0 {
+		return nil, nil
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err

@@ -10,6 +10,7 @@ package purl
 import (
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/package-url/packageurl-go"
@@ -57,7 +58,8 @@ func ToPackage(purl, osEcosystem string) (inventory.Package, error) {
 	case "apk":
 		pkg.Ecosystem = apkEcosystem(p.Namespace, q["distro"], osEcosystem)
 	case "rpm":
-		pkg.Ecosystem = rpmEcosystem(p.Namespace, q["distro"], osEcosystem)
+		pkg.Ecosystem = rpmEcosystem(p.Namespace, q["distro"], p.Version, osEcosystem)
+		pkg.Version, pkg.Arch = rpmVersion(p.Version, q["epoch"]), q["arch"]
 	default:
 		lang, ok := languages[p.Type]
 		if !ok {
@@ -151,28 +153,59 @@ func apkEcosystem(ns, distro, osEco string) string {
 	return osFallback(osEco, "")
 }
 
-func rpmEcosystem(ns, distro, osEco string) string {
-	major, _, _ := strings.Cut(distroVersion(distro), ".")
-	switch ns {
-	case "rocky", "rockylinux":
-		if major != "" {
-			return "Rocky Linux:" + major
-		}
-		return osFallback(osEco, "Rocky Linux")
-	case "almalinux":
-		if major != "" {
-			return "AlmaLinux:" + major
-		}
-		return osFallback(osEco, "AlmaLinux")
-	case "redhat":
-		// OSV keys Red Hat advisories by product stream
-		// ("Red Hat:enterprise_linux:9::appstream"), which a PURL does not
-		// carry; only the SBOM's own OS can say it.
-		return osFallback(osEco, "Red Hat")
-	case "opensuse", "suse":
+// rpmIDs maps purl rpm namespaces to os-release IDs: the ID itself, as
+// osv-scalibr and syft write it ("amzn", "ol", "rocky"), syft's
+// "amazonlinux", and the vendor names other tools use ("amazon",
+// "oracle", "redhat").
+var rpmIDs = map[string]string{
+	"amzn": "amzn", "amazon": "amzn", "amazonlinux": "amzn",
+	"ol": "ol", "oracle": "ol", "oraclelinux": "ol",
+	"rocky": "rocky", "rockylinux": "rocky",
+	"almalinux": "almalinux", "alma": "almalinux",
+	"photon": "photon", "vmware": "photon",
+	"centos": "centos", "fedora": "fedora",
+}
+
+// rpmFamilies is the ecosystem base per os-release ID, to check that the
+// SBOM's OS ecosystem belongs to the package's distribution.
+var rpmFamilies = map[string]string{
+	"amzn": "Amazon Linux", "ol": "Oracle Linux", "rocky": "Rocky Linux", "almalinux": "AlmaLinux", "photon": "Photon OS",
+}
+
+// rpmEcosystem maps an rpm purl's namespace and distro qualifier
+// ("amzn-2023", "ol-8.3", "rocky-9.4", "photon-4") to the ecosystem the
+// inventory gives the same package (inventory.RPMEcosystem), so SBOM input
+// and image scans match alike. Red Hat keys advisories by product stream
+// ("Red Hat:enterprise_linux:9::appstream") and SUSE by product name,
+// neither of which a purl carries: only the SBOM's own OS can say them.
+// CentOS and Fedora have no advisory source: "".
+func rpmEcosystem(ns, distro, version, osEco string) string {
+	id, ok := rpmIDs[ns]
+	if !ok {
 		return osFallback(osEco, "")
 	}
-	return osFallback(osEco, "")
+	if id == "centos" || id == "fedora" {
+		return ""
+	}
+	ver := distroVersion(distro)
+	if ver == "" {
+		return osFallback(osEco, rpmFamilies[id])
+	}
+	return inventory.RPMEcosystem(map[string]string{"ID": id, "VERSION_ID": ver}, version)
+}
+
+// rpmVersion is the EVR of an rpm purl: purls keep the epoch in the
+// `epoch` qualifier (purl spec, rpm type), inventories and advisories in
+// the version ("1:3.0.8-1.amzn2023.0.4").
+func rpmVersion(version, epoch string) string {
+	if strings.Contains(version, ":") {
+		return version
+	}
+	n, err := strconv.Atoi(epoch)
+	if err != nil {
+		return version
+	}
+	return inventory.EVR(n, version)
 }
 
 // osFallback uses the document's OS ecosystem when it is of the same
@@ -185,7 +218,9 @@ func osFallback(osEco, family string) string {
 }
 
 // OSEcosystem maps an os-release id and version to the advisory ecosystem
-// ("debian" "12" → "Debian:12", "alpine" "3.20.1" → "Alpine:v3.20").
+// ("debian" "12" → "Debian:12", "alpine" "3.20.1" → "Alpine:v3.20",
+// "amzn" "2023" → "Amazon Linux:2023"); "" when the distribution has no
+// advisory source or is unknown.
 func OSEcosystem(id, version string) string {
 	switch strings.ToLower(id) {
 	case "debian":
@@ -196,10 +231,9 @@ func OSEcosystem(id, version string) string {
 		return apkEcosystem("alpine", version, "")
 	case "wolfi":
 		return "Wolfi"
-	case "rocky":
-		return rpmEcosystem("rocky", version, "")
-	case "almalinux":
-		return rpmEcosystem("almalinux", version, "")
+	}
+	if rid, ok := rpmIDs[strings.ToLower(id)]; ok {
+		return inventory.Ecosystem(map[string]string{"ID": rid, "VERSION_ID": version})
 	}
 	return ""
 }

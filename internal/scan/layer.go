@@ -125,7 +125,7 @@ func (res *LayerResult) file(ctx context.Context, e *image.Entry, x *inventory.E
 		if res.OSRelease == nil {
 			res.OSRelease = map[string]map[string]string{}
 		}
-		res.OSRelease[e.Path] = inventory.ParseOSRelease(buf.Bytes())
+		res.OSRelease[e.Path] = inventory.ParseReleaseFile(e.Path, buf.Bytes())
 		if !x.Required(e.Path, e.Mode, e.Size) {
 			return nil
 		}

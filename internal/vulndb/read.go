@@ -313,12 +313,12 @@ func DetectKind(p string) (string, error) {
 	if hasZipMagic(head) {
 		return KindOSV, nil
 	}
-	if bytes.HasPrefix(head, []byte{0x1f, 0x8b}) {
-		zr, err := gzip.NewReader(io.MultiReader(bytes.NewReader(head), f))
+	if bytes.HasPrefix(head, []byte{0x1f, 0x8b}) || bytes.HasPrefix(head, []byte("BZh")) {
+		zr, err := decompressed(io.MultiReader(bytes.NewReader(head), f))
 		if err != nil {
 			return "", fmt.Errorf("reading %s: %w", p, err)
 		}
-		head = make([]byte, 512)
+		head = make([]byte, 4096)
 		n, _ := io.ReadFull(zr, head)
 		head = head[:n]
 	}
@@ -352,10 +352,39 @@ func detectText(p string, head []byte) (string, error) {
 		return KindKEV, nil
 	case strings.HasPrefix(t, "{") && strings.Contains(t, `"score_date"`):
 		return KindEPSS, nil
+	case strings.HasPrefix(t, "<"):
+		return detectXML(p, t)
 	case isOSVName(p):
 		return KindOSV, nil
 	}
-	return "", fmt.Errorf("%s: not an OSV directory/zip/record, KEV catalog or EPSS file", p)
+	return "", fmt.Errorf("%s: not an OSV directory/zip/record, KEV catalog, EPSS file, updateinfo.xml or OVAL file", p)
+}
+
+// detectXML tells an updateinfo.xml (root <updates>) from an OVAL file
+// (root <oval_definitions>) by the first element after any XML
+// declaration, comments and whitespace.
+func detectXML(p, t string) (string, error) {
+	for {
+		t = strings.TrimSpace(t)
+		switch {
+		case strings.HasPrefix(t, "<?"), strings.HasPrefix(t, "<!--"):
+			end := "?>"
+			if strings.HasPrefix(t, "<!--") {
+				end = "-->"
+			}
+			i := strings.Index(t, end)
+			if i < 0 {
+				return "", fmt.Errorf("%s: XML, but its first element is not within the first 4 KiB", p)
+			}
+			t = t[i+len(end):]
+			continue
+		case strings.HasPrefix(t, "<updates"):
+			return KindALAS, nil
+		case strings.HasPrefix(t, "<oval_definitions"):
+			return KindOVAL, nil
+		}
+		return "", fmt.Errorf("%s: XML but neither an updateinfo.xml (<updates>) nor an OVAL file (<oval_definitions>)", p)
+	}
 }
 
 // openMaybeGzip opens p, transparently gunzipping it.

@@ -27,7 +27,9 @@ const (
 
 // DefaultEcosystems are fetched by `db update` unless --ecosystems says
 // otherwise: the language ecosystems and distros Sightline inventories.
-var DefaultEcosystems = []string{"Alpine", "Debian", "Ubuntu", "Go", "npm", "PyPI", "Maven", "RubyGems", "crates.io", "NuGet", "Packagist"}
+// "Amazon Linux" and "Oracle Linux" come from the vendors' own feeds
+// (ALAS updateinfo, ELSA OVAL; see feedSources), the rest from OSV.
+var DefaultEcosystems = []string{"Alpine", "Debian", "Ubuntu", "Amazon Linux", "Oracle Linux", "Go", "npm", "PyPI", "Maven", "RubyGems", "crates.io", "NuGet", "Packagist"}
 
 // maxDownload caps one downloaded file (OSV's largest all.zip is a few
 // hundred MiB).
@@ -70,6 +72,9 @@ func Update(ctx context.Context, dbPath string, o UpdateOptions) ([]SourceResult
 	for _, e := range o.Ecosystems {
 		if !version.Supported(e) {
 			return nil, fmt.Errorf("%w %q (OSV ecosystem names are case-sensitive, e.g. Go, npm, PyPI, Debian)", ErrUnknownEcosystem, e)
+		}
+		if _, _, err := feedSources(e, o.Mirror); err != nil {
+			return nil, err
 		}
 	}
 	if o.Client == nil {
@@ -129,7 +134,17 @@ func isURL(s string) bool {
 
 func (u *updater) sources() []updSource {
 	var out []updSource
+	seen := map[string]bool{}
 	for _, e := range u.o.Ecosystems {
+		if feeds, ok, _ := feedSources(e, u.o.Mirror); ok {
+			for _, f := range feeds {
+				if !seen[f.name] {
+					seen[f.name] = true
+					out = append(out, f)
+				}
+			}
+			continue
+		}
 		var loc string
 		if isURL(u.o.Mirror) {
 			loc = strings.TrimRight(u.o.Mirror, "/") + "/" + url.PathEscape(e) + "/all.zip"
@@ -161,12 +176,16 @@ func (u *updater) one(ctx context.Context, s updSource) (*Batch, SourceResult) {
 		res.Action = "skipped"
 		return nil, res
 	}
-	file, meta, notModified, err := u.fetch(ctx, s, prev, had)
+	fetch := u.fetch
+	if s.kind == KindALAS {
+		fetch = u.fetchRepo
+	}
+	file, meta, notModified, err := fetch(ctx, s, prev, had)
 	if err != nil {
 		return fail(err)
 	}
-	if file != s.loc {
-		defer os.Remove(file)
+	if isURL(s.loc) && file != "" {
+		defer os.Remove(file) // a download; local files are read in place
 	}
 	if notModified || (had && meta.SHA256 != "" && meta.SHA256 == prev.SHA256) {
 		meta.Records, meta.Modified = prev.Records, prev.Modified
@@ -191,6 +210,10 @@ func readSource(ctx context.Context, s updSource, file string, ro ReadOptions) (
 		return ReadKEV(file)
 	case KindEPSS:
 		return ReadEPSS(file)
+	case KindALAS:
+		return readFeedBatch(ctx, file, KindALAS, ParseUpdateinfo)
+	case KindOVAL:
+		return readFeedBatch(ctx, file, KindOVAL, ParseOVAL)
 	}
 	return ReadOSVZip(ctx, file, s.name, s.loc, ro)
 }

@@ -34,11 +34,24 @@ func (a V) Compare(b V) int {
 // Parser parses the versions of one ecosystem (or of a SEMVER range).
 type Parser func(string) (V, error)
 
+// rpmFamily lists the rpm-based ecosystems whose advisories Sightline
+// reads but osv-scalibr's semantic package does not name (it knows
+// "Red Hat", "AlmaLinux", "Rocky Linux", "SUSE", "openSUSE", "openEuler",
+// "Mageia"). Their versions are rpm EVRs ("[epoch:]version-release") and
+// order as rpm's rpmvercmp does, so they use the Red Hat comparison:
+// Amazon Linux (ALAS updateinfo), Oracle Linux (ELSA OVAL), Photon OS and
+// Azure Linux (OSV).
+var rpmFamily = map[string]bool{"Amazon Linux": true, "Oracle Linux": true, "Photon OS": true, "Azure Linux": true}
+
 // ForEcosystem returns the parser of an OSV ecosystem name; release
-// suffixes ("Debian:12", "Alpine:v3.19") are allowed. Unknown ecosystems
-// are an error.
+// suffixes ("Debian:12", "Alpine:v3.19", "Amazon Linux:2023") are allowed.
+// Unknown ecosystems are an error.
 func ForEcosystem(ecosystem string) (Parser, error) {
-	if _, err := semantic.Parse("0", ecosystem); errors.Is(err, semantic.ErrUnsupportedEcosystem) {
+	semEco := ecosystem
+	if rpmFamily[Base(ecosystem)] {
+		semEco = "Red Hat"
+	}
+	if _, err := semantic.Parse("0", semEco); errors.Is(err, semantic.ErrUnsupportedEcosystem) {
 		return nil, fmt.Errorf("ecosystem %q has no known version ordering", ecosystem)
 	}
 	goEco := Base(ecosystem) == "Go"
@@ -46,7 +59,7 @@ func ForEcosystem(ecosystem string) (Parser, error) {
 		if goEco {
 			s = Normalize(ecosystem, s)
 		}
-		v, err := semantic.Parse(s, ecosystem)
+		v, err := semantic.Parse(s, semEco)
 		if err != nil {
 			return V{}, fmt.Errorf("%s version %q: %w", ecosystem, s, err)
 		}
