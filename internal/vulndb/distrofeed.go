@@ -25,31 +25,43 @@ import (
 
 type feedParser func(ctx context.Context, name string, r io.Reader) ([]*Parsed, error)
 
-// ReadALAS reads one Amazon Linux updateinfo file (plain XML or gzip,
-// told by content) as an import source named "alas:<absolute path>".
-func ReadALAS(ctx context.Context, p string) (*Batch, error) {
-	return readFeedImport(ctx, p, KindALAS, ParseUpdateinfo)
+// ReadALAS reads Amazon Linux updateinfo files (plain XML or gzip, told
+// by content) as one import source named "alas:<absolute path of the
+// first>". An advisory found in several files is kept once (dedupeByID).
+func ReadALAS(ctx context.Context, paths ...string) (*Batch, error) {
+	return readFeedImport(ctx, paths, KindALAS, ParseUpdateinfo)
 }
 
-// ReadOVAL reads one Oracle Linux ELSA OVAL file (plain XML, gzip or
-// bzip2, told by content) as an import source named "oval:<absolute
-// path>".
-func ReadOVAL(ctx context.Context, p string) (*Batch, error) {
-	return readFeedImport(ctx, p, KindOVAL, ParseOVAL)
+// ReadOVAL reads Oracle Linux ELSA OVAL files (plain XML, gzip or bzip2,
+// told by content) as one import source named "oval:<absolute path of
+// the first>", one record per ELSA id.
+func ReadOVAL(ctx context.Context, paths ...string) (*Batch, error) {
+	return readFeedImport(ctx, paths, KindOVAL, ParseOVAL)
 }
 
-func readFeedImport(ctx context.Context, p, kind string, parse feedParser) (*Batch, error) {
-	abs, err := filepath.Abs(p)
-	if err != nil {
-		return nil, fmt.Errorf("reading %s: %w", p, err)
+func readFeedImport(ctx context.Context, paths []string, kind string, parse feedParser) (*Batch, error) {
+	if len(paths) == 0 {
+		return nil, errors.New("no file to read")
 	}
-	recs, sum, err := readFeedFile(ctx, p, parse)
+	abs, err := filepath.Abs(paths[0])
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("reading %s: %w", paths[0], err)
+	}
+	var recs []*Parsed
+	sum := ""
+	for _, p := range paths {
+		r, s, err := readFeedFile(ctx, p, parse)
+		if err != nil {
+			return nil, err
+		}
+		recs, sum = append(recs, r...), s
+	}
+	if len(paths) > 1 {
+		sum = "" // the checksum describes single files only
 	}
 	bt := &Batch{Meta: SourceMeta{Name: kind + ":" + abs, Kind: kind, Location: abs,
-		FetchedAt: time.Now().UTC(), SHA256: sum}, Records: recs}
-	bt.Meta.Modified = newest(recs)
+		FetchedAt: time.Now().UTC(), SHA256: sum}, Records: dedupeByID(recs)}
+	bt.Meta.Modified = newest(bt.Records)
 	return bt, nil
 }
 

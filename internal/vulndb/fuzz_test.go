@@ -1,8 +1,12 @@
 package vulndb
 
 import (
+	"bytes"
+	"context"
+	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -48,4 +52,80 @@ func FuzzDecodeAffected(f *testing.F) {
 		_, _ = decodeAffected(b)
 		_, _ = filterSources(b, map[uint16]bool{1: true})
 	})
+}
+
+// feedSeeds returns the decompressed real feed samples of a kind.
+func feedSeeds(f *testing.F, pattern string) [][]byte {
+	files, _ := filepath.Glob(filepath.Join("../../testdata/vulndb", pattern))
+	var out [][]byte
+	for _, p := range files {
+		fh, err := os.Open(p)
+		if err != nil {
+			continue
+		}
+		r, err := decompressed(fh)
+		if err == nil {
+			if b, err := io.ReadAll(io.LimitReader(r, 1<<20)); err == nil {
+				out = append(out, b)
+			}
+		}
+		fh.Close()
+	}
+	if len(out) == 0 {
+		f.Fatalf("no seeds for %s", pattern)
+	}
+	return out
+}
+
+// FuzzParseUpdateinfo: any bytes give advisories or an error naming the
+// input, never a panic; every fix is a sorted introduced/fixed range.
+func FuzzParseUpdateinfo(f *testing.F) {
+	for _, b := range feedSeeds(f, "alas/*/updateinfo_*") {
+		f.Add(b)
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		recs, err := ParseUpdateinfo(context.Background(), "fuzz.xml", bytes.NewReader(b))
+		if err != nil {
+			if !strings.Contains(err.Error(), "fuzz.xml") {
+				t.Fatalf("error does not name the input: %v", err)
+			}
+			return
+		}
+		checkFeedRecords(t, recs)
+	})
+}
+
+// FuzzParseOVAL: as FuzzParseUpdateinfo, for ELSA OVAL.
+func FuzzParseOVAL(f *testing.F) {
+	for _, b := range feedSeeds(f, "oval/*/*") {
+		f.Add(b)
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		recs, err := ParseOVAL(context.Background(), "fuzz.xml", bytes.NewReader(b))
+		if err != nil {
+			if !strings.Contains(err.Error(), "fuzz.xml") {
+				t.Fatalf("error does not name the input: %v", err)
+			}
+			return
+		}
+		checkFeedRecords(t, recs)
+	})
+}
+
+func checkFeedRecords(t *testing.T, recs []*Parsed) {
+	t.Helper()
+	for _, p := range recs {
+		if p.Record.ID == "" {
+			t.Fatal("record without id")
+		}
+		for _, e := range p.Packages {
+			if e.Affected.RecordID != p.Record.ID || len(e.Affected.Ranges) != 1 || len(e.Affected.Ranges[0].Events) != 2 {
+				t.Fatalf("entry %+v", e)
+			}
+			dec, err := decodeAffected(encodeAffected(nil, e.Affected))
+			if err != nil || len(dec) != 1 {
+				t.Fatalf("index round trip of %+v: %v", e.Affected, err)
+			}
+		}
+	}
 }

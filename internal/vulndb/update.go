@@ -49,6 +49,10 @@ type UpdateOptions struct {
 	TempDir    string // where downloads are staged; "" = next to the database
 	Read       ReadOptions
 	Logf       func(format string, args ...any) // progress lines
+	// Feeds overrides the location (URL or path) of distribution feed
+	// sources by source name ("alas:Amazon Linux:2023" → a mirror.list
+	// URL or repository root, "oval:Oracle Linux" → an OVAL file).
+	Feeds map[string]string
 }
 
 // SourceResult is what Update did with one source.
@@ -138,6 +142,9 @@ func (u *updater) sources() []updSource {
 	for _, e := range u.o.Ecosystems {
 		if feeds, ok, _ := feedSources(e, u.o.Mirror); ok {
 			for _, f := range feeds {
+				if loc := u.o.Feeds[f.name]; loc != "" {
+					f.loc = loc
+				}
 				if !seen[f.name] {
 					seen[f.name] = true
 					out = append(out, f)
