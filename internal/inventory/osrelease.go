@@ -197,7 +197,7 @@ func osMetadata(m map[string]string) any {
 	case strings.Contains(family, "debian") || strings.Contains(family, "ubuntu"):
 		return dpkgFill(&dpkgmeta.Metadata{}, m)
 	case strings.Contains(family, "rhel") || strings.Contains(family, "fedora") ||
-		strings.Contains(family, "suse") || oneOf(m["ID"], "azurelinux", "mariner", "openEuler", "mageia"):
+		strings.Contains(family, "suse") || oneOf(m["ID"], "azurelinux", "mariner", "openEuler", "mageia", "almalinux", "rhel"):
 		return rpmFill(&rpmmeta.Metadata{}, m)
 	}
 	return nil

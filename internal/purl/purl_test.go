@@ -49,10 +49,44 @@ func TestToPackage(t *testing.T) {
 	}
 }
 
+// TestRPMPURLs: rpm purls as osv-scalibr, syft and Trivy write them map to
+// the ecosystems and EVRs the inventory gives the same packages (the
+// openssl-libs of the real AL2023 image, epoch 1; qemu-kvm epoch 10 of
+// ALAS2-2018-942; Oracle Linux 8.3 as its os-release names it).
+func TestRPMPURLs(t *testing.T) {
+	cases := []struct{ purl, osEco, version, eco, arch string }{
+		{"pkg:rpm/amzn/openssl-libs@3.0.8-1.amzn2023.0.4?arch=x86_64&distro=amzn-2023&epoch=1&sourcerpm=openssl-3.0.8-1.amzn2023.0.4.src.rpm", "",
+			"1:3.0.8-1.amzn2023.0.4", "Amazon Linux:2023", "x86_64"},
+		{"pkg:rpm/amazonlinux/openssl-libs@3.0.8-1.amzn2023.0.4?arch=x86_64&distro=amazonlinux-2023&epoch=1", "", "1:3.0.8-1.amzn2023.0.4", "Amazon Linux:2023", "x86_64"},
+		{"pkg:rpm/amazon/qemu-kvm@1.5.3-141.amzn2.5.3?epoch=10&distro=amazon-2", "", "10:1.5.3-141.amzn2.5.3", "Amazon Linux:2", ""},
+		{"pkg:rpm/amzn/httpd@2.2.21-1.18.amzn1?distro=amzn-2018.03", "", "2.2.21-1.18.amzn1", "Amazon Linux:1", ""},
+		{"pkg:rpm/ol/rsyslog@8.24.0-57.0.1.el7_9.3?arch=x86_64&distro=ol-7.9", "", "8.24.0-57.0.1.el7_9.3", "Oracle Linux:7", "x86_64"},
+		{"pkg:rpm/ol/openssl@1.1.1g-15.ksplice1.el8_3?epoch=2&distro=ol-8.3", "", "2:1.1.1g-15.ksplice1.el8_3", "Oracle Linux:8:ksplice", ""},
+		{"pkg:rpm/ol/bind@30:9.3.3-8.el5?distro=ol-5", "", "30:9.3.3-8.el5", "Oracle Linux:5", ""}, // epoch already in the version
+		{"pkg:rpm/photon/openssl@3.0.9-1.ph5?distro=photon-5.0", "", "3.0.9-1.ph5", "Photon OS:5.0", ""},
+		{"pkg:rpm/ol/bash@4.2.46-34.el7", "Oracle Linux:7", "4.2.46-34.el7", "Oracle Linux:7", ""},  // the SBOM's OS
+		{"pkg:rpm/ol/bash@4.2.46-34.el7", "Amazon Linux:2", "4.2.46-34.el7", "", ""},                // another distro's OS
+		{"pkg:rpm/centos/bash@4.2.46-34.el7?distro=centos-7", "", "4.2.46-34.el7", "", ""},          // no advisory source
+		{"pkg:rpm/redhat/openssl@3.0.7-27.el9?epoch=1", "Red Hat:enterprise_linux:9::baseos", "1:3.0.7-27.el9", "Red Hat:enterprise_linux:9::baseos", ""},
+	}
+	for _, c := range cases {
+		p, err := ToPackage(c.purl, c.osEco)
+		if err != nil {
+			t.Errorf("%s: %v", c.purl, err)
+			continue
+		}
+		if p.Version != c.version || p.Ecosystem != c.eco || p.Arch != c.arch {
+			t.Errorf("%s (os %q): version %q ecosystem %q arch %q, want %q %q %q", c.purl, c.osEco, p.Version, p.Ecosystem, p.Arch, c.version, c.eco, c.arch)
+		}
+	}
+}
+
 func TestOSEcosystem(t *testing.T) {
 	for _, c := range [][3]string{
 		{"debian", "12", "Debian:12"}, {"alpine", "3.20.1", "Alpine:v3.20"}, {"ubuntu", "24.04", "Ubuntu:24.04:LTS"},
-		{"rocky", "9.4", "Rocky Linux:9"}, {"plan9", "4", ""},
+		{"rocky", "9.4", "Rocky Linux:9"}, {"plan9", "4", ""}, {"almalinux", "9.4", "AlmaLinux:9"},
+		{"amzn", "2023", "Amazon Linux:2023"}, {"amzn", "2018.03", "Amazon Linux:1"}, {"ol", "8.3", "Oracle Linux:8"},
+		{"photon", "5.0", "Photon OS:5.0"}, {"centos", "7", ""}, {"fedora", "39", ""},
 	} {
 		if got := OSEcosystem(c[0], c[1]); got != c[2] {
 			t.Errorf("%s %s: %q, want %q", c[0], c[1], got, c[2])

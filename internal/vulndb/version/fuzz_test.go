@@ -12,7 +12,7 @@ func FuzzCompare(f *testing.F) {
 	} {
 		f.Add(s[0], s[1])
 	}
-	ecos := []string{"Go", "npm", "PyPI", "Maven", "RubyGems", "NuGet", "Packagist", "Debian:12", "Alpine:v3.19", "Red Hat", "CRAN", "Hackage", "Pub", "crates.io"}
+	ecos := []string{"Go", "npm", "PyPI", "Maven", "RubyGems", "NuGet", "Packagist", "Debian:12", "Alpine:v3.19", "Red Hat", "Amazon Linux:2023", "CRAN", "Hackage", "Pub", "crates.io"}
 	f.Fuzz(func(t *testing.T, a, b string) {
 		for _, eco := range ecos {
 			parse, err := ForEcosystem(eco)

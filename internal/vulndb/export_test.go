@@ -1,0 +1,4 @@
+package vulndb
+
+// MirrorRoots exposes mirrorRoots to the external tests.
+var MirrorRoots = mirrorRoots
