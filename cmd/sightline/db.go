@@ -162,13 +162,16 @@ func newDBQueryCmd(g *cliutil.Globals) *cobra.Command {
 Records that alias each other are reported once, under the ecosystem's own id
 (GO-, DSA-/DLA-, PYSEC-, GHSA-…) with the other ids as aliases.
 
-Distro packages: deb and apk PURLs need the release in the distro qualifier
-(distro=debian-12, distro=bookworm, distro=alpine-3.19). Distro advisories are
-keyed by source package: pass ?source=NAME when the binary package name differs
-(libssl3 → source openssl); without it the name is taken as the source name.`,
+Distro packages: deb, apk and rpm PURLs need the release in the distro qualifier
+(distro=debian-12, distro=bookworm, distro=alpine-3.19, distro=amzn-2023,
+distro=ol-8.3). Debian, Ubuntu and Alpine advisories are keyed by source
+package: pass ?source=NAME when the binary package name differs (libssl3 →
+source openssl); without it the name is taken as the source name. rpm PURLs
+name the binary package; their epoch=N and arch=X qualifiers count.`,
 		Example: `  sightline db query pkg:golang/golang.org/x/text@v0.3.5
   sightline db query 'pkg:deb/debian/libssl3@3.0.11-1~deb12u2?distro=debian-12&source=openssl' --format json
-  sightline db query pkg:npm/lodash@4.17.15`,
+  sightline db query pkg:npm/lodash@4.17.15
+  sightline db query 'pkg:rpm/amzn/openssl-libs@3.0.8-1.amzn2023.0.4?arch=x86_64&distro=amzn-2023&epoch=1'`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := g.CheckFormat("table", "json"); err != nil {
@@ -292,7 +295,12 @@ func newDBUpdateCmd(g *cliutil.Globals) *cobra.Command {
 
 OSV comes from an osv.dev-style mirror holding <Ecosystem>/all.zip (default:
 OSV's public bucket, ` + vulndb.DefaultMirror + `); --mirror takes another
-URL or a local directory with the same layout. Downloads are conditional
+URL or a local directory with the same layout. "Amazon Linux" (releases 1, 2,
+2023; or one, "Amazon Linux:2023") comes from each release's repository
+(mirror.list → repodata/repomd.xml → updateinfo.xml.gz, checksum verified) and
+"Oracle Linux" from Oracle's ELSA OVAL file; with --mirror they are read from
+<mirror>/Amazon Linux:<N>/ (a repository root) and
+<mirror>/Oracle Linux/com.oracle.elsa-all.xml.bz2. Downloads are conditional
 (ETag / Last-Modified), so an unchanged source costs one request. A source
 that cannot be fetched is reported and its previous data kept.
 
@@ -301,6 +309,7 @@ machines): its checksum and schema are verified before anything is replaced.
 --offline never touches the network: URL sources are skipped.`,
 		Example: `  sightline db update
   sightline db update --ecosystems Go,npm,PyPI --kev none --epss none
+  sightline db update --ecosystems "Amazon Linux:2023,Oracle Linux"
   sightline db update --mirror /srv/osv-mirror --offline
   sightline db update --from sightline-db.tar.gz`,
 		Args: cobra.NoArgs,
@@ -346,7 +355,7 @@ machines): its checksum and schema are verified before anything is replaced.
 	}
 	f := c.Flags()
 	f.StringVar(&o.Mirror, "mirror", "", "OSV mirror: base URL or directory with <Ecosystem>/all.zip (default OSV's bucket)")
-	f.StringVar(&ecos, "ecosystems", "", "comma-separated OSV ecosystems (default "+strings.Join(vulndb.DefaultEcosystems, ",")+")")
+	f.StringVar(&ecos, "ecosystems", "", "comma-separated ecosystems: OSV names, \"Amazon Linux[:N]\", \"Oracle Linux\" (default "+strings.Join(vulndb.DefaultEcosystems, ",")+")")
 	f.StringVar(&o.KEV, "kev", "", "CISA KEV catalog URL or file; none to skip (default CISA's feed)")
 	f.StringVar(&o.EPSS, "epss", "", "EPSS CSV(.gz) URL or file; none to skip (default FIRST's daily file)")
 	f.StringVar(&from, "from", "", "load a bundle written by `db export` instead of fetching")

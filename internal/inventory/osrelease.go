@@ -18,10 +18,15 @@ import (
 // /etc/redhat-release because Oracle Linux's redhat-release claims to be
 // Red Hat ("Red Hat Enterprise Linux Server release 6.10 (Santiago)" on
 // Oracle Linux 6.10; real files in testdata/inventory/release-files).
+//
+// The last four are where CentOS, Rocky, AlmaLinux and Fedora point their
+// /etc/redhat-release and /etc/system-release symlinks: the walker must
+// keep their content for the links to resolve.
 var OSReleasePaths = []string{
 	"etc/os-release", "usr/lib/os-release",
 	"etc/oracle-release", "etc/system-release", "etc/redhat-release",
 	"etc/alpine-release", "etc/debian_version",
+	"etc/centos-release", "etc/rocky-release", "etc/almalinux-release", "etc/fedora-release",
 }
 
 // maxReleaseFile bounds what is parsed of one release file; real ones are

@@ -24,7 +24,7 @@ func FromPURL(s string) (Query, error) {
 	if p.Ecosystem == "" {
 		switch p.Type {
 		case "deb", "apk", "rpm":
-			return Query{}, fmt.Errorf("package URL %q: needs a distro qualifier with the release, e.g. ?distro=debian-12, ?distro=ubuntu-22.04 or ?distro=alpine-3.19", s)
+			return Query{}, fmt.Errorf("package URL %q: needs a distro qualifier with the release, e.g. ?distro=debian-12, ?distro=ubuntu-22.04, ?distro=alpine-3.19 or ?distro=amzn-2023 (CentOS and Fedora have no advisory source)", s)
 		}
 		return Query{}, fmt.Errorf("package URL %q: type %q is not supported (use golang, npm, pypi, maven, gem, cargo, nuget, composer, hex, pub, hackage, cran, deb, apk, rpm)", s, p.Type)
 	}

@@ -166,6 +166,10 @@ var rpmIDs = map[string]string{
 	"centos": "centos", "fedora": "fedora",
 }
 
+// rpmVendors: distributions whose ecosystem only the SBOM's OS can give
+// (Red Hat's product stream, SUSE's product name), by purl namespace.
+var rpmVendors = map[string]string{"redhat": "Red Hat", "rhel": "Red Hat", "suse": "SUSE", "sles": "SUSE", "opensuse": "openSUSE"}
+
 // rpmFamilies is the ecosystem base per os-release ID, to check that the
 // SBOM's OS ecosystem belongs to the package's distribution.
 var rpmFamilies = map[string]string{
@@ -182,7 +186,7 @@ var rpmFamilies = map[string]string{
 func rpmEcosystem(ns, distro, version, osEco string) string {
 	id, ok := rpmIDs[ns]
 	if !ok {
-		return osFallback(osEco, "")
+		return osFallback(osEco, rpmVendors[ns])
 	}
 	if id == "centos" || id == "fedora" {
 		return ""

@@ -64,10 +64,11 @@ func TestRPMPURLs(t *testing.T) {
 		{"pkg:rpm/ol/openssl@1.1.1g-15.ksplice1.el8_3?epoch=2&distro=ol-8.3", "", "2:1.1.1g-15.ksplice1.el8_3", "Oracle Linux:8:ksplice", ""},
 		{"pkg:rpm/ol/bind@30:9.3.3-8.el5?distro=ol-5", "", "30:9.3.3-8.el5", "Oracle Linux:5", ""}, // epoch already in the version
 		{"pkg:rpm/photon/openssl@3.0.9-1.ph5?distro=photon-5.0", "", "3.0.9-1.ph5", "Photon OS:5.0", ""},
-		{"pkg:rpm/ol/bash@4.2.46-34.el7", "Oracle Linux:7", "4.2.46-34.el7", "Oracle Linux:7", ""},  // the SBOM's OS
-		{"pkg:rpm/ol/bash@4.2.46-34.el7", "Amazon Linux:2", "4.2.46-34.el7", "", ""},                // another distro's OS
-		{"pkg:rpm/centos/bash@4.2.46-34.el7?distro=centos-7", "", "4.2.46-34.el7", "", ""},          // no advisory source
+		{"pkg:rpm/ol/bash@4.2.46-34.el7", "Oracle Linux:7", "4.2.46-34.el7", "Oracle Linux:7", ""}, // the SBOM's OS
+		{"pkg:rpm/ol/bash@4.2.46-34.el7", "Amazon Linux:2", "4.2.46-34.el7", "", ""},               // another distro's OS
+		{"pkg:rpm/centos/bash@4.2.46-34.el7?distro=centos-7", "", "4.2.46-34.el7", "", ""},         // no advisory source
 		{"pkg:rpm/redhat/openssl@3.0.7-27.el9?epoch=1", "Red Hat:enterprise_linux:9::baseos", "1:3.0.7-27.el9", "Red Hat:enterprise_linux:9::baseos", ""},
+		{"pkg:rpm/redhat/openssl@3.0.7-27.el9", "Debian:12", "3.0.7-27.el9", "", ""}, // a Debian SBOM OS is not Red Hat's
 	}
 	for _, c := range cases {
 		p, err := ToPackage(c.purl, c.osEco)

@@ -1,6 +1,7 @@
 package scan
 
 import (
+	"archive/tar"
 	"context"
 	"os"
 	"path/filepath"
@@ -229,5 +230,27 @@ func TestPerArchFindings(t *testing.T) {
 	if len(res.Findings) != 1 || res.Findings[0].Vulnerability.ID != "ELSA-2022-4803" ||
 		!slices.Equal(res.Findings[0].Vulnerability.FixedVersions, []string{"8.24.0-57.0.4.el7_9.3"}) {
 		t.Fatalf("findings %+v", res.Findings)
+	}
+}
+
+// TestCentOSReleaseSymlink: CentOS 6 images have no os-release; their
+// /etc/redhat-release and /etc/system-release are symlinks to
+// /etc/centos-release ("CentOS release 6.10 (Final)", as CentOS 6.10
+// prints it). The OS is found through the links, and since CentOS has no
+// advisory source its packages get no ecosystem while the purl keeps the
+// distribution readable.
+func TestCentOSReleaseSymlink(t *testing.T) {
+	res := scanFiles(t, []imagetest.File{
+		{Path: "etc/centos-release", Data: []byte("CentOS release 6.10 (Final)\n")},
+		{Path: "etc/redhat-release", Type: tar.TypeSymlink, Link: "centos-release"},
+		{Path: "etc/system-release", Type: tar.TypeSymlink, Link: "centos-release"},
+		{Path: "var/lib/rpm/Packages", Data: inv(t, "rpm_Packages")},
+	})
+	if res.OS == nil || res.OS.ID != "centos" || res.OS.VersionID != "6.10" || res.OS.Ecosystem != "" {
+		t.Fatalf("OS %+v", res.OS)
+	}
+	if len(res.Packages) != 1 || res.Packages[0].Ecosystem != "" || !strings.Contains(res.Packages[0].PURL, "pkg:rpm/centos/hello@") ||
+		!strings.Contains(res.Packages[0].PURL, "distro=centos-6.10") {
+		t.Fatalf("packages %+v", res.Packages)
 	}
 }
