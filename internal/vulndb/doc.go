@@ -1,7 +1,9 @@
 // Package vulndb is Sightline's advisory knowledge base: one embedded,
-// schema-versioned file (bbolt) built from OSV records, the CISA KEV
-// catalog and FIRST EPSS scores, plus the importers, the mirror updater and
-// the air-gap bundle format that fill it.
+// schema-versioned file (bbolt) built from OSV records, the distributions'
+// own feeds where OSV has none (Amazon Linux ALAS updateinfo, Oracle Linux
+// ELSA OVAL: alas.go, oval.go), the CISA KEV catalog and FIRST EPSS scores,
+// plus the importers, the mirror updater and the air-gap bundle format that
+// fill it.
 //
 // Design decisions (measurements in docs/db.md):
 //

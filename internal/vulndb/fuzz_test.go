@@ -55,7 +55,7 @@ func FuzzDecodeAffected(f *testing.F) {
 }
 
 // feedSeeds returns the decompressed real feed samples of a kind.
-func feedSeeds(f *testing.F, pattern string) [][]byte {
+func feedSeeds(f testing.TB, pattern string) [][]byte {
 	files, _ := filepath.Glob(filepath.Join("../../testdata/vulndb", pattern))
 	var out [][]byte
 	for _, p := range files {
@@ -71,7 +71,7 @@ func feedSeeds(f *testing.F, pattern string) [][]byte {
 		}
 		fh.Close()
 	}
-	if len(out) == 0 {
+	if len(out) == 0 && f != nil {
 		f.Fatalf("no seeds for %s", pattern)
 	}
 	return out
