@@ -131,3 +131,26 @@ func TestRPMRecordEVR(t *testing.T) {
 		t.Errorf("centos package %+v", p)
 	}
 }
+
+// FuzzParseReleaseFile: no release file content panics, and whatever is
+// recognised has an ID and maps to an ecosystem without panicking.
+func FuzzParseReleaseFile(f *testing.F) {
+	for _, rel := range []string{"oracle-6/etc/oracle-release", "oracle-6/etc/redhat-release", "rhel-8.10/etc/redhat-release",
+		"debian-12.11/etc/debian_version", "amazonlinux-2/etc/os-release"} {
+		b, err := os.ReadFile(filepath.Join("..", "..", "testdata", "inventory", "release-files", rel))
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b, uint8(0))
+	}
+	f.Add([]byte("Amazon Linux AMI release 2018.03\n"), uint8(3))
+	f.Fuzz(func(t *testing.T, b []byte, which uint8) {
+		p := OSReleasePaths[int(which)%len(OSReleasePaths)]
+		m := ParseReleaseFile(p, b)
+		if m != nil && m["ID"] == "" {
+			t.Fatalf("%s: fields without ID: %v", p, m)
+		}
+		_ = OSFromRelease(m)
+		_ = RPMEcosystem(m, string(b))
+	})
+}
