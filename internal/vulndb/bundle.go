@@ -41,7 +41,12 @@ func Export(ctx context.Context, dbPath, out string) (Manifest, error) {
 		return Manifest{}, err
 	}
 	st := db.Status()
+	// A damaged database is never shipped: the checksum would vouch for it.
+	err = db.verify(ctx)
 	db.Close()
+	if err != nil {
+		return Manifest{}, err
+	}
 	// Size, checksum and content all come from one open file: a
 	// concurrent `db update` renames a new file into place but cannot
 	// change this one, so the manifest always describes the bytes shipped.
@@ -132,12 +137,12 @@ func ImportBundle(ctx context.Context, src, dbPath string) (Manifest, error) {
 	if err != nil {
 		return m, fmt.Errorf("bundle %s: %w", src, err)
 	}
-	db, err := Open(ctx, tmp.Name())
-	if err != nil {
+	// A matching checksum only says the file is the one the manifest
+	// describes, not that it is a sound database: read all of it first.
+	if err := Verify(ctx, tmp.Name()); err != nil {
 		return m, fmt.Errorf("bundle %s: %w", src, err)
 	}
-	db.Close()
-	return m, replaceFile(tmp.Name(), dbPath)
+	return m, installDB(tmp.Name(), dbPath)
 }
 
 func readManifest(tr *tar.Reader) (Manifest, error) {

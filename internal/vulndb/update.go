@@ -84,11 +84,7 @@ func Update(ctx context.Context, dbPath string, o UpdateOptions) ([]SourceResult
 	if err := os.MkdirAll(o.TempDir, 0o755); err != nil {
 		return nil, fmt.Errorf("creating %s: %w", o.TempDir, err)
 	}
-	var prev Status
-	if db, err := Open(ctx, dbPath); err == nil {
-		prev = db.Status()
-		db.Close()
-	}
+	prev := previous(ctx, dbPath, o.Logf)
 	u := &updater{o: o, prev: prev}
 	var batches []*Batch
 	var results []SourceResult
@@ -112,6 +108,26 @@ func Update(ctx context.Context, dbPath string, o UpdateOptions) ([]SourceResult
 		return results, err
 	}
 	return results, nil
+}
+
+// previous is the status of the installed database, whose sources may
+// be fetched conditionally (ETag, checksum). A damaged database is fully
+// checked here and counts as none: every source is fetched anew and the
+// file is rebuilt, which is how `db update` repairs it.
+func previous(ctx context.Context, dbPath string, logf func(string, ...any)) Status {
+	db, err := Open(ctx, dbPath)
+	if err == nil {
+		err = db.verify(ctx)
+		st := db.Status()
+		db.Close()
+		if err == nil {
+			return st
+		}
+	}
+	if d := (*DamagedError)(nil); errors.As(err, &d) {
+		logf("advisory database %s is damaged (%v): rebuilding it from every source", d.Path, d.Err)
+	}
+	return Status{}
 }
 
 type updSource struct {
