@@ -107,6 +107,9 @@ the import with an error naming it; the database is left as it was.`,
 			if err != nil {
 				return err
 			}
+			if st.Dropped != "" {
+				g.Warnf("%s: a new database was built from this import only; re-import the other sources or run `sightline db update`", st.Dropped)
+			}
 			for _, bt := range batches {
 				fmt.Fprintf(g.Stdout, "imported %d %s records from %s\n", bt.Meta.Records, bt.Meta.Kind, bt.Meta.Location)
 			}
