@@ -107,13 +107,57 @@ func writeBundle(w io.Writer, db io.Reader, m Manifest) error {
 
 // ImportBundle verifies the bundle at src and, only if it is intact and of
 // a schema this binary reads, atomically replaces the database at dbPath.
+// It checks no signature: see ImportBundleWith.
 func ImportBundle(ctx context.Context, src, dbPath string) (Manifest, error) {
+	in, err := ImportBundleWith(ctx, src, dbPath, BundleOptions{})
+	return in.Manifest, err
+}
+
+// BundleOptions configure ImportBundleWith.
+type BundleOptions struct {
+	// TrustedKeys, when set, make a signature by one of them mandatory:
+	// an unsigned bundle, or one whose signature does not verify, is
+	// refused (ErrSignature) before anything is replaced.
+	TrustedKeys []TrustedKey
+	// Signature is the detached signature file; "" means src+SignatureExt.
+	Signature string
+}
+
+// Imported describes an installed bundle.
+type Imported struct {
+	Manifest       Manifest
+	SignedBy       string // id of the trusted key that signed it; "" when no key was required
+	TrustedComment string // the signature's trusted comment
+}
+
+// ImportBundleWith is ImportBundle with a signature check. The bundle
+// file is read once: the signature is verified over the same bytes that
+// are extracted, so the file cannot change between check and use.
+func ImportBundleWith(ctx context.Context, src, dbPath string, o BundleOptions) (Imported, error) {
+	var in Imported
+	m, err := importBundle(ctx, src, dbPath, o, &in)
+	in.Manifest = m
+	return in, err
+}
+
+func importBundle(ctx context.Context, src, dbPath string, o BundleOptions, in *Imported) (Manifest, error) {
+	var sc *sigCheck
+	if len(o.TrustedKeys) > 0 {
+		var err error
+		if sc, err = newSigCheck(src, o.Signature, o.TrustedKeys); err != nil {
+			return Manifest{}, err
+		}
+	}
 	f, err := os.Open(src)
 	if err != nil {
 		return Manifest{}, fmt.Errorf("reading bundle %s: %w", src, err)
 	}
 	defer f.Close()
-	zr, err := gzip.NewReader(f)
+	var r io.Reader = f
+	if sc != nil {
+		r = sc.wrap(f)
+	}
+	zr, err := gzip.NewReader(r)
 	if err != nil {
 		return Manifest{}, fmt.Errorf("bundle %s: not a sightline bundle (gzip): %w", src, err)
 	}
@@ -136,6 +180,16 @@ func ImportBundle(ctx context.Context, src, dbPath string) (Manifest, error) {
 	}
 	if err != nil {
 		return m, fmt.Errorf("bundle %s: %w", src, err)
+	}
+	if sc != nil {
+		// The signature covers the whole file, trailing bytes included.
+		if _, err := io.Copy(io.Discard, r); err != nil {
+			return m, fmt.Errorf("reading bundle %s: %w", src, err)
+		}
+		if in.SignedBy, err = sc.verify(src); err != nil {
+			return m, err
+		}
+		in.TrustedComment = sc.comment
 	}
 	// A matching checksum only says the file is the one the manifest
 	// describes, not that it is a sound database: read all of it first.
