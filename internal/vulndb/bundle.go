@@ -205,10 +205,13 @@ func readManifest(tr *tar.Reader) (Manifest, error) {
 	if err != nil {
 		return m, fmt.Errorf("not a sightline bundle (tar): %w", err)
 	}
-	if h.Name != "manifest.json" || h.Size > 1<<20 {
+	if h.Name != "manifest.json" {
 		return m, fmt.Errorf("not a sightline bundle: first entry is %q, want manifest.json", h.Name)
 	}
-	if err := json.NewDecoder(io.LimitReader(tr, 1<<20)).Decode(&m); err != nil {
+	if h.Size > MaxManifestBytes {
+		return m, fmt.Errorf("manifest.json of %d bytes is over the %s limit for a bundle manifest", h.Size, FormatBytes(MaxManifestBytes))
+	}
+	if err := json.NewDecoder(io.LimitReader(tr, MaxManifestBytes)).Decode(&m); err != nil {
 		return m, fmt.Errorf("manifest.json: %w", err)
 	}
 	if m.Format != bundleFormat {

@@ -29,10 +29,6 @@ const (
 // otherwise: the language ecosystems and distros Sightline inventories.
 var DefaultEcosystems = []string{"Alpine", "Debian", "Ubuntu", "Go", "npm", "PyPI", "Maven", "RubyGems", "crates.io", "NuGet", "Packagist"}
 
-// maxDownload caps one downloaded file (OSV's largest all.zip is a few
-// hundred MiB).
-const maxDownload = 4 << 30
-
 // ErrUnknownEcosystem is returned (wrapped) by Update for an ecosystem
 // name without a version ordering: a typo in the user's input.
 var ErrUnknownEcosystem = errors.New("unknown ecosystem")
@@ -254,12 +250,12 @@ func (u *updater) fetch(ctx context.Context, s updSource, prev SourceMeta, had b
 		return "", meta, false, fmt.Errorf("staging %s: %w", s.loc, err)
 	}
 	h := sha256.New()
-	n, err := io.Copy(io.MultiWriter(f, h), io.LimitReader(resp.Body, maxDownload+1))
+	n, err := io.Copy(io.MultiWriter(f, h), io.LimitReader(resp.Body, MaxDownloadBytes+1))
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
-	if err == nil && n > maxDownload {
-		err = fmt.Errorf("larger than %d bytes", int64(maxDownload))
+	if err == nil && n > MaxDownloadBytes {
+		err = fmt.Errorf("larger than the %s limit for one download", FormatBytes(MaxDownloadBytes))
 	}
 	if err != nil {
 		os.Remove(f.Name())

@@ -102,7 +102,7 @@ func TestKEVGzipBomb(t *testing.T) {
 	var buf bytes.Buffer
 	zw := gzip.NewWriter(&buf)
 	zw.Write(catalog[:len(catalog)-1]) // drop the closing brace, pad with JSON whitespace
-	zw.Write(bytes.Repeat([]byte(" "), vulndb.DefaultMaxEntryBytes))
+	zw.Write(bytes.Repeat([]byte(" "), vulndb.MaxKEVBytes))
 	zw.Write([]byte("}"))
 	zw.Close()
 	p := filepath.Join(t.TempDir(), "kev-bomb.json.gz")
