@@ -11,10 +11,10 @@ import (
 // it. Open runs the full page check (checkPages: 10–40 ms on a 40 MB
 // database, see docs/db.md) only when the stamp does not match, and the
 // cheap one (checkTop) otherwise: a database installed by Write or
-// ImportBundle is stamped after its full check, and a file changed in
-// place afterwards (truncated, overwritten, edited) or named with
-// `scan --db FILE` is fully checked once before bbolt walks any of its
-// trees. Without the check, a page id pointing back at an ancestor page
+// ImportBundle is stamped after its full check; a file changed in place
+// afterwards (truncated, overwritten, edited), copied without its stamp
+// or named with `scan --db FILE` is fully checked at every open before
+// bbolt walks any of its trees (Open never writes). Without the check, a page id pointing back at an ancestor page
 // would make bbolt loop or recurse until the process dies.
 //
 // The stamp is a cache, not a security boundary: whoever can write the
