@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -110,6 +112,9 @@ the import with an error naming it; the database is left as it was.`,
 			st, err := vulndb.Write(ctx, dbPath(g), batches...)
 			if err != nil {
 				return err
+			}
+			if st.Dropped != "" {
+				g.Warnf("%s: a new database was built from this import only; re-import the other sources or run `sightline db update`", st.Dropped)
 			}
 			for _, bt := range batches {
 				fmt.Fprintf(g.Stdout, "imported %d %s records from %s\n", bt.Meta.Records, bt.Meta.Kind, bt.Meta.Location)
@@ -285,9 +290,37 @@ func printStatus(w io.Writer, st vulndb.Status) error {
 	return tw.Flush()
 }
 
+// envTrustedKey configures a trusted bundle key for a whole machine: set,
+// `db update --from` refuses bundles it did not sign (docs/db.md).
+const envTrustedKey = "SIGHTLINE_DB_TRUSTED_KEY"
+
+// bundleOptions turns --trusted-key/--signature (or envTrustedKey) into
+// the signature check of a bundle import.
+func bundleOptions(keys []string, sig string) (vulndb.BundleOptions, error) {
+	if len(keys) == 0 {
+		if env := strings.TrimSpace(os.Getenv(envTrustedKey)); env != "" {
+			keys = []string{env}
+		}
+	}
+	var o vulndb.BundleOptions
+	for _, k := range keys {
+		tk, err := vulndb.LoadTrustedKey(k)
+		if err != nil {
+			return o, cliutil.Usage(err)
+		}
+		o.TrustedKeys = append(o.TrustedKeys, tk)
+	}
+	if sig != "" && len(o.TrustedKeys) == 0 {
+		return o, cliutil.Usagef("--signature needs --trusted-key (or %s): a signature is only worth checking against a key you trust", envTrustedKey)
+	}
+	o.Signature = sig
+	return o, nil
+}
+
 func newDBUpdateCmd(g *cliutil.Globals) *cobra.Command {
 	var o vulndb.UpdateOptions
-	var from, ecos string
+	var from, ecos, sig string
+	var keys []string
 	c := &cobra.Command{
 		Use:   "update",
 		Short: "Fetch what changed from OSV, CISA KEV and EPSS (or load a bundle)",
@@ -305,22 +338,40 @@ URL or a local directory with the same layout. "Amazon Linux" (releases 1, 2,
 that cannot be fetched is reported and its previous data kept.
 
 --from FILE loads a bundle written by 'sightline db export' (air-gapped
-machines): its checksum and schema are verified before anything is replaced.
+machines): its checksum, schema and every page of its database are checked
+before anything is replaced. The checksum only catches corruption: whoever
+can edit the bundle can recompute it. With --trusted-key (a minisign public
+key file or "RW..." string; or ` + envTrustedKey + `) the bundle must carry a
+signature by that key (FILE.minisig, or --signature) or it is refused.
 --offline never touches the network: URL sources are skipped.`,
 		Example: `  sightline db update
   sightline db update --ecosystems Go,npm,PyPI --kev none --epss none
   sightline db update --ecosystems "Amazon Linux:2023,Oracle Linux"
   sightline db update --mirror /srv/osv-mirror --offline
-  sightline db update --from sightline-db.tar.gz`,
+  sightline db update --from sightline-db.tar.gz
+  sightline db update --from sightline-db.tar.gz --trusted-key sightline-db.pub`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
+			if from == "" && (len(keys) > 0 || sig != "") {
+				return cliutil.Usagef("--trusted-key and --signature check bundles: use them with --from")
+			}
 			if from != "" {
-				m, err := vulndb.ImportBundle(ctx, from, dbPath(g))
+				bo, err := bundleOptions(keys, sig)
+				if err != nil {
+					return err
+				}
+				in, err := vulndb.ImportBundleWith(ctx, from, dbPath(g), bo)
 				if err != nil {
 					return cliutil.Usage(err)
 				}
+				m := in.Manifest
 				fmt.Fprintf(g.Stdout, "loaded bundle %s (built %s, sha256 %s) into %s\n", from, m.BuiltAt.Format(time.RFC3339), m.SHA256, dbPath(g))
+				if in.SignedBy != "" {
+					fmt.Fprintf(g.Stdout, "signature by trusted key %s verified (%s)\n", in.SignedBy, in.TrustedComment)
+				} else {
+					g.Warnf("bundle %s was not checked for a signature (no --trusted-key): its checksum catches corruption, not tampering", from)
+				}
 				return nil
 			}
 			for _, e := range strings.Split(ecos, ",") {
@@ -359,30 +410,57 @@ machines): its checksum and schema are verified before anything is replaced.
 	f.StringVar(&o.KEV, "kev", "", "CISA KEV catalog URL or file; none to skip (default CISA's feed)")
 	f.StringVar(&o.EPSS, "epss", "", "EPSS CSV(.gz) URL or file; none to skip (default FIRST's daily file)")
 	f.StringVar(&from, "from", "", "load a bundle written by `db export` instead of fetching")
+	f.StringArrayVar(&keys, "trusted-key", nil, "with --from: require a signature by this minisign public key (file or RW... string; repeatable; default $"+envTrustedKey+")")
+	f.StringVar(&sig, "signature", "", "with --from: the bundle's minisign signature file (default BUNDLE"+vulndb.SignatureExt+")")
 	f.BoolVar(&o.Offline, "offline", false, "never touch the network (URL sources are skipped)")
 	return c
 }
 
 func newDBExportCmd(g *cliutil.Globals) *cobra.Command {
-	return &cobra.Command{
+	var signKey string
+	c := &cobra.Command{
 		Use:   "export FILE",
-		Short: "Write the database as a checksummed bundle for air-gapped machines",
+		Short: "Write the database as a checksummed (optionally signed) bundle for air-gapped machines",
 		Long: `Write the database as one bundle file (gzip'd tar: manifest.json with the
-SHA-256 and size of the database, then the database). Load it elsewhere with
-'sightline db update --from FILE', which verifies it before replacing anything.`,
+SHA-256 and size of the database, then the database). The database is fully
+checked first: a damaged one is never shipped. Load it elsewhere with
+'sightline db update --from FILE', which verifies it before replacing anything.
+
+--sign KEY also writes FILE.minisig, a minisign signature made with the secret
+key KEY (minisign -G; an encrypted key's password comes from
+` + vulndb.EnvSigningKeyPassword + `). The receiving machine checks it with
+--trusted-key; 'minisign -Vm FILE -p KEY.pub' checks it too.`,
 		Example: `  sightline db export sightline-db.tar.gz
-  sightline --cache-dir /airgap/cache db update --from sightline-db.tar.gz`,
+  sightline db export --sign ~/.minisign/minisign.key sightline-db.tar.gz
+  sightline --cache-dir /airgap/cache db update --from sightline-db.tar.gz --trusted-key minisign.pub`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			var key vulndb.SigningKey
+			if signKey != "" { // before exporting: a bad key wastes no work
+				var err error
+				if key, err = vulndb.LoadSigningKey(signKey, os.Getenv(vulndb.EnvSigningKeyPassword)); err != nil {
+					return cliutil.Usage(err)
+				}
+			}
 			m, err := vulndb.Export(cmd.Context(), dbPath(g), args[0])
-			if errors.Is(err, vulndb.ErrNoDB) {
+			if errors.Is(err, vulndb.ErrNoDB) || errors.Is(err, vulndb.ErrDamaged) {
 				return cliutil.Usage(err)
 			}
 			if err != nil {
 				return err
 			}
 			fmt.Fprintf(g.Stdout, "wrote %s (database %d bytes, sha256 %s)\n", args[0], m.Size, m.SHA256)
+			if signKey == "" {
+				return nil
+			}
+			comment := fmt.Sprintf("sightline-db-bundle/1 file:%s db-sha256:%s built:%s", filepath.Base(args[0]), m.SHA256, m.BuiltAt.UTC().Format(time.RFC3339))
+			if err := vulndb.SignFile(args[0], key, comment); err != nil {
+				return err
+			}
+			fmt.Fprintf(g.Stdout, "wrote %s%s\n", args[0], vulndb.SignatureExt)
 			return nil
 		},
 	}
+	c.Flags().StringVar(&signKey, "sign", "", "also write FILE"+vulndb.SignatureExt+", signed with this minisign secret key file")
+	return c
 }

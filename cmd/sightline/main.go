@@ -7,6 +7,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -16,6 +17,7 @@ import (
 	"syscall"
 
 	"github.com/sightline-sec/sightline/internal/cliutil"
+	"github.com/sightline-sec/sightline/internal/vulndb"
 )
 
 func main() {
@@ -73,6 +75,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	err := root.ExecuteContext(ctx)
 	if err != nil {
 		fmt.Fprintf(stderr, "sightline: %v\n", err)
+	}
+	// A damaged advisory database is an input the user rebuilds, from
+	// whichever command met it (docs/cli.md, docs/db.md): exit 2.
+	if errors.Is(err, vulndb.ErrDamaged) && cliutil.ExitCode(err) == cliutil.ExitInternal {
+		return cliutil.ExitUsage
 	}
 	return cliutil.ExitCode(err)
 }

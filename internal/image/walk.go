@@ -8,6 +8,7 @@ import (
 	"io"
 	"io/fs"
 	"path"
+	"strconv"
 	"strings"
 )
 
@@ -16,13 +17,21 @@ type Kind int
 
 // Entry kinds.
 const (
-	File     Kind = iota // regular file
-	Dir                  // directory
-	Symlink              // symbolic link; Entry.Link holds the target as written
-	Hardlink             // hard link; Entry.Link holds the cleaned target path
-	Whiteout             // Path was deleted by this layer (".wh.NAME")
-	Opaque               // directory Path hides lower layers' contents (".wh..wh..opq")
-	Other                // device, fifo: never opened
+	File       Kind = iota // regular file
+	Dir                    // directory
+	Symlink                // symbolic link; Entry.Link holds the target as written
+	Hardlink               // hard link; Entry.Link holds the cleaned target path
+	Whiteout               // Path was deleted by this layer (".wh.NAME")
+	Opaque                 // directory Path hides lower layers' contents (".wh..wh..opq"); "" is the root
+	Other                  // device, fifo: never opened
+	Unreadable             // a file whose content cannot be trusted; Entry.Skip says why, never opened
+)
+
+// Why an Unreadable entry was not read (Entry.Skip); the values are
+// scan.SkippedFile reasons.
+const (
+	SkipSparse      = "sparse"     // GNU sparse entry of a format archive/tar does not expand
+	SkipUnsupported = "unreadable" // an entry type with no defined meaning for file content
 )
 
 // Entry is one decoded layer entry. Path is clean, relative to the image
@@ -33,6 +42,8 @@ type Entry struct {
 	Mode fs.FileMode
 	Size int64
 	Link string
+	// Skip and Detail say why an Unreadable entry was not read.
+	Skip, Detail string
 	// Body reads a File's contents; valid only during the visit callback.
 	Body io.Reader
 }
@@ -51,6 +62,18 @@ var ErrLimit = errors.New("layer exceeds a safety limit")
 // ("../", absolute paths) are skipped and reported through warn, device
 // files come through as Other and are never opened. Truncated or corrupt
 // streams return an error.
+//
+// No entry that carries file content is dropped without a word (an image
+// could hide its OS inventory that way). GNU sparse files are read as
+// archive/tar expands them, holes as zeros, which is what GNU tar extracts
+// and, for the PAX sparse formats 0.0, 0.1 and 1.0, what the Docker engine
+// and containerd materialise. Old-GNU sparse ('S') and contiguous ('7')
+// entries are read the same way with a warning: the Docker engine and
+// containerd refuse to apply such a layer ("unhandled tar header type";
+// containerd pkg/archive/tar.go createTarFile, and Docker 20.10 tried on a
+// GNU tar --sparse --format=oldgnu layer). A PAX sparse entry of a version
+// archive/tar does not know, or an entry type without defined content, is
+// passed on as Unreadable for the caller to count.
 func WalkLayer(ctx context.Context, r io.Reader, lim Limits, warn func(string), visit func(*Entry) error) error {
 	if lim.MaxEntries == 0 {
 		lim.MaxEntries = 10_000_000
@@ -99,7 +122,12 @@ func layerErr(err error, lr *limitReader) error {
 
 // decode turns a tar header into an Entry, or reports why it is skipped.
 func decode(h *tar.Header, warn func(string)) (*Entry, bool) {
-	p, ok := CleanPath(h.Name)
+	name := h.Name
+	sparseVersion, unknown := unknownSparse(h)
+	if n := h.PAXRecords["GNU.sparse.name"]; unknown && n != "" {
+		name = n // archive/tar applies it only to versions it expands
+	}
+	p, ok := CleanPath(name)
 	if !ok {
 		warn(fmt.Sprintf("skipped layer entry with unsafe path %q", h.Name))
 		return nil, false
@@ -109,7 +137,11 @@ func decode(h *tar.Header, warn func(string)) (*Entry, bool) {
 	}
 	dir, base := path.Split(p)
 	if base == ".wh..wh..opq" {
-		return &Entry{Path: strings.TrimSuffix(dir, "/"), Kind: Opaque}, dir != ""
+		// At the layer root (dir "") it hides every lower layer: OCI
+		// image-spec layer.md "Opaque Whiteout"; containerd's applier
+		// removes everything under the directory holding the marker,
+		// the root included (pkg/archive/tar.go, applyNaive).
+		return &Entry{Path: strings.TrimSuffix(dir, "/"), Kind: Opaque}, true
 	}
 	if name, ok := strings.CutPrefix(base, ".wh."); ok {
 		if name == "" || name == "." || name == ".." {
@@ -119,11 +151,28 @@ func decode(h *tar.Header, warn func(string)) (*Entry, bool) {
 		return &Entry{Path: dir + name, Kind: Whiteout}, true
 	}
 	e := &Entry{Path: p, Mode: h.FileInfo().Mode(), Size: h.Size}
+	if unknown {
+		for _, k := range []string{"GNU.sparse.realsize", "GNU.sparse.size"} {
+			if n, err := strconv.ParseInt(h.PAXRecords[k], 10, 64); err == nil && n >= 0 {
+				e.Size = n // the file's size, not the stored data's
+				break
+			}
+		}
+		e.Kind, e.Skip, e.Detail = Unreadable, SkipSparse, "GNU sparse format "+sparseVersion+" (not expanded by archive/tar)"
+		warn(fmt.Sprintf("skipped /%s: %s", p, e.Detail))
+		return e, true
+	}
 	switch h.Typeflag {
 	case tar.TypeReg: // archive/tar reports old-style TypeRegA entries as TypeReg
 		e.Kind = File
-	case tar.TypeDir:
+	case tar.TypeGNUSparse, tar.TypeCont:
+		e.Kind = File
+		warn(fmt.Sprintf("read /%s from a tar entry of type %q as GNU tar extracts it (sparse holes as zeros); "+
+			"the Docker engine and containerd refuse to apply this layer", p, h.Typeflag))
+	case tar.TypeDir, 'D': // 'D': GNU dumpdir, a directory with its listing as data
 		e.Kind = Dir
+	case tar.TypeXGlobalHeader, 'V': // PAX global header, GNU volume label: metadata
+		return nil, false
 	case tar.TypeSymlink:
 		e.Kind, e.Link = Symlink, h.Linkname
 	case tar.TypeLink:
@@ -136,9 +185,35 @@ func decode(h *tar.Header, warn func(string)) (*Entry, bool) {
 	case tar.TypeChar, tar.TypeBlock, tar.TypeFifo:
 		e.Kind = Other
 	default:
-		return nil, false // PAX/GNU metadata entries are consumed by archive/tar
+		// PAX and GNU long-name headers never get here (archive/tar
+		// consumes them). Anything else has no defined content; GNU tar
+		// would extract it as a regular file, so it may hide one.
+		e.Kind, e.Skip, e.Detail = Unreadable, SkipUnsupported, fmt.Sprintf("tar entry type %q", h.Typeflag)
+		warn(fmt.Sprintf("skipped /%s: %s", p, e.Detail))
 	}
 	return e, true
+}
+
+// unknownSparse reports a GNU sparse PAX entry that archive/tar passed on
+// unexpanded: it expands versions 0.0, 0.1 (GNU.sparse.map, or offset and
+// numbytes pairs, which it turns into a map) and 1.0, and returns any
+// other version as a regular file whose data starts with a sparse map.
+func unknownSparse(h *tar.Header) (string, bool) {
+	major, minor := h.PAXRecords["GNU.sparse.major"], h.PAXRecords["GNU.sparse.minor"]
+	switch {
+	case major == "0" && (minor == "0" || minor == "1"), major == "1" && minor == "0":
+		return "", false
+	case major != "" || minor != "":
+		return major + "." + minor, true
+	case h.PAXRecords["GNU.sparse.map"] != "":
+		return "", false
+	}
+	for k := range h.PAXRecords {
+		if strings.HasPrefix(k, "GNU.sparse.") {
+			return "without a map (" + k + ")", true
+		}
+	}
+	return "", false
 }
 
 // CleanPath normalises a layer entry name to a root-relative path. It

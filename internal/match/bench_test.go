@@ -5,7 +5,7 @@ package match
 // CI). Reproduce with bench/db.sh or:
 //
 //	go test ./internal/match -run XXX -bench . -benchtime 3x -cpu 2   (import)
-//	go test ./internal/match -run XXX -bench 'Open|Lookup' -cpu 1
+//	go test ./internal/match -run XXX -bench 'Open|Lookup|Verify' -cpu 1
 
 import (
 	"bufio"
@@ -107,6 +107,38 @@ func BenchmarkOpen(b *testing.B) {
 			b.Fatal(err)
 		}
 		db.Close()
+	}
+}
+
+// BenchmarkOpenFullCheck opens a copy of the database that has no check
+// stamp, so Open runs the full page-tree check (vulndb stamp.go): the cost
+// a file changed in place, or named with --db, pays once.
+func BenchmarkOpenFullCheck(b *testing.B) {
+	data, err := os.ReadFile(benchDBPath(b))
+	if err != nil {
+		b.Fatal(err)
+	}
+	p := filepath.Join(b.TempDir(), "unstamped.db")
+	if err := os.WriteFile(p, data, 0o644); err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		db, err := vulndb.Open(context.Background(), p)
+		if err != nil {
+			b.Fatal(err)
+		}
+		db.Close()
+	}
+}
+
+// BenchmarkVerify is the full check db update, import, export and
+// update --from run before installing or shipping a database.
+func BenchmarkVerify(b *testing.B) {
+	p := benchDBPath(b)
+	for b.Loop() {
+		if err := vulndb.Verify(context.Background(), p); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
 

@@ -163,7 +163,12 @@ func (m *Matcher) match(ctx context.Context, eco, name, ver, arch string, parse 
 		}
 		hits = append(hits, hit{rec: rec, fixed: fixed})
 	}
-	return m.merge(eco, parse, hits), nil
+	vulns := m.merge(eco, parse, hits)
+	// KEV and EPSS lookups have no error result; damage they met is kept.
+	if err := m.db.Err(); err != nil {
+		return nil, err
+	}
+	return vulns, nil
 }
 
 type hit struct {

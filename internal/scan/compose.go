@@ -40,7 +40,9 @@ func (v *view) has(l int, p, key string) bool {
 
 // compose applies the layers top-down. A path in layer i is visible when
 // no higher layer has an entry at it, whited it (or a parent directory)
-// out, or made a parent directory opaque.
+// out, or made a parent directory opaque. An opaque marker at a layer's
+// root (Opaque path "") hides every lower layer (OCI image-spec layer.md,
+// "Opaque Whiteout").
 func compose(layers []*LayerResult) *view {
 	v := &view{layers: layers, files: map[string]int{}, links: map[string]string{},
 		wh: make([]map[string]bool, len(layers)), op: make([]map[string]bool, len(layers)),
@@ -49,7 +51,7 @@ func compose(layers []*LayerResult) *view {
 	whited := map[string]bool{}
 	opaque := map[string]bool{}
 	hidden := func(p string) bool {
-		if seen[p] || whited[p] {
+		if seen[p] || whited[p] || opaque[""] { // "": an opaque layer root
 			return true
 		}
 		for d := parent(p); d != ""; d = parent(d) {
@@ -172,7 +174,7 @@ func (v *view) introduced(p string, top int, key string) int {
 // breaksChain reports whether layer l whites out p or an ancestor, or
 // makes an ancestor opaque, so lower copies of p are not its history.
 func (v *view) breaksChain(l int, p string) bool {
-	if v.wh[l][p] {
+	if v.wh[l][p] || v.op[l][""] {
 		return true
 	}
 	for d := parent(p); d != ""; d = parent(d) {

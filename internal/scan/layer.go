@@ -31,11 +31,12 @@ type LayerResult struct {
 	// Skipped lists wanted files that were not read (Layer unset here;
 	// the scan fills it in). Each also has a warning.
 	Skipped []SkippedFile `json:"skipped,omitempty"`
-	Bytes     int64                         `json:"bytes"` // uncompressed size read
+	Bytes   int64         `json:"bytes"` // uncompressed size read
 }
 
 // cacheVersion invalidates cached layer results when their meaning changes.
-const cacheVersion = "layer/1 " + inventory.ExtractorVersion
+// layer/2: root opaque whiteouts, GNU sparse and other entry types (issue 7).
+const cacheVersion = "layer/2 " + inventory.ExtractorVersion
 
 const maxLayerWarnings = 50
 
@@ -100,6 +101,11 @@ func (res *LayerResult) visit(ctx context.Context, e *image.Entry, x *inventory.
 	case image.Other:
 		if e.Mode&(fs.ModeDevice|fs.ModeCharDevice) != 0 {
 			res.warn(fmt.Sprintf("skipped device file /%s", e.Path))
+		}
+	case image.Unreadable: // the walker has warned
+		if slices.Contains(inventory.OSReleasePaths, e.Path) || x.Required(e.Path, e.Mode, e.Size) {
+			res.Skipped = append(res.Skipped, SkippedFile{Path: "/" + e.Path, Reason: e.Skip, Detail: e.Detail})
+			res.Files[e.Path] = nil // present, so lower layers' copies stay hidden
 		}
 	case image.File:
 		return res.file(ctx, e, x, buf)

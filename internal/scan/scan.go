@@ -3,6 +3,7 @@ package scan
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"runtime"
@@ -251,6 +252,9 @@ func (s *Scanner) match(ctx context.Context, res *Result) error {
 		if err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
+			}
+			if errors.Is(err, vulndb.ErrDamaged) {
+				return err // the whole database is suspect, not this package
 			}
 			if failed[p.Ecosystem] == 0 {
 				firstErr[p.Ecosystem] = err

@@ -46,10 +46,6 @@ import (
 // KindALAS is the source kind of ALAS updateinfo data.
 const KindALAS = "alas"
 
-// maxUpdateinfoBytes bounds one decompressed updateinfo.xml; Amazon's
-// largest (AL2 core) is about 10 MiB.
-const maxUpdateinfoBytes = 512 << 20
-
 // maxUpdatePackages bounds the packages of one advisory (the largest real
 // ones, kernel updates, list a few hundred across architectures).
 const maxUpdatePackages = 100_000
@@ -90,12 +86,12 @@ type uiPackage struct {
 // 512 MiB, malformed XML, an advisory without an id or with an unknown
 // collection is an error naming the input.
 func ParseUpdateinfo(ctx context.Context, name string, r io.Reader) ([]*Parsed, error) {
-	br := &budgetReader{r: r, total: maxUpdateinfoBytes + 1, elem: -1}
+	br := &budgetReader{r: r, total: MaxUpdateinfoBytes + 1, elem: -1}
 	dec := xml.NewDecoder(br)
 	var out []*Parsed
 	seenRoot := false
 	fail := func(err error) ([]*Parsed, error) {
-		return nil, br.explain(name, "updateinfo", maxUpdateinfoBytes, err)
+		return nil, br.explain(name, "updateinfo", MaxUpdateinfoBytes, err)
 	}
 	for {
 		tok, err := dec.Token()
@@ -125,7 +121,7 @@ func ParseUpdateinfo(ctx context.Context, name string, r io.Reader) ([]*Parsed, 
 			return nil, err
 		}
 		var u uiUpdate
-		br.elem = maxElementBytes
+		br.elem = MaxFeedElementBytes
 		err = dec.DecodeElement(&u, &se)
 		br.elem = -1
 		if err != nil {

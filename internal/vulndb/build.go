@@ -39,8 +39,8 @@ func Write(ctx context.Context, path string, batches ...*Batch) (Status, error) 
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return Status{}, fmt.Errorf("creating %s: %w", dir, err)
 	}
-	old, err := openOld(path)
-	if err != nil {
+	old, dropped := openOld(ctx, path)
+	if err := ctx.Err(); err != nil {
 		return Status{}, err
 	}
 	if old != nil {
@@ -56,7 +56,10 @@ func Write(ctx context.Context, path string, batches ...*Batch) (Status, error) 
 	if err := build(ctx, tmpName, old, batches); err != nil {
 		return Status{}, err
 	}
-	if err := replaceFile(tmpName, path); err != nil {
+	if err := Verify(ctx, tmpName); err != nil {
+		return Status{}, fmt.Errorf("checking the new database before installing it: %w", err)
+	}
+	if err := installDB(tmpName, path); err != nil {
 		return Status{}, err
 	}
 	db, err := Open(ctx, path)
@@ -64,20 +67,33 @@ func Write(ctx context.Context, path string, batches ...*Batch) (Status, error) 
 		return Status{}, err
 	}
 	defer db.Close()
-	return db.Status(), nil
+	st := db.Status()
+	st.Dropped = dropped
+	return st, nil
 }
 
-// openOld opens the current database for copying; a missing, foreign or
-// old-schema file counts as empty (it is rebuilt from the new batches).
-func openOld(path string) (*DB, error) {
+// openOld opens the current database for copying; a missing, foreign,
+// old-schema or damaged file counts as empty (it is rebuilt from the new
+// batches) and dropped says why. The full check runs here because the
+// copy reads every byte of the old file anyway, and a damaged page must
+// not end up in the new one.
+func openOld(ctx context.Context, path string) (old *DB, dropped string) {
 	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
+		return nil, ""
 	}
-	db, err := Open(context.Background(), path)
+	db, err := Open(ctx, path)
+	if err == nil {
+		if err = db.verify(ctx); err != nil {
+			db.Close()
+		}
+	}
+	if d := (*DamagedError)(nil); errors.As(err, &d) {
+		return nil, fmt.Sprintf("advisory database %s was damaged (%v)", d.Path, d.Err)
+	}
 	if err != nil {
-		return nil, nil //nolint:nilerr // an unreadable old DB is replaced, not fatal
+		return nil, err.Error()
 	}
-	return db, nil
+	return db, ""
 }
 
 func build(ctx context.Context, tmpName string, old *DB, batches []*Batch) error {
@@ -127,6 +143,12 @@ func assignIDs(sources []SourceMeta, batches []*Batch) ([]SourceMeta, map[uint16
 	}
 	for _, bt := range batches {
 		i := slices.IndexFunc(sources, func(s SourceMeta) bool { return s.Name == bt.Meta.Name })
+		if i < 0 && bt.Unchanged {
+			// "Unchanged" relative to data the old file no longer has
+			// (dropped as damaged): recording its ETag would keep the
+			// source empty forever, so it is left out and fetched anew.
+			continue
+		}
 		if i >= 0 {
 			bt.Meta.ID = sources[i].ID
 			if bt.Unchanged {
@@ -204,7 +226,7 @@ func writePkgsAndRecs(ctx context.Context, tx *bolt.Tx, old *DB, drop map[uint16
 	pkgs := map[string][]byte{}
 	var recs []kvPair
 	if old != nil {
-		err := old.pkgs.ForEach(func(k, v []byte) error {
+		err := old.each(old.pkgs, func(k, v []byte) error {
 			kept, err := filterSources(v, drop)
 			if err != nil {
 				return fmt.Errorf("copying index entry %q: %w", k, err)
@@ -217,7 +239,7 @@ func writePkgsAndRecs(ctx context.Context, tx *bolt.Tx, old *DB, drop map[uint16
 		if err != nil {
 			return err
 		}
-		err = old.recs.ForEach(func(k, v []byte) error {
+		err = old.each(old.recs, func(k, v []byte) error {
 			if len(k) >= 2 && !drop[binary.BigEndian.Uint16(k)] {
 				recs = append(recs, kvPair{k, v})
 			}
@@ -301,7 +323,9 @@ func writeKEV(tx *bolt.Tx, old *DB, batches []*Batch) error {
 			pairs = append(pairs, kvPair{[]byte(k.CVE), j})
 		}
 	} else if old != nil {
-		_ = old.kev.ForEach(func(k, v []byte) error { pairs = append(pairs, kvPair{k, v}); return nil })
+		if err := old.each(old.kev, func(k, v []byte) error { pairs = append(pairs, kvPair{k, v}); return nil }); err != nil {
+			return err
+		}
 	}
 	return putSorted(tx, bucketKEV, pairs)
 }
@@ -318,7 +342,9 @@ func writeEPSS(tx *bolt.Tx, old *DB, batches []*Batch) (string, error) {
 		}
 	} else if old != nil {
 		date = old.status.EPSSDate
-		_ = old.epss.ForEach(func(k, v []byte) error { pairs = append(pairs, kvPair{k, v}); return nil })
+		if err := old.each(old.epss, func(k, v []byte) error { pairs = append(pairs, kvPair{k, v}); return nil }); err != nil {
+			return "", err
+		}
 	}
 	return date, putSorted(tx, bucketEPSS, pairs)
 }

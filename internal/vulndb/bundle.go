@@ -41,7 +41,12 @@ func Export(ctx context.Context, dbPath, out string) (Manifest, error) {
 		return Manifest{}, err
 	}
 	st := db.Status()
+	// A damaged database is never shipped: the checksum would vouch for it.
+	err = db.verify(ctx)
 	db.Close()
+	if err != nil {
+		return Manifest{}, err
+	}
 	// Size, checksum and content all come from one open file: a
 	// concurrent `db update` renames a new file into place but cannot
 	// change this one, so the manifest always describes the bytes shipped.
@@ -102,13 +107,57 @@ func writeBundle(w io.Writer, db io.Reader, m Manifest) error {
 
 // ImportBundle verifies the bundle at src and, only if it is intact and of
 // a schema this binary reads, atomically replaces the database at dbPath.
+// It checks no signature: see ImportBundleWith.
 func ImportBundle(ctx context.Context, src, dbPath string) (Manifest, error) {
+	in, err := ImportBundleWith(ctx, src, dbPath, BundleOptions{})
+	return in.Manifest, err
+}
+
+// BundleOptions configure ImportBundleWith.
+type BundleOptions struct {
+	// TrustedKeys, when set, make a signature by one of them mandatory:
+	// an unsigned bundle, or one whose signature does not verify, is
+	// refused (ErrSignature) before anything is replaced.
+	TrustedKeys []TrustedKey
+	// Signature is the detached signature file; "" means src+SignatureExt.
+	Signature string
+}
+
+// Imported describes an installed bundle.
+type Imported struct {
+	Manifest       Manifest
+	SignedBy       string // id of the trusted key that signed it; "" when no key was required
+	TrustedComment string // the signature's trusted comment
+}
+
+// ImportBundleWith is ImportBundle with a signature check. The bundle
+// file is read once: the signature is verified over the same bytes that
+// are extracted, so the file cannot change between check and use.
+func ImportBundleWith(ctx context.Context, src, dbPath string, o BundleOptions) (Imported, error) {
+	var in Imported
+	m, err := importBundle(ctx, src, dbPath, o, &in)
+	in.Manifest = m
+	return in, err
+}
+
+func importBundle(ctx context.Context, src, dbPath string, o BundleOptions, in *Imported) (Manifest, error) {
+	var sc *sigCheck
+	if len(o.TrustedKeys) > 0 {
+		var err error
+		if sc, err = newSigCheck(src, o.Signature, o.TrustedKeys); err != nil {
+			return Manifest{}, err
+		}
+	}
 	f, err := os.Open(src)
 	if err != nil {
 		return Manifest{}, fmt.Errorf("reading bundle %s: %w", src, err)
 	}
 	defer f.Close()
-	zr, err := gzip.NewReader(f)
+	var r io.Reader = f
+	if sc != nil {
+		r = sc.wrap(f)
+	}
+	zr, err := gzip.NewReader(r)
 	if err != nil {
 		return Manifest{}, fmt.Errorf("bundle %s: not a sightline bundle (gzip): %w", src, err)
 	}
@@ -132,12 +181,22 @@ func ImportBundle(ctx context.Context, src, dbPath string) (Manifest, error) {
 	if err != nil {
 		return m, fmt.Errorf("bundle %s: %w", src, err)
 	}
-	db, err := Open(ctx, tmp.Name())
-	if err != nil {
+	if sc != nil {
+		// The signature covers the whole file, trailing bytes included.
+		if _, err := io.Copy(io.Discard, r); err != nil {
+			return m, fmt.Errorf("reading bundle %s: %w", src, err)
+		}
+		if in.SignedBy, err = sc.verify(src); err != nil {
+			return m, err
+		}
+		in.TrustedComment = sc.comment
+	}
+	// A matching checksum only says the file is the one the manifest
+	// describes, not that it is a sound database: read all of it first.
+	if err := Verify(ctx, tmp.Name()); err != nil {
 		return m, fmt.Errorf("bundle %s: %w", src, err)
 	}
-	db.Close()
-	return m, replaceFile(tmp.Name(), dbPath)
+	return m, installDB(tmp.Name(), dbPath)
 }
 
 func readManifest(tr *tar.Reader) (Manifest, error) {
@@ -146,10 +205,13 @@ func readManifest(tr *tar.Reader) (Manifest, error) {
 	if err != nil {
 		return m, fmt.Errorf("not a sightline bundle (tar): %w", err)
 	}
-	if h.Name != "manifest.json" || h.Size > 1<<20 {
+	if h.Name != "manifest.json" {
 		return m, fmt.Errorf("not a sightline bundle: first entry is %q, want manifest.json", h.Name)
 	}
-	if err := json.NewDecoder(io.LimitReader(tr, 1<<20)).Decode(&m); err != nil {
+	if h.Size > MaxManifestBytes {
+		return m, fmt.Errorf("manifest.json of %d bytes is over the %s limit for a bundle manifest", h.Size, FormatBytes(MaxManifestBytes))
+	}
+	if err := json.NewDecoder(io.LimitReader(tr, MaxManifestBytes)).Decode(&m); err != nil {
 		return m, fmt.Errorf("manifest.json: %w", err)
 	}
 	if m.Format != bundleFormat {

@@ -171,9 +171,6 @@ func feedSources(eco, mirror string) (srcs []updSource, ok bool, err error) {
 	return nil, false, nil
 }
 
-// maxRepoMetadata bounds a mirror.list or repomd.xml (real ones: < 10 KiB).
-const maxRepoMetadata = 16 << 20
-
 type repomd struct {
 	Data []struct {
 		Type     string `xml:"type,attr"`
@@ -270,14 +267,14 @@ func (u *updater) fromRepo(ctx context.Context, root string, prev SourceMeta, ha
 // getBytes reads a small file from a URL or a local path.
 func (u *updater) getBytes(ctx context.Context, loc string) ([]byte, error) {
 	if !isURL(loc) {
-		return readFileLimited(loc, maxRepoMetadata)
+		return readFileLimited(loc, MaxRepoMetadataBytes, "a mirror.list or repomd.xml")
 	}
 	resp, err := u.get(ctx, loc)
 	if err != nil {
 		return nil, err
 	}
 	defer resp.Body.Close()
-	b, err := readAllLimited(resp.Body, maxRepoMetadata)
+	b, err := readAllLimited(resp.Body, MaxRepoMetadataBytes, "a mirror.list or repomd.xml")
 	if err != nil {
 		return nil, fmt.Errorf("fetching %s: %w", loc, err)
 	}
@@ -307,14 +304,14 @@ func (u *updater) getFile(ctx context.Context, loc, want string) (string, string
 		return "", "", fmt.Errorf("staging %s: %w", loc, err)
 	}
 	h := sha256.New()
-	n, err := io.Copy(io.MultiWriter(f, h), io.LimitReader(resp.Body, maxDownload+1))
+	n, err := io.Copy(io.MultiWriter(f, h), io.LimitReader(resp.Body, MaxDownloadBytes+1))
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
 	sum := hex.EncodeToString(h.Sum(nil))
 	switch {
-	case err == nil && n > maxDownload:
-		err = fmt.Errorf("larger than %d bytes", int64(maxDownload))
+	case err == nil && n > MaxDownloadBytes:
+		err = fmt.Errorf("larger than the %s limit for one download", FormatBytes(MaxDownloadBytes))
 	case err == nil && want != "" && sum != want:
 		err = fmt.Errorf("SHA-256 %s does not match repomd.xml's %s", sum, want)
 	}

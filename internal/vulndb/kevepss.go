@@ -32,7 +32,7 @@ func ReadKEV(p string) (*Batch, error) {
 		return nil, err
 	}
 	defer closeFn()
-	data, err := readAllLimited(r, DefaultMaxEntryBytes)
+	data, err := readAllLimited(r, MaxKEVBytes, "a KEV catalog")
 	if err != nil {
 		return nil, fmt.Errorf("reading KEV catalog %s: %w", p, err)
 	}

@@ -79,16 +79,12 @@ type Parsed struct {
 	Withdrawn bool
 }
 
-// maxRecordBytes bounds one OSV record; the largest real records (Debian
-// CVE records with long `versions` lists) are well under 1 MiB.
-const maxRecordBytes = 16 << 20
-
 // ParseOSV parses one OSV record in JSON or YAML (chosen by the file name's
 // extension; JSON when in doubt). name is used in errors only.
 func ParseOSV(name string, data []byte) (*Parsed, error) {
 	var rec osvRecord
-	if len(data) > maxRecordBytes {
-		return nil, fmt.Errorf("%s: OSV record of %d bytes is over the %d byte limit", name, len(data), maxRecordBytes)
+	if len(data) > MaxRecordBytes {
+		return nil, fmt.Errorf("%s: OSV record of %d bytes is over the %s limit for one OSV record", name, len(data), FormatBytes(MaxRecordBytes))
 	}
 	lower := strings.ToLower(name)
 	if strings.HasSuffix(lower, ".yaml") || strings.HasSuffix(lower, ".yml") {

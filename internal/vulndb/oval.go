@@ -44,15 +44,6 @@ const KindOVAL = "oval"
 // DefaultOracleOVALURL is Oracle's full ELSA OVAL export.
 const DefaultOracleOVALURL = "https://linux.oracle.com/security/oval/com.oracle.elsa-all.xml.bz2"
 
-// Limits of one OVAL file (decompressed) and of one element (definition,
-// updateinfo <update>) decoded from it. Oracle's complete export is about
-// 1 GiB of XML; its largest definitions (kernel updates) and the largest
-// ALAS updates are well under 1 MiB.
-const (
-	maxOVALBytes    = 8 << 30
-	maxElementBytes = 16 << 20
-)
-
 type ovalDefinition struct {
 	ID        string   `xml:"id,attr"`
 	Class     string   `xml:"class,attr"`
@@ -86,11 +77,11 @@ var ovalSkip = map[string]bool{"tests": true, "objects": true, "states": true, "
 // 8 GiB; malformed XML or a definition without an id is an error naming
 // the input.
 func ParseOVAL(ctx context.Context, name string, r io.Reader) ([]*Parsed, error) {
-	br := &budgetReader{r: r, total: maxOVALBytes + 1, elem: -1}
+	br := &budgetReader{r: r, total: MaxOVALBytes + 1, elem: -1}
 	dec := xml.NewDecoder(br)
 	var out []*Parsed
 	seenRoot := false
-	fail := func(err error) ([]*Parsed, error) { return nil, br.explain(name, "OVAL", maxOVALBytes, err) }
+	fail := func(err error) ([]*Parsed, error) { return nil, br.explain(name, "OVAL", MaxOVALBytes, err) }
 	for {
 		tok, err := dec.Token()
 		if errors.Is(err, io.EOF) {
@@ -121,7 +112,7 @@ func ParseOVAL(ctx context.Context, name string, r io.Reader) ([]*Parsed, error)
 			return nil, err
 		}
 		var d ovalDefinition
-		br.elem = maxElementBytes
+		br.elem = MaxFeedElementBytes
 		err = dec.DecodeElement(&d, &se)
 		br.elem = -1
 		if err != nil {
@@ -280,9 +271,9 @@ func (b *budgetReader) Read(p []byte) (int, error) {
 func (b *budgetReader) explain(name, what string, limit int64, err error) error {
 	switch b.hit {
 	case "stream":
-		return fmt.Errorf("%s: %s larger than the %d byte limit", name, what, limit)
+		return fmt.Errorf("%s: %s larger than the %s limit", name, what, FormatBytes(limit))
 	case "element":
-		return fmt.Errorf("%s: one %s element is larger than the %d byte limit", name, what, maxElementBytes)
+		return fmt.Errorf("%s: one %s element is larger than the %s limit", name, what, FormatBytes(MaxFeedElementBytes))
 	}
 	return fmt.Errorf("%s: invalid %s XML: %w", name, what, err)
 }

@@ -24,23 +24,21 @@ import (
 
 // ReadOptions tune the importers.
 type ReadOptions struct {
-	// MaxEntryBytes caps one decompressed zip entry or file; 0 means
-	// DefaultMaxEntryBytes. A zip entry claiming or producing more is an
-	// error naming the archive and the entry (decompression bombs).
+	// MaxEntryBytes caps one OSV record, a decompressed zip entry or a
+	// file; 0 means MaxRecordBytes. A zip entry claiming or producing
+	// more is an error naming the archive and the entry (decompression
+	// bombs).
 	MaxEntryBytes int64
 	// Progress, when set, is called with the number of records parsed so
 	// far (from one goroutine, at most every 1000 records).
 	Progress func(n int)
 }
 
-// DefaultMaxEntryBytes is larger than any real OSV record by far.
-const DefaultMaxEntryBytes = 64 << 20
-
 func (o ReadOptions) limit() int64 {
 	if o.MaxEntryBytes > 0 {
 		return o.MaxEntryBytes
 	}
-	return DefaultMaxEntryBytes
+	return MaxRecordBytes
 }
 
 // item is one OSV file to parse: its name (for errors) and bytes.
@@ -76,7 +74,7 @@ func ReadOSV(ctx context.Context, p string, opts ReadOptions) (*Batch, error) {
 	case isZip || strings.HasSuffix(strings.ToLower(p), ".zip"):
 		produce = func(ctx context.Context, out chan<- item) error { return walkZip(ctx, p, opts, out) }
 	default:
-		data, err := readFileLimited(p, opts.limit())
+		data, err := readFileLimited(p, opts.limit(), "one OSV record")
 		if err != nil {
 			return nil, err
 		}
@@ -131,13 +129,13 @@ func sha256Hex(b []byte) string {
 	return hex.EncodeToString(s[:])
 }
 
-func readFileLimited(p string, limit int64) ([]byte, error) {
+func readFileLimited(p string, limit int64, what string) ([]byte, error) {
 	f, err := os.Open(p)
 	if err != nil {
 		return nil, fmt.Errorf("reading %s: %w", p, err)
 	}
 	defer f.Close()
-	data, err := readAllLimited(f, limit)
+	data, err := readAllLimited(f, limit, what)
 	if err != nil {
 		return nil, fmt.Errorf("reading %s: %w", p, err)
 	}
@@ -145,14 +143,15 @@ func readFileLimited(p string, limit int64) ([]byte, error) {
 }
 
 // readAllLimited reads r to the end, refusing more than limit bytes
-// (decompression bombs, runaway files) instead of silently truncating.
-func readAllLimited(r io.Reader, limit int64) ([]byte, error) {
+// (decompression bombs, runaway files) instead of silently truncating;
+// what names the limit ("one OSV record").
+func readAllLimited(r io.Reader, limit int64, what string) ([]byte, error) {
 	data, err := io.ReadAll(io.LimitReader(r, limit+1))
 	if err != nil {
 		return nil, err
 	}
 	if int64(len(data)) > limit {
-		return nil, fmt.Errorf("larger than the %d byte limit", limit)
+		return nil, fmt.Errorf("larger than the %s limit for %s", FormatBytes(limit), what)
 	}
 	return data, nil
 }
@@ -171,7 +170,7 @@ func walkDir(ctx context.Context, root string, opts ReadOptions, out chan<- item
 		if !d.Type().IsRegular() || !isOSVName(p) {
 			return nil
 		}
-		data, err := readFileLimited(p, opts.limit())
+		data, err := readFileLimited(p, opts.limit(), "one OSV record")
 		if err != nil {
 			return err
 		}
@@ -202,7 +201,7 @@ func walkZip(ctx context.Context, zp string, opts ReadOptions, out chan<- item) 
 			continue
 		}
 		if f.UncompressedSize64 > uint64(limit) {
-			return fmt.Errorf("zip %s: entry %s claims %d bytes, over the per-entry limit of %d", zp, f.Name, f.UncompressedSize64, limit)
+			return fmt.Errorf("zip %s: entry %s claims %d bytes, over the %s limit for one OSV record", zp, f.Name, f.UncompressedSize64, FormatBytes(limit))
 		}
 		data, err := readEntry(f, limit)
 		if err != nil {
@@ -232,7 +231,7 @@ func readEntry(f *zip.File, limit int64) ([]byte, error) {
 		return nil, err
 	}
 	defer rc.Close()
-	return readAllLimited(rc, limit)
+	return readAllLimited(rc, limit, "one OSV record")
 }
 
 // parseAll runs produce in one goroutine and parses its items on all

@@ -12,11 +12,28 @@ import (
 // rename itself survives a crash. Until the rename, dst is untouched.
 // The one place Write, ImportBundle and Export commit their output.
 func replaceFile(tmp, dst string) error {
+	return replace(tmp, dst, false)
+}
+
+// installDB is replaceFile for a database that passed Verify: it also
+// writes the stamp that spares Open the full page check (stamp.go).
+func installDB(tmp, dst string) error {
+	return replace(tmp, dst, true)
+}
+
+func replace(tmp, dst string, stamp bool) error {
 	if err := os.Chmod(tmp, 0o644); err != nil {
+		return fmt.Errorf("preparing %s: %w", tmp, err)
+	}
+	fi, err := os.Stat(tmp)
+	if err != nil {
 		return fmt.Errorf("preparing %s: %w", tmp, err)
 	}
 	if err := os.Rename(tmp, dst); err != nil {
 		return fmt.Errorf("replacing %s: %w", dst, err)
+	}
+	if stamp {
+		writeStamp(dst, fi) // a rename keeps size and modification time
 	}
 	if d, err := os.Open(filepath.Dir(dst)); err == nil {
 		_ = d.Sync() // best effort: some filesystems refuse directory fsync

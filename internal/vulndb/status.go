@@ -44,6 +44,10 @@ type Status struct {
 	Sources       []SourceMeta `json:"sources"`
 	EPSSDate      string       `json:"-"`
 	Stale         bool         `json:"stale"` // any source older than MaxAge
+	// Dropped is set by Write when the previous file could not be carried
+	// over (damaged, foreign, other schema): why, for a warning. Its
+	// sources are gone from the new database.
+	Dropped string `json:"-"`
 }
 
 // dataDate is the date a source's data describes: its newest modified

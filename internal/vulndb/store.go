@@ -1,6 +1,7 @@
 package vulndb
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"encoding/json"
@@ -9,10 +10,14 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strconv"
+	"sync/atomic"
 	"time"
+	"unsafe"
 
 	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 )
 
 // SchemaVersion is bumped whenever the on-disk layout changes; Open refuses
@@ -39,6 +44,32 @@ var (
 // ErrNoDB is returned (wrapped) by Open when there is no database yet.
 var ErrNoDB = errors.New("no advisory database")
 
+// ErrDamaged is matched (errors.Is) by every error that reports a database
+// file that cannot be read as it was written: truncated, overwritten,
+// zeroed pages, a bundle whose database is garbage. The CLI exits with 2
+// for it (docs/cli.md): the fix is the user's, rebuild the file.
+var ErrDamaged = errors.New("advisory database is damaged")
+
+// DamagedError names the damaged file, what was found, and how to
+// rebuild it. It matches ErrDamaged.
+type DamagedError struct {
+	Path string
+	Err  error
+}
+
+func (e *DamagedError) Error() string {
+	return fmt.Sprintf("advisory database %s is damaged: %v; rebuild it with \"sightline db update\" "+
+		"(offline: \"sightline db import PATH...\" or \"sightline db update --from BUNDLE\")", e.Path, e.Err)
+}
+
+// Unwrap returns the cause.
+func (e *DamagedError) Unwrap() error { return e.Err }
+
+// Is makes errors.Is(err, ErrDamaged) true.
+func (e *DamagedError) Is(target error) bool { return target == ErrDamaged }
+
+func damaged(path string, err error) error { return &DamagedError{Path: path, Err: err} }
+
 // DefaultPath is where the database lives under a cache dir.
 func DefaultPath(cacheDir string) string {
 	return filepath.Join(cacheDir, "db", "sightline.db")
@@ -46,6 +77,11 @@ func DefaultPath(cacheDir string) string {
 
 // DB is an open, read-only advisory database. It is safe for concurrent
 // use by several goroutines.
+//
+// Every method that reads the memory map runs under guard: bbolt trusts
+// its file (a corrupt page makes it panic, a page id past the end of the
+// file makes it read outside the mapping), so a fault there is turned into
+// a panic (debug.SetPanicOnFault) and every panic into a DamagedError.
 type DB struct {
 	path   string
 	bolt   *bolt.DB
@@ -56,65 +92,179 @@ type DB struct {
 	epss   *bolt.Bucket
 	hashes []byte // keyPkgHash, in the mmap: the miss-path filter
 	status Status
+	// base and size delimit the file in the memory map: every value
+	// handed out must lie inside (see inFile).
+	base, size uintptr
+	// fault is the first damage met by a read that cannot return an
+	// error (KEV, EPSS); Err reports it.
+	fault atomic.Pointer[DamagedError]
 }
 
-// Open opens the database at path read-only. A missing file is an error
-// wrapping ErrNoDB that tells the user how to create one.
+// Open opens the database at path read-only and checks what can be
+// checked without reading every record (docs/db.md, "Damaged
+// databases"): bbolt's meta page checksums, that the file holds every
+// page the meta page counts (a truncated file), the shape of every page
+// tree (or, when the stamp of an earlier full check matches, of the root
+// and meta buckets only: stamp.go), the schema, the buckets, and that the
+// package hash index lies inside the file. A missing file is an error
+// wrapping ErrNoDB that tells the user how to create one; a damaged one
+// is a *DamagedError. Verify reads everything.
 func Open(ctx context.Context, path string) (*DB, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("%w at %s: run `sightline db update` (online) or `sightline db import PATH` / `sightline db update --from BUNDLE` (offline) first", ErrNoDB, path)
+	for try := 0; ; try++ {
+		before, err := os.Stat(path)
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("%w at %s: run `sightline db update` (online) or `sightline db import PATH` / `sightline db update --from BUNDLE` (offline) first", ErrNoDB, path)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("opening advisory database %s: %w", path, err)
+		}
+		if before.Size() == 0 {
+			// bbolt would try to initialise it (and fail: read-only)
+			return nil, damaged(path, errors.New("the file is empty"))
+		}
+		b, err := openBolt(path)
+		if err != nil {
+			return nil, err
+		}
+		// The size must be the opened file's: a concurrent `db update`
+		// may rename a new file over path between the Stat and the open.
+		if after, err := os.Stat(path); (err != nil || !os.SameFile(before, after)) && try < 3 {
+			b.Close()
+			continue
+		}
+		db, err := attach(b, path, before)
+		if err != nil {
+			b.Close()
+			return nil, err
+		}
+		return db, nil
 	}
-	b, err := bolt.Open(path, 0o444, &bolt.Options{ReadOnly: true, Timeout: 5 * time.Second})
-	if err != nil {
-		return nil, fmt.Errorf("opening advisory database %s: %w", path, err)
-	}
-	db, err := attach(b, path)
-	if err != nil {
-		b.Close()
-		return nil, err
-	}
-	return db, nil
 }
 
-// attach starts the long-lived read transaction and checks the schema.
-func attach(b *bolt.DB, path string) (*DB, error) {
+// openBolt opens the file read-only; bbolt's own meta page checks
+// (magic, version, checksum) failing means damage.
+func openBolt(path string) (b *bolt.DB, err error) {
+	defer func(old bool) {
+		debug.SetPanicOnFault(old)
+		if r := recover(); r != nil {
+			b, err = nil, damaged(path, fmt.Errorf("%v", r))
+		}
+	}(debug.SetPanicOnFault(true))
+	b, err = bolt.Open(path, 0o444, &bolt.Options{ReadOnly: true, Timeout: 5 * time.Second})
+	var pe *fs.PathError
+	switch {
+	case err == nil:
+		return b, nil
+	case errors.As(err, &pe), errors.Is(err, berrors.ErrTimeout):
+		// the file system said no (permissions, I/O) or a writer holds
+		// the lock: not the file's content
+		return nil, fmt.Errorf("opening advisory database %s: %w", path, err)
+	}
+	// Everything else is bbolt rejecting the content: no magic, both
+	// meta pages bad, a file smaller than its meta page says.
+	return nil, damaged(path, fmt.Errorf("not a readable bbolt file (%w)", err))
+}
+
+// attach starts the long-lived read transaction and checks the schema,
+// the buckets and the file size.
+func attach(b *bolt.DB, path string, fi fs.FileInfo) (db *DB, err error) {
+	fileSize := fi.Size()
 	tx, err := b.Begin(false)
 	if err != nil {
 		return nil, fmt.Errorf("reading advisory database %s: %w", path, err)
 	}
-	db := &DB{path: path, bolt: b, tx: tx}
+	db = &DB{path: path, bolt: b, tx: tx, base: b.Info().Data, size: uintptr(fileSize)}
+	defer func() { // after guard (defers run last first): sees its error too
+		if err != nil {
+			tx.Rollback() // or Close waits for the transaction forever
+		}
+	}()
+	defer db.guard(&err, debug.SetPanicOnFault(true))
+	if need := tx.Size(); need > fileSize {
+		return nil, damaged(path, fmt.Errorf("the file is truncated: %d bytes, its meta page counts %d", fileSize, need))
+	}
+	check := checkTop
+	if !stamped(path, fi) {
+		check = checkPages // see stamp.go
+	}
+	if err := checkFile(path, b.Info().PageSize, uint64(tx.ID()), check); err != nil {
+		return nil, err
+	}
 	meta := tx.Bucket(bucketMeta)
 	if meta == nil {
-		tx.Rollback()
-		return nil, fmt.Errorf("advisory database %s: not a sightline database (no meta bucket)", path)
+		return nil, damaged(path, errors.New("no meta bucket (not a sightline database, or its root page is lost)"))
 	}
-	v, _ := strconv.Atoi(string(meta.Get(keySchema)))
+	v, err := strconv.Atoi(string(meta.Get(keySchema)))
+	if err != nil {
+		return nil, damaged(path, fmt.Errorf("schema version unreadable: %w", err))
+	}
 	if v != SchemaVersion {
-		tx.Rollback()
 		return nil, fmt.Errorf("advisory database %s has schema %d, this sightline reads schema %d: run `sightline db update` or re-import", path, v, SchemaVersion)
 	}
 	db.pkgs, db.recs = tx.Bucket(bucketPkgs), tx.Bucket(bucketRecs)
 	db.kev, db.epss = tx.Bucket(bucketKEV), tx.Bucket(bucketEPSS)
 	if db.pkgs == nil || db.recs == nil || db.kev == nil || db.epss == nil {
-		tx.Rollback()
-		return nil, fmt.Errorf("advisory database %s: missing buckets (corrupt file?)", path)
+		return nil, damaged(path, errors.New("missing buckets"))
 	}
 	db.hashes = meta.Get(keyPkgHash)
-	if len(db.hashes)%8 != 0 {
-		tx.Rollback()
-		return nil, fmt.Errorf("advisory database %s: corrupt package hash index", path)
+	if len(db.hashes)%8 != 0 || !db.inFile(meta, db.hashes) {
+		return nil, damaged(path, errors.New("corrupt package hash index"))
 	}
 	st, err := readStatus(meta)
 	if err != nil {
-		tx.Rollback()
-		return nil, fmt.Errorf("advisory database %s: %w", path, err)
+		return nil, damaged(path, err)
 	}
 	st.Path = path
 	db.status = st
 	return db, nil
+}
+
+// guard is deferred, with the previous SetPanicOnFault setting, by every
+// method that reads the memory map: it restores the setting and turns a
+// panic (bbolt's assertions, a fault on a page outside the file, a decoder
+// running off a corrupt value) into a DamagedError in *errp.
+func (db *DB) guard(errp *error, oldFault bool) {
+	debug.SetPanicOnFault(oldFault)
+	if r := recover(); r != nil {
+		*errp = damaged(db.path, fmt.Errorf("reading it failed: %v", r))
+	}
+}
+
+// inFile reports whether a value v of bucket b lies inside the mapped
+// file. bbolt computes a value's address from offsets stored in the
+// file; a corrupt offset points anywhere, and a slice reaching outside
+// the file would fault later, outside any guard, or read foreign memory.
+// Values of inline buckets (small buckets bbolt keeps inside their
+// parent's page) may live in a copy bbolt made on the heap, so only
+// their reads are guarded, not their bounds.
+func (db *DB) inFile(b *bolt.Bucket, v []byte) bool {
+	if len(v) == 0 || b.Root() == 0 {
+		return true
+	}
+	p := uintptr(unsafe.Pointer(unsafe.SliceData(v)))
+	return p >= db.base && p-db.base <= db.size && uintptr(len(v)) <= db.size-(p-db.base)
+}
+
+// get reads one key under the caller's guard; a value reaching outside
+// the file is damage.
+func (db *DB) get(b *bolt.Bucket, k []byte) ([]byte, error) {
+	v := b.Get(k)
+	if !db.inFile(b, v) {
+		return nil, damaged(db.path, fmt.Errorf("value of key %q points outside the file", k))
+	}
+	return v, nil
+}
+
+// Err returns the first damage met by a read that has no error result
+// (KEV, EPSS), or nil. Callers that used those check it once at the end.
+func (db *DB) Err() error {
+	if e := db.fault.Load(); e != nil {
+		return e
+	}
+	return nil
 }
 
 // Close releases the file.
@@ -133,7 +283,8 @@ func (db *DB) Close() error {
 // Path is the file the database was opened from.
 func (db *DB) Path() string { return db.path }
 
-// Status describes what the database holds and how old it is.
+// Status describes what the database holds and how old it is. It is read
+// at Open and never touches the file.
 func (db *DB) Status() Status {
 	st := db.status
 	st.Sources = append([]SourceMeta(nil), st.Sources...)
@@ -155,63 +306,105 @@ func pkgKey(ecosystem, name string) []byte {
 
 // Affected returns the advisory entries recorded for one package (exact
 // ecosystem, e.g. "Debian:12", and name). Most packages have none; that
-// path costs one B+tree lookup and no allocation beyond the key.
-func (db *DB) Affected(ecosystem, name string) ([]Affected, error) {
+// path costs one B+tree lookup and no allocation beyond the key. A damaged
+// file gives a *DamagedError.
+func (db *DB) Affected(ecosystem, name string) (out []Affected, err error) {
+	defer db.guard(&err, debug.SetPanicOnFault(true))
 	if ecosystem == "PyPI" {
 		name = pep503(name)
 	}
 	if !db.mayHave(ecosystem, name) {
 		return nil, nil
 	}
-	v := db.pkgs.Get(pkgKey(ecosystem, name))
-	if v == nil {
-		return nil, nil
+	v, err := db.get(db.pkgs, pkgKey(ecosystem, name))
+	if v == nil || err != nil {
+		return nil, err
 	}
-	out, err := decodeAffected(v)
+	// Affected entries keep their versions list as raw bytes; a copy
+	// keeps them off the mapping, so matching later reads no file page
+	// outside this guard.
+	out, err = decodeAffected(bytes.Clone(v))
 	if err != nil {
-		return nil, fmt.Errorf("advisory database %s: index entry %s/%s: %w", db.path, ecosystem, name, err)
+		return nil, damaged(db.path, fmt.Errorf("index entry %s/%s: %w", ecosystem, name, err))
 	}
 	return out, nil
 }
 
 // Record returns the stored details of one OSV record of one source
-// (the Source and RecordID of an Affected entry).
-func (db *DB) Record(src uint16, id string) (*Record, error) {
-	v := db.recs.Get(recKey(src, id))
+// (the Source and RecordID of an Affected entry). A record the index
+// names but the file lacks, or cannot decode, is damage.
+func (db *DB) Record(src uint16, id string) (r *Record, err error) {
+	defer db.guard(&err, debug.SetPanicOnFault(true))
+	v, err := db.get(db.recs, recKey(src, id))
+	if err != nil {
+		return nil, err
+	}
 	if v == nil {
-		return nil, fmt.Errorf("advisory database %s: record %s missing", db.path, id)
+		return nil, damaged(db.path, fmt.Errorf("record %s missing", id))
 	}
-	var r Record
-	if err := json.Unmarshal(v, &r); err != nil {
-		return nil, fmt.Errorf("advisory database %s: record %s: %w", db.path, id, err)
+	r = new(Record)
+	if err := json.Unmarshal(v, r); err != nil {
+		return nil, damaged(db.path, fmt.Errorf("record %s: %w", id, err))
 	}
-	return &r, nil
+	return r, nil
 }
 
-// KEV returns the CISA KEV entry of a CVE id, or nil.
+// KEV returns the CISA KEV entry of a CVE id, or nil. Damage met here is
+// kept for Err.
 func (db *DB) KEV(cve string) *KEV {
-	v := db.kev.Get([]byte(cve))
-	if v == nil {
+	k, err := db.kevEntry(cve)
+	if err != nil {
+		db.noteFault(err)
 		return nil
 	}
-	var k KEV
-	if json.Unmarshal(v, &k) != nil {
-		return nil
-	}
-	return &k
+	return k
 }
 
-// EPSS returns the EPSS score of a CVE id, or nil.
+func (db *DB) kevEntry(cve string) (k *KEV, err error) {
+	defer db.guard(&err, debug.SetPanicOnFault(true))
+	v, err := db.get(db.kev, []byte(cve))
+	if v == nil || err != nil {
+		return nil, err
+	}
+	k = new(KEV)
+	if err := json.Unmarshal(v, k); err != nil {
+		return nil, damaged(db.path, fmt.Errorf("KEV entry %s: %w", cve, err))
+	}
+	return k, nil
+}
+
+// EPSS returns the EPSS score of a CVE id, or nil. Damage met here is
+// kept for Err.
 func (db *DB) EPSS(cve string) *EPSS {
-	v := db.epss.Get([]byte(cve))
-	if len(v) != 8 {
+	e, err := db.epssEntry(cve)
+	if err != nil {
+		db.noteFault(err)
 		return nil
+	}
+	return e
+}
+
+func (db *DB) epssEntry(cve string) (e *EPSS, err error) {
+	defer db.guard(&err, debug.SetPanicOnFault(true))
+	v, err := db.get(db.epss, []byte(cve))
+	if v == nil || err != nil {
+		return nil, err
+	}
+	if len(v) != 8 {
+		return nil, damaged(db.path, fmt.Errorf("EPSS entry %s: %d bytes, want 8", cve, len(v)))
 	}
 	return &EPSS{
 		CVE:        cve,
 		Score:      roundScore(float64(mathFloat32(v[0:4]))),
 		Percentile: roundScore(float64(mathFloat32(v[4:8]))),
 		Date:       db.status.EPSSDate,
+	}, nil
+}
+
+func (db *DB) noteFault(err error) {
+	var d *DamagedError
+	if errors.As(err, &d) {
+		db.fault.CompareAndSwap(nil, d)
 	}
 }
 

@@ -31,10 +31,6 @@ const (
 // (ALAS updateinfo, ELSA OVAL; see feedSources), the rest from OSV.
 var DefaultEcosystems = []string{"Alpine", "Debian", "Ubuntu", "Amazon Linux", "Oracle Linux", "Go", "npm", "PyPI", "Maven", "RubyGems", "crates.io", "NuGet", "Packagist"}
 
-// maxDownload caps one downloaded file (OSV's largest all.zip is a few
-// hundred MiB).
-const maxDownload = 4 << 30
-
 // ErrUnknownEcosystem is returned (wrapped) by Update for an ecosystem
 // name without a version ordering: a typo in the user's input.
 var ErrUnknownEcosystem = errors.New("unknown ecosystem")
@@ -93,11 +89,7 @@ func Update(ctx context.Context, dbPath string, o UpdateOptions) ([]SourceResult
 	if err := os.MkdirAll(o.TempDir, 0o755); err != nil {
 		return nil, fmt.Errorf("creating %s: %w", o.TempDir, err)
 	}
-	var prev Status
-	if db, err := Open(ctx, dbPath); err == nil {
-		prev = db.Status()
-		db.Close()
-	}
+	prev := previous(ctx, dbPath, o.Logf)
 	u := &updater{o: o, prev: prev}
 	var batches []*Batch
 	var results []SourceResult
@@ -121,6 +113,26 @@ func Update(ctx context.Context, dbPath string, o UpdateOptions) ([]SourceResult
 		return results, err
 	}
 	return results, nil
+}
+
+// previous is the status of the installed database, whose sources may
+// be fetched conditionally (ETag, checksum). A damaged database is fully
+// checked here and counts as none: every source is fetched anew and the
+// file is rebuilt, which is how `db update` repairs it.
+func previous(ctx context.Context, dbPath string, logf func(string, ...any)) Status {
+	db, err := Open(ctx, dbPath)
+	if err == nil {
+		err = db.verify(ctx)
+		st := db.Status()
+		db.Close()
+		if err == nil {
+			return st
+		}
+	}
+	if d := (*DamagedError)(nil); errors.As(err, &d) {
+		logf("advisory database %s is damaged (%v): rebuilding it from every source", d.Path, d.Err)
+	}
+	return Status{}
 }
 
 type updSource struct {
@@ -268,12 +280,12 @@ func (u *updater) fetch(ctx context.Context, s updSource, prev SourceMeta, had b
 		return "", meta, false, fmt.Errorf("staging %s: %w", s.loc, err)
 	}
 	h := sha256.New()
-	n, err := io.Copy(io.MultiWriter(f, h), io.LimitReader(resp.Body, maxDownload+1))
+	n, err := io.Copy(io.MultiWriter(f, h), io.LimitReader(resp.Body, MaxDownloadBytes+1))
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
-	if err == nil && n > maxDownload {
-		err = fmt.Errorf("larger than %d bytes", int64(maxDownload))
+	if err == nil && n > MaxDownloadBytes {
+		err = fmt.Errorf("larger than the %s limit for one download", FormatBytes(MaxDownloadBytes))
 	}
 	if err != nil {
 		os.Remove(f.Name())

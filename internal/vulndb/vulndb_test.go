@@ -102,7 +102,7 @@ func TestKEVGzipBomb(t *testing.T) {
 	var buf bytes.Buffer
 	zw := gzip.NewWriter(&buf)
 	zw.Write(catalog[:len(catalog)-1]) // drop the closing brace, pad with JSON whitespace
-	zw.Write(bytes.Repeat([]byte(" "), vulndb.DefaultMaxEntryBytes))
+	zw.Write(bytes.Repeat([]byte(" "), vulndb.MaxKEVBytes))
 	zw.Write([]byte("}"))
 	zw.Close()
 	p := filepath.Join(t.TempDir(), "kev-bomb.json.gz")
@@ -223,8 +223,10 @@ func TestBadInputs(t *testing.T) {
 		t.Fatal("database changed")
 	}
 	entries, _ := os.ReadDir(filepath.Dir(dbp))
-	if len(entries) != 1 {
-		t.Fatalf("leftover files next to the database: %v", entries)
+	for _, e := range entries {
+		if n := e.Name(); n != filepath.Base(dbp) && n != filepath.Base(dbp)+".checked" { // the check stamp (stamp.go)
+			t.Errorf("leftover file next to the database: %s", n)
+		}
 	}
 }
 
