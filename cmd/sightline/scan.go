@@ -22,9 +22,13 @@ import (
 const scanLong = `Scan container images and root filesystems for vulnerable packages.
 
 The inventory covers OS packages (dpkg incl. distroless, apk, rpm), Go and
-Rust binaries, npm, Python, Java archives, Ruby gems, Rust, PHP composer and
-.NET deps.json. Each package is attributed to the image layer that
-introduced it. Matching uses the local advisory database (sightline db).`
+Rust binaries, installed language packages (npm, Python, Java archives, Ruby
+gems, .NET) and the lockfiles of source trees (go.mod, npm, yarn, pnpm, bun,
+Python, Ruby, Maven, Gradle, NuGet, Composer, Cargo, Conan, Hex, Pub, Swift,
+CocoaPods, conda; docs/scan.md lists them). Development/test-only
+dependencies are kept and marked dev; --skip-dev leaves them out. Each
+package is attributed to the image layer that introduced it. Matching uses
+the local advisory database (sightline db).`
 
 const scanImageLong = `Scan a container image without pulling it into Docker or unpacking it.
 
@@ -53,6 +57,7 @@ type scanFlags struct {
 	insecure bool
 	noCache  bool
 	dbPath   string
+	skipDev  bool
 }
 
 func newScanCmd(g *cliutil.Globals) *cobra.Command {
@@ -74,6 +79,8 @@ func (f *scanFlags) add(cmd *cobra.Command, image bool) {
 	}
 	fl.BoolVar(&f.offline, "offline", false, "never use the network: refuse registry references, fail when no advisory database exists")
 	fl.StringVar(&f.dbPath, "db", "", "advisory database file (default: in the cache dir)")
+	fl.BoolVar(&f.skipDev, "skip-dev", false,
+		"leave out development/test-only dependencies of lockfiles (npm dev, Pipfile develop, composer packages-dev, Maven test, …; kept and marked dev by default)")
 }
 
 func newScanImageCmd(g *cliutil.Globals) *cobra.Command {
@@ -163,7 +170,7 @@ func newScanner(ctx context.Context, g *cliutil.Globals, f *scanFlags) (*scan.Sc
 	if err != nil {
 		return nil, nil, err
 	}
-	s := &scan.Scanner{Extractor: x, CacheDir: g.CacheDir}
+	s := &scan.Scanner{Extractor: x, CacheDir: g.CacheDir, SkipDev: f.skipDev}
 	if f.noCache {
 		s.CacheDir = ""
 	}

@@ -40,9 +40,16 @@ func (goMod) extract(ctx context.Context, in *input) ([]Record, error) {
 	if err != nil {
 		return nil, err
 	}
-	f, err := modfile.ParseLax(in.path, b, nil)
-	if err != nil {
-		return nil, err
+	// Parse, not ParseLax: ParseLax ignores replace directives (it is
+	// meant for dependencies' go.mod files). A directive newer than our
+	// x/mod fails Parse; ParseLax then still gives the requirements, and
+	// the error is reported with them.
+	f, strictErr := modfile.Parse(in.path, b, nil)
+	if strictErr != nil {
+		var err error
+		if f, err = modfile.ParseLax(in.path, b, nil); err != nil {
+			return nil, err
+		}
 	}
 	type key struct{ path, version string }
 	mods := map[key]bool{}
@@ -82,6 +89,9 @@ func (goMod) extract(ctx context.Context, in *input) ([]Record, error) {
 		}
 		v, _, _ = strings.Cut(v, "-") // go1.21.3-custom
 		out = append(out, pkgRecord(goModName, in.path, "stdlib", v, purl.TypeGolang, false))
+	}
+	if strictErr != nil {
+		return out, fmt.Errorf("replace directives not applied: %w", strictErr)
 	}
 	return out, nil
 }

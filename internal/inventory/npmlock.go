@@ -36,7 +36,9 @@ const npmLockName = "javascript/packagelockjson"
 //     (npm --omit=dev leaves it out); "devOptional" and "optional" ones
 //     are installed without --omit=dev, so they are not dev;
 //   - an alias ("node_modules/alias" with "name": "real") is the real
-//     package; in v1 the version reads "npm:real@1.2.3".
+//     package; in v1 the version reads "npm:real@1.2.3";
+//   - a package built from git has no registry version: listed without
+//     one (counted as unchecked, not matched by a version it claims).
 //
 // Lockfiles under node_modules/ are not read: npm ignores them, and the
 // installed package.json files cover what is there.
@@ -53,14 +55,22 @@ func (npmLock) required(p string, _ fs.FileMode, _ int64) bool {
 	return !strings.Contains("/"+p, "/node_modules/")
 }
 
-// npmEntry is one value of "packages" (v2/v3) or "dependencies" (v1).
+// npmEntry is one value of "packages" (v2/v3; its "dependencies" are
+// ranges, not read).
 type npmEntry struct {
-	Name         string              `json:"name"`
-	Version      string              `json:"version"`
-	Resolved     string              `json:"resolved"`
-	Link         bool                `json:"link"`
-	Dev          bool                `json:"dev"`
-	Dependencies map[string]npmEntry `json:"dependencies"` // v1 only: nested
+	Name     string `json:"name"`
+	Version  string `json:"version"`
+	Resolved string `json:"resolved"`
+	Link     bool   `json:"link"`
+	Dev      bool   `json:"dev"`
+}
+
+// npmV1Entry is one value of v1 "dependencies", nested.
+type npmV1Entry struct {
+	Version      string                `json:"version"`
+	Resolved     string                `json:"resolved"`
+	Dev          bool                  `json:"dev"`
+	Dependencies map[string]npmV1Entry `json:"dependencies"`
 }
 
 // jsonOpts are lenient where JavaScript's JSON.parse is: duplicate names
@@ -121,7 +131,11 @@ func (npmLock) packages(ctx context.Context, dec *jsontext.Decoder, loc string) 
 		if name == "" {
 			name = key[i+len("node_modules/"):]
 		}
-		out = append(out, pkgRecord(npmLockName, loc, name, e.Version, purl.TypeNPM, e.Dev))
+		v := e.Version
+		if isGitSpec(e.Resolved) || isGitSpec(v) {
+			v = "" // built from a git commit: its package.json version is no registry release
+		}
+		out = append(out, pkgRecord(npmLockName, loc, name, v, purl.TypeNPM, e.Dev))
 		return nil
 	})
 	return out, err
@@ -131,8 +145,8 @@ func (npmLock) packages(ctx context.Context, dec *jsontext.Decoder, loc string) 
 // a time.
 func (npmLock) dependencies(ctx context.Context, dec *jsontext.Decoder, loc string) ([]Record, error) {
 	var out []Record
-	var walk func(name string, e npmEntry)
-	walk = func(name string, e npmEntry) {
+	var walk func(name string, e npmV1Entry)
+	walk = func(name string, e npmV1Entry) {
 		for n, d := range e.Dependencies {
 			walk(n, d)
 		}
@@ -145,13 +159,13 @@ func (npmLock) dependencies(ctx context.Context, dec *jsontext.Decoder, loc stri
 				name, v = rest[:at], rest[at+1:]
 			}
 		}
-		if !looksLikeVersion(v) {
+		if !looksLikeVersion(v) || isGitSpec(e.Resolved) {
 			v = "" // a git or tarball URL: no registry version to match
 		}
 		out = append(out, pkgRecord(npmLockName, loc, name, v, purl.TypeNPM, e.Dev))
 	}
 	err := eachMember(ctx, dec, func(key string) error {
-		var e npmEntry
+		var e npmV1Entry
 		if err := json.UnmarshalDecode(dec, &e, jsonOpts); err != nil {
 			return fmt.Errorf("dependencies[%q]: %w", key, err)
 		}

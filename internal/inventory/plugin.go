@@ -10,24 +10,20 @@ import (
 	"testing/fstest"
 
 	cpb "github.com/google/osv-scalibr/binary/proto/config_go_proto"
+	"github.com/google/osv-scalibr/extractor"
 	"github.com/google/osv-scalibr/extractor/filesystem"
 	"github.com/google/osv-scalibr/extractor/filesystem/language/cpp/conanlock"
-	"github.com/google/osv-scalibr/extractor/filesystem/language/dart/pubspec"
 	"github.com/google/osv-scalibr/extractor/filesystem/language/dotnet/depsjson"
-	"github.com/google/osv-scalibr/extractor/filesystem/language/dotnet/packagesconfig"
 	"github.com/google/osv-scalibr/extractor/filesystem/language/dotnet/packageslockjson"
 	"github.com/google/osv-scalibr/extractor/filesystem/language/elixir/mixlock"
 	"github.com/google/osv-scalibr/extractor/filesystem/language/golang/gobinary"
 	javaarchive "github.com/google/osv-scalibr/extractor/filesystem/language/java/archive"
 	"github.com/google/osv-scalibr/extractor/filesystem/language/java/pomxml"
 	"github.com/google/osv-scalibr/extractor/filesystem/language/javascript/packagejson"
-	"github.com/google/osv-scalibr/extractor/filesystem/language/javascript/pnpmlock"
-	"github.com/google/osv-scalibr/extractor/filesystem/language/javascript/yarnlock"
 	"github.com/google/osv-scalibr/extractor/filesystem/language/python/pdmlock"
 	"github.com/google/osv-scalibr/extractor/filesystem/language/python/pipfilelock"
 	"github.com/google/osv-scalibr/extractor/filesystem/language/python/pylock"
 	"github.com/google/osv-scalibr/extractor/filesystem/language/python/requirements"
-	"github.com/google/osv-scalibr/extractor/filesystem/language/python/uvlock"
 	"github.com/google/osv-scalibr/extractor/filesystem/language/python/wheelegg"
 	"github.com/google/osv-scalibr/extractor/filesystem/language/ruby/gemfilelock"
 	"github.com/google/osv-scalibr/extractor/filesystem/language/ruby/gemspec"
@@ -73,22 +69,23 @@ type plugin interface {
 var scalibrConstructors = []struct {
 	new    func(*cpb.PluginConfig) (filesystem.Extractor, error)
 	stream bool
+	fix    func(*extractor.Package) // adjusts a package to our meaning; optional
 }{
-	{dpkg.New, true}, {apk.New, true}, {rpm.New, false},
-	{gobinary.New, false}, {cargoauditable.New, false}, {cargolock.New, false},
-	{packagejson.New, false}, {yarnlock.New, false}, {pnpmlock.New, false},
-	{wheelegg.New, false}, {javaarchive.New, false}, {gemspec.New, false}, {depsjson.New, false},
+	{new: dpkg.New, stream: true}, {new: apk.New, stream: true}, {new: rpm.New},
+	{new: gobinary.New}, {new: cargoauditable.New}, {new: cargolock.New},
+	{new: packagejson.New},
+	{new: wheelegg.New}, {new: javaarchive.New}, {new: gemspec.New}, {new: depsjson.New},
 	// Source-tree lockfiles and manifests.
-	{requirements.New, false}, {pipfilelock.New, false},
-	{uvlock.New, false}, {pylock.New, false}, {pdmlock.New, false}, {gemfilelock.New, false},
-	{pomxml.New, false}, {packageslockjson.New, false}, {packagesconfig.New, false},
-	{conanlock.New, false}, {mixlock.New, false}, {pubspec.New, false},
-	{packageresolved.New, false}, {podfilelock.New, false},
+	{new: requirements.New, fix: pinnedOnly}, {new: pipfilelock.New},
+	{new: pylock.New}, {new: pdmlock.New}, {new: gemfilelock.New},
+	{new: pomxml.New}, {new: packageslockjson.New},
+	{new: conanlock.New}, {new: mixlock.New},
+	{new: packageresolved.New}, {new: podfilelock.New},
 }
 
 // ownPlugins are our parsers (one file each, named for the format).
 func ownPlugins() []plugin {
-	return []plugin{npmLock{}, composerLock{}, bunLock{}, gradleLock{}, condaMeta{}, goMod{}, poetryLock{}}
+	return []plugin{npmLock{}, composerLock{}, bunLock{}, gradleLock{}, condaMeta{}, goMod{}, poetryLock{}, yarnLock{}, packagesConfig{}, uvLock{}, pnpmLock{}, pubspecLock{}}
 }
 
 func newPlugins() ([]plugin, error) {
@@ -103,7 +100,7 @@ func newPlugins() ([]plugin, error) {
 		if err != nil {
 			return nil, fmt.Errorf("initialising extractor: %w", err)
 		}
-		ps = append(ps, scalibrPlugin{e: e, stream: c.stream})
+		ps = append(ps, scalibrPlugin{e: e, stream: c.stream, fix: c.fix})
 	}
 	return append(ps, ownPlugins()...), nil
 }
@@ -115,6 +112,7 @@ func newPlugins() ([]plugin, error) {
 type scalibrPlugin struct {
 	e      filesystem.Extractor
 	stream bool
+	fix    func(*extractor.Package)
 }
 
 func (s scalibrPlugin) name() string  { return s.e.Name() }
@@ -132,6 +130,9 @@ func (s scalibrPlugin) extract(ctx context.Context, in *input) ([]Record, error)
 	inv, err := s.e.Extract(ctx, si)
 	recs := make([]Record, 0, len(inv.Packages))
 	for _, pkg := range inv.Packages {
+		if s.fix != nil {
+			s.fix(pkg)
+		}
 		r := newRecord(pkg, s.e.Name(), in.path)
 		if g, ok := pkg.Metadata.(osv.DepGroups); ok {
 			r.Dev = devGroups(s.e.Name(), g.DepGroups())
@@ -143,10 +144,7 @@ func (s scalibrPlugin) extract(ctx context.Context, in *input) ([]Record, error)
 
 // devGroups tells from a scalibr package's dependency groups whether it is
 // only a development/test dependency, in each format's own terms:
-//   - uv.lock: any dependency group of the project ("optional" marks
-//     extras, which ship);
-//   - Pipfile.lock "develop", composer "packages-dev", pubspec "direct
-//     dev", pnpm "dev": the group "dev";
+//   - Pipfile.lock "develop": the group "dev";
 //   - pom.xml: scope "test" (provided/runtime/system are used at run time);
 //   - conan.lock: "build-requires" (tools run at build time, not linked).
 func devGroups(ext string, groups []string) bool {
@@ -154,14 +152,27 @@ func devGroups(ext string, groups []string) bool {
 		return false
 	}
 	switch ext {
-	case uvlock.Name:
-		return !slices.Contains(groups, "optional")
 	case pomxml.Name:
 		return slices.Contains(groups, "test")
 	case conanlock.Name:
 		return slices.Contains(groups, "build-requires")
 	}
 	return slices.Contains(groups, "dev")
+}
+
+// pinnedOnly keeps a requirements.txt version only when it is pinned
+// ("==1.2.3", "===1.2.3"): scalibr reports the lowest version a range
+// allows ("keyring >= 4.1.1" as 4.1.1), which is not what is installed and
+// would report that version's advisories. An unpinned requirement is
+// listed without a version (counted as unchecked), as Trivy does.
+func pinnedOnly(p *extractor.Package) {
+	m, ok := p.Metadata.(*requirements.Metadata)
+	if !ok {
+		return
+	}
+	if (m.VersionComparator != "==" && m.VersionComparator != "===") || strings.Contains(p.Version, "*") {
+		p.Version = ""
+	}
 }
 
 func pathBase(p string) string {

@@ -28,7 +28,9 @@ type poetryLock struct{}
 func (poetryLock) name() string  { return poetryLockName }
 func (poetryLock) streams() bool { return false }
 
-func (poetryLock) required(p string, _ fs.FileMode, _ int64) bool { return pathBase(p) == "poetry.lock" }
+func (poetryLock) required(p string, _ fs.FileMode, _ int64) bool {
+	return pathBase(p) == "poetry.lock"
+}
 
 type poetryFile struct {
 	Package []struct {

@@ -66,6 +66,7 @@ func (s *Scanner) ScanFS(ctx context.Context, root string) (*Result, error) {
 		recs[i].layer = -1
 	}
 	res.Packages = packages(recs, osRel, nil)
+	s.dropDev(res)
 	return res, s.match(ctx, res)
 }
 
