@@ -20,8 +20,6 @@ import (
 	javaarchive "github.com/google/osv-scalibr/extractor/filesystem/language/java/archive"
 	"github.com/google/osv-scalibr/extractor/filesystem/language/java/pomxml"
 	"github.com/google/osv-scalibr/extractor/filesystem/language/javascript/packagejson"
-	"github.com/google/osv-scalibr/extractor/filesystem/language/python/pdmlock"
-	"github.com/google/osv-scalibr/extractor/filesystem/language/python/pipfilelock"
 	"github.com/google/osv-scalibr/extractor/filesystem/language/python/pylock"
 	"github.com/google/osv-scalibr/extractor/filesystem/language/python/requirements"
 	"github.com/google/osv-scalibr/extractor/filesystem/language/python/wheelegg"
@@ -76,8 +74,8 @@ var scalibrConstructors = []struct {
 	{new: packagejson.New},
 	{new: wheelegg.New}, {new: javaarchive.New}, {new: gemspec.New}, {new: depsjson.New},
 	// Source-tree lockfiles and manifests.
-	{new: requirements.New, fix: pinnedOnly}, {new: pipfilelock.New},
-	{new: pylock.New}, {new: pdmlock.New}, {new: gemfilelock.New},
+	{new: requirements.New, fix: pinnedOnly},
+	{new: pylock.New}, {new: gemfilelock.New},
 	{new: pomxml.New}, {new: packageslockjson.New},
 	{new: conanlock.New}, {new: mixlock.New},
 	{new: packageresolved.New}, {new: podfilelock.New},
@@ -85,7 +83,7 @@ var scalibrConstructors = []struct {
 
 // ownPlugins are our parsers (one file each, named for the format).
 func ownPlugins() []plugin {
-	return []plugin{npmLock{}, composerLock{}, bunLock{}, gradleLock{}, condaMeta{}, goMod{}, poetryLock{}, yarnLock{}, packagesConfig{}, uvLock{}, pnpmLock{}, pubspecLock{}}
+	return []plugin{npmLock{}, composerLock{}, bunLock{}, gradleLock{}, condaMeta{}, goMod{}, poetryLock{}, yarnLock{}, packagesConfig{}, uvLock{}, pnpmLock{}, pubspecLock{}, pipfileLock{}, pdmLock{}}
 }
 
 func newPlugins() ([]plugin, error) {
@@ -144,7 +142,6 @@ func (s scalibrPlugin) extract(ctx context.Context, in *input) ([]Record, error)
 
 // devGroups tells from a scalibr package's dependency groups whether it is
 // only a development/test dependency, in each format's own terms:
-//   - Pipfile.lock "develop": the group "dev";
 //   - pom.xml: scope "test" (provided/runtime/system are used at run time);
 //   - conan.lock: "build-requires" (tools run at build time, not linked).
 func devGroups(ext string, groups []string) bool {

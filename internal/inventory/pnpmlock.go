@@ -43,49 +43,28 @@ func (pnpmLock) required(p string, _ fs.FileMode, _ int64) bool {
 	return pathBase(p) == "pnpm-lock.yaml" && !strings.Contains("/"+p, "/node_modules/")
 }
 
+// pnpmDeps are the dependency maps of an importer, a package or a
+// snapshot: name → resolved version ("1.2.3", "1.2.3(peer@1.0.0)",
+// "link:../x"; importers of v6+ write {specifier, version}).
 type pnpmDeps struct {
-	Dependencies         map[string]pnpmRef `yaml:"dependencies"`
-	DevDependencies      map[string]pnpmRef `yaml:"devDependencies"`
-	OptionalDependencies map[string]pnpmRef `yaml:"optionalDependencies"`
+	prod, dev map[string]string
 }
 
-// pnpmRef is a dependency's resolved version: "1.2.3" (v5, and in
-// packages/snapshots) or {specifier, version} (importers, v6+).
-type pnpmRef string
-
-func (r *pnpmRef) UnmarshalYAML(n *yaml.Node) error {
-	if n.Kind == yaml.MappingNode {
-		var v struct {
-			Version string `yaml:"version"`
+func readPnpmDeps(n *yaml.Node) pnpmDeps {
+	d := pnpmDeps{prod: map[string]string{}, dev: map[string]string{}}
+	for _, field := range []string{"dependencies", "optionalDependencies", "devDependencies"} {
+		into := d.prod
+		if field == "devDependencies" {
+			into = d.dev
 		}
-		if err := n.Decode(&v); err != nil {
-			return err
-		}
-		*r = pnpmRef(v.Version)
-		return nil
+		yamlPairs(yamlGet(n, field), func(name string, v *yaml.Node) {
+			if v.Kind == yaml.MappingNode {
+				v = yamlGet(v, "version")
+			}
+			into[name] = yamlScalar(v)
+		})
 	}
-	return n.Decode((*string)(r))
-}
-
-type pnpmPackage struct {
-	Name       string `yaml:"name"`
-	Version    string `yaml:"version"`
-	Dev        *bool  `yaml:"dev"`
-	Resolution struct {
-		Tarball   string `yaml:"tarball"`
-		Commit    string `yaml:"commit"`
-		Directory string `yaml:"directory"`
-		Type      string `yaml:"type"`
-	} `yaml:"resolution"`
-	pnpmDeps `yaml:",inline"`
-}
-
-type pnpmFile struct {
-	LockfileVersion any                    `yaml:"lockfileVersion"`
-	Importers       map[string]pnpmDeps    `yaml:"importers"`
-	Packages        map[string]pnpmPackage `yaml:"packages"`
-	Snapshots       map[string]pnpmDeps    `yaml:"snapshots"`
-	pnpmDeps        `yaml:",inline"`       // v5/v6 single-project root
+	return d
 }
 
 func (p pnpmLock) extract(ctx context.Context, in *input) ([]Record, error) {
@@ -95,15 +74,15 @@ func (p pnpmLock) extract(ctx context.Context, in *input) ([]Record, error) {
 		if err := ctx.Err(); err != nil {
 			return out, err
 		}
-		var f pnpmFile
-		err := dec.Decode(&f)
+		var doc yaml.Node
+		err := dec.Decode(&doc)
 		if errors.Is(err, io.EOF) {
 			return out, nil
 		}
 		if err != nil {
 			return out, fmt.Errorf("decoding YAML: %w", err)
 		}
-		recs, err := p.document(ctx, &f, in.path)
+		recs, err := p.document(ctx, yamlDoc(&doc), in.path)
 		out = append(out, recs...)
 		if err != nil {
 			return out, err
@@ -111,56 +90,77 @@ func (p pnpmLock) extract(ctx context.Context, in *input) ([]Record, error) {
 	}
 }
 
-func (pnpmLock) document(ctx context.Context, f *pnpmFile, loc string) ([]Record, error) {
-	prod, dev := pnpmReach(ctx, f)
+func (pnpmLock) document(ctx context.Context, root *yaml.Node, loc string) ([]Record, error) {
+	if root.Kind != yaml.MappingNode {
+		return nil, fmt.Errorf("not a pnpm lockfile (a YAML %v, not a mapping)", root.Kind)
+	}
+	snapshots := yamlGet(root, "snapshots")
+	var prod, dev map[string]bool
+	if snapshots != nil {
+		importers := []pnpmDeps{}
+		yamlPairs(yamlGet(root, "importers"), func(_ string, v *yaml.Node) {
+			importers = append(importers, readPnpmDeps(v))
+		})
+		graph := map[string]pnpmDeps{}
+		yamlPairs(snapshots, func(k string, v *yaml.Node) { graph[k] = readPnpmDeps(v) })
+		prod, dev = pnpmReach(ctx, importers, graph)
+	}
 	var out []Record
 	n := 0
-	for key, pkg := range f.Packages {
+	var err error
+	yamlPairs(yamlGet(root, "packages"), func(key string, pkg *yaml.Node) {
 		if n++; n%checkEvery == 0 && ctx.Err() != nil {
-			return out, ctx.Err()
+			err = ctx.Err()
 		}
-		name, version := pnpmNameVersion(key)
-		if pkg.Name != "" {
-			name = pkg.Name
+		if err != nil {
+			return
 		}
-		if pkg.Version != "" {
-			version = pkg.Version
+		if r, ok := pnpmRecord(key, pkg, prod, dev, snapshots != nil, loc); ok {
+			out = append(out, r)
 		}
-		r := pkg.Resolution
-		if name == "" || strings.HasPrefix(key, "file:") || r.Directory != "" || strings.HasPrefix(r.Tarball, "file:") {
-			continue // local code
-		}
-		if r.Commit != "" || r.Type == "git" || r.Tarball != "" && !strings.Contains(r.Tarball, "/-/") || !looksLikeVersion(version) {
-			version = "" // git, a tarball URL (registry tarballs have /-/), or a version that is a URL
-		}
-		isDev := false
-		if pkg.Dev != nil {
-			isDev = *pkg.Dev
-		} else if f.Snapshots != nil {
-			k := pnpmBase(key)
-			isDev = dev[k] && !prod[k]
-		}
-		out = append(out, pkgRecord(pnpmLockName, loc, name, version, purl.TypeNPM, isDev))
+	})
+	return out, err
+}
+
+// pnpmRecord turns one "packages" entry into a record, or reports local
+// code.
+func pnpmRecord(key string, pkg *yaml.Node, prod, dev map[string]bool, v9 bool, loc string) (Record, bool) {
+	name, version := pnpmNameVersion(key)
+	if n := yamlScalar(yamlGet(pkg, "name")); n != "" {
+		name = n
 	}
-	return out, nil
+	if v := yamlScalar(yamlGet(pkg, "version")); v != "" {
+		version = v
+	}
+	res := yamlGet(pkg, "resolution")
+	tarball := yamlScalar(yamlGet(res, "tarball"))
+	if name == "" || strings.HasPrefix(key, "file:") || yamlGet(res, "directory") != nil || strings.HasPrefix(tarball, "file:") {
+		return Record{}, false // local code
+	}
+	if yamlGet(res, "commit") != nil || yamlScalar(yamlGet(res, "type")) == "git" ||
+		tarball != "" && !strings.Contains(tarball, "/-/") || !looksLikeVersion(version) {
+		version = "" // git, a tarball URL (registry tarballs have /-/), or a version that is a URL
+	}
+	isDev := yamlScalar(yamlGet(pkg, "dev")) == "true"
+	if v9 {
+		k := pnpmBase(key)
+		isDev = dev[k] && !prod[k]
+	}
+	return pkgRecord(pnpmLockName, loc, name, version, purl.TypeNPM, isDev), true
 }
 
 // pnpmReach walks the v9 snapshot graph from the importers and returns the
 // package keys (peer suffixes removed) production and dev dependencies reach.
-func pnpmReach(ctx context.Context, f *pnpmFile) (prod, dev map[string]bool) {
-	prod, dev = map[string]bool{}, map[string]bool{}
-	if f.Snapshots == nil {
-		return prod, dev
-	}
-	walk := func(seen map[string]bool, roots map[string]pnpmRef) {
+func pnpmReach(ctx context.Context, importers []pnpmDeps, graph map[string]pnpmDeps) (prod, dev map[string]bool) {
+	walk := func(seen map[string]bool, roots map[string]string) {
 		var stack []string
-		push := func(deps map[string]pnpmRef) {
+		push := func(deps map[string]string) {
 			for name, ref := range deps {
-				k := name + "@" + string(ref)
-				if b := pnpmBase(string(ref)); len(b) > 1 && strings.Contains(b[1:], "@") {
-					k = string(ref) // an alias: the ref names the real package
+				k := name + "@" + ref
+				if b := pnpmBase(ref); len(b) > 1 && strings.Contains(b[1:], "@") {
+					k = ref // an alias: the ref names the real package
 				}
-				if strings.HasPrefix(string(ref), "link:") || seen[k] {
+				if strings.HasPrefix(ref, "link:") || seen[k] {
 					continue
 				}
 				seen[k] = true
@@ -174,15 +174,13 @@ func pnpmReach(ctx context.Context, f *pnpmFile) (prod, dev map[string]bool) {
 			}
 			k := stack[len(stack)-1]
 			stack = stack[:len(stack)-1]
-			s := f.Snapshots[k]
-			push(s.Dependencies)
-			push(s.OptionalDependencies)
+			push(graph[k].prod)
 		}
 	}
-	for _, imp := range f.Importers {
-		walk(prod, imp.Dependencies)
-		walk(prod, imp.OptionalDependencies)
-		walk(dev, imp.DevDependencies)
+	prodKeys, devKeys := map[string]bool{}, map[string]bool{}
+	for _, imp := range importers {
+		walk(prodKeys, imp.prod)
+		walk(devKeys, imp.dev)
 	}
 	strip := func(m map[string]bool) map[string]bool {
 		out := make(map[string]bool, len(m))
@@ -191,7 +189,7 @@ func pnpmReach(ctx context.Context, f *pnpmFile) (prod, dev map[string]bool) {
 		}
 		return out
 	}
-	return strip(prod), strip(dev)
+	return strip(prodKeys), strip(devKeys)
 }
 
 // pnpmBase removes a leading "/" and the peer suffix from a package key.

@@ -32,29 +32,25 @@ func (pubspecLock) required(p string, _ fs.FileMode, _ int64) bool {
 }
 
 func (pubspecLock) extract(ctx context.Context, in *input) ([]Record, error) {
-	var f struct {
-		Packages map[string]struct {
-			Dependency string `yaml:"dependency"`
-			Source     string `yaml:"source"`
-			Version    string `yaml:"version"`
-		} `yaml:"packages"`
-	}
-	if err := yaml.NewDecoder(in.r).Decode(&f); err != nil {
+	var doc yaml.Node
+	if err := yaml.NewDecoder(in.r).Decode(&doc); err != nil {
 		return nil, fmt.Errorf("decoding YAML: %w", err)
 	}
 	var out []Record
-	for name, p := range f.Packages {
-		if ctx.Err() != nil {
-			return out, ctx.Err()
+	n := 0
+	yamlPairs(yamlGet(yamlDoc(&doc), "packages"), func(name string, p *yaml.Node) {
+		if n++; n%checkEvery == 0 && ctx.Err() != nil {
+			return
 		}
-		switch p.Source {
+		version := yamlScalar(yamlGet(p, "version"))
+		switch yamlScalar(yamlGet(p, "source")) {
 		case "sdk", "path":
-			continue
+			return
 		case "git":
-			p.Version = ""
+			version = ""
 		}
-		dev := strings.Contains(p.Dependency, "dev")
-		out = append(out, pkgRecord(pubspecName, in.path, name, p.Version, purl.TypePub, dev))
-	}
-	return out, nil
+		dev := strings.Contains(yamlScalar(yamlGet(p, "dependency")), "dev")
+		out = append(out, pkgRecord(pubspecName, in.path, name, version, purl.TypePub, dev))
+	})
+	return out, ctx.Err()
 }

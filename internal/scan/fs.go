@@ -33,9 +33,29 @@ func (s *Scanner) ScanFS(ctx context.Context, root string) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	lr, err := s.walkFS(ctx, abs)
+	if err != nil {
+		return nil, err
+	}
+	v := compose([]*LayerResult{lr})
+	osRel := v.osRelease()
+	res := &Result{Schema: Schema, Target: Target{Kind: "fs", Name: root},
+		OS: inventory.OSFromRelease(osRel), Warnings: lr.Warnings}
+	recs := v.records()
+	for i := range recs {
+		recs[i].layer = -1
+	}
+	res.Packages = packages(recs, osRel, nil)
+	s.dropDev(res)
+	return res, s.match(ctx, res)
+}
+
+// walkFS reads the wanted files under the absolute root abs into one
+// LayerResult, recording files it could not read in Skipped.
+func (s *Scanner) walkFS(ctx context.Context, abs string) (*LayerResult, error) {
 	lr := &LayerResult{Files: map[string][]inventory.Record{}, Links: map[string]string{}}
 	var buf bytes.Buffer
-	err = filepath.WalkDir(abs, func(p string, d fs.DirEntry, err error) error {
+	err := filepath.WalkDir(abs, func(p string, d fs.DirEntry, err error) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
@@ -57,17 +77,7 @@ func (s *Scanner) ScanFS(ctx context.Context, root string) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	v := compose([]*LayerResult{lr})
-	osRel := v.osRelease()
-	res := &Result{Schema: Schema, Target: Target{Kind: "fs", Name: root},
-		OS: inventory.OSFromRelease(osRel), Warnings: lr.Warnings}
-	recs := v.records()
-	for i := range recs {
-		recs[i].layer = -1
-	}
-	res.Packages = packages(recs, osRel, nil)
-	s.dropDev(res)
-	return res, s.match(ctx, res)
+	return lr, nil
 }
 
 func (s *Scanner) fsEntry(ctx context.Context, lr *LayerResult, p, rel string, d fs.DirEntry, buf *bytes.Buffer) error {
