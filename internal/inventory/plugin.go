@@ -18,7 +18,6 @@ import (
 	"github.com/google/osv-scalibr/extractor/filesystem/language/elixir/mixlock"
 	"github.com/google/osv-scalibr/extractor/filesystem/language/golang/gobinary"
 	javaarchive "github.com/google/osv-scalibr/extractor/filesystem/language/java/archive"
-	"github.com/google/osv-scalibr/extractor/filesystem/language/java/pomxml"
 	"github.com/google/osv-scalibr/extractor/filesystem/language/javascript/packagejson"
 	"github.com/google/osv-scalibr/extractor/filesystem/language/python/pylock"
 	"github.com/google/osv-scalibr/extractor/filesystem/language/python/requirements"
@@ -76,14 +75,14 @@ var scalibrConstructors = []struct {
 	// Source-tree lockfiles and manifests.
 	{new: requirements.New, fix: pinnedOnly},
 	{new: pylock.New}, {new: gemfilelock.New},
-	{new: pomxml.New}, {new: packageslockjson.New},
+	{new: packageslockjson.New},
 	{new: conanlock.New}, {new: mixlock.New},
 	{new: packageresolved.New}, {new: podfilelock.New},
 }
 
 // ownPlugins are our parsers (one file each, named for the format).
 func ownPlugins() []plugin {
-	return []plugin{npmLock{}, composerLock{}, bunLock{}, gradleLock{}, condaMeta{}, goMod{}, poetryLock{}, yarnLock{}, packagesConfig{}, uvLock{}, pnpmLock{}, pubspecLock{}, pipfileLock{}, pdmLock{}}
+	return []plugin{npmLock{}, composerLock{}, bunLock{}, gradleLock{}, condaMeta{}, goMod{}, poetryLock{}, yarnLock{}, packagesConfig{}, uvLock{}, pnpmLock{}, pubspecLock{}, pipfileLock{}, pdmLock{}, pomXML{}}
 }
 
 func newPlugins() ([]plugin, error) {
@@ -142,15 +141,12 @@ func (s scalibrPlugin) extract(ctx context.Context, in *input) ([]Record, error)
 
 // devGroups tells from a scalibr package's dependency groups whether it is
 // only a development/test dependency, in each format's own terms:
-//   - pom.xml: scope "test" (provided/runtime/system are used at run time);
 //   - conan.lock: "build-requires" (tools run at build time, not linked).
 func devGroups(ext string, groups []string) bool {
 	if len(groups) == 0 {
 		return false
 	}
 	switch ext {
-	case pomxml.Name:
-		return slices.Contains(groups, "test")
 	case conanlock.Name:
 		return slices.Contains(groups, "build-requires")
 	}
