@@ -27,7 +27,6 @@ import (
 	"github.com/google/osv-scalibr/extractor/filesystem/language/rust/cargoauditable"
 	"github.com/google/osv-scalibr/extractor/filesystem/language/rust/cargolock"
 	"github.com/google/osv-scalibr/extractor/filesystem/language/swift/packageresolved"
-	"github.com/google/osv-scalibr/extractor/filesystem/language/swift/podfilelock"
 	"github.com/google/osv-scalibr/extractor/filesystem/os/apk"
 	"github.com/google/osv-scalibr/extractor/filesystem/os/dpkg"
 	"github.com/google/osv-scalibr/extractor/filesystem/os/rpm"
@@ -77,12 +76,12 @@ var scalibrConstructors = []struct {
 	{new: pylock.New}, {new: gemfilelock.New},
 	{new: packageslockjson.New},
 	{new: conanlock.New}, {new: mixlock.New},
-	{new: packageresolved.New}, {new: podfilelock.New},
+	{new: packageresolved.New},
 }
 
 // ownPlugins are our parsers (one file each, named for the format).
 func ownPlugins() []plugin {
-	return []plugin{npmLock{}, composerLock{}, bunLock{}, gradleLock{}, condaMeta{}, goMod{}, poetryLock{}, yarnLock{}, packagesConfig{}, uvLock{}, pnpmLock{}, pubspecLock{}, pipfileLock{}, pdmLock{}, pomXML{}}
+	return []plugin{npmLock{}, composerLock{}, bunLock{}, gradleLock{}, condaMeta{}, goMod{}, poetryLock{}, yarnLock{}, packagesConfig{}, uvLock{}, pnpmLock{}, pubspecLock{}, pipfileLock{}, pdmLock{}, pomXML{}, podfileLock{}}
 }
 
 func newPlugins() ([]plugin, error) {
