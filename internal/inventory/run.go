@@ -207,6 +207,10 @@ func (x *Extractor) outcome(ctx, fctx context.Context, pl plugin, p string, recs
 	if ctx.Err() != nil {
 		return nil, nil, ctx.Err()
 	}
+	recs, nameless := named(recs)
+	if nameless > 0 && err == nil {
+		err = fmt.Errorf("%d entries name no package", nameless)
+	}
 	if err == nil {
 		return recs, nil, nil
 	}
@@ -220,6 +224,18 @@ func (x *Extractor) outcome(ctx, fctx context.Context, pl plugin, p string, recs
 		reason = SkipUnreadable
 	}
 	return recs, []Skip{{Path: p, Parser: pl.name(), Reason: reason, Detail: err.Error()}}, nil
+}
+
+// named drops records without a name (a malformed entry) and counts them,
+// so that they are reported rather than listed as a nameless package.
+func named(recs []Record) ([]Record, int) {
+	out := recs[:0]
+	for _, r := range recs {
+		if r.Name != "" {
+			out = append(out, r)
+		}
+	}
+	return out, len(recs) - len(out)
 }
 
 // safeParse turns a panic inside a parser into an error.
