@@ -52,8 +52,8 @@ func (goMod) extract(ctx context.Context, in *input) ([]Record, error) {
 		}
 	}
 	type key struct{ path, version string }
-	mods := map[key]bool{}
-	var order []key
+	mods := make(map[key]bool, len(f.Require))
+	order := make([]key, 0, len(f.Require))
 	for _, r := range f.Require {
 		k := key{r.Mod.Path, r.Mod.Version}
 		if !mods[k] {
@@ -65,7 +65,7 @@ func (goMod) extract(ctx context.Context, in *input) ([]Record, error) {
 	for _, r := range f.Replace {
 		repl[key{r.Old.Path, r.Old.Version}] = r
 	}
-	var out []Record
+	out := make([]Record, 0, len(order)+1)
 	for i, k := range order {
 		if i%checkEvery == 0 && ctx.Err() != nil {
 			return out, ctx.Err()

@@ -105,10 +105,14 @@ func (pnpmLock) document(ctx context.Context, root *yaml.Node, loc string) ([]Re
 		yamlPairs(snapshots, func(k string, v *yaml.Node) { graph[k] = readPnpmDeps(v) })
 		prod, dev = pnpmReach(ctx, importers, graph)
 	}
+	pkgs := yamlGet(root, "packages")
 	var out []Record
+	if pkgs != nil {
+		out = make([]Record, 0, len(pkgs.Content)/2)
+	}
 	n := 0
 	var err error
-	yamlPairs(yamlGet(root, "packages"), func(key string, pkg *yaml.Node) {
+	yamlPairs(pkgs, func(key string, pkg *yaml.Node) {
 		if n++; n%checkEvery == 0 && ctx.Err() != nil {
 			err = ctx.Err()
 		}

@@ -37,7 +37,7 @@ func (podfileLock) extract(ctx context.Context, in *input) ([]Record, error) {
 	if pods == nil || pods.Kind != yaml.SequenceNode {
 		return nil, fmt.Errorf("no PODS list")
 	}
-	var out []Record
+	out := make([]Record, 0, len(pods.Content))
 	for i, item := range pods.Content {
 		if i%checkEvery == 0 && ctx.Err() != nil {
 			return out, ctx.Err()

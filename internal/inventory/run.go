@@ -185,7 +185,12 @@ func (x *Extractor) runBuffered(ctx context.Context, ps []plugin, f File, conten
 		if err != nil {
 			return nil, nil, abandoned, err
 		}
-		recs, skips = append(recs, r...), append(skips, s...)
+		if recs == nil {
+			recs = r // the usual single parser: no copy
+		} else {
+			recs = append(recs, r...)
+		}
+		skips = append(skips, s...)
 		if abandoned {
 			break
 		}
