@@ -79,7 +79,12 @@ func (f *scanFlags) add(cmd *cobra.Command, image bool) {
 	}
 	fl.BoolVar(&f.offline, "offline", false, "never use the network: refuse registry references, fail when no advisory database exists")
 	fl.StringVar(&f.dbPath, "db", "", "advisory database file (default: in the cache dir)")
-	fl.BoolVar(&f.skipDev, "skip-dev", false,
+}
+
+// addInventory registers the flags of scans that build an inventory from
+// files (image, fs; not sbom).
+func (f *scanFlags) addInventory(cmd *cobra.Command) {
+	cmd.Flags().BoolVar(&f.skipDev, "skip-dev", false,
 		"leave out development/test-only dependencies of lockfiles (npm dev, Pipfile develop, composer packages-dev, Maven test, …; kept and marked dev by default)")
 }
 
@@ -93,6 +98,7 @@ func newScanImageCmd(g *cliutil.Globals) *cobra.Command {
 		Args:    cobra.ExactArgs(1),
 	}
 	f.add(cmd, true)
+	f.addInventory(cmd)
 	opts := addOutputFlags(cmd)
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		return runScan(cmd.Context(), g, &f, opts, func(ctx context.Context, s *scan.Scanner) (*scan.Result, error) {
@@ -107,12 +113,16 @@ func newScanFSCmd(g *cliutil.Globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "fs DIR",
 		Short: "Scan a root filesystem directory",
-		Long: `Scan a plain root filesystem: an unpacked image, a chroot, a mounted disk.
+		Long: `Scan a plain root filesystem (an unpacked image, a chroot, a mounted disk)
+or a source tree: lockfiles (package-lock.json, go.mod, poetry.lock, pom.xml, …)
+are read wherever they are. Development/test-only dependencies are listed and
+marked dev; --skip-dev leaves them out (a warning counts them).
 Symlinks are not followed; /proc, /sys, /dev and /run are skipped when DIR is /.`,
-		Example: "  sightline scan fs /srv/rootfs\n  sightline scan fs --format json --offline ./out/rootfs",
+		Example: "  sightline scan fs /srv/rootfs\n  sightline scan fs --format json --offline ./out/rootfs\n  sightline scan fs --skip-dev --fail-on high ./my-repo",
 		Args:    cobra.ExactArgs(1),
 	}
 	f.add(cmd, false)
+	f.addInventory(cmd)
 	opts := addOutputFlags(cmd)
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		return runScan(cmd.Context(), g, &f, opts, func(ctx context.Context, s *scan.Scanner) (*scan.Result, error) {

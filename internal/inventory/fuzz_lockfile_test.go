@@ -15,7 +15,7 @@ var ownParserPaths = []string{
 	"package-lock.json", "composer.lock", "bun.lock", "gradle.lockfile",
 	"opt/conda/conda-meta/x-1-0.json", "go.mod", "poetry.lock", "yarn.lock",
 	"packages.config", "uv.lock", "pnpm-lock.yaml", "pubspec.lock",
-	"Pipfile.lock", "pdm.lock", "pom.xml", "Podfile.lock",
+	"Pipfile.lock", "pdm.lock", "pom.xml", "Podfile.lock", "Gemfile.lock",
 }
 
 // FuzzOwnParsers: no input makes one of our parsers panic or return a

@@ -232,3 +232,17 @@ func TestParsersRejectGarbage(t *testing.T) {
 		}
 	}
 }
+
+// TestGemfileLockSources: PATH gems are local code, GIT gems have no
+// registry version, a native gem's platform is not part of its version
+// (Bundler's lockfile layout).
+func TestGemfileLockSources(t *testing.T) {
+	lock := "GIT\n  remote: https://github.com/rails/rails.git\n  revision: 0123456789abcdef0123456789abcdef01234567\n  specs:\n    rails (7.1.0.alpha)\n      actionpack (= 7.1.0.alpha)\n\n" +
+		"PATH\n  remote: .\n  specs:\n    myapp (0.1.0)\n      rack (>= 2)\n\n" +
+		"GEM\n  remote: https://rubygems.org/\n  specs:\n    nokogiri (1.15.4-x86_64-linux)\n    rack (2.2.8)\n\n" +
+		"PLATFORMS\n  x86_64-linux\n\nDEPENDENCIES\n  myapp!\n  rails!\n\nBUNDLED WITH\n   2.4.19\n"
+	got := extractAs(t, "Gemfile.lock", []byte(lock))
+	if want := []string{"nokogiri@1.15.4", "rack@2.2.8", "rails@"}; !slices.Equal(got, want) {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}

@@ -22,7 +22,6 @@ import (
 	"github.com/google/osv-scalibr/extractor/filesystem/language/python/pylock"
 	"github.com/google/osv-scalibr/extractor/filesystem/language/python/requirements"
 	"github.com/google/osv-scalibr/extractor/filesystem/language/python/wheelegg"
-	"github.com/google/osv-scalibr/extractor/filesystem/language/ruby/gemfilelock"
 	"github.com/google/osv-scalibr/extractor/filesystem/language/ruby/gemspec"
 	"github.com/google/osv-scalibr/extractor/filesystem/language/rust/cargoauditable"
 	"github.com/google/osv-scalibr/extractor/filesystem/language/rust/cargolock"
@@ -73,7 +72,7 @@ var scalibrConstructors = []struct {
 	{new: wheelegg.New}, {new: javaarchive.New}, {new: gemspec.New}, {new: depsjson.New},
 	// Source-tree lockfiles and manifests.
 	{new: requirements.New, fix: pinnedOnly},
-	{new: pylock.New}, {new: gemfilelock.New},
+	{new: pylock.New},
 	{new: packageslockjson.New},
 	{new: conanlock.New}, {new: mixlock.New},
 	{new: packageresolved.New},
@@ -81,7 +80,7 @@ var scalibrConstructors = []struct {
 
 // ownPlugins are our parsers (one file each, named for the format).
 func ownPlugins() []plugin {
-	return []plugin{npmLock{}, composerLock{}, bunLock{}, gradleLock{}, condaMeta{}, goMod{}, poetryLock{}, yarnLock{}, packagesConfig{}, uvLock{}, pnpmLock{}, pubspecLock{}, pipfileLock{}, pdmLock{}, pomXML{}, podfileLock{}}
+	return []plugin{npmLock{}, composerLock{}, bunLock{}, gradleLock{}, condaMeta{}, goMod{}, poetryLock{}, yarnLock{}, packagesConfig{}, uvLock{}, pnpmLock{}, pubspecLock{}, pipfileLock{}, pdmLock{}, pomXML{}, podfileLock{}, gemfileLock{}}
 }
 
 func newPlugins() ([]plugin, error) {

@@ -26,7 +26,9 @@ type podfileLock struct{}
 func (podfileLock) name() string  { return podfileLockName }
 func (podfileLock) streams() bool { return false }
 
-func (podfileLock) required(p string, _ fs.FileMode, _ int64) bool { return pathBase(p) == "Podfile.lock" }
+func (podfileLock) required(p string, _ fs.FileMode, _ int64) bool {
+	return pathBase(p) == "Podfile.lock"
+}
 
 func (podfileLock) extract(ctx context.Context, in *input) ([]Record, error) {
 	var doc yaml.Node

@@ -36,9 +36,13 @@ func (pubspecLock) extract(ctx context.Context, in *input) ([]Record, error) {
 	if err := yaml.NewDecoder(in.r).Decode(&doc); err != nil {
 		return nil, fmt.Errorf("decoding YAML: %w", err)
 	}
+	pkgs := yamlGet(yamlDoc(&doc), "packages")
 	var out []Record
+	if pkgs != nil {
+		out = make([]Record, 0, len(pkgs.Content)/2)
+	}
 	n := 0
-	yamlPairs(yamlGet(yamlDoc(&doc), "packages"), func(name string, p *yaml.Node) {
+	yamlPairs(pkgs, func(name string, p *yaml.Node) {
 		if n++; n%checkEvery == 0 && ctx.Err() != nil {
 			return
 		}
