@@ -22,9 +22,13 @@ import (
 const scanLong = `Scan container images and root filesystems for vulnerable packages.
 
 The inventory covers OS packages (dpkg incl. distroless, apk, rpm), Go and
-Rust binaries, npm, Python, Java archives, Ruby gems, Rust, PHP composer and
-.NET deps.json. Each package is attributed to the image layer that
-introduced it. Matching uses the local advisory database (sightline db).`
+Rust binaries, installed language packages (npm, Python, Java archives, Ruby
+gems, .NET) and the lockfiles of source trees (go.mod, npm, yarn, pnpm, bun,
+Python, Ruby, Maven, Gradle, NuGet, Composer, Cargo, Conan, Hex, Pub, Swift,
+CocoaPods, conda; docs/scan.md lists them). Development/test-only
+dependencies are kept and marked dev; --skip-dev leaves them out. Each
+package is attributed to the image layer that introduced it. Matching uses
+the local advisory database (sightline db).`
 
 const scanImageLong = `Scan a container image without pulling it into Docker or unpacking it.
 
@@ -53,6 +57,7 @@ type scanFlags struct {
 	insecure bool
 	noCache  bool
 	dbPath   string
+	skipDev  bool
 }
 
 func newScanCmd(g *cliutil.Globals) *cobra.Command {
@@ -76,6 +81,13 @@ func (f *scanFlags) add(cmd *cobra.Command, image bool) {
 	fl.StringVar(&f.dbPath, "db", "", "advisory database file (default: in the cache dir)")
 }
 
+// addInventory registers the flags of scans that build an inventory from
+// files (image, fs; not sbom).
+func (f *scanFlags) addInventory(cmd *cobra.Command) {
+	cmd.Flags().BoolVar(&f.skipDev, "skip-dev", false,
+		"leave out development/test-only dependencies of lockfiles (npm dev, Pipfile develop, composer packages-dev, Maven test, …; kept and marked dev by default)")
+}
+
 func newScanImageCmd(g *cliutil.Globals) *cobra.Command {
 	var f scanFlags
 	cmd := &cobra.Command{
@@ -86,6 +98,7 @@ func newScanImageCmd(g *cliutil.Globals) *cobra.Command {
 		Args:    cobra.ExactArgs(1),
 	}
 	f.add(cmd, true)
+	f.addInventory(cmd)
 	opts := addOutputFlags(cmd)
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		return runScan(cmd.Context(), g, &f, opts, func(ctx context.Context, s *scan.Scanner) (*scan.Result, error) {
@@ -100,12 +113,16 @@ func newScanFSCmd(g *cliutil.Globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "fs DIR",
 		Short: "Scan a root filesystem directory",
-		Long: `Scan a plain root filesystem: an unpacked image, a chroot, a mounted disk.
+		Long: `Scan a plain root filesystem (an unpacked image, a chroot, a mounted disk)
+or a source tree: lockfiles (package-lock.json, go.mod, poetry.lock, pom.xml, …)
+are read wherever they are. Development/test-only dependencies are listed and
+marked dev; --skip-dev leaves them out (a warning counts them).
 Symlinks are not followed; /proc, /sys, /dev and /run are skipped when DIR is /.`,
-		Example: "  sightline scan fs /srv/rootfs\n  sightline scan fs --format json --offline ./out/rootfs",
+		Example: "  sightline scan fs /srv/rootfs\n  sightline scan fs --format json --offline ./out/rootfs\n  sightline scan fs --skip-dev --fail-on high ./my-repo",
 		Args:    cobra.ExactArgs(1),
 	}
 	f.add(cmd, false)
+	f.addInventory(cmd)
 	opts := addOutputFlags(cmd)
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		return runScan(cmd.Context(), g, &f, opts, func(ctx context.Context, s *scan.Scanner) (*scan.Result, error) {
@@ -163,7 +180,7 @@ func newScanner(ctx context.Context, g *cliutil.Globals, f *scanFlags) (*scan.Sc
 	if err != nil {
 		return nil, nil, err
 	}
-	s := &scan.Scanner{Extractor: x, CacheDir: g.CacheDir}
+	s := &scan.Scanner{Extractor: x, CacheDir: g.CacheDir, SkipDev: f.skipDev}
 	if f.noCache {
 		s.CacheDir = ""
 	}

@@ -431,3 +431,37 @@ func TestScanImageRegistryAuth(t *testing.T) {
 		t.Errorf("%d packages", len(res.Packages))
 	}
 }
+
+// TestScanFSLockfilesDev: a source tree's lockfile gives packages marked
+// dev in JSON and [dev] in the table; --skip-dev leaves them out and says
+// how many on stderr.
+func TestScanFSLockfilesDev(t *testing.T) {
+	dir := filepath.Join("..", "..", "testdata", "lockfiles", "npm-dev")
+	out, stderr, code := runCLI(t, "scan", "fs", "--format", "json", dir)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	dev := 0
+	for _, p := range decodeResult(t, out).Packages {
+		if p.Dev {
+			dev++
+		}
+	}
+	if dev != 3 {
+		t.Errorf("%d dev packages in JSON, want 3 (fsevents, mkdirp, node-pre-gyp)", dev)
+	}
+	out, stderr, code = runCLI(t, "scan", "fs", "--skip-dev", "--format", "json", dir)
+	if code != 0 {
+		t.Fatalf("--skip-dev: exit %d: %s", code, stderr)
+	}
+	if res := decodeResult(t, out); len(res.Packages) != 1 || res.Packages[0].Name != "minimist" {
+		t.Errorf("--skip-dev packages %+v, want only minimist", res.Packages)
+	}
+	if !strings.Contains(stderr, "3 development/test-only packages left out") {
+		t.Errorf("--skip-dev stderr %q: want the count", stderr)
+	}
+	out, _, _ = runCLI(t, "scan", "fs", dir)
+	if !strings.Contains(out, "packages: 4 (3 dev)") {
+		t.Errorf("table header does not count dev packages:\n%s", out)
+	}
+}

@@ -11,37 +11,15 @@ package inventory
 // what the issue forbids. Measurement behind the choice: docs/scan.md.
 
 import (
-	"bytes"
-	"context"
-	"fmt"
 	"io/fs"
-	"path"
 	"strings"
-	"testing/fstest"
 	"time"
 
-	cpb "github.com/google/osv-scalibr/binary/proto/config_go_proto"
 	"github.com/google/osv-scalibr/extractor"
-	"github.com/google/osv-scalibr/extractor/filesystem"
-	"github.com/google/osv-scalibr/extractor/filesystem/language/dotnet/depsjson"
 	"github.com/google/osv-scalibr/extractor/filesystem/language/golang/gobinary"
-	javaarchive "github.com/google/osv-scalibr/extractor/filesystem/language/java/archive"
-	"github.com/google/osv-scalibr/extractor/filesystem/language/javascript/packagejson"
-	"github.com/google/osv-scalibr/extractor/filesystem/language/javascript/packagelockjson"
-	"github.com/google/osv-scalibr/extractor/filesystem/language/javascript/pnpmlock"
-	"github.com/google/osv-scalibr/extractor/filesystem/language/javascript/yarnlock"
-	"github.com/google/osv-scalibr/extractor/filesystem/language/php/composerlock"
-	"github.com/google/osv-scalibr/extractor/filesystem/language/python/wheelegg"
-	"github.com/google/osv-scalibr/extractor/filesystem/language/ruby/gemspec"
-	"github.com/google/osv-scalibr/extractor/filesystem/language/rust/cargoauditable"
-	"github.com/google/osv-scalibr/extractor/filesystem/language/rust/cargolock"
-	"github.com/google/osv-scalibr/extractor/filesystem/os/apk"
 	apkmeta "github.com/google/osv-scalibr/extractor/filesystem/os/apk/metadata"
-	"github.com/google/osv-scalibr/extractor/filesystem/os/dpkg"
 	dpkgmeta "github.com/google/osv-scalibr/extractor/filesystem/os/dpkg/metadata"
-	"github.com/google/osv-scalibr/extractor/filesystem/os/rpm"
 	rpmmeta "github.com/google/osv-scalibr/extractor/filesystem/os/rpm/metadata"
-	scalibrlog "github.com/google/osv-scalibr/log"
 	"github.com/google/osv-scalibr/purl"
 )
 
@@ -50,99 +28,8 @@ import (
 //
 // 2: the OS is also read from /etc/oracle-release, /etc/system-release,
 // /etc/redhat-release, /etc/alpine-release and /etc/debian_version (layer
-// results now keep those files).
+// results now keep those files); rpm EVRs; lockfile parsers, dev marks.
 const ExtractorVersion = "scalibr-0.5.3/2"
-
-// DefaultMaxFileSize bounds the bytes buffered for one file (a Go binary,
-// a jar, a status file). Larger files are skipped with a warning.
-const DefaultMaxFileSize = 512 << 20
-
-var constructors = []func(*cpb.PluginConfig) (filesystem.Extractor, error){
-	dpkg.New, apk.New, rpm.New,
-	gobinary.New, cargoauditable.New, cargolock.New,
-	packagejson.New, packagelockjson.New, yarnlock.New, pnpmlock.New,
-	wheelegg.New, javaarchive.New, gemspec.New, composerlock.New, depsjson.New,
-}
-
-func init() {
-	// osv-scalibr logs through a package-level logger to stdout by
-	// default; our stdout carries the scan result, so silence it. Problems
-	// we care about surface as returned errors and our own warnings.
-	scalibrlog.SetLogger(quietLogger{})
-}
-
-// Extractor decides which files matter and turns one file into records.
-type Extractor struct {
-	exts        []filesystem.Extractor
-	MaxFileSize int64
-}
-
-// NewExtractor builds the extractor set: OS packages (dpkg incl. distroless
-// status.d, apk, rpm), Go and Rust binaries, npm, Python, Java, Ruby,
-// Rust, PHP and .NET metadata.
-func NewExtractor() (*Extractor, error) {
-	x := &Extractor{MaxFileSize: DefaultMaxFileSize}
-	for _, c := range constructors {
-		e, err := c(&cpb.PluginConfig{})
-		if err != nil {
-			return nil, fmt.Errorf("initialising extractor: %w", err)
-		}
-		x.exts = append(x.exts, e)
-	}
-	return x, nil
-}
-
-// Required reports whether any extractor wants the file at p
-// (root-relative, slash-separated).
-func (x *Extractor) Required(p string, mode fs.FileMode, size int64) bool {
-	api := fileAPI{p: p, info: fileInfo{name: path.Base(p), size: size, mode: mode}}
-	for _, e := range x.exts {
-		if e.FileRequired(api) {
-			return true
-		}
-	}
-	return false
-}
-
-// Extract runs every interested extractor on one file's content. An
-// extractor that fails on the file yields a warning, not an error: one
-// corrupt file must not hide the rest of the image.
-func (x *Extractor) Extract(ctx context.Context, p string, mode fs.FileMode, content []byte) ([]Record, []string) {
-	info := fileInfo{name: path.Base(p), size: int64(len(content)), mode: mode}
-	api := fileAPI{p: p, info: info}
-	var recs []Record
-	var warns []string
-	for _, e := range x.exts {
-		if !e.FileRequired(api) {
-			continue
-		}
-		in := &filesystem.ScanInput{
-			FS:     fstest.MapFS{p: &fstest.MapFile{Data: content, Mode: mode}},
-			Path:   p,
-			Info:   info,
-			Reader: bytes.NewReader(content),
-		}
-		inv, err := safeExtract(ctx, e, in)
-		if err != nil {
-			warns = append(warns, fmt.Sprintf("%s: %s extractor: %v", p, e.Name(), err))
-		}
-		for _, pkg := range inv {
-			recs = append(recs, newRecord(pkg, e.Name(), p))
-		}
-	}
-	return recs, warns
-}
-
-// safeExtract turns a panic inside a third-party parser into an error.
-func safeExtract(ctx context.Context, e filesystem.Extractor, in *filesystem.ScanInput) (pkgs []*extractor.Package, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("parser panicked: %v", r)
-		}
-	}()
-	inv, err := e.Extract(ctx, in)
-	return inv.Packages, err
-}
 
 // Record is one package as extracted from one file, before the final
 // OS is known. It is what the layer cache stores, so it is plain JSON.
@@ -155,6 +42,9 @@ type Record struct {
 	Ecosystem string   `json:"ecosystem,omitempty"` // language packages: final already
 	PURL      string   `json:"purl,omitempty"`      // language packages: final already
 	Licenses  []string `json:"licenses,omitempty"`
+	// Dev: only a development/test dependency of the project whose
+	// lockfile listed it (devGroups in plugin.go, and each own parser).
+	Dev bool `json:"dev,omitempty"`
 
 	// OS package metadata; its OS fields are filled from the final
 	// os-release when the record becomes a Package.
@@ -207,7 +97,7 @@ func dropUnknownQualifiers(s string) string {
 // Package finalises a record with the image's os-release fields.
 func (r Record) Package(osRelease map[string]string) Package {
 	p := Package{Name: r.Name, Version: r.Version, Ecosystem: r.Ecosystem, PURL: r.PURL,
-		Type: typeOf(r), Locations: []string{"/" + r.Location}, Licenses: cleanLicenses(r.Licenses)}
+		Type: typeOf(r), Locations: []string{"/" + r.Location}, Licenses: cleanLicenses(r.Licenses), Dev: r.Dev}
 	var sp *extractor.Package
 	switch {
 	case r.Dpkg != nil:

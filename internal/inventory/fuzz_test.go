@@ -66,10 +66,13 @@ func FuzzOSPackageParsers(f *testing.F) {
 		if apk {
 			p = "lib/apk/db/installed"
 		}
-		recs, warns := x.Extract(context.Background(), p, 0o644, b)
-		for _, w := range warns {
-			if strings.Contains(w, "panicked") {
-				t.Fatalf("parser panic: %s", w)
+		recs, skips, err := x.Extract(context.Background(), p, 0o644, b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range skips {
+			if strings.Contains(s.Detail, "panicked") {
+				t.Fatalf("parser panic: %s", s)
 			}
 		}
 		for _, r := range recs {

@@ -22,6 +22,10 @@ type Package struct {
 	Locations []string  `json:"locations,omitempty"` // paths inside the image/filesystem
 	Layer     *LayerRef `json:"layer,omitempty"`     // nil for filesystem scans
 	Licenses  []string  `json:"licenses,omitempty"`
+	// Dev is true when every lockfile that lists the package lists it only
+	// as a development/test dependency (npm "dev", Pipfile "develop",
+	// composer "packages-dev", Maven scope "test", …; docs/scan.md).
+	Dev bool `json:"dev,omitempty"`
 }
 
 // LayerRef names the image layer that introduced a package.

@@ -48,7 +48,7 @@ func groupByPackage(fs []scan.Finding) []*pkgGroup {
 
 func renderTable(w io.Writer, res *scan.Result, opts Options) error {
 	bw := bufio.NewWriter(w)
-	t := &tableWriter{w: bw, color: opts.Color, sources: sourceByPURL(res)}
+	t := &tableWriter{w: bw, color: opts.Color, sources: sourceByPURL(res), dev: devByPURL(res)}
 	t.header(res)
 	findings := SortFindings(res.Findings)
 	idWidth := 0
@@ -69,6 +69,7 @@ type tableWriter struct {
 	w       *bufio.Writer
 	color   bool
 	sources map[string]string // purl -> "source name version" for headings
+	dev     map[string]bool   // purls of development/test-only packages
 }
 
 func (t *tableWriter) printf(format string, args ...any) {
@@ -115,7 +116,11 @@ func (t *tableWriter) header(res *scan.Result) {
 		}
 		line = append(line, "OS: "+name)
 	}
-	line = append(line, fmt.Sprintf("packages: %d", len(res.Packages)))
+	pk := fmt.Sprintf("packages: %d", len(res.Packages))
+	if n := len(t.dev); n > 0 {
+		pk += fmt.Sprintf(" (%d dev)", n)
+	}
+	line = append(line, pk)
 	if tg.LayerCount > 0 {
 		line = append(line, fmt.Sprintf("layers: %d", tg.LayerCount))
 	}
@@ -140,6 +145,9 @@ func (t *tableWriter) group(g *pkgGroup, idWidth int) {
 	}
 	if src := t.sources[p.PURL]; src != "" {
 		head += " from source " + src
+	}
+	if t.dev[p.PURL] {
+		head += " [dev]"
 	}
 	t.printf("%s\n", head)
 	if l := p.Layer; l != nil {
@@ -282,6 +290,18 @@ func sourceByPURL(res *scan.Result) map[string]string {
 			s += " " + p.SourceVersion
 		}
 		m[p.PURL] = s
+	}
+	return m
+}
+
+// devByPURL lists the development/test-only packages (inventory.Package.Dev),
+// marked "[dev]" in headings.
+func devByPURL(res *scan.Result) map[string]bool {
+	m := map[string]bool{}
+	for _, p := range res.Packages {
+		if p.Dev && p.PURL != "" {
+			m[p.PURL] = true
+		}
 	}
 	return m
 }

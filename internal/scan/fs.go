@@ -33,26 +33,7 @@ func (s *Scanner) ScanFS(ctx context.Context, root string) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	lr := &LayerResult{Files: map[string][]inventory.Record{}, Links: map[string]string{}}
-	var buf bytes.Buffer
-	err = filepath.WalkDir(abs, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			lr.warn(fmt.Sprintf("skipped %s: %v", p, err))
-			return nil
-		}
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(abs, p)
-		rel = filepath.ToSlash(rel)
-		if d.IsDir() {
-			if abs == "/" && slices.Contains(skipDirs, rel) {
-				return filepath.SkipDir
-			}
-			return nil
-		}
-		return s.fsEntry(ctx, lr, p, rel, d, &buf)
-	})
+	lr, err := s.walkFS(ctx, abs)
 	if err != nil {
 		return nil, err
 	}
@@ -65,12 +46,46 @@ func (s *Scanner) ScanFS(ctx context.Context, root string) (*Result, error) {
 		recs[i].layer = -1
 	}
 	res.Packages = packages(recs, osRel, nil)
+	s.dropDev(res)
 	return res, s.match(ctx, res)
+}
+
+// walkFS reads the wanted files under the absolute root abs into one
+// LayerResult, recording files it could not read in Skipped.
+func (s *Scanner) walkFS(ctx context.Context, abs string) (*LayerResult, error) {
+	lr := &LayerResult{Files: map[string][]inventory.Record{}, Links: map[string]string{}}
+	var buf bytes.Buffer
+	err := filepath.WalkDir(abs, func(p string, d fs.DirEntry, err error) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(abs, p)
+		rel = filepath.ToSlash(rel)
+		if err != nil {
+			// An unreadable directory may hold files the inventory needs.
+			lr.unreadable(rel, err)
+			return nil
+		}
+		if d.IsDir() {
+			if abs == "/" && slices.Contains(skipDirs, rel) {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		return s.fsEntry(ctx, lr, p, rel, d, &buf)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return lr, nil
 }
 
 func (s *Scanner) fsEntry(ctx context.Context, lr *LayerResult, p, rel string, d fs.DirEntry, buf *bytes.Buffer) error {
 	info, err := d.Info()
 	if err != nil {
+		if s.Extractor.Required(rel, d.Type(), 0) {
+			lr.unreadable(rel, err)
+		}
 		return nil
 	}
 	mode := info.Mode()
@@ -85,15 +100,27 @@ func (s *Scanner) fsEntry(ctx context.Context, lr *LayerResult, p, rel string, d
 	if !mode.IsRegular() {
 		return nil
 	}
+	if !slices.Contains(inventory.OSReleasePaths, rel) && !s.Extractor.Required(rel, mode, info.Size()) {
+		return nil
+	}
 	f, err := os.Open(p)
 	if err != nil {
-		lr.warn(fmt.Sprintf("skipped %s: %v", p, err))
+		lr.unreadable(rel, err)
 		return nil
 	}
 	defer f.Close()
 	e := &image.Entry{Path: rel, Kind: image.File, Mode: mode, Size: info.Size(), Body: io.LimitReader(f, info.Size())}
 	if err := lr.file(ctx, e, s.Extractor, buf); err != nil {
-		lr.warn(fmt.Sprintf("skipped %s: %v", p, err))
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		lr.unreadable(rel, err)
 	}
 	return nil
+}
+
+// unreadable records a path the walk could not read (a file or a whole
+// directory) as skipped.
+func (lr *LayerResult) unreadable(rel string, err error) {
+	lr.skip([]inventory.Skip{{Path: rel, Reason: inventory.SkipUnreadable, Detail: err.Error()}})
 }

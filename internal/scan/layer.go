@@ -31,14 +31,21 @@ type LayerResult struct {
 	// Skipped lists wanted files that were not read (Layer unset here;
 	// the scan fills it in). Each also has a warning.
 	Skipped []SkippedFile `json:"skipped,omitempty"`
-	Bytes   int64         `json:"bytes"` // uncompressed size read
+	// SkippedMore counts skipped files past maxLayerSkipped, which are
+	// not listed (a hostile layer could hold millions).
+	SkippedMore int   `json:"skipped_more,omitempty"`
+	Bytes       int64 `json:"bytes"` // uncompressed size read
 }
 
 // cacheVersion invalidates cached layer results when their meaning changes.
-// layer/2: root opaque whiteouts, GNU sparse and other entry types (issue 7).
+// layer/2: root opaque whiteouts, GNU sparse and other entry types, streamed
+// parsers with recorded skips (issue 7).
 const cacheVersion = "layer/2 " + inventory.ExtractorVersion
 
 const maxLayerWarnings = 50
+
+// maxLayerSkipped bounds the Skipped entries kept per layer.
+const maxLayerSkipped = 1000
 
 // analyzeLayer streams one uncompressed layer through the walker and the
 // extractors. When wantDiffID is set the stream is hashed and must match,
@@ -104,7 +111,7 @@ func (res *LayerResult) visit(ctx context.Context, e *image.Entry, x *inventory.
 		}
 	case image.Unreadable: // the walker has warned
 		if slices.Contains(inventory.OSReleasePaths, e.Path) || x.Required(e.Path, e.Mode, e.Size) {
-			res.Skipped = append(res.Skipped, SkippedFile{Path: "/" + e.Path, Reason: e.Skip, Detail: e.Detail})
+			res.addSkipped(SkippedFile{Path: "/" + e.Path, Reason: e.Skip, Detail: e.Detail})
 			res.Files[e.Path] = nil // present, so lower layers' copies stay hidden
 		}
 	case image.File:
@@ -118,33 +125,65 @@ func (res *LayerResult) file(ctx context.Context, e *image.Entry, x *inventory.E
 	if !isOSRelease && !x.Required(e.Path, e.Mode, e.Size) {
 		return nil
 	}
-	if e.Size > x.MaxFileSize {
-		res.warn(fmt.Sprintf("skipped /%s: %d bytes is over the %d byte limit", e.Path, e.Size, x.MaxFileSize))
-		res.Files[e.Path] = nil
-		return nil
+	f := inventory.File{Path: e.Path, Mode: e.Mode, Size: e.Size, Body: e.Body}
+	var recs []inventory.Record
+	var skips []inventory.Skip
+	var err error
+	if isOSRelease {
+		recs, skips, err = res.osRelease(ctx, f, x, buf)
+	} else {
+		recs, skips, err = x.ExtractFile(ctx, f, buf)
+	}
+	if err != nil {
+		return err
+	}
+	res.skip(skips)
+	res.Files[e.Path] = recs
+	return nil
+}
+
+// osRelease reads an os-release candidate (small, so always buffered) and
+// runs any parser that also wants it.
+func (res *LayerResult) osRelease(ctx context.Context, f inventory.File, x *inventory.Extractor, buf *bytes.Buffer) ([]inventory.Record, []inventory.Skip, error) {
+	const maxOSRelease = 1 << 20
+	if f.Size > maxOSRelease {
+		return nil, []inventory.Skip{{Path: f.Path, Reason: inventory.SkipTooLarge,
+			Detail: fmt.Sprintf("an os-release file of %d bytes (limit %d)", f.Size, maxOSRelease)}}, nil
 	}
 	buf.Reset()
-	if _, err := io.CopyN(buf, e.Body, e.Size); err != nil {
-		return fmt.Errorf("reading /%s: %w", e.Path, err)
+	if _, err := io.CopyN(buf, f.Body, f.Size); err != nil {
+		return nil, nil, fmt.Errorf("reading /%s: %w", f.Path, err)
 	}
-	if isOSRelease {
-		if res.OSRelease == nil {
-			res.OSRelease = map[string]map[string]string{}
+	if res.OSRelease == nil {
+		res.OSRelease = map[string]map[string]string{}
+	}
+	res.OSRelease[f.Path] = inventory.ParseOSRelease(buf.Bytes())
+	if !x.Required(f.Path, f.Mode, f.Size) {
+		return nil, nil, nil
+	}
+	return x.Extract(ctx, f.Path, f.Mode, buf.Bytes())
+}
+
+// skip records files the parsers could not (fully) read: each is a
+// warning and a Skipped entry, which the result counts as unchecked.
+func (res *LayerResult) skip(skips []inventory.Skip) {
+	for _, s := range skips {
+		res.warn(s.String())
+		detail := s.Detail
+		if s.Parser != "" {
+			detail = s.Parser + ": " + detail
 		}
-		res.OSRelease[e.Path] = inventory.ParseReleaseFile(e.Path, buf.Bytes())
-		if !x.Required(e.Path, e.Mode, e.Size) {
-			return nil
-		}
+		res.addSkipped(SkippedFile{Path: "/" + s.Path, Reason: s.Reason, Detail: detail})
 	}
-	recs, warns := x.Extract(ctx, e.Path, e.Mode, buf.Bytes())
-	for _, w := range warns {
-		res.warn(w)
+}
+
+// addSkipped lists a skipped file, or only counts it past maxLayerSkipped.
+func (res *LayerResult) addSkipped(s SkippedFile) {
+	if len(res.Skipped) == maxLayerSkipped {
+		res.SkippedMore++
+		return
 	}
-	res.Files[e.Path] = recs
-	if buf.Cap() > 64<<20 {
-		*buf = bytes.Buffer{} // do not pin a huge binary's buffer for the rest of the layer
-	}
-	return nil
+	res.Skipped = append(res.Skipped, s)
 }
 
 func relocate(recs []inventory.Record, p string) []inventory.Record {

@@ -46,7 +46,9 @@ type Scanner struct {
 	Limits    image.Limits
 	Progress  Progress
 	Workers   int // layers read concurrently; 0 means GOMAXPROCS
-
+	// SkipDev leaves out packages that every lockfile listing them marks
+	// as development/test-only (Package.Dev), with a warning counting them.
+	SkipDev bool
 }
 
 func (s *Scanner) progress(stage string, done, total int) {
@@ -87,6 +89,7 @@ func (s *Scanner) ScanImage(ctx context.Context, im *image.Image) (*Result, erro
 		}
 	}
 	res.Packages = packages(v.records(), osRel, refs)
+	s.dropDev(res)
 	s.progress("packages", len(res.Packages), len(res.Packages))
 	return res, s.match(ctx, res)
 }
@@ -197,6 +200,7 @@ func packages(recs []visibleRecord, osRel map[string]string, refs []inventory.La
 		k := p.Type + "\x00" + p.Ecosystem + "\x00" + p.Name + "\x00" + p.Version
 		if i, ok := byKey[k]; ok {
 			out[i].Locations = mergeSorted(out[i].Locations, p.Locations)
+			out[i].Dev = out[i].Dev && p.Dev // dev only if every lockfile says so
 			if r.layer >= 0 && r.layer < layerOf[i] {
 				layerOf[i] = r.layer
 			}
