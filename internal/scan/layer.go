@@ -157,7 +157,7 @@ func (res *LayerResult) osRelease(ctx context.Context, f inventory.File, x *inve
 	if res.OSRelease == nil {
 		res.OSRelease = map[string]map[string]string{}
 	}
-	res.OSRelease[f.Path] = inventory.ParseOSRelease(buf.Bytes())
+	res.OSRelease[f.Path] = inventory.ParseReleaseFile(f.Path, buf.Bytes())
 	if !x.Required(f.Path, f.Mode, f.Size) {
 		return nil, nil, nil
 	}
