@@ -42,6 +42,7 @@ type Matcher struct {
 	parsers sync.Map // ecosystem → version.Parser (or error)
 	records sync.Map // recKey → *vulndb.Record, decoded once: scans repeat packages
 	results sync.Map // resultKey → []vulndb.Vulnerability: binary packages of one source share a query
+	byID    sync.Map // advisory id → *vulndb.Record (nil if absent): alias severities
 }
 
 // resultKey is a query after the source-package substitution: a Debian
@@ -98,19 +99,22 @@ func usesSource(eco string) bool {
 
 // Match returns the advisories affecting q, merged across aliases and
 // sorted by ID. Results are memoised per query; callers must not modify
-// them. An ecosystem without version ordering support is an error;
-// a package without advisories gives an empty result.
+// them. An empty result means the package was checked and no advisory
+// affects it; a package that cannot be checked gives an *UncheckedError
+// saying why (no version, no advisory source, ecosystem not loaded,
+// version not well-formed or not orderable). Other errors mean the
+// database could not be read.
 func (m *Matcher) Match(ctx context.Context, q Query) ([]vulndb.Vulnerability, error) {
-	parse, err := m.parser(q.Ecosystem)
-	if err != nil {
-		return nil, err
-	}
 	name, ver := q.Name, q.Version
 	if usesSource(q.Ecosystem) && q.SourceName != "" {
 		name = q.SourceName
 		if q.SourceVersion != "" {
 			ver = q.SourceVersion
 		}
+	}
+	parse, err := m.checkable(q, ver)
+	if err != nil {
+		return nil, err
 	}
 	k := resultKey{q.Ecosystem, name, ver}
 	if v, ok := m.results.Load(k); ok {

@@ -131,6 +131,7 @@ func assignIDs(sources []SourceMeta, batches []*Batch) ([]SourceMeta, map[uint16
 			bt.Meta.ID = sources[i].ID
 			if bt.Unchanged {
 				bt.Meta.Records = sources[i].Records
+				bt.Meta.Ecosystems = sources[i].Ecosystems
 				if bt.Meta.Modified.IsZero() {
 					bt.Meta.Modified = sources[i].Modified
 				}
@@ -147,6 +148,9 @@ func assignIDs(sources []SourceMeta, batches []*Batch) ([]SourceMeta, map[uint16
 	for _, bt := range batches {
 		if !bt.Unchanged {
 			bt.Meta.Records = bt.count()
+			if bt.Meta.Kind == KindOSV {
+				bt.Meta.Ecosystems = ecosystemStats(bt.Records)
+			}
 		}
 		for i := range sources {
 			if sources[i].ID == bt.Meta.ID {

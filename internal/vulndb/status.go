@@ -34,6 +34,9 @@ type SourceMeta struct {
 	SHA256       string    `json:"sha256,omitempty"`        // of the downloaded or imported bytes (single files)
 	Stale        bool      `json:"stale"`
 	Age          string    `json:"age,omitempty"` // of the data, e.g. "3d", computed at Status time
+	// Ecosystems counts this source's records per affected ecosystem
+	// (OSV sources; nil in databases written before it existed).
+	Ecosystems []EcosystemStat `json:"ecosystems,omitempty"`
 }
 
 // Status describes a database: when it was built, its schema, its sources.
@@ -44,6 +47,9 @@ type Status struct {
 	Sources       []SourceMeta `json:"sources"`
 	EPSSDate      string       `json:"-"`
 	Stale         bool         `json:"stale"` // any source older than MaxAge
+	// Ecosystems lists every ecosystem the OSV sources hold records for,
+	// with counts and the age of the newest record (docs/db.md).
+	Ecosystems []EcosystemStatus `json:"ecosystems"`
 }
 
 // dataDate is the date a source's data describes: its newest modified

@@ -56,6 +56,7 @@ type DB struct {
 	epss   *bolt.Bucket
 	hashes []byte // keyPkgHash, in the mmap: the miss-path filter
 	status Status
+	ecos   ecoIndex // ecosystems in the index, computed on first use
 }
 
 // Open opens the database at path read-only. A missing file is an error
@@ -137,7 +138,9 @@ func (db *DB) Path() string { return db.path }
 func (db *DB) Status() Status {
 	st := db.status
 	st.Sources = append([]SourceMeta(nil), st.Sources...)
-	st.markStale(time.Now())
+	now := time.Now()
+	st.markStale(now)
+	st.Ecosystems = ecosystemStatus(st.Sources, db.indexEcosystems().list, now)
 	return st
 }
 
