@@ -37,7 +37,8 @@ func (s *Scanner) ScanFS(ctx context.Context, root string) (*Result, error) {
 	var buf bytes.Buffer
 	err = filepath.WalkDir(abs, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
-			lr.warn(fmt.Sprintf("skipped %s: %v", p, err))
+			// An unreadable directory may hold wanted files: it counts.
+			skip(lr, p, SkipUnreadable, err)
 			return nil
 		}
 		if err := ctx.Err(); err != nil {
@@ -59,7 +60,7 @@ func (s *Scanner) ScanFS(ctx context.Context, root string) (*Result, error) {
 	v := compose([]*LayerResult{lr})
 	osRel := v.osRelease()
 	res := &Result{Schema: Schema, Target: Target{Kind: "fs", Name: root},
-		OS: inventory.OSFromRelease(osRel), Warnings: lr.Warnings}
+		OS: inventory.OSFromRelease(osRel), Warnings: lr.Warnings, Coverage: &Coverage{SkippedFiles: lr.Skipped}}
 	recs := v.records()
 	for i := range recs {
 		recs[i].layer = -1
@@ -85,15 +86,25 @@ func (s *Scanner) fsEntry(ctx context.Context, lr *LayerResult, p, rel string, d
 	if !mode.IsRegular() {
 		return nil
 	}
+	if !slices.Contains(inventory.OSReleasePaths, rel) && !s.Extractor.Required(rel, mode, info.Size()) {
+		return nil // not wanted: never opened, so never "skipped"
+	}
 	f, err := os.Open(p)
 	if err != nil {
-		lr.warn(fmt.Sprintf("skipped %s: %v", p, err))
+		skip(lr, p, SkipUnreadable, err)
 		return nil
 	}
 	defer f.Close()
 	e := &image.Entry{Path: rel, Kind: image.File, Mode: mode, Size: info.Size(), Body: io.LimitReader(f, info.Size())}
 	if err := lr.file(ctx, e, s.Extractor, buf); err != nil {
-		lr.warn(fmt.Sprintf("skipped %s: %v", p, err))
+		skip(lr, p, SkipUnreadable, err)
 	}
 	return nil
+}
+
+// skip records a wanted path that could not be read (warning and
+// coverage entry).
+func skip(lr *LayerResult, p, reason string, err error) {
+	lr.warn(fmt.Sprintf("skipped %s: %v", p, err))
+	lr.Skipped = append(lr.Skipped, SkippedFile{Path: p, Reason: reason, Detail: err.Error()})
 }
