@@ -1,9 +1,12 @@
 package scan
 
 import (
+	"bytes"
 	"context"
+	"encoding/binary"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/sightline-sec/sightline/internal/image"
@@ -120,4 +123,76 @@ func TestSkippedFilesVisibleOnly(t *testing.T) {
 	if len(got) != 1 || got[0].Path != apk.Path || got[0].Layer == nil || *got[0].Layer != 0 {
 		t.Fatalf("skipped %+v, want only %s from layer 0", got, apk.Path)
 	}
+}
+
+// TestGoBinaryJunkVersion is issue 7's case: a Go binary whose build-info
+// Go version is junk (here every byte after "go" overwritten) became
+// stdlib@<junk>, "vulnerable" to every stdlib advisory. Against the whole
+// pinned Go vulndb, stdlib is now unchecked (bad_version) and the binary's
+// real module (x/text v0.3.5) still matched.
+func TestGoBinaryJunkVersion(t *testing.T) {
+	bin := bytes.Clone(imagetest.GoBinary(t))
+	i := bytes.Index(bin, []byte("\xff Go buildinf:"))
+	if i < 0 || len(bin) < i+40 {
+		t.Fatal("no build info in the test binary")
+	}
+	// Go 1.18+ layout: 32-byte header, then the varint-prefixed version.
+	n, w := binary.Uvarint(bin[i+32:])
+	start := i + 32 + w
+	if w <= 0 || !bytes.HasPrefix(bin[start:], []byte("go1.")) {
+		t.Fatalf("unexpected build info header %q", bin[i:i+48])
+	}
+	for j := start + 2; j < start+int(n); j++ {
+		bin[j] = "\x01Z\xfe!"[j%4]
+	}
+	img := imagetest.Image(t, imagetest.AppConfig, imagetest.Step{
+		Layer: imagetest.Layer(t, []imagetest.File{{Path: "usr/local/bin/app", Mode: 0o755, Data: bin}}), CreatedBy: "COPY app"})
+	s := newScanner(t, "")
+	dir := vulndbtest.GoVulnDB(t)
+	s.Matcher = realMatcherAt(t, dir)
+	res, err := s.ScanImage(context.Background(), &image.Image{Image: img, Transport: image.OCILayout})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var std *inventory.Package
+	for i, p := range res.Packages {
+		if p.Name == "stdlib" {
+			std = &res.Packages[i]
+		}
+	}
+	if std == nil || strings.HasPrefix(std.Version, "1.") {
+		t.Fatalf("stdlib package %+v: the junk version did not reach the inventory", std)
+	}
+	for _, f := range res.Findings {
+		if f.Package.Name == "stdlib" {
+			t.Errorf("finding %s on stdlib@%q", f.ID, f.Package.Version)
+		}
+	}
+	goCov := res.Coverage.ecosystem("Go")
+	if goCov.Unchecked[UncheckedBadVersion] != 1 || goCov.Checked != 1 {
+		t.Errorf("Go coverage %+v, want stdlib bad_version and x/text checked", goCov)
+	}
+	if len(res.Findings) == 0 {
+		t.Error("x/text v0.3.5 no longer matched")
+	}
+}
+
+// realMatcherAt opens a DB built from the OSV records in dir.
+func realMatcherAt(t *testing.T, dir string) Matcher {
+	t.Helper()
+	ctx := context.Background()
+	b, err := vulndb.ReadOSV(ctx, dir, vulndb.ReadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(t.TempDir(), "sightline.db")
+	if _, err := vulndb.Write(ctx, p, b); err != nil {
+		t.Fatal(err)
+	}
+	db, err := vulndb.Open(ctx, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return DBMatcher{M: match.New(db)}
 }
