@@ -97,8 +97,8 @@ const (
 
 // Target describes what was scanned.
 type Target struct {
-	Kind       string       `json:"kind"` // image, fs, sbom
-	Name       string       `json:"name"` // as given by the user
+	Kind       string       `json:"kind"`           // image, fs, sbom
+	Name       string       `json:"name"`           // as given by the user
 	File       string       `json:"file,omitempty"` // the input file as given (sbom scans: the SBOM)
 	Digest     string       `json:"digest,omitempty"`
 	Platform   string       `json:"platform,omitempty"`
