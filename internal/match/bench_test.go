@@ -121,7 +121,7 @@ func dpkgQueries(b *testing.B) []Query {
 	var qs []Query
 	var q Query
 	flush := func() {
-		if q.Name != "" {
+		if q.Name != "" && q.Version != "" { // stanzas without a version are not installed
 			q.Ecosystem = "Debian:12"
 			if q.SourceName == "" {
 				q.SourceName = q.Name

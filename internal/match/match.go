@@ -112,15 +112,14 @@ func (m *Matcher) Match(ctx context.Context, q Query) ([]vulndb.Vulnerability, e
 			ver = q.SourceVersion
 		}
 	}
-	parse, err := m.checkable(q, ver)
-	if err != nil {
+	if err := m.checkable(q, ver); err != nil {
 		return nil, err
 	}
 	k := resultKey{q.Ecosystem, name, ver}
 	if v, ok := m.results.Load(k); ok {
 		return v.([]vulndb.Vulnerability), nil
 	}
-	vulns, err := m.match(ctx, q.Ecosystem, name, ver, parse)
+	vulns, err := m.match(ctx, q.Ecosystem, name, ver)
 	if err != nil {
 		return nil, err
 	}
@@ -131,12 +130,18 @@ func (m *Matcher) Match(ctx context.Context, q Query) ([]vulndb.Vulnerability, e
 }
 
 // match evaluates one (ecosystem, name, version) against the database.
-func (m *Matcher) match(ctx context.Context, eco, name, ver string, parse version.Parser) ([]vulndb.Vulnerability, error) {
+// The version is checked against the ecosystem's rules once some advisory
+// names the package (see checkable).
+func (m *Matcher) match(ctx context.Context, eco, name, ver string) ([]vulndb.Vulnerability, error) {
 	entries, err := m.db.Affected(eco, name)
 	if err != nil || len(entries) == 0 {
 		return nil, err
 	}
 	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	parse, err := m.wellOrdered(eco, name, ver)
+	if err != nil {
 		return nil, err
 	}
 	ev := &evaluator{eco: eco, raw: ver, norm: version.Normalize(eco, ver), eparse: parse}

@@ -24,7 +24,11 @@ import (
 //
 // Only the queried (installed) version is checked here, never the
 // versions inside advisories: a rule stricter than the ecosystem would
-// then silently drop advisory ranges. The rules, per ecosystem base:
+// then silently drop advisory ranges. And only when some advisory names
+// the package: for one no advisory names, no version changes the answer
+// ("checked, nothing found"), and the misses, most packages of a scan,
+// skip the cost (BenchmarkCheckVersion: 0.3-2.4 µs a version). The rules,
+// per ecosystem base:
 //
 //   - Go: a semantic version as Go modules spell it (golang.org/x/mod/semver,
 //     the "v" optional, as OSV's Go data omits it), which covers the

@@ -16,7 +16,7 @@ import (
 
 // fixtureVersions reads both sides of every "A < B" line of an OSV
 // version-ordering fixture.
-func fixtureVersions(t *testing.T, name string) []string {
+func fixtureVersions(t testing.TB, name string) []string {
 	t.Helper()
 	f, err := os.Open(vulndbtest.Testdata(filepath.Join("vulndb", "version-orderings", name)))
 	if err != nil {
@@ -225,5 +225,23 @@ func TestGarbageVersionsRefused(t *testing.T) {
 				t.Errorf("%s accepts %q", eco, v)
 			}
 		}
+	}
+}
+
+// BenchmarkCheckVersion: the cost the version rules add per package some
+// advisory names, on real versions (compare with BenchmarkLookupMiss,
+// ~1 µs per lookup, which pays none of it).
+func BenchmarkCheckVersion(b *testing.B) {
+	for _, c := range []struct{ eco, file string }{
+		{"Debian:12", "debian-versions-generated.txt"}, {"PyPI", "pypi-versions-generated.txt"},
+		{"Alpine:v3.19", "alpine-versions-generated.txt"}, {"Maven", "maven-versions-generated.txt"},
+	} {
+		b.Run(c.eco, func(b *testing.B) {
+			vs := fixtureVersions(b, c.file)
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				_ = checkVersion(c.eco, vs[i%len(vs)])
+			}
+		})
 	}
 }
