@@ -82,11 +82,12 @@ func TestReadmeAlpineSBOMAfterQuickstart(t *testing.T) {
 }
 
 // TestScanSBOMUncheckedKinds: issue 7's SBOM cases in one SBOM, against
-// the real records in testdata/vulndb/osv (npm lodash) and the Quickstart
-// (Go): a component without a version, pkg:generic, garbage versions.
+// the real records in testdata/vulndb/osv (npm lodash), go-stdlib (a
+// stdlib advisory) and the Quickstart (Go): a component without a version,
+// pkg:generic, garbage versions of packages advisories name.
 func TestScanSBOMUncheckedKinds(t *testing.T) {
 	c := newCLI(t)
-	c.ok("db", "import", td("osv"), filepath.Join("..", "..", "testdata", "quickstart"))
+	c.ok("db", "import", td("osv"), td("go-stdlib"), filepath.Join("..", "..", "testdata", "quickstart"))
 	dir := t.TempDir()
 	bom := writeBOM(t, dir, "pkg:npm/request", "pkg:generic/openssl@3.0.2", "pkg:npm/lodash@zzz-garbage",
 		"pkg:npm/lodash@4.17.15", "pkg:golang/stdlib@notaversion", "pkg:golang/golang.org/x/text@v0.3.5")
@@ -209,7 +210,7 @@ func TestSeverityFromAliasGates(t *testing.T) {
 // version it cannot check; it exits 2 saying why (docs/db.md).
 func TestDBQueryUnchecked(t *testing.T) {
 	c := newCLI(t)
-	c.ok("db", "import", td("osv"), filepath.Join("..", "..", "testdata", "quickstart"))
+	c.ok("db", "import", td("osv"), td("go-stdlib"), filepath.Join("..", "..", "testdata", "quickstart"))
 	for purl, want := range map[string]string{
 		"pkg:golang/stdlib@notaversion":                           `"notaversion" is not a valid Go version (bad_version)`,
 		"pkg:npm/lodash@zzz-garbage":                              `"zzz-garbage" is not a valid npm version (bad_version)`,
@@ -223,6 +224,14 @@ func TestDBQueryUnchecked(t *testing.T) {
 	}
 	if d := c.query("pkg:npm/lodash@4.17.15"); len(d.Vulnerabilities) == 0 {
 		t.Error("a real version is no longer answered")
+	}
+	if d := c.query("pkg:golang/stdlib@v1.21.0"); len(d.Vulnerabilities) != 1 || d.Vulnerabilities[0].ID != "GO-2023-2102" {
+		t.Errorf("stdlib v1.21.0: %v, want GO-2023-2102 (fixed 1.21.3)", d.ids())
+	}
+	// A version of a package no advisory names cannot change the answer:
+	// "checked, nothing known" (docs/db.md).
+	if d := c.query("pkg:npm/left-pad@not-a-version"); len(d.Vulnerabilities) != 0 {
+		t.Errorf("left-pad: %v", d.ids())
 	}
 }
 
