@@ -110,6 +110,23 @@ func BenchmarkOpen(b *testing.B) {
 	}
 }
 
+// BenchmarkOpenWithEcosystems: Open plus the first ecosystem question a
+// scan asks (the index's ecosystems, one cursor seek each); compare with
+// BenchmarkOpen.
+func BenchmarkOpenWithEcosystems(b *testing.B) {
+	p := benchDBPath(b)
+	for b.Loop() {
+		db, err := vulndb.Open(context.Background(), p)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if !db.HasEcosystem("Debian:12") {
+			b.Fatal("no Debian:12 in the bench DB")
+		}
+		db.Close()
+	}
+}
+
 // dpkgQueries reads the real Debian 12 dpkg status (708 packages) into
 // queries keyed by source package, the inventory an image scan produces.
 func dpkgQueries(b *testing.B) []Query {
