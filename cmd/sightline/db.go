@@ -192,8 +192,14 @@ name the binary package; their epoch=N and arch=X qualifiers count.`,
 			}
 			defer db.Close()
 			vulns, err := match.New(db).Match(cmd.Context(), q)
+			var un *match.UncheckedError
+			if errors.As(err, &un) {
+				// Never "no known advisories" for a query that was not
+				// answered: exit 2 saying why (docs/db.md).
+				return cliutil.Usagef("cannot check %s: %s (%s)", args[0], un.Detail, un.Reason)
+			}
 			if err != nil {
-				return cliutil.Usage(err)
+				return err
 			}
 			if vulns == nil {
 				vulns = []vulndb.Vulnerability{}
@@ -249,7 +255,10 @@ func newDBStatusCmd(g *cliutil.Globals) *cobra.Command {
 		Short: "Show the database's sources, record counts and data age",
 		Long: `Show where the database is, when it was built, its schema version and, per
 source, the record count, when it was fetched and how old its data is. Sources
-whose data is older than 7 days are marked stale (a warning, never an error).`,
+whose data is older than 7 days are marked stale (a warning, never an error).
+Then, per ecosystem (release included: Alpine:v3.19, Debian:12), the records
+held and the age of the newest one: packages of an ecosystem not listed are
+reported as not checked by scans, never as clean.`,
 		Example: `  sightline db status
   sightline db status --format json`,
 		Args: cobra.NoArgs,
@@ -286,6 +295,31 @@ func printStatus(w io.Writer, st vulndb.Status) error {
 			stale = "yes"
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\t%s\n", s.Name, s.Kind, s.Records, s.FetchedAt.Format("2006-01-02 15:04"), data, s.Age, stale)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	return printEcosystems(w, st.Ecosystems)
+}
+
+// printEcosystems lists what the database can check, per ecosystem.
+func printEcosystems(w io.Writer, ecos []vulndb.EcosystemStatus) error {
+	fmt.Fprintf(w, "\n%d ecosystems with advisories (scans report packages of any other as not checked)\n", len(ecos))
+	if len(ecos) == 0 {
+		return nil
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ECOSYSTEM\tRECORDS\tNEWEST\tAGE")
+	for _, e := range ecos {
+		newest, age := "-", "-"
+		if !e.Newest.IsZero() {
+			newest, age = e.Newest.Format("2006-01-02"), e.Age
+		}
+		records := fmt.Sprint(e.Records)
+		if e.Records == 0 {
+			records = "?" // written before per-ecosystem counts: re-import to count
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", e.Ecosystem, records, newest, age)
 	}
 	return tw.Flush()
 }

@@ -26,6 +26,8 @@ import (
 type outputOptions struct {
 	failOn         string
 	failOnFixable  bool
+	unknownAs      string
+	allowUnchecked bool
 	ignoreUnfixed  bool
 	ignoreFile     string
 	vexFiles       []string
@@ -54,8 +56,17 @@ working directory, or --ignore-file) or stated not_affected/fixed by an
 OpenVEX document (--vex) are not counted; expired ignore entries are
 reported and stop suppressing. --show-suppressed lists them.
 
-Exit codes: 0 no gate hit, 1 a --fail-on/--fail-on-fixable gate was hit,
-2 usage or input error (bad flag, unreadable ignore/VEX file), 3 internal.`
+Gates: --fail-on LEVEL fails on findings at or above LEVEL; a finding of
+unknown severity counts as --unknown-as (default critical: it trips every
+level). A gate never passes over what the scan could not check: packages
+not checked (no advisory database, no records for their ecosystem or
+release, no or an invalid version) and files the inventory could not read
+fail it too, unless --allow-unchecked. The report's coverage section and one
+stderr line say what was not checked.
+
+Exit codes: 0 no gate hit, 1 a --fail-on/--fail-on-fixable gate was hit
+(including over unchecked packages), 2 usage or input error (bad flag,
+unreadable ignore/VEX file), 3 internal.`
 
 // addOutputFlags registers the shared output, suppression and gate flags on cmd.
 func addOutputFlags(cmd *cobra.Command) *outputOptions {
@@ -65,6 +76,10 @@ func addOutputFlags(cmd *cobra.Command) *outputOptions {
 		"exit 1 when an unsuppressed finding is at or above this severity: critical|high|medium|low|any (any includes unknown)")
 	f.BoolVar(&o.failOnFixable, "fail-on-fixable", false,
 		"count only findings with a released fix toward --fail-on; alone, exit 1 on any fixable finding")
+	f.StringVar(&o.unknownAs, "unknown-as", suppress.DefaultUnknownAs,
+		"severity a finding of unknown severity counts as for --fail-on: critical|high|medium|low|none")
+	f.BoolVar(&o.allowUnchecked, "allow-unchecked", false,
+		"let a gate pass although packages were not checked or files not read (still reported)")
 	f.BoolVar(&o.ignoreUnfixed, "ignore-unfixed", false, "suppress findings that have no fixed version yet")
 	f.StringVar(&o.ignoreFile, "ignore-file", "",
 		"ignore file (YAML, see docs/report.md); default "+suppress.DefaultIgnoreFile+" in the working directory if present")
@@ -87,7 +102,8 @@ func (o *outputOptions) prepare(g *cliutil.Globals) error {
 	if err := g.CheckFormat(report.Formats...); err != nil {
 		return err
 	}
-	o.gate = suppress.Gate{FailOn: strings.ToLower(o.failOn), FailOnFixable: o.failOnFixable}
+	o.gate = suppress.Gate{FailOn: strings.ToLower(o.failOn), FailOnFixable: o.failOnFixable,
+		UnknownAs: strings.ToLower(o.unknownAs), AllowUnchecked: o.allowUnchecked}
 	if err := o.gate.Validate(); err != nil {
 		return cliutil.Usage(err)
 	}
@@ -118,6 +134,9 @@ func (o *outputOptions) finish(g *cliutil.Globals, res *scan.Result) error {
 	}
 	res.Warnings = append(res.Warnings, suppress.Apply(res, o.sopts)...)
 	printWarnings(g, res.Warnings)
+	if s := res.Coverage.Summary(); s != "" {
+		g.Warnf("%s", s) // one line, always: never a silent zero
+	}
 	suppressed := len(res.Suppressed)
 	if !o.showSuppressed {
 		res.Suppressed = nil
@@ -131,8 +150,17 @@ func (o *outputOptions) finish(g *cliutil.Globals, res *scan.Result) error {
 		return err
 	}
 	g.Logf("%d finding(s) reported, %d suppressed", len(res.Findings), suppressed)
+	var fails []string
 	if hit, msg := o.gate.Check(res.Findings); len(hit) > 0 {
-		return cliutil.Threshold(errors.New(msg))
+		fails = append(fails, msg)
+	}
+	if fail, msg := o.gate.CheckCoverage(res.Coverage); fail {
+		fails = append(fails, msg)
+	} else if msg != "" {
+		g.Warnf("%s", msg)
+	}
+	if len(fails) > 0 {
+		return cliutil.Threshold(errors.New(strings.Join(fails, "; ")))
 	}
 	return nil
 }

@@ -22,6 +22,16 @@ import (
 // on the shared fixture, in dir (for the default ignore file).
 func runFinish(t *testing.T, dir, format string, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
+	res, err := reporttest.Fixture()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return runFinishOn(t, res, dir, format, args...)
+}
+
+// runFinishOn is runFinish on a given result.
+func runFinishOn(t *testing.T, res *scan.Result, dir, format string, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
 	cmd := &cobra.Command{Use: "image"}
 	o := addOutputFlags(cmd)
 	if err := cmd.ParseFlags(args); err != nil {
@@ -29,13 +39,9 @@ func runFinish(t *testing.T, dir, format string, args ...string) (stdout, stderr
 	}
 	o.dir = dir
 	o.now = func() time.Time { return time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC) }
-	res, err := reporttest.Fixture()
-	if err != nil {
-		t.Fatal(err)
-	}
 	var out, errb bytes.Buffer
 	g := &cliutil.Globals{Format: format, Stdout: &out, Stderr: &errb}
-	err = o.finish(g, res)
+	err := o.finish(g, res)
 	if err != nil {
 		errb.WriteString("error: " + err.Error() + "\n")
 	}
@@ -51,13 +57,19 @@ func TestFinishGates(t *testing.T) {
 		msg  string
 	}{
 		{nil, 0, ""},
-		{[]string{"--fail-on", "critical"}, 1, "2 finding(s) at or above critical"},
-		{[]string{"--fail-on", "CRITICAL", "--fail-on-fixable"}, 1, "1 fixable finding(s) at or above critical: GHSA-xvch-5gv4-984h (minimist)"},
-		{[]string{"--fail-on", "critical", "--ignore-unfixed"}, 1, "1 finding(s) at or above critical"},
+		// The fixture's two Go findings have no severity: by default they
+		// count as critical (--unknown-as), so every level counts them.
+		{[]string{"--fail-on", "critical"}, 1, "4 finding(s) at or above critical (2 of unknown severity, counted as critical"},
+		{[]string{"--fail-on", "critical", "--unknown-as", "none"}, 1, "2 finding(s) at or above critical:"},
+		{[]string{"--fail-on", "CRITICAL", "--fail-on-fixable", "--unknown-as", "NONE"}, 1, "1 fixable finding(s) at or above critical: GHSA-xvch-5gv4-984h (minimist)"},
+		{[]string{"--fail-on", "critical", "--ignore-unfixed", "--unknown-as", "none"}, 1, "1 finding(s) at or above critical"},
+		{[]string{"--fail-on", "low"}, 1, "11 finding(s) at or above low (2 of unknown severity"}, // issue 7: no longer passes over Go findings
+		{[]string{"--fail-on", "high", "--unknown-as", "medium"}, 1, "5 finding(s) at or above high:"},
 		{[]string{"--fail-on-fixable"}, 1, "6 fixable finding(s)"},
 		{[]string{"--fail-on", "critical", "--vex", vexFile("fixture.openvex.json"), "--ignore-unfixed"}, 1, "GHSA-xvch-5gv4-984h"},
-		{[]string{"--fail-on", "high", "--fail-on-fixable", "--vex", vexFile("fixture.openvex.json"), "--vex", vexFile("legacy-v0.0.1.openvex.json")}, 1, "2 fixable finding(s) at or above high"},
+		{[]string{"--fail-on", "high", "--fail-on-fixable", "--vex", vexFile("fixture.openvex.json"), "--vex", vexFile("legacy-v0.0.1.openvex.json")}, 1, "3 fixable finding(s) at or above high (1 of unknown severity"},
 		{[]string{"--fail-on", "severe"}, 2, `--fail-on "severe"`},
+		{[]string{"--fail-on", "high", "--unknown-as", "mild"}, 2, `--unknown-as "mild"`},
 		{[]string{"--vex", vexFile("invalid-status.openvex.json")}, 2, "invalid-status.openvex.json"},
 		{[]string{"--ignore-file", "/nonexistent/.sightline.yaml"}, 2, "/nonexistent/.sightline.yaml"},
 	}
@@ -77,7 +89,7 @@ func TestFinishDefaultIgnoreFile(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, ".sightline.yaml"), []byte(content), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	stdout, stderr, code := runFinish(t, dir, "json", "--fail-on", "critical", "--show-suppressed")
+	stdout, stderr, code := runFinish(t, dir, "json", "--fail-on", "critical", "--unknown-as", "none", "--show-suppressed")
 	// minimist's critical is ignored; glibc's entry expired, so its
 	// critical finding counts again and is reported.
 	if code != 1 || !strings.Contains(stderr, "1 finding(s) at or above critical: CVE-2019-1010022 (libc6)") {
@@ -105,6 +117,55 @@ func TestFinishDefaultIgnoreFile(t *testing.T) {
 	stdout, _, _ = runFinish(t, dir, "table")
 	if !strings.Contains(stdout, "; 1 suppressed") || strings.Contains(stdout, "\x1b[") {
 		t.Errorf("table summary: %q", stdout[strings.LastIndex(stdout, "\n\n"):])
+	}
+}
+
+// TestFinishCoverageGate: a gate never passes over what was not checked,
+// unless --allow-unchecked, and one stderr line always says what it was.
+func TestFinishCoverageGate(t *testing.T) {
+	unchecked := func() *scan.Result {
+		res, err := reporttest.Fixture()
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Findings = nil // nothing found in what was checked
+		c := res.Coverage
+		c.Checked--
+		c.Unchecked++
+		for i := range c.Ecosystems {
+			if e := &c.Ecosystems[i]; e.Ecosystem == "Go" {
+				e.Checked--
+				e.Unchecked = map[string]int{scan.UncheckedBadVersion: 1}
+			}
+		}
+		return res
+	}
+	summary := "1 of 11 packages not checked (Go: 1 invalid version)"
+	cases := []struct {
+		args   []string
+		code   int
+		stderr []string
+	}{
+		{nil, 0, []string{"warning: " + summary}},
+		{[]string{"--fail-on", "critical"}, 1, []string{"the gate cannot pass over what it could not check: " + summary, "--allow-unchecked"}},
+		{[]string{"--fail-on-fixable"}, 1, []string{"could not check"}},
+		{[]string{"--fail-on", "critical", "--allow-unchecked"}, 0, []string{"passed with --allow-unchecked", summary}},
+	}
+	for _, c := range cases {
+		_, stderr, code := runFinishOn(t, unchecked(), t.TempDir(), "json", c.args...)
+		if code != c.code {
+			t.Errorf("%v: exit %d, want %d (stderr %q)", c.args, code, c.code, stderr)
+		}
+		for _, want := range c.stderr {
+			if !strings.Contains(stderr, want) {
+				t.Errorf("%v: stderr %q, want %q", c.args, stderr, want)
+			}
+		}
+	}
+	// Everything checked: no coverage line at all.
+	if _, stderr, code := runFinish(t, t.TempDir(), "json", "--fail-on", "critical", "--unknown-as", "none",
+		"--vex", vexFile("fixture.openvex.json"), "--ignore-unfixed"); code != 1 || strings.Contains(stderr, "not checked") {
+		t.Errorf("complete scan: exit %d, stderr %q", code, stderr)
 	}
 }
 

@@ -37,7 +37,7 @@ func newScanSBOMCmd(g *cliutil.Globals) *cobra.Command {
 		if err != nil {
 			return cliutil.Usage(err)
 		}
-		target := scan.Target{Kind: "sbom", Name: args[0]}
+		target := scan.Target{Kind: "sbom", Name: args[0], File: args[0]}
 		if doc.Name != "" {
 			target.Name = args[0] + " (" + doc.Name + ")"
 		}

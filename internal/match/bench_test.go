@@ -131,6 +131,22 @@ func BenchmarkOpenFullCheck(b *testing.B) {
 	}
 }
 
+// BenchmarkOpenWithEcosystems: Open plus the first ecosystem question a
+// scan asks; compare with BenchmarkOpen.
+func BenchmarkOpenWithEcosystems(b *testing.B) {
+	p := benchDBPath(b)
+	for b.Loop() {
+		db, err := vulndb.Open(context.Background(), p)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if !db.HasEcosystem("Debian:12") {
+			b.Fatal("no Debian:12 in the bench DB")
+		}
+		db.Close()
+	}
+}
+
 // BenchmarkVerify is the full check db update, import, export and
 // update --from run before installing or shipping a database.
 func BenchmarkVerify(b *testing.B) {
@@ -153,7 +169,7 @@ func dpkgQueries(b *testing.B) []Query {
 	var qs []Query
 	var q Query
 	flush := func() {
-		if q.Name != "" {
+		if q.Name != "" && q.Version != "" { // stanzas without a version are not installed
 			q.Ecosystem = "Debian:12"
 			if q.SourceName == "" {
 				q.SourceName = q.Name

@@ -50,3 +50,32 @@ func FuzzMatchVersion(f *testing.F) {
 		}
 	})
 }
+
+// FuzzCheckVersion: the version rules never panic, never accept control
+// characters, and whatever they accept the ecosystem's ordering parses.
+func FuzzCheckVersion(f *testing.F) {
+	for _, v := range []string{"1.2.3", "v0.3.5", "1:2.38.1-5+deb12u3", "6.6.1p1-r0", "2.0.0-final", "0.0.0-20210101000000-abcdef012345",
+		"notaversion", "1.0\x00", "3.0.0b1.post1", "1.0.0-BETA+AA", "v1.2.3+incompatible", "1!2.0.post1.dev3+local.7"} {
+		f.Add(v)
+	}
+	ecos := []string{"Go", "npm", "PyPI", "Maven", "RubyGems", "crates.io", "NuGet", "Packagist", "Debian:12",
+		"Alpine:v3.19", "Red Hat", "Hackage", "CRAN", "Pub", "Bitnami"}
+	m := &Matcher{}
+	f.Fuzz(func(t *testing.T, v string) {
+		for _, eco := range ecos {
+			if checkVersion(eco, v) != nil {
+				continue
+			}
+			if !printable(v) {
+				t.Fatalf("%s accepted %q with control bytes", eco, v)
+			}
+			parse, err := m.parser(eco)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := parse(v); err != nil {
+				t.Fatalf("%s accepted %q but its ordering refuses it: %v", eco, v, err)
+			}
+		}
+	})
+}

@@ -43,6 +43,7 @@ type Matcher struct {
 	parsers sync.Map // ecosystem → version.Parser (or error)
 	records sync.Map // recKey → *vulndb.Record, decoded once: scans repeat packages
 	results sync.Map // resultKey → []vulndb.Vulnerability: binary packages of one source share a query
+	byID    sync.Map // advisory id → *vulndb.Record (nil if absent): alias severities
 }
 
 // resultKey is a query after the source-package substitution: a Debian
@@ -100,13 +101,12 @@ func usesSource(eco string) bool {
 
 // Match returns the advisories affecting q, merged across aliases and
 // sorted by ID. Results are memoised per query; callers must not modify
-// them. An ecosystem without version ordering support is an error;
-// a package without advisories gives an empty result.
+// them. An empty result means the package was checked and no advisory
+// affects it; a package that cannot be checked gives an *UncheckedError
+// saying why (no version, no advisory source, ecosystem not loaded,
+// version not well-formed or not orderable). Other errors mean the
+// database could not be read.
 func (m *Matcher) Match(ctx context.Context, q Query) ([]vulndb.Vulnerability, error) {
-	parse, err := m.parser(q.Ecosystem)
-	if err != nil {
-		return nil, err
-	}
 	name, ver := q.Name, q.Version
 	if usesSource(q.Ecosystem) && q.SourceName != "" {
 		name = q.SourceName
@@ -114,11 +114,14 @@ func (m *Matcher) Match(ctx context.Context, q Query) ([]vulndb.Vulnerability, e
 			ver = q.SourceVersion
 		}
 	}
+	if err := m.checkable(q, ver); err != nil {
+		return nil, err
+	}
 	k := resultKey{q.Ecosystem, name, ver, q.Arch}
 	if v, ok := m.results.Load(k); ok {
 		return v.([]vulndb.Vulnerability), nil
 	}
-	vulns, err := m.match(ctx, q.Ecosystem, name, ver, q.Arch, parse)
+	vulns, err := m.match(ctx, q.Ecosystem, name, ver, q.Arch)
 	if err != nil {
 		return nil, err
 	}
@@ -129,7 +132,9 @@ func (m *Matcher) Match(ctx context.Context, q Query) ([]vulndb.Vulnerability, e
 }
 
 // match evaluates one (ecosystem, name, version) against the database.
-func (m *Matcher) match(ctx context.Context, eco, name, ver, arch string, parse version.Parser) ([]vulndb.Vulnerability, error) {
+// The version is checked against the ecosystem's rules once some advisory
+// names the package (see checkable).
+func (m *Matcher) match(ctx context.Context, eco, name, ver, arch string) ([]vulndb.Vulnerability, error) {
 	entries, err := m.db.Affected(eco, name)
 	if err != nil {
 		return nil, err
@@ -145,6 +150,10 @@ func (m *Matcher) match(ctx context.Context, eco, name, ver, arch string, parse 
 		return nil, nil
 	}
 	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	parse, err := m.wellOrdered(eco, name, ver)
+	if err != nil {
 		return nil, err
 	}
 	ev := &evaluator{eco: eco, raw: ver, norm: version.Normalize(eco, ver), eparse: parse}

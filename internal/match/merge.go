@@ -106,7 +106,7 @@ func (m *Matcher) build(eco string, parse version.Parser, g []hit) vulndb.Vulner
 	})
 	p := g[0].rec
 	v := vulndb.Vulnerability{ID: p.ID, Summary: p.Summary, Published: p.Published, Modified: p.Modified,
-		Severity: p.Severity, References: p.References, Aliases: []string{}, FixedVersions: []string{}}
+		Severity: p.Severity.Attributed(p.ID), References: p.References, Aliases: []string{}, FixedVersions: []string{}}
 	ids := map[string]bool{}
 	for _, h := range g {
 		for _, k := range mergeKeys(h.rec) {
@@ -114,7 +114,7 @@ func (m *Matcher) build(eco string, parse version.Parser, g []hit) vulndb.Vulner
 		}
 		v.FixedVersions = append(v.FixedVersions, h.fixed...)
 		if h.rec != p {
-			v.Severity = vulndb.MergeSeverity(v.Severity, h.rec.Severity)
+			v.Severity = vulndb.MergeSeverity(v.Severity, h.rec.Severity.Attributed(h.rec.ID))
 			if v.Summary == "" {
 				v.Summary = h.rec.Summary
 			}
@@ -129,6 +129,11 @@ func (m *Matcher) build(eco string, parse version.Parser, g []hit) vulndb.Vulner
 	}
 	slices.Sort(v.Aliases)
 	v.FixedVersions = sortVersions(v.FixedVersions, parse)
+	if vulndb.LevelRank(v.Severity.Level) == 0 {
+		if s, ok := m.aliasSeverity(v.Aliases); ok {
+			v.Severity = s
+		}
+	}
 	v.Severity = ownSeverity(v.Severity)
 	v.References = slices.Clone(v.References)
 	v.FixState = vulndb.FixStateNotFixed
@@ -181,4 +186,56 @@ func ownSeverity(s vulndb.Severity) vulndb.Severity {
 		}
 	}
 	return s
+}
+
+// aliasSeverity rates a finding that none of its matched records rates
+// (Go vulndb records never carry a severity) from the records of its
+// aliases, when the database holds them: GHSA first (GitHub's CVSS vector
+// and rating of the vulnerability itself), then CVE records (osv.dev's,
+// with NVD's CVSS vectors), then any other id. From records that are not
+// GHSA only CVSS vectors are taken: an ecosystem rating such as Debian's
+// urgency or Ubuntu's priority rates that distribution's package, not
+// this finding. Severity.Source names the alias used.
+func (m *Matcher) aliasSeverity(aliases []string) (vulndb.Severity, bool) {
+	ids := slices.Clone(aliases)
+	rank := func(id string) int {
+		switch {
+		case strings.HasPrefix(id, "GHSA-"):
+			return 0
+		case strings.HasPrefix(id, "CVE-"):
+			return 1
+		}
+		return 2
+	}
+	slices.SortStableFunc(ids, func(a, b string) int { return rank(a) - rank(b) })
+	for _, id := range ids {
+		rec := m.recordByID(id)
+		if rec == nil {
+			continue
+		}
+		o := rec.Severity
+		o.Source = id
+		if rank(id) != 0 {
+			o.Ecosystem = ""
+		}
+		if s := vulndb.MergeSeverity(vulndb.Severity{}, o); vulndb.LevelRank(s.Level) > 0 {
+			return s, true
+		}
+	}
+	return vulndb.Severity{}, false
+}
+
+// recordByID returns the record stored under an id by any source, cached
+// (nil when none holds it or it cannot be read: a severity lookup never
+// fails a match).
+func (m *Matcher) recordByID(id string) *vulndb.Record {
+	if r, ok := m.byID.Load(id); ok {
+		return r.(*vulndb.Record)
+	}
+	r, err := m.db.RecordByID(id)
+	if err != nil {
+		r = nil
+	}
+	m.byID.Store(id, r)
+	return r
 }

@@ -46,6 +46,13 @@ func renderCycloneDX(w io.Writer, res *scan.Result, opts Options, withVulns bool
 		}}},
 		Component: &root,
 	}
+	if cp := coverageProps(res.Coverage); len(cp) > 0 {
+		props := make([]cdx.Property, len(cp))
+		for i, kv := range cp {
+			props[i] = cdx.Property{Name: kv[0], Value: kv[1]}
+		}
+		bom.Metadata.Properties = &props
+	}
 	pkgs := packagesWithFindings(res)
 	refs := bomRefs(pkgs)
 	var comps []cdx.Component
@@ -368,15 +375,21 @@ func cdxVulnerability(ref string, fs []scan.Finding, refs map[string]string) cdx
 }
 
 // cdxRatings turns every CVSS vector into a rating, or the ecosystem's own
-// rating when there is no vector.
+// rating when there is no vector. Each rating's source names the advisory
+// record the severity came from (vulndb.Severity.Source: the finding's
+// own id, or an alias such as a GO- finding's GHSA).
 func cdxRatings(s vulndb.Severity) []cdx.VulnerabilityRating {
 	var out []cdx.VulnerabilityRating
+	var src *cdx.Source
+	if s.Source != "" {
+		src = &cdx.Source{Name: s.Source, URL: advisoryURL(s.Source)}
+	}
 	add := func(c *vulndb.CVSS, m cdx.ScoringMethod) {
 		if c == nil {
 			return
 		}
 		score := c.Score
-		out = append(out, cdx.VulnerabilityRating{Score: &score, Severity: cdxSeverityFromScore(score), Method: m, Vector: c.Vector})
+		out = append(out, cdx.VulnerabilityRating{Source: src, Score: &score, Severity: cdxSeverityFromScore(score), Method: m, Vector: c.Vector})
 	}
 	if s.CVSSv3 != nil {
 		m := cdx.ScoringMethodCVSSv3
@@ -388,7 +401,7 @@ func cdxRatings(s vulndb.Severity) []cdx.VulnerabilityRating {
 	add(s.CVSSv4, cdx.ScoringMethodCVSSv4)
 	add(s.CVSSv2, cdx.ScoringMethodCVSSv2)
 	if len(out) == 0 && levelRank(s.Level) > 0 {
-		r := cdx.VulnerabilityRating{Severity: cdx.Severity(strings.ToLower(s.Level)), Method: cdx.ScoringMethodOther}
+		r := cdx.VulnerabilityRating{Source: src, Severity: cdx.Severity(strings.ToLower(s.Level)), Method: cdx.ScoringMethodOther}
 		if s.Ecosystem != "" {
 			r.Justification = "ecosystem rating: " + s.Ecosystem
 		}

@@ -97,16 +97,20 @@ type sarifSuppression struct {
 // sarifSchemaURI is the schema location OASIS publishes for 2.1.0 (errata 01).
 const sarifSchemaURI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 
-// sarifLevel maps severity to SARIF result levels: critical and high are
-// errors, medium a warning, low and unknown notes.
+// sarifLevel maps the resolved severity (an alias's when the advisory has
+// none, see vulndb.Severity.Source) to SARIF result levels: critical and
+// high are errors, medium a warning, low a note. Unknown is a warning: an
+// unrated finding cannot be shown to be minor (gates count it, too).
 func sarifLevel(level string) string {
 	switch levelRank(level) {
 	case 4, 3:
 		return "error"
 	case 2:
 		return "warning"
+	case 1:
+		return "note"
 	}
-	return "note"
+	return "warning"
 }
 
 func renderSARIF(w io.Writer, res *scan.Result, opts Options) error {
@@ -131,7 +135,7 @@ func renderSARIF(w io.Writer, res *scan.Result, opts Options) error {
 			ruleIndex[f.ID] = i
 			run.Tool.Driver.Rules = append(run.Tool.Driver.Rules, sarifRuleFor(f, byID[f.ID]))
 		}
-		run.Results = append(run.Results, sarifResultFor(f, i, locs[packageKey(f.Package.PURL, f.Package.Name, f.Package.Version)]))
+		run.Results = append(run.Results, sarifResultFor(f, i, sarifURI(res, f.Package, locs)))
 	}
 	for _, f := range active {
 		add(f)
@@ -153,7 +157,32 @@ func sarifRunProperties(res *scan.Result) map[string]any {
 	if res.OS != nil && res.OS.Ecosystem != "" {
 		p["os"] = res.OS.Ecosystem
 	}
+	if res.Coverage != nil {
+		p["coverage"] = res.Coverage // what was not checked (docs/json.md "coverage")
+	}
 	return p
+}
+
+// sarifURI is the artifact a result points at. GitHub code scanning needs
+// a repository-relative path (or file: URI) there and rejects other
+// schemes such as pkg:, so the purl never goes here (it is the logical
+// location and the "purl" property): an SBOM scan points at the SBOM
+// file, image and filesystem scans at the file the package was found in.
+func sarifURI(res *scan.Result, p scan.PackageRef, locs map[string][]string) string {
+	file := res.Target.File
+	if res.Target.Kind == "sbom" && file == "" {
+		file = res.Target.Name
+	}
+	if res.Target.Kind == "sbom" {
+		return sarifFileURI(file)
+	}
+	if l := locs[packageKey(p.PURL, p.Name, p.Version)]; len(l) > 0 {
+		return strings.TrimPrefix(l[0], "/")
+	}
+	if file != "" {
+		return sarifFileURI(file)
+	}
+	return sarifFileURI(p.Name)
 }
 
 // sarifRuleFor describes one advisory. The help text lists the fixed
@@ -179,6 +208,9 @@ func sarifRuleFor(f scan.Finding, all []scan.Finding) sarifRule {
 	if f.Severity.Score > 0 {
 		// GitHub code scanning reads this to rank alerts.
 		props["security-severity"] = fmt.Sprintf("%.1f", f.Severity.Score)
+	}
+	if f.Severity.Source != "" {
+		props["severitySource"] = f.Severity.Source
 	}
 	if len(f.Aliases) > 0 {
 		props["aliases"] = f.Aliases
@@ -230,7 +262,7 @@ func fixOrUpgrade(fix string) string {
 	return "upgrade to " + fix
 }
 
-func sarifResultFor(f scan.Finding, rule int, paths []string) sarifResult {
+func sarifResultFor(f scan.Finding, rule int, uri string) sarifResult {
 	p := f.Package
 	fix := "no fix released yet"
 	if f.FixState == vulndb.FixStateFixed && len(f.FixedVersions) > 0 {
@@ -247,13 +279,6 @@ func sarifResultFor(f scan.Finding, rule int, paths []string) sarifResult {
 		PartialFingerprints: map[string]string{"sightlineFinding/v1": fingerprint(f.ID, p.PURL, p.Name, p.Version)},
 	}
 	logical := []sarifLogical{{Name: p.Name, FullyQualifiedName: p.PURL, Kind: "package"}}
-	uri := p.PURL
-	if len(paths) > 0 {
-		uri = strings.TrimPrefix(paths[0], "/")
-	}
-	if uri == "" {
-		uri = p.Name
-	}
 	r.Locations = []sarifLocation{{
 		PhysicalLocation: &sarifPhysical{ArtifactLocation: sarifArtifact{URI: uri}},
 		LogicalLocations: logical,

@@ -52,6 +52,15 @@ func renderSPDX(w io.Writer, res *scan.Result, opts Options) error {
 			Created: opts.Now.UTC().Format(time.RFC3339),
 		},
 	}
+	if cp := coverageProps(res.Coverage); len(cp) > 0 {
+		// SPDX 2.3 has no field for scan completeness; the document comment
+		// carries the same sightline:coverage:* pairs CycloneDX does.
+		var b strings.Builder
+		for _, kv := range cp {
+			b.WriteString(kv[0] + ": " + kv[1] + "\n")
+		}
+		doc.DocumentComment = strings.TrimSuffix(b.String(), "\n")
+	}
 	root := spdxTarget(res)
 	doc.Packages = append(doc.Packages, root)
 	doc.Relationships = append(doc.Relationships, &spdx.Relationship{

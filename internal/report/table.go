@@ -61,7 +61,10 @@ func renderTable(w io.Writer, res *scan.Result, opts Options) error {
 	if len(res.Suppressed) > 0 {
 		t.suppressed(SortFindings(res.Suppressed))
 	}
-	t.summary(findings, max(opts.SuppressedCount, len(res.Suppressed)))
+	if res.Coverage == nil || res.Coverage.DB != scan.CoverageDBNone { // no DB: no count to give
+		t.summary(findings, max(opts.SuppressedCount, len(res.Suppressed)))
+	}
+	writeCoverageFooter(bw, res.Coverage)
 	return bw.Flush()
 }
 

@@ -107,7 +107,7 @@ func cdxProps(c *cdx.Component) props {
 func cdxPackage(c *cdx.Component, osEco string) (p inventory.Package, ok bool, warning string) {
 	if c.PackageURL == "" {
 		if c.Type == cdx.ComponentTypeLibrary || c.Type == cdx.ComponentTypeFramework {
-			return p, false, fmt.Sprintf("component %q %s has no purl; it cannot be matched", c.Name, c.Version)
+			return unidentified(c.Name, c.Version), true, fmt.Sprintf("component %q %s has no purl; it cannot be matched", c.Name, c.Version)
 		}
 		return p, false, ""
 	}
@@ -116,7 +116,7 @@ func cdxPackage(c *cdx.Component, osEco string) (p inventory.Package, ok bool, w
 	}
 	p, err := purl.ToPackage(c.PackageURL, osEco)
 	if err != nil {
-		return p, false, fmt.Sprintf("component %q: %v", c.Name, err)
+		return unidentified(c.Name, c.Version), true, fmt.Sprintf("component %q: %v", c.Name, err)
 	}
 	if p.Version == "" {
 		p.Version = c.Version

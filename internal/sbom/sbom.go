@@ -8,8 +8,9 @@
 //   - The package URL is the identity: name, version and advisory
 //     ecosystem come from it (purl.ToPackage), because component names differ
 //     between generators (Maven group, npm scope, Go module path). A
-//     component without a purl cannot be matched and is reported in
-//     Document.Warnings, not silently dropped.
+//     component without a (valid) purl cannot be matched: it is reported in
+//     Document.Warnings and kept as a package without an ecosystem, which
+//     a scan counts as not checked; never silently dropped.
 //   - Properties and SPDX package comments written by our own renderers
 //     (internal/report: sightline:package:*, sightline:layer:*) are read
 //     back, so a CycloneDX SBOM from `sightline scan image --format
@@ -104,6 +105,14 @@ func Parse(ctx context.Context, r io.Reader) (*Document, error) {
 		return parseSPDX(ctx, trimmed, true)
 	}
 	return nil, ErrUnknownFormat
+}
+
+// unidentified is a component whose ecosystem is unknown (no purl, or one
+// that does not parse): it stays in the inventory without an ecosystem, so
+// the scan counts it as not checked (no advisory source) instead of
+// dropping it.
+func unidentified(name, version string) inventory.Package {
+	return inventory.Package{Name: name, Version: version}
 }
 
 // props are the sightline:* key/values of one component (CycloneDX

@@ -141,6 +141,8 @@ func TestMalformed(t *testing.T) {
 	}
 }
 
+// TestComponentWithoutPURLIsReported: warned about, and kept without an
+// ecosystem so a scan counts it as not checked instead of dropping it.
 func TestComponentWithoutPURLIsReported(t *testing.T) {
 	in := `{"bomFormat":"CycloneDX","specVersion":"1.5","components":[
 	 {"type":"library","name":"left-pad","version":"1.3.0"},
@@ -149,7 +151,8 @@ func TestComponentWithoutPURLIsReported(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(doc.Packages) != 1 || len(doc.Warnings) != 1 || !strings.Contains(doc.Warnings[0], `"left-pad" 1.3.0 has no purl`) {
+	if len(doc.Packages) != 2 || doc.Packages[0].Name != "left-pad" || doc.Packages[0].Ecosystem != "" ||
+		len(doc.Warnings) != 1 || !strings.Contains(doc.Warnings[0], `"left-pad" 1.3.0 has no purl`) {
 		t.Errorf("packages %+v warnings %q", doc.Packages, doc.Warnings)
 	}
 }

@@ -70,6 +70,7 @@ func parseSPDX(ctx context.Context, b []byte, tv bool) (doc *Document, err error
 		if ref == "" {
 			if !described[p.PackageSPDXIdentifier] {
 				doc.Warnings = append(doc.Warnings, fmt.Sprintf("package %q %s has no purl; it cannot be matched", p.PackageName, p.PackageVersion))
+				doc.Packages = append(doc.Packages, unidentified(p.PackageName, p.PackageVersion))
 			}
 			continue
 		}
@@ -79,6 +80,7 @@ func parseSPDX(ctx context.Context, b []byte, tv bool) (doc *Document, err error
 		pkg, err := purl.ToPackage(ref, osEco)
 		if err != nil {
 			doc.Warnings = append(doc.Warnings, fmt.Sprintf("package %q: %v", p.PackageName, err))
+			doc.Packages = append(doc.Packages, unidentified(p.PackageName, p.PackageVersion))
 			continue
 		}
 		if pkg.Version == "" {

@@ -229,7 +229,7 @@ func TestPerArchFindings(t *testing.T) {
 	}
 	if len(res.Findings) != 1 || res.Findings[0].Vulnerability.ID != "ELSA-2022-4803" ||
 		!slices.Equal(res.Findings[0].Vulnerability.FixedVersions, []string{"8.24.0-57.0.4.el7_9.3"}) {
-		t.Fatalf("findings %+v", res.Findings)
+		t.Fatalf("findings %+v coverage %+v warnings %q", res.Findings, res.Coverage, res.Warnings)
 	}
 }
 

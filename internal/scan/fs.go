@@ -40,7 +40,7 @@ func (s *Scanner) ScanFS(ctx context.Context, root string) (*Result, error) {
 	v := compose([]*LayerResult{lr})
 	osRel := v.osRelease()
 	res := &Result{Schema: Schema, Target: Target{Kind: "fs", Name: root},
-		OS: inventory.OSFromRelease(osRel), Warnings: lr.Warnings}
+		OS: inventory.OSFromRelease(osRel), Warnings: lr.Warnings, Coverage: &Coverage{SkippedFiles: lr.Skipped}}
 	recs := v.records()
 	for i := range recs {
 		recs[i].layer = -1

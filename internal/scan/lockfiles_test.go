@@ -60,7 +60,7 @@ var lockfileCases = []lockfileCase{
 	}},
 	{dir: "pip", ecosystem: "PyPI", want: []lp{ // Trivy requirementsOperator
 		{"Django", "2.3.4", false}, {"SomeProject", "5.4", false},
-	}, unversioned: []string{"keyring", "coverage", "Mopidy-Dirble", "numpy", "requests"}},
+	}, unversioned: []string{"keyring", "coverage", "Mopidy-Dirble", "numpyNew", "numpy", "requests"}},
 	{dir: "gomod", ecosystem: "Go", want: []lp{ // Trivy GoModReplacedWithLocalPath
 		// x/xerrors is replaced by ./xerrors (local code): not listed, as Trivy.
 		{"github.com/aquasecurity/go-dep-parser", "0.0.0-20211224170007-df43bca6b6ff", false},

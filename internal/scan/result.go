@@ -4,6 +4,7 @@ package scan
 
 import (
 	"github.com/sightline-sec/sightline/internal/inventory"
+	"github.com/sightline-sec/sightline/internal/match"
 	"github.com/sightline-sec/sightline/internal/vulndb"
 )
 
@@ -52,15 +53,30 @@ type EcosystemCoverage struct {
 	Unchecked map[string]int `json:"unchecked,omitempty"`
 }
 
-// Reasons a package was not checked (EcosystemCoverage.Unchecked keys).
+// Reasons a package was not checked (EcosystemCoverage.Unchecked keys);
+// the matcher's own (match.UncheckedError) plus no_db and match_error.
 const (
-	UncheckedNoDB       = "no_db"       // no advisory database was open
-	UncheckedNoSource   = "no_source"   // no advisory source exists for the ecosystem/distribution
-	UncheckedNotLoaded  = "not_loaded"  // a source exists but the database holds no records for it
-	UncheckedNoVersion  = "no_version"  // the package has no version
-	UncheckedBadVersion = "bad_version" // the version cannot be parsed/ordered in its ecosystem
-	UncheckedMatchError = "match_error" // the matcher failed on this package (damaged record…)
+	UncheckedNoDB       = "no_db"          // no advisory database was open
+	UncheckedNoSource   = match.NoSource   // no advisory source exists for the ecosystem/distribution
+	UncheckedNotLoaded  = match.NotLoaded  // a source exists but the database holds no records for it
+	UncheckedNoVersion  = match.NoVersion  // the package has no version
+	UncheckedBadVersion = match.BadVersion // the version cannot be parsed/ordered in its ecosystem
+	UncheckedMatchError = "match_error"    // the matcher failed on this package (damaged record…)
 )
+
+// Coverage.DB values.
+const (
+	CoverageDBOK    = "ok"
+	CoverageDBStale = "stale"
+	CoverageDBNone  = "none"
+)
+
+// Complete reports whether the scan checked everything it found: an
+// advisory database was open, every package was matched and no wanted
+// file was skipped. Only then does "no findings" mean "nothing found".
+func (c *Coverage) Complete() bool {
+	return c != nil && c.DB != CoverageDBNone && c.Unchecked == 0 && len(c.SkippedFiles) == 0
+}
 
 // SkippedFile is one file the inventory wanted but did not read.
 type SkippedFile struct {
@@ -81,8 +97,9 @@ const (
 
 // Target describes what was scanned.
 type Target struct {
-	Kind       string       `json:"kind"` // image, fs, sbom
-	Name       string       `json:"name"` // as given by the user
+	Kind       string       `json:"kind"`           // image, fs, sbom
+	Name       string       `json:"name"`           // as given by the user
+	File       string       `json:"file,omitempty"` // the input file as given (sbom scans: the SBOM)
 	Digest     string       `json:"digest,omitempty"`
 	Platform   string       `json:"platform,omitempty"`
 	Config     *ImageConfig `json:"config,omitempty"`

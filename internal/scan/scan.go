@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -88,6 +89,7 @@ func (s *Scanner) ScanImage(ctx context.Context, im *image.Image) (*Result, erro
 			res.Warnings = append(res.Warnings, fmt.Sprintf("layer %d (%s): %s", i, short(l.DiffID), w))
 		}
 	}
+	res.Coverage = &Coverage{SkippedFiles: v.skipped()}
 	res.Packages = packages(v.records(), osRel, refs)
 	s.dropDev(res)
 	s.progress("packages", len(res.Packages), len(res.Packages))
@@ -194,8 +196,8 @@ func packages(recs []visibleRecord, osRel map[string]string, refs []inventory.La
 	layerOf := make([]int, 0, len(recs))
 	for _, r := range recs {
 		p := r.Package(osRel)
-		if p.Name == "" || p.Version == "" || p.Version == "(devel)" {
-			continue // "(devel)": a Go main module built from a checkout, nothing to match
+		if p.Name == "" || p.Version == "(devel)" {
+			continue // "(devel)": a Go main module built from a checkout (the scanned code itself)
 		}
 		k := p.Type + "\x00" + p.Ecosystem + "\x00" + p.Name + "\x00" + p.Version
 		if i, ok := byKey[k]; ok {
@@ -234,23 +236,37 @@ func mergeSorted(a, b []string) []string {
 	return a
 }
 
-// match fills res.Findings: one finding per (package, vulnerability). A
-// package the knowledge base cannot evaluate (an ecosystem without a
-// version ordering) is reported as a warning, not a failed scan.
+// match fills res.Findings (one finding per package and vulnerability)
+// and res.Coverage: every package is counted, per ecosystem, as checked
+// or unchecked with the reason (no database, the matcher's
+// match.UncheckedError reasons, or match_error when the database could
+// not be read for it). res.Coverage.SkippedFiles, when the caller set it,
+// is kept. An unchecked package never fails the scan.
 func (s *Scanner) match(ctx context.Context, res *Result) error {
 	res.DB = s.DB
 	res.Findings = []Finding{}
-	if s.Matcher == nil {
-		return nil
+	cov := res.Coverage
+	if cov == nil {
+		cov = &Coverage{}
 	}
-	if s.DB != nil && s.DB.Stale {
+	res.Coverage = cov
+	cov.DB = CoverageDBOK
+	switch {
+	case s.Matcher == nil:
+		cov.DB = CoverageDBNone
+	case s.DB != nil && s.DB.Stale:
+		cov.DB = CoverageDBStale
 		res.Warnings = append(res.Warnings, "the advisory database is stale (sightline db status)")
 	}
-	failed := map[string]int{}
-	var firstErr = map[string]error{}
+	tally := newTally()
+	firstErr := map[string]error{}
 	for i, p := range res.Packages {
 		if i%64 == 0 {
 			s.progress("matching", i, len(res.Packages))
+		}
+		if s.Matcher == nil {
+			tally.add(p.Ecosystem, UncheckedNoDB)
+			continue
 		}
 		vulns, err := s.Matcher.Match(ctx, p)
 		if err != nil {
@@ -260,27 +276,118 @@ func (s *Scanner) match(ctx context.Context, res *Result) error {
 			if errors.Is(err, vulndb.ErrDamaged) {
 				return err // the whole database is suspect, not this package
 			}
-			if failed[p.Ecosystem] == 0 {
+			reason := UncheckedMatchError
+			var u interface{ UncheckedReason() string }
+			if errors.As(err, &u) {
+				reason = u.UncheckedReason()
+			} else if firstErr[p.Ecosystem] == nil {
 				firstErr[p.Ecosystem] = err
 			}
-			failed[p.Ecosystem]++
+			tally.add(p.Ecosystem, reason)
 			continue
 		}
+		tally.add(p.Ecosystem, "")
 		for _, v := range vulns {
 			res.Findings = append(res.Findings, Finding{Vulnerability: v, Package: PackageRef{
 				Name: p.Name, Version: p.Version, Ecosystem: p.Ecosystem, PURL: p.PURL, Layer: p.Layer}})
 		}
 	}
-	ecos := make([]string, 0, len(failed))
-	for e := range failed {
-		ecos = append(ecos, e)
-	}
-	slices.Sort(ecos)
-	for _, e := range ecos {
-		res.Warnings = append(res.Warnings, fmt.Sprintf("%d %q packages not matched: %v", failed[e], e, firstErr[e]))
+	tally.fill(cov)
+	for _, e := range slices.Sorted(maps.Keys(firstErr)) {
+		res.Warnings = append(res.Warnings, fmt.Sprintf("%d %s packages could not be matched: %v",
+			cov.ecosystem(e).Unchecked[UncheckedMatchError], ecosystemName(e), firstErr[e]))
 	}
 	s.progress("matching", len(res.Packages), len(res.Packages))
 	return nil
+}
+
+// tally counts packages per ecosystem and reason ("" = checked).
+type tally map[string]map[string]int
+
+func newTally() tally { return tally{} }
+
+func (t tally) add(eco, reason string) {
+	if t[eco] == nil {
+		t[eco] = map[string]int{}
+	}
+	t[eco][reason]++
+}
+
+func (t tally) fill(c *Coverage) {
+	c.Ecosystems = []EcosystemCoverage{}
+	c.Packages, c.Checked, c.Unchecked = 0, 0, 0
+	for _, eco := range slices.Sorted(maps.Keys(t)) {
+		ec := EcosystemCoverage{Ecosystem: eco}
+		for reason, n := range t[eco] {
+			ec.Packages += n
+			if reason == "" {
+				ec.Checked += n
+				continue
+			}
+			if ec.Unchecked == nil {
+				ec.Unchecked = map[string]int{}
+			}
+			ec.Unchecked[reason] += n
+		}
+		c.Packages += ec.Packages
+		c.Checked += ec.Checked
+		c.Ecosystems = append(c.Ecosystems, ec)
+	}
+	c.Unchecked = c.Packages - c.Checked
+}
+
+// ecosystem returns the coverage line of eco (zero value if absent).
+func (c *Coverage) ecosystem(eco string) EcosystemCoverage {
+	for _, e := range c.Ecosystems {
+		if e.Ecosystem == eco {
+			return e
+		}
+	}
+	return EcosystemCoverage{}
+}
+
+// ecosystemName is how messages name an ecosystem; "" has none.
+func ecosystemName(eco string) string {
+	if eco == "" {
+		return "(no ecosystem)"
+	}
+	return eco
+}
+
+// skipped lists the files layers could not read that are still visible in
+// the final filesystem (a skipped file a later layer replaced or deleted
+// hides nothing), with their layer index set.
+func (v *view) skipped() []SkippedFile {
+	var out []SkippedFile
+	for i, l := range v.layers {
+		for _, sf := range l.Skipped {
+			if v.hiddenAbove(i, strings.TrimPrefix(sf.Path, "/")) {
+				continue
+			}
+			layer := i
+			sf.Layer = &layer
+			out = append(out, sf)
+		}
+	}
+	return out
+}
+
+// hiddenAbove reports whether a layer above l has its own entry at p or
+// cuts p off (whiteout of p or an ancestor, opaque ancestor).
+func (v *view) hiddenAbove(l int, p string) bool {
+	for j := l + 1; j < len(v.layers); j++ {
+		lj := v.layers[j]
+		if _, ok := lj.Files[p]; ok {
+			return true
+		}
+		if _, ok := lj.Links[p]; ok {
+			return true
+		}
+		if v.breaksChain(j, p) {
+			return true
+		}
+	}
+	return false
 }
 
 func short(diffID string) string {

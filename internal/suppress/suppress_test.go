@@ -218,6 +218,10 @@ func TestIgnoreUnfixed(t *testing.T) {
 	}
 }
 
+// TestGate: counts read off the fixture's real records. Its two Go
+// findings (GO-2021-0113, GO-2022-1059) carry no severity and no alias
+// record is loaded: they count as --unknown-as (default critical) at
+// every threshold, so --fail-on low no longer passes over them.
 func TestGate(t *testing.T) {
 	cases := []struct {
 		gate          Gate
@@ -225,15 +229,20 @@ func TestGate(t *testing.T) {
 		want          int
 	}{
 		{Gate{}, false, 0},
-		{Gate{FailOn: "critical"}, false, 2}, // CVE-2019-1010022 9.8, GHSA-xvch 9.8
-		{Gate{FailOn: "critical", FailOnFixable: true}, false, 1},
-		{Gate{FailOn: "critical"}, true, 1},
-		{Gate{FailOn: "high"}, false, 5}, // + CVE-2023-44487 nginx 7.5
-		{Gate{FailOn: "medium"}, false, 9},
-		{Gate{FailOn: "low"}, false, 9},  // GO records carry no severity
-		{Gate{FailOn: "any"}, false, 11}, // … "any" counts them
+		{Gate{FailOn: "critical"}, false, 4}, // CVE-2019-1010022 9.8, GHSA-xvch 9.8, and the two GO findings
+		{Gate{FailOn: "critical", FailOnFixable: true}, false, 3},
+		{Gate{FailOn: "critical"}, true, 3},
+		{Gate{FailOn: "high"}, false, 7}, // + CVE-2023-44487 nginx 7.5 and the lodash GHSAs
+		{Gate{FailOn: "medium"}, false, 11},
+		{Gate{FailOn: "low"}, false, 11}, // issue 7: the GO findings count
+		{Gate{FailOn: "any"}, false, 11},
 		{Gate{FailOnFixable: true}, false, 6},
-		{Gate{FailOn: "high", FailOnFixable: true}, false, 3},
+		{Gate{FailOn: "high", FailOnFixable: true}, false, 5},
+		{Gate{FailOn: "critical", UnknownAs: "none"}, false, 2},
+		{Gate{FailOn: "low", UnknownAs: "none"}, false, 9},
+		{Gate{FailOn: "any", UnknownAs: "none"}, false, 11}, // any is any
+		{Gate{FailOn: "high", UnknownAs: "medium"}, false, 5},
+		{Gate{FailOn: "medium", UnknownAs: "medium"}, false, 11},
 	}
 	for _, c := range cases {
 		res := fixture(t)
@@ -243,11 +252,48 @@ func TestGate(t *testing.T) {
 			t.Errorf("%+v unfixed=%v: %d hit (%q), want %d", c.gate, c.ignoreUnfixed, len(hit), msg, c.want)
 		}
 	}
-	_, msg := Gate{FailOn: "critical", FailOnFixable: true}.Check(fixture(t).Findings)
+	_, msg := Gate{FailOn: "critical", FailOnFixable: true, UnknownAs: "none"}.Check(fixture(t).Findings)
 	if msg != "1 fixable finding(s) at or above critical: GHSA-xvch-5gv4-984h (minimist)" {
 		t.Errorf("message %q", msg)
 	}
-	if err := (Gate{FailOn: "severe"}).Validate(); err == nil {
-		t.Error("bad level accepted")
+	_, msg = Gate{FailOn: "high"}.Check(fixture(t).Findings)
+	if !strings.Contains(msg, "2 of unknown severity, counted as critical") {
+		t.Errorf("message %q does not say unknown severities were counted", msg)
+	}
+	for _, bad := range []Gate{{FailOn: "severe"}, {FailOn: "high", UnknownAs: "bogus"}} {
+		if err := bad.Validate(); err == nil {
+			t.Errorf("%+v accepted", bad)
+		}
+	}
+}
+
+// TestGateCoverage: a gate never passes silently over what the scan could
+// not check.
+func TestGateCoverage(t *testing.T) {
+	complete := &scan.Coverage{DB: "ok", Packages: 3, Checked: 3}
+	unchecked := &scan.Coverage{DB: "ok", Packages: 14, Checked: 0, Unchecked: 14, Ecosystems: []scan.EcosystemCoverage{
+		{Ecosystem: "Alpine:v3.10", Packages: 14, Unchecked: map[string]int{scan.UncheckedNotLoaded: 14}}}}
+	layer := 0
+	skipped := &scan.Coverage{DB: "ok", Packages: 1, Checked: 1,
+		SkippedFiles: []scan.SkippedFile{{Path: "/var/lib/dpkg/status", Layer: &layer, Reason: scan.SkipTooLarge}}}
+	noDB := &scan.Coverage{DB: "none", Packages: 0}
+	cases := []struct {
+		gate     Gate
+		cov      *scan.Coverage
+		fail     bool
+		contains string
+	}{
+		{Gate{}, unchecked, false, ""},
+		{Gate{FailOn: "any"}, complete, false, ""},
+		{Gate{FailOn: "any"}, unchecked, true, "14 of 14 packages not checked (Alpine:v3.10: 14 no records in the database)"},
+		{Gate{FailOnFixable: true}, skipped, true, "1 file skipped (/var/lib/dpkg/status: too_large)"},
+		{Gate{FailOn: "critical"}, noDB, true, "no advisory database"},
+		{Gate{FailOn: "any", AllowUnchecked: true}, unchecked, false, "--allow-unchecked"},
+	}
+	for _, c := range cases {
+		fail, msg := c.gate.CheckCoverage(c.cov)
+		if fail != c.fail || !strings.Contains(msg, c.contains) || (c.contains == "") != (msg == "") {
+			t.Errorf("%+v on %+v: fail=%v %q; want fail=%v containing %q", c.gate, c.cov, fail, msg, c.fail, c.contains)
+		}
 	}
 }

@@ -153,6 +153,7 @@ func assignIDs(sources []SourceMeta, batches []*Batch) ([]SourceMeta, map[uint16
 			bt.Meta.ID = sources[i].ID
 			if bt.Unchanged {
 				bt.Meta.Records = sources[i].Records
+				bt.Meta.Ecosystems = sources[i].Ecosystems
 				if bt.Meta.Modified.IsZero() {
 					bt.Meta.Modified = sources[i].Modified
 				}
@@ -169,6 +170,9 @@ func assignIDs(sources []SourceMeta, batches []*Batch) ([]SourceMeta, map[uint16
 	for _, bt := range batches {
 		if !bt.Unchanged {
 			bt.Meta.Records = bt.count()
+			if len(bt.Records) > 0 { // advisory sources (OSV, ALAS, OVAL), not KEV/EPSS
+				bt.Meta.Ecosystems = ecosystemStats(bt.Records)
+			}
 		}
 		for i := range sources {
 			if sources[i].ID == bt.Meta.ID {

@@ -149,9 +149,22 @@ func levelOf(score float64, eco string) string {
 	return "unknown"
 }
 
+// Attributed returns s with Source set to id when s carries a rating of
+// its own and names no source yet (records stored before Source existed,
+// or fresh from the importer).
+func (s Severity) Attributed(id string) Severity {
+	if s.Source == "" && LevelRank(s.Level) > 0 {
+		s.Source = id
+	}
+	return s
+}
+
 // MergeSeverity fills what s lacks from o and re-derives Score and Level;
-// used when several aliasing records are reported as one.
+// used when several aliasing records are reported as one. Source follows
+// the data that decides Level: o's when o raised the score, or when o's
+// ecosystem rating is the only rating there is.
 func MergeSeverity(s, o Severity) Severity {
+	before, beforeRank := s.Score, LevelRank(s.Level)
 	if s.CVSSv2 == nil {
 		s.CVSSv2 = o.CVSSv2
 	}
@@ -166,6 +179,12 @@ func MergeSeverity(s, o Severity) Severity {
 	}
 	s.Score = 0
 	s.finish()
+	switch {
+	case LevelRank(s.Level) == 0:
+		s.Source = ""
+	case s.Score > before, beforeRank == 0:
+		s.Source = o.Source
+	}
 	return s
 }
 

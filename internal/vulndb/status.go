@@ -24,7 +24,7 @@ const MaxAge = 7 * 24 * time.Hour
 type SourceMeta struct {
 	ID           uint16    `json:"id"`
 	Name         string    `json:"name"` // unique: "osv:Go" (mirror), "osv:/abs/path" (import), "kev", "epss"
-	Kind         string    `json:"kind"` // KindOSV, KindKEV or KindEPSS
+	Kind         string    `json:"kind"` // KindOSV, KindALAS, KindOVAL, KindKEV or KindEPSS
 	Location     string    `json:"location"`
 	FetchedAt    time.Time `json:"fetched_at"`
 	Modified     time.Time `json:"modified,omitzero"` // newest record modified / catalog release / score date
@@ -34,6 +34,9 @@ type SourceMeta struct {
 	SHA256       string    `json:"sha256,omitempty"`        // of the downloaded or imported bytes (single files)
 	Stale        bool      `json:"stale"`
 	Age          string    `json:"age,omitempty"` // of the data, e.g. "3d", computed at Status time
+	// Ecosystems counts this source's records per affected ecosystem
+	// (OSV sources; nil in databases written before it existed).
+	Ecosystems []EcosystemStat `json:"ecosystems,omitempty"`
 }
 
 // Status describes a database: when it was built, its schema, its sources.
@@ -48,6 +51,9 @@ type Status struct {
 	// over (damaged, foreign, other schema): why, for a warning. Its
 	// sources are gone from the new database.
 	Dropped string `json:"-"`
+	// Ecosystems lists every ecosystem the OSV sources hold records for,
+	// with counts and the age of the newest record (docs/db.md).
+	Ecosystems []EcosystemStatus `json:"ecosystems"`
 }
 
 // dataDate is the date a source's data describes: its newest modified
@@ -108,3 +114,7 @@ func float32frombits(b uint32) float32 { return math.Float32frombits(b) }
 
 // roundScore drops float32 noise: EPSS scores have 5 significant digits.
 func roundScore(f float64) float64 { return math.Round(f*1e5) / 1e5 }
+
+// Advisory reports whether the source holds advisories (OSV, ALAS, OVAL)
+// rather than scores about them (KEV, EPSS).
+func (s SourceMeta) Advisory() bool { return s.Kind != KindKEV && s.Kind != KindEPSS }

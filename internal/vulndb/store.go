@@ -98,6 +98,7 @@ type DB struct {
 	// fault is the first damage met by a read that cannot return an
 	// error (KEV, EPSS); Err reports it.
 	fault atomic.Pointer[DamagedError]
+	ecos   ecoIndex // ecosystems in the index, computed on first use
 }
 
 // Open opens the database at path read-only and checks what can be
@@ -288,7 +289,9 @@ func (db *DB) Path() string { return db.path }
 func (db *DB) Status() Status {
 	st := db.status
 	st.Sources = append([]SourceMeta(nil), st.Sources...)
-	st.markStale(time.Now())
+	now := time.Now()
+	st.markStale(now)
+	st.Ecosystems = ecosystemStatus(st.Sources, db.indexEcosystems().list, now)
 	return st
 }
 

@@ -39,6 +39,11 @@ type Severity struct {
 	CVSSv3    *CVSS   `json:"cvss_v3,omitempty"`
 	CVSSv4    *CVSS   `json:"cvss_v4,omitempty"`
 	Ecosystem string  `json:"ecosystem,omitempty"` // e.g. Debian urgency, GHSA database_specific.severity
+	// Source is the id of the advisory record whose data gave Level: the
+	// finding's own id, a merged record's, or an alias looked up in the
+	// database ("GHSA-…", "CVE-…"; see docs/json.md). Empty when Level is
+	// "unknown".
+	Source string `json:"source,omitempty"`
 }
 
 // CVSS is one vector and the base score computed from it.

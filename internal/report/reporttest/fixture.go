@@ -17,6 +17,7 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -161,7 +162,22 @@ func Fixture() (*scan.Result, error) {
 		Packages: pkgs,
 		Findings: findings,
 		DB:       &scan.DBInfo{Path: "/cache/sightline/db/sightline.db", Built: "2026-11-05T23:49:57Z", Sources: 3},
+		Coverage: CheckedAll(pkgs),
 	}, nil
+}
+
+// CheckedAll is the coverage of a scan that checked every package (the
+// fixture's advisory data covers all its ecosystems).
+func CheckedAll(pkgs []inventory.Package) *scan.Coverage {
+	c := &scan.Coverage{DB: scan.CoverageDBOK, Packages: len(pkgs), Checked: len(pkgs), Ecosystems: []scan.EcosystemCoverage{}}
+	n := map[string]int{}
+	for _, p := range pkgs {
+		n[p.Ecosystem]++
+	}
+	for _, eco := range slices.Sorted(maps.Keys(n)) {
+		c.Ecosystems = append(c.Ecosystems, scan.EcosystemCoverage{Ecosystem: eco, Packages: n[eco], Checked: n[eco]})
+	}
+	return c
 }
 
 func readRecord(path string) (*osvRecord, error) {
@@ -298,6 +314,9 @@ func severity(rec *osvRecord, urgency string) (vulndb.Severity, error) {
 		s.Level = "medium"
 	case s.Score > 0:
 		s.Level = "low"
+	}
+	if s.Level != "unknown" {
+		s.Source = rec.ID
 	}
 	return s, nil
 }
