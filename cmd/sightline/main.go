@@ -72,7 +72,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	root.SetErr(stderr)
 	err := root.ExecuteContext(ctx)
 	if err != nil {
-		fmt.Fprintf(stderr, "sightline: %v\n", err)
+		fmt.Fprintf(stderr, "sightline: %s\n", cliutil.Humanize(err.Error()))
 	}
 	return cliutil.ExitCode(err)
 }

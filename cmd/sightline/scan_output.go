@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"errors"
-	"fmt"
 	"io"
 	"io/fs"
 	"os"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/sightline-sec/sightline/internal/atomicfile"
 	"github.com/sightline-sec/sightline/internal/cliutil"
 	"github.com/sightline-sec/sightline/internal/report"
 	"github.com/sightline-sec/sightline/internal/scan"
@@ -178,32 +178,12 @@ func (o *outputOptions) write(g *cliutil.Globals, res *scan.Result, ropts report
 	return writeFileAtomic(o.output, buf.Bytes())
 }
 
-// writeFileAtomic writes data to a temporary file beside path and renames
-// it into place, so a reader (or a CI artifact upload) never sees half a
-// report. A path whose directory does not exist is a usage error.
+// writeFileAtomic writes the report so that a reader (or a CI artifact
+// upload) never sees half of it. Every failure is a usage error naming
+// --output: the path is the user's choice.
 func writeFileAtomic(path string, data []byte) error {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return cliutil.Usagef("--output %s: %w", path, err)
-	}
-	defer os.Remove(tmp.Name()) // no-op after a successful rename
-	if _, err := io.Copy(tmp, bytes.NewReader(data)); err != nil {
-		tmp.Close()
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return cliutil.Usagef("--output %s: %w", path, err)
+	if err := atomicfile.Write(path, data, 0o644); err != nil {
+		return cliutil.Usagef("--output: %w", err)
 	}
 	return nil
 }

@@ -12,6 +12,9 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
+
+	"github.com/sightline-sec/sightline/internal/suggest"
 )
 
 // Exit codes are a contract with CI scripts (DESIGN.md, docs/cli.md).
@@ -97,9 +100,10 @@ func (g *Globals) Logf(format string, args ...any) {
 	}
 }
 
-// Warnf always prints a warning line on stderr.
+// Warnf always prints a warning line on stderr, decoder jargon rewritten
+// (Humanize).
 func (g *Globals) Warnf(format string, args ...any) {
-	fmt.Fprintf(g.Stderr, "warning: "+format+"\n", args...)
+	fmt.Fprintln(g.Stderr, "warning: "+Humanize(fmt.Sprintf(format, args...)))
 }
 
 // StderrIsTTY reports whether progress output should be drawn: stderr is a
@@ -120,5 +124,5 @@ func (g *Globals) CheckFormat(allowed ...string) error {
 			return nil
 		}
 	}
-	return Usagef("--format %q is not supported by this command (choose one of %v)", g.Format, allowed)
+	return Usagef("--format %q is not supported (supported: %s)%s", g.Format, strings.Join(allowed, ", "), suggest.Hint(g.Format, allowed))
 }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+
+	"github.com/sightline-sec/sightline/internal/atomicfile"
 )
 
 // replaceFile moves a fully written and synced temporary file over dst:
@@ -13,10 +15,10 @@ import (
 // The one place Write, ImportBundle and Export commit their output.
 func replaceFile(tmp, dst string) error {
 	if err := os.Chmod(tmp, 0o644); err != nil {
-		return fmt.Errorf("preparing %s: %w", tmp, err)
+		return fmt.Errorf("replacing %s: %w", dst, atomicfile.Cause(err))
 	}
 	if err := os.Rename(tmp, dst); err != nil {
-		return fmt.Errorf("replacing %s: %w", dst, err)
+		return fmt.Errorf("replacing %s: %w", dst, atomicfile.Cause(err))
 	}
 	if d, err := os.Open(filepath.Dir(dst)); err == nil {
 		_ = d.Sync() // best effort: some filesystems refuse directory fsync

@@ -1,0 +1,81 @@
+package textfit
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+)
+
+func TestWrapNeverExceedsWidth(t *testing.T) {
+	s := "missing: ec2 describe-network-acls in 111122223333/eu-west-1 not collected (gap in manifest.json): " +
+		"UnauthorizedOperation: https://example.invalid/a/very/long/url/that/has/no/spaces/at/all/and/keeps/going"
+	for _, w := range []int{1, 5, 20, 33, 80} {
+		lines := Wrap(s, w)
+		if len(lines) == 0 {
+			t.Fatalf("width %d: no lines", w)
+		}
+		if got := strings.Join(strings.Fields(strings.Join(lines, " ")), " "); strings.ReplaceAll(got, " ", "") != strings.ReplaceAll(s, " ", "") {
+			t.Errorf("width %d: text changed:\n%q", w, got)
+		}
+		for _, l := range lines {
+			if Len(l) > w {
+				t.Errorf("width %d: line %q is %d long", w, l, Len(l))
+			}
+		}
+	}
+	if got := Wrap("  ", 10); got != nil {
+		t.Errorf("blank text: %q", got)
+	}
+}
+
+func TestCut(t *testing.T) {
+	cases := []struct {
+		in   string
+		n    int
+		want string
+		mid  string
+	}{
+		{"abcdef", 10, "abcdef", "abcdef"},
+		{"abcdef", 4, "abc…", "a…ef"},
+		{"abcdef", 1, "…", "…"},
+		{"abcdef", 0, "", ""},
+	}
+	for _, c := range cases {
+		if got := Cut(c.in, c.n); got != c.want {
+			t.Errorf("Cut(%q,%d)=%q want %q", c.in, c.n, got, c.want)
+		}
+		if got := CutMiddle(c.in, c.n); got != c.mid {
+			t.Errorf("CutMiddle(%q,%d)=%q want %q", c.in, c.n, got, c.mid)
+		}
+	}
+}
+
+func TestTableFitsWidth(t *testing.T) {
+	arn := "arn:aws:elasticloadbalancing:eu-west-1:111122223333:loadbalancer/app/web-alb/50dc6c495c0c9188"
+	tb := Table{Header: []string{"RESOURCE", "TYPE", "PORTS", "VERDICT", "WHY"}}
+	tb.Add(arn, "elbv2_application", "tcp/443", "exposed", "the internet (IPv4)")
+	tb.Add("i-0web000000000001", "ec2_instance", "tcp/0-65535", "unknown",
+		"missing: ec2 describe-network-acls in 111122223333/eu-west-1 not collected (gap in manifest.json): UnauthorizedOperation: You are not authorized to perform this operation.")
+	for _, w := range []int{40, 60, 80, 120} {
+		tb.Width = w
+		var buf bytes.Buffer
+		if err := tb.Write(&buf); err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range strings.Split(strings.TrimRight(buf.String(), "\n"), "\n") {
+			if Len(l) > w {
+				t.Errorf("width %d: line of %d: %q", w, Len(l), l)
+			}
+		}
+		if !strings.Contains(buf.String(), "perform") {
+			t.Errorf("width %d: wrapped text lost:\n%s", w, buf.String())
+		}
+	}
+	// Wide enough: nothing is shortened.
+	tb.Width = 200
+	var buf bytes.Buffer
+	tb.Write(&buf)
+	if !strings.Contains(buf.String(), arn) {
+		t.Errorf("width 200 shortened the ARN:\n%s", buf.String())
+	}
+}
