@@ -29,18 +29,19 @@ merged. IAM and S3 buckets go under the region "global". Calls that fail
 as gaps in manifest.json and printed on stderr; they never stop the run.
 Credentials come from the standard AWS chain (environment, shared config,
 SSO, instance role); docs/aws-collect.md lists the IAM permissions needed.
+Without usable credentials the command stops before any call (exit 2) and
+says what to set.`
 
-Examples:
-  sightline collect aws --out snap
+const collectAWSExample = `  sightline collect aws --out snap
   sightline collect aws --out snap --profile audit --regions all
   sightline collect aws --out snap --regions eu-west-1,us-east-1 \
       --role-arn arn:aws:iam::111111111111:role/Audit --role-arn arn:aws:iam::222222222222:role/Audit`
 
 func newCollectCmd(g *cliutil.Globals) *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "collect",
-		Short: "Collect cloud inventory snapshots (AWS)",
-		Args:  cobra.NoArgs,
+		Use:     "collect",
+		Short:   "Collect cloud inventory snapshots (AWS)",
+		Example: collectAWSExample,
 	}
 	cmd.AddCommand(newCollectAWSCmd(g))
 	return cmd
@@ -56,11 +57,12 @@ type collectAWSFlags struct {
 func newCollectAWSCmd(g *cliutil.Globals) *cobra.Command {
 	var f collectAWSFlags
 	cmd := &cobra.Command{
-		Use:   "aws --out DIR",
-		Short: "Snapshot an AWS estate (read-only) into DIR",
-		Long:  collectAWSLong,
-		Args:  cobra.NoArgs,
-		RunE:  func(cmd *cobra.Command, _ []string) error { return runCollectAWS(cmd.Context(), g, f) },
+		Use:     "aws --out DIR",
+		Short:   "Snapshot an AWS estate (read-only) into DIR",
+		Long:    collectAWSLong,
+		Example: collectAWSExample,
+		Args:    cobra.NoArgs,
+		RunE:    func(cmd *cobra.Command, _ []string) error { return runCollectAWS(cmd.Context(), g, f) },
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.out, "out", "", "snapshot directory to create (must not exist or be empty)")

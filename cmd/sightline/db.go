@@ -52,12 +52,11 @@ func openDB(ctx context.Context, g *cliutil.Globals) (*vulndb.DB, error) {
 	return db, nil
 }
 
+// warnStale prints one warning line naming every stale source and the
+// age of its data (newest record), never the database's build time.
 func warnStale(g *cliutil.Globals, st vulndb.Status) {
-	for _, s := range st.Sources {
-		if s.Stale {
-			g.Warnf("advisory source %s holds data %s old (newest %s); run `sightline db update` when you can",
-				s.Name, s.Age, s.Modified.Format("2006-01-02"))
-		}
+	if sum := st.StaleSummary(); sum != "" {
+		g.Warnf("advisory data is stale: %s; run `sightline db update`", sum)
 	}
 }
 
@@ -290,7 +289,16 @@ that cannot be fetched is reported and its previous data kept.
 
 --from FILE loads a bundle written by 'sightline db export' (air-gapped
 machines): its checksum and schema are verified before anything is replaced.
---offline never touches the network: URL sources are skipped.`,
+--offline never touches the network: URL sources are skipped.
+
+Output: one summary line on stdout ("updated 3, unchanged 10, failed 0 …");
+per-source lines with -v on stderr, or --format json. A source that fails
+keeps its previous data and is named in a warning. Exit codes: 0 when every
+source was updated or unchanged, or when some failed but others were
+updated (with the warning); 3 when no source could be fetched at all
+(network down, mirror unreachable): the previous database, if any, is left
+as it was; 2 for bad flags, an unknown ecosystem, or --offline with nothing
+but URL sources.`,
 		Example: `  sightline db update
   sightline db update --ecosystems Go,npm,PyPI --kev none --epss none
   sightline db update --mirror /srv/osv-mirror --offline
@@ -312,28 +320,13 @@ machines): its checksum and schema are verified before anything is replaced.
 				}
 			}
 			o.Read = readOptions(g)
-			o.Logf = func(f string, a ...any) { fmt.Fprintf(g.Stderr, f+"\n", a...) }
+			o.Logf = g.Logf // per-source progress and errors with -v only
 			res, err := vulndb.Update(ctx, dbPath(g), o)
 			endProgress(g)
-			for _, r := range res {
-				line := fmt.Sprintf("%-16s %-9s %d records", r.Name, r.Action, r.Records)
-				if r.Error != "" {
-					line += "  (" + r.Error + ")"
-				}
-				fmt.Fprintln(g.Stdout, line)
+			if errors.Is(err, vulndb.ErrUnknownEcosystem) {
+				return cliutil.Usage(err)
 			}
-			if err != nil {
-				if errors.Is(err, vulndb.ErrUnknownEcosystem) {
-					return cliutil.Usage(err)
-				}
-				return err
-			}
-			// Open reports a missing DB itself; only an opened DB can be stale.
-			if db, err := vulndb.Open(ctx, dbPath(g)); err == nil {
-				warnStale(g, db.Status())
-				db.Close()
-			}
-			return nil
+			return reportUpdate(ctx, g, res, err)
 		},
 	}
 	f := c.Flags()
@@ -344,6 +337,78 @@ machines): its checksum and schema are verified before anything is replaced.
 	f.StringVar(&from, "from", "", "load a bundle written by `db export` instead of fetching")
 	f.BoolVar(&o.Offline, "offline", false, "never touch the network (URL sources are skipped)")
 	return c
+}
+
+// updateJSON is the `db update --format json` document (docs/db.md).
+type updateJSON struct {
+	Database string                `json:"database"`
+	Sources  []vulndb.SourceResult `json:"sources"`
+}
+
+// reportUpdate prints what Update did and maps the outcome to an exit
+// code: nothing fetched at all is an environment failure (exit 3),
+// everything skipped by --offline a usage error (exit 2).
+func reportUpdate(ctx context.Context, g *cliutil.Globals, res []vulndb.SourceResult, uerr error) error {
+	counts := map[string]int{}
+	var failed []string
+	firstErr := ""
+	for _, r := range res {
+		counts[r.Action]++
+		g.Logf("%-16s %-9s %d records%s", r.Name, r.Action, r.Records, parenthesize(r.Error))
+		if r.Action == "failed" {
+			failed = append(failed, r.Name)
+			if firstErr == "" {
+				firstErr = r.Error
+			}
+		}
+	}
+	if g.Format == "json" {
+		if err := writeJSON(g.Stdout, updateJSON{Database: dbPath(g), Sources: res}); err != nil {
+			return err
+		}
+	}
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	ok := counts["updated"] + counts["unchanged"]
+	switch {
+	case ok == 0 && len(failed) > 0:
+		return fmt.Errorf("db update: no source could be fetched (%d failed; first: %s); %s",
+			len(failed), firstErr, keptNote(uerr))
+	case ok == 0 && counts["skipped"] > 0:
+		return cliutil.Usagef("db update: nothing to do: --offline skips all %d sources, which are URLs "+
+			"(give --mirror DIR, --kev FILE or --epss FILE, or use `db update --from BUNDLE`)", counts["skipped"])
+	case uerr != nil:
+		return uerr // the database could not be written
+	}
+	if len(failed) > 0 {
+		g.Warnf("db update: %d of %d sources failed and keep their previous data: %s (first error: %s; -v for all)",
+			len(failed), len(res), strings.Join(failed, ", "), firstErr)
+	}
+	if g.Format != "json" {
+		fmt.Fprintf(g.Stdout, "updated %d, unchanged %d, failed %d, skipped %d sources: %s\n",
+			counts["updated"], counts["unchanged"], len(failed), counts["skipped"], dbPath(g))
+	}
+	if db, err := vulndb.Open(ctx, dbPath(g)); err == nil {
+		warnStale(g, db.Status())
+		db.Close()
+	}
+	return nil
+}
+
+// keptNote says what became of the database after a failed update.
+func keptNote(uerr error) string {
+	if uerr != nil { // Update reports "no database yet"
+		return "there is no database yet: use --mirror DIR, `db import` or `db update --from BUNDLE` offline"
+	}
+	return "the previous database is unchanged"
+}
+
+func parenthesize(s string) string {
+	if s == "" {
+		return ""
+	}
+	return "  (" + s + ")"
 }
 
 func newDBExportCmd(g *cliutil.Globals) *cobra.Command {

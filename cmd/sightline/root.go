@@ -65,17 +65,6 @@ func newRootCmd(g *cliutil.Globals) *cobra.Command {
 	pf.StringVar(&g.Format, "format", "table", "output format; each command's help lists the ones it supports")
 	// Unknown flags and bad arguments are usage errors (exit code 2).
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return cliutil.Usage(err) })
-	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
-		if cmd.HasSubCommands() || cmd.Name() == "help" {
-			return nil // prints help text only
-		}
-		allowed := formatsOf(cmd)
-		if slices.Contains(allowed, g.Format) {
-			return nil
-		}
-		return cliutil.Usagef("--format %q is not supported by %s (supported: %s)%s", g.Format,
-			strings.TrimPrefix(cmd.CommandPath(), "sightline "), strings.Join(allowed, ", "), suggest.Hint(g.Format, allowed))
-	}
 
 	root.AddCommand(
 		newVersionCmd(g),
@@ -86,8 +75,19 @@ func newRootCmd(g *cliutil.Globals) *cobra.Command {
 	)
 	root.InitDefaultHelpCmd()
 	root.InitDefaultCompletionCmd()
-	wire(root)
+	wire(root, g)
 	return root
+}
+
+// checkFormat refuses a --format value the command does not support,
+// naming the ones it does.
+func checkFormat(g *cliutil.Globals, cmd *cobra.Command) error {
+	allowed := formatsOf(cmd)
+	if slices.Contains(allowed, g.Format) {
+		return nil
+	}
+	return cliutil.Usagef("--format %q is not supported by %s (supported: %s)%s", g.Format,
+		strings.TrimPrefix(cmd.CommandPath(), "sightline "), strings.Join(allowed, ", "), suggest.Hint(g.Format, allowed))
 }
 
 // formatsOf is the command's entry in commandFormats; "table" for
@@ -105,21 +105,28 @@ func formatsOf(cmd *cobra.Command) []string {
 }
 
 // wire applies the CLI contract to c and every command below it:
-//   - argument-count errors are usage errors (exit 2);
+//   - --format is checked first, then the argument count; both are usage
+//     errors (exit 2);
 //   - a command group given an unknown subcommand ("scan imag") fails with
 //     exit 2 and cobra's "did you mean" suggestions, instead of printing
 //     help and exiting 0; without a subcommand it prints its help;
 //   - `help TOPIC` for an unknown topic is the same usage error;
 //   - --help lists the formats the command supports.
-func wire(c *cobra.Command) {
+func wire(c *cobra.Command, g *cliutil.Globals) {
 	switch {
 	case c.Name() == "help" && c.HasParent():
 		c.Run, c.RunE = nil, helpRun
 	case c.HasSubCommands() && !c.Runnable():
 		c.Args, c.RunE = cobra.ArbitraryArgs, groupRun
-	case c.Args != nil:
+	default:
 		check := c.Args
 		c.Args = func(cmd *cobra.Command, args []string) error {
+			if err := checkFormat(g, cmd); err != nil {
+				return err
+			}
+			if check == nil {
+				return nil
+			}
 			return cliutil.Usage(check(cmd, args))
 		}
 	}
@@ -127,12 +134,15 @@ func wire(c *cobra.Command) {
 		c.Long = strings.TrimRight(firstNonEmpty(c.Long, c.Short), "\n") +
 			"\n\nOutput formats (--format): " + strings.Join(formatsOf(c), ", ") + "."
 	}
+	if c.Name() == "completion" && c.Example == "" {
+		c.Example = "  sightline completion bash > /etc/bash_completion.d/sightline\n  sightline completion zsh --help"
+	}
 	if c.Parent() != nil && c.Parent().Name() == "completion" && c.Example == "" {
 		c.Example = "  sightline completion " + c.Name() + " > sightline-completion." + c.Name() +
 			"\n  source sightline-completion." + c.Name() + "   # see the help above for where to install it"
 	}
 	for _, sub := range c.Commands() {
-		wire(sub)
+		wire(sub, g)
 	}
 }
 

@@ -57,9 +57,10 @@ type scanFlags struct {
 
 func newScanCmd(g *cliutil.Globals) *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "scan",
-		Short: "Scan images and filesystems for vulnerable packages",
-		Long:  scanLong,
+		Use:     "scan",
+		Short:   "Scan images and filesystems for vulnerable packages",
+		Long:    scanLong,
+		Example: "  sightline scan image nginx:1.25\n  sightline scan fs /srv/rootfs --format json\n  sightline scan sbom bom.cdx.json --fail-on high",
 	}
 	cmd.AddCommand(newScanImageCmd(g), newScanFSCmd(g), newScanSBOMCmd(g))
 	return cmd
@@ -208,7 +209,7 @@ func openMatcher(ctx context.Context, g *cliutil.Globals, f *scanFlags) (scan.Ma
 		return nil, nil, func() {}, fmt.Errorf("opening advisory database %s: %w", path, err)
 	}
 	st := db.Status()
-	info := &scan.DBInfo{Path: path, Stale: st.Stale, Sources: len(st.Sources)}
+	info := &scan.DBInfo{Path: path, Stale: st.Stale, StaleDetail: st.StaleSummary(), Sources: len(st.Sources)}
 	if !st.BuiltAt.IsZero() {
 		info.Built = st.BuiltAt.UTC().Format(time.RFC3339)
 	}

@@ -127,7 +127,7 @@ func (t *tableWriter) header(res *scan.Result) {
 	}
 	t.printf("%s\n", strings.Join(line, "  "))
 	if res.DB != nil && res.DB.Stale {
-		t.printf("advisory database is stale (built %s): run `sightline db update`\n", res.DB.Built)
+		t.printf("advisory data is stale: %s; run `sightline db update`\n", res.DB.StaleDetail)
 	}
 	t.printf("\n")
 }

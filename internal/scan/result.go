@@ -128,8 +128,11 @@ type Suppression struct {
 
 // DBInfo records which advisory data the scan used.
 type DBInfo struct {
-	Path    string `json:"path"`
-	Built   string `json:"built,omitempty"`
-	Stale   bool   `json:"stale,omitempty"`
-	Sources int    `json:"sources,omitempty"`
+	Path  string `json:"path"`
+	Built string `json:"built,omitempty"`
+	Stale bool   `json:"stale,omitempty"`
+	// StaleDetail names the stale sources and their data's age (newest
+	// record), e.g. "osv:Go 12d old (newest record 2026-11-17)".
+	StaleDetail string `json:"stale_detail,omitempty"`
+	Sources     int    `json:"sources,omitempty"`
 }

@@ -239,7 +239,7 @@ func (s *Scanner) match(ctx context.Context, res *Result) error {
 		return nil
 	}
 	if s.DB != nil && s.DB.Stale {
-		res.Warnings = append(res.Warnings, "the advisory database is stale (sightline db status)")
+		res.Warnings = append(res.Warnings, "advisory data is stale: "+s.DB.StaleDetail+"; run `sightline db update`")
 	}
 	failed := map[string]int{}
 	var firstErr = map[string]error{}
