@@ -106,7 +106,7 @@ func runCollectAWS(ctx context.Context, g *cliutil.Globals, f collectAWSFlags) e
 	}
 	m, err := live.Run(ctx, opts)
 	if err != nil {
-		return collectError(err)
+		return collectError(g, err)
 	}
 	return printCollectSummary(g, f.out, m)
 }
@@ -127,11 +127,19 @@ func checkRegions(regions []string) error {
 	return nil
 }
 
-// collectError maps input problems to exit code 2; the rest are internal.
-func collectError(err error) error {
+// collectError maps input problems to exit code 2, missing or rejected
+// credentials included (the user fixes them by setting something); the
+// rest are internal. The SDK's account of its credential chain is a
+// diagnostic, printed with -v only.
+func collectError(g *cliutil.Globals, err error) error {
 	var notEmpty *live.OutNotEmptyError
 	var noRegion *live.NoRegionError
 	var badRole *live.BadRoleARNError
+	var creds *live.CredentialsError
+	if errors.As(err, &creds) {
+		g.Logf("AWS SDK: %v", creds.Err)
+		return cliutil.Usage(creds)
+	}
 	if errors.As(err, &notEmpty) || errors.As(err, &noRegion) || errors.As(err, &badRole) {
 		return cliutil.Usage(err)
 	}
