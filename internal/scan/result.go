@@ -81,8 +81,11 @@ const (
 
 // Target describes what was scanned.
 type Target struct {
-	Kind       string       `json:"kind"` // image, fs, sbom
-	Name       string       `json:"name"` // as given by the user
+	Kind string `json:"kind"` // image, fs, sbom
+	Name string `json:"name"` // as given by the user
+	// Transport is where an image was read from: docker (a local engine,
+	// Docker or Podman), registry, docker-archive, oci-archive, oci-layout.
+	Transport  string       `json:"transport,omitempty"`
 	Digest     string       `json:"digest,omitempty"`
 	Platform   string       `json:"platform,omitempty"`
 	Config     *ImageConfig `json:"config,omitempty"`

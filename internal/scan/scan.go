@@ -76,7 +76,7 @@ func (s *Scanner) ScanImage(ctx context.Context, im *image.Image) (*Result, erro
 	osRel := v.osRelease()
 	res := &Result{
 		Schema: Schema,
-		Target: Target{Kind: "image", Name: im.Input, Digest: im.Digest, Platform: im.Platform,
+		Target: Target{Kind: "image", Name: im.Input, Transport: im.Transport, Digest: im.Digest, Platform: im.Platform,
 			Config: imageConfig(cf), LayerCount: len(results)},
 		OS: inventory.OSFromRelease(osRel),
 	}
