@@ -52,7 +52,7 @@ func TestShortID(t *testing.T) {
 		"arn:aws:elasticloadbalancing:eu-west-1:111122223333:loadbalancer/app/web-alb/50dc6c495c0c9188":  "alb/web-alb",
 		"arn:aws:elasticloadbalancing:eu-west-1:111122223333:loadbalancer/net/edge-nlb/3dcb8f47d6e4b2a1": "nlb/edge-nlb",
 		"arn:aws:ecs:eu-west-1:111122223333:task/prod/0a1b2c3d4e5f4a6b8c9d0e1f2a3b4c5d":                  "task/prod/0a1b2c3d",
-		"arn:aws:elasticloadbalancing:eu-west-1:111122223333:targetgroup/app-tg/6d0ecf831eec9f09":         "targetgroup/app-tg/6d0ecf831eec9f09",
+		"arn:aws:elasticloadbalancing:eu-west-1:111122223333:targetgroup/app-tg/6d0ecf831eec9f09":        "targetgroup/app-tg/6d0ecf831eec9f09",
 		"i-0app000000000001": "i-0app000000000001",
 		"arn:broken":         "arn:broken",
 	}
