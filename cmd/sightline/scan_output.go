@@ -127,6 +127,9 @@ func (o *outputOptions) finish(g *cliutil.Globals, res *scan.Result) error {
 		Format: g.Format, Now: o.sopts.Now, ToolName: "sightline", ToolVersion: ver,
 		Color: g.Format == "table" && o.output == "" && colorAllowed(g.Stdout), SuppressedCount: suppressed,
 	}
+	if o.output == "" {
+		ropts.Width = g.Width() // the terminal's; a file gets the default 80
+	}
 	if err := o.write(g, res, ropts); err != nil {
 		return err
 	}

@@ -102,3 +102,44 @@ func Indent(s string, indent, width int) []string {
 	}
 	return lines
 }
+
+// Hang lays out text after prefix: as many words as fit on the first
+// line (width minus the prefix), the rest wrapped on lines indented by
+// cont spaces. A word longer than a whole line is split. The prefix is
+// kept whole, so only a prefix longer than width gives a longer line.
+func Hang(prefix, text string, cont, width int) []string {
+	width = max(width, 1)
+	if cont >= width { // no room after the indent: continuation lines start at 0
+		cont = 0
+	}
+	indent := strings.Repeat(" ", cont)
+	line, room, used := prefix, width-Len(prefix), 0
+	var lines []string
+	newLine := func() {
+		lines = append(lines, line)
+		line, room, used = indent, width-cont, 0
+	}
+	for _, w := range strings.Fields(text) {
+		for w != "" {
+			n := Len(w)
+			switch {
+			case used > 0 && used+1+n <= room:
+				line += " " + w
+				used += 1 + n
+				w = ""
+			case used == 0 && n <= room:
+				line += w
+				used = n
+				w = ""
+			case used > 0 || room < 1 || n <= width-cont:
+				newLine()
+			default: // longer than the room of an empty line: split it
+				r := []rune(w)
+				line += string(r[:room])
+				w = string(r[room:])
+				newLine()
+			}
+		}
+	}
+	return append(lines, line)
+}

@@ -79,3 +79,51 @@ func TestTableFitsWidth(t *testing.T) {
 		t.Errorf("width 200 shortened the ARN:\n%s", buf.String())
 	}
 }
+
+func TestHang(t *testing.T) {
+	prefix := "  CRITICAL  9.8  GHSA-xvch-5gv4-984h  "
+	text := "fixed in 1.2.6, 1.3.0-rc.1, 2.0.0-alpha.1+build.5, 3.0.0 [KEV, EPSS 97.5%] " + strings.Repeat("x", 70)
+	for _, w := range []int{40, 60, 80} {
+		lines := Hang(prefix, text, 19, w)
+		if !strings.HasPrefix(lines[0], prefix) {
+			t.Errorf("width %d: first line %q", w, lines[0])
+		}
+		for i, l := range lines {
+			if Len(l) > w {
+				t.Errorf("width %d: line %d of %d: %q", w, i, Len(l), l)
+			}
+			if i > 0 && !strings.HasPrefix(l, strings.Repeat(" ", 19)) {
+				t.Errorf("width %d: continuation %q not indented", w, l)
+			}
+		}
+		if got := strings.ReplaceAll(strings.Join(lines, ""), " ", ""); got != strings.ReplaceAll(prefix+text, " ", "") {
+			t.Errorf("width %d: text changed: %q", w, got)
+		}
+	}
+}
+
+// FuzzHang: any prefix, text, indent and width terminate, keep every
+// non-space character, and give lines no longer than width unless the
+// prefix itself is longer.
+func FuzzHang(f *testing.F) {
+	f.Add("  HIGH  ", "fixed in 1.2.3, 4.5.6 [KEV]", 4, 20)
+	f.Add("", "x", 0, 1)
+	f.Add("abc", "aaaaaaaaaaaaaaaaaaaaaaaa b", 30, 5)
+	f.Fuzz(func(t *testing.T, prefix, text string, cont, width int) {
+		if cont < 0 || cont > 200 || width < -5 || width > 300 || len(text) > 2000 || len(prefix) > 200 {
+			return
+		}
+		lines := Hang(prefix, text, cont, width)
+		w := max(width, 1)
+		for i, l := range lines {
+			if Len(l) > w && !(i == 0 && Len(prefix) >= w) {
+				t.Fatalf("line %d of %d > %d: %q", i, Len(l), w, l)
+			}
+		}
+		// Invalid UTF-8 may come back as U+FFFD where a word was split.
+		valid := func(s string) string { return strings.Join(strings.Fields(string([]rune(s))), "") }
+		if a, b := valid(strings.Join(lines, "")), valid(prefix+text); a != b {
+			t.Fatalf("text changed: %q vs %q", a, b)
+		}
+	})
+}
