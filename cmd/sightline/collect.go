@@ -14,6 +14,7 @@ import (
 	"github.com/sightline-sec/sightline/internal/cliutil"
 	"github.com/sightline-sec/sightline/internal/collect/aws/layout"
 	"github.com/sightline-sec/sightline/internal/collect/aws/live"
+	"github.com/sightline-sec/sightline/internal/textfit"
 )
 
 const collectAWSLong = `Collect an offline snapshot of an AWS estate with read-only API calls
@@ -156,14 +157,20 @@ func printCollectSummary(g *cliutil.Globals, out string, m *layout.Manifest) err
 	for _, a := range m.Accounts {
 		accts = append(accts, a.AccountID)
 	}
-	fmt.Fprintf(g.Stdout, "snapshot %s: %d files, accounts %s, regions %s, %d gaps, %d not configured\n",
-		out, m.Files, strings.Join(accts, ","), strings.Join(m.Regions, ","), len(m.Gaps), len(m.NotFound))
+	width := g.Width()
+	print := func(prefix, s string, cont int) {
+		for _, l := range textfit.Hang(prefix, s, cont, width) {
+			fmt.Fprintln(g.Stdout, l)
+		}
+	}
+	print("snapshot "+out+":", fmt.Sprintf("%d files, accounts %s, regions %s, %d gaps, %d not configured",
+		m.Files, strings.Join(accts, ", "), strings.Join(m.Regions, ", "), len(m.Gaps), len(m.NotFound)), 2)
 	for _, gp := range m.Gaps {
 		id := ""
 		if gp.ResourceID != "" {
 			id = " " + gp.ResourceID
 		}
-		fmt.Fprintf(g.Stdout, "  gap %s %s %s %s%s: %s\n", gp.Account, gp.Region, gp.Service, gp.Operation, id, gp.ErrorCode)
+		print("  gap", fmt.Sprintf("%s %s %s %s%s: %s", gp.Account, gp.Region, gp.Service, gp.Operation, id, gp.ErrorCode), 6)
 	}
 	return nil
 }

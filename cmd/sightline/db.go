@@ -5,14 +5,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/sightline-sec/sightline/internal/cliutil"
 	"github.com/sightline-sec/sightline/internal/match"
+	"github.com/sightline-sec/sightline/internal/textfit"
 	"github.com/sightline-sec/sightline/internal/vulndb"
 )
 
@@ -186,18 +187,19 @@ keyed by source package: pass ?source=NAME when the binary package name differs
 			if g.Format == "json" {
 				return writeJSON(g.Stdout, doc)
 			}
-			return printQueryTable(g.Stdout, doc)
+			return printQueryTable(g.Stdout, doc, g.Width())
 		},
 	}
 }
 
-func printQueryTable(w io.Writer, doc queryJSON) error {
+// printQueryTable writes one row per advisory, fitted to width columns:
+// the summary column wraps and carries the aliases ("aka …").
+func printQueryTable(w io.Writer, doc queryJSON, width int) error {
 	if len(doc.Vulnerabilities) == 0 {
 		_, err := fmt.Fprintf(w, "no known advisories for %s %s %s\n", doc.Package.Ecosystem, doc.Package.Name, doc.Package.Version)
 		return err
 	}
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tSEVERITY\tFIXED IN\tKEV\tEPSS\tALIASES\tSUMMARY")
+	t := textfit.Table{Header: []string{"ID", "SEVERITY", "FIXED IN", "KEV", "EPSS", "SUMMARY"}, Width: width}
 	for _, v := range doc.Vulnerabilities {
 		sev := v.Severity.Level
 		if v.Severity.Score > 0 {
@@ -214,9 +216,13 @@ func printQueryTable(w io.Writer, doc queryJSON) error {
 		if v.EPSS != nil {
 			epss = fmt.Sprintf("%.3f", v.EPSS.Score)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", v.ID, sev, fixed, kev, epss, strings.Join(v.Aliases, " "), truncate(v.Summary, 60))
+		summary := truncate(v.Summary, 120)
+		if len(v.Aliases) > 0 {
+			summary = "aka " + strings.Join(v.Aliases, ", ") + " — " + summary
+		}
+		t.Add(v.ID, sev, fixed, kev, epss, summary)
 	}
-	return tw.Flush()
+	return t.Write(w)
 }
 
 func truncate(s string, n int) string {
@@ -249,16 +255,16 @@ whose data is older than 7 days are marked stale (a warning, never an error).`,
 			if g.Format == "json" {
 				return writeJSON(g.Stdout, st)
 			}
-			return printStatus(g.Stdout, st)
+			return printStatus(g.Stdout, st, g.Width())
 		},
 	}
 }
 
-func printStatus(w io.Writer, st vulndb.Status) error {
+func printStatus(w io.Writer, st vulndb.Status, width int) error {
 	fmt.Fprintf(w, "database: %s\nschema:   %d\nbuilt:    %s (%s ago)\n\n", st.Path, st.SchemaVersion,
 		st.BuiltAt.Format(time.RFC3339), vulndb.FormatAge(time.Since(st.BuiltAt)))
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "SOURCE\tKIND\tRECORDS\tFETCHED\tDATA DATE\tAGE\tSTALE")
+	// SOURCE comes last: it is the long column (an imported path) and wraps.
+	t := textfit.Table{Header: []string{"KIND", "RECORDS", "FETCHED", "DATA DATE", "AGE", "STALE", "SOURCE"}, Width: width, MinLast: 16}
 	for _, s := range st.Sources {
 		data := "-"
 		if !s.Modified.IsZero() {
@@ -268,9 +274,9 @@ func printStatus(w io.Writer, st vulndb.Status) error {
 		if s.Stale {
 			stale = "yes"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\t%s\n", s.Name, s.Kind, s.Records, s.FetchedAt.Format("2006-01-02 15:04"), data, s.Age, stale)
+		t.Add(s.Kind, strconv.Itoa(s.Records), s.FetchedAt.Format("2006-01-02 15:04"), data, s.Age, stale, s.Name)
 	}
-	return tw.Flush()
+	return t.Write(w)
 }
 
 func newDBUpdateCmd(g *cliutil.Globals) *cobra.Command {

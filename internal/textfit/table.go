@@ -9,20 +9,23 @@ import (
 // gap is the space between two table columns.
 const gap = 2
 
-// minLast is the narrowest the wrapping last column may get before the
-// other columns are shortened to make room.
-const minLast = 24
+// defaultMinLast is the narrowest the wrapping last column may get
+// before the other columns are shortened to make room.
+const defaultMinLast = 24
 
 // Table is rows of cells laid out in columns that fit Width: every column
 // but the last is as wide as its widest cell; the last column takes the
 // rest of the line and wraps, its continuation lines indented under it.
-// When the fixed columns alone leave the last one fewer than 24 columns,
+// When the fixed columns alone leave the last one fewer than MinLast columns,
 // the widest fixed columns are shortened (CutMiddle) until it fits or
 // every fixed column is at most MaxCell wide.
 type Table struct {
 	Header []string
 	Rows   [][]string
 	Width  int // total line width; 0 means DefaultWidth
+	// MinLast is the narrowest the last column may get before fixed
+	// columns are shortened; 0 means 24.
+	MinLast int
 }
 
 // Add appends one row.
@@ -49,16 +52,20 @@ func (t *Table) Write(w io.Writer) error {
 	if cols == 0 {
 		return nil
 	}
-	widths := t.widths(rows, cols, width)
+	minLast := t.MinLast
+	if minLast <= 0 {
+		minLast = defaultMinLast
+	}
+	widths := t.widths(rows, cols, width, minLast)
 	bw := bufio.NewWriter(w)
 	for _, r := range rows {
-		writeRow(bw, r, widths, cols, width)
+		writeRow(bw, r, widths, cols, width, minLast)
 	}
 	return bw.Flush()
 }
 
 // widths sizes the fixed columns (all but the last).
-func (t *Table) widths(rows [][]string, cols, width int) []int {
+func (t *Table) widths(rows [][]string, cols, width, minLast int) []int {
 	widths := make([]int, cols-1)
 	for _, r := range rows {
 		for i := 0; i < cols-1 && i < len(r); i++ {
@@ -101,7 +108,7 @@ func (t *Table) widths(rows [][]string, cols, width int) []int {
 	return widths
 }
 
-func writeRow(bw *bufio.Writer, r []string, widths []int, cols, width int) {
+func writeRow(bw *bufio.Writer, r []string, widths []int, cols, width, minLast int) {
 	var line strings.Builder
 	indent := 0
 	for i := 0; i < cols-1; i++ {
