@@ -1,5 +1,5 @@
 // Package cliutil holds what every sightline command shares: the global
-// options, the exit-code contract from DESIGN.md and the error type that
+// options, the exit-code contract (docs/cli.md) and the error type that
 // carries an exit code from a command back to main.
 //
 // Commands live in cmd/sightline; they receive a *Globals instead of reading
@@ -17,12 +17,12 @@ import (
 	"github.com/sightline-sec/sightline/internal/suggest"
 )
 
-// Exit codes are a contract with CI scripts (DESIGN.md, docs/cli.md).
+// Exit codes are a contract with CI scripts (docs/cli.md).
 const (
 	ExitOK        = 0 // nothing to report, or findings below the threshold
 	ExitThreshold = 1 // a --fail-on style threshold was hit
 	ExitUsage     = 2 // bad flags, bad arguments or unreadable input
-	ExitInternal  = 3 // a bug or an environment failure
+	ExitInternal  = 3 // a bug or an environment failure (no network for db update)
 )
 
 // Error carries an exit code with the error that caused it.
