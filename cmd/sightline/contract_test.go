@@ -169,3 +169,40 @@ func writeGoMirror(t *testing.T, dir string) {
 		t.Fatal(err)
 	}
 }
+
+// TestErrorsDoNotLeakInternals: the cases from issue 7 — a decoder naming
+// Go types, an --output error naming the temporary file — now name the
+// user's file and field.
+func TestErrorsDoNotLeakInternals(t *testing.T) {
+	dir := t.TempDir()
+	bom := filepath.Join(dir, "bom.cdx.json")
+	os.WriteFile(bom, []byte(`{"bomFormat":"CycloneDX","specVersion":"1.5","components":"x"}`), 0o644)
+	osv := filepath.Join(dir, "osv.json")
+	os.WriteFile(osv, []byte(`{"id": 5, "modified": "2024-01-01T00:00:00Z"}`), 0o644)
+	ignore := filepath.Join(dir, "ignore.yaml")
+	os.WriteFile(ignore, []byte("ignore:\n  - id: CVE-2021-44906\n    reason: x\n    expire: 2026-12-31\n"), 0o644)
+	sbom := filepath.Join("..", "..", "testdata", "sbom", "syft-alpine-3.10.spdx.json")
+	db := quickstartDB(t)
+	cases := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"scan", "sbom", "--db", db, bom}, `field "components": got a string, want a list`},
+		{[]string{"db", "import", osv}, `field "id": got a number, want a string`},
+		{[]string{"scan", "sbom", "--db", db, "--ignore-file", ignore, sbom}, `line 4: unknown key "expire" in an ignore entry (did you mean "expires"?)`},
+		{[]string{"scan", "sbom", "--db", db, "--output", filepath.Join(dir, "missing", "r.json"), sbom},
+			"--output: writing " + filepath.Join(dir, "missing", "r.json") + ": no such file or directory"},
+		{[]string{"scan", "sbom", "--db", db, "--output", dir, sbom}, "--output: writing " + dir + ": is a directory"},
+	}
+	for _, c := range cases {
+		_, stderr, code := runCLI(t, c.args...)
+		if code != 2 || !strings.Contains(stderr, c.want) {
+			t.Errorf("%v: exit %d %q; want 2 and %q", c.args[:2], code, stderr, c.want)
+		}
+		for _, leak := range []string{"Go struct", "Go value", ".tmp-", "suppress.", "cyclonedx.", "not found in type"} {
+			if strings.Contains(stderr, leak) {
+				t.Errorf("%v: message leaks %q: %s", c.args[:2], leak, stderr)
+			}
+		}
+	}
+}
