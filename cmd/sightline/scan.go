@@ -30,12 +30,15 @@ const scanImageLong = `Scan a container image without pulling it into Docker or 
 
 IMAGE may carry a prefix naming where it lives:
   registry:REF          a registry (Docker config credentials and helpers, else anonymous)
-  docker:NAME           the running Docker engine, by name (no registry involved)
-  docker-archive:PATH   a 'docker save' archive
+  docker:NAME           the running Docker engine, by name or ID (no registry involved)
+  docker-archive:PATH   a 'docker save' archive (plain, .tar.gz or zstd)
   oci-layout:PATH       an OCI image layout directory
   oci-archive:PATH      a tar of an OCI image layout
-Without a prefix an existing path is detected by content and anything else
-is a registry reference.
+Without a prefix an existing path is detected by content (x.tar, x.tar.gz,
+x.tgz are paths, compressed archives are decompressed first); anything else
+is an image reference, looked up in the local Docker engine, then Podman,
+then the registry (docs/scan.md). References are checked against the
+distribution grammar before any engine or registry is asked.
 
 Layers are streamed and only the files extractors need are read. Results
 per layer are cached by diffID under <cache-dir>/layers, so rescans and

@@ -3,12 +3,14 @@ package main
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -182,11 +184,17 @@ func (o *outputOptions) write(g *cliutil.Globals, res *scan.Result, ropts report
 }
 
 // writeFileAtomic writes the report so that a reader (or a CI artifact
-// upload) never sees half of it. Every failure is a usage error naming
-// --output: the path is the user's choice.
+// upload) never sees half of it. A path that cannot be written (missing
+// directory, no permission, a directory) is a usage error; a failing disk
+// is an internal one.
 func writeFileAtomic(path string, data []byte) error {
-	if err := atomicfile.Write(path, data, 0o644); err != nil {
+	err := atomicfile.Write(path, data, 0o644)
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrPermission) ||
+		errors.Is(err, syscall.EISDIR) || errors.Is(err, syscall.ENOTDIR) {
 		return cliutil.Usagef("--output: %w", err)
+	}
+	if err != nil {
+		return fmt.Errorf("--output: %w", err)
 	}
 	return nil
 }

@@ -15,6 +15,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"syscall"
 )
 
 // Write writes data to path with permission perm (before umask).
@@ -22,7 +23,7 @@ import (
 // fs.ErrPermission, …) and name path.
 func Write(path string, data []byte, perm fs.FileMode) error {
 	if st, err := os.Stat(path); err == nil && st.IsDir() {
-		return fmt.Errorf("writing %s: is a directory", path)
+		return fmt.Errorf("writing %s: %w", path, syscall.EISDIR)
 	}
 	dir := filepath.Dir(path)
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
