@@ -14,6 +14,7 @@ import (
 	"github.com/sightline-sec/sightline/internal/cliutil"
 	"github.com/sightline-sec/sightline/internal/collect/aws/layout"
 	"github.com/sightline-sec/sightline/internal/collect/aws/live"
+	"github.com/sightline-sec/sightline/internal/textfit"
 )
 
 const collectAWSLong = `Collect an offline snapshot of an AWS estate with read-only API calls
@@ -29,18 +30,19 @@ merged. IAM and S3 buckets go under the region "global". Calls that fail
 as gaps in manifest.json and printed on stderr; they never stop the run.
 Credentials come from the standard AWS chain (environment, shared config,
 SSO, instance role); docs/aws-collect.md lists the IAM permissions needed.
+Without usable credentials the command stops before any call (exit 2) and
+says what to set.`
 
-Examples:
-  sightline collect aws --out snap
+const collectAWSExample = `  sightline collect aws --out snap
   sightline collect aws --out snap --profile audit --regions all
   sightline collect aws --out snap --regions eu-west-1,us-east-1 \
       --role-arn arn:aws:iam::111111111111:role/Audit --role-arn arn:aws:iam::222222222222:role/Audit`
 
 func newCollectCmd(g *cliutil.Globals) *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "collect",
-		Short: "Collect cloud inventory snapshots (AWS)",
-		Args:  cobra.NoArgs,
+		Use:     "collect",
+		Short:   "Collect cloud inventory snapshots (AWS)",
+		Example: collectAWSExample,
 	}
 	cmd.AddCommand(newCollectAWSCmd(g))
 	return cmd
@@ -56,11 +58,12 @@ type collectAWSFlags struct {
 func newCollectAWSCmd(g *cliutil.Globals) *cobra.Command {
 	var f collectAWSFlags
 	cmd := &cobra.Command{
-		Use:   "aws --out DIR",
-		Short: "Snapshot an AWS estate (read-only) into DIR",
-		Long:  collectAWSLong,
-		Args:  cobra.NoArgs,
-		RunE:  func(cmd *cobra.Command, _ []string) error { return runCollectAWS(cmd.Context(), g, f) },
+		Use:     "aws --out DIR",
+		Short:   "Snapshot an AWS estate (read-only) into DIR",
+		Long:    collectAWSLong,
+		Example: collectAWSExample,
+		Args:    cobra.NoArgs,
+		RunE:    func(cmd *cobra.Command, _ []string) error { return runCollectAWS(cmd.Context(), g, f) },
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.out, "out", "", "snapshot directory to create (must not exist or be empty)")
@@ -104,7 +107,7 @@ func runCollectAWS(ctx context.Context, g *cliutil.Globals, f collectAWSFlags) e
 	}
 	m, err := live.Run(ctx, opts)
 	if err != nil {
-		return collectError(err)
+		return collectError(g, err)
 	}
 	return printCollectSummary(g, f.out, m)
 }
@@ -125,11 +128,19 @@ func checkRegions(regions []string) error {
 	return nil
 }
 
-// collectError maps input problems to exit code 2; the rest are internal.
-func collectError(err error) error {
+// collectError maps input problems to exit code 2, missing or rejected
+// credentials included (the user fixes them by setting something); the
+// rest are internal. The SDK's account of its credential chain is a
+// diagnostic, printed with -v only.
+func collectError(g *cliutil.Globals, err error) error {
 	var notEmpty *live.OutNotEmptyError
 	var noRegion *live.NoRegionError
 	var badRole *live.BadRoleARNError
+	var creds *live.CredentialsError
+	if errors.As(err, &creds) {
+		g.Logf("AWS SDK: %v", creds.Err)
+		return cliutil.Usage(creds)
+	}
 	if errors.As(err, &notEmpty) || errors.As(err, &noRegion) || errors.As(err, &badRole) {
 		return cliutil.Usage(err)
 	}
@@ -146,14 +157,20 @@ func printCollectSummary(g *cliutil.Globals, out string, m *layout.Manifest) err
 	for _, a := range m.Accounts {
 		accts = append(accts, a.AccountID)
 	}
-	fmt.Fprintf(g.Stdout, "snapshot %s: %d files, accounts %s, regions %s, %d gaps, %d not configured\n",
-		out, m.Files, strings.Join(accts, ","), strings.Join(m.Regions, ","), len(m.Gaps), len(m.NotFound))
+	width := g.Width()
+	print := func(prefix, s string, cont int) {
+		for _, l := range textfit.Hang(prefix, s, cont, width) {
+			fmt.Fprintln(g.Stdout, l)
+		}
+	}
+	print("snapshot "+out+":", fmt.Sprintf("%d files, accounts %s, regions %s, %d gaps, %d not configured",
+		m.Files, strings.Join(accts, ", "), strings.Join(m.Regions, ", "), len(m.Gaps), len(m.NotFound)), 2)
 	for _, gp := range m.Gaps {
 		id := ""
 		if gp.ResourceID != "" {
 			id = " " + gp.ResourceID
 		}
-		fmt.Fprintf(g.Stdout, "  gap %s %s %s %s%s: %s\n", gp.Account, gp.Region, gp.Service, gp.Operation, id, gp.ErrorCode)
+		print("  gap", fmt.Sprintf("%s %s %s %s%s: %s", gp.Account, gp.Region, gp.Service, gp.Operation, id, gp.ErrorCode), 6)
 	}
 	return nil
 }

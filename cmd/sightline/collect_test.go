@@ -88,3 +88,36 @@ func TestCollectAWSUsage(t *testing.T) {
 		}
 	}
 }
+
+// TestCollectAWSCredentials: without credentials, or with credentials STS
+// refuses, `collect aws` exits 2 before creating anything and says what to
+// set, not the SDK's provider chain (issue 7: it exited 3 with the chain).
+func TestCollectAWSCredentials(t *testing.T) {
+	awsEnv(t)
+	t.Setenv("AWS_ACCESS_KEY_ID", "")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "")
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	t.Setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", "")
+	t.Setenv("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "")
+	t.Setenv("AWS_WEB_IDENTITY_TOKEN_FILE", "")
+	out := filepath.Join(t.TempDir(), "snap")
+	_, stderr, code := runCLI(t, "collect", "aws", "--out", out)
+	if code != 2 || !strings.Contains(stderr, "no usable AWS credentials") || !strings.Contains(stderr, "AWS_ACCESS_KEY_ID") ||
+		!strings.Contains(stderr, "aws sso login") || strings.Contains(stderr, "IMDS") {
+		t.Fatalf("no credentials: exit %d %q", code, stderr)
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Error("snapshot directory created without credentials")
+	}
+	_, stderr, code = runCLI(t, "collect", "aws", "--out", out, "--profile", "nope")
+	if code != 2 || !strings.Contains(stderr, `AWS profile "nope" is not in`) {
+		t.Fatalf("missing profile: exit %d %q", code, stderr)
+	}
+	f := awsfake.New(t, "../../testdata/aws-wire", awsfake.EstateRoutes()...)
+	t.Setenv("AWS_ACCESS_KEY_ID", awsfake.ExpiredKey)
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "secret")
+	_, stderr, code = runCLI(t, "collect", "aws", "--out", out, "--endpoint-url", f.URL())
+	if code != 2 || !strings.Contains(stderr, "AWS rejected the credentials") || !strings.Contains(stderr, "ExpiredToken") {
+		t.Fatalf("expired credentials: exit %d %q", code, stderr)
+	}
+}

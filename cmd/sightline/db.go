@@ -7,14 +7,15 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/sightline-sec/sightline/internal/cliutil"
 	"github.com/sightline-sec/sightline/internal/match"
+	"github.com/sightline-sec/sightline/internal/textfit"
 	"github.com/sightline-sec/sightline/internal/vulndb"
 )
 
@@ -54,12 +55,11 @@ func openDB(ctx context.Context, g *cliutil.Globals) (*vulndb.DB, error) {
 	return db, nil
 }
 
+// warnStale prints one warning line naming every stale source and the
+// age of its data (newest record), never the database's build time.
 func warnStale(g *cliutil.Globals, st vulndb.Status) {
-	for _, s := range st.Sources {
-		if s.Stale {
-			g.Warnf("advisory source %s holds data %s old (newest %s); run `sightline db update` when you can",
-				s.Name, s.Age, s.Modified.Format("2006-01-02"))
-		}
+	if sum := st.StaleSummary(); sum != "" {
+		g.Warnf("advisory data is stale: %s; run `sightline db update`", sum)
 	}
 }
 
@@ -209,18 +209,19 @@ name the binary package; their epoch=N and arch=X qualifiers count.`,
 			if g.Format == "json" {
 				return writeJSON(g.Stdout, doc)
 			}
-			return printQueryTable(g.Stdout, doc)
+			return printQueryTable(g.Stdout, doc, g.Width())
 		},
 	}
 }
 
-func printQueryTable(w io.Writer, doc queryJSON) error {
+// printQueryTable writes one row per advisory, fitted to width columns:
+// the summary column wraps and carries the aliases ("aka …").
+func printQueryTable(w io.Writer, doc queryJSON, width int) error {
 	if len(doc.Vulnerabilities) == 0 {
 		_, err := fmt.Fprintf(w, "no known advisories for %s %s %s\n", doc.Package.Ecosystem, doc.Package.Name, doc.Package.Version)
 		return err
 	}
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tSEVERITY\tFIXED IN\tKEV\tEPSS\tALIASES\tSUMMARY")
+	t := textfit.Table{Header: []string{"ID", "SEVERITY", "FIXED IN", "KEV", "EPSS", "SUMMARY"}, Width: width}
 	for _, v := range doc.Vulnerabilities {
 		sev := v.Severity.Level
 		if v.Severity.Score > 0 {
@@ -237,9 +238,13 @@ func printQueryTable(w io.Writer, doc queryJSON) error {
 		if v.EPSS != nil {
 			epss = fmt.Sprintf("%.3f", v.EPSS.Score)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", v.ID, sev, fixed, kev, epss, strings.Join(v.Aliases, " "), truncate(v.Summary, 60))
+		summary := truncate(v.Summary, 120)
+		if len(v.Aliases) > 0 {
+			summary = "aka " + strings.Join(v.Aliases, ", ") + " — " + summary
+		}
+		t.Add(v.ID, sev, fixed, kev, epss, summary)
 	}
-	return tw.Flush()
+	return t.Write(w)
 }
 
 func truncate(s string, n int) string {
@@ -275,16 +280,16 @@ reported as not checked by scans, never as clean.`,
 			if g.Format == "json" {
 				return writeJSON(g.Stdout, st)
 			}
-			return printStatus(g.Stdout, st)
+			return printStatus(g.Stdout, st, g.Width())
 		},
 	}
 }
 
-func printStatus(w io.Writer, st vulndb.Status) error {
+func printStatus(w io.Writer, st vulndb.Status, width int) error {
 	fmt.Fprintf(w, "database: %s\nschema:   %d\nbuilt:    %s (%s ago)\n\n", st.Path, st.SchemaVersion,
 		st.BuiltAt.Format(time.RFC3339), vulndb.FormatAge(time.Since(st.BuiltAt)))
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "SOURCE\tKIND\tRECORDS\tFETCHED\tDATA DATE\tAGE\tSTALE")
+	// SOURCE comes last: it is the long column (an imported path) and wraps.
+	t := textfit.Table{Header: []string{"KIND", "RECORDS", "FETCHED", "DATA DATE", "AGE", "STALE", "SOURCE"}, Width: width, MinLast: 16}
 	for _, s := range st.Sources {
 		data := "-"
 		if !s.Modified.IsZero() {
@@ -294,34 +299,33 @@ func printStatus(w io.Writer, st vulndb.Status) error {
 		if s.Stale {
 			stale = "yes"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\t%s\n", s.Name, s.Kind, s.Records, s.FetchedAt.Format("2006-01-02 15:04"), data, s.Age, stale)
+		t.Add(s.Kind, strconv.Itoa(s.Records), s.FetchedAt.Format("2006-01-02 15:04"), data, s.Age, stale, s.Name)
 	}
-	if err := tw.Flush(); err != nil {
+	if err := t.Write(w); err != nil {
 		return err
 	}
-	return printEcosystems(w, st.Ecosystems)
+	return printEcosystems(w, st.Ecosystems, width)
 }
 
 // printEcosystems lists what the database can check, per ecosystem.
-func printEcosystems(w io.Writer, ecos []vulndb.EcosystemStatus) error {
+func printEcosystems(w io.Writer, ecos []vulndb.EcosystemStatus, width int) error {
 	fmt.Fprintf(w, "\n%d ecosystems with advisories (scans report packages of any other as not checked)\n", len(ecos))
 	if len(ecos) == 0 {
 		return nil
 	}
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ECOSYSTEM\tRECORDS\tNEWEST\tAGE")
+	t := textfit.Table{Header: []string{"RECORDS", "NEWEST", "AGE", "ECOSYSTEM"}, Width: width, MinLast: 16}
 	for _, e := range ecos {
 		newest, age := "-", "-"
 		if !e.Newest.IsZero() {
 			newest, age = e.Newest.Format("2006-01-02"), e.Age
 		}
-		records := fmt.Sprint(e.Records)
+		records := strconv.Itoa(e.Records)
 		if e.Records == 0 {
 			records = "?" // written before per-ecosystem counts: re-import to count
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", e.Ecosystem, records, newest, age)
+		t.Add(records, newest, age, e.Ecosystem)
 	}
-	return tw.Flush()
+	return t.Write(w)
 }
 
 // envTrustedKey configures a trusted bundle key for a whole machine: set,
@@ -377,7 +381,15 @@ before anything is replaced. The checksum only catches corruption: whoever
 can edit the bundle can recompute it. With --trusted-key (a minisign public
 key file or "RW..." string; or ` + envTrustedKey + `) the bundle must carry a
 signature by that key (FILE.minisig, or --signature) or it is refused.
---offline never touches the network: URL sources are skipped.`,
+--offline never touches the network: URL sources are skipped.
+Output: one summary line on stdout ("updated 3, unchanged 10, failed 0 …");
+per-source lines with -v on stderr, or --format json. A source that fails
+keeps its previous data and is named in a warning. Exit codes: 0 when every
+source was updated or unchanged, or when some failed but others were
+updated (with the warning); 3 when no source could be fetched at all
+(network down, mirror unreachable): the previous database, if any, is left
+as it was; 2 for bad flags, an unknown ecosystem, or --offline with nothing
+but URL sources.`,
 		Example: `  sightline db update
   sightline db update --ecosystems Go,npm,PyPI --kev none --epss none
   sightline db update --ecosystems "Amazon Linux:2023,Oracle Linux"
@@ -414,28 +426,13 @@ signature by that key (FILE.minisig, or --signature) or it is refused.
 				}
 			}
 			o.Read = readOptions(g)
-			o.Logf = func(f string, a ...any) { fmt.Fprintf(g.Stderr, f+"\n", a...) }
+			o.Logf = g.Logf // per-source progress and errors with -v only
 			res, err := vulndb.Update(ctx, dbPath(g), o)
 			endProgress(g)
-			for _, r := range res {
-				line := fmt.Sprintf("%-16s %-9s %d records", r.Name, r.Action, r.Records)
-				if r.Error != "" {
-					line += "  (" + r.Error + ")"
-				}
-				fmt.Fprintln(g.Stdout, line)
+			if errors.Is(err, vulndb.ErrUnknownEcosystem) {
+				return cliutil.Usage(err)
 			}
-			if err != nil {
-				if errors.Is(err, vulndb.ErrUnknownEcosystem) {
-					return cliutil.Usage(err)
-				}
-				return err
-			}
-			// Open reports a missing DB itself; only an opened DB can be stale.
-			if db, err := vulndb.Open(ctx, dbPath(g)); err == nil {
-				warnStale(g, db.Status())
-				db.Close()
-			}
-			return nil
+			return reportUpdate(ctx, g, res, err)
 		},
 	}
 	f := c.Flags()
@@ -448,6 +445,78 @@ signature by that key (FILE.minisig, or --signature) or it is refused.
 	f.StringVar(&sig, "signature", "", "with --from: the bundle's minisign signature file (default BUNDLE"+vulndb.SignatureExt+")")
 	f.BoolVar(&o.Offline, "offline", false, "never touch the network (URL sources are skipped)")
 	return c
+}
+
+// updateJSON is the `db update --format json` document (docs/db.md).
+type updateJSON struct {
+	Database string                `json:"database"`
+	Sources  []vulndb.SourceResult `json:"sources"`
+}
+
+// reportUpdate prints what Update did and maps the outcome to an exit
+// code: nothing fetched at all is an environment failure (exit 3),
+// everything skipped by --offline a usage error (exit 2).
+func reportUpdate(ctx context.Context, g *cliutil.Globals, res []vulndb.SourceResult, uerr error) error {
+	counts := map[string]int{}
+	var failed []string
+	firstErr := ""
+	for _, r := range res {
+		counts[r.Action]++
+		g.Logf("%-16s %-9s %d records%s", r.Name, r.Action, r.Records, parenthesize(r.Error))
+		if r.Action == "failed" {
+			failed = append(failed, r.Name)
+			if firstErr == "" {
+				firstErr = r.Error
+			}
+		}
+	}
+	if g.Format == "json" {
+		if err := writeJSON(g.Stdout, updateJSON{Database: dbPath(g), Sources: res}); err != nil {
+			return err
+		}
+	}
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	ok := counts["updated"] + counts["unchanged"]
+	switch {
+	case ok == 0 && len(failed) > 0:
+		return fmt.Errorf("db update: no source could be fetched (%d failed; first: %s); %s",
+			len(failed), firstErr, keptNote(uerr))
+	case ok == 0 && counts["skipped"] > 0:
+		return cliutil.Usagef("db update: nothing to do: --offline skips all %d sources, which are URLs "+
+			"(give --mirror DIR, --kev FILE or --epss FILE, or use `db update --from BUNDLE`)", counts["skipped"])
+	case uerr != nil:
+		return uerr // the database could not be written
+	}
+	if len(failed) > 0 {
+		g.Warnf("db update: %d of %d sources failed and keep their previous data: %s (first error: %s; -v for all)",
+			len(failed), len(res), strings.Join(failed, ", "), firstErr)
+	}
+	if g.Format != "json" {
+		fmt.Fprintf(g.Stdout, "updated %d, unchanged %d, failed %d, skipped %d sources: %s\n",
+			counts["updated"], counts["unchanged"], len(failed), counts["skipped"], dbPath(g))
+	}
+	if db, err := vulndb.Open(ctx, dbPath(g)); err == nil {
+		warnStale(g, db.Status())
+		db.Close()
+	}
+	return nil
+}
+
+// keptNote says what became of the database after a failed update.
+func keptNote(uerr error) string {
+	if uerr != nil { // Update reports "no database yet"
+		return "there is no database yet: use --mirror DIR, `db import` or `db update --from BUNDLE` offline"
+	}
+	return "the previous database is unchanged"
+}
+
+func parenthesize(s string) string {
+	if s == "" {
+		return ""
+	}
+	return "  (" + s + ")"
 }
 
 func newDBExportCmd(g *cliutil.Globals) *cobra.Command {

@@ -2,10 +2,8 @@ package main
 
 import (
 	"fmt"
-	"io"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -27,12 +25,16 @@ address may connect), "not_exposed" (naming the control that blocks), or
 The snapshot is a directory in the AWS CLI JSON layout (docs/aws-snapshot.md),
 written by 'sightline collect aws' or by the shell recipe in that document.
 
-The table lists exposed and unknown results (add --all for not_exposed too);
---format json prints every result (schema sightline.exposure/v1, docs/exposure.md).`
+The table lists exposed and unknown results (add --all for not_exposed too),
+fitted to the terminal width (80 columns when not a terminal): resources by
+short id (alb/NAME, nlb/NAME, elb/NAME, task/CLUSTER/ID8, i-…), sources worded
+as the internet or the internet except some CIDRs. --format json prints every
+result with full ARNs and CIDRs (schema sightline.exposure/v1, docs/exposure.md).`
 
 const exposureExample = `  sightline exposure --aws ./snap
   sightline exposure --aws ./snap --format json > exposure.json
   sightline exposure --aws ./snap --why i-0abc123:tcp/22
+  sightline exposure --aws ./snap --why alb/web:tcp/443
   sightline exposure --aws ./snap --why arn:aws:elasticloadbalancing:eu-west-1:111122223333:loadbalancer/app/web/50dc:tcp/443`
 
 func newExposureCmd(g *cliutil.Globals) *cobra.Command {
@@ -76,11 +78,11 @@ func newExposureCmd(g *cliutil.Globals) *cobra.Command {
 			if g.Format == "json" {
 				return exposure.WriteJSON(g.Stdout, rep)
 			}
-			return writeExposureTable(g.Stdout, rep.Results, all)
+			return exposure.WriteTable(g.Stdout, rep.Results, all, g.Width())
 		},
 	}
 	c.Flags().StringVar(&dir, "aws", "", "AWS snapshot directory (docs/aws-snapshot.md)")
-	c.Flags().StringVar(&why, "why", "", "explain one verdict hop by hop: RESOURCE:PROTO/PORT (resource: i-…, eni-…, task or load balancer ARN)")
+	c.Flags().StringVar(&why, "why", "", "explain one verdict hop by hop: RESOURCE:PROTO/PORT (resource: i-…, eni-…, task or load balancer ARN, or its short form from the table: alb/web, task/prod/0a1b2c3d)")
 	c.Flags().BoolVar(&all, "all", false, "table: list not_exposed results too")
 	return c
 }
@@ -109,7 +111,7 @@ func (q *whyQuery) matches(r *exposure.Result) bool {
 	if r.Protocol != q.proto || q.port < r.FromPort || q.port > r.ToPort {
 		return false
 	}
-	if r.Resource == q.resource {
+	if r.Resource == q.resource || exposure.ShortID(r.Resource) == q.resource {
 		return true
 	}
 	for _, e := range r.Interfaces {
@@ -125,7 +127,7 @@ func explain(g *cliutil.Globals, rep *exposure.Report, q *whyQuery) error {
 	known := false
 	for i := range rep.Results {
 		r := &rep.Results[i]
-		if r.Resource == q.resource || contains(r.Interfaces, q.resource) {
+		if r.Resource == q.resource || exposure.ShortID(r.Resource) == q.resource || contains(r.Interfaces, q.resource) {
 			known = true
 		}
 		if q.matches(r) {
@@ -145,34 +147,7 @@ func explain(g *cliutil.Globals, rep *exposure.Report, q *whyQuery) error {
 	if g.Format == "json" {
 		return writeJSON(g.Stdout, exposure.Report{Schema: exposure.Schema, Results: hits})
 	}
-	w := g.Stdout
-	for n, r := range hits {
-		if n > 0 {
-			fmt.Fprintln(w)
-		}
-		via := "direct"
-		if r.Via != "" {
-			via = "via " + r.Via
-		}
-		fmt.Fprintf(w, "%s %s/%d (%s): %s", r.Resource, r.Protocol, q.port, via, strings.ToUpper(r.Verdict))
-		if r.Width != "" {
-			fmt.Fprintf(w, " (%s)", r.Width)
-		}
-		fmt.Fprintln(w)
-		for i, h := range r.Path {
-			fmt.Fprintf(w, "  %d. %-18s %s\n     %s\n", i+1, h.Kind, h.ID, h.Detail)
-		}
-		if r.BlockedBy != nil {
-			fmt.Fprintf(w, "  ✗ blocked by %s %s\n     %s\n", r.BlockedBy.Kind, r.BlockedBy.ID, r.BlockedBy.Detail)
-		}
-		if len(r.Sources) > 0 {
-			fmt.Fprintf(w, "  sources: %s\n", strings.Join(r.Sources, ", "))
-		}
-		for _, m := range r.Missing {
-			fmt.Fprintf(w, "  missing: %s\n", m)
-		}
-	}
-	return nil
+	return exposure.WriteWhy(g.Stdout, hits, g.Width())
 }
 
 func contains(list []string, s string) bool {
@@ -182,41 +157,4 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
-}
-
-func writeExposureTable(w io.Writer, rs []exposure.Result, all bool) error {
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "RESOURCE\tTYPE\tPORTS\tVERDICT\tSOURCES\tVIA / BLOCKED BY / MISSING")
-	counts := map[string]int{}
-	for _, r := range rs {
-		counts[r.Verdict]++
-		if r.Verdict == exposure.NotExposed && !all {
-			continue
-		}
-		ports := fmt.Sprintf("%s/%d", r.Protocol, r.FromPort)
-		if r.ToPort != r.FromPort {
-			ports = fmt.Sprintf("%s/%d-%d", r.Protocol, r.FromPort, r.ToPort)
-		}
-		src := strings.Join(r.Sources, ",")
-		if len(src) > 48 {
-			src = src[:45] + "..."
-		}
-		if r.Width != "" {
-			src = r.Width + " " + src
-		}
-		note := r.Via
-		switch {
-		case r.BlockedBy != nil:
-			note = r.BlockedBy.Kind + " " + r.BlockedBy.ID
-		case r.Verdict == exposure.Unknown && len(r.Missing) > 0:
-			note = "missing: " + r.Missing[0]
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.Resource, r.ResourceType, ports, r.Verdict, src, note)
-	}
-	if err := tw.Flush(); err != nil {
-		return err
-	}
-	_, err := fmt.Fprintf(w, "\n%d exposed, %d not exposed, %d unknown results\n",
-		counts[exposure.Exposed], counts[exposure.NotExposed], counts[exposure.Unknown])
-	return err
 }

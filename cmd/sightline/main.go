@@ -74,7 +74,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	root.SetErr(stderr)
 	err := root.ExecuteContext(ctx)
 	if err != nil {
-		fmt.Fprintf(stderr, "sightline: %v\n", err)
+		fmt.Fprintf(stderr, "sightline: %s\n", cliutil.Humanize(err.Error()))
 	}
 	// A damaged advisory database is an input the user rebuilds, from
 	// whichever command met it (docs/cli.md, docs/db.md): exit 2.

@@ -34,12 +34,15 @@ const scanImageLong = `Scan a container image without pulling it into Docker or 
 
 IMAGE may carry a prefix naming where it lives:
   registry:REF          a registry (Docker config credentials and helpers, else anonymous)
-  docker:NAME           the running Docker engine, by name (no registry involved)
-  docker-archive:PATH   a 'docker save' archive
+  docker:NAME           the running Docker engine, by name or ID (no registry involved)
+  docker-archive:PATH   a 'docker save' archive (plain, .tar.gz or zstd)
   oci-layout:PATH       an OCI image layout directory
   oci-archive:PATH      a tar of an OCI image layout
-Without a prefix an existing path is detected by content and anything else
-is a registry reference.
+Without a prefix an existing path is detected by content (x.tar, x.tar.gz,
+x.tgz are paths, compressed archives are decompressed first); anything else
+is an image reference, looked up in the local Docker engine, then Podman,
+then the registry (docs/scan.md). References are checked against the
+distribution grammar before any engine or registry is asked.
 
 Layers are streamed and only the files extractors need are read. Results
 per layer are cached by diffID under <cache-dir>/layers, so rescans and
@@ -62,9 +65,10 @@ type scanFlags struct {
 
 func newScanCmd(g *cliutil.Globals) *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "scan",
-		Short: "Scan images and filesystems for vulnerable packages",
-		Long:  scanLong,
+		Use:     "scan",
+		Short:   "Scan images and filesystems for vulnerable packages",
+		Long:    scanLong,
+		Example: "  sightline scan image nginx:1.25\n  sightline scan fs /srv/rootfs --format json\n  sightline scan sbom bom.cdx.json --fail-on high",
 	}
 	cmd.AddCommand(newScanImageCmd(g), newScanFSCmd(g), newScanSBOMCmd(g))
 	return cmd
@@ -228,7 +232,7 @@ func openMatcher(ctx context.Context, g *cliutil.Globals, f *scanFlags) (scan.Ma
 		return nil, nil, func() {}, fmt.Errorf("opening advisory database %s: %w", path, err)
 	}
 	st := db.Status()
-	info := &scan.DBInfo{Path: path, Stale: st.Stale, Sources: len(st.Sources)}
+	info := &scan.DBInfo{Path: path, Stale: st.Stale, StaleDetail: st.StaleSummary(), Sources: len(st.Sources)}
 	if !st.BuiltAt.IsZero() {
 		info.Built = st.BuiltAt.UTC().Format(time.RFC3339)
 	}

@@ -10,10 +10,12 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/sightline-sec/sightline/internal/atomicfile"
 	"github.com/sightline-sec/sightline/internal/cliutil"
 	"github.com/sightline-sec/sightline/internal/report"
 	"github.com/sightline-sec/sightline/internal/scan"
@@ -146,6 +148,9 @@ func (o *outputOptions) finish(g *cliutil.Globals, res *scan.Result) error {
 		Format: g.Format, Now: o.sopts.Now, ToolName: "sightline", ToolVersion: ver,
 		Color: g.Format == "table" && o.output == "" && colorAllowed(g.Stdout), SuppressedCount: suppressed,
 	}
+	if o.output == "" {
+		ropts.Width = g.Width() // the terminal's; a file gets the default 80
+	}
 	if err := o.write(g, res, ropts); err != nil {
 		return err
 	}
@@ -206,32 +211,18 @@ func (o *outputOptions) write(g *cliutil.Globals, res *scan.Result, ropts report
 	return writeFileAtomic(o.output, buf.Bytes())
 }
 
-// writeFileAtomic writes data to a temporary file beside path and renames
-// it into place, so a reader (or a CI artifact upload) never sees half a
-// report. A path whose directory does not exist is a usage error.
+// writeFileAtomic writes the report so that a reader (or a CI artifact
+// upload) never sees half of it. A path that cannot be written (missing
+// directory, no permission, a directory) is a usage error; a failing disk
+// is an internal one.
 func writeFileAtomic(path string, data []byte) error {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	err := atomicfile.Write(path, data, 0o644)
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrPermission) ||
+		errors.Is(err, syscall.EISDIR) || errors.Is(err, syscall.ENOTDIR) {
+		return cliutil.Usagef("--output: %w", err)
+	}
 	if err != nil {
-		return cliutil.Usagef("--output %s: %w", path, err)
-	}
-	defer os.Remove(tmp.Name()) // no-op after a successful rename
-	if _, err := io.Copy(tmp, bytes.NewReader(data)); err != nil {
-		tmp.Close()
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return cliutil.Usagef("--output %s: %w", path, err)
+		return fmt.Errorf("--output: %w", err)
 	}
 	return nil
 }

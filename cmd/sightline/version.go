@@ -14,9 +14,10 @@ var version = "dev"
 
 func newVersionCmd(g *cliutil.Globals) *cobra.Command {
 	return &cobra.Command{
-		Use:   "version",
-		Short: "Print the Sightline version and build information",
-		Args:  cobra.NoArgs,
+		Use:     "version",
+		Short:   "Print the Sightline version and build information",
+		Example: "  sightline version\n  sightline version --format json",
+		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			v, commit, goVer := buildInfo()
 			if g.Format == "json" {

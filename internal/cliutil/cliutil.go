@@ -1,5 +1,5 @@
 // Package cliutil holds what every sightline command shares: the global
-// options, the exit-code contract from DESIGN.md and the error type that
+// options, the exit-code contract (docs/cli.md) and the error type that
 // carries an exit code from a command back to main.
 //
 // Commands live in cmd/sightline; they receive a *Globals instead of reading
@@ -12,14 +12,17 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
+
+	"github.com/sightline-sec/sightline/internal/suggest"
 )
 
-// Exit codes are a contract with CI scripts (DESIGN.md, docs/cli.md).
+// Exit codes are a contract with CI scripts (docs/cli.md).
 const (
 	ExitOK        = 0 // nothing to report, or findings below the threshold
 	ExitThreshold = 1 // a --fail-on style threshold was hit
 	ExitUsage     = 2 // bad flags, bad arguments or unreadable input
-	ExitInternal  = 3 // a bug or an environment failure
+	ExitInternal  = 3 // a bug or an environment failure (no network for db update)
 )
 
 // Error carries an exit code with the error that caused it.
@@ -97,9 +100,10 @@ func (g *Globals) Logf(format string, args ...any) {
 	}
 }
 
-// Warnf always prints a warning line on stderr.
+// Warnf always prints a warning line on stderr, decoder jargon rewritten
+// (Humanize).
 func (g *Globals) Warnf(format string, args ...any) {
-	fmt.Fprintf(g.Stderr, "warning: "+format+"\n", args...)
+	fmt.Fprintln(g.Stderr, "warning: "+Humanize(fmt.Sprintf(format, args...)))
 }
 
 // StderrIsTTY reports whether progress output should be drawn: stderr is a
@@ -120,5 +124,5 @@ func (g *Globals) CheckFormat(allowed ...string) error {
 			return nil
 		}
 	}
-	return Usagef("--format %q is not supported by this command (choose one of %v)", g.Format, allowed)
+	return Usagef("--format %q is not supported (supported: %s)%s", g.Format, strings.Join(allowed, ", "), suggest.Hint(g.Format, allowed))
 }

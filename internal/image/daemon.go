@@ -8,7 +8,7 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/google/go-containerregistry/pkg/name"
+	gname "github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/daemon"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
@@ -33,27 +33,33 @@ type daemonImage struct {
 	err   error
 }
 
-func openDaemon(ctx context.Context, ref, tempDir string) (*Image, error) {
-	cli, err := client.New(client.FromEnv)
+// openDaemon reads ref from eng (nil: the Docker engine from the
+// environment). ref has passed checkEngineRef.
+func openDaemon(ctx context.Context, eng *engine, ref, tempDir string) (*Image, error) {
+	name := "Docker engine"
+	if eng != nil {
+		name = eng.name
+	}
+	cli, err := eng.client()
 	if err != nil {
-		return nil, fmt.Errorf("connecting to the Docker engine: %w", err)
+		return nil, fmt.Errorf("connecting to the %s: %w", name, err)
 	}
 	// The engine resolves names and (short) image IDs alike; go-containerregistry
 	// needs a reference, so an ID is mapped to one of its tags.
 	ins, err := cli.ImageInspect(ctx, ref)
 	if err != nil {
 		cli.Close()
-		return nil, fmt.Errorf("inspecting in the Docker engine: %w", err)
+		return nil, fmt.Errorf("inspecting in the %s: %w", name, err)
 	}
 	refName := ref
-	if _, perr := name.ParseReference(ref); perr != nil || strings.HasPrefix(ins.ID, "sha256:"+ref) {
+	if _, perr := gname.ParseReference(ref); perr != nil || strings.HasPrefix(ins.ID, "sha256:"+ref) {
 		if len(ins.RepoTags) == 0 {
 			cli.Close()
 			return nil, fmt.Errorf("image %s has no tag; tag it or scan it by name", ins.ID)
 		}
 		refName = ins.RepoTags[0]
 	}
-	r, err := name.ParseReference(refName)
+	r, err := gname.ParseReference(refName)
 	if err != nil {
 		cli.Close()
 		return nil, err
@@ -66,7 +72,7 @@ func openDaemon(ctx context.Context, ref, tempDir string) (*Image, error) {
 	ref = refName
 	if _, err := base.ConfigFile(); err != nil {
 		cli.Close()
-		return nil, fmt.Errorf("inspecting in the Docker engine: %w", err)
+		return nil, fmt.Errorf("inspecting in the %s: %w", name, err)
 	}
 	di := &daemonImage{Image: base, ctx: ctx, cli: cli, ref: ref, tempDir: tempDir}
 	return &Image{Image: di, closers: []func() error{di.close}}, nil

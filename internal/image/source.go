@@ -7,7 +7,16 @@
 // oci-archive:, docker:, registry:). Without one, an existing path is
 // detected by content (a directory with index.json is an OCI layout; a tar
 // with manifest.json a docker archive; a tar with only index.json an OCI
-// archive) and anything else is a registry reference.
+// archive). Anything else must be an image reference (the distribution
+// reference grammar, github.com/distribution/reference) and is looked up
+// where peers look (Trivy, Grype): the local Docker engine first, then
+// Podman, then the registry; docs/scan.md documents the order. containerd's
+// own image store is not searched (no engine API; export with
+// `ctr image export` and scan the archive).
+//
+// A gzip- or zstd-compressed archive (`docker save | gzip > x.tar.gz`) is
+// decompressed into a temporary file first: the archive formats need
+// random access, which a compressed stream cannot give.
 package image
 
 import (
@@ -27,6 +36,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
+
+	"github.com/sightline-sec/sightline/internal/atomicfile"
 )
 
 // Transport names, also accepted as input prefixes ("docker-archive:x.tar").
@@ -53,6 +64,8 @@ type Options struct {
 	Keychain authn.Keychain
 	// Offline refuses registry references: reading them needs the network.
 	Offline bool
+
+	engine *engine // the engine findInEngines found the image in
 }
 
 // Image is one opened single-platform image.
@@ -80,39 +93,74 @@ func (im *Image) Close() error {
 // Open resolves input to a single-platform image.
 func Open(ctx context.Context, input string, opts Options) (*Image, error) {
 	transport, ref := splitTransport(input)
-	if transport == "" {
-		t, err := detect(ref)
-		if err != nil {
-			return nil, err
-		}
-		transport = t
-	}
 	plat, err := platform(opts.Platform)
 	if err != nil {
 		return nil, err
 	}
+	var closers []func() error
+	cleanup := func() {
+		for _, c := range closers {
+			c()
+		}
+	}
+	path := ref
+	if transport == "" || transport == DockerArchive || transport == OCIArchive {
+		p, done, err := decompressArchive(ctx, ref, opts.TempDir)
+		if err != nil {
+			return nil, fmt.Errorf("image %s: %w", input, err)
+		}
+		path, closers = p, append(closers, done)
+	}
+	var searched []string // engines looked in, for the registry's error
+	if transport == "" {
+		transport, err = detect(ref, path)
+		if err == nil && transport == Registry {
+			var eng *engine
+			eng, searched = findInEngines(ctx, ref, opts)
+			if eng != nil {
+				transport, opts.engine = Daemon, eng
+			}
+		}
+		if err != nil {
+			cleanup()
+			return nil, err
+		}
+	}
+	if transport == Daemon {
+		if err := checkEngineRef(ref); err != nil {
+			cleanup()
+			return nil, fmt.Errorf("image %s: %w", input, err)
+		}
+	}
 	var im *Image
 	switch transport {
 	case DockerArchive:
-		im, err = openDockerArchive(ref)
+		im, err = openDockerArchive(path)
 	case OCILayout:
 		im, err = openOCILayout(ref, plat)
 	case OCIArchive:
-		im, err = openOCIArchive(ref, plat)
+		im, err = openOCIArchive(path, plat)
 	case Daemon:
-		im, err = openDaemon(ctx, ref, opts.TempDir)
+		im, err = openDaemon(ctx, opts.engine, ref, opts.TempDir)
 	case Registry:
 		if opts.Offline {
-			return nil, fmt.Errorf("image %s is a registry reference, which needs the network that --offline forbids "+
-				"(scan a docker-archive:, oci-layout:, oci-archive: or docker: source instead)", input)
+			cleanup()
+			return nil, fmt.Errorf("image %s is not in a local engine (%s) and a registry reference needs the network "+
+				"that --offline forbids (scan a docker-archive:, oci-layout:, oci-archive: or docker: source instead)",
+				input, strings.Join(searched, "; "))
 		}
 		im, err = openRegistry(ctx, ref, plat, opts)
+		if err != nil && len(searched) > 0 {
+			err = fmt.Errorf("%w (not found locally either: %s)", err, strings.Join(searched, "; "))
+		}
 	default:
 		err = fmt.Errorf("unknown image transport %q", transport)
 	}
 	if err != nil {
+		cleanup()
 		return nil, fmt.Errorf("opening image %s: %w", input, err)
 	}
+	im.closers = append(im.closers, closers...)
 	im.Input, im.Transport = input, transport
 	if err := im.describe(); err != nil {
 		im.Close()
@@ -139,12 +187,16 @@ func TrimTransport(input string) string {
 	return ref
 }
 
-// detect guesses the transport of an input without prefix from what is on disk.
-func detect(ref string) (string, error) {
+// detect guesses the transport of an input without prefix from what is on
+// disk at path (ref itself, or its decompressed copy); errors name ref.
+func detect(ref, path string) (string, error) {
 	st, err := os.Stat(ref)
 	if err != nil {
 		if looksLikePath(ref) {
-			return "", fmt.Errorf("image %s: %w", ref, err)
+			return "", fmt.Errorf("image %s: %w", ref, atomicfile.Cause(err))
+		}
+		if err := checkEngineRef(ref); err != nil {
+			return "", fmt.Errorf("image %s: no such file or directory, and %w", ref, err)
 		}
 		return Registry, nil
 	}
@@ -154,7 +206,7 @@ func detect(ref string) (string, error) {
 		}
 		return OCILayout, nil
 	}
-	names, err := tarTopNames(ref)
+	names, err := tarTopNames(path)
 	if err != nil {
 		return "", fmt.Errorf("image %s: not a docker or OCI archive: %w", ref, err)
 	}
@@ -167,9 +219,21 @@ func detect(ref string) (string, error) {
 	return "", fmt.Errorf("image %s: archive has neither manifest.json nor index.json", ref)
 }
 
+// archiveSuffixes mark an input as a file even when it does not exist, so
+// a mistyped path is reported as missing rather than looked up on Docker Hub.
+var archiveSuffixes = []string{".tar", ".tar.gz", ".tgz", ".tar.zst", ".tar.zstd", ".tzst", ".oci"}
+
 func looksLikePath(ref string) bool {
-	return strings.HasPrefix(ref, "/") || strings.HasPrefix(ref, ".") ||
-		strings.HasSuffix(ref, ".tar")
+	if strings.HasPrefix(ref, "/") || strings.HasPrefix(ref, ".") || strings.HasPrefix(ref, "~") {
+		return true
+	}
+	l := strings.ToLower(ref)
+	for _, s := range archiveSuffixes {
+		if strings.HasSuffix(l, s) {
+			return true
+		}
+	}
+	return false
 }
 
 // tarTopNames lists the top-level file names of a tar archive, seeking over

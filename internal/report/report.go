@@ -41,6 +41,9 @@ type Options struct {
 	ToolName    string    // "sightline"
 	ToolVersion string
 	Color       bool // ANSI colours in the table (the caller checks TTY and NO_COLOR)
+	// Width is the table's line width in columns; 0 means 80
+	// (textfit.DefaultWidth). The CLI passes the terminal's width.
+	Width int
 	// SuppressedCount is the number of suppressed findings, shown in the
 	// table summary even when res.Suppressed is omitted.
 	SuppressedCount int

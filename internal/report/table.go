@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/sightline-sec/sightline/internal/scan"
+	"github.com/sightline-sec/sightline/internal/textfit"
 	"github.com/sightline-sec/sightline/internal/vulndb"
 )
 
@@ -46,15 +47,26 @@ func groupByPackage(fs []scan.Finding) []*pkgGroup {
 	return groups
 }
 
+// renderTable writes the table for people: a header, one block per
+// package, suppressed findings, a summary line. Every line fits
+// opts.Width columns (0 means textfit.DefaultWidth): long values wrap
+// under their column, history lines and summaries are cut with "…".
+// New sections add one call here and print through t.para / t.hang,
+// which keep to the width.
 func renderTable(w io.Writer, res *scan.Result, opts Options) error {
 	bw := bufio.NewWriter(w)
-	t := &tableWriter{w: bw, color: opts.Color, sources: sourceByPURL(res), dev: devByPURL(res)}
+	width := opts.Width
+	if width <= 0 {
+		width = textfit.DefaultWidth
+	}
+	t := &tableWriter{w: bw, color: opts.Color, sources: sourceByPURL(res), dev: devByPURL(res), width: width}
 	t.header(res)
 	findings := SortFindings(res.Findings)
 	idWidth := 0
 	for _, f := range append(findings, res.Suppressed...) {
 		idWidth = max(idWidth, len(f.ID))
 	}
+	idWidth = min(idWidth, maxIDWidth)
 	for _, g := range groupByPackage(findings) {
 		t.group(g, idWidth)
 	}
@@ -68,15 +80,68 @@ func renderTable(w io.Writer, res *scan.Result, opts Options) error {
 	return bw.Flush()
 }
 
+// maxIDWidth caps the advisory id column; longer ids push their line's
+// text right, and it wraps.
+const maxIDWidth = 24
+
+// findingIndent is where a finding's continuation lines start: under the
+// advisory id ("  CRITICAL  9.8  " is 17 columns).
+const findingIndent = 17
+
 type tableWriter struct {
 	w       *bufio.Writer
 	color   bool
 	sources map[string]string // purl -> "source name version" for headings
 	dev     map[string]bool   // purls of development/test-only packages
+	width   int               // no line is longer
 }
 
 func (t *tableWriter) printf(format string, args ...any) {
 	fmt.Fprintf(t.w, format, args...)
+}
+
+// para prints s word-wrapped to the width, every line indented by indent
+// spaces.
+func (t *tableWriter) para(indent int, s string) {
+	for _, l := range textfit.Indent(s, indent, t.width) {
+		t.printf("%s\n", l)
+	}
+}
+
+// items prints atomic items (a fact, a count) separated by sep, starting
+// a new line indented by cont spaces where the next item would pass the
+// width; an item is never split unless it alone is too long.
+func (t *tableWriter) items(items []string, sep string, cont int) {
+	line, used := "", 0
+	for _, it := range items {
+		n := textfit.Len(it)
+		if used > 0 && used+len(sep)+n > t.width {
+			t.printf("%s\n", strings.TrimRight(line, " "))
+			line, used = strings.Repeat(" ", cont), cont
+		} else if used > 0 {
+			line += sep
+			used += len(sep)
+		}
+		if used+n > t.width { // too long alone: wrap it
+			lines := textfit.Hang(line, it, cont, t.width)
+			for _, l := range lines[:len(lines)-1] {
+				t.printf("%s\n", l)
+			}
+			line, used = lines[len(lines)-1], textfit.Len(lines[len(lines)-1])
+			continue
+		}
+		line += it
+		used += n
+	}
+	t.printf("%s\n", line)
+}
+
+// hang prints prefix then s, wrapped to the width, continuation lines
+// indented by cont spaces.
+func (t *tableWriter) hang(prefix, s string, cont int) {
+	for _, l := range textfit.Hang(prefix, s, cont, t.width) {
+		t.printf("%s\n", l)
+	}
 }
 
 func (t *tableWriter) paint(level, s string) string {
@@ -106,11 +171,11 @@ func (t *tableWriter) header(res *scan.Result) {
 		}
 		facts = append(facts, d)
 	}
-	t.printf("%s", tg.Name)
 	if len(facts) > 0 {
-		t.printf(" (%s)", strings.Join(facts, ", "))
+		t.items([]string{tg.Name, "(" + strings.Join(facts, ", ") + ")"}, " ", 2)
+	} else {
+		t.hang("", tg.Name, 2)
 	}
-	t.printf("\n")
 	var line []string
 	if res.OS != nil {
 		name := res.OS.PrettyName
@@ -133,9 +198,9 @@ func (t *tableWriter) header(res *scan.Result) {
 	if c := tg.Config; c != nil && len(c.ExposedPorts) > 0 {
 		line = append(line, "ports: "+strings.Join(c.ExposedPorts, " "))
 	}
-	t.printf("%s\n", strings.Join(line, "  "))
+	t.items(line, "  ", 2)
 	if res.DB != nil && res.DB.Stale {
-		t.printf("advisory database is stale (built %s): run `sightline db update`\n", res.DB.Built)
+		t.hang("", "advisory data is stale: "+res.DB.StaleDetail+"; run `sightline db update`", 2)
 	}
 	t.printf("\n")
 }
@@ -152,7 +217,7 @@ func (t *tableWriter) group(g *pkgGroup, idWidth int) {
 	if t.dev[p.PURL] {
 		head += " [dev]"
 	}
-	t.printf("%s\n", head)
+	t.hang("", head, 2)
 	if l := p.Layer; l != nil {
 		base := ""
 		if l.Base != nil && *l.Base {
@@ -160,7 +225,8 @@ func (t *tableWriter) group(g *pkgGroup, idWidth int) {
 		} else if l.Base != nil {
 			base = " [added]"
 		}
-		t.printf("  layer %d%s: %s\n", l.Index, base, shortCreatedBy(l.CreatedBy, 72))
+		prefix := fmt.Sprintf("  layer %d%s: ", l.Index, base)
+		t.printf("%s%s\n", prefix, shortCreatedBy(l.CreatedBy, max(t.width-textfit.Len(prefix), 8)))
 	}
 	for _, f := range g.findings {
 		t.finding(f, idWidth)
@@ -198,9 +264,14 @@ func (t *tableWriter) finding(f scan.Finding, idWidth int) {
 	if len(marks) > 0 {
 		extra = "  [" + strings.Join(marks, ", ") + "]"
 	}
-	t.printf("  %s %s  %-*s  %s%s\n", t.paint(level, sev), score, idWidth, f.ID, fix, extra)
+	prefix := fmt.Sprintf("  %s %s  %-*s  ", sev, score, idWidth, f.ID)
+	lines := textfit.Hang(prefix, fix+extra, findingIndent, t.width)
+	lines[0] = "  " + t.paint(level, sev) + strings.TrimPrefix(lines[0], "  "+sev)
+	for _, l := range lines {
+		t.printf("%s\n", l)
+	}
 	if desc := describe(f); desc != "" {
-		t.printf("  %s\n", desc)
+		t.para(findingIndent, desc)
 	}
 }
 
@@ -218,10 +289,7 @@ func describe(f scan.Finding) string {
 	if f.Summary != "" {
 		parts = append(parts, shortCreatedBy(f.Summary, 90))
 	}
-	if len(parts) == 0 {
-		return ""
-	}
-	return strings.Repeat(" ", 17) + strings.Join(parts, " — ")
+	return strings.Join(parts, " — ")
 }
 
 func (t *tableWriter) suppressed(fs []scan.Finding) {
@@ -241,7 +309,7 @@ func (t *tableWriter) suppressed(fs []scan.Finding) {
 				why += " until " + s.Expires
 			}
 		}
-		t.printf("  %s on %s %s — %s\n", f.ID, f.Package.Name, f.Package.Version, why)
+		t.hang("", fmt.Sprintf("  %s on %s %s — %s", f.ID, f.Package.Name, f.Package.Version, why), 4)
 	}
 	t.printf("\n")
 }
@@ -265,19 +333,43 @@ func (t *tableWriter) summary(fs []scan.Finding, suppressed int) {
 			kev++
 		}
 	}
-	var parts []string
-	for _, l := range []string{"critical", "high", "medium", "low", "unknown"} {
-		s := fmt.Sprintf("%d %s", counts[l], l)
-		if counts[l] > 0 {
-			s = t.paint(l, s)
+	// Parts are laid out plain, then painted: colour codes take no columns.
+	parts := []string{fmt.Sprintf("%d finding(s):", len(fs))}
+	levels := []string{""}
+	for i, l := range []string{"critical", "high", "medium", "low", "unknown"} {
+		sep := ","
+		if i == 4 {
+			sep = ";"
 		}
-		parts = append(parts, s)
+		parts, levels = append(parts, fmt.Sprintf("%d %s%s", counts[l], l, sep)), append(levels, l)
 	}
-	t.printf("%d finding(s): %s; %d fixable", len(fs), strings.Join(parts, ", "), fixable)
+	tail := []string{fmt.Sprintf("%d fixable;", fixable)}
 	if kev > 0 {
-		t.printf("; %d in CISA KEV", kev)
+		tail = append(tail, fmt.Sprintf("%d in CISA KEV;", kev))
 	}
-	t.printf("; %d suppressed\n", suppressed)
+	for _, w := range append(tail, fmt.Sprintf("%d suppressed", suppressed)) {
+		parts, levels = append(parts, w), append(levels, "")
+	}
+	var line strings.Builder
+	used := 0
+	for i, p := range parts {
+		if used > 0 && used+1+textfit.Len(p) > t.width {
+			t.printf("%s\n", line.String())
+			line.Reset()
+			used = 0
+		}
+		if used > 0 {
+			line.WriteByte(' ')
+			used++
+		}
+		if l := levels[i]; l != "" && counts[l] > 0 {
+			line.WriteString(t.paint(l, strings.TrimRight(p, ",;")) + p[len(strings.TrimRight(p, ",;")):])
+		} else {
+			line.WriteString(p)
+		}
+		used += textfit.Len(p)
+	}
+	t.printf("%s\n", line.String())
 }
 
 // sourceByPURL gives the "source package" text of table headings, from

@@ -97,9 +97,12 @@ const (
 
 // Target describes what was scanned.
 type Target struct {
-	Kind       string       `json:"kind"`           // image, fs, sbom
-	Name       string       `json:"name"`           // as given by the user
-	File       string       `json:"file,omitempty"` // the input file as given (sbom scans: the SBOM)
+	Kind string `json:"kind"`           // image, fs, sbom
+	Name string `json:"name"`           // as given by the user
+	File string `json:"file,omitempty"` // the input file as given (sbom scans: the SBOM)
+	// Transport is where an image was read from: docker (a local engine,
+	// Docker or Podman), registry, docker-archive, oci-archive, oci-layout.
+	Transport  string       `json:"transport,omitempty"`
 	Digest     string       `json:"digest,omitempty"`
 	Platform   string       `json:"platform,omitempty"`
 	Config     *ImageConfig `json:"config,omitempty"`
@@ -145,8 +148,11 @@ type Suppression struct {
 
 // DBInfo records which advisory data the scan used.
 type DBInfo struct {
-	Path    string `json:"path"`
-	Built   string `json:"built,omitempty"`
-	Stale   bool   `json:"stale,omitempty"`
-	Sources int    `json:"sources,omitempty"`
+	Path  string `json:"path"`
+	Built string `json:"built,omitempty"`
+	Stale bool   `json:"stale,omitempty"`
+	// StaleDetail names the stale sources and their data's age (newest
+	// record), e.g. "osv:Go 12d old (newest record 2026-11-17)".
+	StaleDetail string `json:"stale_detail,omitempty"`
+	Sources     int    `json:"sources,omitempty"`
 }

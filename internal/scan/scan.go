@@ -80,7 +80,7 @@ func (s *Scanner) ScanImage(ctx context.Context, im *image.Image) (*Result, erro
 	osRel := v.osRelease()
 	res := &Result{
 		Schema: Schema,
-		Target: Target{Kind: "image", Name: im.Input, Digest: im.Digest, Platform: im.Platform,
+		Target: Target{Kind: "image", Name: im.Input, Transport: im.Transport, Digest: im.Digest, Platform: im.Platform,
 			Config: imageConfig(cf), LayerCount: len(results)},
 		OS: inventory.OSFromRelease(osRel),
 	}
@@ -256,7 +256,7 @@ func (s *Scanner) match(ctx context.Context, res *Result) error {
 		cov.DB = CoverageDBNone
 	case s.DB != nil && s.DB.Stale:
 		cov.DB = CoverageDBStale
-		res.Warnings = append(res.Warnings, "the advisory database is stale (sightline db status)")
+		res.Warnings = append(res.Warnings, "advisory data is stale: "+s.DB.StaleDetail+"; run `sightline db update`")
 	}
 	tally := newTally()
 	firstErr := map[string]error{}

@@ -21,15 +21,17 @@
 package suppress
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/sightline-sec/sightline/internal/suggest"
 )
 
 // DefaultIgnoreFile is read from the working directory when --ignore-file is
@@ -62,10 +64,6 @@ type IgnoreEntry struct {
 // Line is the entry's line in the file (for messages).
 func (e IgnoreEntry) Line() int { return e.line }
 
-type ignoreDoc struct {
-	Ignore []yaml.Node `yaml:"ignore"`
-}
-
 // maxIgnoreFile bounds what we read: an ignore file is hand-written.
 const maxIgnoreFile = 4 << 20
 
@@ -93,22 +91,35 @@ func LoadIgnoreFile(path string) (*IgnoreFile, error) {
 }
 
 // ParseIgnore parses ignore-file content. Unknown keys are errors, so a
-// misspelt "expire:" cannot silently make an entry permanent.
+// misspelt "expire:" cannot silently make an entry permanent. Errors give
+// the line and, for a misspelt key, the key meant ("line 4: unknown key
+// "expire" (did you mean "expires"?)"), never the Go types behind them.
 func ParseIgnore(b []byte) (*IgnoreFile, error) {
-	dec := yaml.NewDecoder(bytes.NewReader(b))
-	dec.KnownFields(true)
-	var doc ignoreDoc
-	if err := dec.Decode(&doc); err != nil && !errors.Is(err, io.EOF) {
-		return nil, err
+	var doc yaml.Node
+	if err := yaml.Unmarshal(b, &doc); err != nil {
+		return nil, errors.New(strings.TrimPrefix(err.Error(), "yaml: "))
 	}
 	ig := &IgnoreFile{}
-	for i := range doc.Ignore {
-		n := &doc.Ignore[i]
-		var e IgnoreEntry
-		if err := decodeStrict(n, &e); err != nil {
-			return nil, fmt.Errorf("line %d: %w", n.Line, err)
+	if len(doc.Content) == 0 { // empty file
+		return ig, nil
+	}
+	root := doc.Content[0]
+	fields, err := mapping(root, "the ignore file", []string{"ignore"})
+	if err != nil {
+		return nil, err
+	}
+	list := fields["ignore"]
+	if list == nil {
+		return ig, nil
+	}
+	if list.Kind != yaml.SequenceNode {
+		return nil, fmt.Errorf("line %d: ignore must be a list of entries (- id: …)", list.Line)
+	}
+	for _, n := range list.Content {
+		e, err := decodeEntry(n)
+		if err != nil {
+			return nil, err
 		}
-		e.line = n.Line
 		if err := e.validate(); err != nil {
 			return nil, fmt.Errorf("line %d: %w", n.Line, err)
 		}
@@ -117,22 +128,53 @@ func ParseIgnore(b []byte) (*IgnoreFile, error) {
 	return ig, nil
 }
 
-// decodeStrict decodes one node rejecting unknown keys (Node.Decode does
-// not honour KnownFields, so re-encode through a strict decoder).
-func decodeStrict(n *yaml.Node, v any) error {
-	if n.Kind != yaml.MappingNode {
-		return fmt.Errorf("ignore entry must be a mapping with id, reason, optional package and expires")
-	}
-	b, err := yaml.Marshal(n)
+// entryKeys are the keys of an ignore entry, as IgnoreEntry's yaml tags.
+var entryKeys = []string{"id", "package", "reason", "expires"}
+
+// decodeEntry reads one ignore entry: a mapping of known keys to text.
+func decodeEntry(n *yaml.Node) (IgnoreEntry, error) {
+	e := IgnoreEntry{line: n.Line}
+	fields, err := mapping(n, "an ignore entry", entryKeys)
 	if err != nil {
-		return err
+		return e, err
 	}
-	dec := yaml.NewDecoder(bytes.NewReader(b))
-	dec.KnownFields(true)
-	if err := dec.Decode(v); err != nil {
-		return errors.New(strings.TrimPrefix(err.Error(), "yaml: "))
+	for key, v := range fields {
+		if v.Kind != yaml.ScalarNode {
+			return e, fmt.Errorf("line %d: %s must be text, not a list or mapping", v.Line, key)
+		}
+		switch key {
+		case "id":
+			e.ID = v.Value
+		case "package":
+			e.Package = v.Value
+		case "reason":
+			e.Reason = v.Value
+		case "expires":
+			e.Expires = v.Value
+		}
 	}
-	return nil
+	return e, nil
+}
+
+// mapping returns the values of a mapping node by key, refusing keys not
+// in known (with a "did you mean" for typos) and repeated keys.
+func mapping(n *yaml.Node, what string, known []string) (map[string]*yaml.Node, error) {
+	if n.Kind != yaml.MappingNode {
+		return nil, fmt.Errorf("line %d: %s must be a mapping with keys %s", n.Line, what, strings.Join(known, ", "))
+	}
+	out := map[string]*yaml.Node{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		if !slices.Contains(known, k.Value) {
+			return nil, fmt.Errorf("line %d: unknown key %q in %s%s (known keys: %s)", k.Line, k.Value, what,
+				suggest.Hint(k.Value, known), strings.Join(known, ", "))
+		}
+		if _, dup := out[k.Value]; dup {
+			return nil, fmt.Errorf("line %d: key %q given twice", k.Line, k.Value)
+		}
+		out[k.Value] = v
+	}
+	return out, nil
 }
 
 func (e *IgnoreEntry) validate() error {

@@ -101,10 +101,13 @@ func TestIgnoreFileErrors(t *testing.T) {
 	cases := map[string]struct{ content, want string }{
 		"no reason":   {"ignore:\n  - id: CVE-2021-44906\n", "line 2: entry CVE-2021-44906 has no reason"},
 		"bad date":    {"ignore:\n  - id: CVE-2021-44906\n    reason: x\n    expires: 31/12/2026\n", `expires "31/12/2026" is not a YYYY-MM-DD date`},
-		"unknown key": {"ignore:\n  - id: CVE-2021-44906\n    reason: x\n    expire: 2026-12-31\n", "field expire not found"},
+		"unknown key": {"ignore:\n  - id: CVE-2021-44906\n    reason: x\n    expire: 2026-12-31\n", `line 4: unknown key "expire" in an ignore entry (did you mean "expires"?)`},
 		"no id":       {"ignore:\n  - reason: x\n", "entry has no id"},
 		"not yaml":    {"ignore: [\n", "did not find expected"},
-		"top key":     {"ignores:\n  - id: x\n", "field ignores not found"},
+		"top key":     {"ignores:\n  - id: x\n", `line 1: unknown key "ignores" in the ignore file (did you mean "ignore"?)`},
+		"twice":       {"ignore:\n  - id: x\n    reason: a\n    reason: b\n", `line 4: key "reason" given twice`},
+		"list value":  {"ignore:\n  - id: [a, b]\n    reason: x\n", "line 2: id must be text"},
+		"not a list":  {"ignore: CVE-1\n", "line 1: ignore must be a list"},
 		"bad purl":    {"ignore:\n  - id: CVE-1\n    reason: x\n    package: 'pkg:'\n", `package "pkg:"`},
 		"scalar":      {"ignore:\n  - CVE-2021-44906\n", "must be a mapping"},
 	}
@@ -112,7 +115,8 @@ func TestIgnoreFileErrors(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			p := writeFile(t, "ignore.yaml", c.content)
 			_, err := LoadIgnoreFile(p)
-			if err == nil || !strings.Contains(err.Error(), p) || !strings.Contains(err.Error(), c.want) {
+			if err == nil || !strings.Contains(err.Error(), p) || !strings.Contains(err.Error(), c.want) ||
+				strings.Contains(err.Error(), "IgnoreEntry") {
 				t.Fatalf("error %v, want one naming %s and containing %q", err, p, c.want)
 			}
 		})

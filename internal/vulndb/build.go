@@ -16,6 +16,8 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/sightline-sec/sightline/internal/atomicfile"
 )
 
 // Batch is the parsed content of one source, ready to be written. A batch
@@ -48,7 +50,7 @@ func Write(ctx context.Context, path string, batches ...*Batch) (Status, error) 
 	}
 	tmp, err := os.CreateTemp(dir, filepath.Base(path)+".tmp-*")
 	if err != nil {
-		return Status{}, fmt.Errorf("creating temporary database in %s: %w", dir, err)
+		return Status{}, fmt.Errorf("creating a database in %s: %w", dir, atomicfile.Cause(err))
 	}
 	tmpName := tmp.Name()
 	tmp.Close()

@@ -13,6 +13,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/sightline-sec/sightline/internal/atomicfile"
 )
 
 // A bundle moves a database into air-gapped machines: a gzip'd tar with
@@ -67,7 +69,7 @@ func Export(ctx context.Context, dbPath, out string) (Manifest, error) {
 		ExportedAt: time.Now().UTC(), Size: size, SHA256: hex.EncodeToString(h.Sum(nil)), Sources: st.Sources}
 	tmp, err := os.CreateTemp(filepath.Dir(out), filepath.Base(out)+".tmp-*")
 	if err != nil {
-		return m, fmt.Errorf("writing %s: %w", out, err)
+		return m, fmt.Errorf("writing %s: %w", out, atomicfile.Cause(err))
 	}
 	defer os.Remove(tmp.Name())
 	if err := writeBundle(tmp, f, m); err != nil {
@@ -171,7 +173,7 @@ func importBundle(ctx context.Context, src, dbPath string, o BundleOptions, in *
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(dbPath), filepath.Base(dbPath)+".tmp-*")
 	if err != nil {
-		return m, fmt.Errorf("staging bundle %s: %w", src, err)
+		return m, fmt.Errorf("staging bundle %s in %s: %w", src, filepath.Dir(dbPath), atomicfile.Cause(err))
 	}
 	defer os.Remove(tmp.Name())
 	err = extractDB(tr, tmp, m)

@@ -103,19 +103,17 @@ func ReadOSVZip(ctx context.Context, zipPath, name, location string, opts ReadOp
 	return bt, nil
 }
 
-// newest is the data date of a record set: its newest modified or
-// published time. When some record carries neither (most Go vulndb
-// records have a zero modified time and no published date), the date is
-// unknown and zero is returned, so age falls back to the fetch time.
+// newest is the data date of a record set: the newest modified or
+// published time among the records that carry one. Records with neither
+// (the Go vulndb repository's own files leave both zero) say nothing about
+// the data's age and are skipped; only when no record is dated is the
+// result zero, and age falls back to the fetch time (SourceMeta.dataDate).
 func newest(recs []*Parsed) time.Time {
 	var t time.Time
 	for _, r := range recs {
 		m := r.Record.Modified
 		if r.Record.Published.After(m) {
 			m = r.Record.Published
-		}
-		if m.IsZero() {
-			return time.Time{}
 		}
 		if m.After(t) {
 			t = m

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+
+	"github.com/sightline-sec/sightline/internal/atomicfile"
 )
 
 // replaceFile moves a fully written and synced temporary file over dst:
@@ -23,14 +25,14 @@ func installDB(tmp, dst string) error {
 
 func replace(tmp, dst string, stamp bool) error {
 	if err := os.Chmod(tmp, 0o644); err != nil {
-		return fmt.Errorf("preparing %s: %w", tmp, err)
+		return fmt.Errorf("replacing %s: %w", dst, atomicfile.Cause(err))
 	}
 	fi, err := os.Stat(tmp)
 	if err != nil {
 		return fmt.Errorf("preparing %s: %w", tmp, err)
 	}
 	if err := os.Rename(tmp, dst); err != nil {
-		return fmt.Errorf("replacing %s: %w", dst, err)
+		return fmt.Errorf("replacing %s: %w", dst, atomicfile.Cause(err))
 	}
 	if stamp {
 		writeStamp(dst, fi) // a rename keeps size and modification time

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -74,6 +75,27 @@ func (st *Status) markStale(now time.Time) {
 		s.Age = FormatAge(age)
 		st.Stale = st.Stale || s.Stale
 	}
+}
+
+// StaleSummary says which sources are stale and how old their data is,
+// in one line for warnings: "osv:Go data 12d old (newest record
+// 2026-11-17), kev 461d old (newest 2025-08-25)". The age is the data's
+// (newest record, catalog release or score date), not the database's
+// build time: importing old data today builds a new file of old data.
+// Empty when no source is stale.
+func (st Status) StaleSummary() string {
+	var parts []string
+	for _, s := range st.Sources {
+		if !s.Stale {
+			continue
+		}
+		what := "newest record " + s.dataDate().Format(time.DateOnly)
+		if s.Modified.IsZero() {
+			what = "records undated; fetched " + s.FetchedAt.Format(time.DateOnly)
+		}
+		parts = append(parts, fmt.Sprintf("%s %s old (%s)", s.Name, s.Age, what))
+	}
+	return strings.Join(parts, ", ")
 }
 
 // FormatAge renders a duration the way `db status` shows ages: "5h", "3d".

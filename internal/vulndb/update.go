@@ -263,6 +263,9 @@ func (u *updater) fetch(ctx context.Context, s updSource, prev SourceMeta, had b
 		}
 	}
 	resp, err := u.o.Client.Do(req)
+	if ue := (*url.Error)(nil); errors.As(err, &ue) {
+		err = ue.Err // *url.Error repeats the method and URL named below
+	}
 	if err != nil {
 		return "", meta, false, fmt.Errorf("fetching %s: %w", s.loc, err)
 	}

@@ -40,6 +40,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go"
 
 	"github.com/sightline-sec/sightline/internal/collect/aws/layout"
 )
@@ -84,11 +85,11 @@ const sessionName = "sightline-collect"
 // is written, marking the directory as incomplete.
 func Run(ctx context.Context, opts Options) (*layout.Manifest, error) {
 	opts = withDefaults(opts)
-	if err := prepareOut(opts.Out); err != nil {
-		return nil, err
-	}
 	base, err := loadConfig(ctx, opts)
 	if err != nil {
+		return nil, err
+	}
+	if err := prepareOut(opts.Out); err != nil {
 		return nil, err
 	}
 	c := &collector{opts: opts, out: opts.Out}
@@ -187,7 +188,16 @@ func loadConfig(ctx context.Context, opts Options) (aws.Config, error) {
 	}
 	cfg, err := config.LoadDefaultConfig(ctx, lo...)
 	if err != nil {
-		return aws.Config{}, fmt.Errorf("loading AWS configuration (profile %q): %w", opts.Profile, err)
+		return aws.Config{}, &CredentialsError{Profile: opts.Profile, Err: err}
+	}
+	// Ask the credential chain once, before any output or API call: a
+	// machine without credentials fails here with what to set, not with
+	// the SDK's provider chain from deep inside the first call.
+	if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
+		if ctx.Err() != nil {
+			return aws.Config{}, ctx.Err()
+		}
+		return aws.Config{}, &CredentialsError{Profile: opts.Profile, Err: err}
 	}
 	if cfg.Region == "" {
 		explicit := slices.DeleteFunc(slices.Clone(opts.Regions), func(r string) bool { return r == AllRegions })
@@ -198,6 +208,45 @@ func loadConfig(ctx context.Context, opts Options) (aws.Config, error) {
 	}
 	return cfg, nil
 }
+
+// CredentialsError reports that the AWS credential chain (environment,
+// shared config and credentials files, SSO, container and instance roles;
+// https://docs.aws.amazon.com/sdkref/latest/guide/standardized-credentials.html)
+// gave no usable credentials, or that STS rejected them. Its message says
+// what to set; Err holds the SDK's own account of the chain.
+type CredentialsError struct {
+	Profile  string
+	Rejected string // STS error code when the credentials were refused
+	Err      error
+}
+
+func (e *CredentialsError) Error() string {
+	from := "the default AWS credential chain"
+	if e.Profile != "" {
+		from = fmt.Sprintf("AWS profile %q", e.Profile)
+	}
+	var missing config.SharedConfigProfileNotExistError
+	if errors.As(e.Err, &missing) {
+		return fmt.Sprintf("AWS profile %q is not in ~/.aws/config or ~/.aws/credentials "+
+			"(or the files AWS_CONFIG_FILE / AWS_SHARED_CREDENTIALS_FILE name); `aws configure list-profiles` lists them", missing.Profile)
+	}
+	if e.Rejected != "" {
+		return fmt.Sprintf("AWS rejected the credentials from %s (%s): they are wrong or expired; "+
+			"refresh them (for SSO: aws sso login --profile NAME; for temporary keys: a new AWS_SESSION_TOKEN)", from, e.Rejected)
+	}
+	return "no usable AWS credentials from " + from + ". Set one of: " +
+		"AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (with AWS_SESSION_TOKEN for temporary keys); " +
+		"--profile NAME or AWS_PROFILE naming a profile in ~/.aws/config or ~/.aws/credentials " +
+		"(for an IAM Identity Center/SSO profile, run `aws sso login --profile NAME` first); " +
+		"or run where an instance, task or pod role provides them (-v shows the SDK's details)"
+}
+
+func (e *CredentialsError) Unwrap() error { return e.Err }
+
+// rejectedCodes are STS error codes meaning the caller's credentials are
+// invalid or expired (as opposed to lacking a permission).
+var rejectedCodes = []string{"InvalidClientTokenId", "ExpiredToken", "ExpiredTokenException",
+	"SignatureDoesNotMatch", "UnrecognizedClientException", "InvalidAccessKeyId"}
 
 // NoRegionError reports that no region was given nor configured.
 type NoRegionError struct{}
@@ -231,6 +280,10 @@ type collector struct {
 func (c *collector) resolveAccounts(ctx context.Context, base aws.Config) ([]account, error) {
 	if len(c.opts.RoleARNs) == 0 {
 		id, err := callerAccount(ctx, base)
+		var api smithy.APIError
+		if errors.As(err, &api) && slices.Contains(rejectedCodes, api.ErrorCode()) {
+			return nil, &CredentialsError{Profile: c.opts.Profile, Rejected: api.ErrorCode(), Err: err}
+		}
 		if err != nil {
 			return nil, fmt.Errorf("identifying the AWS account (sts get-caller-identity): %w", err)
 		}

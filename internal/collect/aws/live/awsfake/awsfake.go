@@ -22,6 +22,9 @@ import (
 // (the sanitised account of the cloud-custodian recordings).
 const Account = "644160558196"
 
+// ExpiredKey is an access key id the fake STS refuses as expired.
+const ExpiredKey = "AKIDEXPIRED"
+
 // route serves one recorded body for one operation, optionally only when
 // the request's parameters match, optionally only a limited number of times.
 type Route struct {
@@ -232,6 +235,11 @@ func (f *Server) sts(w http.ResponseWriter, op string, params map[string]string)
 	w.Header().Set("Content-Type", "text/xml")
 	switch op {
 	case "GetCallerIdentity":
+		if params["__key"] == ExpiredKey { // STS's answer to an expired session (STS API reference, Common Errors)
+			w.WriteHeader(http.StatusForbidden)
+			fmt.Fprint(w, `<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type><Code>ExpiredToken</Code><Message>The security token included in the request is expired</Message></Error><RequestId>fake</RequestId></ErrorResponse>`)
+			return
+		}
 		acct := Account
 		if k := params["__key"]; strings.HasPrefix(k, "ASIAFAKE") {
 			acct = strings.TrimPrefix(k, "ASIAFAKE")

@@ -1,0 +1,145 @@
+package textfit
+
+import (
+	"bufio"
+	"io"
+	"strings"
+)
+
+// gap is the space between two table columns.
+const gap = 2
+
+// defaultMinLast is the narrowest the wrapping last column may get
+// before the other columns are shortened to make room.
+const defaultMinLast = 24
+
+// Table is rows of cells laid out in columns that fit Width: every column
+// but the last is as wide as its widest cell; the last column takes the
+// rest of the line and wraps, its continuation lines indented under it.
+// When the fixed columns alone leave the last one fewer than MinLast columns,
+// the widest fixed columns are shortened (CutMiddle) until it fits or
+// every fixed column is at most MaxCell wide.
+type Table struct {
+	Header []string
+	Rows   [][]string
+	Width  int // total line width; 0 means DefaultWidth
+	// MinLast is the narrowest the last column may get before fixed
+	// columns are shortened; 0 means 24.
+	MinLast int
+}
+
+// Add appends one row.
+func (t *Table) Add(cells ...string) { t.Rows = append(t.Rows, cells) }
+
+// MaxCell is the width fixed columns are never shortened below.
+const MaxCell = 12
+
+// Write writes the table, one line per row plus continuation lines.
+// No written line is longer than Width.
+func (t *Table) Write(w io.Writer) error {
+	width := t.Width
+	if width <= 0 {
+		width = DefaultWidth
+	}
+	rows := t.Rows
+	if len(t.Header) > 0 {
+		rows = append([][]string{t.Header}, rows...)
+	}
+	cols := 0
+	for _, r := range rows {
+		cols = max(cols, len(r))
+	}
+	if cols == 0 {
+		return nil
+	}
+	minLast := t.MinLast
+	if minLast <= 0 {
+		minLast = defaultMinLast
+	}
+	widths := t.widths(rows, cols, width, minLast)
+	bw := bufio.NewWriter(w)
+	for _, r := range rows {
+		writeRow(bw, r, widths, cols, width, minLast)
+	}
+	return bw.Flush()
+}
+
+// widths sizes the fixed columns (all but the last).
+func (t *Table) widths(rows [][]string, cols, width, minLast int) []int {
+	widths := make([]int, cols-1)
+	for _, r := range rows {
+		for i := 0; i < cols-1 && i < len(r); i++ {
+			widths[i] = max(widths[i], Len(r[i]))
+		}
+	}
+	fixed := func() int {
+		n := 0
+		for _, w := range widths {
+			n += w + gap
+		}
+		return n
+	}
+	for width-fixed() < minLast {
+		widest := -1
+		for i, w := range widths {
+			if w > MaxCell && (widest < 0 || w > widths[widest]) {
+				widest = i
+			}
+		}
+		if widest < 0 {
+			break
+		}
+		widths[widest] = max(MaxCell, widths[widest]-(minLast-(width-fixed())))
+	}
+	// Too many columns for the line even at MaxCell: shrink further, so
+	// the fixed part itself never runs past the edge.
+	for fixed() > width {
+		widest := 0
+		for i, w := range widths {
+			if w > widths[widest] {
+				widest = i
+			}
+		}
+		if widths[widest] <= 1 {
+			break
+		}
+		widths[widest]--
+	}
+	return widths
+}
+
+func writeRow(bw *bufio.Writer, r []string, widths []int, cols, width, minLast int) {
+	var line strings.Builder
+	indent := 0
+	for i := 0; i < cols-1; i++ {
+		cell := ""
+		if i < len(r) {
+			cell = CutMiddle(r[i], widths[i])
+		}
+		line.WriteString(cell)
+		line.WriteString(strings.Repeat(" ", widths[i]-Len(cell)+gap))
+		indent += widths[i] + gap
+	}
+	last := ""
+	if len(r) == cols {
+		last = r[cols-1]
+	}
+	room := width - indent
+	if room < minLast/2 { // fixed columns already fill the line: wrap under them
+		bw.WriteString(strings.TrimRight(line.String(), " ") + "\n")
+		for _, l := range Indent(last, 4, width) {
+			bw.WriteString(l + "\n")
+		}
+		return
+	}
+	parts := Wrap(last, room)
+	if len(parts) == 0 {
+		bw.WriteString(strings.TrimRight(line.String(), " ") + "\n")
+		return
+	}
+	bw.WriteString(line.String() + parts[0] + "\n")
+	pad := strings.Repeat(" ", indent)
+	for _, p := range parts[1:] {
+		bw.WriteString(pad + p + "\n")
+	}
+}

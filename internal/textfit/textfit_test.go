@@ -1,0 +1,129 @@
+package textfit
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+)
+
+func TestWrapNeverExceedsWidth(t *testing.T) {
+	s := "missing: ec2 describe-network-acls in 111122223333/eu-west-1 not collected (gap in manifest.json): " +
+		"UnauthorizedOperation: https://example.invalid/a/very/long/url/that/has/no/spaces/at/all/and/keeps/going"
+	for _, w := range []int{1, 5, 20, 33, 80} {
+		lines := Wrap(s, w)
+		if len(lines) == 0 {
+			t.Fatalf("width %d: no lines", w)
+		}
+		if got := strings.Join(strings.Fields(strings.Join(lines, " ")), " "); strings.ReplaceAll(got, " ", "") != strings.ReplaceAll(s, " ", "") {
+			t.Errorf("width %d: text changed:\n%q", w, got)
+		}
+		for _, l := range lines {
+			if Len(l) > w {
+				t.Errorf("width %d: line %q is %d long", w, l, Len(l))
+			}
+		}
+	}
+	if got := Wrap("  ", 10); got != nil {
+		t.Errorf("blank text: %q", got)
+	}
+}
+
+func TestCut(t *testing.T) {
+	cases := []struct {
+		in   string
+		n    int
+		want string
+		mid  string
+	}{
+		{"abcdef", 10, "abcdef", "abcdef"},
+		{"abcdef", 4, "abc…", "a…ef"},
+		{"abcdef", 1, "…", "…"},
+		{"abcdef", 0, "", ""},
+	}
+	for _, c := range cases {
+		if got := Cut(c.in, c.n); got != c.want {
+			t.Errorf("Cut(%q,%d)=%q want %q", c.in, c.n, got, c.want)
+		}
+		if got := CutMiddle(c.in, c.n); got != c.mid {
+			t.Errorf("CutMiddle(%q,%d)=%q want %q", c.in, c.n, got, c.mid)
+		}
+	}
+}
+
+func TestTableFitsWidth(t *testing.T) {
+	arn := "arn:aws:elasticloadbalancing:eu-west-1:111122223333:loadbalancer/app/web-alb/50dc6c495c0c9188"
+	tb := Table{Header: []string{"RESOURCE", "TYPE", "PORTS", "VERDICT", "WHY"}}
+	tb.Add(arn, "elbv2_application", "tcp/443", "exposed", "the internet (IPv4)")
+	tb.Add("i-0web000000000001", "ec2_instance", "tcp/0-65535", "unknown",
+		"missing: ec2 describe-network-acls in 111122223333/eu-west-1 not collected (gap in manifest.json): UnauthorizedOperation: You are not authorized to perform this operation.")
+	for _, w := range []int{40, 60, 80, 120} {
+		tb.Width = w
+		var buf bytes.Buffer
+		if err := tb.Write(&buf); err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range strings.Split(strings.TrimRight(buf.String(), "\n"), "\n") {
+			if Len(l) > w {
+				t.Errorf("width %d: line of %d: %q", w, Len(l), l)
+			}
+		}
+		if !strings.Contains(buf.String(), "perform") {
+			t.Errorf("width %d: wrapped text lost:\n%s", w, buf.String())
+		}
+	}
+	// Wide enough: nothing is shortened.
+	tb.Width = 200
+	var buf bytes.Buffer
+	tb.Write(&buf)
+	if !strings.Contains(buf.String(), arn) {
+		t.Errorf("width 200 shortened the ARN:\n%s", buf.String())
+	}
+}
+
+func TestHang(t *testing.T) {
+	prefix := "  CRITICAL  9.8  GHSA-xvch-5gv4-984h  "
+	text := "fixed in 1.2.6, 1.3.0-rc.1, 2.0.0-alpha.1+build.5, 3.0.0 [KEV, EPSS 97.5%] " + strings.Repeat("x", 70)
+	for _, w := range []int{40, 60, 80} {
+		lines := Hang(prefix, text, 19, w)
+		if !strings.HasPrefix(lines[0], prefix) {
+			t.Errorf("width %d: first line %q", w, lines[0])
+		}
+		for i, l := range lines {
+			if Len(l) > w {
+				t.Errorf("width %d: line %d of %d: %q", w, i, Len(l), l)
+			}
+			if i > 0 && !strings.HasPrefix(l, strings.Repeat(" ", 19)) {
+				t.Errorf("width %d: continuation %q not indented", w, l)
+			}
+		}
+		if got := strings.ReplaceAll(strings.Join(lines, ""), " ", ""); got != strings.ReplaceAll(prefix+text, " ", "") {
+			t.Errorf("width %d: text changed: %q", w, got)
+		}
+	}
+}
+
+// FuzzHang: any prefix, text, indent and width terminate, keep every
+// non-space character, and give lines no longer than width unless the
+// prefix itself is longer.
+func FuzzHang(f *testing.F) {
+	f.Add("  HIGH  ", "fixed in 1.2.3, 4.5.6 [KEV]", 4, 20)
+	f.Add("", "x", 0, 1)
+	f.Add("abc", "aaaaaaaaaaaaaaaaaaaaaaaa b", 30, 5)
+	f.Fuzz(func(t *testing.T, prefix, text string, cont, width int) {
+		if cont < 0 || cont > 200 || width < -5 || width > 300 || len(text) > 2000 || len(prefix) > 200 {
+			return
+		}
+		lines := Hang(prefix, text, cont, width)
+		w := max(width, 1)
+		for i, l := range lines {
+			if Len(l) > w && !(i == 0 && Len(prefix) >= w) {
+				t.Fatalf("line %d of %d > %d: %q", i, Len(l), w, l)
+			}
+		}
+		// Invalid UTF-8 may come back as U+FFFD where a word was split.
+		valid := func(s string) string { return strings.Join(strings.Fields(string([]rune(s))), "") }
+		if a, b := valid(strings.Join(lines, "")), valid(prefix+text); a != b {
+			t.Fatalf("text changed: %q vs %q", a, b)
+		}
+	})
+}
