@@ -98,7 +98,7 @@ type DB struct {
 	// fault is the first damage met by a read that cannot return an
 	// error (KEV, EPSS); Err reports it.
 	fault atomic.Pointer[DamagedError]
-	ecos   ecoIndex // ecosystems in the index, computed on first use
+	ecos  ecoIndex // ecosystems in the index, computed on first use
 }
 
 // Open opens the database at path read-only and checks what can be
