@@ -309,7 +309,7 @@ func printStatus(w io.Writer, st vulndb.Status, width int) error {
 
 // printEcosystems lists what the database can check, per ecosystem.
 func printEcosystems(w io.Writer, ecos []vulndb.EcosystemStatus, width int) error {
-	fmt.Fprintf(w, "\n%d ecosystems with advisories (scans report packages of any other as not checked)\n", len(ecos))
+	fmt.Fprintf(w, "\n%d ecosystems with advisories (packages of any other are not checked)\n", len(ecos))
 	if len(ecos) == 0 {
 		return nil
 	}
@@ -427,6 +427,7 @@ but URL sources.`,
 			}
 			o.Read = readOptions(g)
 			o.Logf = g.Logf // per-source progress and errors with -v only
+			o.Warnf = g.Warnf
 			res, err := vulndb.Update(ctx, dbPath(g), o)
 			endProgress(g)
 			if errors.Is(err, vulndb.ErrUnknownEcosystem) {

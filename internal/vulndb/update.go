@@ -44,7 +44,10 @@ type UpdateOptions struct {
 	Client     *http.Client
 	TempDir    string // where downloads are staged; "" = next to the database
 	Read       ReadOptions
-	Logf       func(format string, args ...any) // progress lines
+	Logf       func(format string, args ...any) // progress lines (shown with -v)
+	// Warnf receives what the user must always see (a damaged database
+	// being rebuilt); nil means Logf.
+	Warnf func(format string, args ...any)
 	// Feeds overrides the location (URL or path) of distribution feed
 	// sources by source name ("alas:Amazon Linux:2023" → a mirror.list
 	// URL or repository root, "oval:Oracle Linux" → an OVAL file).
@@ -86,10 +89,13 @@ func Update(ctx context.Context, dbPath string, o UpdateOptions) ([]SourceResult
 	if o.Logf == nil {
 		o.Logf = func(string, ...any) {}
 	}
+	if o.Warnf == nil {
+		o.Warnf = o.Logf
+	}
 	if err := os.MkdirAll(o.TempDir, 0o755); err != nil {
 		return nil, fmt.Errorf("creating %s: %w", o.TempDir, err)
 	}
-	prev := previous(ctx, dbPath, o.Logf)
+	prev := previous(ctx, dbPath, o.Warnf)
 	u := &updater{o: o, prev: prev}
 	var batches []*Batch
 	var results []SourceResult
