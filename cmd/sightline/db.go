@@ -135,6 +135,7 @@ func readImport(ctx context.Context, g *cliutil.Globals, p string) (*vulndb.Batc
 type queryJSON struct {
 	Package         queryPackage           `json:"package"`
 	Vulnerabilities []vulndb.Vulnerability `json:"vulnerabilities"`
+	Warnings        []string               `json:"warnings,omitempty"` // e.g. a lower-case Go path matched ignoring case
 }
 
 type queryPackage struct {
@@ -175,15 +176,20 @@ keyed by source package: pass ?source=NAME when the binary package name differs
 				return err
 			}
 			defer db.Close()
-			vulns, err := match.New(db).Match(cmd.Context(), q)
+			m := match.New(db)
+			vulns, err := m.Match(cmd.Context(), q)
 			if err != nil {
 				return cliutil.Usage(err)
+			}
+			notes := m.Notes()
+			for _, n := range notes {
+				fmt.Fprintln(g.Stderr, "warning: "+n)
 			}
 			if vulns == nil {
 				vulns = []vulndb.Vulnerability{}
 			}
 			doc := queryJSON{Package: queryPackage{PURL: args[0], Ecosystem: q.Ecosystem, Name: q.Name, Version: q.Version,
-				SourceName: q.SourceName, SourceVersion: q.SourceVersion}, Vulnerabilities: vulns}
+				SourceName: q.SourceName, SourceVersion: q.SourceVersion}, Vulnerabilities: vulns, Warnings: notes}
 			if g.Format == "json" {
 				return writeJSON(g.Stdout, doc)
 			}

@@ -34,6 +34,9 @@ type Query struct {
 	Version       string
 	SourceName    string // dpkg Source / apk origin: distro advisories are keyed by it
 	SourceVersion string // version of the source package, when it differs
+	// NameCaseUnknown: Name may have been lowercased by its producer
+	// (inventory.Package.NameCaseUnknown); see casefold.go.
+	NameCaseUnknown bool
 }
 
 // Matcher answers queries against one open database.
@@ -42,11 +45,15 @@ type Matcher struct {
 	parsers sync.Map // ecosystem → version.Parser (or error)
 	records sync.Map // recKey → *vulndb.Record, decoded once: scans repeat packages
 	results sync.Map // resultKey → []vulndb.Vulnerability: binary packages of one source share a query
+	notes   sync.Map // string → struct{}: what name matching had to guess (see Notes)
 }
 
 // resultKey is a query after the source-package substitution: a Debian
 // image has ~2.5 binary packages per source package, all asking the same.
-type resultKey struct{ eco, name, ver string }
+type resultKey struct {
+	eco, name, ver string
+	fold           bool
+}
 
 type recKey struct {
 	src uint16
@@ -112,11 +119,15 @@ func (m *Matcher) Match(ctx context.Context, q Query) ([]vulndb.Vulnerability, e
 			ver = q.SourceVersion
 		}
 	}
-	k := resultKey{q.Ecosystem, name, ver}
+	k := resultKey{q.Ecosystem, name, ver, q.NameCaseUnknown}
 	if v, ok := m.results.Load(k); ok {
 		return v.([]vulndb.Vulnerability), nil
 	}
-	vulns, err := m.match(ctx, q.Ecosystem, name, ver, parse)
+	names, err := m.names(q, name)
+	if err != nil {
+		return nil, err
+	}
+	vulns, err := m.match(ctx, q.Ecosystem, names, ver, parse)
 	if err != nil {
 		return nil, err
 	}
@@ -126,12 +137,14 @@ func (m *Matcher) Match(ctx context.Context, q Query) ([]vulndb.Vulnerability, e
 	return vulns, nil
 }
 
-// match evaluates one (ecosystem, name, version) against the database.
-func (m *Matcher) match(ctx context.Context, eco, name, ver string, parse version.Parser) ([]vulndb.Vulnerability, error) {
-	entries, err := m.db.Affected(eco, name)
+// match evaluates one (ecosystem, names, version) against the database;
+// names are the spellings of one package (usually one, see casefold.go).
+func (m *Matcher) match(ctx context.Context, eco string, names []string, ver string, parse version.Parser) ([]vulndb.Vulnerability, error) {
+	entries, err := m.affected(eco, names)
 	if err != nil || len(entries) == 0 {
 		return nil, err
 	}
+	name := names[0]
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}

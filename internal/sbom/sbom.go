@@ -121,6 +121,9 @@ func (p props) get(k string) string {
 func (p props) apply(pkg *inventory.Package) {
 	if v := p.get("sightline:package:type"); v != "" {
 		pkg.Type = v
+		// Our renderers name each component with the package's own name
+		// and say when its case is unknown; nothing else is a guess.
+		pkg.NameCaseUnknown = p.get("sightline:package:name_case_unknown") == "true"
 	}
 	if v := p.get("sightline:package:ecosystem"); v != "" {
 		pkg.Ecosystem = v

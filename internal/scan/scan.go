@@ -26,6 +26,12 @@ type Matcher interface {
 	Match(ctx context.Context, p inventory.Package) ([]vulndb.Vulnerability, error)
 }
 
+// Noter is a Matcher that can say what it had to guess while matching
+// (package names matched ignoring case); the notes become warnings.
+type Noter interface {
+	Notes() []string
+}
+
 // InputError marks a failure caused by the scanned input (a truncated or
 // hostile layer, a lying config) rather than by Sightline: exit code 2.
 type InputError struct{ Err error }
@@ -270,6 +276,9 @@ func (s *Scanner) match(ctx context.Context, res *Result) error {
 	slices.Sort(ecos)
 	for _, e := range ecos {
 		res.Warnings = append(res.Warnings, fmt.Sprintf("%d %q packages not matched: %v", failed[e], e, firstErr[e]))
+	}
+	if n, ok := s.Matcher.(Noter); ok {
+		res.Warnings = append(res.Warnings, n.Notes()...)
 	}
 	s.progress("matching", len(res.Packages), len(res.Packages))
 	return nil

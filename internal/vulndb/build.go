@@ -16,6 +16,8 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/sightline-sec/sightline/internal/vulndb/pkgname"
 )
 
 // Batch is the parsed content of one source, ready to be written. A batch
@@ -68,14 +70,34 @@ func Write(ctx context.Context, path string, batches ...*Batch) (Status, error) 
 }
 
 // openOld opens the current database for copying; a missing, foreign or
-// old-schema file counts as empty (it is rebuilt from the new batches).
+// unreadable file counts as empty (it is rebuilt from the new batches).
+// A schema-1 file is copied too: its keys are rewritten to schema 2's
+// (writePkgsAndRecs), so `db import` of one source keeps the others.
 func openOld(path string) (*DB, error) {
 	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
 	db, err := Open(context.Background(), path)
+	if errors.Is(err, ErrSchema) {
+		db, err = openMigrate(path)
+	}
 	if err != nil {
 		return nil, nil //nolint:nilerr // an unreadable old DB is replaced, not fatal
+	}
+	return db, nil
+}
+
+// openMigrate opens a database of an older schema whose records and
+// index values Write can still copy (schema 1: same layout, other keys).
+func openMigrate(path string) (*DB, error) {
+	b, err := bolt.Open(path, 0o444, &bolt.Options{ReadOnly: true, Timeout: 5 * time.Second})
+	if err != nil {
+		return nil, fmt.Errorf("opening advisory database %s: %w", path, err)
+	}
+	db, err := attach(b, path, 1)
+	if err != nil {
+		b.Close()
+		return nil, err
 	}
 	return db, nil
 }
@@ -210,7 +232,10 @@ func writePkgsAndRecs(ctx context.Context, tx *bolt.Tx, old *DB, drop map[uint16
 				return fmt.Errorf("copying index entry %q: %w", k, err)
 			}
 			if len(kept) > 0 {
-				pkgs[string(k)] = kept
+				// Re-keyed: a no-op for current keys, the migration for
+				// older schemas (two old keys may now be one package).
+				nk := string(rekey(k))
+				pkgs[nk] = append(pkgs[nk], kept...)
 			}
 			return nil
 		})
@@ -257,7 +282,47 @@ func writePkgsAndRecs(ctx context.Context, tx *bolt.Tx, old *DB, drop map[uint16
 	if err := putSorted(tx, bucketRecs, recs); err != nil {
 		return err
 	}
+	if err := putSorted(tx, bucketFold, foldPairs(pairs)); err != nil {
+		return err
+	}
 	return writeHashes(tx, pairs)
+}
+
+// rekey rewrites an index key with the current name rule (pkgname.Key).
+func rekey(k []byte) []byte {
+	eco, name, ok := splitKey(k)
+	if !ok {
+		return k
+	}
+	return pkgKey(eco, name)
+}
+
+// foldPairs builds the fold bucket: for ecosystems whose case-sensitive
+// names purl producers may lowercase (pkgname.CaseLost), every stored
+// name that differs from its folded form, listed under the folded form
+// (see DB.CaseVariants). pairs must be sorted by key.
+func foldPairs(pairs []kvPair) []kvPair {
+	idx := map[string]int{}
+	var out []kvPair
+	for _, p := range pairs {
+		eco, name, ok := splitKey(p.k)
+		if !ok || !pkgname.CaseLost(eco) {
+			continue
+		}
+		f := pkgname.Fold(name)
+		if f == name {
+			continue
+		}
+		fk := string(rawKey(eco, f))
+		i, seen := idx[fk]
+		if !seen {
+			i = len(out)
+			idx[fk] = i
+			out = append(out, kvPair{k: []byte(fk)})
+		}
+		out[i].v = appendString(out[i].v, name)
+	}
+	return out
 }
 
 // writeHashes stores the miss-path filter (see DB.mayHave). Keys are
