@@ -43,7 +43,9 @@ func TestGoPathCaseCLI(t *testing.T) {
 	if !slices.Contains(ids, "GO-2023-2006") {
 		t.Errorf("scan sbom findings %v lack GO-2023-2006", ids)
 	}
-	if !slices.ContainsFunc(res.Warnings, func(w string) bool { return strings.Contains(w, "matched the advisories of github.com/1Panel-dev/1Panel") }) {
+	if !slices.ContainsFunc(res.Warnings, func(w string) bool {
+		return strings.Contains(w, "matched the advisories of github.com/1Panel-dev/1Panel")
+	}) {
 		t.Errorf("scan sbom warnings %q lack the case note", res.Warnings)
 	}
 	if len(res.Packages) != 1 || !res.Packages[0].NameCaseUnknown {
