@@ -10,6 +10,12 @@
 //     between generators (Maven group, npm scope, Go module path). A
 //     component without a purl cannot be matched and is reported in
 //     Document.Warnings, not silently dropped.
+//   - Name case: when a golang/npm purl's name is all lower case (the purl
+//     spec asks producers to lowercase them; Go paths and legacy npm names
+//     are case-sensitive), the component's name (and group) restores the
+//     case if it differs only in case (purl.CaseHint); otherwise the package
+//     is marked NameCaseUnknown and matching folds case, with a warning
+//     (docs/db.md, "Package names").
 //   - Properties and SPDX package comments written by our own renderers
 //     (internal/report: sightline:package:*, sightline:layer:*) are read
 //     back, so a CycloneDX SBOM from `sightline scan image --format
