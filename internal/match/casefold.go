@@ -22,10 +22,11 @@ import (
 // rather than a silent miss). Names from binaries and lockfiles keep
 // their case and are never folded.
 
-// names returns the spellings under which to look q up.
-func (m *Matcher) names(q Query, name string) ([]string, error) {
+// variants returns the stored spellings under which to look q up, or nil
+// for name itself (the common case: no allocation).
+func (m *Matcher) variants(q Query, name string) ([]string, error) {
 	if !q.NameCaseUnknown {
-		return []string{name}, nil
+		return nil, nil
 	}
 	vs, err := m.db.CaseVariants(q.Ecosystem, name)
 	if err != nil {
@@ -33,9 +34,9 @@ func (m *Matcher) names(q Query, name string) ([]string, error) {
 	}
 	switch {
 	case len(vs) == 0:
-		return []string{name}, nil
+		return nil, nil
 	case len(vs) == 1 && vs[0] == pkgname.Key(q.Ecosystem, name):
-		return vs, nil
+		return nil, nil
 	case len(vs) == 1:
 		m.note(fmt.Sprintf("%s package %s: its name came lower-case from a purl and %s names are case-sensitive; matched the advisories of %s",
 			q.Ecosystem, name, q.Ecosystem, vs[0]))
@@ -46,13 +47,13 @@ func (m *Matcher) names(q Query, name string) ([]string, error) {
 	return vs, nil
 }
 
-// affected collects the index entries of every spelling.
-func (m *Matcher) affected(eco string, names []string) ([]vulndb.Affected, error) {
-	if len(names) == 1 {
-		return m.db.Affected(eco, names[0])
+// affected collects the index entries of name, or of every variant.
+func (m *Matcher) affected(eco, name string, variants []string) ([]vulndb.Affected, error) {
+	if variants == nil {
+		return m.db.Affected(eco, name)
 	}
 	var all []vulndb.Affected
-	for _, n := range names {
+	for _, n := range variants {
 		es, err := m.db.Affected(eco, n)
 		if err != nil {
 			return nil, err

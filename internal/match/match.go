@@ -50,10 +50,7 @@ type Matcher struct {
 
 // resultKey is a query after the source-package substitution: a Debian
 // image has ~2.5 binary packages per source package, all asking the same.
-type resultKey struct {
-	eco, name, ver string
-	fold           bool
-}
+type resultKey struct{ eco, name, ver string }
 
 type recKey struct {
 	src uint16
@@ -119,32 +116,37 @@ func (m *Matcher) Match(ctx context.Context, q Query) ([]vulndb.Vulnerability, e
 			ver = q.SourceVersion
 		}
 	}
-	k := resultKey{q.Ecosystem, name, ver, q.NameCaseUnknown}
-	if v, ok := m.results.Load(k); ok {
-		return v.([]vulndb.Vulnerability), nil
+	k := resultKey{q.Ecosystem, name, ver}
+	cache := !q.NameCaseUnknown // rare (SBOM input); must not share a trusted name's entry
+	if cache {
+		if v, ok := m.results.Load(k); ok {
+			return v.([]vulndb.Vulnerability), nil
+		}
 	}
-	names, err := m.names(q, name)
+	var variants []string
+	if q.NameCaseUnknown {
+		if variants, err = m.variants(q, name); err != nil {
+			return nil, err
+		}
+	}
+	vulns, err := m.match(ctx, q.Ecosystem, name, variants, ver, parse)
 	if err != nil {
 		return nil, err
 	}
-	vulns, err := m.match(ctx, q.Ecosystem, names, ver, parse)
-	if err != nil {
-		return nil, err
-	}
-	if len(vulns) > 0 {
+	if len(vulns) > 0 && cache {
 		m.results.Store(k, vulns) // misses are cheaper to recompute than to store
 	}
 	return vulns, nil
 }
 
-// match evaluates one (ecosystem, names, version) against the database;
-// names are the spellings of one package (usually one, see casefold.go).
-func (m *Matcher) match(ctx context.Context, eco string, names []string, ver string, parse version.Parser) ([]vulndb.Vulnerability, error) {
-	entries, err := m.affected(eco, names)
+// match evaluates one (ecosystem, name, version) against the database;
+// variants, when not nil, are the stored spellings to use instead of name
+// (see casefold.go).
+func (m *Matcher) match(ctx context.Context, eco, name string, variants []string, ver string, parse version.Parser) ([]vulndb.Vulnerability, error) {
+	entries, err := m.affected(eco, name, variants)
 	if err != nil || len(entries) == 0 {
 		return nil, err
 	}
-	name := names[0]
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}

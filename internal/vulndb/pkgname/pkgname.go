@@ -3,8 +3,8 @@
 // The advisory index stores every package under Key(ecosystem, name), and
 // every lookup goes through the same Key, so a name matches exactly when
 // the ecosystem's own registry would call the two names the same package.
-// The rules, one per ecosystem, are in the table `rules` below with their
-// source; an ecosystem not in the table compares names exactly.
+// The rules, one per ecosystem, are in the table `ruleOf` below with their
+// sources; an ecosystem not in the table compares names exactly.
 //
 //	PyPI       PEP 503: lower case, runs of "-", "_", "." are one "-"
 //	NuGet      IDs are case-insensitive (NuGet package ID rules)
@@ -27,8 +27,6 @@ import (
 	"strings"
 
 	"golang.org/x/mod/module"
-
-	"github.com/sightline-sec/sightline/internal/vulndb/version"
 )
 
 // rule is how one ecosystem compares names.
@@ -37,8 +35,13 @@ type rule struct {
 	caseLost bool                // case-sensitive, but purl producers may lowercase it
 }
 
-// rules holds one entry per ecosystem (OSV ecosystem name without the
-// release suffix). Sources:
+// ruleOf is the table: one case per ecosystem that has a rule of its own;
+// every other ecosystem compares names exactly. OSV gives none of these
+// ecosystems a release suffix, so the name is matched whole (the distros,
+// which have suffixes, "Debian:12", all compare exactly). A switch on the
+// whole name, not a map or version.Base first, because it is on the path
+// of every lookup.
+// Sources:
 //   - PyPI: PEP 503 "Normalized Names" (packaging.python.org).
 //   - NuGet: package IDs are case-insensitive (learn.microsoft.com,
 //     "Package ID"); nuget.org stores and compares them that way.
@@ -51,20 +54,27 @@ type rule struct {
 //     (go.dev/ref/mod#goproxy-protocol), decoded by golang.org/x/mod.
 //   - npm: names are case-sensitive; new names must be lower case
 //     (package.json "name"), legacy ones ("JSONStream") are not.
-var rules = map[string]rule{
-	"PyPI":      {normal: PEP503},
-	"NuGet":     {normal: lowerASCII},
-	"Packagist": {normal: lowerASCII},
-	"crates.io": {normal: crateName},
-	"Go":        {normal: goModulePath, caseLost: true},
-	"npm":       {caseLost: true},
+func ruleOf(ecosystem string) rule {
+	switch ecosystem {
+	case "PyPI":
+		return rule{normal: PEP503}
+	case "NuGet", "Packagist":
+		return rule{normal: lowerASCII}
+	case "crates.io":
+		return rule{normal: crateName}
+	case "Go":
+		return rule{normal: goModulePath, caseLost: true}
+	case "npm":
+		return rule{caseLost: true}
+	}
+	return rule{}
 }
 
 // Key returns the form under which name is stored and looked up in
-// ecosystem ("Debian:12" uses the rule of "Debian"). It is idempotent:
+// ecosystem (the OSV ecosystem name, with its release suffix if any). It is idempotent:
 // Key(e, Key(e, n)) == Key(e, n). It allocates only when the name changes.
 func Key(ecosystem, name string) string {
-	if r := rules[version.Base(ecosystem)]; r.normal != nil {
+	if r := ruleOf(ecosystem); r.normal != nil {
 		return r.normal(name)
 	}
 	return name
@@ -73,7 +83,7 @@ func Key(ecosystem, name string) string {
 // CaseLost reports whether ecosystem has case-sensitive names that purl
 // producers may have lowercased (Go, npm).
 func CaseLost(ecosystem string) bool {
-	return rules[version.Base(ecosystem)].caseLost
+	return ruleOf(ecosystem).caseLost
 }
 
 // Fold is the case-insensitive form of a key of a CaseLost ecosystem.
