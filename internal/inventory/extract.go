@@ -203,18 +203,13 @@ func NuGetID(name string) string {
 
 // specQualifiers are the qualifier keys the purl specification defines
 // (PURL-SPECIFICATION "Known qualifiers", types/*-definition.json): the
-// general ones, plus those of each type. osv-scalibr adds others (npm
-// "source=PUBLIC_REGISTRY", "source=UNKNOWN"); they are dropped.
+// general ones (key ""), plus those of a type; npm, pypi, golang, cargo,
+// composer and nuget define none of their own. osv-scalibr adds others
+// (npm "source=PUBLIC_REGISTRY|LOCAL|UNKNOWN"); they are dropped.
 var specQualifiers = map[string][]string{
-	"":                {"repository_url", "download_url", "vcs_url", "file_name", "checksum"},
-	purl.TypeMaven:    {"classifier", "type"},
-	purl.TypeGem:      {"platform"},
-	purl.TypeNuget:    nil,
-	purl.TypeNPM:      nil,
-	purl.TypePyPi:     nil,
-	purl.TypeGolang:   nil,
-	purl.TypeCargo:    nil,
-	purl.TypeComposer: nil,
+	"":             {"repository_url", "download_url", "vcs_url", "file_name", "checksum"},
+	purl.TypeMaven: {"classifier", "type"},
+	purl.TypeGem:   {"platform"},
 }
 
 // languagePURL renders a language package's purl with only the

@@ -99,8 +99,10 @@ func ToPackage(purl, osEcosystem string) (inventory.Package, error) {
 			pkg.NameCaseUnknown = strings.ToLower(pkg.Name) == pkg.Name
 		}
 	}
+	// The source package of distro packages; other types' "source" means
+	// something else (osv-scalibr's npm source=PUBLIC_REGISTRY).
 	src := firstOf(q["upstream"], q["source"], q["origin"]) // origin: apk's name for it
-	if src != "" {
+	if src != "" && (p.Type == "deb" || p.Type == "apk" || p.Type == "rpm") {
 		name, ver, _ := strings.Cut(src, "@")
 		pkg.SourceName, pkg.SourceVersion = name, ver
 		if ver == "" {
