@@ -282,10 +282,13 @@ func writePkgsAndRecs(ctx context.Context, tx *bolt.Tx, old *DB, drop map[uint16
 	if err := putSorted(tx, bucketRecs, recs); err != nil {
 		return err
 	}
-	if err := putSorted(tx, bucketFold, foldPairs(pairs)); err != nil {
+	fold := foldPairs(pairs)
+	if err := putSorted(tx, bucketFold, fold); err != nil {
 		return err
 	}
-	return writeHashes(tx, pairs)
+	// The filter covers the fold keys too, so a case-unknown lookup of a
+	// name without variants (nearly all) skips the fold bucket as well.
+	return writeHashes(tx, append(pairs, fold...))
 }
 
 // rekey rewrites an index key with the current name rule (pkgname.Key).
@@ -325,8 +328,9 @@ func foldPairs(pairs []kvPair) []kvPair {
 	return out
 }
 
-// writeHashes stores the miss-path filter (see DB.mayHave). Keys are
-// already normalised, so hashing the raw key bytes equals pkgHash.
+// writeHashes stores the miss-path filter (see DB.mayHave) of the pkgs and
+// fold keys. Keys are already normalised, so hashing the raw key bytes
+// equals pkgHash.
 func writeHashes(tx *bolt.Tx, pairs []kvPair) error {
 	hs := make([]uint64, len(pairs))
 	for i, p := range pairs {

@@ -209,10 +209,11 @@ func (db *DB) CaseVariants(ecosystem, name string) ([]string, error) {
 	if db.mayHave(ecosystem, name) && db.pkgs.Get(rawKey(ecosystem, name)) != nil {
 		out = append(out, name)
 	}
-	if db.fold == nil || !pkgname.CaseLost(ecosystem) {
+	f := pkgname.Fold(name)
+	if db.fold == nil || !pkgname.CaseLost(ecosystem) || !db.mayHave(ecosystem, f) {
 		return out, nil
 	}
-	v := db.fold.Get(rawKey(ecosystem, pkgname.Fold(name)))
+	v := db.fold.Get(rawKey(ecosystem, f))
 	d := decoder{b: v}
 	for len(d.b) > 0 {
 		s := d.str()
@@ -295,7 +296,7 @@ func pkgHash(ecosystem, name string) uint64 {
 	return fnvString(h, name)
 }
 
-// mayHave reports whether the package can have index entries: a binary
+// mayHave reports whether a pkgs (or fold) key can have entries: a binary
 // search over the sorted hashes stored in the file (read in place from the
 // mmap, nothing loaded at open). Most scanned packages have no advisory,
 // and this answers them without a B+tree descent.
