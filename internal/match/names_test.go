@@ -51,6 +51,10 @@ func TestNamesPerEcosystem(t *testing.T) {
 		{"nuget case", Query{Ecosystem: "NuGet", Name: "Magick.NET-Q16-AnyCPU", Version: "13.2.0"}, []string{"GHSA-j7hp-h8jx-5ppr"}, ""},
 		{"nuget has no separator folding", Query{Ecosystem: "NuGet", Name: "Magick_NET-Q16-AnyCPU", Version: "13.2.0"}, nil, ""},
 		{"nuget Pubnub", Query{Ecosystem: "NuGet", Name: "PubNub", Version: "6.18.0"}, []string{"GHSA-5844-q3fc-56rh"}, ""},
+		{"nuget runtime pack as the advisory names it", Query{Ecosystem: "NuGet", Name: "Microsoft.NETCore.App.Runtime.linux-x64", Version: "6.0.2"},
+			[]string{"GHSA-5v8v-66v8-mwm7"}, ""},
+		{"nuget runtime pack as a self-contained .deps.json names it, unmapped", Query{Ecosystem: "NuGet", Name: "runtimepack.Microsoft.NETCore.App.Runtime.linux-x64", Version: "6.0.2"},
+			nil, ""},
 		// Maven: groupId:artifactId, case-sensitive.
 		{"maven exact", Query{Ecosystem: "Maven", Name: "org.apache.jmeter:ApacheJMeter", Version: "5.0"}, []string{"GHSA-wg37-7mrv-cfwm"}, ""},
 		{"maven other case", Query{Ecosystem: "Maven", Name: "org.apache.jmeter:apachejmeter", Version: "5.0"}, nil, ""},
@@ -74,6 +78,16 @@ func TestNamesPerEcosystem(t *testing.T) {
 			[]string{"CVE-2010-0928", "DSA-5532-1", "DSA-5764-1"}, ""},
 		{"debian other case", Query{Ecosystem: "Debian:12", Name: "OpenSSL", Version: "3.0.11-1~deb12u1", SourceName: "OpenSSL"}, nil, ""},
 	}
+	rp, err := FromPURL("pkg:nuget/runtimepack.Microsoft.NETCore.App.Runtime.linux-x64@6.0.2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases = append(cases, struct {
+		why  string
+		q    Query
+		want []string
+		note string
+	}{"nuget runtime pack purl, mapped", rp, []string{"GHSA-5v8v-66v8-mwm7"}, ""})
 	for _, c := range cases {
 		got, err := m.Match(ctx, c.q)
 		if err != nil {
