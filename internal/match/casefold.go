@@ -22,21 +22,19 @@ import (
 // rather than a silent miss). Names from binaries and lockfiles keep
 // their case and are never folded.
 
-// variants returns the stored spellings under which to look q up, or nil
-// for name itself (the common case: no allocation).
-func (m *Matcher) variants(q Query, name string) ([]string, error) {
-	if !q.NameCaseUnknown {
-		return nil, nil
-	}
-	vs, err := m.db.CaseVariants(q.Ecosystem, name)
+// variants returns the stored spellings under which to look q up (nil:
+// name itself); none reports that no spelling has entries, so there is
+// nothing to match.
+func (m *Matcher) variants(q Query, name string) (vs []string, none bool, err error) {
+	vs, err = m.db.CaseVariants(q.Ecosystem, name)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	switch {
 	case len(vs) == 0:
-		return nil, nil
+		return nil, true, nil
 	case len(vs) == 1 && vs[0] == pkgname.Key(q.Ecosystem, name):
-		return nil, nil
+		return nil, false, nil
 	case len(vs) == 1:
 		m.note(fmt.Sprintf("%s package %s: its name came lower-case from a purl and %s names are case-sensitive; matched the advisories of %s",
 			q.Ecosystem, name, q.Ecosystem, vs[0]))
@@ -44,7 +42,7 @@ func (m *Matcher) variants(q Query, name string) ([]string, error) {
 		m.note(fmt.Sprintf("%s package %s: its name came lower-case from a purl and is ambiguous; matched the advisories of %s",
 			q.Ecosystem, name, strings.Join(vs, " and ")))
 	}
-	return vs, nil
+	return vs, false, nil
 }
 
 // affected collects the index entries of name, or of every variant.

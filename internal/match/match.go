@@ -125,7 +125,8 @@ func (m *Matcher) Match(ctx context.Context, q Query) ([]vulndb.Vulnerability, e
 	}
 	var variants []string
 	if q.NameCaseUnknown {
-		if variants, err = m.variants(q, name); err != nil {
+		var none bool
+		if variants, none, err = m.variants(q, name); err != nil || none {
 			return nil, err
 		}
 	}
