@@ -42,8 +42,8 @@ func dbPath(g *cliutil.Globals) string { return vulndb.DefaultPath(g.CacheDir) }
 // error (exit 2) and warning about stale data.
 func openDB(ctx context.Context, g *cliutil.Globals) (*vulndb.DB, error) {
 	db, err := vulndb.Open(ctx, dbPath(g))
-	if errors.Is(err, vulndb.ErrNoDB) {
-		return nil, cliutil.Usage(err)
+	if errors.Is(err, vulndb.ErrNoDB) || errors.Is(err, vulndb.ErrSchema) {
+		return nil, cliutil.Usage(err) // the message says how to build or rebuild it
 	}
 	if err != nil {
 		return nil, err

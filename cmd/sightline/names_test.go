@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	bolt "go.etcd.io/bbolt"
 )
 
 // TestGoPathCaseCLI is issue 7's case: `db query` and `scan sbom` of
@@ -50,5 +52,36 @@ func TestGoPathCaseCLI(t *testing.T) {
 	}
 	if len(res.Packages) != 1 || !res.Packages[0].NameCaseUnknown {
 		t.Errorf("package %+v: want name_case_unknown", res.Packages)
+	}
+}
+
+// TestOldSchemaCLI: a database written before per-ecosystem name keys
+// (schema 1) is refused with exit 2 and how to rebuild it; the next import
+// migrates it and keeps its other sources.
+func TestOldSchemaCLI(t *testing.T) {
+	c := newCLI(t)
+	c.ok("db", "import", td("names"), td("kev/known_exploited_vulnerabilities-subset.json"))
+	p := filepath.Join(c.cache, "db", "sightline.db")
+	b, err := bolt.Open(p, 0o644, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = b.Update(func(tx *bolt.Tx) error { return tx.Bucket([]byte("meta")).Put([]byte("schema"), []byte("1")) })
+	b.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"db", "query", "pkg:nuget/jQuery@3.3.1"}, {"db", "status"}} {
+		if _, errs, code := c.run(args...); code != 2 || !strings.Contains(errs, "schema 1") || !strings.Contains(errs, "sightline db update") {
+			t.Errorf("%v on schema 1: exit %d, stderr %q", args, code, errs)
+		}
+	}
+	c.ok("db", "import", td("names"))
+	if ids := c.query("pkg:nuget/jQuery@3.3.1").ids(); !slices.Equal(ids, []string{"GHSA-6c3j-c64m-qhgq", "GHSA-gxr4-xjj5-5px2"}) {
+		t.Errorf("after migration: %v", ids)
+	}
+	out := c.ok("db", "status")
+	if !strings.Contains(out, "kev") {
+		t.Errorf("the kev source was lost in the migration:\n%s", out)
 	}
 }

@@ -204,6 +204,9 @@ func openMatcher(ctx context.Context, g *cliutil.Globals, f *scanFlags) (scan.Ma
 		g.Warnf("no advisory database at %s (run `sightline db update`); reporting the inventory only", path)
 		return nil, nil, func() {}, nil
 	}
+	if errors.Is(err, vulndb.ErrSchema) {
+		return nil, nil, func() {}, cliutil.Usage(err) // says how to rebuild it
+	}
 	if err != nil {
 		return nil, nil, func() {}, fmt.Errorf("opening advisory database %s: %w", path, err)
 	}
