@@ -45,8 +45,8 @@ func dbPath(g *cliutil.Globals) string { return vulndb.DefaultPath(g.CacheDir) }
 // error (exit 2) and warning about stale data.
 func openDB(ctx context.Context, g *cliutil.Globals) (*vulndb.DB, error) {
 	db, err := vulndb.Open(ctx, dbPath(g))
-	if errors.Is(err, vulndb.ErrNoDB) {
-		return nil, cliutil.Usage(err)
+	if errors.Is(err, vulndb.ErrNoDB) || errors.Is(err, vulndb.ErrSchema) {
+		return nil, cliutil.Usage(err) // the message says how to build or rebuild it
 	}
 	if err != nil {
 		return nil, err
@@ -148,6 +148,7 @@ func readImport(ctx context.Context, g *cliutil.Globals, p string) (*vulndb.Batc
 type queryJSON struct {
 	Package         queryPackage           `json:"package"`
 	Vulnerabilities []vulndb.Vulnerability `json:"vulnerabilities"`
+	Warnings        []string               `json:"warnings,omitempty"` // e.g. a lower-case Go path matched ignoring case
 }
 
 type queryPackage struct {
@@ -191,7 +192,8 @@ name the binary package; their epoch=N and arch=X qualifiers count.`,
 				return err
 			}
 			defer db.Close()
-			vulns, err := match.New(db).Match(cmd.Context(), q)
+			m := match.New(db)
+			vulns, err := m.Match(cmd.Context(), q)
 			var un *match.UncheckedError
 			if errors.As(err, &un) {
 				// Never "no known advisories" for a query that was not
@@ -201,11 +203,15 @@ name the binary package; their epoch=N and arch=X qualifiers count.`,
 			if err != nil {
 				return err
 			}
+			notes := m.Notes()
+			for _, n := range notes {
+				fmt.Fprintln(g.Stderr, "warning: "+n)
+			}
 			if vulns == nil {
 				vulns = []vulndb.Vulnerability{}
 			}
 			doc := queryJSON{Package: queryPackage{PURL: args[0], Ecosystem: q.Ecosystem, Name: q.Name, Version: q.Version,
-				SourceName: q.SourceName, SourceVersion: q.SourceVersion}, Vulnerabilities: vulns}
+				SourceName: q.SourceName, SourceVersion: q.SourceVersion}, Vulnerabilities: vulns, Warnings: notes}
 			if g.Format == "json" {
 				return writeJSON(g.Stdout, doc)
 			}

@@ -181,7 +181,7 @@ func TestDBRealDataCLI(t *testing.T) {
 			Stale   bool
 		}
 	}
-	if code != 0 || json.Unmarshal([]byte(out), &st) != nil || len(st.Sources) != 3 || st.SchemaVersion != 1 {
+	if code != 0 || json.Unmarshal([]byte(out), &st) != nil || len(st.Sources) != 3 || st.SchemaVersion != 2 {
 		t.Fatalf("status: %d %s %s", code, out, errs)
 	}
 	if !strings.Contains(errs, "warning:") {

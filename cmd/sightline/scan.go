@@ -228,6 +228,9 @@ func openMatcher(ctx context.Context, g *cliutil.Globals, f *scanFlags) (scan.Ma
 	if errors.Is(err, vulndb.ErrDamaged) {
 		return nil, nil, func() {}, err // names the file and how to rebuild it
 	}
+	if errors.Is(err, vulndb.ErrSchema) {
+		return nil, nil, func() {}, cliutil.Usage(err) // says how to rebuild it
+	}
 	if err != nil {
 		return nil, nil, func() {}, fmt.Errorf("opening advisory database %s: %w", path, err)
 	}

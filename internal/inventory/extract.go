@@ -12,10 +12,13 @@ package inventory
 
 import (
 	"io/fs"
+	"path"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/google/osv-scalibr/extractor"
+	"github.com/google/osv-scalibr/extractor/filesystem/language/dotnet/depsjson"
 	"github.com/google/osv-scalibr/extractor/filesystem/language/golang/gobinary"
 	apkmeta "github.com/google/osv-scalibr/extractor/filesystem/os/apk/metadata"
 	dpkgmeta "github.com/google/osv-scalibr/extractor/filesystem/os/dpkg/metadata"
@@ -57,6 +60,9 @@ type Record struct {
 func (r Record) Key() string { return r.PURLType + "\x00" + r.Name + "\x00" + r.Version }
 
 func newRecord(p *extractor.Package, ext, loc string) Record {
+	if m, ok := p.Metadata.(*depsjson.Metadata); ok && strings.EqualFold(m.Type, "runtimepack") {
+		p.Name = NuGetID(p.Name)
+	}
 	r := Record{Name: p.Name, Version: p.Version, PURLType: p.PURLType, Extractor: ext,
 		Location: loc, Licenses: p.Licenses}
 	switch m := p.Metadata.(type) {
@@ -69,29 +75,58 @@ func newRecord(p *extractor.Package, ext, loc string) Record {
 	default:
 		r.Ecosystem = p.Ecosystem().String()
 		if u := p.PURL(); u != nil {
-			r.PURL = dropUnknownQualifiers(u.String())
+			r.PURL = languagePURL(u, p.Name)
 		}
 	}
 	return r
 }
 
-// dropUnknownQualifiers removes "source=UNKNOWN", which osv-scalibr adds to
-// npm PURLs when it cannot tell the registry; it carries no information.
-func dropUnknownQualifiers(s string) string {
-	base, q, ok := strings.Cut(s, "?")
-	if !ok {
-		return s
+// runtimePackPrefix is what the .NET SDK writes before a runtime pack's
+// NuGet ID in a self-contained app's .deps.json (library type
+// "runtimepack"; dotnet/sdk DependencyContextBuilder.WithRuntimePackAssets:
+// "runtimepack." + package name). NuGet advisories name the pack itself
+// (Microsoft.NETCore.App.Runtime.linux-x64, Microsoft.AspNetCore.App.Runtime.*).
+const runtimePackPrefix = "runtimepack."
+
+// NuGetID returns the NuGet package ID a .deps.json library or a nuget
+// purl name stands for: the name without the SDK's "runtimepack." prefix.
+func NuGetID(name string) string {
+	if len(name) > len(runtimePackPrefix) && strings.EqualFold(name[:len(runtimePackPrefix)], runtimePackPrefix) {
+		return name[len(runtimePackPrefix):]
 	}
-	var keep []string
-	for _, kv := range strings.Split(q, "&") {
-		if !strings.HasSuffix(kv, "=UNKNOWN") {
-			keep = append(keep, kv)
+	return name
+}
+
+// specQualifiers are the qualifier keys the purl specification defines
+// (PURL-SPECIFICATION "Known qualifiers", types/*-definition.json): the
+// general ones (key ""), plus those of a type; npm, pypi, golang, cargo,
+// composer and nuget define none of their own. osv-scalibr adds others
+// (npm "source=PUBLIC_REGISTRY|LOCAL|UNKNOWN"); they are dropped.
+var specQualifiers = map[string][]string{
+	"":             {"repository_url", "download_url", "vcs_url", "file_name", "checksum"},
+	purl.TypeMaven: {"classifier", "type"},
+	purl.TypeGem:   {"platform"},
+}
+
+// languagePURL renders a language package's purl with only the
+// specification's qualifiers, and a Go module path in its own case: the
+// spec's golang type says lower case, but module paths are case-sensitive
+// and advisories use the real path (see internal/purl's package doc).
+func languagePURL(u *purl.PackageURL, name string) string {
+	keep := u.Qualifiers[:0:0]
+	for _, q := range u.Qualifiers {
+		if slices.Contains(specQualifiers[""], q.Key) || slices.Contains(specQualifiers[u.Type], q.Key) {
+			keep = append(keep, q)
 		}
 	}
-	if len(keep) == 0 {
-		return base
+	u.Qualifiers = keep
+	if u.Type == purl.TypeGolang && strings.EqualFold(path.Join(u.Namespace, u.Name), name) {
+		u.Namespace, u.Name = path.Dir(name), path.Base(name)
+		if u.Namespace == "." {
+			u.Namespace = ""
+		}
 	}
-	return base + "?" + strings.Join(keep, "&")
+	return u.String()
 }
 
 // Package finalises a record with the image's os-release fields.

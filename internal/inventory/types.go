@@ -19,6 +19,13 @@ type Package struct {
 	SourceName    string `json:"source_name,omitempty"`
 	SourceVersion string `json:"source_version,omitempty"`
 
+	// NameCaseUnknown: the name came lower-case from a purl of an
+	// ecosystem with case-sensitive names that the purl specification
+	// asks producers to lowercase (golang, npm), so its original case is
+	// unknown; matching then also uses advisories whose package name
+	// differs only in case, and says so (docs/db.md, "Package names").
+	NameCaseUnknown bool `json:"name_case_unknown,omitempty"`
+
 	Locations []string  `json:"locations,omitempty"` // paths inside the image/filesystem
 	Layer     *LayerRef `json:"layer,omitempty"`     // nil for filesystem scans
 	Licenses  []string  `json:"licenses,omitempty"`

@@ -235,6 +235,17 @@ func BenchmarkLookupMiss(b *testing.B) {
 	lookupBench(b, qs)
 }
 
+// BenchmarkLookupMissCaseUnknown: the miss path for names whose case was
+// lost (lower-cased golang/npm purls from an SBOM): one more probe, of the
+// fold index.
+func BenchmarkLookupMissCaseUnknown(b *testing.B) {
+	qs := dpkgQueries(b)
+	for i := range qs {
+		qs[i] = Query{Ecosystem: "Go", Name: "example.com/" + qs[i].Name, Version: "v1.0.0", NameCaseUnknown: true}
+	}
+	lookupBench(b, qs)
+}
+
 // BenchmarkLookupDpkg: the real Debian 12 inventory; most packages have
 // no advisory at their version, many source packages have some.
 func BenchmarkLookupDpkg(b *testing.B) { lookupBench(b, dpkgQueries(b)) }

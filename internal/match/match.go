@@ -35,6 +35,9 @@ type Query struct {
 	SourceName    string // dpkg Source / apk origin: distro advisories are keyed by it
 	SourceVersion string // version of the source package, when it differs
 	Arch          string // rpm architecture: also looks up fixes that differ per architecture (vulndb.ArchName)
+	// NameCaseUnknown: Name may have been lowercased by its producer
+	// (inventory.Package.NameCaseUnknown); see casefold.go.
+	NameCaseUnknown bool
 }
 
 // Matcher answers queries against one open database.
@@ -44,6 +47,7 @@ type Matcher struct {
 	records sync.Map // recKey → *vulndb.Record, decoded once: scans repeat packages
 	results sync.Map // resultKey → []vulndb.Vulnerability: binary packages of one source share a query
 	byID    sync.Map // advisory id → *vulndb.Record (nil if absent): alias severities
+	notes   sync.Map // string → struct{}: what name matching had to guess (see Notes)
 }
 
 // resultKey is a query after the source-package substitution: a Debian
@@ -118,24 +122,36 @@ func (m *Matcher) Match(ctx context.Context, q Query) ([]vulndb.Vulnerability, e
 		return nil, err
 	}
 	k := resultKey{q.Ecosystem, name, ver, q.Arch}
-	if v, ok := m.results.Load(k); ok {
-		return v.([]vulndb.Vulnerability), nil
+	cache := !q.NameCaseUnknown // rare (SBOM input); must not share a trusted name's entry
+	if cache {
+		if v, ok := m.results.Load(k); ok {
+			return v.([]vulndb.Vulnerability), nil
+		}
 	}
-	vulns, err := m.match(ctx, q.Ecosystem, name, ver, q.Arch)
+	var variants []string
+	if q.NameCaseUnknown {
+		var none bool
+		var err error
+		if variants, none, err = m.variants(q, name); err != nil || none {
+			return nil, err
+		}
+	}
+	vulns, err := m.match(ctx, q.Ecosystem, name, variants, ver, q.Arch)
 	if err != nil {
 		return nil, err
 	}
-	if len(vulns) > 0 {
+	if len(vulns) > 0 && cache {
 		m.results.Store(k, vulns) // misses are cheaper to recompute than to store
 	}
 	return vulns, nil
 }
 
-// match evaluates one (ecosystem, name, version) against the database.
-// The version is checked against the ecosystem's rules once some advisory
-// names the package (see checkable).
-func (m *Matcher) match(ctx context.Context, eco, name, ver, arch string) ([]vulndb.Vulnerability, error) {
-	entries, err := m.db.Affected(eco, name)
+// match evaluates one (ecosystem, name, version) against the database;
+// variants, when not nil, are the stored spellings to use instead of name
+// (see casefold.go). The version is checked against the ecosystem's rules
+// once some advisory names the package (see checkable).
+func (m *Matcher) match(ctx context.Context, eco, name string, variants []string, ver, arch string) ([]vulndb.Vulnerability, error) {
+	entries, err := m.affected(eco, name, variants)
 	if err != nil {
 		return nil, err
 	}

@@ -118,12 +118,15 @@ func TestConcurrentMatch(t *testing.T) {
 
 func TestFromPURL(t *testing.T) {
 	cases := map[string]Query{
-		"pkg:golang/golang.org/x/text@v0.3.5":                                    {Ecosystem: "Go", Name: "golang.org/x/text", Version: "v0.3.5"},
+		"pkg:golang/golang.org/x/text@v0.3.5":                                    {Ecosystem: "Go", Name: "golang.org/x/text", Version: "v0.3.5", NameCaseUnknown: true},
 		"pkg:deb/debian/openssl@3.0.11-1~deb12u2?distro=debian-12":               {Ecosystem: "Debian:12", Name: "openssl", Version: "3.0.11-1~deb12u2", SourceName: "openssl"},
 		"pkg:deb/debian/libssl3@3.0.11-1?distro=bookworm&source=openssl":         {Ecosystem: "Debian:12", Name: "libssl3", Version: "3.0.11-1", SourceName: "openssl"},
 		"pkg:apk/alpine/libcrypto3@3.1.4-r5?distro=alpine-3.19.1&origin=openssl": {Ecosystem: "Alpine:v3.19", Name: "libcrypto3", Version: "3.1.4-r5", SourceName: "openssl"},
 		"pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1":                   {Ecosystem: "Maven", Name: "org.apache.logging.log4j:log4j-core", Version: "2.14.1"},
-		"pkg:npm/%40babel/traverse@7.23.1":                                       {Ecosystem: "npm", Name: "@babel/traverse", Version: "7.23.1"},
+		"pkg:npm/%40babel/traverse@7.23.1":                                       {Ecosystem: "npm", Name: "@babel/traverse", Version: "7.23.1", NameCaseUnknown: true},
+		"pkg:golang/github.com/1Panel-dev/1Panel@v1.4.3":                         {Ecosystem: "Go", Name: "github.com/1Panel-dev/1Panel", Version: "v1.4.3"},
+		"pkg:golang/github.com/1%21panel-dev/1%21panel@v1.4.3":                   {Ecosystem: "Go", Name: "github.com/1Panel-dev/1Panel", Version: "v1.4.3"},
+		"pkg:nuget/runtimepack.Microsoft.NETCore.App.Runtime.linux-x64@8.0.0":    {Ecosystem: "NuGet", Name: "Microsoft.NETCore.App.Runtime.linux-x64", Version: "8.0.0"},
 		"pkg:deb/ubuntu/openssl@3.0.2-0ubuntu1.18?distro=ubuntu-22.04":           {Ecosystem: "Ubuntu:22.04:LTS", Name: "openssl", Version: "3.0.2-0ubuntu1.18", SourceName: "openssl"},
 	}
 	for in, want := range cases {

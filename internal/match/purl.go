@@ -28,7 +28,7 @@ func FromPURL(s string) (Query, error) {
 		}
 		return Query{}, fmt.Errorf("package URL %q: type %q is not supported (use golang, npm, pypi, maven, gem, cargo, nuget, composer, hex, pub, hackage, cran, deb, apk, rpm)", s, p.Type)
 	}
-	q := Query{Ecosystem: p.Ecosystem, Name: p.Name, Version: p.Version, Arch: p.Arch}
+	q := Query{Ecosystem: p.Ecosystem, Name: p.Name, Version: p.Version, Arch: p.Arch, NameCaseUnknown: p.NameCaseUnknown}
 	if usesSource(p.Ecosystem) {
 		q.SourceName = p.SourceName
 		if q.SourceName == "" {

@@ -5,10 +5,21 @@
 //
 // Ecosystem names follow the OSV schema's list; Ubuntu LTS releases carry
 // ":LTS" ("Ubuntu:22.04:LTS") as osv.dev names them.
+//
+// Name case: the purl specification defines the golang type's namespace
+// and name as lower case (types/golang-definition.json), but Go module
+// paths are case-sensitive and the Go vulnerability database keys
+// advisories by the real path ("github.com/1Panel-dev/1Panel"); the spec
+// itself notes the definition is broken (purl-spec#308). So a golang purl
+// keeps the case it was written with (packageurl-go lowercases it; we
+// take the path from the purl text), and a purl of a case-sensitive
+// ecosystem whose name is all lower case (golang, npm: the types the spec
+// lowercases) is marked NameCaseUnknown for matching to handle.
 package purl
 
 import (
 	"fmt"
+	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
@@ -16,6 +27,7 @@ import (
 	"github.com/package-url/packageurl-go"
 
 	"github.com/sightline-sec/sightline/internal/inventory"
+	"github.com/sightline-sec/sightline/internal/vulndb/pkgname"
 )
 
 // languages maps language PURL types to the OSV ecosystem, our package type
@@ -37,11 +49,13 @@ var languages = map[string]struct{ eco, typ, sep string }{
 }
 
 // ToPackage turns a package URL into an inventory package: name in the form
-// the advisory ecosystem uses (Go module path, Maven group:artifact, npm
-// @scope/name), version, OSV ecosystem, package type and, from the
-// `upstream` or `source` qualifier ("name" or "name@version"), the source
-// package. osEcosystem is used for distro packages whose purl has no
-// distro qualifier (the SBOM's operating-system component).
+// the advisory ecosystem uses (Go module path with its case as written,
+// Maven group:artifact, npm @scope/name, a .NET runtime pack's NuGet ID
+// without the "runtimepack." prefix), version, OSV ecosystem, package type
+// and, from the `upstream` or `source` qualifier ("name" or
+// "name@version"), the source package. osEcosystem is used for distro
+// packages whose purl has no distro qualifier (the SBOM's
+// operating-system component). See the package doc for name case.
 func ToPackage(purl, osEcosystem string) (inventory.Package, error) {
 	p, err := packageurl.FromString(purl)
 	if err != nil {
@@ -72,12 +86,25 @@ func ToPackage(purl, osEcosystem string) (inventory.Package, error) {
 		if p.Namespace != "" && lang.sep != "" {
 			pkg.Name = p.Namespace + lang.sep + p.Name
 		}
-		if p.Type == "golang" && p.Namespace == "" && p.Name == "stdlib" {
+		switch {
+		case p.Type == "golang" && p.Namespace == "" && p.Name == "stdlib":
 			pkg.Type = "go-stdlib"
+		case p.Type == "golang":
+			if raw, ok := writtenPath(purl); ok && strings.EqualFold(raw, pkg.Name) {
+				pkg.Name = raw
+			}
+			pkg.Name = pkgname.Key(pkg.Ecosystem, pkg.Name) // the proxy's "!x" escaped form
+			pkg.NameCaseUnknown = strings.ToLower(pkg.Name) == pkg.Name
+		case p.Type == "nuget":
+			pkg.Name = inventory.NuGetID(pkg.Name)
+		case pkgname.CaseLost(pkg.Ecosystem):
+			pkg.NameCaseUnknown = strings.ToLower(pkg.Name) == pkg.Name
 		}
 	}
+	// The source package of distro packages; other types' "source" means
+	// something else (osv-scalibr's npm source=PUBLIC_REGISTRY).
 	src := firstOf(q["upstream"], q["source"], q["origin"]) // origin: apk's name for it
-	if src != "" {
+	if src != "" && (p.Type == "deb" || p.Type == "apk" || p.Type == "rpm") {
 		name, ver, _ := strings.Cut(src, "@")
 		pkg.SourceName, pkg.SourceVersion = name, ver
 		if ver == "" {
@@ -85,6 +112,37 @@ func ToPackage(purl, osEcosystem string) (inventory.Package, error) {
 		}
 	}
 	return pkg, nil
+}
+
+// writtenPath returns a purl's namespace/name as written: percent-decoded,
+// case kept (packageurl-go applies the spec's lowercasing to some types).
+func writtenPath(s string) (string, bool) {
+	if len(s) < 4 || !strings.EqualFold(s[:4], "pkg:") {
+		return "", false
+	}
+	rest := strings.TrimLeft(s[4:], "/")
+	if i := strings.IndexAny(rest, "?#"); i >= 0 {
+		rest = rest[:i]
+	}
+	_, rest, ok := strings.Cut(rest, "/") // the type
+	if !ok {
+		return "", false
+	}
+	if i := strings.LastIndexByte(rest, '@'); i > 0 {
+		rest = rest[:i]
+	}
+	var segs []string
+	for seg := range strings.SplitSeq(rest, "/") {
+		if seg == "" {
+			continue
+		}
+		d, err := url.PathUnescape(seg)
+		if err != nil {
+			return "", false
+		}
+		segs = append(segs, d)
+	}
+	return strings.Join(segs, "/"), len(segs) > 0
 }
 
 var (
@@ -240,6 +298,23 @@ func OSEcosystem(id, version string) string {
 		return inventory.Ecosystem(map[string]string{"ID": rid, "VERSION_ID": version})
 	}
 	return ""
+}
+
+// CaseHint restores the case of a package name that came lower-case from
+// a purl (pkg.NameCaseUnknown) when the document also names the package
+// with upper-case letters, e.g. a CycloneDX component's name (and group)
+// next to its lower-cased purl. A hint that differs other than in case,
+// or has no upper-case letter, tells nothing and is ignored.
+func CaseHint(pkg *inventory.Package, hints ...string) {
+	if !pkg.NameCaseUnknown {
+		return
+	}
+	for _, h := range hints {
+		if h != pkg.Name && strings.EqualFold(h, pkg.Name) {
+			pkg.Name, pkg.NameCaseUnknown = h, false
+			return
+		}
+	}
 }
 
 func firstOf(ss ...string) string {

@@ -2,7 +2,10 @@ package purl
 
 import (
 	"slices"
+	"strings"
 	"testing"
+
+	"github.com/package-url/packageurl-go"
 )
 
 func TestToPackage(t *testing.T) {
@@ -21,6 +24,7 @@ func TestToPackage(t *testing.T) {
 		{"pkg:golang/stdlib@1.22.1", "", "stdlib", "1.22.1", "Go", "go-stdlib", "", ""},
 		{"pkg:npm/lodash@4.17.15", "", "lodash", "4.17.15", "npm", "npm", "", ""},
 		{"pkg:npm/%40babel/core@7.24.0", "", "@babel/core", "7.24.0", "npm", "npm", "", ""},
+		{"pkg:npm/minimist@1.2.0?source=PUBLIC_REGISTRY", "", "minimist", "1.2.0", "npm", "npm", "", ""},
 		{"pkg:pypi/jinja2@2.10", "", "jinja2", "2.10", "PyPI", "python", "", ""},
 		{"pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1", "", "org.apache.logging.log4j:log4j-core", "2.14.1", "Maven", "maven", "", ""},
 		{"pkg:gem/rails@6.1.4", "", "rails", "6.1.4", "RubyGems", "gem", "", ""},
@@ -93,4 +97,77 @@ func TestOSEcosystem(t *testing.T) {
 			t.Errorf("%s %s: %q, want %q", c[0], c[1], got, c[2])
 		}
 	}
+}
+
+// TestNameCase: a golang purl keeps the case it was written with (the
+// issue's GO-2023-2006 case), the proxy's escaped form is decoded, and an
+// all-lower-case golang or npm name is marked NameCaseUnknown.
+func TestNameCase(t *testing.T) {
+	cases := []struct {
+		purl, name string
+		unknown    bool
+	}{
+		{"pkg:golang/github.com/1Panel-dev/1Panel@v1.4.3", "github.com/1Panel-dev/1Panel", false},
+		{"pkg:golang/github.com/1Panel-dev/1Panel@v1.4.3?type=module#cmd/x", "github.com/1Panel-dev/1Panel", false},
+		{"pkg://golang/github.com/Azure/azure-sdk-for-go/sdk/azidentity@v1.6.0", "github.com/Azure/azure-sdk-for-go/sdk/azidentity", false},
+		{"pkg:golang/github.com/1%21panel-dev/1%21panel@v1.4.3", "github.com/1Panel-dev/1Panel", false},
+		{"pkg:golang/github.com/1panel-dev/1panel@v1.4.3", "github.com/1panel-dev/1panel", true},
+		{"pkg:golang/stdlib@1.22.1", "stdlib", false},
+		{"pkg:npm/Haraka@2.8.8", "Haraka", false},
+		{"pkg:npm/haraka@2.8.8", "haraka", true},
+		{"pkg:nuget/jQuery@3.3.1", "jQuery", false},
+		{"pkg:maven/org.apache.jmeter/ApacheJMeter@5.0", "org.apache.jmeter:ApacheJMeter", false},
+		{"pkg:nuget/runtimepack.Microsoft.NETCore.App.Runtime.linux-x64@8.0.0", "Microsoft.NETCore.App.Runtime.linux-x64", false},
+		{"pkg:nuget/runtimepack.Microsoft.AspNetCore.App.Runtime.linux-musl-x64@6.0.5", "Microsoft.AspNetCore.App.Runtime.linux-musl-x64", false},
+	}
+	for _, c := range cases {
+		p, err := ToPackage(c.purl, "")
+		if err != nil {
+			t.Errorf("%s: %v", c.purl, err)
+			continue
+		}
+		if p.Name != c.name || p.NameCaseUnknown != c.unknown {
+			t.Errorf("%s: name %q unknown %v; want %q %v", c.purl, p.Name, p.NameCaseUnknown, c.name, c.unknown)
+		}
+	}
+}
+
+func TestCaseHint(t *testing.T) {
+	p, _ := ToPackage("pkg:golang/github.com/1panel-dev/1panel@v1.4.3", "")
+	CaseHint(&p, "1panel", "github.com/1Panel-dev/1Panel")
+	if p.Name != "github.com/1Panel-dev/1Panel" || p.NameCaseUnknown {
+		t.Errorf("hint not applied: %+v", p)
+	}
+	q, _ := ToPackage("pkg:golang/github.com/1panel-dev/1panel@v1.4.3", "")
+	CaseHint(&q, "github.com/1panel-dev/1panel", "github.com/1Panel-dev/other")
+	if q.Name != "github.com/1panel-dev/1panel" || !q.NameCaseUnknown {
+		t.Errorf("hint that tells nothing was applied: %+v", q)
+	}
+}
+
+// FuzzToPackage: any string either fails or gives a package; for golang
+// purls the name differs from packageurl-go's (lower-cased) path only in
+// case, unless it was in the proxy's "!" escaped form.
+func FuzzToPackage(f *testing.F) {
+	for _, s := range []string{
+		"pkg:golang/github.com/1Panel-dev/1Panel@v1.4.3", "pkg:golang/github.com/1%21panel-dev/1%21panel@v1",
+		"pkg:npm/%40babel/core@7.24.0", "pkg:golang/a@b@c", "pkg:golang/%zz@1", "pkg:golang//x//Y@1?q=1#s",
+		"pkg:nuget/runtimepack.X@1", "pkg:golang/@1",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		p, err := ToPackage(s, "")
+		if err != nil || p.Type != "go-module" {
+			return
+		}
+		u, err := packageurl.FromString(s)
+		if err != nil {
+			t.Fatalf("%q: ToPackage accepted what packageurl-go refuses: %v", s, err)
+		}
+		lib := strings.TrimPrefix(u.Namespace+"/"+u.Name, "/")
+		if !strings.EqualFold(p.Name, lib) && !strings.Contains(lib, "!") {
+			t.Fatalf("%q: name %q, packageurl-go %q", s, p.Name, lib)
+		}
+	})
 }

@@ -26,6 +26,7 @@ const (
 	PropEcosystem     = "sightline:package:ecosystem"
 	PropSourceName    = "sightline:package:source_name"
 	PropSourceVersion = "sightline:package:source_version"
+	PropNameCase      = "sightline:package:name_case_unknown" // "true" only; see inventory.Package.NameCaseUnknown
 	PropLayerIndex    = "sightline:layer:index"
 	PropLayerDiffID   = "sightline:layer:diff_id"
 	PropLayerDigest   = "sightline:layer:digest"
@@ -238,6 +239,9 @@ func packageComponent(p inventory.Package, ref string) cdx.Component {
 	add(PropEcosystem, p.Ecosystem)
 	add(PropSourceName, p.SourceName)
 	add(PropSourceVersion, p.SourceVersion)
+	if p.NameCaseUnknown {
+		add(PropNameCase, "true")
+	}
 	if l := p.Layer; l != nil {
 		add(PropLayerIndex, strconv.Itoa(l.Index))
 		add(PropLayerDiffID, l.DiffID)

@@ -146,6 +146,9 @@ func spdxPackage(p inventory.Package, ref string) *spdx.Package {
 	kv := map[string]string{
 		PropType: p.Type, PropEcosystem: p.Ecosystem, PropSourceName: p.SourceName, PropSourceVersion: p.SourceVersion,
 	}
+	if p.NameCaseUnknown {
+		kv[PropNameCase] = "true"
+	}
 	if l := p.Layer; l != nil {
 		kv[PropLayerIndex] = fmt.Sprint(l.Index)
 		kv[PropLayerDiffID] = l.DiffID
@@ -167,7 +170,7 @@ func spdxPackage(p inventory.Package, ref string) *spdx.Package {
 // each, in a fixed key order.
 func spdxComment(kv map[string]string) string {
 	var b strings.Builder
-	for _, k := range []string{PropType, PropEcosystem, PropSourceName, PropSourceVersion, PropLayerIndex,
+	for _, k := range []string{PropType, PropEcosystem, PropSourceName, PropSourceVersion, PropNameCase, PropLayerIndex,
 		PropLayerDiffID, PropLayerDigest, PropLayerCreated, PropLayerBase, PropOSEcosystem} {
 		if v := kv[k]; v != "" {
 			b.WriteString(k + ": " + strings.ReplaceAll(v, "\n", " ") + "\n")

@@ -121,6 +121,11 @@ func cdxPackage(c *cdx.Component, osEco string) (p inventory.Package, ok bool, w
 	if p.Version == "" {
 		p.Version = c.Version
 	}
+	hints := []string{c.Name}
+	if c.Group != "" {
+		hints = append(hints, c.Group+"/"+c.Name)
+	}
+	purl.CaseHint(&p, hints...)
 	pr := cdxProps(c)
 	pr.apply(&p)
 	p.Locations = append(p.Locations, syftLocations(pr)...)

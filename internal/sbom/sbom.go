@@ -11,6 +11,12 @@
 //     component without a (valid) purl cannot be matched: it is reported in
 //     Document.Warnings and kept as a package without an ecosystem, which
 //     a scan counts as not checked; never silently dropped.
+//   - Name case: when a golang/npm purl's name is all lower case (the purl
+//     spec asks producers to lowercase them; Go paths and legacy npm names
+//     are case-sensitive), the component's name (and group) restores the
+//     case if it differs only in case (purl.CaseHint); otherwise the package
+//     is marked NameCaseUnknown and matching folds case, with a warning
+//     (docs/db.md, "Package names").
 //   - Properties and SPDX package comments written by our own renderers
 //     (internal/report: sightline:package:*, sightline:layer:*) are read
 //     back, so a CycloneDX SBOM from `sightline scan image --format
@@ -130,6 +136,9 @@ func (p props) get(k string) string {
 func (p props) apply(pkg *inventory.Package) {
 	if v := p.get("sightline:package:type"); v != "" {
 		pkg.Type = v
+		// Our renderers name each component with the package's own name
+		// and say when its case is unknown; nothing else is a guess.
+		pkg.NameCaseUnknown = p.get("sightline:package:name_case_unknown") == "true"
 	}
 	if v := p.get("sightline:package:ecosystem"); v != "" {
 		pkg.Ecosystem = v

@@ -86,6 +86,7 @@ func parseSPDX(ctx context.Context, b []byte, tv bool) (doc *Document, err error
 		if pkg.Version == "" {
 			pkg.Version = p.PackageVersion
 		}
+		purl.CaseHint(&pkg, p.PackageName)
 		commentProps(p.PackageComment).apply(&pkg)
 		if l := p.PackageLicenseDeclared; l != "" && l != "NOASSERTION" && l != "NONE" {
 			pkg.Licenses = []string{l}

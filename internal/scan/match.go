@@ -16,5 +16,8 @@ type DBMatcher struct{ M *match.Matcher }
 // Match implements Matcher.
 func (d DBMatcher) Match(ctx context.Context, p inventory.Package) ([]vulndb.Vulnerability, error) {
 	return d.M.Match(ctx, match.Query{Ecosystem: p.Ecosystem, Name: p.Name, Version: p.Version,
-		SourceName: p.SourceName, SourceVersion: p.SourceVersion, Arch: p.Arch})
+		SourceName: p.SourceName, SourceVersion: p.SourceVersion, Arch: p.Arch, NameCaseUnknown: p.NameCaseUnknown})
 }
+
+// Notes implements Noter: package names matched ignoring case.
+func (d DBMatcher) Notes() []string { return d.M.Notes() }

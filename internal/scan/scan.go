@@ -28,6 +28,12 @@ type Matcher interface {
 	Match(ctx context.Context, p inventory.Package) ([]vulndb.Vulnerability, error)
 }
 
+// Noter is a Matcher that can say what it had to guess while matching
+// (package names matched ignoring case); the notes become warnings.
+type Noter interface {
+	Notes() []string
+}
+
 // InputError marks a failure caused by the scanned input (a truncated or
 // hostile layer, a lying config) rather than by Sightline: exit code 2.
 type InputError struct{ Err error }
@@ -296,6 +302,9 @@ func (s *Scanner) match(ctx context.Context, res *Result) error {
 	for _, e := range slices.Sorted(maps.Keys(firstErr)) {
 		res.Warnings = append(res.Warnings, fmt.Sprintf("%d %s packages could not be matched: %v",
 			cov.ecosystem(e).Unchecked[UncheckedMatchError], ecosystemName(e), firstErr[e]))
+	}
+	if n, ok := s.Matcher.(Noter); ok {
+		res.Warnings = append(res.Warnings, n.Notes()...)
 	}
 	s.progress("matching", len(res.Packages), len(res.Packages))
 	return nil

@@ -18,6 +18,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/sightline-sec/sightline/internal/atomicfile"
+	"github.com/sightline-sec/sightline/internal/vulndb/pkgname"
 )
 
 // Batch is the parsed content of one source, ready to be written. A batch
@@ -75,15 +76,20 @@ func Write(ctx context.Context, path string, batches ...*Batch) (Status, error) 
 }
 
 // openOld opens the current database for copying; a missing, foreign,
-// old-schema or damaged file counts as empty (it is rebuilt from the new
-// batches) and dropped says why. The full check runs here because the
-// copy reads every byte of the old file anyway, and a damaged page must
-// not end up in the new one.
+// damaged or unreadable file counts as empty (it is rebuilt from the new
+// batches) and dropped says why. A schema-1 file is copied too: its keys
+// are rewritten to schema 2's (writePkgsAndRecs), so `db import` of one
+// source keeps the others. The full check runs here because the copy
+// reads every byte of the old file anyway, and a damaged page must not
+// end up in the new one.
 func openOld(ctx context.Context, path string) (old *DB, dropped string) {
 	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
 		return nil, ""
 	}
 	db, err := Open(ctx, path)
+	if errors.Is(err, ErrSchema) {
+		db, err = openMigrate(ctx, path)
+	}
 	if err == nil {
 		if err = db.verify(ctx); err != nil {
 			db.Close()
@@ -96,6 +102,13 @@ func openOld(ctx context.Context, path string) (old *DB, dropped string) {
 		return nil, err.Error()
 	}
 	return db, ""
+}
+
+// openMigrate opens a database of an older schema whose records and
+// index values Write can still copy (schema 1: same layout, other keys),
+// with Open's checks.
+func openMigrate(ctx context.Context, path string) (*DB, error) {
+	return open(ctx, path, 1)
 }
 
 func build(ctx context.Context, tmpName string, old *DB, batches []*Batch) error {
@@ -238,7 +251,10 @@ func writePkgsAndRecs(ctx context.Context, tx *bolt.Tx, old *DB, drop map[uint16
 				return fmt.Errorf("copying index entry %q: %w", k, err)
 			}
 			if len(kept) > 0 {
-				pkgs[string(k)] = kept
+				// Re-keyed: a no-op for current keys, the migration for
+				// older schemas (two old keys may now be one package).
+				nk := string(rekey(k))
+				pkgs[nk] = append(pkgs[nk], kept...)
 			}
 			return nil
 		})
@@ -285,11 +301,55 @@ func writePkgsAndRecs(ctx context.Context, tx *bolt.Tx, old *DB, drop map[uint16
 	if err := putSorted(tx, bucketRecs, recs); err != nil {
 		return err
 	}
-	return writeHashes(tx, pairs)
+	fold := foldPairs(pairs)
+	if err := putSorted(tx, bucketFold, fold); err != nil {
+		return err
+	}
+	// The filter covers the fold keys too, so a case-unknown lookup of a
+	// name without variants (nearly all) skips the fold bucket as well.
+	return writeHashes(tx, append(pairs, fold...))
 }
 
-// writeHashes stores the miss-path filter (see DB.mayHave). Keys are
-// already normalised, so hashing the raw key bytes equals pkgHash.
+// rekey rewrites an index key with the current name rule (pkgname.Key).
+func rekey(k []byte) []byte {
+	eco, name, ok := splitKey(k)
+	if !ok {
+		return k
+	}
+	return pkgKey(eco, name)
+}
+
+// foldPairs builds the fold bucket: for ecosystems whose case-sensitive
+// names purl producers may lowercase (pkgname.CaseLost), every stored
+// name that differs from its folded form, listed under the folded form
+// (see DB.CaseVariants). pairs must be sorted by key.
+func foldPairs(pairs []kvPair) []kvPair {
+	idx := map[string]int{}
+	var out []kvPair
+	for _, p := range pairs {
+		eco, name, ok := splitKey(p.k)
+		if !ok || !pkgname.CaseLost(eco) {
+			continue
+		}
+		f := pkgname.Fold(name)
+		if f == name {
+			continue
+		}
+		fk := string(rawKey(eco, f))
+		i, seen := idx[fk]
+		if !seen {
+			i = len(out)
+			idx[fk] = i
+			out = append(out, kvPair{k: []byte(fk)})
+		}
+		out[i].v = appendString(out[i].v, name)
+	}
+	return out
+}
+
+// writeHashes stores the miss-path filter (see DB.mayHave) of the pkgs and
+// fold keys. Keys are already normalised, so hashing the raw key bytes
+// equals pkgHash.
 func writeHashes(tx *bolt.Tx, pairs []kvPair) error {
 	hs := make([]uint64, len(pairs))
 	for i, p := range pairs {

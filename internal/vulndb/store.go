@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"sync/atomic"
 	"time"
@@ -18,16 +19,25 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
+
+	"github.com/sightline-sec/sightline/internal/vulndb/pkgname"
 )
 
 // SchemaVersion is bumped whenever the on-disk layout changes; Open refuses
-// other versions so an old binary never misreads a new file.
-const SchemaVersion = 1
+// other versions so an old binary never misreads a new file. Schema 2:
+// package keys are pkgname.Key (each ecosystem's own name comparison)
+// and the fold bucket exists; Write migrates a schema-1 file it replaces.
+const SchemaVersion = 2
+
+// ErrSchema is returned (wrapped) by Open for a database of another
+// schema; the message says how to rebuild it.
+var ErrSchema = errors.New("advisory database of another schema")
 
 // Bucket names of the on-disk layout (see docs/db.md).
 var (
 	bucketMeta = []byte("meta") // schema, built_at, sources (JSON)
-	bucketPkgs = []byte("pkgs") // ecosystem \x00 name → encoded []Affected
+	bucketPkgs = []byte("pkgs") // ecosystem \x00 pkgname.Key(name) → encoded []Affected
+	bucketFold = []byte("fold") // ecosystem \x00 pkgname.Fold(key) → the keys of pkgs that fold to it (CaseLost ecosystems)
 	bucketRecs = []byte("recs") // srcID (2 bytes, big endian) + record id → JSON Record
 	bucketKEV  = []byte("kev")  // CVE id → JSON KEV
 	bucketEPSS = []byte("epss") // CVE id → score float32, percentile float32
@@ -90,7 +100,8 @@ type DB struct {
 	recs   *bolt.Bucket
 	kev    *bolt.Bucket
 	epss   *bolt.Bucket
-	hashes []byte // keyPkgHash, in the mmap: the miss-path filter
+	fold   *bolt.Bucket // nil in schema 1
+	hashes []byte       // keyPkgHash, in the mmap: the miss-path filter
 	status Status
 	// base and size delimit the file in the memory map: every value
 	// handed out must lie inside (see inFile).
@@ -111,6 +122,12 @@ type DB struct {
 // wrapping ErrNoDB that tells the user how to create one; a damaged one
 // is a *DamagedError. Verify reads everything.
 func Open(ctx context.Context, path string) (*DB, error) {
+	return open(ctx, path, SchemaVersion)
+}
+
+// open is Open accepting schemas minSchema..SchemaVersion (Write copies
+// a schema-1 file it replaces: openMigrate).
+func open(ctx context.Context, path string, minSchema int) (*DB, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -136,7 +153,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 			b.Close()
 			continue
 		}
-		db, err := attach(b, path, before)
+		db, err := attach(b, path, before, minSchema)
 		if err != nil {
 			b.Close()
 			return nil, err
@@ -169,9 +186,10 @@ func openBolt(path string) (b *bolt.DB, err error) {
 	return nil, damaged(path, fmt.Errorf("not a readable bbolt file (%w)", err))
 }
 
-// attach starts the long-lived read transaction and checks the schema,
+// attach starts the long-lived read transaction and checks the schema
+// (minSchema..SchemaVersion is accepted; Open: the current one only),
 // the buckets and the file size.
-func attach(b *bolt.DB, path string, fi fs.FileInfo) (db *DB, err error) {
+func attach(b *bolt.DB, path string, fi fs.FileInfo, minSchema int) (db *DB, err error) {
 	fileSize := fi.Size()
 	tx, err := b.Begin(false)
 	if err != nil {
@@ -202,10 +220,10 @@ func attach(b *bolt.DB, path string, fi fs.FileInfo) (db *DB, err error) {
 	if err != nil {
 		return nil, damaged(path, fmt.Errorf("schema version unreadable: %w", err))
 	}
-	if v != SchemaVersion {
-		return nil, fmt.Errorf("advisory database %s has schema %d, this sightline reads schema %d: run `sightline db update` or re-import", path, v, SchemaVersion)
+	if v < minSchema || v > SchemaVersion {
+		return nil, fmt.Errorf("%w: %s has schema %d, this sightline reads schema %d: rebuild it with `sightline db update` (online) or `sightline db import PATH...` / `sightline db update --from BUNDLE` (offline)", ErrSchema, path, v, SchemaVersion)
 	}
-	db.pkgs, db.recs = tx.Bucket(bucketPkgs), tx.Bucket(bucketRecs)
+	db.pkgs, db.recs, db.fold = tx.Bucket(bucketPkgs), tx.Bucket(bucketRecs), tx.Bucket(bucketFold)
 	db.kev, db.epss = tx.Bucket(bucketKEV), tx.Bucket(bucketEPSS)
 	if db.pkgs == nil || db.recs == nil || db.kev == nil || db.epss == nil {
 		return nil, damaged(path, errors.New("missing buckets"))
@@ -295,31 +313,41 @@ func (db *DB) Status() Status {
 	return st
 }
 
-// pkgKey is the index key of one package. PyPI names are compared in
-// their PEP 503 normal form (case and runs of "-_." do not matter).
+// pkgKey is the index key of one package: the ecosystem and the name in
+// the form the ecosystem compares names in (pkgname.Key).
 func pkgKey(ecosystem, name string) []byte {
-	if ecosystem == "PyPI" {
-		name = pep503(name)
-	}
-	k := make([]byte, 0, len(ecosystem)+1+len(name))
+	return rawKey(ecosystem, pkgname.Key(ecosystem, name))
+}
+
+// rawKey joins an ecosystem and an already normalised name.
+func rawKey(ecosystem, key string) []byte {
+	k := make([]byte, 0, len(ecosystem)+1+len(key))
 	k = append(k, ecosystem...)
 	k = append(k, 0)
-	return append(k, name...)
+	return append(k, key...)
+}
+
+// splitKey is the inverse of rawKey.
+func splitKey(k []byte) (ecosystem, key string, ok bool) {
+	i := bytes.IndexByte(k, 0)
+	if i < 0 {
+		return "", "", false
+	}
+	return string(k[:i]), string(k[i+1:]), true
 }
 
 // Affected returns the advisory entries recorded for one package (exact
-// ecosystem, e.g. "Debian:12", and name). Most packages have none; that
-// path costs one B+tree lookup and no allocation beyond the key. A damaged
-// file gives a *DamagedError.
+// ecosystem, e.g. "Debian:12", and name; the name is compared the way its
+// ecosystem compares names, see internal/vulndb/pkgname). Most packages
+// have none; that path costs one hash-filter probe and no allocation
+// beyond the key. A damaged file gives a *DamagedError.
 func (db *DB) Affected(ecosystem, name string) (out []Affected, err error) {
 	defer db.guard(&err, debug.SetPanicOnFault(true))
-	if ecosystem == "PyPI" {
-		name = pep503(name)
-	}
+	name = pkgname.Key(ecosystem, name)
 	if !db.mayHave(ecosystem, name) {
 		return nil, nil
 	}
-	v, err := db.get(db.pkgs, pkgKey(ecosystem, name))
+	v, err := db.get(db.pkgs, rawKey(ecosystem, name))
 	if v == nil || err != nil {
 		return nil, err
 	}
@@ -330,6 +358,39 @@ func (db *DB) Affected(ecosystem, name string) (out []Affected, err error) {
 	if err != nil {
 		return nil, damaged(db.path, fmt.Errorf("index entry %s/%s: %w", ecosystem, name, err))
 	}
+	return out, nil
+}
+
+// CaseVariants returns the package names stored for ecosystem that equal
+// name ignoring case, sorted, for a name whose case was lost (a purl
+// lowercased by its producer). Only ecosystems with case-sensitive names
+// that producers lowercase have variants (pkgname.CaseLost: Go, npm);
+// otherwise the result is name itself when it has entries, or nothing.
+func (db *DB) CaseVariants(ecosystem, name string) (out []string, err error) {
+	defer db.guard(&err, debug.SetPanicOnFault(true))
+	name = pkgname.Key(ecosystem, name)
+	if db.mayHave(ecosystem, name) && db.pkgs.Get(rawKey(ecosystem, name)) != nil {
+		out = append(out, name)
+	}
+	f := pkgname.Fold(name)
+	if db.fold == nil || !pkgname.CaseLost(ecosystem) || !db.mayHave(ecosystem, f) {
+		return out, nil
+	}
+	v, err := db.get(db.fold, rawKey(ecosystem, f))
+	if err != nil {
+		return nil, err
+	}
+	d := decoder{b: v}
+	for len(d.b) > 0 {
+		s := d.str()
+		if d.err != nil {
+			return nil, damaged(db.path, fmt.Errorf("fold entry %s/%s: %w", ecosystem, name, d.err))
+		}
+		if s != name {
+			out = append(out, s)
+		}
+	}
+	slices.Sort(out)
 	return out, nil
 }
 
@@ -415,28 +476,6 @@ func mathFloat32(b []byte) float32 {
 	return float32frombits(binary.LittleEndian.Uint32(b))
 }
 
-// pep503 normalises a Python project name.
-func pep503(name string) string {
-	var b []byte
-	sep := false
-	for i := 0; i < len(name); i++ {
-		c := name[i]
-		switch {
-		case c == '-' || c == '_' || c == '.':
-			sep = true
-			continue
-		case c >= 'A' && c <= 'Z':
-			c += 'a' - 'A'
-		}
-		if sep && len(b) > 0 {
-			b = append(b, '-')
-		}
-		sep = false
-		b = append(b, c)
-	}
-	return string(b)
-}
-
 // FNV-1a, 64 bit: hashes of package keys for the miss-path filter.
 const (
 	fnvOffset = 14695981039346656037
@@ -460,7 +499,7 @@ func pkgHash(ecosystem, name string) uint64 {
 	return fnvString(h, name)
 }
 
-// mayHave reports whether the package can have index entries: a binary
+// mayHave reports whether a pkgs (or fold) key can have entries: a binary
 // search over the sorted hashes stored in the file (read in place from the
 // mmap, nothing loaded at open). Most scanned packages have no advisory,
 // and this answers them without a B+tree descent.
