@@ -75,6 +75,23 @@ func (db *DB) verify(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
+	if db.fold != nil { // schema 2: the filter holds the fold keys too
+		err = db.walk(ctx, bucketFold, func(k, v []byte) error {
+			if bytes.IndexByte(k, 0) < 0 {
+				return fmt.Errorf("fold key %q has no ecosystem separator", k)
+			}
+			hashes = append(hashes, fnvString(fnvOffset, string(k)))
+			for d := (decoder{b: v}); len(d.b) > 0; {
+				if d.str(); d.err != nil {
+					return fmt.Errorf("fold entry %q: %w", k, d.err)
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
 	if err := db.checkHashes(hashes); err != nil {
 		return damaged(db.path, err)
 	}
@@ -145,7 +162,7 @@ func (db *DB) walk(ctx context.Context, name []byte, fn func(k, v []byte) error)
 }
 
 // checkHashes compares the stored miss-path filter with the hashes of the
-// index keys: a missing hash would make Affected skip a package that has
+// index keys (pkgs and fold): a missing hash would make Affected skip a package that has
 // advisories, silently.
 func (db *DB) checkHashes(hs []uint64) error {
 	if db.hashes == nil {
@@ -154,7 +171,7 @@ func (db *DB) checkHashes(hs []uint64) error {
 	slices.Sort(hs)
 	hs = slices.Compact(hs)
 	if len(db.hashes) != 8*len(hs) {
-		return fmt.Errorf("package hash index holds %d hashes, the index has %d keys", len(db.hashes)/8, len(hs))
+		return fmt.Errorf("package hash index holds %d hashes, the index (package and fold keys) has %d", len(db.hashes)/8, len(hs))
 	}
 	for i, h := range hs {
 		if binary.LittleEndian.Uint64(db.hashes[i*8:]) != h {
