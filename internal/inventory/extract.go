@@ -43,11 +43,14 @@ import (
 	rpmmeta "github.com/google/osv-scalibr/extractor/filesystem/os/rpm/metadata"
 	scalibrlog "github.com/google/osv-scalibr/log"
 	"github.com/google/osv-scalibr/purl"
+
+	"github.com/sightline-sec/sightline/internal/gobin"
 )
 
 // ExtractorVersion changes whenever extraction output may change; it is
 // part of the layer cache key so stale cached results are never reused.
-const ExtractorVersion = "scalibr-0.5.3/1"
+// /2: Go binaries' GOOS/GOARCH and function names (internal/gobin).
+const ExtractorVersion = "scalibr-0.5.3/2"
 
 // DefaultMaxFileSize bounds the bytes buffered for one file (a Go binary,
 // a jar, a status file). Larger files are skipped with a warning.
@@ -71,13 +74,18 @@ func init() {
 type Extractor struct {
 	exts        []filesystem.Extractor
 	MaxFileSize int64
+	gosyms      *gobin.Codec
 }
 
 // NewExtractor builds the extractor set: OS packages (dpkg incl. distroless
 // status.d, apk, rpm), Go and Rust binaries, npm, Python, Java, Ruby,
 // Rust, PHP and .NET metadata.
 func NewExtractor() (*Extractor, error) {
-	x := &Extractor{MaxFileSize: DefaultMaxFileSize}
+	codec, err := gobin.NewCodec()
+	if err != nil {
+		return nil, err
+	}
+	x := &Extractor{MaxFileSize: DefaultMaxFileSize, gosyms: codec}
 	for _, c := range constructors {
 		e, err := c(&cpb.PluginConfig{})
 		if err != nil {
@@ -125,6 +133,11 @@ func (x *Extractor) Extract(ctx context.Context, p string, mode fs.FileMode, con
 		for _, pkg := range inv {
 			recs = append(recs, newRecord(pkg, e.Name(), p))
 		}
+		if e.Name() == gobinary.Name && len(inv) > 0 {
+			if w := x.goBinary(recs[len(recs)-len(inv):], content); w != "" {
+				warns = append(warns, fmt.Sprintf("%s: %s", p, w))
+			}
+		}
 	}
 	return recs, warns
 }
@@ -151,6 +164,14 @@ type Record struct {
 	Ecosystem string   `json:"ecosystem,omitempty"` // language packages: final already
 	PURL      string   `json:"purl,omitempty"`      // language packages: final already
 	Licenses  []string `json:"licenses,omitempty"`
+
+	// Go binaries (go/binary extractor): the build settings GOOS/GOARCH
+	// and the functions of this record's module linked into the binary
+	// (nil GoSymbols: not read, GoSymbolsNote says why).
+	GoOS          string    `json:"goos,omitempty"`
+	GoArch        string    `json:"goarch,omitempty"`
+	GoSymbols     gobin.Set `json:"go_symbols,omitempty"`
+	GoSymbolsNote string    `json:"go_symbols_note,omitempty"`
 
 	// OS package metadata; its OS fields are filled from the final
 	// os-release when the record becomes a Package.
@@ -231,6 +252,12 @@ func (r Record) Package(osRelease map[string]string) Package {
 	}
 	if p.SourceName != "" && p.SourceVersion == "" {
 		p.SourceVersion = p.Version
+	}
+	if r.Extractor == gobinary.Name {
+		if r.GoOS != "" && r.GoArch != "" {
+			p.Platform = r.GoOS + "/" + r.GoArch
+		}
+		p.GoBinaries = []GoBinary{{Path: p.Locations[0], Symbols: r.GoSymbols, Note: r.GoSymbolsNote}}
 	}
 	if p.Type == "go-stdlib" {
 		p.Name = "stdlib"

@@ -34,6 +34,7 @@ type Query struct {
 	Version       string
 	SourceName    string // dpkg Source / apk origin: distro advisories are keyed by it
 	SourceVersion string // version of the source package, when it differs
+	Platform      Platform // Go binaries: GOOS/GOARCH, which Go advisories may be restricted to
 }
 
 // Matcher answers queries against one open database.
@@ -46,7 +47,10 @@ type Matcher struct {
 
 // resultKey is a query after the source-package substitution: a Debian
 // image has ~2.5 binary packages per source package, all asking the same.
-type resultKey struct{ eco, name, ver string }
+type resultKey struct {
+	eco, name, ver string
+	plat           Platform
+}
 
 type recKey struct {
 	src uint16
@@ -112,11 +116,11 @@ func (m *Matcher) Match(ctx context.Context, q Query) ([]vulndb.Vulnerability, e
 			ver = q.SourceVersion
 		}
 	}
-	k := resultKey{q.Ecosystem, name, ver}
+	k := resultKey{q.Ecosystem, name, ver, q.Platform}
 	if v, ok := m.results.Load(k); ok {
 		return v.([]vulndb.Vulnerability), nil
 	}
-	vulns, err := m.match(ctx, q.Ecosystem, name, ver, parse)
+	vulns, err := m.match(ctx, q.Ecosystem, name, ver, q.Platform, parse)
 	if err != nil {
 		return nil, err
 	}
@@ -127,7 +131,7 @@ func (m *Matcher) Match(ctx context.Context, q Query) ([]vulndb.Vulnerability, e
 }
 
 // match evaluates one (ecosystem, name, version) against the database.
-func (m *Matcher) match(ctx context.Context, eco, name, ver string, parse version.Parser) ([]vulndb.Vulnerability, error) {
+func (m *Matcher) match(ctx context.Context, eco, name, ver string, plat Platform, parse version.Parser) ([]vulndb.Vulnerability, error) {
 	entries, err := m.db.Affected(eco, name)
 	if err != nil || len(entries) == 0 {
 		return nil, err
@@ -145,18 +149,27 @@ func (m *Matcher) match(ctx context.Context, eco, name, ver string, parse versio
 		if !ok {
 			continue
 		}
+		imports, pcheck, excluded, err := forPlatform(&e, plat)
+		if err != nil {
+			return nil, fmt.Errorf("matching %s %s@%s against %s: %w", eco, name, ver, e.RecordID, err)
+		}
+		if excluded {
+			continue
+		}
 		rec, err := m.record(e.Source, e.RecordID)
 		if err != nil {
 			return nil, err
 		}
-		hits = append(hits, hit{rec: rec, fixed: fixed})
+		hits = append(hits, hit{rec: rec, fixed: fixed, imports: imports, platform: pcheck})
 	}
 	return m.merge(eco, parse, hits), nil
 }
 
 type hit struct {
-	rec   *vulndb.Record
-	fixed []string
+	rec      *vulndb.Record
+	fixed    []string
+	imports  []vulndb.GoImport // Go: the entry's imports that apply to the platform
+	platform string            // Go: PlatformAny, PlatformMatched or PlatformUnknown
 }
 
 // evaluator holds the queried version, parsed lazily per range type.

@@ -16,5 +16,5 @@ type DBMatcher struct{ M *match.Matcher }
 // Match implements Matcher.
 func (d DBMatcher) Match(ctx context.Context, p inventory.Package) ([]vulndb.Vulnerability, error) {
 	return d.M.Match(ctx, match.Query{Ecosystem: p.Ecosystem, Name: p.Name, Version: p.Version,
-		SourceName: p.SourceName, SourceVersion: p.SourceVersion})
+		SourceName: p.SourceName, SourceVersion: p.SourceVersion, Platform: goPlatform(p)})
 }

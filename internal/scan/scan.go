@@ -86,6 +86,7 @@ func (s *Scanner) ScanImage(ctx context.Context, im *image.Image) (*Result, erro
 		}
 	}
 	res.Packages = packages(v.records(), osRel, refs)
+	fillImagePlatform(res.Packages, im.Platform)
 	s.progress("packages", len(res.Packages), len(res.Packages))
 	return res, s.match(ctx, res)
 }
@@ -193,10 +194,11 @@ func packages(recs []visibleRecord, osRel map[string]string, refs []inventory.La
 		if p.Name == "" || p.Version == "" || p.Version == "(devel)" {
 			continue // "(devel)": a Go main module built from a checkout, nothing to match
 		}
-		k := p.Type + "\x00" + p.Ecosystem + "\x00" + p.Name + "\x00" + p.Version
+		k := p.Type + "\x00" + p.Ecosystem + "\x00" + p.Name + "\x00" + p.Version + "\x00" + p.Platform
 		if i, ok := byKey[k]; ok {
 			out[i].Locations = mergeSorted(out[i].Locations, p.Locations)
-			if r.layer >= 0 && r.layer < layerOf[i] {
+			out[i].GoBinaries = append(out[i].GoBinaries, p.GoBinaries...)
+		if r.layer >= 0 && r.layer < layerOf[i] {
 				layerOf[i] = r.layer
 			}
 			continue
@@ -241,6 +243,7 @@ func (s *Scanner) match(ctx context.Context, res *Result) error {
 	if s.DB != nil && s.DB.Stale {
 		res.Warnings = append(res.Warnings, "the advisory database is stale (sightline db status)")
 	}
+	gev := newGoEvidence()
 	failed := map[string]int{}
 	var firstErr = map[string]error{}
 	for i, p := range res.Packages {
@@ -260,7 +263,8 @@ func (s *Scanner) match(ctx context.Context, res *Result) error {
 		}
 		for _, v := range vulns {
 			res.Findings = append(res.Findings, Finding{Vulnerability: v, Package: PackageRef{
-				Name: p.Name, Version: p.Version, Ecosystem: p.Ecosystem, PURL: p.PURL, Layer: p.Layer}})
+				Name: p.Name, Version: p.Version, Ecosystem: p.Ecosystem, PURL: p.PURL, Layer: p.Layer},
+				Evidence: gev.evidence(p, v)})
 		}
 	}
 	ecos := make([]string, 0, len(failed))

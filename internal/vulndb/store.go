@@ -17,7 +17,8 @@ import (
 
 // SchemaVersion is bumped whenever the on-disk layout changes; Open refuses
 // other versions so an old binary never misreads a new file.
-const SchemaVersion = 1
+// 2: Go affected entries carry ecosystem_specific.imports.
+const SchemaVersion = 2
 
 // Bucket names of the on-disk layout (see docs/db.md).
 var (
