@@ -32,8 +32,8 @@ type Query struct {
 	Ecosystem     string // OSV ecosystem, release suffix kept: "Debian:12", "Alpine:v3.19", "Go", "npm"
 	Name          string // package name (binary package for distros)
 	Version       string
-	SourceName    string // dpkg Source / apk origin: distro advisories are keyed by it
-	SourceVersion string // version of the source package, when it differs
+	SourceName    string   // dpkg Source / apk origin: distro advisories are keyed by it
+	SourceVersion string   // version of the source package, when it differs
 	Platform      Platform // Go binaries: GOOS/GOARCH, which Go advisories may be restricted to
 }
 

@@ -198,7 +198,7 @@ func packages(recs []visibleRecord, osRel map[string]string, refs []inventory.La
 		if i, ok := byKey[k]; ok {
 			out[i].Locations = mergeSorted(out[i].Locations, p.Locations)
 			out[i].GoBinaries = append(out[i].GoBinaries, p.GoBinaries...)
-		if r.layer >= 0 && r.layer < layerOf[i] {
+			if r.layer >= 0 && r.layer < layerOf[i] {
 				layerOf[i] = r.layer
 			}
 			continue
