@@ -146,6 +146,7 @@ type PackageRef struct {
 	Ecosystem string              `json:"ecosystem"`
 	PURL      string              `json:"purl"`
 	Layer     *inventory.LayerRef `json:"layer,omitempty"`
+	Platform  string              `json:"platform,omitempty"` // Go: the binary's GOOS/GOARCH (inventory.Package.Platform)
 }
 
 // Suppression says why a finding is not counted (ignore file or VEX).

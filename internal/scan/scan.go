@@ -263,7 +263,7 @@ func (s *Scanner) match(ctx context.Context, res *Result) error {
 		}
 		for _, v := range vulns {
 			res.Findings = append(res.Findings, Finding{Vulnerability: v, Package: PackageRef{
-				Name: p.Name, Version: p.Version, Ecosystem: p.Ecosystem, PURL: p.PURL, Layer: p.Layer},
+				Name: p.Name, Version: p.Version, Ecosystem: p.Ecosystem, PURL: p.PURL, Layer: p.Layer, Platform: p.Platform},
 				Evidence: gev.evidence(p, v)})
 		}
 	}

@@ -41,12 +41,22 @@ func parseGoImports(raw json.RawMessage) ([]GoImport, error) {
 	if len(es.Imports) > maxGoImports {
 		return nil, fmt.Errorf("ecosystem_specific.imports: %d entries, over the %d limit", len(es.Imports), maxGoImports)
 	}
+	if len(es.Imports) == 0 {
+		return nil, nil
+	}
 	names := 0
-	for i, im := range es.Imports {
+	for i := range es.Imports {
+		im := &es.Imports[i]
 		if im.Path == "" {
 			return nil, fmt.Errorf("ecosystem_specific.imports[%d]: no path", i)
 		}
 		names += len(im.GOOS) + len(im.GOARCH) + len(im.Symbols)
+		// Empty lists mean "no restriction", as absent ones do; store one form.
+		for _, l := range []*[]string{&im.GOOS, &im.GOARCH, &im.Symbols} {
+			if len(*l) == 0 {
+				*l = nil
+			}
+		}
 	}
 	if names > maxGoNames {
 		return nil, fmt.Errorf("ecosystem_specific.imports: %d names, over the %d limit", names, maxGoNames)
