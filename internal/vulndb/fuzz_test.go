@@ -2,8 +2,8 @@ package vulndb
 
 import (
 	"os"
-	"reflect"
 	"path/filepath"
+	"reflect"
 	"testing"
 )
 
