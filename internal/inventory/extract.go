@@ -166,11 +166,15 @@ type Record struct {
 	Licenses  []string `json:"licenses,omitempty"`
 
 	// Go binaries (go/binary extractor): the build settings GOOS/GOARCH
-	// and the functions of this record's module linked into the binary
-	// (nil GoSymbols: not read, GoSymbolsNote says why).
+	// and the functions of this record's module linked into the binary.
+	// GoSymbols is held in memory after extraction; the layer cache moves
+	// it to a content-addressed side file named by GoSymbolsRef (its
+	// SHA-256, hex), so cached layer entries stay small. Neither set:
+	// not read, GoSymbolsNote says why.
 	GoOS          string    `json:"goos,omitempty"`
 	GoArch        string    `json:"goarch,omitempty"`
-	GoSymbols     gobin.Set `json:"go_symbols,omitempty"`
+	GoSymbols     gobin.Set `json:"-"`
+	GoSymbolsRef  string    `json:"go_symbols_ref,omitempty"`
 	GoSymbolsNote string    `json:"go_symbols_note,omitempty"`
 
 	// OS package metadata; its OS fields are filled from the final
@@ -257,7 +261,7 @@ func (r Record) Package(osRelease map[string]string) Package {
 		if r.GoOS != "" && r.GoArch != "" {
 			p.Platform = r.GoOS + "/" + r.GoArch
 		}
-		p.GoBinaries = []GoBinary{{Path: p.Locations[0], Symbols: r.GoSymbols, Note: r.GoSymbolsNote}}
+		p.GoBinaries = []GoBinary{{Path: p.Locations[0], Symbols: r.GoSymbols, Ref: r.GoSymbolsRef, Note: r.GoSymbolsNote}}
 	}
 	if p.Type == "go-stdlib" {
 		p.Name = "stdlib"

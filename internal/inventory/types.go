@@ -34,8 +34,9 @@ type Package struct {
 // GoBinary is one Go binary a Go package was found in.
 type GoBinary struct {
 	Path    string    // absolute path in the image/filesystem
-	Symbols gobin.Set // functions of the package's module; nil when not read
-	Note    string    // why Symbols is nil
+	Symbols gobin.Set // functions of the package's module, when in memory
+	Ref     string    // else their layer-cache side file (Record.GoSymbolsRef)
+	Note    string    // why neither is set
 }
 
 // LayerRef names the image layer that introduced a package.

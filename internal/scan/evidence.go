@@ -15,31 +15,65 @@ import (
 // binaries (internal/gobin) and the advisory's ecosystem_specific.imports.
 // It decodes each binary's symbol set once per scan.
 type goEvidence struct {
-	codec   *gobin.Codec
-	decoded map[*byte]gobin.Names
+	codec  *gobin.Codec
+	store  *goSymbolStore // sets of cached layers; nil without a cache
+	mem    map[*byte]names
+	cached map[string]names
 }
 
-func newGoEvidence() *goEvidence {
+// names is a decoded set, or why there is none.
+type names struct {
+	n   gobin.Names
+	err string
+}
+
+func newGoEvidence(store *goSymbolStore) *goEvidence {
 	c, err := gobin.NewCodec()
 	if err != nil {
 		return nil // only with invalid options; findings then carry "unknown"
 	}
-	return &goEvidence{codec: c, decoded: map[*byte]gobin.Names{}}
+	return &goEvidence{codec: c, store: store, mem: map[*byte]names{}, cached: map[string]names{}}
 }
 
-func (g *goEvidence) names(s gobin.Set) (gobin.Names, bool) {
-	if len(s) == 0 || g == nil {
-		return nil, false
+func (g *goEvidence) names(b inventory.GoBinary) names {
+	switch {
+	case g == nil:
+		return names{err: "symbol decoder unavailable"}
+	case len(b.Symbols) > 0:
+		if n, ok := g.mem[&b.Symbols[0]]; ok {
+			return n
+		}
+		n := g.decode(b.Symbols)
+		g.mem[&b.Symbols[0]] = n
+		return n
+	case b.Ref != "":
+		if n, ok := g.cached[b.Ref]; ok {
+			return n
+		}
+		set, err := g.store.load(b.Ref)
+		n := names{err: errString(err)}
+		if err == nil {
+			n = g.decode(set)
+		}
+		g.cached[b.Ref] = n
+		return n
 	}
-	if n, ok := g.decoded[&s[0]]; ok {
-		return n, n != nil
-	}
+	return names{err: cmp.Or(b.Note, "symbol table not read")}
+}
+
+func (g *goEvidence) decode(s gobin.Set) names {
 	n, err := g.codec.Decode(s)
 	if err != nil {
-		n = nil
+		return names{err: err.Error()}
 	}
-	g.decoded[&s[0]] = n
-	return n, n != nil
+	return names{n: n}
+}
+
+func errString(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
 }
 
 // evidence returns nil for non-Go findings; never an error: what cannot
@@ -65,15 +99,15 @@ func (g *goEvidence) evidence(p inventory.Package, v vulndb.Vulnerability) *Evid
 	}
 	allRead := true
 	for _, b := range p.GoBinaries {
-		n, ok := g.names(b.Symbols)
-		if !ok {
+		n := g.names(b)
+		if n.err != "" {
 			allRead = false
 			if e.Reason == "" {
-				e.Reason = b.Path + ": " + cmp.Or(b.Note, "symbol table not readable")
+				e.Reason = b.Path + ": " + n.err
 			}
 			continue
 		}
-		e.Matched = append(e.Matched, linked(n, v.GoImports)...)
+		e.Matched = append(e.Matched, linked(n.n, v.GoImports)...)
 	}
 	slices.Sort(e.Matched)
 	e.Matched = slices.Compact(e.Matched)

@@ -3,6 +3,7 @@ package scan
 import (
 	"context"
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -154,6 +155,44 @@ func TestGoPlatformUnknown(t *testing.T) {
 		if f == nil || f.Evidence == nil || f.Evidence.Platform != PlatformUnknown || f.Evidence.Symbols != SymbolsUnknown ||
 			f.Evidence.Reason == "" || !slices.Equal(f.Evidence.Platforms, []string{"windows"}) {
 			t.Errorf("%s on %s without a platform: %+v", c[0], c[1], f)
+		}
+	}
+}
+
+// TestGoSymbolCacheDamaged: side files of the symbol store that are
+// deleted or damaged make the evidence "unknown" with a reason; the
+// findings stay.
+func TestGoSymbolCacheDamaged(t *testing.T) {
+	img := imagetest.Image(t, imagetest.AppConfig, imagetest.Step{CreatedBy: "go binary", Layer: imagetest.Layer(t, []imagetest.File{
+		{Path: "usr/local/bin/platapp", Mode: 0o755, Data: gobintest.Binary(t, gobintest.Build{GOOS: "linux", GOARCH: "amd64"})},
+	})})
+	cache := t.TempDir()
+	s := newScanner(t, cache)
+	s.Matcher = recordsMatcher(t)
+	ctx := context.Background()
+	scan := func() *Result {
+		res, err := s.ScanImage(ctx, &image.Image{Image: img, Transport: image.OCILayout})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	first := scan()
+	files, _ := filepath.Glob(filepath.Join(cache, "layers", "gosym", "*"))
+	if len(files) < 2 {
+		t.Fatalf("%d symbol side files, want one per Go module of the binary", len(files))
+	}
+	os.WriteFile(files[0], []byte("damaged"), 0o644)
+	for _, f := range files[1:] {
+		os.Remove(f)
+	}
+	again := scan()
+	if len(again.Findings) != len(first.Findings) || len(first.Findings) == 0 {
+		t.Fatalf("%d findings after damaging the symbol cache, %d before", len(again.Findings), len(first.Findings))
+	}
+	for _, f := range again.Findings {
+		if f.Evidence == nil || f.Evidence.Symbols != SymbolsUnknown || f.Evidence.Reason == "" {
+			t.Errorf("%s: evidence %+v, want unknown with a reason", f.ID, f.Evidence)
 		}
 	}
 }

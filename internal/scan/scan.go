@@ -243,7 +243,7 @@ func (s *Scanner) match(ctx context.Context, res *Result) error {
 	if s.DB != nil && s.DB.Stale {
 		res.Warnings = append(res.Warnings, "the advisory database is stale (sightline db status)")
 	}
-	gev := newGoEvidence()
+	gev := newGoEvidence(s.cache().symbols())
 	failed := map[string]int{}
 	var firstErr = map[string]error{}
 	for i, p := range res.Packages {
