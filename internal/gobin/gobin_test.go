@@ -5,8 +5,11 @@ import (
 	"debug/buildinfo"
 	"debug/elf"
 	"debug/gosym"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/sightline-sec/sightline/internal/gobin/gobintest"
@@ -250,9 +253,24 @@ func BenchmarkRead(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	type input struct {
+		name string
+		data []byte
+	}
+	var ins []input
 	for _, bd := range builds[:2] {
-		data := gobintest.Binary(b, bd)
-		b.Run("buildinfo-baseline/"+bd.String(), func(b *testing.B) {
+		ins = append(ins, input{bd.String(), gobintest.Binary(b, bd)})
+	}
+	// SIGHTLINE_BENCH_GOBIN=path[,path…] adds other Go binaries (e.g. the
+	// Go toolchain's compile, kubectl) to the measurement.
+	for _, p := range strings.Split(os.Getenv("SIGHTLINE_BENCH_GOBIN"), ",") {
+		if data, err := os.ReadFile(p); err == nil {
+			ins = append(ins, input{filepath.Base(p), data})
+		}
+	}
+	for _, in := range ins {
+		data := in.data
+		b.Run("buildinfo-baseline/"+in.name, func(b *testing.B) {
 			b.SetBytes(int64(len(data)))
 			for b.Loop() {
 				if _, err := buildinfo.Read(bytes.NewReader(data)); err != nil {
@@ -260,20 +278,35 @@ func BenchmarkRead(b *testing.B) {
 				}
 			}
 		})
-		b.Run("read+encode/"+bd.String(), func(b *testing.B) {
+		b.Run("read+encode/"+in.name, func(b *testing.B) {
 			b.SetBytes(int64(len(data)))
 			stored := 0
+			cpu0 := cpuTime()
 			for b.Loop() {
 				bin, err := Read(data)
 				if err != nil {
 					b.Fatal(err)
 				}
 				stored = 0
-				for _, m := range []string{"go", "golang.org/x/sys", "example.com/platapp"} {
+				for m := range bin.byModule {
 					stored += len(bin.Symbols(c, m))
 				}
 			}
 			b.ReportMetric(float64(stored), "stored-bytes")
+			// CPU time per op and per MB: on a shared, loaded machine wall
+			// time overstates the cost several times.
+			cpu := float64(cpuTime()-cpu0) / float64(b.N)
+			b.ReportMetric(cpu, "cpu-ns/op")
+			b.ReportMetric(cpu/1e6/(float64(len(data))/(1<<20)), "cpu-ms/MiB")
 		})
 	}
+}
+
+// cpuTime is this process's user+system CPU time in nanoseconds.
+func cpuTime() int64 {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return ru.Utime.Nano() + ru.Stime.Nano()
 }

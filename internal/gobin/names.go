@@ -52,12 +52,14 @@ func splitName(s string) (pkg, sym string, ok bool) {
 		}
 		rest = rest[2:end] + rest[end+1:]
 	}
-	rest = strings.TrimSuffix(rest, "-fm")
-	parts := strings.Split(rest, ".")
-	for len(parts) > 1 && generated(parts[len(parts)-1]) {
-		parts = parts[:len(parts)-1]
+	sym = strings.TrimSuffix(rest, "-fm")
+	for {
+		i := strings.LastIndexByte(sym, '.')
+		if i < 0 || !generated(sym[i+1:]) {
+			break
+		}
+		sym = sym[:i]
 	}
-	sym = strings.Join(parts, ".")
 	if pkg == "" || sym == "" {
 		return "", "", false
 	}

@@ -24,6 +24,11 @@ type Names []byte
 
 const setFormat = 1
 
+// encoderWindow bounds the zstd history the Codec keeps (the default, 8
+// MiB, stayed resident: +8 MiB peak RSS per scan). Sets are at most a few
+// MiB, and a 512 KiB window made kubectl's 277 kB of sets 0.1 % larger.
+const encoderWindow = 512 << 10
+
 // maxNamesBytes bounds a decoded set (the largest real binaries measured
 // give 2.4 MB of names); a bigger frame is a damaged cache entry.
 const maxNamesBytes = 64 << 20
@@ -40,7 +45,8 @@ type Codec struct {
 // NewCodec returns a Codec. Its coders run synchronously (no goroutines),
 // so it needs no Close.
 func NewCodec() (*Codec, error) {
-	enc, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedFastest), zstd.WithEncoderConcurrency(1))
+	enc, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedFastest), zstd.WithEncoderConcurrency(1),
+		zstd.WithWindowSize(encoderWindow), zstd.WithLowerEncoderMem(true))
 	if err != nil {
 		return nil, fmt.Errorf("zstd encoder: %w", err)
 	}
