@@ -50,7 +50,8 @@ func NewCodec() (*Codec, error) {
 	if err != nil {
 		return nil, fmt.Errorf("zstd encoder: %w", err)
 	}
-	dec, err := zstd.NewReader(nil, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxMemory(maxNamesBytes))
+	dec, err := zstd.NewReader(nil, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxMemory(maxNamesBytes),
+		zstd.WithDecoderLowmem(true), zstd.WithDecoderMaxWindow(2*encoderWindow))
 	if err != nil {
 		return nil, fmt.Errorf("zstd decoder: %w", err)
 	}
@@ -102,31 +103,43 @@ func encodeNames(pkgs map[string][]string) []byte {
 	return append(b, '\n')
 }
 
-// line returns the symbols of pkg as " sym sym …\n" (with the separators
-// around them), or nil when the package has no function in the set.
-func (n Names) line(pkg string) []byte {
+// Package returns the functions of pkg in the set; ok is false when the
+// package has none. Look a package up once and then its symbols: each
+// lookup is a substring search.
+func (n Names) Package(pkg string) (fs Funcs, ok bool) {
 	if len(n) == 0 || pkg == "" || strings.ContainsAny(pkg, " \n") {
-		return nil
+		return nil, false
 	}
 	key := "\n" + pkg + " "
 	i := bytes.Index(n, []byte(key))
 	if i < 0 {
-		return nil
+		return nil, false
 	}
 	rest := n[i+len(key)-1:] // keep the space before the first symbol
 	end := bytes.IndexByte(rest, '\n')
-	return rest[:end+1] // keep the newline as the last separator
+	return Funcs(rest[:end+1]), true // keep the newline as the last separator
 }
 
 // HasPackage reports whether any function of pkg is in the set.
-func (n Names) HasPackage(pkg string) bool { return n.line(pkg) != nil }
+func (n Names) HasPackage(pkg string) bool {
+	_, ok := n.Package(pkg)
+	return ok
+}
 
 // Has reports whether function sym ("Func", "Type.Method") of package
 // pkg is in the set.
 func (n Names) Has(pkg, sym string) bool {
-	l := n.line(pkg)
-	if l == nil || sym == "" || strings.ContainsAny(sym, " \n") {
+	fs, _ := n.Package(pkg)
+	return fs.Has(sym)
+}
+
+// Funcs are the functions of one package: " sym sym …\n".
+type Funcs []byte
+
+// Has reports whether sym is one of them.
+func (fs Funcs) Has(sym string) bool {
+	if len(fs) == 0 || sym == "" || strings.ContainsAny(sym, " \n") {
 		return false
 	}
-	return bytes.Contains(l, []byte(" "+sym+" ")) || bytes.Contains(l, []byte(" "+sym+"\n"))
+	return bytes.Contains(fs, []byte(" "+sym+" ")) || bytes.Contains(fs, []byte(" "+sym+"\n"))
 }

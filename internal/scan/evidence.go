@@ -126,14 +126,16 @@ func (g *goEvidence) evidence(p inventory.Package, v vulndb.Vulnerability) *Evid
 func linked(n gobin.Names, imports []vulndb.GoImport) []string {
 	var out []string
 	for _, im := range imports {
+		fs, ok := n.Package(im.Path)
+		if !ok {
+			continue
+		}
 		if len(im.Symbols) == 0 {
-			if n.HasPackage(im.Path) {
-				out = append(out, im.Path)
-			}
+			out = append(out, im.Path)
 			continue
 		}
 		for _, s := range im.Symbols {
-			if n.Has(im.Path, s) {
+			if fs.Has(s) {
 				out = append(out, im.Path+"."+s)
 			}
 		}
