@@ -196,3 +196,24 @@ func TestGoSymbolCacheDamaged(t *testing.T) {
 		}
 	}
 }
+
+// TestImagePlatformFallback: Go packages whose binary records no
+// GOOS/GOARCH (Go < 1.18) take the image's platform, variant dropped;
+// others keep theirs, and non-Go packages get none.
+func TestImagePlatformFallback(t *testing.T) {
+	pkgs := []inventory.Package{
+		{Name: "old", Type: "go-module", GoBinaries: []inventory.GoBinary{{Path: "/old"}}},
+		{Name: "new", Type: "go-module", Platform: "windows/amd64", GoBinaries: []inventory.GoBinary{{Path: "/new.exe"}}},
+		{Name: "libc6", Type: "deb"},
+	}
+	fillImagePlatform(pkgs, "linux/arm64/v8")
+	if pkgs[0].Platform != "linux/arm64" || pkgs[1].Platform != "windows/amd64" || pkgs[2].Platform != "" {
+		t.Errorf("platforms %q %q %q", pkgs[0].Platform, pkgs[1].Platform, pkgs[2].Platform)
+	}
+	if got := goPlatform(pkgs[0]); got != (match.Platform{GOOS: "linux", GOARCH: "arm64"}) {
+		t.Errorf("goPlatform = %+v", got)
+	}
+	if got := goPlatform(pkgs[2]); got != (match.Platform{}) {
+		t.Errorf("goPlatform of a deb = %+v", got)
+	}
+}
