@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sightline-sec/sightline/internal/vulndb"
 	"github.com/sightline-sec/sightline/internal/vulndb/vulndbtest"
 )
 
@@ -181,7 +182,7 @@ func TestDBRealDataCLI(t *testing.T) {
 			Stale   bool
 		}
 	}
-	if code != 0 || json.Unmarshal([]byte(out), &st) != nil || len(st.Sources) != 3 || st.SchemaVersion != 2 {
+	if code != 0 || json.Unmarshal([]byte(out), &st) != nil || len(st.Sources) != 3 || st.SchemaVersion != vulndb.SchemaVersion {
 		t.Fatalf("status: %d %s %s", code, out, errs)
 	}
 	if !strings.Contains(errs, "warning:") {

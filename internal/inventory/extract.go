@@ -24,6 +24,8 @@ import (
 	dpkgmeta "github.com/google/osv-scalibr/extractor/filesystem/os/dpkg/metadata"
 	rpmmeta "github.com/google/osv-scalibr/extractor/filesystem/os/rpm/metadata"
 	"github.com/google/osv-scalibr/purl"
+
+	"github.com/sightline-sec/sightline/internal/gobin"
 )
 
 // ExtractorVersion changes whenever extraction output may change; it is
@@ -31,7 +33,8 @@ import (
 //
 // 2: the OS is also read from /etc/oracle-release, /etc/system-release,
 // /etc/redhat-release, /etc/alpine-release and /etc/debian_version (layer
-// results now keep those files); rpm EVRs; lockfile parsers, dev marks.
+// results now keep those files); rpm EVRs; lockfile parsers, dev marks;
+// Go binaries' GOOS/GOARCH and function names (internal/gobin).
 const ExtractorVersion = "scalibr-0.5.3/2"
 
 // Record is one package as extracted from one file, before the final
@@ -48,6 +51,18 @@ type Record struct {
 	// Dev: only a development/test dependency of the project whose
 	// lockfile listed it (devGroups in plugin.go, and each own parser).
 	Dev bool `json:"dev,omitempty"`
+
+	// Go binaries (go/binary extractor): the build settings GOOS/GOARCH
+	// and the functions of this record's module linked into the binary.
+	// GoSymbols is held in memory after extraction; the layer cache moves
+	// it to a content-addressed side file named by GoSymbolsRef (its
+	// SHA-256, hex), so cached layer entries stay small. Neither set:
+	// not read, GoSymbolsNote says why.
+	GoOS          string    `json:"goos,omitempty"`
+	GoArch        string    `json:"goarch,omitempty"`
+	GoSymbols     gobin.Set `json:"-"`
+	GoSymbolsRef  string    `json:"go_symbols_ref,omitempty"`
+	GoSymbolsNote string    `json:"go_symbols_note,omitempty"`
 
 	// OS package metadata; its OS fields are filled from the final
 	// os-release when the record becomes a Package.
@@ -163,6 +178,12 @@ func (r Record) Package(osRelease map[string]string) Package {
 	}
 	if p.SourceName != "" && p.SourceVersion == "" {
 		p.SourceVersion = p.Version
+	}
+	if r.Extractor == gobinary.Name {
+		if r.GoOS != "" && r.GoArch != "" {
+			p.Platform = r.GoOS + "/" + r.GoArch
+		}
+		p.GoBinaries = []GoBinary{{Path: p.Locations[0], Symbols: r.GoSymbols, Ref: r.GoSymbolsRef, Note: r.GoSymbolsNote}}
 	}
 	if p.Type == "go-stdlib" {
 		p.Name = "stdlib"

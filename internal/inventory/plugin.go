@@ -31,6 +31,8 @@ import (
 	"github.com/google/osv-scalibr/extractor/filesystem/os/rpm"
 	"github.com/google/osv-scalibr/extractor/filesystem/osv"
 	scalibrlog "github.com/google/osv-scalibr/log"
+
+	"github.com/sightline-sec/sightline/internal/gobin"
 )
 
 func init() {
@@ -89,13 +91,21 @@ func newPlugins() ([]plugin, error) {
 	// so a 150 MiB status file gave no packages and no word). Lifting
 	// them all here leaves one limit, ours, which is reported.
 	cfg := &cpb.PluginConfig{MaxFileSizeBytes: math.MaxInt64}
+	codec, err := gobin.NewCodec()
+	if err != nil {
+		return nil, err
+	}
 	var ps []plugin
 	for _, c := range scalibrConstructors {
 		e, err := c.new(cfg)
 		if err != nil {
 			return nil, fmt.Errorf("initialising extractor: %w", err)
 		}
-		ps = append(ps, scalibrPlugin{e: e, stream: c.stream, fix: c.fix})
+		var pl plugin = scalibrPlugin{e: e, stream: c.stream, fix: c.fix}
+		if e.Name() == gobinary.Name {
+			pl = goBinaryPlugin{scalibrPlugin: pl.(scalibrPlugin), syms: codec}
+		}
+		ps = append(ps, pl)
 	}
 	return append(ps, ownPlugins()...), nil
 }

@@ -2,6 +2,8 @@
 // root directory) into a list of attributed packages.
 package inventory
 
+import "github.com/sightline-sec/sightline/internal/gobin"
+
 // Package is one installed package as found on a filesystem. JSON names are
 // a documented contract (docs/json.md).
 type Package struct {
@@ -33,6 +35,22 @@ type Package struct {
 	// as a development/test dependency (npm "dev", Pipfile "develop",
 	// composer "packages-dev", Maven scope "test", …; docs/scan.md).
 	Dev bool `json:"dev,omitempty"`
+
+	// Platform is the GOOS/GOARCH ("linux/amd64") of the Go binary a
+	// go-module/go-stdlib package was read from: its build settings, else
+	// the image's platform; empty when unknown (SBOM, go.mod).
+	Platform string `json:"platform,omitempty"`
+	// GoBinaries are the Go binaries the package was found in, with
+	// their function names: evidence for matching, not part of the JSON.
+	GoBinaries []GoBinary `json:"-"`
+}
+
+// GoBinary is one Go binary a Go package was found in.
+type GoBinary struct {
+	Path    string    // absolute path in the image/filesystem
+	Symbols gobin.Set // functions of the package's module, when in memory
+	Ref     string    // else their layer-cache side file (Record.GoSymbolsRef)
+	Note    string    // why neither is set
 }
 
 // LayerRef names the image layer that introduced a package.

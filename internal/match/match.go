@@ -38,6 +38,7 @@ type Query struct {
 	// NameCaseUnknown: Name may have been lowercased by its producer
 	// (inventory.Package.NameCaseUnknown); see casefold.go.
 	NameCaseUnknown bool
+	Platform        Platform // Go binaries: GOOS/GOARCH, which Go advisories may be restricted to
 }
 
 // Matcher answers queries against one open database.
@@ -52,7 +53,10 @@ type Matcher struct {
 
 // resultKey is a query after the source-package substitution: a Debian
 // image has ~2.5 binary packages per source package, all asking the same.
-type resultKey struct{ eco, name, ver, arch string }
+type resultKey struct {
+	eco, name, ver, arch string
+	plat                 Platform
+}
 
 type recKey struct {
 	src uint16
@@ -121,7 +125,7 @@ func (m *Matcher) Match(ctx context.Context, q Query) ([]vulndb.Vulnerability, e
 	if err := m.checkable(q, ver); err != nil {
 		return nil, err
 	}
-	k := resultKey{q.Ecosystem, name, ver, q.Arch}
+	k := resultKey{q.Ecosystem, name, ver, q.Arch, q.Platform}
 	cache := !q.NameCaseUnknown // rare (SBOM input); must not share a trusted name's entry
 	if cache {
 		if v, ok := m.results.Load(k); ok {
@@ -136,7 +140,7 @@ func (m *Matcher) Match(ctx context.Context, q Query) ([]vulndb.Vulnerability, e
 			return nil, err
 		}
 	}
-	vulns, err := m.match(ctx, q.Ecosystem, name, variants, ver, q.Arch)
+	vulns, err := m.match(ctx, q.Ecosystem, name, variants, ver, q.Arch, q.Platform)
 	if err != nil {
 		return nil, err
 	}
@@ -150,7 +154,7 @@ func (m *Matcher) Match(ctx context.Context, q Query) ([]vulndb.Vulnerability, e
 // variants, when not nil, are the stored spellings to use instead of name
 // (see casefold.go). The version is checked against the ecosystem's rules
 // once some advisory names the package (see checkable).
-func (m *Matcher) match(ctx context.Context, eco, name string, variants []string, ver, arch string) ([]vulndb.Vulnerability, error) {
+func (m *Matcher) match(ctx context.Context, eco, name string, variants []string, ver, arch string, plat Platform) ([]vulndb.Vulnerability, error) {
 	entries, err := m.affected(eco, name, variants)
 	if err != nil {
 		return nil, err
@@ -182,11 +186,18 @@ func (m *Matcher) match(ctx context.Context, eco, name string, variants []string
 		if !ok {
 			continue
 		}
+		imports, pcheck, excluded, err := forPlatform(&e, plat)
+		if err != nil {
+			return nil, fmt.Errorf("matching %s %s@%s against %s: %w", eco, name, ver, e.RecordID, err)
+		}
+		if excluded {
+			continue
+		}
 		rec, err := m.record(e.Source, e.RecordID)
 		if err != nil {
 			return nil, err
 		}
-		hits = append(hits, hit{rec: rec, fixed: fixed})
+		hits = append(hits, hit{rec: rec, fixed: fixed, imports: imports, platform: pcheck})
 	}
 	vulns := m.merge(eco, parse, hits)
 	// KEV and EPSS lookups have no error result; damage they met is kept.
@@ -197,8 +208,10 @@ func (m *Matcher) match(ctx context.Context, eco, name string, variants []string
 }
 
 type hit struct {
-	rec   *vulndb.Record
-	fixed []string
+	rec      *vulndb.Record
+	fixed    []string
+	imports  []vulndb.GoImport // Go: the entry's imports that apply to the platform
+	platform string            // Go: PlatformAny, PlatformMatched or PlatformUnknown
 }
 
 // evaluator holds the queried version, parsed lazily per range type.

@@ -113,6 +113,8 @@ func (m *Matcher) build(eco string, parse version.Parser, g []hit) vulndb.Vulner
 			ids[k] = true
 		}
 		v.FixedVersions = append(v.FixedVersions, h.fixed...)
+		v.GoImports = append(v.GoImports, h.imports...)
+		v.GoPlatform = mergePlatform(v.GoPlatform, h.platform)
 		if h.rec != p {
 			v.Severity = vulndb.MergeSeverity(v.Severity, h.rec.Severity.Attributed(h.rec.ID))
 			if v.Summary == "" {

@@ -260,6 +260,7 @@ func (t *tableWriter) finding(f scan.Finding, idWidth int) {
 	if f.EPSS != nil {
 		marks = append(marks, fmt.Sprintf("EPSS %.1f%%", f.EPSS.Score*100))
 	}
+	marks = append(marks, evidenceMarks(f.Evidence)...)
 	extra := ""
 	if len(marks) > 0 {
 		extra = "  [" + strings.Join(marks, ", ") + "]"

@@ -54,6 +54,12 @@ func (c *layerCache) put(lr *LayerResult) error {
 	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 		return fmt.Errorf("creating layer cache: %w", err)
 	}
+	if err := c.symbols().spill(lr); err != nil {
+		if errors.Is(err, fs.ErrPermission) {
+			return nil // as below: no entry rather than one without its symbols
+		}
+		return fmt.Errorf("writing layer cache: %w", err)
+	}
 	b, err := json.Marshal(lr)
 	if err != nil {
 		return err

@@ -16,7 +16,8 @@ type DBMatcher struct{ M *match.Matcher }
 // Match implements Matcher.
 func (d DBMatcher) Match(ctx context.Context, p inventory.Package) ([]vulndb.Vulnerability, error) {
 	return d.M.Match(ctx, match.Query{Ecosystem: p.Ecosystem, Name: p.Name, Version: p.Version,
-		SourceName: p.SourceName, SourceVersion: p.SourceVersion, Arch: p.Arch, NameCaseUnknown: p.NameCaseUnknown})
+		SourceName: p.SourceName, SourceVersion: p.SourceVersion, Arch: p.Arch, NameCaseUnknown: p.NameCaseUnknown,
+		Platform: goPlatform(p)})
 }
 
 // Notes implements Noter: package names matched ignoring case.

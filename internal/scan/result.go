@@ -123,7 +123,41 @@ type Finding struct {
 	vulndb.Vulnerability
 	Package     PackageRef   `json:"package"`
 	Suppression *Suppression `json:"suppression,omitempty"`
+	// Evidence is what the package's Go binaries tell about the finding
+	// (Go findings only; nil otherwise). It never hides a finding.
+	Evidence *Evidence `json:"evidence,omitempty"`
 }
+
+// Evidence is what Sightline could check about a Go finding beyond the
+// module version (docs/json.md, internal/gobin).
+type Evidence struct {
+	// Symbols is SymbolsPresent, SymbolsAbsent or SymbolsUnknown.
+	Symbols string `json:"symbols"`
+	// Matched lists the advisory's vulnerable functions found in the
+	// binaries, as "package.Func" / "package.Type.Method"; a bare package
+	// path when the advisory names the whole package.
+	Matched []string `json:"matched,omitempty"`
+	// Reason says why Symbols is unknown.
+	Reason string `json:"reason,omitempty"`
+	// Platform is set when the advisory is restricted to some GOOS/GOARCH:
+	// the binary's platform ("linux/amd64"), which is among them, or
+	// PlatformUnknown when the package's platform is not known (SBOM
+	// component, go.mod) and the restriction could not be checked.
+	Platform string `json:"platform,omitempty"`
+	// Platforms is the advisory's restriction, "goos/goarch" with "*" for
+	// an unrestricted part ("windows", "*/amd64"); absent when none.
+	Platforms []string `json:"platforms,omitempty"`
+}
+
+// Evidence.Symbols values.
+const (
+	SymbolsPresent = "present" // a vulnerable function is linked or inlined into the binary
+	SymbolsAbsent  = "absent"  // every binary's function table was read and holds none
+	SymbolsUnknown = "unknown" // not checked: Reason says why
+)
+
+// PlatformUnknown is Evidence.Platform when the restriction was not checked.
+const PlatformUnknown = "unknown"
 
 // PackageRef identifies the affected package inside a finding.
 type PackageRef struct {
@@ -132,6 +166,7 @@ type PackageRef struct {
 	Ecosystem string              `json:"ecosystem"`
 	PURL      string              `json:"purl"`
 	Layer     *inventory.LayerRef `json:"layer,omitempty"`
+	Platform  string              `json:"platform,omitempty"` // Go: the binary's GOOS/GOARCH (inventory.Package.Platform)
 }
 
 // Suppression says why a finding is not counted (ignore file or VEX).

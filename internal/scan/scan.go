@@ -98,6 +98,7 @@ func (s *Scanner) ScanImage(ctx context.Context, im *image.Image) (*Result, erro
 	res.Coverage = &Coverage{SkippedFiles: v.skipped()}
 	res.Packages = packages(v.records(), osRel, refs)
 	s.dropDev(res)
+	fillImagePlatform(res.Packages, im.Platform)
 	s.progress("packages", len(res.Packages), len(res.Packages))
 	return res, s.match(ctx, res)
 }
@@ -205,10 +206,11 @@ func packages(recs []visibleRecord, osRel map[string]string, refs []inventory.La
 		if p.Name == "" || p.Version == "(devel)" {
 			continue // "(devel)": a Go main module built from a checkout (the scanned code itself)
 		}
-		k := p.Type + "\x00" + p.Ecosystem + "\x00" + p.Name + "\x00" + p.Version
+		k := p.Type + "\x00" + p.Ecosystem + "\x00" + p.Name + "\x00" + p.Version + "\x00" + p.Platform
 		if i, ok := byKey[k]; ok {
 			out[i].Locations = mergeSorted(out[i].Locations, p.Locations)
 			out[i].Dev = out[i].Dev && p.Dev // dev only if every lockfile says so
+			out[i].GoBinaries = append(out[i].GoBinaries, p.GoBinaries...)
 			if r.layer >= 0 && r.layer < layerOf[i] {
 				layerOf[i] = r.layer
 			}
@@ -266,6 +268,7 @@ func (s *Scanner) match(ctx context.Context, res *Result) error {
 	}
 	tally := newTally()
 	firstErr := map[string]error{}
+	gev := newGoEvidence(s.cache().symbols())
 	for i, p := range res.Packages {
 		if i%64 == 0 {
 			s.progress("matching", i, len(res.Packages))
@@ -295,7 +298,8 @@ func (s *Scanner) match(ctx context.Context, res *Result) error {
 		tally.add(p.Ecosystem, "")
 		for _, v := range vulns {
 			res.Findings = append(res.Findings, Finding{Vulnerability: v, Package: PackageRef{
-				Name: p.Name, Version: p.Version, Ecosystem: p.Ecosystem, PURL: p.PURL, Layer: p.Layer}})
+				Name: p.Name, Version: p.Version, Ecosystem: p.Ecosystem, PURL: p.PURL, Layer: p.Layer, Platform: p.Platform},
+				Evidence: gev.evidence(p, v)})
 		}
 	}
 	tally.fill(cov)

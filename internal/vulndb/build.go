@@ -76,20 +76,15 @@ func Write(ctx context.Context, path string, batches ...*Batch) (Status, error) 
 }
 
 // openOld opens the current database for copying; a missing, foreign,
-// damaged or unreadable file counts as empty (it is rebuilt from the new
-// batches) and dropped says why. A schema-1 file is copied too: its keys
-// are rewritten to schema 2's (writePkgsAndRecs), so `db import` of one
-// source keeps the others. The full check runs here because the copy
-// reads every byte of the old file anyway, and a damaged page must not
-// end up in the new one.
+// other-schema, damaged or unreadable file counts as empty (it is rebuilt
+// from the new batches) and dropped says why. The full check runs here
+// because the copy reads every byte of the old file anyway, and a damaged
+// page must not end up in the new one.
 func openOld(ctx context.Context, path string) (old *DB, dropped string) {
 	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
 		return nil, ""
 	}
 	db, err := Open(ctx, path)
-	if errors.Is(err, ErrSchema) {
-		db, err = openMigrate(ctx, path)
-	}
 	if err == nil {
 		if err = db.verify(ctx); err != nil {
 			db.Close()
@@ -102,13 +97,6 @@ func openOld(ctx context.Context, path string) (old *DB, dropped string) {
 		return nil, err.Error()
 	}
 	return db, ""
-}
-
-// openMigrate opens a database of an older schema whose records and
-// index values Write can still copy (schema 1: same layout, other keys),
-// with Open's checks.
-func openMigrate(ctx context.Context, path string) (*DB, error) {
-	return open(ctx, path, 1)
 }
 
 func build(ctx context.Context, tmpName string, old *DB, batches []*Batch) error {
@@ -251,10 +239,7 @@ func writePkgsAndRecs(ctx context.Context, tx *bolt.Tx, old *DB, drop map[uint16
 				return fmt.Errorf("copying index entry %q: %w", k, err)
 			}
 			if len(kept) > 0 {
-				// Re-keyed: a no-op for current keys, the migration for
-				// older schemas (two old keys may now be one package).
-				nk := string(rekey(k))
-				pkgs[nk] = append(pkgs[nk], kept...)
+				pkgs[string(k)] = append(pkgs[string(k)], kept...)
 			}
 			return nil
 		})
@@ -308,15 +293,6 @@ func writePkgsAndRecs(ctx context.Context, tx *bolt.Tx, old *DB, drop map[uint16
 	// The filter covers the fold keys too, so a case-unknown lookup of a
 	// name without variants (nearly all) skips the fold bucket as well.
 	return writeHashes(tx, append(pairs, fold...))
-}
-
-// rekey rewrites an index key with the current name rule (pkgname.Key).
-func rekey(k []byte) []byte {
-	eco, name, ok := splitKey(k)
-	if !ok {
-		return k
-	}
-	return pkgKey(eco, name)
 }
 
 // foldPairs builds the fold bucket: for ecosystems whose case-sensitive

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -13,7 +14,7 @@ import (
 // FuzzParseOSV: any bytes give a record or an error, never a panic, and a
 // parsed record survives the index encoding unchanged.
 func FuzzParseOSV(f *testing.F) {
-	for _, dir := range []string{"../../testdata/quickstart", "../../testdata/vulndb/osv/debian", "../../testdata/vulndb/osv/pypi", "../../testdata/vulndb/osv/npm"} {
+	for _, dir := range []string{"../../testdata/quickstart", "../../testdata/vulndb/osv/debian", "../../testdata/vulndb/osv/pypi", "../../testdata/vulndb/osv/npm", "../../testdata/gobin/records"} {
 		files, _ := filepath.Glob(filepath.Join(dir, "*"))
 		for _, p := range files {
 			if data, err := os.ReadFile(p); err == nil && isOSVName(p) {
@@ -39,6 +40,9 @@ func FuzzParseOSV(f *testing.F) {
 					t.Fatalf("version %q lost in the index round trip", v)
 				}
 			}
+			if im, err := dec[0].GoImports(); err != nil || !reflect.DeepEqual(im, e.Affected.Imports) {
+				t.Fatalf("Go imports %+v became %+v in the index round trip (%v)", e.Affected.Imports, im, err)
+			}
 		}
 	})
 }
@@ -49,7 +53,10 @@ func FuzzDecodeAffected(f *testing.F) {
 	f.Add(encodeAffected(nil, Affected{RecordID: "GO-2021-0113", Source: 1,
 		Ranges: []Range{{Type: RangeSemver, Sorted: true, Events: []Event{{Introduced, "0"}, {Fixed, "0.3.7"}}}}}))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		_, _ = decodeAffected(b)
+		as, _ := decodeAffected(b)
+		for i := range as {
+			_, _ = as[i].GoImports()
+		}
 		_, _ = filterSources(b, map[uint16]bool{1: true})
 	})
 }

@@ -186,6 +186,13 @@ func convert(rec *osvRecord) (*Parsed, error) {
 		if len(e.Affected.Ranges) == 0 && len(e.Affected.Versions) == 0 {
 			continue // GIT-only: nothing to match package versions against
 		}
+		if version.Base(a.Package.Ecosystem) == "Go" {
+			imports, err := parseGoImports(a.EcosystemSpecific)
+			if err != nil {
+				return nil, fmt.Errorf("record %s: affected[%d].%w", rec.ID, i, err)
+			}
+			e.Affected.Imports = imports
+		}
 		p.Packages = append(p.Packages, e)
 	}
 	return p, nil

@@ -60,12 +60,16 @@ type Affected struct {
 	Source   uint16
 	Ranges   []Range
 	Versions []string // the OSV `versions` list, as published (set when writing)
+	// Imports is the Go ecosystem_specific.imports list (set when
+	// writing; read it with GoImports).
+	Imports []GoImport
 
 	// rawVersions is the encoded versions list of an entry read from the
 	// database: Debian lists run to hundreds of versions, and scanning
 	// them in place beats allocating a string for each.
 	rawVersions []byte
 	nVersions   int
+	rawImports  []byte // encoded Imports, decoded by GoImports on demand
 }
 
 // ListsVersion reports whether v is in the entry's `versions` list.
@@ -105,6 +109,7 @@ func (a *Affected) VersionCount() int {
 //	uvarint source, string record id, uvarint #ranges,
 //	  per range: byte type, byte sorted, uvarint #events, per event: byte kind, string version
 //	uvarint #versions, strings
+//	Go imports (appendGoImports)
 //
 // where string = uvarint length + bytes. Compact, and decoding needs no
 // reflection.
@@ -134,7 +139,7 @@ func encodeAffected(b []byte, a Affected) []byte {
 	for _, v := range a.Versions {
 		b = appendString(b, v)
 	}
-	return b
+	return appendGoImports(b, a.Imports)
 }
 
 var errCorrupt = errors.New("corrupt index entry")
@@ -214,6 +219,7 @@ func decodeOne(d *decoder) Affected {
 		d.b = d.b[n:]
 	}
 	a.rawVersions = start[:len(start)-len(d.b)]
+	a.rawImports = skipGoImports(d)
 	return a
 }
 

@@ -26,8 +26,11 @@ import (
 // SchemaVersion is bumped whenever the on-disk layout changes; Open refuses
 // other versions so an old binary never misreads a new file. Schema 2:
 // package keys are pkgname.Key (each ecosystem's own name comparison)
-// and the fold bucket exists; Write migrates a schema-1 file it replaces.
-const SchemaVersion = 2
+// and the fold bucket exists. Schema 3: Go affected entries carry
+// ecosystem_specific.imports. A file of another schema is never copied
+// into a new one (its encoded entries differ): Write rebuilds from the
+// new batches and says what was dropped; `db update` fetches everything.
+const SchemaVersion = 3
 
 // ErrSchema is returned (wrapped) by Open for a database of another
 // schema; the message says how to rebuild it.
@@ -100,8 +103,8 @@ type DB struct {
 	recs   *bolt.Bucket
 	kev    *bolt.Bucket
 	epss   *bolt.Bucket
-	fold   *bolt.Bucket // nil in schema 1
-	hashes []byte       // keyPkgHash, in the mmap: the miss-path filter
+	fold   *bolt.Bucket
+	hashes []byte // keyPkgHash, in the mmap: the miss-path filter
 	status Status
 	// base and size delimit the file in the memory map: every value
 	// handed out must lie inside (see inFile).
@@ -122,12 +125,6 @@ type DB struct {
 // wrapping ErrNoDB that tells the user how to create one; a damaged one
 // is a *DamagedError. Verify reads everything.
 func Open(ctx context.Context, path string) (*DB, error) {
-	return open(ctx, path, SchemaVersion)
-}
-
-// open is Open accepting schemas minSchema..SchemaVersion (Write copies
-// a schema-1 file it replaces: openMigrate).
-func open(ctx context.Context, path string, minSchema int) (*DB, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -153,7 +150,7 @@ func open(ctx context.Context, path string, minSchema int) (*DB, error) {
 			b.Close()
 			continue
 		}
-		db, err := attach(b, path, before, minSchema)
+		db, err := attach(b, path, before)
 		if err != nil {
 			b.Close()
 			return nil, err
@@ -186,10 +183,9 @@ func openBolt(path string) (b *bolt.DB, err error) {
 	return nil, damaged(path, fmt.Errorf("not a readable bbolt file (%w)", err))
 }
 
-// attach starts the long-lived read transaction and checks the schema
-// (minSchema..SchemaVersion is accepted; Open: the current one only),
+// attach starts the long-lived read transaction and checks the schema,
 // the buckets and the file size.
-func attach(b *bolt.DB, path string, fi fs.FileInfo, minSchema int) (db *DB, err error) {
+func attach(b *bolt.DB, path string, fi fs.FileInfo) (db *DB, err error) {
 	fileSize := fi.Size()
 	tx, err := b.Begin(false)
 	if err != nil {
@@ -220,12 +216,12 @@ func attach(b *bolt.DB, path string, fi fs.FileInfo, minSchema int) (db *DB, err
 	if err != nil {
 		return nil, damaged(path, fmt.Errorf("schema version unreadable: %w", err))
 	}
-	if v < minSchema || v > SchemaVersion {
+	if v != SchemaVersion {
 		return nil, fmt.Errorf("%w: %s has schema %d, this sightline reads schema %d: rebuild it with `sightline db update` (online) or `sightline db import PATH...` / `sightline db update --from BUNDLE` (offline)", ErrSchema, path, v, SchemaVersion)
 	}
 	db.pkgs, db.recs, db.fold = tx.Bucket(bucketPkgs), tx.Bucket(bucketRecs), tx.Bucket(bucketFold)
 	db.kev, db.epss = tx.Bucket(bucketKEV), tx.Bucket(bucketEPSS)
-	if db.pkgs == nil || db.recs == nil || db.kev == nil || db.epss == nil {
+	if db.pkgs == nil || db.recs == nil || db.fold == nil || db.kev == nil || db.epss == nil {
 		return nil, damaged(path, errors.New("missing buckets"))
 	}
 	db.hashes = meta.Get(keyPkgHash)
@@ -373,7 +369,7 @@ func (db *DB) CaseVariants(ecosystem, name string) (out []string, err error) {
 		out = append(out, name)
 	}
 	f := pkgname.Fold(name)
-	if db.fold == nil || !pkgname.CaseLost(ecosystem) || !db.mayHave(ecosystem, f) {
+	if !pkgname.CaseLost(ecosystem) || !db.mayHave(ecosystem, f) {
 		return out, nil
 	}
 	v, err := db.get(db.fold, rawKey(ecosystem, f))

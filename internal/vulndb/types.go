@@ -26,6 +26,14 @@ type Vulnerability struct {
 	KEV           *KEV      `json:"kev"`  // nil: not in the CISA KEV catalog
 	EPSS          *EPSS     `json:"epss"` // nil: no EPSS score for any alias
 	References    []string  `json:"references,omitempty"`
+
+	// Go advisories only, for the scan's evidence (not in the JSON):
+	// GoImports are the vulnerable packages and functions of the matched
+	// affected entries that apply to the queried platform, and GoPlatform
+	// how that platform was checked ("", "matched", "unknown"; see
+	// match.Platform).
+	GoImports  []GoImport `json:"-"`
+	GoPlatform string     `json:"-"`
 }
 
 // Severity collects every severity signal the advisory carries.

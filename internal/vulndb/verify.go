@@ -75,7 +75,7 @@ func (db *DB) verify(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
-	if db.fold != nil { // schema 2: the filter holds the fold keys too
+	{ // the filter holds the fold keys too
 		err = db.walk(ctx, bucketFold, func(k, v []byte) error {
 			if bytes.IndexByte(k, 0) < 0 {
 				return fmt.Errorf("fold key %q has no ecosystem separator", k)
