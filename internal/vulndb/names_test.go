@@ -61,7 +61,9 @@ func TestCaseVariants(t *testing.T) {
 
 // TestSchema1 builds a database the way schema 1 keyed it (exact OSV
 // names; PEP 503 for PyPI), then checks that Open refuses it saying how to
-// rebuild, and that the next Write migrates it without losing its data.
+// rebuild, that the next Write starts from its own batches and says the
+// old file's sources were dropped (their encoded entries cannot be copied
+// into schema 3), and that re-importing gives the schema-3 answers.
 func TestSchema1(t *testing.T) {
 	ctx := context.Background()
 	p := filepath.Join(t.TempDir(), "v1.db")
@@ -84,8 +86,12 @@ func TestSchema1(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st.SchemaVersion != SchemaVersion || len(st.Sources) != 2 {
-		t.Fatalf("after migration: schema %d, sources %+v", st.SchemaVersion, st.Sources)
+	if st.SchemaVersion != SchemaVersion || len(st.Sources) != 1 || st.Sources[0].Kind != KindKEV ||
+		!strings.Contains(st.Dropped, "schema 1") {
+		t.Fatalf("after writing over schema 1: schema %d, sources %+v, dropped %q", st.SchemaVersion, st.Sources, st.Dropped)
+	}
+	if _, err := Write(ctx, p, namesBatch(t)); err != nil {
+		t.Fatal(err)
 	}
 	db, err := Open(ctx, p)
 	if err != nil {
@@ -103,10 +109,13 @@ func TestSchema1(t *testing.T) {
 	}
 	slices.Sort(got)
 	if want := []string{"GHSA-6c3j-c64m-qhgq", "GHSA-gxr4-xjj5-5px2"}; !slices.Equal(got, want) {
-		t.Errorf("migrated NuGet jQuery entries %v, want %v", got, want)
+		t.Errorf("NuGet jQuery entries %v, want %v", got, want)
 	}
 	if vs, _ := db.CaseVariants("Go", "github.com/1panel-dev/1panel"); !slices.Equal(vs, []string{"github.com/1Panel-dev/1Panel"}) {
-		t.Errorf("migrated fold index: %q", vs)
+		t.Errorf("fold index: %q", vs)
+	}
+	if len(db.Status().Sources) != 2 {
+		t.Errorf("sources %+v, want kev and the names batch", db.Status().Sources)
 	}
 }
 
