@@ -12,8 +12,10 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"runtime/metrics"
 	"runtime/pprof"
 	"syscall"
+	"time"
 
 	"github.com/sightline-sec/sightline/internal/cliutil"
 )
@@ -22,7 +24,9 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	tuneGC()
 	stopProfile := startProfile(os.Getenv("SIGHTLINE_CPUPROFILE"))
+	stopHeap := startPeakHeapProfile(os.Getenv("SIGHTLINE_MEMPROFILE"))
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stopHeap()
 	stopProfile()
 	stop()
 	os.Exit(code)
@@ -60,6 +64,54 @@ func startProfile(path string) (stop func()) {
 		pprof.StopCPUProfile()
 		f.Close()
 	}
+}
+
+// startPeakHeapProfile writes the heap profile (go tool pprof
+// -sample_index=inuse_space) taken when the live heap was largest, for
+// finding what holds memory at the peak (SIGHTLINE_MEMPROFILE=heap.out
+// sightline …). The live heap is sampled every 10 ms; a profile is
+// rewritten whenever it grew by a tenth. An empty path does nothing.
+func startPeakHeapProfile(path string) (stop func()) {
+	if path == "" {
+		return func() {}
+	}
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+		var peak uint64
+		t := time.NewTicker(10 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+			}
+			metrics.Read(sample)
+			if live := sample[0].Value.Uint64(); live > peak+peak/10 {
+				peak = live
+				if err := writeHeapProfile(path); err != nil {
+					fmt.Fprintf(os.Stderr, "sightline: SIGHTLINE_MEMPROFILE: %v\n", err)
+					return
+				}
+			}
+		}
+	}()
+	return func() { close(done); <-finished }
+}
+
+func writeHeapProfile(path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := pprof.Lookup("heap").WriteTo(f, 0); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 // run executes one command line and returns the process exit code. Tests

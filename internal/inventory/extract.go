@@ -14,10 +14,10 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"io/fs"
 	"path"
 	"strings"
-	"testing/fstest"
 	"time"
 
 	cpb "github.com/google/osv-scalibr/binary/proto/config_go_proto"
@@ -104,7 +104,17 @@ func (x *Extractor) Required(p string, mode fs.FileMode, size int64) bool {
 // extractor that fails on the file yields a warning, not an error: one
 // corrupt file must not hide the rest of the image.
 func (x *Extractor) Extract(ctx context.Context, p string, mode fs.FileMode, content []byte) ([]Record, []string) {
-	info := fileInfo{name: path.Base(p), size: int64(len(content)), mode: mode}
+	return x.ExtractAt(ctx, p, mode, bytes.NewReader(content), int64(len(content)))
+}
+
+// ExtractAt is Extract for size bytes of content behind r, such as a
+// large file spilled to a temp file. Each extractor gets its own
+// io.SectionReader (an io.Reader and io.ReaderAt), so those that read at
+// offsets (Go and Rust binaries, jars, wheels) read only the parts they
+// need instead of loading the whole file, and the extractor's view of the
+// filesystem is that one file (oneFileFS), not a copy of it.
+func (x *Extractor) ExtractAt(ctx context.Context, p string, mode fs.FileMode, r io.ReaderAt, size int64) ([]Record, []string) {
+	info := fileInfo{name: path.Base(p), size: size, mode: mode}
 	api := fileAPI{p: p, info: info}
 	var recs []Record
 	var warns []string
@@ -113,10 +123,10 @@ func (x *Extractor) Extract(ctx context.Context, p string, mode fs.FileMode, con
 			continue
 		}
 		in := &filesystem.ScanInput{
-			FS:     fstest.MapFS{p: &fstest.MapFile{Data: content, Mode: mode}},
+			FS:     oneFileFS{p: p, info: info, r: r},
 			Path:   p,
 			Info:   info,
-			Reader: bytes.NewReader(content),
+			Reader: io.NewSectionReader(r, 0, size),
 		}
 		inv, err := safeExtract(ctx, e, in)
 		if err != nil {

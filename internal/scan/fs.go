@@ -1,10 +1,8 @@
 package scan
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -34,7 +32,7 @@ func (s *Scanner) ScanFS(ctx context.Context, root string) (*Result, error) {
 		return nil, err
 	}
 	lr := &LayerResult{Files: map[string][]inventory.Record{}, Links: map[string]string{}}
-	var buf bytes.Buffer
+	fb := s.spool().buffer()
 	err = filepath.WalkDir(abs, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			lr.warn(fmt.Sprintf("skipped %s: %v", p, err))
@@ -51,7 +49,7 @@ func (s *Scanner) ScanFS(ctx context.Context, root string) (*Result, error) {
 			}
 			return nil
 		}
-		return s.fsEntry(ctx, lr, p, rel, d, &buf)
+		return s.fsEntry(ctx, lr, p, rel, d, fb)
 	})
 	if err != nil {
 		return nil, err
@@ -68,7 +66,7 @@ func (s *Scanner) ScanFS(ctx context.Context, root string) (*Result, error) {
 	return res, s.match(ctx, res)
 }
 
-func (s *Scanner) fsEntry(ctx context.Context, lr *LayerResult, p, rel string, d fs.DirEntry, buf *bytes.Buffer) error {
+func (s *Scanner) fsEntry(ctx context.Context, lr *LayerResult, p, rel string, d fs.DirEntry, fb *fileBuffer) error {
 	info, err := d.Info()
 	if err != nil {
 		return nil
@@ -91,8 +89,9 @@ func (s *Scanner) fsEntry(ctx context.Context, lr *LayerResult, p, rel string, d
 		return nil
 	}
 	defer f.Close()
-	e := &image.Entry{Path: rel, Kind: image.File, Mode: mode, Size: info.Size(), Body: io.LimitReader(f, info.Size())}
-	if err := lr.file(ctx, e, s.Extractor, buf); err != nil {
+	// Body is the *os.File itself: the spool reads it in place.
+	e := &image.Entry{Path: rel, Kind: image.File, Mode: mode, Size: info.Size(), Body: f}
+	if err := lr.file(ctx, e, s.Extractor, fb); err != nil {
 		lr.warn(fmt.Sprintf("skipped %s: %v", p, err))
 	}
 	return nil

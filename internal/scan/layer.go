@@ -1,7 +1,6 @@
 package scan
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -31,7 +30,7 @@ type LayerResult struct {
 	// Skipped lists wanted files that were not read (Layer unset here;
 	// the scan fills it in). Each also has a warning.
 	Skipped []SkippedFile `json:"skipped,omitempty"`
-	Bytes     int64                         `json:"bytes"` // uncompressed size read
+	Bytes   int64         `json:"bytes"` // uncompressed size read
 }
 
 // cacheVersion invalidates cached layer results when their meaning changes.
@@ -40,9 +39,15 @@ const cacheVersion = "layer/1 " + inventory.ExtractorVersion
 const maxLayerWarnings = 50
 
 // analyzeLayer streams one uncompressed layer through the walker and the
-// extractors. When wantDiffID is set the stream is hashed and must match,
-// so a lying config can never plant results in the shared cache.
+// extractors, spooling large files to the system temp directory. When
+// wantDiffID is set the stream is hashed and must match, so a lying config
+// can never plant results in the shared cache.
 func analyzeLayer(ctx context.Context, r io.Reader, wantDiffID string, x *inventory.Extractor, lim image.Limits) (*LayerResult, error) {
+	return analyze(ctx, r, wantDiffID, x, lim, newSpool("", 0))
+}
+
+// analyze is analyzeLayer with the scan's spool.
+func analyze(ctx context.Context, r io.Reader, wantDiffID string, x *inventory.Extractor, lim image.Limits, sp *spool) (*LayerResult, error) {
 	res := &LayerResult{Version: cacheVersion, DiffID: wantDiffID,
 		Files: map[string][]inventory.Record{}, Links: map[string]string{}}
 	var h hash.Hash
@@ -52,10 +57,11 @@ func analyzeLayer(ctx context.Context, r io.Reader, wantDiffID string, x *invent
 		h = sha256.New()
 		src = io.TeeReader(cr, h)
 	}
-	var buf bytes.Buffer
+	fb := sp.buffer()
+	defer fb.release()
 	warn := func(s string) { res.warn(s) }
 	err := image.WalkLayer(ctx, src, lim, warn, func(e *image.Entry) error {
-		return res.visit(ctx, e, x, &buf)
+		return res.visit(ctx, e, x, fb)
 	})
 	if err != nil {
 		return nil, err
@@ -83,7 +89,7 @@ func (res *LayerResult) warn(s string) {
 	}
 }
 
-func (res *LayerResult) visit(ctx context.Context, e *image.Entry, x *inventory.Extractor, buf *bytes.Buffer) error {
+func (res *LayerResult) visit(ctx context.Context, e *image.Entry, x *inventory.Extractor, fb *fileBuffer) error {
 	switch e.Kind {
 	case image.Whiteout:
 		res.Whiteouts = append(res.Whiteouts, e.Path)
@@ -102,12 +108,12 @@ func (res *LayerResult) visit(ctx context.Context, e *image.Entry, x *inventory.
 			res.warn(fmt.Sprintf("skipped device file /%s", e.Path))
 		}
 	case image.File:
-		return res.file(ctx, e, x, buf)
+		return res.file(ctx, e, x, fb)
 	}
 	return nil
 }
 
-func (res *LayerResult) file(ctx context.Context, e *image.Entry, x *inventory.Extractor, buf *bytes.Buffer) error {
+func (res *LayerResult) file(ctx context.Context, e *image.Entry, x *inventory.Extractor, fb *fileBuffer) error {
 	isOSRelease := slices.Contains(inventory.OSReleasePaths, e.Path)
 	if !isOSRelease && !x.Required(e.Path, e.Mode, e.Size) {
 		return nil
@@ -117,29 +123,31 @@ func (res *LayerResult) file(ctx context.Context, e *image.Entry, x *inventory.E
 		res.Files[e.Path] = nil
 		return nil
 	}
-	buf.Reset()
-	if _, err := io.CopyN(buf, e.Body, e.Size); err != nil {
+	c, err := fb.load(e.Body, e.Size)
+	if err != nil {
 		return fmt.Errorf("reading /%s: %w", e.Path, err)
 	}
+	defer c.close()
 	if isOSRelease {
 		if res.OSRelease == nil {
 			res.OSRelease = map[string]map[string]string{}
 		}
-		res.OSRelease[e.Path] = inventory.ParseOSRelease(buf.Bytes())
+		res.OSRelease[e.Path] = inventory.ParseOSRelease(c.head(maxOSRelease))
 		if !x.Required(e.Path, e.Mode, e.Size) {
 			return nil
 		}
 	}
-	recs, warns := x.Extract(ctx, e.Path, e.Mode, buf.Bytes())
+	recs, warns := c.extract(ctx, x, e.Path, e.Mode)
 	for _, w := range warns {
 		res.warn(w)
 	}
 	res.Files[e.Path] = recs
-	if buf.Cap() > 64<<20 {
-		*buf = bytes.Buffer{} // do not pin a huge binary's buffer for the rest of the layer
-	}
 	return nil
 }
+
+// maxOSRelease bounds the bytes of an os-release file that are parsed
+// (real ones are under 1 KiB).
+const maxOSRelease = 64 << 10
 
 func relocate(recs []inventory.Record, p string) []inventory.Record {
 	out := make([]inventory.Record, len(recs))

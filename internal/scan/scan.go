@@ -44,8 +44,23 @@ type Scanner struct {
 	DB        *DBInfo
 	Limits    image.Limits
 	Progress  Progress
-	Workers   int // layers read concurrently; 0 means GOMAXPROCS
+	Workers   int // layers read concurrently; 0 means GOMAXPROCS, at most maxWorkers
+	// TempDir receives large wanted files while they are extracted
+	// (deleted right after); "" means CacheDir/tmp, else the system's.
+	TempDir string
+}
 
+// maxWorkers bounds the default layer concurrency: each layer in flight
+// holds read-ahead chunks, a decompressor window and a file buffer
+// (~7 MiB), so memory follows this bound rather than the core count.
+const maxWorkers = 8
+
+func (s *Scanner) spool() *spool {
+	dir := s.TempDir
+	if dir == "" && s.CacheDir != "" {
+		dir = filepath.Join(s.CacheDir, "tmp")
+	}
+	return newSpool(dir, 0)
 }
 
 func (s *Scanner) progress(stage string, done, total int) {
@@ -115,11 +130,12 @@ func (s *Scanner) readLayers(ctx context.Context, im *image.Image, diffIDs []v1.
 		return nil, &InputError{fmt.Errorf("image has %d layers but its config lists %d diffIDs", len(layers), len(diffIDs))}
 	}
 	x := s.Extractor
+	sp := s.spool()
 	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(cmp.Or(s.Workers, runtime.GOMAXPROCS(0)))
+	g.SetLimit(cmp.Or(s.Workers, min(runtime.GOMAXPROCS(0), maxWorkers)))
 	for _, i := range missing {
 		g.Go(func() error {
-			lr, err := s.readLayer(gctx, im, layers[i], diffIDs[i].String(), x)
+			lr, err := s.readLayer(gctx, im, layers[i], diffIDs[i].String(), x, sp)
 			if err != nil {
 				if ctx.Err() != nil {
 					return ctx.Err()
@@ -134,13 +150,13 @@ func (s *Scanner) readLayers(ctx context.Context, im *image.Image, diffIDs []v1.
 	return results, g.Wait()
 }
 
-func (s *Scanner) readLayer(ctx context.Context, im *image.Image, l v1.Layer, diffID string, x *inventory.Extractor) (*LayerResult, error) {
+func (s *Scanner) readLayer(ctx context.Context, im *image.Image, l v1.Layer, diffID string, x *inventory.Extractor, sp *spool) (*LayerResult, error) {
 	rc, err := im.OpenLayer(l)
 	if err != nil {
 		return nil, err
 	}
 	defer rc.Close()
-	return analyzeLayer(ctx, rc, diffID, x, s.Limits)
+	return analyze(ctx, rc, diffID, x, s.Limits, sp)
 }
 
 // layerRefs describes each layer: diffID, digest when the manifest is
@@ -195,7 +211,7 @@ func packages(recs []visibleRecord, osRel map[string]string, refs []inventory.La
 		}
 		k := p.Type + "\x00" + p.Ecosystem + "\x00" + p.Name + "\x00" + p.Version
 		if i, ok := byKey[k]; ok {
-			out[i].Locations = mergeSorted(out[i].Locations, p.Locations)
+			out[i].Locations = append(out[i].Locations, p.Locations...)
 			if r.layer >= 0 && r.layer < layerOf[i] {
 				layerOf[i] = r.layer
 			}
@@ -206,6 +222,12 @@ func packages(recs []visibleRecord, osRel map[string]string, refs []inventory.La
 		layerOf = append(layerOf, r.layer)
 	}
 	for i := range out {
+		// Sorted once here: merging per record was quadratic for one
+		// package copied to many paths (100k node_modules copies: 255 s).
+		if len(out[i].Locations) > 1 {
+			slices.Sort(out[i].Locations)
+			out[i].Locations = slices.Compact(out[i].Locations)
+		}
 		if l := layerOf[i]; l >= 0 && l < len(refs) {
 			ref := refs[l]
 			out[i].Layer = &ref
@@ -217,16 +239,6 @@ func packages(recs []visibleRecord, osRel map[string]string, refs []inventory.La
 			cmp.Compare(pa.Version, pb.Version), cmp.Compare(pa.Type, pb.Type)) < 0
 	})
 	return out
-}
-
-func mergeSorted(a, b []string) []string {
-	for _, s := range b {
-		if !slices.Contains(a, s) {
-			a = append(a, s)
-		}
-	}
-	slices.Sort(a)
-	return a
 }
 
 // match fills res.Findings: one finding per (package, vulnerability). A
