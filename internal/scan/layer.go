@@ -31,10 +31,13 @@ type LayerResult struct {
 	// the scan fills it in). Each also has a warning.
 	Skipped []SkippedFile `json:"skipped,omitempty"`
 	Bytes   int64         `json:"bytes"` // uncompressed size read
+
+	records int // records kept so far (the layer's record limit)
 }
 
-// cacheVersion invalidates cached layer results when their meaning changes.
-const cacheVersion = "layer/1 " + inventory.ExtractorVersion
+// cacheVersion invalidates cached layer results when their meaning or
+// their file format (cache.go) changes.
+const cacheVersion = "layer/2 " + inventory.ExtractorVersion
 
 const maxLayerWarnings = 50
 
@@ -141,7 +144,7 @@ func (res *LayerResult) file(ctx context.Context, e *image.Entry, x *inventory.E
 	for _, w := range warns {
 		res.warn(w)
 	}
-	res.Files[e.Path] = recs
+	res.Files[e.Path] = res.keepRecords(e.Path, recs, fb.sp.maxRecords)
 	return nil
 }
 

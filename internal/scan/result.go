@@ -68,6 +68,10 @@ type SkippedFile struct {
 	Layer  *int   `json:"layer,omitempty"` // image layer index, when from an image
 	Reason string `json:"reason"`          // the Skip* constants
 	Detail string `json:"detail,omitempty"`
+	// Count is how many files this entry stands for when more than one:
+	// past maxLayerSkips skipped files in a layer, the rest are counted
+	// in one entry (Path is then their layer's root, "/").
+	Count int `json:"count,omitempty"`
 }
 
 // Reasons a file was skipped (SkippedFile.Reason).

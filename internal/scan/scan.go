@@ -48,6 +48,11 @@ type Scanner struct {
 	// TempDir receives large wanted files while they are extracted
 	// (deleted right after); "" means CacheDir/tmp, else the system's.
 	TempDir string
+	// MaxLayerRecords and MaxFindings are the count limits of limits.go;
+	// 0 means the defaults. A non-default record limit bypasses the layer
+	// cache (its entries are made under the default).
+	MaxLayerRecords int
+	MaxFindings     int
 }
 
 // maxWorkers bounds the default layer concurrency: each layer in flight
@@ -60,7 +65,9 @@ func (s *Scanner) spool() *spool {
 	if dir == "" && s.CacheDir != "" {
 		dir = filepath.Join(s.CacheDir, "tmp")
 	}
-	return newSpool(dir, 0)
+	sp := newSpool(dir, 0)
+	sp.maxRecords = s.MaxLayerRecords
+	return sp
 }
 
 func (s *Scanner) progress(stage string, done, total int) {
@@ -70,7 +77,7 @@ func (s *Scanner) progress(stage string, done, total int) {
 }
 
 func (s *Scanner) cache() *layerCache {
-	if s.CacheDir == "" {
+	if s.CacheDir == "" || s.MaxLayerRecords != 0 && s.MaxLayerRecords != DefaultMaxLayerRecords {
 		return nil
 	}
 	return &layerCache{dir: filepath.Join(s.CacheDir, "layers")}
@@ -255,11 +262,12 @@ func (s *Scanner) match(ctx context.Context, res *Result) error {
 	}
 	failed := map[string]int{}
 	var firstErr = map[string]error{}
+	m := newFindingLimiter(s.Matcher, s.MaxFindings)
 	for i, p := range res.Packages {
 		if i%64 == 0 {
 			s.progress("matching", i, len(res.Packages))
 		}
-		vulns, err := s.Matcher.Match(ctx, p)
+		vulns, err := m.Match(ctx, p)
 		if err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()

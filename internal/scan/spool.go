@@ -30,6 +30,9 @@ type spool struct {
 	dir    string // "" means os.TempDir()
 	memMax int64
 	big    sync.Mutex
+	// maxRecords is the scan's per-layer record limit (0: the default);
+	// it travels with the spool, the per-scan state every layer reader has.
+	maxRecords int
 
 	mkdir sync.Once
 }

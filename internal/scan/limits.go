@@ -1,0 +1,114 @@
+package scan
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/sightline-sec/sightline/internal/inventory"
+	"github.com/sightline-sec/sightline/internal/vulndb"
+)
+
+// Count limits. They bound memory for hostile images whose size alone is
+// harmless — a 1.8 MB layer can hold a dpkg status of 200k entries or a
+// million package.json files — and each one that bites is reported: a
+// warning, and the capped part counted as not checked (docs/scan.md
+// "Memory"). Each kept record, package and finding costs about 1 KiB of
+// memory through matching and output, so the defaults bound one layer's
+// records and one scan's findings to a few hundred MiB while staying far
+// above real images (a large distro image lists ~3k packages; big
+// node_modules trees ~50k package.json files).
+const (
+	// DefaultMaxLayerRecords bounds the records (packages as found in
+	// files) kept per layer. Past it, the rest of a file's records and
+	// every later wanted file of the layer are skipped (SkipTooLarge).
+	DefaultMaxLayerRecords = 250_000
+	// DefaultMaxFindings bounds the findings of one scan. Past it, the
+	// remaining packages are not matched: each is counted as not checked
+	// (match error) with a warning naming the limit.
+	DefaultMaxFindings = 250_000
+	// maxLayerSkips bounds the SkippedFile entries of one layer; the rest
+	// are counted in one entry (SkippedFile.Count).
+	maxLayerSkips   = 100
+	maxSkipWarnings = 10
+)
+
+// ErrFindingLimit is returned for packages left unmatched once a scan
+// reached its finding limit.
+var ErrFindingLimit = errors.New("finding limit reached")
+
+// keepRecords applies the layer's record limit to a file's records: it
+// returns those that fit and records the file as (partly) skipped when
+// some do not.
+func (res *LayerResult) keepRecords(p string, recs []inventory.Record, limit int) []inventory.Record {
+	if limit <= 0 {
+		limit = DefaultMaxLayerRecords
+	}
+	room := max(limit-res.records, 0)
+	if len(recs) <= room {
+		res.records += len(recs)
+		return recs
+	}
+	detail := fmt.Sprintf("kept %d of its %d packages: the layer reached its limit of %d packages", room, len(recs), limit)
+	if room == 0 {
+		detail = fmt.Sprintf("not read: the layer reached its limit of %d packages", limit)
+	}
+	res.skip(p, SkipTooLarge, detail)
+	res.records += room
+	return recs[:room:room]
+}
+
+// skip records a wanted file that was not (fully) read; past
+// maxLayerSkips entries the rest are counted in one entry. The first
+// maxSkipWarnings also get a warning each, then one says the rest are
+// only listed (the layer's warnings are capped as a whole).
+func (res *LayerResult) skip(p, reason, detail string) {
+	switch n := len(res.Skipped); {
+	case n < maxSkipWarnings:
+		res.warn(fmt.Sprintf("skipped /%s: %s", p, detail))
+	case n == maxSkipWarnings:
+		res.warn("further skipped files of this layer are listed in the coverage, not warned")
+	}
+	if len(res.Skipped) < maxLayerSkips {
+		res.Skipped = append(res.Skipped, SkippedFile{Path: "/" + p, Reason: reason, Detail: detail})
+		return
+	}
+	if len(res.Skipped) == maxLayerSkips {
+		res.Skipped = append(res.Skipped, SkippedFile{Path: "/", Reason: reason,
+			Detail: "further wanted files of this layer skipped for the same reason"})
+	}
+	res.Skipped[maxLayerSkips].Count++
+}
+
+// findingLimiter stops matching once a scan has max findings: later
+// packages get ErrFindingLimit, so the scan counts them as not matched
+// instead of holding an unbounded list. Packages are matched in their
+// sorted order, so which ones are cut is deterministic.
+type findingLimiter struct {
+	m           Matcher
+	limit, left int
+}
+
+func newFindingLimiter(m Matcher, limit int) *findingLimiter {
+	if limit <= 0 {
+		limit = DefaultMaxFindings
+	}
+	return &findingLimiter{m: m, limit: limit, left: limit}
+}
+
+// Match implements Matcher.
+func (l *findingLimiter) Match(ctx context.Context, p inventory.Package) ([]vulndb.Vulnerability, error) {
+	if l.left <= 0 {
+		return nil, fmt.Errorf("%w (%d findings)", ErrFindingLimit, l.limit)
+	}
+	vulns, err := l.m.Match(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	if len(vulns) > l.left {
+		l.left = 0
+		return nil, fmt.Errorf("%w (%d findings)", ErrFindingLimit, l.limit)
+	}
+	l.left -= len(vulns)
+	return vulns, nil
+}
