@@ -126,6 +126,10 @@ func (res *LayerResult) file(ctx context.Context, e *image.Entry, x *inventory.E
 		res.Files[e.Path] = nil
 		return nil
 	}
+	if !isOSRelease && res.layerFull(e.Path, fb.sp.maxRecords) {
+		res.Files[e.Path] = nil
+		return nil
+	}
 	c, err := fb.load(e.Body, e.Size)
 	if err != nil {
 		return fmt.Errorf("reading /%s: %w", e.Path, err)

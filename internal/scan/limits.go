@@ -13,20 +13,20 @@ import (
 // harmless — a 1.8 MB layer can hold a dpkg status of 200k entries or a
 // million package.json files — and each one that bites is reported: a
 // warning, and the capped part counted as not checked (docs/scan.md
-// "Memory"). Each kept record, package and finding costs about 1 KiB of
-// memory through matching and output, so the defaults bound one layer's
-// records and one scan's findings to a few hundred MiB while staying far
-// above real images (a large distro image lists ~3k packages; big
-// node_modules trees ~50k package.json files).
+// "Memory"). A package costs ~450 bytes of heap and a finding ~360 (plus
+// the records they came from while the inventory is built), so the
+// defaults bound a scan to a few hundred MiB while staying far above real
+// images (a large distro image lists ~3k packages and ~10k findings; big
+// node_modules trees hold ~50k package.json files).
 const (
 	// DefaultMaxLayerRecords bounds the records (packages as found in
 	// files) kept per layer. Past it, the rest of a file's records and
 	// every later wanted file of the layer are skipped (SkipTooLarge).
-	DefaultMaxLayerRecords = 250_000
+	DefaultMaxLayerRecords = 200_000
 	// DefaultMaxFindings bounds the findings of one scan. Past it, the
 	// remaining packages are not matched: each is counted as not checked
 	// (match error) with a warning naming the limit.
-	DefaultMaxFindings = 250_000
+	DefaultMaxFindings = 100_000
 	// maxLayerSkips bounds the SkippedFile entries of one layer; the rest
 	// are counted in one entry (SkippedFile.Count).
 	maxLayerSkips   = 100
@@ -37,25 +37,38 @@ const (
 // reached its finding limit.
 var ErrFindingLimit = errors.New("finding limit reached")
 
+// layerFull reports whether the layer reached its record limit; a wanted
+// file is then skipped unread (its path is kept, so it still hides lower
+// layers' copies).
+func (res *LayerResult) layerFull(p string, limit int) bool {
+	limit = recordLimit(limit)
+	if res.records < limit {
+		return false
+	}
+	res.skip(p, SkipTooLarge, fmt.Sprintf("not read: the layer reached its limit of %d packages", limit))
+	return true
+}
+
 // keepRecords applies the layer's record limit to a file's records: it
-// returns those that fit and records the file as (partly) skipped when
+// returns those that fit and records the file as partly skipped when
 // some do not.
 func (res *LayerResult) keepRecords(p string, recs []inventory.Record, limit int) []inventory.Record {
-	if limit <= 0 {
-		limit = DefaultMaxLayerRecords
-	}
+	limit = recordLimit(limit)
 	room := max(limit-res.records, 0)
 	if len(recs) <= room {
 		res.records += len(recs)
 		return recs
 	}
-	detail := fmt.Sprintf("kept %d of its %d packages: the layer reached its limit of %d packages", room, len(recs), limit)
-	if room == 0 {
-		detail = fmt.Sprintf("not read: the layer reached its limit of %d packages", limit)
-	}
-	res.skip(p, SkipTooLarge, detail)
+	res.skip(p, SkipTooLarge, fmt.Sprintf("kept %d of its %d packages: the layer reached its limit of %d packages", room, len(recs), limit))
 	res.records += room
 	return recs[:room:room]
+}
+
+func recordLimit(limit int) int {
+	if limit <= 0 {
+		return DefaultMaxLayerRecords
+	}
+	return limit
 }
 
 // skip records a wanted file that was not (fully) read; past
