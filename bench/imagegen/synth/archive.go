@@ -153,4 +153,3 @@ func (w *Writer) Close() error {
 	}
 	return w.f.Close()
 }
-
