@@ -227,3 +227,30 @@ func debianDB(t testing.TB) *vulndb.DB {
 	t.Cleanup(func() { db.Close() })
 	return db
 }
+
+// FuzzLayerCacheEntry: any bytes in a cache file give a miss or a result
+// of this version and layer — never a panic, never another layer's
+// result (the cache directory may be shared or tampered with).
+func FuzzLayerCacheEntry(f *testing.F) {
+	diffID := "sha256:" + strings.Repeat("ab", 32)
+	var good bytes.Buffer
+	lr := &LayerResult{Version: cacheVersion, DiffID: diffID, Links: map[string]string{"etc/os-release": "../usr/lib/os-release"},
+		Files: map[string][]inventory.Record{"var/lib/dpkg/status": {{Name: "libc6", Version: "2.36-9", PURLType: "deb"}}, "bin/x": nil}}
+	if err := writeCacheEntry(&good, lr); err != nil {
+		f.Fatal(err)
+	}
+	f.Add(good.Bytes())
+	f.Add(good.Bytes()[:good.Len()/2])
+	f.Add([]byte(`{"version":"` + cacheVersion + `","diff_id":"` + diffID + `","lines":99999999999}`))
+	f.Add([]byte(`{"version":"` + cacheVersion + `","diff_id":"` + diffID + `","lines":-1}`))
+	f.Add([]byte(`{"version":"layer/1","diff_id":"` + diffID + `","files":{}}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		got, err := readCacheEntry(bytes.NewReader(b), diffID)
+		if err != nil {
+			return
+		}
+		if got.Version != cacheVersion || got.DiffID != diffID || got.Files == nil || got.Links == nil {
+			t.Fatalf("accepted %+v", got)
+		}
+	})
+}
