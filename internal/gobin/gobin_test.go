@@ -216,7 +216,7 @@ func FuzzParseHeader(f *testing.F) {
 		if err == nil && (len(names) == 0 || names[len(names)-1] != 0) {
 			t.Fatalf("table %q not NUL-terminated", names)
 		}
-		_, _ = searchHeader(b)
+		_, _ = searchHeader(bytes.NewReader(b), int64(len(b)))
 	})
 }
 

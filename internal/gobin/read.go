@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"debug/buildinfo"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 )
@@ -34,13 +35,20 @@ type Binary struct {
 // held in memory. An error means data is not a Go binary with build info
 // (debug/buildinfo's error); an unreadable function table is not an
 // error but Binary.SymbolsErr. Time and memory are linear in len(data).
-func Read(data []byte) (b *Binary, err error) {
+func Read(data []byte) (*Binary, error) {
+	return ReadAt(bytes.NewReader(data), int64(len(data)))
+}
+
+// ReadAt is Read for size bytes behind r (a binary spilled to a temp
+// file): only the build info, the section headers and the function name
+// table are read; memory is linear in the name table, time in size.
+func ReadAt(r io.ReaderAt, size int64) (b *Binary, err error) {
 	defer func() {
 		if r := recover(); r != nil { // debug/elf, debug/macho on hostile headers
 			b, err = nil, fmt.Errorf("reading Go binary: %v", r)
 		}
 	}()
-	bi, err := buildinfo.Read(bytes.NewReader(data))
+	bi, err := buildinfo.Read(r)
 	if err != nil {
 		return nil, err
 	}
@@ -63,7 +71,7 @@ func Read(data []byte) (b *Binary, err error) {
 			b.alias[d.Replace.Path] = d.Path
 		}
 	}
-	names, err := funcNames(data)
+	names, err := funcNames(r, size)
 	if err != nil {
 		b.SymbolsErr = err
 		return b, nil

@@ -53,12 +53,12 @@ func BenchmarkParsers(b *testing.B) {
 			data := genSize(g, mb<<20)
 			b.Run(fmt.Sprintf("%s/%dMB", g.kind, mb), func(b *testing.B) {
 				b.SetBytes(int64(len(data)))
-				var buf bytes.Buffer
+				buf := NewSpool("", 0).Buffer()
 				n := 0
 				cpu0 := cpuTime()
 				for b.Loop() {
 					recs, skips, err := x.ExtractFile(context.Background(),
-						File{Path: g.path, Mode: 0o644, Size: int64(len(data)), Body: bytes.NewReader(data)}, &buf)
+						File{Path: g.path, Mode: 0o644, Size: int64(len(data)), Body: bytes.NewReader(data)}, buf)
 					if err != nil || len(skips) > 0 {
 						b.Fatalf("%v %v", skips, err)
 					}

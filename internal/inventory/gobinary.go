@@ -2,6 +2,7 @@ package inventory
 
 import (
 	"context"
+	"io"
 
 	"github.com/sightline-sec/sightline/internal/gobin"
 )
@@ -9,8 +10,9 @@ import (
 // goBinaryPlugin is osv-scalibr's go/binary extractor plus what
 // internal/gobin reads from the same bytes: the build's GOOS/GOARCH and,
 // per module record, the module's linked functions. It runs while the
-// binary's bytes are in memory during the layer walk (layers are
-// streamed, not kept).
+// binary is at hand during the layer walk (in memory, or spilled to a
+// temp file: layers are streamed, not kept); only its build info and name
+// table are read.
 type goBinaryPlugin struct {
 	scalibrPlugin
 	syms *gobin.Codec
@@ -18,8 +20,8 @@ type goBinaryPlugin struct {
 
 func (g goBinaryPlugin) extract(ctx context.Context, in *input) ([]Record, error) {
 	recs, err := g.scalibrPlugin.extract(ctx, in)
-	if len(recs) > 0 && in.content != nil {
-		addGoBinary(recs, in.content, g.syms)
+	if len(recs) > 0 && in.ra != nil {
+		addGoBinary(recs, in.ra, in.size, g.syms)
 	}
 	return recs, err
 }
@@ -27,8 +29,8 @@ func (g goBinaryPlugin) extract(ctx context.Context, in *input) ([]Record, error
 // addGoBinary fills the records of one binary; when its build info
 // cannot be read, each record says so (GoSymbolsNote), which the scan's
 // evidence reports as "unknown" with that reason.
-func addGoBinary(recs []Record, content []byte, codec *gobin.Codec) {
-	b, err := gobin.Read(content)
+func addGoBinary(recs []Record, r io.ReaderAt, size int64, codec *gobin.Codec) {
+	b, err := gobin.ReadAt(r, size)
 	if err != nil {
 		for i := range recs {
 			recs[i].GoSymbolsNote = "build info unreadable: " + err.Error()

@@ -129,8 +129,9 @@ func (s scalibrPlugin) required(p string, mode fs.FileMode, size int64) bool {
 
 func (s scalibrPlugin) extract(ctx context.Context, in *input) ([]Record, error) {
 	si := &filesystem.ScanInput{FS: fstest.MapFS{}, Path: in.path, Info: in.info(), Reader: in.r}
-	if in.content != nil {
-		si.FS = fstest.MapFS{in.path: &fstest.MapFile{Data: in.content, Mode: in.mode}}
+	if in.ra != nil {
+		// The file alone, read at offsets: no copy of its content.
+		si.FS = oneFileFS{p: in.path, info: in.info(), r: in.ra}
 	}
 	inv, err := s.e.Extract(ctx, si)
 	recs := make([]Record, 0, len(inv.Packages))

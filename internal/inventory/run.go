@@ -7,15 +7,18 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"os"
 	"path"
 	"time"
 )
 
-// DefaultMaxFileSize bounds the bytes buffered for one file that a parser
-// needs whole (a Go binary, a jar, an rpm database). Files that a parser
-// reads as a stream (a dpkg status, an apk database, an npm lockfile) have
-// no size limit: their memory is bounded by the largest record, not by
-// the file. A larger buffered file is reported as skipped (SkipTooLarge).
+// DefaultMaxFileSize bounds one file that a parser needs whole (a Go
+// binary, a jar, an rpm database); such files are held in memory up to
+// DefaultMemMax and spilled to a temp file above (Spool). Files that a
+// parser reads as a stream (a dpkg status, an apk database, an npm
+// lockfile) have no size limit: their memory is bounded by the largest
+// record, not by the file. A larger whole-file one is reported as skipped
+// (SkipTooLarge).
 const DefaultMaxFileSize = 512 << 20
 
 // DefaultFileTimeout bounds the time the parsers spend on one file. Every
@@ -93,12 +96,12 @@ type File struct {
 
 // ExtractFile runs every interested parser on f. When the only interested
 // parser reads streams, f.Body is handed to it directly and nothing is
-// buffered, whatever the size; otherwise the file is read into buf (at
-// most MaxFileSize bytes; buf is reset first and may be replaced) and
-// each parser gets the bytes. Problems with the file are Skips, never
-// errors: one bad file must not hide the rest of the image. The error is
-// only ctx's, when the scan was cancelled.
-func (x *Extractor) ExtractFile(ctx context.Context, f File, buf *bytes.Buffer) ([]Record, []Skip, error) {
+// buffered, whatever the size; otherwise the file (at most MaxFileSize
+// bytes) is loaded through b — in memory when small, else spilled to a
+// temp file (Spool) — and each parser reads it from there. Problems with
+// the file are Skips, never errors: one bad file must not hide the rest
+// of the image. The error is only ctx's, when the scan was cancelled.
+func (x *Extractor) ExtractFile(ctx context.Context, f File, b *Buffer) ([]Record, []Skip, error) {
 	var ps []plugin
 	for _, pl := range x.plugins {
 		if pl.required(f.Path, f.Mode, f.Size) {
@@ -115,32 +118,41 @@ func (x *Extractor) ExtractFile(ctx context.Context, f File, buf *bytes.Buffer) 
 		return nil, []Skip{{Path: f.Path, Reason: SkipTooLarge,
 			Detail: fmt.Sprintf("%d bytes is over the %d byte limit for files read whole", f.Size, x.MaxFileSize)}}, nil
 	}
-	buf.Reset()
-	if _, err := io.CopyN(buf, ctxReader{ctx, f.Body}, f.Size); err != nil {
+	body := f.Body
+	if _, inPlace := body.(*os.File); !inPlace {
+		body = ctxReader{ctx, body}
+	}
+	c, err := b.load(body, f.Size)
+	if err != nil {
 		if ctx.Err() != nil {
 			return nil, nil, ctx.Err()
 		}
 		return nil, []Skip{{Path: f.Path, Reason: SkipUnreadable, Detail: err.Error()}}, nil
 	}
-	recs, skips, abandoned, err := x.runBuffered(ctx, ps, f, buf.Bytes())
-	if abandoned || buf.Cap() > 64<<20 {
-		// A parser still running in the background owns the bytes; and a
-		// huge binary's buffer must not stay pinned for the rest of the layer.
-		*buf = bytes.Buffer{}
+	defer c.close()
+	if c.big {
+		b.sp.big.Lock()
+		defer b.sp.big.Unlock()
+	}
+	recs, skips, abandoned, err := x.runBuffered(ctx, ps, f, c)
+	if abandoned {
+		// A parser still running in the background owns the bytes.
+		b.buf = nil
 	}
 	return recs, skips, err
 }
 
 // Extract runs every interested parser on one file's content (already in
 // memory, e.g. an os-release candidate). Problems are returned as Skips.
-func (x *Extractor) Extract(ctx context.Context, p string, mode fs.FileMode, content []byte) ([]Record, []Skip, error) {
+func (x *Extractor) Extract(ctx context.Context, p string, mode fs.FileMode, data []byte) ([]Record, []Skip, error) {
 	var ps []plugin
 	for _, pl := range x.plugins {
-		if pl.required(p, mode, int64(len(content))) {
+		if pl.required(p, mode, int64(len(data))) {
 			ps = append(ps, pl)
 		}
 	}
-	recs, skips, _, err := x.runBuffered(ctx, ps, File{Path: p, Mode: mode, Size: int64(len(content))}, content)
+	c := &content{r: bytes.NewReader(data), bytes: data, size: int64(len(data))}
+	recs, skips, _, err := x.runBuffered(ctx, ps, File{Path: p, Mode: mode, Size: c.size}, c)
 	return recs, skips, err
 }
 
@@ -150,21 +162,22 @@ func (x *Extractor) Extract(ctx context.Context, p string, mode fs.FileMode, con
 func (x *Extractor) runStream(ctx context.Context, pl plugin, f File) ([]Record, []Skip, error) {
 	fctx, cancel := x.fileContext(ctx)
 	defer cancel()
-	in := &input{path: f.Path, mode: f.Mode, size: f.Size, r: ctxReader{fctx, f.Body}}
+	in := &input{path: f.Path, mode: f.Mode, size: f.Size, r: ctxReader{fctx, io.LimitReader(f.Body, f.Size)}}
 	recs, err := safeParse(fctx, pl, in)
 	return x.outcome(ctx, fctx, pl, f.Path, recs, err)
 }
 
 // runBuffered runs each parser on content in its own goroutine and stops
 // waiting when ctx is done or the file timeout passes. A parser that does
-// not return then is abandoned (it finishes in the background on its own
-// copy of nothing: content is not reused, see ExtractFile), so a parser
-// that ignores cancellation cannot hold the scan.
-func (x *Extractor) runBuffered(ctx context.Context, ps []plugin, f File, content []byte) (recs []Record, skips []Skip, abandoned bool, err error) {
+// not return then is abandoned (it finishes in the background: an
+// in-memory buffer is not reused and a spill file is removed under it,
+// see ExtractFile), so a parser that ignores cancellation cannot hold the
+// scan.
+func (x *Extractor) runBuffered(ctx context.Context, ps []plugin, f File, c *content) (recs []Record, skips []Skip, abandoned bool, err error) {
 	fctx, cancel := x.fileContext(ctx)
 	defer cancel()
 	for _, pl := range ps {
-		in := &input{path: f.Path, mode: f.Mode, size: int64(len(content)), content: content, r: bytes.NewReader(content)}
+		in := &input{path: f.Path, mode: f.Mode, size: c.size, content: c.bytes, ra: c.r, r: io.NewSectionReader(c.r, 0, c.size)}
 		type result struct {
 			recs []Record
 			err  error
@@ -284,7 +297,8 @@ type input struct {
 	mode    fs.FileMode
 	size    int64
 	r       io.Reader
-	content []byte // nil when streamed
+	ra      io.ReaderAt // nil when streamed
+	content []byte      // nil when streamed or not in memory (spilled, read in place)
 }
 
 func (in *input) info() fileInfo {

@@ -52,8 +52,8 @@ func TestCancelStopsStreamingParsers(t *testing.T) {
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
 			r := &cancelAfter{r: bytes.NewReader(data), n: 1 << 20, cancel: cancel}
-			var buf bytes.Buffer
-			_, _, err := x.ExtractFile(ctx, File{Path: g.path, Mode: 0o644, Size: int64(len(data)), Body: r}, &buf)
+			buf := NewSpool("", 0).Buffer()
+			_, _, err := x.ExtractFile(ctx, File{Path: g.path, Mode: 0o644, Size: int64(len(data)), Body: r}, buf)
 			if !errors.Is(err, context.Canceled) {
 				t.Fatalf("err %v, want context.Canceled", err)
 			}
@@ -93,8 +93,8 @@ func TestCancelAbandonsBlockedParser(t *testing.T) {
 		<-bp.started
 		cancel()
 	}()
-	var buf bytes.Buffer
-	recs, _, err := x.ExtractFile(ctx, File{Path: "f", Size: 3, Body: strings.NewReader("abc")}, &buf)
+	buf := NewSpool("", 0).Buffer()
+	recs, _, err := x.ExtractFile(ctx, File{Path: "f", Size: 3, Body: strings.NewReader("abc")}, buf)
 	if !errors.Is(err, context.Canceled) || recs != nil {
 		t.Fatalf("recs %v err %v, want context.Canceled and no records", recs, err)
 	}
@@ -106,8 +106,8 @@ func TestFileTimeoutIsReported(t *testing.T) {
 	bp := blockingPlugin{release: make(chan struct{}), started: make(chan struct{})}
 	defer close(bp.release)
 	x := &Extractor{plugins: []plugin{bp}, MaxFileSize: DefaultMaxFileSize, FileTimeout: 10 * time.Millisecond}
-	var buf bytes.Buffer
-	_, skips, err := x.ExtractFile(context.Background(), File{Path: "f", Size: 3, Body: strings.NewReader("abc")}, &buf)
+	buf := NewSpool("", 0).Buffer()
+	_, skips, err := x.ExtractFile(context.Background(), File{Path: "f", Size: 3, Body: strings.NewReader("abc")}, buf)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,13 +130,13 @@ func TestTooLargeIsReported(t *testing.T) {
 	if !x.Required("app/lib/yolo.jar", 0o644, 1<<40) {
 		t.Fatal("a huge jar is not wanted: size must not decide Required")
 	}
-	var buf bytes.Buffer
-	_, skips, err := x.ExtractFile(context.Background(), File{Path: "app/lib/yolo.jar", Mode: 0o644, Size: int64(len(jar)), Body: bytes.NewReader(jar)}, &buf)
+	buf := NewSpool("", 0).Buffer()
+	_, skips, err := x.ExtractFile(context.Background(), File{Path: "app/lib/yolo.jar", Mode: 0o644, Size: int64(len(jar)), Body: bytes.NewReader(jar)}, buf)
 	if err != nil || len(skips) != 1 || skips[0].Reason != SkipTooLarge {
 		t.Fatalf("skips %v err %v, want one too_large", skips, err)
 	}
 	status := genSize(genKind(t, "dpkg"), 64<<10) // far over MaxFileSize
-	recs, skips, err := x.ExtractFile(context.Background(), File{Path: "var/lib/dpkg/status", Mode: 0o644, Size: int64(len(status)), Body: bytes.NewReader(status)}, &buf)
+	recs, skips, err := x.ExtractFile(context.Background(), File{Path: "var/lib/dpkg/status", Mode: 0o644, Size: int64(len(status)), Body: bytes.NewReader(status)}, buf)
 	if err != nil || len(skips) > 0 || len(recs) == 0 {
 		t.Fatalf("streamed dpkg status over MaxFileSize: %d records, skips %v, err %v", len(recs), skips, err)
 	}
@@ -154,8 +154,8 @@ func (panicPlugin) extract(context.Context, *input) ([]Record, error) {
 
 func TestPanicIsParseError(t *testing.T) {
 	x := &Extractor{plugins: []plugin{panicPlugin{}}}
-	var buf bytes.Buffer
-	_, skips, err := x.ExtractFile(context.Background(), File{Path: "f", Size: 1, Body: strings.NewReader("x")}, &buf)
+	buf := NewSpool("", 0).Buffer()
+	_, skips, err := x.ExtractFile(context.Background(), File{Path: "f", Size: 1, Body: strings.NewReader("x")}, buf)
 	if err != nil || len(skips) != 1 || skips[0].Reason != SkipParseError || !strings.Contains(skips[0].Detail, "panicked: boom") {
 		t.Fatalf("skips %v err %v", skips, err)
 	}

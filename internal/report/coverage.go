@@ -42,12 +42,15 @@ func writeCoverageFooter(w io.Writer, c *scan.Coverage) {
 			}
 		}
 	}
-	if n := len(c.SkippedFiles); n > 0 {
+	if n := c.SkippedCount(); n > 0 {
 		lines = append(lines, fmt.Sprintf("Skipped: %d %s the inventory could not read", n, plural(n, "file", "files")))
 		for i, f := range c.SkippedFiles {
 			if i == 10 {
-				lines = append(lines, fmt.Sprintf("  … and %d more (JSON coverage.skipped_files)", n-i))
+				lines = append(lines, fmt.Sprintf("  … and more (JSON coverage.skipped_files lists %d entries)", len(c.SkippedFiles)))
 				break
+			}
+			if f.Count > 1 {
+				f.Path = fmt.Sprintf("%d more files", f.Count)
 			}
 			where := ""
 			if f.Layer != nil {
@@ -102,7 +105,7 @@ func coverageProps(c *scan.Coverage) [][2]string {
 		{"sightline:coverage:packages", strconv.Itoa(c.Packages)},
 		{"sightline:coverage:checked", strconv.Itoa(c.Checked)},
 		{"sightline:coverage:unchecked", strconv.Itoa(c.Unchecked)},
-		{"sightline:coverage:skipped_files", strconv.Itoa(len(c.SkippedFiles))},
+		{"sightline:coverage:skipped_files", strconv.Itoa(c.SkippedCount())},
 	}
 	for _, e := range c.Ecosystems {
 		eco := e.Ecosystem

@@ -1,7 +1,6 @@
 package report
 
 import (
-	"encoding/json"
 	"io"
 
 	"github.com/sightline-sec/sightline/internal/inventory"
@@ -16,18 +15,16 @@ func renderJSON(w io.Writer, res *scan.Result) error {
 	if out.Schema == "" {
 		out.Schema = scan.Schema
 	}
-	out.Findings = SortFindings(res.Findings)
 	if out.Findings == nil {
 		out.Findings = []scan.Finding{}
 	}
 	if out.Packages == nil {
 		out.Packages = []inventory.Package{}
 	}
-	if len(res.Suppressed) > 0 {
-		out.Suppressed = SortFindings(res.Suppressed)
-	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false) // PURLs carry & in qualifiers
-	return enc.Encode(&out)
+	// Streamed, findings in sorted order without a sorted copy; HTML
+	// escaping off (PURLs carry & in qualifiers).
+	return streamJSON(w, &out, map[string][]int{
+		"findings":   findingOrder(out.Findings),
+		"suppressed": findingOrder(out.Suppressed),
+	})
 }

@@ -86,8 +86,17 @@ func SortFindings(fs []scan.Finding) []scan.Finding {
 	if fs == nil {
 		return nil
 	}
-	// Sort indices, not the ~300-byte findings; the index breaks ties so
-	// the order is total and an unstable sort is deterministic.
+	out := make([]scan.Finding, len(fs))
+	for i, j := range findingOrder(fs) {
+		out[i] = fs[j]
+	}
+	return out
+}
+
+// findingOrder returns the indices of fs in SortFindings order. It sorts
+// indices, not the ~300-byte findings; the index breaks ties so the order
+// is total and an unstable sort is deterministic.
+func findingOrder(fs []scan.Finding) []int {
 	idx := make([]int, len(fs))
 	for i := range idx {
 		idx[i] = i
@@ -95,11 +104,7 @@ func SortFindings(fs []scan.Finding) []scan.Finding {
 	slices.SortFunc(idx, func(a, b int) int {
 		return cmp.Or(compareFindings(&fs[a], &fs[b]), cmp.Compare(a, b))
 	})
-	out := make([]scan.Finding, len(fs))
-	for i, j := range idx {
-		out[i] = fs[j]
-	}
-	return out
+	return idx
 }
 
 func compareFindings(a, b *scan.Finding) int {

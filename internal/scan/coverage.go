@@ -23,6 +23,8 @@ func ReasonText(reason string) string {
 		return "invalid version"
 	case UncheckedMatchError:
 		return "database read error"
+	case UncheckedFindingLimit:
+		return "finding limit reached"
 	}
 	return reason
 }
@@ -50,7 +52,7 @@ func (c *Coverage) Summary() string {
 		parts = append(parts, fmt.Sprintf("%d of %d %s not checked (%s)", c.Unchecked, c.Packages,
 			plural(c.Packages, "package", "packages"), strings.Join(c.UncheckedParts(3), "; ")))
 	}
-	if n := len(c.SkippedFiles); n > 0 {
+	if n := c.SkippedCount(); n > 0 {
 		var files []string
 		for i, f := range c.SkippedFiles {
 			if i == 2 {

@@ -1,10 +1,8 @@
 package scan
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -54,7 +52,8 @@ func (s *Scanner) ScanFS(ctx context.Context, root string) (*Result, error) {
 // LayerResult, recording files it could not read in Skipped.
 func (s *Scanner) walkFS(ctx context.Context, abs string) (*LayerResult, error) {
 	lr := &LayerResult{Files: map[string][]inventory.Record{}, Links: map[string]string{}}
-	var buf bytes.Buffer
+	fb := s.spool().Buffer()
+	defer fb.Release()
 	err := filepath.WalkDir(abs, func(p string, d fs.DirEntry, err error) error {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -72,7 +71,7 @@ func (s *Scanner) walkFS(ctx context.Context, abs string) (*LayerResult, error) 
 			}
 			return nil
 		}
-		return s.fsEntry(ctx, lr, p, rel, d, &buf)
+		return s.fsEntry(ctx, lr, p, rel, d, fb)
 	})
 	if err != nil {
 		return nil, err
@@ -80,7 +79,7 @@ func (s *Scanner) walkFS(ctx context.Context, abs string) (*LayerResult, error) 
 	return lr, nil
 }
 
-func (s *Scanner) fsEntry(ctx context.Context, lr *LayerResult, p, rel string, d fs.DirEntry, buf *bytes.Buffer) error {
+func (s *Scanner) fsEntry(ctx context.Context, lr *LayerResult, p, rel string, d fs.DirEntry, fb *inventory.Buffer) error {
 	info, err := d.Info()
 	if err != nil {
 		if s.Extractor.Required(rel, d.Type(), 0) {
@@ -109,8 +108,10 @@ func (s *Scanner) fsEntry(ctx context.Context, lr *LayerResult, p, rel string, d
 		return nil
 	}
 	defer f.Close()
-	e := &image.Entry{Path: rel, Kind: image.File, Mode: mode, Size: info.Size(), Body: io.LimitReader(f, info.Size())}
-	if err := lr.file(ctx, e, s.Extractor, buf); err != nil {
+	// Body is the *os.File itself: whole-file parsers read it in place
+	// (inventory.Buffer), never copied.
+	e := &image.Entry{Path: rel, Kind: image.File, Mode: mode, Size: info.Size(), Body: f}
+	if err := lr.file(ctx, e, s.Extractor, fb); err != nil {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
@@ -122,5 +123,5 @@ func (s *Scanner) fsEntry(ctx context.Context, lr *LayerResult, p, rel string, d
 // unreadable records a path the walk could not read (a file or a whole
 // directory) as skipped.
 func (lr *LayerResult) unreadable(rel string, err error) {
-	lr.skip([]inventory.Skip{{Path: rel, Reason: inventory.SkipUnreadable, Detail: err.Error()}})
+	lr.skipRead(rel, SkipUnreadable, err.Error())
 }

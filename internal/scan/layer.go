@@ -1,7 +1,6 @@
 package scan
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -31,28 +30,32 @@ type LayerResult struct {
 	// Skipped lists wanted files that were not read (Layer unset here;
 	// the scan fills it in). Each also has a warning.
 	Skipped []SkippedFile `json:"skipped,omitempty"`
-	// SkippedMore counts skipped files past maxLayerSkipped, which are
-	// not listed (a hostile layer could hold millions).
-	SkippedMore int   `json:"skipped_more,omitempty"`
-	Bytes       int64 `json:"bytes"` // uncompressed size read
+	Bytes   int64         `json:"bytes"` // uncompressed size read
+
+	records    int // records kept so far (the layer's record limit)
+	maxRecords int // that limit (0: DefaultMaxLayerRecords)
 }
 
-// cacheVersion invalidates cached layer results when their meaning changes.
-// layer/2: root opaque whiteouts, GNU sparse and other entry types, streamed
-// parsers with recorded skips (issue 7).
+// cacheVersion invalidates cached layer results when their meaning or
+// their file format (cache.go) changes. layer/2: root opaque whiteouts,
+// GNU sparse and other entry types, streamed parsers with recorded skips,
+// record limits, the JSON-lines cache file (issue 7).
 const cacheVersion = "layer/2 " + inventory.ExtractorVersion
 
 const maxLayerWarnings = 50
 
-// maxLayerSkipped bounds the Skipped entries kept per layer.
-const maxLayerSkipped = 1000
-
 // analyzeLayer streams one uncompressed layer through the walker and the
-// extractors. When wantDiffID is set the stream is hashed and must match,
-// so a lying config can never plant results in the shared cache.
+// extractors, spooling large files to the system temp directory. When
+// wantDiffID is set the stream is hashed and must match, so a lying config
+// can never plant results in the shared cache.
 func analyzeLayer(ctx context.Context, r io.Reader, wantDiffID string, x *inventory.Extractor, lim image.Limits) (*LayerResult, error) {
+	return analyze(ctx, r, wantDiffID, x, lim, inventory.NewSpool("", 0), 0)
+}
+
+// analyze is analyzeLayer with the scan's spool and record limit.
+func analyze(ctx context.Context, r io.Reader, wantDiffID string, x *inventory.Extractor, lim image.Limits, sp *inventory.Spool, maxRecords int) (*LayerResult, error) {
 	res := &LayerResult{Version: cacheVersion, DiffID: wantDiffID,
-		Files: map[string][]inventory.Record{}, Links: map[string]string{}}
+		Files: map[string][]inventory.Record{}, Links: map[string]string{}, maxRecords: maxRecords}
 	var h hash.Hash
 	cr := &countReader{r: r}
 	var src io.Reader = cr
@@ -60,10 +63,11 @@ func analyzeLayer(ctx context.Context, r io.Reader, wantDiffID string, x *invent
 		h = sha256.New()
 		src = io.TeeReader(cr, h)
 	}
-	var buf bytes.Buffer
+	fb := sp.Buffer()
+	defer fb.Release()
 	warn := func(s string) { res.warn(s) }
 	err := image.WalkLayer(ctx, src, lim, warn, func(e *image.Entry) error {
-		return res.visit(ctx, e, x, &buf)
+		return res.visit(ctx, e, x, fb)
 	})
 	if err != nil {
 		return nil, err
@@ -91,7 +95,7 @@ func (res *LayerResult) warn(s string) {
 	}
 }
 
-func (res *LayerResult) visit(ctx context.Context, e *image.Entry, x *inventory.Extractor, buf *bytes.Buffer) error {
+func (res *LayerResult) visit(ctx context.Context, e *image.Entry, x *inventory.Extractor, fb *inventory.Buffer) error {
 	switch e.Kind {
 	case image.Whiteout:
 		res.Whiteouts = append(res.Whiteouts, e.Path)
@@ -111,18 +115,22 @@ func (res *LayerResult) visit(ctx context.Context, e *image.Entry, x *inventory.
 		}
 	case image.Unreadable: // the walker has warned
 		if slices.Contains(inventory.OSReleasePaths, e.Path) || x.Required(e.Path, e.Mode, e.Size) {
-			res.addSkipped(SkippedFile{Path: "/" + e.Path, Reason: e.Skip, Detail: e.Detail})
+			res.skipFile(e.Path, e.Skip, e.Detail, "")
 			res.Files[e.Path] = nil // present, so lower layers' copies stay hidden
 		}
 	case image.File:
-		return res.file(ctx, e, x, buf)
+		return res.file(ctx, e, x, fb)
 	}
 	return nil
 }
 
-func (res *LayerResult) file(ctx context.Context, e *image.Entry, x *inventory.Extractor, buf *bytes.Buffer) error {
+func (res *LayerResult) file(ctx context.Context, e *image.Entry, x *inventory.Extractor, fb *inventory.Buffer) error {
 	isOSRelease := slices.Contains(inventory.OSReleasePaths, e.Path)
 	if !isOSRelease && !x.Required(e.Path, e.Mode, e.Size) {
+		return nil
+	}
+	if !isOSRelease && res.layerFull(e.Path) {
+		res.Files[e.Path] = nil // present, so lower layers' copies stay hidden
 		return nil
 	}
 	f := inventory.File{Path: e.Path, Mode: e.Mode, Size: e.Size, Body: e.Body}
@@ -130,61 +138,54 @@ func (res *LayerResult) file(ctx context.Context, e *image.Entry, x *inventory.E
 	var skips []inventory.Skip
 	var err error
 	if isOSRelease {
-		recs, skips, err = res.osRelease(ctx, f, x, buf)
+		recs, skips, err = res.osRelease(ctx, f, x)
 	} else {
-		recs, skips, err = x.ExtractFile(ctx, f, buf)
+		recs, skips, err = x.ExtractFile(ctx, f, fb)
 	}
 	if err != nil {
 		return err
 	}
-	res.skip(skips)
-	res.Files[e.Path] = recs
+	res.skipAll(skips)
+	res.Files[e.Path] = res.keepRecords(e.Path, recs)
 	return nil
 }
 
-// osRelease reads an os-release candidate (small, so always buffered) and
-// runs any parser that also wants it.
-func (res *LayerResult) osRelease(ctx context.Context, f inventory.File, x *inventory.Extractor, buf *bytes.Buffer) ([]inventory.Record, []inventory.Skip, error) {
-	const maxOSRelease = 1 << 20
+// osRelease reads an os-release candidate (small, so read whole) and runs
+// any parser that also wants it.
+func (res *LayerResult) osRelease(ctx context.Context, f inventory.File, x *inventory.Extractor) ([]inventory.Record, []inventory.Skip, error) {
 	if f.Size > maxOSRelease {
 		return nil, []inventory.Skip{{Path: f.Path, Reason: inventory.SkipTooLarge,
 			Detail: fmt.Sprintf("an os-release file of %d bytes (limit %d)", f.Size, maxOSRelease)}}, nil
 	}
-	buf.Reset()
-	if _, err := io.CopyN(buf, f.Body, f.Size); err != nil {
+	b := make([]byte, f.Size)
+	if _, err := io.ReadFull(f.Body, b); err != nil {
 		return nil, nil, fmt.Errorf("reading /%s: %w", f.Path, err)
 	}
 	if res.OSRelease == nil {
 		res.OSRelease = map[string]map[string]string{}
 	}
-	res.OSRelease[f.Path] = inventory.ParseReleaseFile(f.Path, buf.Bytes())
+	res.OSRelease[f.Path] = inventory.ParseReleaseFile(f.Path, b)
 	if !x.Required(f.Path, f.Mode, f.Size) {
 		return nil, nil, nil
 	}
-	return x.Extract(ctx, f.Path, f.Mode, buf.Bytes())
+	return x.Extract(ctx, f.Path, f.Mode, b)
 }
 
-// skip records files the parsers could not (fully) read: each is a
+// skipAll records files the parsers could not (fully) read: each is a
 // warning and a Skipped entry, which the result counts as unchecked.
-func (res *LayerResult) skip(skips []inventory.Skip) {
+func (res *LayerResult) skipAll(skips []inventory.Skip) {
 	for _, s := range skips {
-		res.warn(s.String())
 		detail := s.Detail
 		if s.Parser != "" {
 			detail = s.Parser + ": " + detail
 		}
-		res.addSkipped(SkippedFile{Path: "/" + s.Path, Reason: s.Reason, Detail: detail})
+		res.skipFile(s.Path, s.Reason, detail, s.String())
 	}
 }
 
-// addSkipped lists a skipped file, or only counts it past maxLayerSkipped.
-func (res *LayerResult) addSkipped(s SkippedFile) {
-	if len(res.Skipped) == maxLayerSkipped {
-		res.SkippedMore++
-		return
-	}
-	res.Skipped = append(res.Skipped, s)
-}
+// maxOSRelease bounds an os-release or release file (real ones are under
+// 1 KiB); a larger one is skipped.
+const maxOSRelease = 1 << 20
 
 func relocate(recs []inventory.Record, p string) []inventory.Record {
 	out := make([]inventory.Record, len(recs))

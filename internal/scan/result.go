@@ -56,12 +56,13 @@ type EcosystemCoverage struct {
 // Reasons a package was not checked (EcosystemCoverage.Unchecked keys);
 // the matcher's own (match.UncheckedError) plus no_db and match_error.
 const (
-	UncheckedNoDB       = "no_db"          // no advisory database was open
-	UncheckedNoSource   = match.NoSource   // no advisory source exists for the ecosystem/distribution
-	UncheckedNotLoaded  = match.NotLoaded  // a source exists but the database holds no records for it
-	UncheckedNoVersion  = match.NoVersion  // the package has no version
-	UncheckedBadVersion = match.BadVersion // the version cannot be parsed/ordered in its ecosystem
-	UncheckedMatchError = "match_error"    // the matcher failed on this package (damaged record…)
+	UncheckedNoDB         = "no_db"          // no advisory database was open
+	UncheckedNoSource     = match.NoSource   // no advisory source exists for the ecosystem/distribution
+	UncheckedNotLoaded    = match.NotLoaded  // a source exists but the database holds no records for it
+	UncheckedNoVersion    = match.NoVersion  // the package has no version
+	UncheckedBadVersion   = match.BadVersion // the version cannot be parsed/ordered in its ecosystem
+	UncheckedMatchError   = "match_error"    // the matcher failed on this package (damaged record…)
+	UncheckedFindingLimit = "finding_limit"  // not matched: the scan reached its finding limit (limits.go)
 )
 
 // Coverage.DB values.
@@ -84,6 +85,10 @@ type SkippedFile struct {
 	Layer  *int   `json:"layer,omitempty"` // image layer index, when from an image
 	Reason string `json:"reason"`          // the Skip* constants
 	Detail string `json:"detail,omitempty"`
+	// Count is how many files this entry stands for when more than one:
+	// past maxLayerSkips skipped files in a layer, the rest are counted
+	// in one entry (Path is then their layer's root, "/").
+	Count int `json:"count,omitempty"`
 }
 
 // Reasons a file was skipped (SkippedFile.Reason).
@@ -190,4 +195,17 @@ type DBInfo struct {
 	// record), e.g. "osv:Go 12d old (newest record 2026-11-17)".
 	StaleDetail string `json:"stale_detail,omitempty"`
 	Sources     int    `json:"sources,omitempty"`
+}
+
+// SkippedCount is the number of files SkippedFiles stands for (an entry
+// with Count > 1 stands for that many files of one layer).
+func (c *Coverage) SkippedCount() int {
+	if c == nil {
+		return 0
+	}
+	n := 0
+	for _, f := range c.SkippedFiles {
+		n += max(f.Count, 1)
+	}
+	return n
 }

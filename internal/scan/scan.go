@@ -52,10 +52,33 @@ type Scanner struct {
 	DB        *DBInfo
 	Limits    image.Limits
 	Progress  Progress
-	Workers   int // layers read concurrently; 0 means GOMAXPROCS
+	Workers   int // layers read concurrently; 0 means GOMAXPROCS, at most maxWorkers
 	// SkipDev leaves out packages that every lockfile listing them marks
 	// as development/test-only (Package.Dev), with a warning counting them.
 	SkipDev bool
+	// TempDir receives large wanted files while they are extracted
+	// (deleted right after); "" means CacheDir/tmp, else the system's.
+	TempDir string
+	// MaxLayerRecords and MaxFindings are the count limits of limits.go;
+	// 0 means the defaults. A non-default record limit bypasses the layer
+	// cache (its entries are made under the default).
+	MaxLayerRecords int
+	MaxFindings     int
+}
+
+// maxWorkers bounds the default layer concurrency: each layer in flight
+// holds read-ahead chunks, a decompressor window and a file buffer
+// (~7 MiB), so memory follows this bound rather than the core count.
+const maxWorkers = 8
+
+// spool is where a scan's layer readers keep wanted files while they are
+// parsed (inventory.Spool: small ones in memory, large ones in TempDir).
+func (s *Scanner) spool() *inventory.Spool {
+	dir := s.TempDir
+	if dir == "" && s.CacheDir != "" {
+		dir = filepath.Join(s.CacheDir, "tmp")
+	}
+	return inventory.NewSpool(dir, 0)
 }
 
 func (s *Scanner) progress(stage string, done, total int) {
@@ -65,7 +88,7 @@ func (s *Scanner) progress(stage string, done, total int) {
 }
 
 func (s *Scanner) cache() *layerCache {
-	if s.CacheDir == "" {
+	if s.CacheDir == "" || s.MaxLayerRecords != 0 && s.MaxLayerRecords != DefaultMaxLayerRecords {
 		return nil
 	}
 	return &layerCache{dir: filepath.Join(s.CacheDir, "layers")}
@@ -128,11 +151,12 @@ func (s *Scanner) readLayers(ctx context.Context, im *image.Image, diffIDs []v1.
 		return nil, &InputError{fmt.Errorf("image has %d layers but its config lists %d diffIDs", len(layers), len(diffIDs))}
 	}
 	x := s.Extractor
+	sp := s.spool()
 	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(cmp.Or(s.Workers, runtime.GOMAXPROCS(0)))
+	g.SetLimit(cmp.Or(s.Workers, min(runtime.GOMAXPROCS(0), maxWorkers)))
 	for _, i := range missing {
 		g.Go(func() error {
-			lr, err := s.readLayer(gctx, im, layers[i], diffIDs[i].String(), x)
+			lr, err := s.readLayer(gctx, im, layers[i], diffIDs[i].String(), x, sp)
 			if err != nil {
 				if ctx.Err() != nil {
 					return ctx.Err()
@@ -147,13 +171,13 @@ func (s *Scanner) readLayers(ctx context.Context, im *image.Image, diffIDs []v1.
 	return results, g.Wait()
 }
 
-func (s *Scanner) readLayer(ctx context.Context, im *image.Image, l v1.Layer, diffID string, x *inventory.Extractor) (*LayerResult, error) {
+func (s *Scanner) readLayer(ctx context.Context, im *image.Image, l v1.Layer, diffID string, x *inventory.Extractor, sp *inventory.Spool) (*LayerResult, error) {
 	rc, err := im.OpenLayer(l)
 	if err != nil {
 		return nil, err
 	}
 	defer rc.Close()
-	return analyzeLayer(ctx, rc, diffID, x, s.Limits)
+	return analyze(ctx, rc, diffID, x, s.Limits, sp, s.MaxLayerRecords)
 }
 
 // layerRefs describes each layer: diffID, digest when the manifest is
@@ -208,7 +232,7 @@ func packages(recs []visibleRecord, osRel map[string]string, refs []inventory.La
 		}
 		k := p.Type + "\x00" + p.Ecosystem + "\x00" + p.Name + "\x00" + p.Version + "\x00" + p.Platform
 		if i, ok := byKey[k]; ok {
-			out[i].Locations = mergeSorted(out[i].Locations, p.Locations)
+			out[i].Locations = append(out[i].Locations, p.Locations...)
 			out[i].Dev = out[i].Dev && p.Dev // dev only if every lockfile says so
 			out[i].GoBinaries = append(out[i].GoBinaries, p.GoBinaries...)
 			if r.layer >= 0 && r.layer < layerOf[i] {
@@ -221,6 +245,12 @@ func packages(recs []visibleRecord, osRel map[string]string, refs []inventory.La
 		layerOf = append(layerOf, r.layer)
 	}
 	for i := range out {
+		// Sorted once here: merging per record was quadratic for one
+		// package copied to many paths (100k node_modules copies: 255 s).
+		if len(out[i].Locations) > 1 {
+			slices.Sort(out[i].Locations)
+			out[i].Locations = slices.Compact(out[i].Locations)
+		}
 		if l := layerOf[i]; l >= 0 && l < len(refs) {
 			ref := refs[l]
 			out[i].Layer = &ref
@@ -232,16 +262,6 @@ func packages(recs []visibleRecord, osRel map[string]string, refs []inventory.La
 			cmp.Compare(pa.Version, pb.Version), cmp.Compare(pa.Type, pb.Type)) < 0
 	})
 	return out
-}
-
-func mergeSorted(a, b []string) []string {
-	for _, s := range b {
-		if !slices.Contains(a, s) {
-			a = append(a, s)
-		}
-	}
-	slices.Sort(a)
-	return a
 }
 
 // match fills res.Findings (one finding per package and vulnerability)
@@ -269,6 +289,7 @@ func (s *Scanner) match(ctx context.Context, res *Result) error {
 	tally := newTally()
 	firstErr := map[string]error{}
 	gev := newGoEvidence(s.cache().symbols())
+	m := newFindingLimiter(s.Matcher, s.MaxFindings)
 	for i, p := range res.Packages {
 		if i%64 == 0 {
 			s.progress("matching", i, len(res.Packages))
@@ -277,7 +298,7 @@ func (s *Scanner) match(ctx context.Context, res *Result) error {
 			tally.add(p.Ecosystem, UncheckedNoDB)
 			continue
 		}
-		vulns, err := s.Matcher.Match(ctx, p)
+		vulns, err := m.Match(ctx, p)
 		if err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
@@ -289,6 +310,8 @@ func (s *Scanner) match(ctx context.Context, res *Result) error {
 			var u interface{ UncheckedReason() string }
 			if errors.As(err, &u) {
 				reason = u.UncheckedReason()
+			} else if errors.Is(err, ErrFindingLimit) {
+				reason = UncheckedFindingLimit
 			} else if firstErr[p.Ecosystem] == nil {
 				firstErr[p.Ecosystem] = err
 			}
@@ -306,6 +329,9 @@ func (s *Scanner) match(ctx context.Context, res *Result) error {
 	for _, e := range slices.Sorted(maps.Keys(firstErr)) {
 		res.Warnings = append(res.Warnings, fmt.Sprintf("%d %s packages could not be matched: %v",
 			cov.ecosystem(e).Unchecked[UncheckedMatchError], ecosystemName(e), firstErr[e]))
+	}
+	if n := m.cut; n > 0 {
+		res.Warnings = append(res.Warnings, fmt.Sprintf("%d packages were not matched: the scan reached its limit of %d findings", n, m.limit))
 	}
 	if n, ok := s.Matcher.(Noter); ok {
 		res.Warnings = append(res.Warnings, n.Notes()...)

@@ -47,7 +47,9 @@ func Apply(res *scan.Result, opts Options) []string {
 			active = append(active, e)
 		}
 	}
-	kept := res.Findings[:0:0]
+	// Filtered in place (kept never overtakes i): no second copy of a
+	// large finding list.
+	kept := res.Findings[:0]
 	for i := range res.Findings {
 		f := res.Findings[i]
 		if s := suppression(&f, opts, active, target, sources); s != nil {
