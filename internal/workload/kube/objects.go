@@ -1,0 +1,44 @@
+// Package kube reads Kubernetes workloads, Services, Ingresses and
+// NetworkPolicies — from manifests (YAML files and directories, Helm
+// charts, Kustomize directories) or from a live cluster (subpackage live)
+// — and builds the provider-neutral workload model (internal/workload).
+package kube
+
+import (
+	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+
+	"github.com/sightline-sec/sightline/internal/workload"
+)
+
+// Objects are the Kubernetes objects one input holds, typed as the API
+// server serves them. Manifests and live clusters both fill it; Build turns
+// it into a workload.Inventory.
+type Objects struct {
+	// Cluster is the kubeconfig context of a live cluster, "" for manifests.
+	Cluster string
+	// Live is true for objects listed from an API server (Pods carry
+	// status, Nodes are present).
+	Live bool
+
+	Pods            []corev1.Pod
+	Deployments     []appsv1.Deployment
+	StatefulSets    []appsv1.StatefulSet
+	DaemonSets      []appsv1.DaemonSet
+	ReplicaSets     []appsv1.ReplicaSet
+	Jobs            []batchv1.Job
+	CronJobs        []batchv1.CronJob
+	Services        []corev1.Service
+	Ingresses       []networkingv1.Ingress
+	NetworkPolicies []networkingv1.NetworkPolicy
+	Nodes           []corev1.Node
+	Namespaces      []corev1.Namespace
+
+	// Inputs maps "Kind/namespace/name" to where the object was read
+	// ("deploy/app.yaml:12", "chart ./shop (Helm)", a kubeconfig context).
+	Inputs map[string]string
+	// Gaps are what could not be read (RBAC denials, unparsable documents).
+	Gaps []workload.Gap
+}
