@@ -34,7 +34,7 @@ const testImageUser = "65532"
 
 // engine connects to the Docker engine of the environment. CI has one: a
 // missing engine fails the test rather than skipping it.
-func engine(t *testing.T) *client.Client {
+func engine(t testing.TB) *client.Client {
 	t.Helper()
 	cli, err := client.New(client.FromEnv)
 	if err != nil {
@@ -53,7 +53,7 @@ func engine(t *testing.T) *client.Client {
 // as its only layer, with an entrypoint, EXPOSEd ports and a non-root
 // user — loads it into the engine (docker load) and removes it at the
 // end. It returns the tag and the image ID.
-func testImage(t *testing.T, cli *client.Client) (string, string) {
+func testImage(t testing.TB, cli *client.Client) (string, string) {
 	t.Helper()
 	ctx := context.Background()
 	bin := filepath.Join(t.TempDir(), "server")
@@ -135,7 +135,7 @@ func binaryLayer(path, name string) (v1.Layer, error) {
 }
 
 // run creates and starts a container and removes it (by ID) at the end.
-func run(t *testing.T, cli *client.Client, name string, cfg *container.Config, hc *container.HostConfig) (string, error) {
+func run(t testing.TB, cli *client.Client, name string, cfg *container.Config, hc *container.HostConfig) (string, error) {
 	t.Helper()
 	ctx := context.Background()
 	res, err := cli.ContainerCreate(ctx, client.ContainerCreateOptions{Config: cfg, HostConfig: hc, Name: name})
@@ -154,7 +154,7 @@ func run(t *testing.T, cli *client.Client, name string, cfg *container.Config, h
 	return id, nil
 }
 
-func mustRun(t *testing.T, cli *client.Client, name string, cfg *container.Config, hc *container.HostConfig) string {
+func mustRun(t testing.TB, cli *client.Client, name string, cfg *container.Config, hc *container.HostConfig) string {
 	t.Helper()
 	id, err := run(t, cli, name, cfg, hc)
 	if err != nil {
@@ -169,7 +169,7 @@ func randomHex(n int) string {
 	return hex.EncodeToString(b)
 }
 
-func portKey(t *testing.T, s string) network.Port {
+func portKey(t testing.TB, s string) network.Port {
 	t.Helper()
 	p, err := network.ParsePort(s)
 	if err != nil {

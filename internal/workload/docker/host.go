@@ -44,7 +44,7 @@ func lookupHostID(ctx context.Context, opts Options) hostIdentity {
 		if err == nil {
 			return hostIdentity{instanceID: id, from: "imds"}
 		}
-		why = fmt.Sprintf("the instance metadata service gave no instance ID within %s (%s)", timeout, err)
+		why = "the instance metadata service gave no instance ID: " + err.Error()
 	}
 	return hostIdentity{gap: &workload.Gap{
 		Source: workload.SourceDocker,
@@ -67,9 +67,9 @@ func imdsInstanceID(ctx context.Context, endpoint string, timeout time.Duration)
 	out, err := c.GetMetadata(ctx, &imds.GetMetadataInput{Path: "instance-id"})
 	if err != nil {
 		if ctx.Err() != nil {
-			return "", fmt.Errorf("no answer from %s", endpointName(endpoint))
+			return "", fmt.Errorf("no answer from %s within %s", endpointName(endpoint), timeout)
 		}
-		return "", fmt.Errorf("%s: %s", endpointName(endpoint), oneLine(err))
+		return "", fmt.Errorf("%s answered with an error: %s", endpointName(endpoint), oneLine(err))
 	}
 	defer out.Content.Close()
 	b, err := io.ReadAll(io.LimitReader(out.Content, 256))
