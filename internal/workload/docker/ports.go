@@ -138,7 +138,7 @@ func (r reader) publishDetail(ip netip.Addr, hostPort, ctrPort int, proto string
 	if ip.IsValid() && !ip.IsUnspecified() {
 		where = "host address " + ip.String() + " only"
 	}
-	return true, fmt.Sprintf("published on %s (%s): a %s DNAT rule forwards to %s, rewriting only the destination, so the container sees the client's address (%s)", at, where, fam, to, docPublish)
+	return true, fmt.Sprintf("published on %s (%s): an %s DNAT rule forwards to %s, rewriting only the destination, so the container sees the client's address (%s)", at, where, fam, to, docPublish)
 }
 
 // hostNetworkPorts lists a host-network container's EXPOSEd ports as host
