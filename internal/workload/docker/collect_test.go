@@ -62,6 +62,11 @@ func TestCollect(t *testing.T) {
 		ReadonlyRootfs: true, CapAdd: []string{"NET_BIND_SERVICE"}, CapDrop: []string{"ALL"},
 	})
 	none := mustRun(t, cli, "sl-none-"+suffix, base(), &container.HostConfig{NetworkMode: "none"})
+	// joined: shares web's network namespace (its server cannot bind 8080
+	// again, so it listens elsewhere and stays up).
+	joinedCfg := base()
+	joinedCfg.Env = []string{"PORT=8081"}
+	joined := mustRun(t, cli, "sl-joined-"+suffix, joinedCfg, &container.HostConfig{NetworkMode: container.NetworkMode("container:" + web)})
 
 	// What the engine allocated, read back independently of Collect.
 	webIns, err := cli.ContainerInspect(ctx, web, client.ContainerInspectOptions{})
@@ -88,9 +93,9 @@ func TestCollect(t *testing.T) {
 	if inv.Schema != workload.Schema {
 		t.Errorf("schema %q", inv.Schema)
 	}
-	got := byID(inv.Workloads, web, priv, mnt, hostnet, ro, none)
-	if len(got) != 6 {
-		t.Fatalf("found %d of the 6 test containers: %v", len(got), got)
+	got := byID(inv.Workloads, web, priv, mnt, hostnet, ro, none, joined)
+	if len(got) != 7 {
+		t.Fatalf("found %d of the 7 test containers: %v", len(got), got)
 	}
 	info, err := cli.Info(ctx, client.InfoOptions{})
 	if err != nil {
@@ -230,6 +235,17 @@ func TestCollect(t *testing.T) {
 		if !c.ReadOnlyRootFS || c.User != "1000:1000" || !slices.Equal(c.CapAdd, []string{"CAP_NET_BIND_SERVICE"}) && !slices.Equal(c.CapAdd, []string{"NET_BIND_SERVICE"}) || len(c.CapDrop) != 1 {
 			t.Errorf("ro %v user %q add %v drop %v", c.ReadOnlyRootFS, c.User, c.CapAdd, c.CapDrop)
 		}
+	})
+
+	t.Run("network of another container", func(t *testing.T) {
+		w := got[joined]
+		if w.NetworkMode != "container:"+web || len(w.Addresses) != 0 {
+			t.Errorf("mode %q addresses %v", w.NetworkMode, w.Addresses)
+		}
+		checkPorts(t, w.Containers[0].Ports, []workload.Port{
+			{ContainerPort: 8080, Protocol: "tcp", Declared: "expose"},
+			{ContainerPort: 9090, Protocol: "udp", Declared: "expose"},
+		})
 	})
 
 	t.Run("network none", func(t *testing.T) {

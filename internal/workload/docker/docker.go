@@ -171,7 +171,7 @@ func (r reader) inspectAll(ctx context.Context, ids []string) ([]container.Inspe
 			switch {
 			case err == nil && res.Container.State != nil && !res.Container.State.Running:
 				gaps[i] = &workload.Gap{Source: workload.SourceDocker, What: "container " + short(id),
-					Reason: "stopped between list and inspect (state " + string(res.Container.State.Status) + "); skipped", Input: r.endpoint}
+					Reason: "not running at inspect (state " + string(res.Container.State.Status) + "); skipped", Input: r.endpoint}
 			case err == nil:
 				out[i] = &res.Container
 			case ctx.Err() != nil:
