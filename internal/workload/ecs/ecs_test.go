@@ -97,7 +97,7 @@ func TestFromSnapshot(t *testing.T) {
 
 type want struct {
 	port           int
-	proto, via    string
+	proto, via     string
 	verdict, width string
 	blockedKind    string
 	pathKind       string // a hop kind the proof must contain
@@ -171,4 +171,3 @@ func TestNoECSData(t *testing.T) {
 		t.Errorf("a snapshot without ECS calls must say so: %+v", inv.Gaps)
 	}
 }
-
