@@ -692,3 +692,13 @@ func (c *composer) applyPolicies(s *state, w *workload.Workload, p *workload.Por
 		s.path = append(s.path, hop)
 	}
 }
+
+// SourcesText words a verdict's source CIDRs as DescribeSources does
+// ("the internet (IPv4)", "the internet (IPv4) except …").
+func SourcesText(sources []string) string {
+	s, err := netset.Parse(strings.Join(sources, ","))
+	if err != nil || s.IsEmpty() {
+		return strings.Join(sources, ", ")
+	}
+	return DescribeSources(s)
+}

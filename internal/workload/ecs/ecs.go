@@ -298,15 +298,12 @@ func hostRoute(w *workload.Workload, t *snapshot.ECSTask, name string, hostPort,
 	if bindIP == "127.0.0.1" || bindIP == "::1" {
 		entry = "loopback"
 	}
-	inst := "its container instance"
-	if w.Host != nil && w.Host.InstanceID != "" {
-		inst = w.Host.InstanceID
-	}
+	inst := hostLabel(w)
 	ip := bindIP
 	if ip == "" {
 		ip = "every address"
 	}
-	f := workload.Front{Kind: "ecs_port_mapping", ID: fmt.Sprintf("%s/%s:%s/%d", t.TaskArn, name, proto, hostPort),
+	f := workload.Front{Kind: "ecs_port_mapping", ID: fmt.Sprintf("%s:%s/%d", inst, proto, hostPort),
 		ListenProto: proto, ListenPort: hostPort, TargetPort: containerPort, Entry: entry, PreservesClient: true,
 		Detail: fmt.Sprintf("%s: container %s port %d bound on %s host port %d (%s)", mode, name, containerPort, inst, hostPort, ip)}
 	return workload.Route{Fronts: []workload.Front{f}}
@@ -330,11 +327,19 @@ func (b *builder) lbRoute(w *workload.Workload, svc *snapshot.ECSService, tgArn,
 	}
 	r := workload.Route{Fronts: []workload.Front{f}}
 	if target != p.ContainerPort {
-		r.Fronts = append(r.Fronts, workload.Front{Kind: "ecs_port_mapping", ID: fmt.Sprintf("%s:%s/%d", w.ID, p.Protocol, target),
+		r.Fronts = append(r.Fronts, workload.Front{Kind: "ecs_port_mapping", ID: fmt.Sprintf("%s:%s/%d", hostLabel(w), p.Protocol, target),
 			ListenProto: p.Protocol, ListenPort: target, TargetPort: p.ContainerPort, Entry: "front", PreservesClient: true,
 			Detail: fmt.Sprintf("%s mode: host port %d → container port %d", w.NetworkMode, target, p.ContainerPort)})
 	}
 	return r
+}
+
+// hostLabel names the container instance in front IDs and proofs.
+func hostLabel(w *workload.Workload) string {
+	if w.Host != nil && w.Host.InstanceID != "" {
+		return w.Host.InstanceID
+	}
+	return "container-instance"
 }
 
 func proto(s string) string {

@@ -113,14 +113,14 @@ func TestContainerExposure(t *testing.T) {
 			{port: 80, proto: "tcp", verdict: exposure.NotExposed, blockedKind: "workload"},
 			// The known gap: container port 80 on dynamic host port 32768
 			// is followed to the host's security group (32768-60999 open).
-			{port: 80, proto: "tcp", via: webTask + "/web:tcp/32768", verdict: exposure.Exposed, width: exposure.Wide, pathKind: "security_group"},
+			{port: 80, proto: "tcp", via: "i-0ecs000000000001:tcp/32768", verdict: exposure.Exposed, width: exposure.Wide, pathKind: "security_group"},
 			{port: 80, proto: "tcp", via: webTG, verdict: exposure.Exposed, width: exposure.Wide, pathKind: "listener"},
 			{port: 9113, proto: "tcp", verdict: exposure.NotExposed, blockedKind: "workload"},
-			{port: 9113, proto: "tcp", via: webTask + "/web:tcp/9113", verdict: exposure.NotExposed, blockedKind: "security_group"},
+			{port: 9113, proto: "tcp", via: "i-0ecs000000000001:tcp/9113", verdict: exposure.NotExposed, blockedKind: "security_group"},
 		}},
 		{webTask, "agent", []want{
 			{port: 8125, proto: "udp", verdict: exposure.NotExposed, blockedKind: "workload"},
-			{port: 8125, proto: "udp", via: webTask + "/agent:udp/8125", verdict: exposure.NotExposed, blockedKind: "ecs_port_mapping"},
+			{port: 8125, proto: "udp", via: "i-0ecs000000000001:udp/8125", verdict: exposure.NotExposed, blockedKind: "ecs_port_mapping"},
 		}},
 		{apiTask, "api", []want{
 			{port: 8080, proto: "tcp", verdict: exposure.NotExposed, blockedKind: "network_interface"},
