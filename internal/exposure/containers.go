@@ -195,7 +195,11 @@ func (s *state) rows(rs []*Result) {
 	if !s.empty() {
 		s.missing = append(s.missing, missing...)
 	}
-	if was && s.empty() && blocked != nil {
+	if was && s.empty() {
+		if blocked == nil && len(rs) > 0 {
+			blocked = &Hop{Kind: rs[0].ResourceType, ID: rs[0].Resource,
+				Detail: fmt.Sprintf("admits no internet source that reaches it on %s/%d-%d", rs[0].Protocol, rs[0].FromPort, rs[0].ToPort)}
+		}
 		s.blocked = blocked
 	}
 }
@@ -206,11 +210,24 @@ func resultSet(r *Result) netset.Set {
 	if !r.SourceSet.IsEmpty() {
 		return r.SourceSet
 	}
-	s, err := netset.Parse(strings.Join(r.Sources, ","))
+	s, err := parseCIDRs(r.Sources)
 	if err != nil {
 		return netset.Set{}
 	}
 	return s
+}
+
+// parseCIDRs returns the union of a list of CIDRs or addresses.
+func parseCIDRs(list []string) (netset.Set, error) {
+	var out netset.Set
+	for _, c := range list {
+		s, err := netset.Parse(c)
+		if err != nil {
+			return netset.Set{}, fmt.Errorf("%q: %w", c, err)
+		}
+		out = out.Union(s)
+	}
+	return out, nil
 }
 
 // verdict renders the final state for one container port.
@@ -344,7 +361,7 @@ func (c *composer) route(w *workload.Workload, ct *workload.Container, p *worklo
 			s.preserved = false
 		}
 		if len(f.SourceRanges) > 0 {
-			ranges, err := netset.Parse(strings.Join(f.SourceRanges, ","))
+			ranges, err := parseCIDRs(f.SourceRanges)
 			if err != nil {
 				s.unsure(fmt.Sprintf("source ranges of %s: %v", f.ID, err))
 				continue
@@ -565,7 +582,7 @@ func admits(pol *podPolicies, w *workload.Workload, p *workload.Port) (admission
 					return a, fmt.Errorf("NetworkPolicy %s ipBlock %q: %w", np.ID, peer.CIDR, err)
 				}
 				if len(peer.Except) > 0 {
-					ex, err := netset.Parse(strings.Join(peer.Except, ","))
+					ex, err := parseCIDRs(peer.Except)
 					if err != nil {
 						return a, fmt.Errorf("NetworkPolicy %s ipBlock except %v: %w", np.ID, peer.Except, err)
 					}
@@ -696,7 +713,7 @@ func (c *composer) applyPolicies(s *state, w *workload.Workload, p *workload.Por
 // SourcesText words a verdict's source CIDRs as DescribeSources does
 // ("the internet (IPv4)", "the internet (IPv4) except …").
 func SourcesText(sources []string) string {
-	s, err := netset.Parse(strings.Join(sources, ","))
+	s, err := parseCIDRs(sources)
 	if err != nil || s.IsEmpty() {
 		return strings.Join(sources, ", ")
 	}
