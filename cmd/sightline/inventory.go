@@ -262,6 +262,9 @@ func viaText(v *workload.Verdict) string {
 // not_exposed routes other than the direct path only with all), then the
 // counts and the gaps.
 func writeInventoryTable(w io.Writer, s *sources, all bool, width int) error {
+	if width <= 0 {
+		width = textfit.DefaultWidth
+	}
 	runs := textfit.Table{Header: []string{"WORKLOAD", "HOST", "CONTAINER", "IMAGE", "RISK"}, Width: width}
 	reach := textfit.Table{Header: []string{"CONTAINER", "PORT", "VIA", "VERDICT", "SOURCES / WHY"}, Width: width}
 	counts := map[string]int{}
@@ -299,8 +302,11 @@ func writeInventoryTable(w io.Writer, s *sources, all bool, width int) error {
 		}
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "\n%d workloads, %d containers from %s; port routes: %d exposed, %d not exposed, %d unknown\n",
-		len(s.inv.Workloads), containers, strings.Join(s.read, ", "), counts[exposure.Exposed], counts[exposure.NotExposed], counts[exposure.Unknown])
+	b.WriteString("\n")
+	for _, l := range textfit.Indent(fmt.Sprintf("%d workloads, %d containers from %s; port routes: %d exposed, %d not exposed, %d unknown",
+		len(s.inv.Workloads), containers, strings.Join(s.read, ", "), counts[exposure.Exposed], counts[exposure.NotExposed], counts[exposure.Unknown]), 0, width) {
+		b.WriteString(l + "\n")
+	}
 	if len(s.inv.Gaps) > 0 {
 		fmt.Fprintf(&b, "%d gap(s): what could not be read (the inventory may be incomplete):\n", len(s.inv.Gaps))
 		for _, gp := range s.inv.Gaps {
