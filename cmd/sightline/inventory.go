@@ -124,7 +124,7 @@ func loadSources(ctx context.Context, g *cliutil.Globals, f *sourceFlags, join b
 			return nil, cliutil.Usage(err)
 		}
 		out.cloud = rep
-		out.read = append(out.read, "aws "+f.aws)
+		out.read = append(out.read, "an AWS snapshot")
 		g.Logf("loaded and analysed the AWS snapshot in %v (%d results)", time.Since(t0).Round(time.Millisecond), len(rep.Results))
 		if !join {
 			return out, nil
@@ -224,12 +224,10 @@ func hostName(w *workload.Workload) string {
 	return w.Host.Name
 }
 
-func portText(v *workload.Verdict, p *workload.Port) string {
-	s := v.Protocol + "/" + strconv.Itoa(v.ContainerPort)
-	if p != nil && p.HostPort != 0 && v.Via != "" {
-		s += " (host " + strconv.Itoa(p.HostPort) + ")"
-	}
-	return s
+// portText is the container port (the VIA column names the host port or
+// front it is reached through).
+func portText(v *workload.Verdict) string {
+	return v.Protocol + "/" + strconv.Itoa(v.ContainerPort)
 }
 
 func verdictWhy(v *workload.Verdict) string {
@@ -285,7 +283,7 @@ func writeInventoryTable(w io.Writer, s *sources, all bool, width int) error {
 				if v.Verdict == exposure.NotExposed && !all && v.Via != "" {
 					continue
 				}
-				reach.Add(workloadName(wl)+"/"+ct.Name, portText(v, portOf(ct, v)), viaText(v),
+				reach.Add(workloadName(wl)+"/"+ct.Name, portText(v), viaText(v),
 					strings.ReplaceAll(v.Verdict, "_", " "), verdictWhy(v))
 			}
 		}
@@ -342,15 +340,6 @@ func containerFlags(ct *workload.Container) string {
 		f = append(f, "root?")
 	}
 	return strings.Join(f, ", ")
-}
-
-func portOf(ct *workload.Container, v *workload.Verdict) *workload.Port {
-	for i := range ct.Ports {
-		if ct.Ports[i].ContainerPort == v.ContainerPort && ct.Ports[i].Protocol == v.Protocol {
-			return &ct.Ports[i]
-		}
-	}
-	return nil
 }
 
 // ---- exposure --why on containers ---------------------------------------------

@@ -48,7 +48,7 @@ func TestInventoryTable(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	for _, want := range []string{"WORKLOAD", "privileged", "exposed", "2 workloads, 3 containers from aws"} {
+	for _, want := range []string{"WORKLOAD", "privileged", "exposed", "2 workloads, 3 containers from an AWS snapshot"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("table lacks %q:\n%s", want, out)
 		}
