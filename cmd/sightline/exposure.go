@@ -13,7 +13,7 @@ import (
 )
 
 const exposureLong = `Compute, from an AWS snapshot alone, which internet source addresses can open a
-connection to every network interface, EC2 instance, ECS task and load balancer,
+connection to every network interface, EC2 instance, ECS task, container port and load balancer,
 on which protocol and ports, and prove it hop by hop: internet gateway, the
 subnet's route table (return route), network ACL in and out (stateless, ephemeral
 ports), security groups, and load balancer listener → rule → target group →
@@ -28,7 +28,14 @@ The table lists exposed and unknown results (add --all for not_exposed too),
 fitted to the terminal width (80 columns when not a terminal): resources by
 short id (alb/NAME, nlb/NAME, elb/NAME, task/CLUSTER/ID8, i-…), sources worded
 as the internet or the internet except some CIDRs. --format json prints every
-result with full ARNs and CIDRs (schema sightline.exposure/v1, docs/exposure.md).`
+result with full ARNs and CIDRs (schema sightline.exposure/v1, docs/exposure.md).
+
+Container ports are answered through the hops in front of them (a published or
+bound host port, a target group, a Service or load balancer) and the host's
+cloud path: --why TASK-ARN/CONTAINER:tcp/80 (or task/CLUSTER/ID8/CONTAINER,
+NAMESPACE/POD/CONTAINER, a Docker container name or ID). --docker, --k8s and
+--kubeconfig add every container port's verdict to the results
+(docs/inventory.md).`
 
 const exposureExample = `  sightline exposure --aws ./snap
   sightline exposure --aws ./snap --format json > exposure.json
@@ -151,7 +158,11 @@ func explain(g *cliutil.Globals, s *sources, rep *exposure.Report, q *whyQuery) 
 		var known bool
 		hits, known = cloudHits(rep, q)
 		if !known && containerKnown {
-			return cliutil.Usagef("--why: container %q has no port %s/%d", q.resource, q.proto, q.port)
+			hits = []exposure.Result{{Resource: q.resource, ResourceType: "container", Protocol: q.proto, FromPort: q.port, ToPort: q.port,
+				Verdict: exposure.NotExposed, Sources: []string{}, Path: []exposure.Hop{}, Missing: []string{},
+				BlockedBy: &exposure.Hop{Kind: "container", ID: q.resource,
+					Detail: fmt.Sprintf("no container of %s listens on %s/%d (no port mapping, containerPort or published port)", q.resource, q.proto, q.port)}}}
+			known = true
 		}
 		if !known {
 			return cliutil.Usagef("--why: resource %q is not in the snapshot's results", q.resource)

@@ -124,6 +124,11 @@ func TestExposureWhyContainer(t *testing.T) {
 	if _, stderr, code := runCLI(t, "exposure", "--aws", scenarioDir("ecs-bridge"), "--why", bridgeTask+"/nope:tcp/80"); code != 2 {
 		t.Errorf("unknown container: exit %d %s", code, stderr)
 	}
+	// A container port nothing listens on is not exposed, with the reason.
+	out, _, code = runCLI(t, "exposure", "--aws", scenarioDir("ecs-bridge"), "--why", bridgeTask+"/web:tcp/81")
+	if code != 0 || !strings.Contains(out, "NOT_EXPOSED") || !strings.Contains(out, "blocked by container") {
+		t.Errorf("port without a mapping: exit %d\n%s", code, out)
+	}
 }
 
 func hasKind(path []exposure.Hop, kind string) bool {
