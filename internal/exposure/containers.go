@@ -65,8 +65,7 @@ func NewCloudIndex(rep *Report, aliases map[string]string) *CloudIndex {
 // Containers fills Exposure of every container of inv (replacing what was
 // there), using the cloud results in ix (NewCloudIndex; its report may be
 // nil, which makes every verdict that needs the cloud unknown, naming
-// --aws). need names the option that gives a host's cloud identity, for
-// missing texts.
+// --aws DIR or --host-id).
 func Containers(inv *workload.Inventory, ix *CloudIndex) {
 	if ix == nil {
 		ix = NewCloudIndex(nil, nil)
@@ -74,7 +73,8 @@ func Containers(inv *workload.Inventory, ix *CloudIndex) {
 	c := &composer{ix: ix, policies: map[string][]*workload.Policy{}, clusters: map[string]*workload.Cluster{}}
 	for i := range inv.Policies {
 		p := &inv.Policies[i]
-		c.policies[p.Namespace] = append(c.policies[p.Namespace], p)
+		k := policyKey(p.ID, p.Namespace)
+		c.policies[k] = append(c.policies[k], p)
 	}
 	for i := range inv.Clusters {
 		c.clusters[inv.Clusters[i].Name] = &inv.Clusters[i]
@@ -493,28 +493,48 @@ func hasHop(path []Hop, kind, id string) bool {
 // podPolicies are the NetworkPolicies selecting one pod, and whether the
 // cluster enforces them.
 type podPolicies struct {
-	list        []*workload.Policy
+	list []*workload.Policy
+	// unsure are policies whose matchLabels match but whose
+	// matchExpressions are not evaluated: they may or may not select the pod.
+	unsure      []*workload.Policy
 	enforcement string // "enforced", "not_enforced", "unknown"
 	plugin      string
+}
+
+// policyKey indexes policies by cluster and namespace. A policy whose ID
+// is not a Kubernetes ID (k8s:<cluster>/…) applies to the namespace in
+// every cluster.
+func policyKey(id, namespace string) string {
+	if strings.HasPrefix(id, "k8s:") {
+		return ClusterOf(id) + "\x00" + namespace
+	}
+	return "*\x00" + namespace
 }
 
 // podPolicies returns the policies of the pod's namespace whose
 // podSelector matches its labels (Kubernetes docs, "Network Policies":
 // a pod is isolated for ingress once any policy selects it; the allowed
 // traffic is the union of every selecting policy's rules). A selector with
-// matchExpressions cannot be matched here and counts as selecting, with the
-// enforcement treated as unknown for it.
+// matchExpressions is not evaluated here: such a policy may or may not
+// select the pod, and the verdict keeps both outcomes (see applyPolicies).
 func (c *composer) podPolicies(w *workload.Workload) *podPolicies {
 	if w.Source != workload.SourceKubernetes {
 		return nil
 	}
 	var out podPolicies
-	for _, p := range c.policies[w.Namespace] {
-		if labelsMatch(p.PodSelector, w.Labels) {
-			out.list = append(out.list, p)
+	cl := ClusterOf(w.ID)
+	for _, k := range []string{cl + "\x00" + w.Namespace, "*\x00" + w.Namespace} {
+		for _, p := range c.policies[k] {
+			switch {
+			case !labelsMatch(p.PodSelector, w.Labels):
+			case len(p.Expressions) > 0:
+				out.unsure = append(out.unsure, p)
+			default:
+				out.list = append(out.list, p)
+			}
 		}
 	}
-	if len(out.list) == 0 {
+	if len(out.list) == 0 && len(out.unsure) == 0 {
 		return nil
 	}
 	out.enforcement = "unknown"
@@ -561,9 +581,9 @@ type admission struct {
 	hops   []string   // the policies and rules that admit, for the proof
 }
 
-func admits(pol *podPolicies, w *workload.Workload, p *workload.Port) (admission, error) {
+func admits(list []*workload.Policy, w *workload.Workload, p *workload.Port) (admission, error) {
 	var a admission
-	for _, np := range pol.list {
+	for _, np := range list {
 		for ri, r := range np.Rules {
 			if !portMatch(r.Ports, w, p) {
 				continue
@@ -655,8 +675,48 @@ func (c *composer) applyPolicies(s *state, w *workload.Workload, p *workload.Por
 	if pol == nil || s.empty() {
 		return
 	}
-	names := make([]string, len(pol.list))
-	for i, np := range pol.list {
+	if len(pol.unsure) == 0 {
+		applyPolicyList(s, w, p, pol.list, pol)
+		return
+	}
+	// Some policies may or may not select the pod: evaluate without and
+	// with them; what passes both ways passes, what passes one way may.
+	without, with := s.clone(), s.clone()
+	if len(pol.list) > 0 {
+		applyPolicyList(without, w, p, pol.list, pol)
+	}
+	applyPolicyList(with, w, p, append(append([]*workload.Policy{}, pol.list...), pol.unsure...), pol)
+	allW, allO := with.sure.Union(with.maybe), without.sure.Union(without.maybe)
+	sure := with.sure.Intersect(without.sure)
+	s.sure, s.maybe = sure, allW.Union(allO).Subtract(sure)
+	s.path, s.blocked = with.path, with.blocked
+	if with.empty() {
+		s.path = without.path
+	}
+	if s.empty() && s.blocked == nil {
+		s.blocked = without.blocked
+	}
+	s.missing = append(append([]string{}, with.missing...), without.missing[len(s.missing):]...)
+	if !allW.Equal(allO) || !with.sure.Equal(without.sure) {
+		for _, np := range pol.unsure {
+			s.missing = append(s.missing, fmt.Sprintf("whether NetworkPolicy %s selects the pod (podSelector matchExpressions %s are not evaluated)",
+				np.ID, strings.Join(np.Expressions, ", ")))
+		}
+	}
+}
+
+// clone copies a state (its slices too).
+func (s *state) clone() *state {
+	x := *s
+	x.path = append([]Hop{}, s.path...)
+	x.missing = append([]string{}, s.missing...)
+	return &x
+}
+
+// applyPolicyList filters the state by one set of selecting policies.
+func applyPolicyList(s *state, w *workload.Workload, p *workload.Port, list []*workload.Policy, pol *podPolicies) {
+	names := make([]string, len(list))
+	for i, np := range list {
 		names[i] = np.ID
 	}
 	sort.Strings(names)
@@ -671,7 +731,7 @@ func (c *composer) applyPolicies(s *state, w *workload.Workload, p *workload.Por
 	default:
 		hop.Detail = "whether the network plugin enforces NetworkPolicy is unknown; if it does: "
 	}
-	a, err := admits(pol, w, p)
+	a, err := admits(list, w, p)
 	if err != nil {
 		s.unsure(err.Error())
 		return

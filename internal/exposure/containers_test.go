@@ -97,6 +97,8 @@ func TestContainerPolicies(t *testing.T) {
 	allowNamed := workload.Policy{ID: "shop/allow", Namespace: "shop", PodSelector: map[string]string{}, Rules: []workload.PolicyRule{{
 		From:  []workload.Peer{{CIDR: "81.2.69.0/24", Except: []string{"81.2.69.128/25"}}, {Selector: "app=frontend"}},
 		Ports: []workload.PolicyPort{{Protocol: "TCP", Name: "http"}}}}}
+	maybeDeny := workload.Policy{ID: "shop/maybe", Namespace: "shop", PodSelector: map[string]string{}, Expressions: []string{"tier In (web)"}, Rules: []workload.PolicyRule{}}
+	otherCluster := workload.Policy{ID: "k8s:staging/shop/NetworkPolicy/deny", Namespace: "shop", PodSelector: map[string]string{}, Rules: []workload.PolicyRule{}}
 	other := workload.Policy{ID: "other/deny", Namespace: "other", PodSelector: map[string]string{}, Rules: []workload.PolicyRule{}}
 	cases := []struct {
 		name        string
@@ -113,6 +115,9 @@ func TestContainerPolicies(t *testing.T) {
 		{"deny all, not enforced", []workload.Policy{deny}, "not_enforced", true, Exposed, "81.2.69.0/24", "not enforced"},
 		{"deny all, enforcement unknown", []workload.Policy{deny}, "", true, Unknown, "", "whether the network plugin enforces NetworkPolicy"},
 		{"ipBlock except on a named port", []workload.Policy{deny, allowNamed}, "enforced", true, Exposed, "81.2.69.0/25", "admits ipBlock 81.2.69.0/24 except 81.2.69.128/25"},
+		{"selector with matchExpressions", []workload.Policy{maybeDeny}, "enforced", true, Unknown, "", "whether NetworkPolicy shop/maybe selects the pod"},
+		{"expressions, with a certain allow", []workload.Policy{allowNamed, maybeDeny}, "enforced", true, Exposed, "81.2.69.0/25", "admits ipBlock"},
+		{"another cluster's policy", []workload.Policy{otherCluster}, "enforced", true, Exposed, "81.2.69.0/24", ""},
 		{"ipBlock, client replaced", []workload.Policy{allowNamed}, "enforced", false, Unknown, "", "client address not preserved"},
 		{"deny, client replaced", []workload.Policy{deny}, "enforced", false, NotExposed, "", "replaced by a node or load balancer address"},
 	}
