@@ -143,8 +143,21 @@ func analyzeCloud(ctx context.Context, snap *snapshot.Snapshot) (*exposure.Repor
 	return exposure.Analyze(ctx, snap)
 }
 
-// merge appends one source's inventory to another.
+// merge appends one source's inventory to another, marking how each
+// image can be joined to scanned images: by digest when the running
+// digest is known, else by tag (lower confidence: a tag can move).
 func merge(dst, src *workload.Inventory) {
+	for i := range src.Workloads {
+		for j := range src.Workloads[i].Containers {
+			im := &src.Workloads[i].Containers[j].Image
+			if im.Confidence == "" {
+				im.Confidence = "tag"
+				if im.Digest != "" {
+					im.Confidence = "digest"
+				}
+			}
+		}
+	}
 	dst.Workloads = append(dst.Workloads, src.Workloads...)
 	dst.Services = append(dst.Services, src.Services...)
 	dst.Policies = append(dst.Policies, src.Policies...)
