@@ -63,7 +63,7 @@ func TestDocExamplesMatchRealOutput(t *testing.T) {
 		var got string
 		for _, args := range ex.commands {
 			for i, a := range args {
-				if strings.HasPrefix(a, "testdata/") {
+				if strings.HasPrefix(a, "testdata/") || strings.HasPrefix(a, "internal/") {
 					args[i] = filepath.Join("..", "..", a)
 				}
 			}

@@ -4,17 +4,16 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/sightline-sec/sightline/internal/cliutil"
-	"github.com/sightline-sec/sightline/internal/collect/aws/snapshot"
 	"github.com/sightline-sec/sightline/internal/exposure"
+	"github.com/sightline-sec/sightline/internal/workload"
 )
 
 const exposureLong = `Compute, from an AWS snapshot alone, which internet source addresses can open a
-connection to every network interface, EC2 instance, ECS task and load balancer,
+connection to every network interface, EC2 instance, ECS task, container port and load balancer,
 on which protocol and ports, and prove it hop by hop: internet gateway, the
 subnet's route table (return route), network ACL in and out (stateless, ephemeral
 ports), security groups, and load balancer listener → rule → target group →
@@ -29,20 +28,30 @@ The table lists exposed and unknown results (add --all for not_exposed too),
 fitted to the terminal width (80 columns when not a terminal): resources by
 short id (alb/NAME, nlb/NAME, elb/NAME, task/CLUSTER/ID8, i-…), sources worded
 as the internet or the internet except some CIDRs. --format json prints every
-result with full ARNs and CIDRs (schema sightline.exposure/v1, docs/exposure.md).`
+result with full ARNs and CIDRs (schema sightline.exposure/v1, docs/exposure.md).
+
+Container ports are answered through the hops in front of them (a published or
+bound host port, a target group, a Service or load balancer) and the host's
+cloud path: --why TASK-ARN/CONTAINER:tcp/80 (or task/CLUSTER/ID8/CONTAINER,
+NAMESPACE/POD/CONTAINER, a Docker container name or ID). --docker, --k8s and
+--kubeconfig add every container port's verdict to the results
+(docs/inventory.md).`
 
 const exposureExample = `  sightline exposure --aws ./snap
   sightline exposure --aws ./snap --format json > exposure.json
   sightline exposure --aws ./snap --why i-0abc123:tcp/22
   sightline exposure --aws ./snap --why alb/web:tcp/443
+  sightline exposure --aws ./snap --why arn:aws:ecs:eu-west-1:111122223333:task/prod/1b2c3d4e5f6a4b7c8d9e0f1a2b3c4d5e/web:tcp/80
+  sightline exposure --aws ./snap --why task/prod/1b2c3d4e/web:tcp/80
   sightline exposure --aws ./snap --why arn:aws:elasticloadbalancing:eu-west-1:111122223333:loadbalancer/app/web/50dc:tcp/443`
 
 func newExposureCmd(g *cliutil.Globals) *cobra.Command {
-	var dir, why string
+	var src sourceFlags
+	var why string
 	var all bool
 	c := &cobra.Command{
-		Use:     "exposure --aws DIR [--why RESOURCE:PROTO/PORT]",
-		Short:   "Compute internet exposure of cloud resources, with proofs",
+		Use:     "exposure --aws DIR [--docker|--k8s PATH…|--kubeconfig FILE] [--why RESOURCE:PROTO/PORT]",
+		Short:   "Compute internet exposure of cloud resources and containers, with proofs",
 		Long:    exposureLong,
 		Example: exposureExample,
 		Args:    cobra.NoArgs,
@@ -50,8 +59,11 @@ func newExposureCmd(g *cliutil.Globals) *cobra.Command {
 			if err := g.CheckFormat("table", "json"); err != nil {
 				return err
 			}
-			if dir == "" {
-				return cliutil.Usagef("--aws DIR is required (a snapshot directory, see docs/aws-snapshot.md)")
+			if !src.any() {
+				return cliutil.Usagef("--aws DIR is required (a snapshot directory, see docs/aws-snapshot.md), or a runtime source: --docker, --k8s PATH, --kubeconfig FILE")
+			}
+			if err := src.check(); err != nil {
+				return err
 			}
 			var q *whyQuery
 			if why != "" {
@@ -60,20 +72,22 @@ func newExposureCmd(g *cliutil.Globals) *cobra.Command {
 					return cliutil.Usage(err)
 				}
 			}
-			t0 := time.Now()
-			snap, err := snapshot.Load(cmd.Context(), dir)
+			s, err := loadSources(cmd.Context(), g, &src, q != nil || src.runtime())
 			if err != nil {
-				return cliutil.Usage(err)
+				return err
 			}
-			t1 := time.Now()
-			rep, err := exposure.Analyze(cmd.Context(), snap)
-			if err != nil {
-				return cliutil.Usage(err)
+			rep := s.cloud
+			if rep == nil {
+				rep = &exposure.Report{Schema: exposure.Schema, Results: []exposure.Result{}}
 			}
-			g.Logf("exposure: loaded snapshot in %v, analysed in %v (%d results)", t1.Sub(t0).Round(time.Millisecond),
-				time.Since(t1).Round(time.Millisecond), len(rep.Results))
 			if q != nil {
-				return explain(g, rep, q)
+				return explain(g, s, rep, q)
+			}
+			if src.runtime() {
+				rep.Results = append(rep.Results, containerResults(s.inv)...)
+				if len(s.inv.Gaps) > 0 {
+					g.Warnf("exposure: %s", gapSummary(s.inv.Gaps))
+				}
 			}
 			if g.Format == "json" {
 				return exposure.WriteJSON(g.Stdout, rep)
@@ -81,10 +95,26 @@ func newExposureCmd(g *cliutil.Globals) *cobra.Command {
 			return exposure.WriteTable(g.Stdout, rep.Results, all, g.Width())
 		},
 	}
-	c.Flags().StringVar(&dir, "aws", "", "AWS snapshot directory (docs/aws-snapshot.md)")
-	c.Flags().StringVar(&why, "why", "", "explain one verdict hop by hop: RESOURCE:PROTO/PORT (resource: i-…, eni-…, task or load balancer ARN, or its short form from the table: alb/web, task/prod/0a1b2c3d)")
+	src.register(c.Flags(), true)
+	c.Flags().StringVar(&why, "why", "", "explain one verdict hop by hop: RESOURCE:PROTO/PORT (resource: i-…, eni-…, task or load balancer ARN, "+
+		"or its short form from the table: alb/web, task/prod/0a1b2c3d; a container: TASK/CONTAINER, NAMESPACE/POD/CONTAINER, a Docker container name or ID)")
 	c.Flags().BoolVar(&all, "all", false, "table: list not_exposed results too")
 	return c
+}
+
+// containerResults lists every container verdict as a result row.
+func containerResults(inv *workload.Inventory) []exposure.Result {
+	var out []exposure.Result
+	for i := range inv.Workloads {
+		w := &inv.Workloads[i]
+		for j := range w.Containers {
+			ct := &w.Containers[j]
+			for k := range ct.Exposure {
+				out = append(out, verdictResult(w, ct, &ct.Exposure[k]))
+			}
+		}
+	}
+	return out
 }
 
 type whyQuery struct {
@@ -122,7 +152,30 @@ func (q *whyQuery) matches(r *exposure.Result) bool {
 	return false
 }
 
-func explain(g *cliutil.Globals, rep *exposure.Report, q *whyQuery) error {
+func explain(g *cliutil.Globals, s *sources, rep *exposure.Report, q *whyQuery) error {
+	hits, containerKnown := containerHits(s.inv, q)
+	if len(hits) == 0 {
+		var known bool
+		hits, known = cloudHits(rep, q)
+		if !known && containerKnown {
+			hits = []exposure.Result{{Resource: q.resource, ResourceType: "container", Protocol: q.proto, FromPort: q.port, ToPort: q.port,
+				Verdict: exposure.NotExposed, Sources: []string{}, Path: []exposure.Hop{}, Missing: []string{},
+				BlockedBy: &exposure.Hop{Kind: "container", ID: q.resource,
+					Detail: fmt.Sprintf("no container of %s listens on %s/%d (no port mapping, containerPort or published port)", q.resource, q.proto, q.port)}}}
+			known = true
+		}
+		if !known {
+			return cliutil.Usagef("--why: resource %q is not in the snapshot's results", q.resource)
+		}
+	}
+	if g.Format == "json" {
+		return writeJSON(g.Stdout, exposure.Report{Schema: exposure.Schema, Results: hits})
+	}
+	return exposure.WriteWhy(g.Stdout, hits, g.Width())
+}
+
+// cloudHits are the cloud results about the query's resource and port.
+func cloudHits(rep *exposure.Report, q *whyQuery) ([]exposure.Result, bool) {
 	var hits []exposure.Result
 	known := false
 	for i := range rep.Results {
@@ -136,18 +189,12 @@ func explain(g *cliutil.Globals, rep *exposure.Report, q *whyQuery) error {
 			hits = append(hits, x)
 		}
 	}
-	if !known {
-		return cliutil.Usagef("--why: resource %q is not in the snapshot's results", q.resource)
-	}
-	if len(hits) == 0 {
+	if known && len(hits) == 0 {
 		hits = append(hits, exposure.Result{Resource: q.resource, Protocol: q.proto, FromPort: q.port, ToPort: q.port,
 			Verdict: exposure.NotExposed, Sources: []string{}, Path: []exposure.Hop{}, Missing: []string{},
 			BlockedBy: &exposure.Hop{Kind: "listener", ID: q.resource, Detail: fmt.Sprintf("no listener on %s/%d", q.proto, q.port)}})
 	}
-	if g.Format == "json" {
-		return writeJSON(g.Stdout, exposure.Report{Schema: exposure.Schema, Results: hits})
-	}
-	return exposure.WriteWhy(g.Stdout, hits, g.Width())
+	return hits, known
 }
 
 func contains(list []string, s string) bool {

@@ -46,6 +46,7 @@ var commandFormats = map[string][]string{
 	"sightline scan sbom":    report.Formats,
 	"sightline collect aws":  {"table", "json"},
 	"sightline exposure":     {"table", "json"},
+	"sightline inventory":    {"table", "json"},
 	"sightline completion *": {"table"}, // shell scripts; --format does not apply
 }
 
@@ -72,6 +73,7 @@ func newRootCmd(g *cliutil.Globals) *cobra.Command {
 		newScanCmd(g),
 		newCollectCmd(g),
 		newExposureCmd(g),
+		newInventoryCmd(g),
 	)
 	root.InitDefaultHelpCmd()
 	root.InitDefaultCompletionCmd()

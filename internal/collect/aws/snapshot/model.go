@@ -446,32 +446,72 @@ type ECSTask struct {
 			Value string `json:"value"`
 		} `json:"details"`
 	} `json:"attachments"`
-	Containers []struct {
-		Name              string           `json:"name"`
-		Image             string           `json:"image"`
-		NetworkBindings   []NetworkBinding `json:"networkBindings"`
-		NetworkInterfaces []struct {
-			PrivateIpv4Address string `json:"privateIpv4Address"`
-			Ipv6Address        string `json:"ipv6Address"`
-		} `json:"networkInterfaces"`
-	} `json:"containers"`
+	Containers []TaskContainer `json:"containers"`
+}
+
+// TaskContainer is one entry of an ECS task's containers: what runs, with
+// the image digest the agent resolved (imageDigest) and the host ports it
+// bound (networkBindings; dynamic host ports are only known here).
+type TaskContainer struct {
+	Name              string           `json:"name"`
+	Image             string           `json:"image"`
+	ImageDigest       string           `json:"imageDigest"`
+	RuntimeId         string           `json:"runtimeId"`
+	LastStatus        string           `json:"lastStatus"`
+	NetworkBindings   []NetworkBinding `json:"networkBindings"`
+	NetworkInterfaces []struct {
+		PrivateIpv4Address string `json:"privateIpv4Address"`
+		Ipv6Address        string `json:"ipv6Address"`
+	} `json:"networkInterfaces"`
 }
 
 // TaskDefinition is the taskDefinition of ecs describe-task-definition.
 type TaskDefinition struct {
-	TaskDefinitionArn    string `json:"taskDefinitionArn"`
-	Family               string `json:"family"`
-	Revision             int    `json:"revision"`
-	NetworkMode          string `json:"networkMode"`
-	ContainerDefinitions []struct {
-		Name         string `json:"name"`
-		Image        string `json:"image"`
-		PortMappings []struct {
-			ContainerPort int    `json:"containerPort"`
-			HostPort      int    `json:"hostPort"`
-			Protocol      string `json:"protocol"`
-		} `json:"portMappings"`
-	} `json:"containerDefinitions"`
+	TaskDefinitionArn    string                `json:"taskDefinitionArn"`
+	Family               string                `json:"family"`
+	Revision             int                   `json:"revision"`
+	NetworkMode          string                `json:"networkMode"`
+	TaskRoleArn          string                `json:"taskRoleArn"`
+	ExecutionRoleArn     string                `json:"executionRoleArn"`
+	ContainerDefinitions []ContainerDefinition `json:"containerDefinitions"`
+	Volumes              []TaskVolume          `json:"volumes"`
+}
+
+// ContainerDefinition is one containerDefinitions entry of a task
+// definition (ECS API Reference, "ContainerDefinition").
+type ContainerDefinition struct {
+	Name         string `json:"name"`
+	Image        string `json:"image"`
+	Essential    *bool  `json:"essential"`
+	PortMappings []struct {
+		Name          string `json:"name"`
+		ContainerPort int    `json:"containerPort"`
+		HostPort      int    `json:"hostPort"`
+		Protocol      string `json:"protocol"`
+	} `json:"portMappings"`
+	Privileged             bool   `json:"privileged"`
+	User                   string `json:"user"`
+	ReadonlyRootFilesystem bool   `json:"readonlyRootFilesystem"`
+	LinuxParameters        *struct {
+		Capabilities *struct {
+			Add  []string `json:"add"`
+			Drop []string `json:"drop"`
+		} `json:"capabilities"`
+	} `json:"linuxParameters"`
+	MountPoints []struct {
+		SourceVolume  string `json:"sourceVolume"`
+		ContainerPath string `json:"containerPath"`
+		ReadOnly      bool   `json:"readOnly"`
+	} `json:"mountPoints"`
+}
+
+// TaskVolume is one volumes entry of a task definition; Host.SourcePath
+// set means a bind mount of a path on the container instance.
+type TaskVolume struct {
+	Name string `json:"name"`
+	Host *struct {
+		SourcePath string `json:"sourcePath"`
+	} `json:"host"`
 }
 
 // ContainerInstance is one ecs describe-container-instances entry.

@@ -1,0 +1,68 @@
+package kubegen
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"testing"
+
+	"github.com/sightline-sec/sightline/bench/exposuregen/estate"
+	"github.com/sightline-sec/sightline/internal/collect/aws/snapshot"
+	"github.com/sightline-sec/sightline/internal/exposure"
+	"github.com/sightline-sec/sightline/internal/workload"
+)
+
+// analyze is the one place this package runs the cloud engine.
+func analyze(reg *snapshot.Region) (*exposure.Report, error) {
+	return exposure.Analyze(context.Background(), &snapshot.Snapshot{Regions: []*snapshot.Region{reg}})
+}
+
+// BenchmarkInventory measures the inventory benchmark in memory:
+// the cloud analysis of a 20k-interface estate, then 10k pods / 2k
+// Services / 1k NetworkPolicies joined through it, and the JSON document.
+func BenchmarkInventory(b *testing.B) {
+	reg := estate.Generate(estate.Target(20000), 1)
+	for i := 0; i < b.N; i++ {
+		rep, err := analyze(reg)
+		if err != nil {
+			b.Fatal(err)
+		}
+		inv := Generate(reg, Target(), 1)
+		exposure.Containers(inv, exposure.NewCloudIndex(rep, nil))
+		if err := json.NewEncoder(io.Discard).Encode(inv); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func TestGenerateSmall(t *testing.T) {
+	reg := estate.Generate(estate.Shape{ENIs: 300, SGs: 100, RulesPerSG: 5, Subnets: 50, LBs: 20, VPCs: 5}, 1)
+	rep, err := analyze(reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inv := Generate(reg, Shape{Pods: 500, Services: 100, Policies: 50, Namespaces: 5}, 1)
+	exposure.Containers(inv, exposure.NewCloudIndex(rep, nil))
+	counts := map[string]int{}
+	for _, w := range inv.Workloads {
+		for _, c := range w.Containers {
+			for _, v := range c.Exposure {
+				counts[v.Verdict]++
+				if v.Verdict == exposure.Unknown && len(v.Missing) == 0 {
+					t.Fatalf("unknown without missing: %+v", v)
+				}
+			}
+		}
+	}
+	// The shape must exercise every verdict, or the benchmark measures
+	// a degenerate case.
+	for _, v := range []string{exposure.Exposed, exposure.NotExposed, exposure.Unknown} {
+		if counts[v] == 0 {
+			t.Errorf("no %s verdict in the generated inventory: %v", v, counts)
+		}
+	}
+	if len(inv.Workloads) != 500 || len(inv.Policies) != 50 || len(inv.Services) != 100 {
+		t.Errorf("shape: %d pods %d policies %d services", len(inv.Workloads), len(inv.Policies), len(inv.Services))
+	}
+	var _ workload.Inventory = *inv
+}

@@ -1,0 +1,418 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/sightline-sec/sightline/internal/cliutil"
+	"github.com/sightline-sec/sightline/internal/collect/aws/snapshot"
+	"github.com/sightline-sec/sightline/internal/exposure"
+	"github.com/sightline-sec/sightline/internal/textfit"
+	"github.com/sightline-sec/sightline/internal/workload"
+	"github.com/sightline-sec/sightline/internal/workload/ecs"
+)
+
+const inventoryLong = `List what runs where and how each container port is reached: Docker containers
+(--docker), Kubernetes workloads from manifests (--k8s) or a live cluster
+(--kubeconfig), and ECS tasks from an AWS snapshot (--aws). Every container port
+gets one verdict for its direct path (the workload's own cloud interface) and one
+per route in front of it (a published port, an ECS port mapping or target group, a
+Kubernetes Service, NodePort or load balancer), computed through those hops, the
+NetworkPolicies that select the pod, and the cloud network around the host, with
+the semantics of 'sightline exposure': "exposed" (sources, wide/narrow),
+"not exposed" (the blocking control), "unknown" (the data that is missing).
+
+Without --aws (or --host-id for a Docker host) the cloud part of a path is
+unknown and says so. What a source could not read is listed as a gap: on stderr,
+in the table footer and in the JSON "gaps"; "0 workloads" is printed only when
+every source was read.
+
+The table has one line per container port and route, fitted to the terminal
+width. --format json prints the inventory document (schema
+sightline.inventory/v1, docs/inventory.md).`
+
+const inventoryExample = `  sightline inventory --aws ./snap
+  sightline inventory --aws ./snap --format json > inventory.json
+  sightline inventory --docker --host-id i-0abc123 --aws ./snap
+  sightline inventory --k8s ./manifests --k8s ./chart
+  sightline inventory --kubeconfig ~/.kube/config --context prod --aws ./snap`
+
+// sourceFlags are the runtime and cloud sources `inventory` and
+// `exposure` read.
+type sourceFlags struct {
+	docker     bool
+	hostID     string
+	k8s        []string
+	kubeconfig string
+	context    string
+	aws        string
+}
+
+func (s *sourceFlags) register(fs *pflag.FlagSet, withAWS bool) {
+	fs.BoolVar(&s.docker, "docker", false, "read running containers from the Docker engine (DOCKER_HOST or the local socket)")
+	fs.StringVar(&s.hostID, "host-id", "", "the EC2 instance ID of the Docker host (i-…), when the instance metadata service cannot tell")
+	fs.StringArrayVar(&s.k8s, "k8s", nil, "Kubernetes manifests: a YAML file, a directory, a Helm chart or a Kustomize directory (repeatable)")
+	fs.StringVar(&s.kubeconfig, "kubeconfig", "", "read a live Kubernetes cluster through this kubeconfig (read-only list calls)")
+	fs.StringVar(&s.context, "context", "", "kubeconfig context (default: the current context)")
+	if withAWS {
+		fs.StringVar(&s.aws, "aws", "", "AWS snapshot directory (docs/aws-snapshot.md): ECS tasks and the cloud exposure of hosts and load balancers")
+	}
+}
+
+// runtime reports whether a runtime source (Docker, Kubernetes) is given.
+func (s *sourceFlags) runtime() bool { return s.docker || len(s.k8s) > 0 || s.kubeconfig != "" }
+
+func (s *sourceFlags) any() bool {
+	return s.docker || len(s.k8s) > 0 || s.kubeconfig != "" || s.aws != ""
+}
+
+func (s *sourceFlags) check() error {
+	if s.context != "" && s.kubeconfig == "" {
+		return cliutil.Usagef("--context needs --kubeconfig")
+	}
+	if len(s.k8s) > 0 && s.kubeconfig != "" {
+		return cliutil.Usagef("give --k8s PATH… or --kubeconfig FILE, not both")
+	}
+	if s.hostID != "" && !s.docker {
+		return cliutil.Usagef("--host-id names the Docker host: it needs --docker")
+	}
+	if s.hostID != "" && !strings.HasPrefix(s.hostID, "i-") {
+		return cliutil.Usagef("--host-id %q: want an EC2 instance ID (i-…)", s.hostID)
+	}
+	return nil
+}
+
+// sources is what the sources gave: the merged inventory (container
+// exposure filled) and the cloud results.
+type sources struct {
+	inv   *workload.Inventory
+	cloud *exposure.Report // nil without --aws
+	read  []string         // the sources read, for the footer
+}
+
+// loadSources reads every source given, merges the inventories and
+// computes every container port's exposure. Runtime sources not compiled
+// into this build are usage errors.
+func loadSources(ctx context.Context, g *cliutil.Globals, f *sourceFlags, join bool) (*sources, error) {
+	out := &sources{inv: &workload.Inventory{Schema: workload.Schema, Workloads: []workload.Workload{}, Gaps: []workload.Gap{}}}
+	var aliases map[string]string
+	if f.docker {
+		return nil, cliutil.Usagef("--docker is not available in this build")
+	}
+	if len(f.k8s) > 0 {
+		return nil, cliutil.Usagef("--k8s is not available in this build")
+	}
+	if f.kubeconfig != "" {
+		return nil, cliutil.Usagef("--kubeconfig is not available in this build")
+	}
+	if f.aws != "" {
+		t0 := time.Now()
+		snap, err := snapshot.Load(ctx, f.aws)
+		if err != nil {
+			return nil, cliutil.Usage(err)
+		}
+		rep, err := analyzeCloud(ctx, snap)
+		if err != nil {
+			return nil, cliutil.Usage(err)
+		}
+		out.cloud = rep
+		out.read = append(out.read, "an AWS snapshot")
+		g.Logf("loaded and analysed the AWS snapshot in %v (%d results)", time.Since(t0).Round(time.Millisecond), len(rep.Results))
+		if !join {
+			return out, nil
+		}
+		aliases = ecs.Aliases(snap)
+		merge(out.inv, ecs.FromSnapshot(snap))
+	}
+	t0 := time.Now()
+	exposure.Containers(out.inv, exposure.NewCloudIndex(out.cloud, aliases))
+	g.Logf("inventory: %d workloads joined in %v", len(out.inv.Workloads), time.Since(t0).Round(time.Millisecond))
+	return out, nil
+}
+
+// analyzeCloud is the one place the CLI runs the cloud engine.
+func analyzeCloud(ctx context.Context, snap *snapshot.Snapshot) (*exposure.Report, error) {
+	return exposure.Analyze(ctx, snap)
+}
+
+// merge appends one source's inventory to another, marking how each
+// image can be joined to scanned images: by digest when the running
+// digest is known, else by tag (lower confidence: a tag can move).
+func merge(dst, src *workload.Inventory) {
+	for i := range src.Workloads {
+		for j := range src.Workloads[i].Containers {
+			im := &src.Workloads[i].Containers[j].Image
+			if im.Confidence == "" {
+				im.Confidence = "tag"
+				if im.Digest != "" {
+					im.Confidence = "digest"
+				}
+			}
+		}
+	}
+	dst.Workloads = append(dst.Workloads, src.Workloads...)
+	dst.Services = append(dst.Services, src.Services...)
+	dst.Policies = append(dst.Policies, src.Policies...)
+	dst.Clusters = append(dst.Clusters, src.Clusters...)
+	dst.Gaps = append(dst.Gaps, src.Gaps...)
+}
+
+func newInventoryCmd(g *cliutil.Globals) *cobra.Command {
+	var src sourceFlags
+	var all bool
+	c := &cobra.Command{
+		Use:     "inventory [--docker [--host-id I]] [--k8s PATH…|--kubeconfig FILE [--context C]] [--aws DIR]",
+		Short:   "List running workloads, their images and ports, and how each port is reached",
+		Long:    inventoryLong,
+		Example: inventoryExample,
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := g.CheckFormat("table", "json"); err != nil {
+				return err
+			}
+			if err := src.check(); err != nil {
+				return err
+			}
+			if !src.any() {
+				return cliutil.Usagef("give at least one source: --docker, --k8s PATH, --kubeconfig FILE or --aws DIR")
+			}
+			s, err := loadSources(cmd.Context(), g, &src, true)
+			if err != nil {
+				return err
+			}
+			if len(s.inv.Gaps) > 0 {
+				g.Warnf("inventory: %s", gapSummary(s.inv.Gaps))
+			}
+			if g.Format == "json" {
+				return writeJSON(g.Stdout, s.inv)
+			}
+			return writeInventoryTable(g.Stdout, s, all, g.Width())
+		},
+	}
+	src.register(c.Flags(), true)
+	c.Flags().BoolVar(&all, "all", false, "table: list not_exposed routes too (by default only exposed and unknown ones, plus one line per port)")
+	return c
+}
+
+// gapSummary is the one-line warning about what could not be read.
+func gapSummary(gaps []workload.Gap) string {
+	s := fmt.Sprintf("%d gap(s), results may be incomplete: %s: %s", len(gaps), gaps[0].What, gaps[0].Reason)
+	if len(gaps) > 1 {
+		s += fmt.Sprintf(" (and %d more: see the table footer or --format json)", len(gaps)-1)
+	}
+	return s
+}
+
+// WorkloadName is how the table names a workload: ECS tasks by their
+// short task form (task/CLUSTER/ID8), Kubernetes workloads as
+// namespace/Kind/name, Docker containers by name.
+func workloadName(w *workload.Workload) string {
+	switch w.Source {
+	case workload.SourceECS:
+		return exposure.ShortID(strings.TrimPrefix(w.ID, "ecs:"))
+	case workload.SourceKubernetes:
+		return w.Namespace + "/" + w.Kind + "/" + w.Name
+	}
+	return w.Name
+}
+
+func hostName(w *workload.Workload) string {
+	switch {
+	case w.Host == nil:
+		if w.NetworkMode == "awsvpc" {
+			return w.Interface
+		}
+		return "-"
+	case w.Host.InstanceID != "":
+		return w.Host.InstanceID
+	}
+	return w.Host.Name
+}
+
+// portText is the container port (the VIA column names the host port or
+// front it is reached through).
+func portText(v *workload.Verdict) string {
+	return v.Protocol + "/" + strconv.Itoa(v.ContainerPort)
+}
+
+func verdictWhy(v *workload.Verdict) string {
+	switch {
+	case v.Verdict == exposure.Exposed:
+		return "from " + exposure.SourcesText(v.Sources)
+	case v.BlockedBy != nil && v.BlockedBy.Kind == "workload":
+		return "not published or fronted; no cloud interface"
+	case v.BlockedBy != nil:
+		return "blocked by " + v.BlockedBy.Kind + " " + exposure.ShortID(v.BlockedBy.ID)
+	case len(v.Missing) > 0:
+		s := "missing: " + v.Missing[0]
+		if n := len(v.Missing) - 1; n > 0 {
+			s += fmt.Sprintf(" (+%d more in --format json)", n)
+		}
+		return s
+	}
+	return ""
+}
+
+func viaText(v *workload.Verdict) string {
+	if v.Via == "" {
+		return "direct"
+	}
+	return exposure.ShortID(v.Via)
+}
+
+// writeInventoryTable writes two tables: what runs where (one line per
+// container) and how each port is reached (one line per port and route;
+// not_exposed routes other than the direct path only with all), then the
+// counts and the gaps.
+func writeInventoryTable(w io.Writer, s *sources, all bool, width int) error {
+	if width <= 0 {
+		width = textfit.DefaultWidth
+	}
+	runs := textfit.Table{Header: []string{"WORKLOAD", "HOST", "CONTAINER", "IMAGE", "RISK"}, Width: width}
+	reach := textfit.Table{Header: []string{"CONTAINER", "PORT", "VIA", "VERDICT", "SOURCES / WHY"}, Width: width}
+	counts := map[string]int{}
+	containers := 0
+	for i := range s.inv.Workloads {
+		wl := &s.inv.Workloads[i]
+		for j := range wl.Containers {
+			ct := &wl.Containers[j]
+			containers++
+			image := ct.Image.Ref
+			if ct.Image.Confidence == "digest" && ct.Image.Digest != "" && !strings.Contains(image, "@") {
+				image += "@" + shortDigest(ct.Image.Digest)
+			}
+			runs.Add(workloadName(wl), hostName(wl), ct.Name, image, containerFlags(ct))
+			for k := range ct.Exposure {
+				v := &ct.Exposure[k]
+				counts[v.Verdict]++
+				if v.Verdict == exposure.NotExposed && !all && v.Via != "" {
+					continue
+				}
+				reach.Add(workloadName(wl)+"/"+ct.Name, portText(v), viaText(v),
+					strings.ReplaceAll(v.Verdict, "_", " "), verdictWhy(v))
+			}
+		}
+	}
+	if err := runs.Write(w); err != nil {
+		return err
+	}
+	if len(reach.Rows) > 0 {
+		if _, err := io.WriteString(w, "\n"); err != nil {
+			return err
+		}
+		if err := reach.Write(w); err != nil {
+			return err
+		}
+	}
+	var b strings.Builder
+	b.WriteString("\n")
+	for _, l := range textfit.Indent(fmt.Sprintf("%d workloads, %d containers from %s; port routes: %d exposed, %d not exposed, %d unknown",
+		len(s.inv.Workloads), containers, strings.Join(s.read, ", "), counts[exposure.Exposed], counts[exposure.NotExposed], counts[exposure.Unknown]), 0, width) {
+		b.WriteString(l + "\n")
+	}
+	if len(s.inv.Gaps) > 0 {
+		fmt.Fprintf(&b, "%d gap(s): what could not be read (the inventory may be incomplete):\n", len(s.inv.Gaps))
+		for _, gp := range s.inv.Gaps {
+			for _, l := range textfit.Indent(fmt.Sprintf("- %s: %s", gp.What, gp.Reason), 2, width) {
+				b.WriteString(l + "\n")
+			}
+		}
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func shortDigest(d string) string {
+	if len(d) > 19 {
+		return d[:19]
+	}
+	return d
+}
+
+// containerFlags marks risky settings next to the container name.
+func containerFlags(ct *workload.Container) string {
+	var f []string
+	if ct.Privileged {
+		f = append(f, "privileged")
+	}
+	for _, m := range ct.Mounts {
+		if m.RuntimeSocket {
+			f = append(f, "runtime socket")
+			break
+		}
+	}
+	if ct.User == "" || ct.User == "0" || ct.User == "root" {
+		f = append(f, "root?")
+	}
+	return strings.Join(f, ", ")
+}
+
+// ---- exposure --why on containers ---------------------------------------------
+
+// containerHits answers `exposure --why` for a container port: the query's
+// resource names a container as namespace/pod/container (Kubernetes), a
+// Docker container name or ID, an ECS task ARN or short form followed by
+// "/container", or an ECS task alone (every container with that port).
+// Each verdict becomes a result of the cloud report's shape for WriteWhy.
+func containerHits(inv *workload.Inventory, q *whyQuery) (hits []exposure.Result, known bool) {
+	for i := range inv.Workloads {
+		w := &inv.Workloads[i]
+		for j := range w.Containers {
+			ct := &w.Containers[j]
+			if !namesContainer(w, ct, q.resource) {
+				continue
+			}
+			known = true
+			for _, v := range ct.Exposure {
+				if v.Protocol != q.proto || v.ContainerPort != q.port {
+					continue
+				}
+				hits = append(hits, verdictResult(w, ct, &v))
+			}
+		}
+	}
+	sort.SliceStable(hits, func(a, b int) bool { return hits[a].Resource < hits[b].Resource })
+	return hits, known
+}
+
+func namesContainer(w *workload.Workload, ct *workload.Container, ref string) bool {
+	switch w.Source {
+	case workload.SourceKubernetes:
+		return ref == w.Namespace+"/"+w.Name+"/"+ct.Name
+	case workload.SourceDocker:
+		id := strings.TrimPrefix(w.ID, "docker:")
+		return ref == w.Name || ref == "/"+w.Name || (len(ref) >= 12 && strings.HasPrefix(id, ref))
+	case workload.SourceECS:
+		task := strings.TrimPrefix(w.ID, "ecs:")
+		for _, t := range []string{task, exposure.ShortID(task)} {
+			if ref == t || ref == t+"/"+ct.Name {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// verdictResult renders a container verdict as a result for WriteWhy and
+// the JSON of `exposure --why`.
+func verdictResult(w *workload.Workload, ct *workload.Container, v *workload.Verdict) exposure.Result {
+	r := exposure.Result{Resource: strings.TrimPrefix(strings.TrimPrefix(w.ID, "ecs:"), "docker:") + "/" + ct.Name, ResourceType: "container",
+		Protocol: v.Protocol, FromPort: v.ContainerPort, ToPort: v.ContainerPort, Verdict: v.Verdict, Sources: v.Sources,
+		Width: v.Width, Via: v.Via, Missing: v.Missing, Path: make([]exposure.Hop, len(v.Path))}
+	for i, h := range v.Path {
+		r.Path[i] = exposure.Hop(h)
+	}
+	if v.BlockedBy != nil {
+		b := exposure.Hop(*v.BlockedBy)
+		r.BlockedBy = &b
+	}
+	return r
+}

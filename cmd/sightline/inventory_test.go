@@ -1,0 +1,141 @@
+package main
+
+import (
+	"encoding/json"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/sightline-sec/sightline/internal/exposure"
+	"github.com/sightline-sec/sightline/internal/workload"
+)
+
+var ecsMixed = filepath.Join("..", "..", "internal", "workload", "ecs", "testdata", "ecs-mixed")
+
+const bridgeTask = "arn:aws:ecs:eu-west-1:111122223333:task/prod/1b2c3d4e5f6a4b7c8d9e0f1a2b3c4d5e"
+
+func TestInventoryJSON(t *testing.T) {
+	out, stderr, code := runCLI(t, "inventory", "--aws", ecsMixed, "--format", "json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var inv workload.Inventory
+	if err := json.Unmarshal([]byte(out), &inv); err != nil {
+		t.Fatal(err)
+	}
+	if inv.Schema != "sightline.inventory/v1" || len(inv.Workloads) != 2 || inv.Gaps == nil {
+		t.Fatalf("document: schema %q, %d workloads, gaps %v", inv.Schema, len(inv.Workloads), inv.Gaps)
+	}
+	// The contract fields of issue 8 are present by name.
+	var raw map[string]any
+	_ = json.Unmarshal([]byte(out), &raw)
+	c := raw["workloads"].([]any)[0].(map[string]any)["containers"].([]any)[0].(map[string]any)
+	for _, k := range []string{"name", "image", "ports", "privileged", "user", "exposure"} {
+		if _, ok := c[k]; !ok {
+			t.Errorf("container lacks %q", k)
+		}
+	}
+	v := c["exposure"].([]any)[0].(map[string]any)
+	for _, k := range []string{"verdict", "sources", "path", "blocked_by", "missing"} {
+		if _, ok := v[k]; !ok {
+			t.Errorf("verdict lacks %q", k)
+		}
+	}
+}
+
+func TestInventoryTable(t *testing.T) {
+	out, stderr, code := runCLI(t, "inventory", "--aws", ecsMixed)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for _, want := range []string{"WORKLOAD", "privileged", "exposed", "2 workloads, 3 containers from an AWS snapshot"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("table lacks %q:\n%s", want, out)
+		}
+	}
+	for _, l := range strings.Split(out, "\n") {
+		if len([]rune(l)) > 80 {
+			t.Errorf("line wider than 80 columns: %q", l)
+		}
+	}
+}
+
+func TestInventoryGapsNeverSilent(t *testing.T) {
+	// A snapshot without ECS calls: no workloads, and a warning that says why.
+	out, stderr, code := runCLI(t, "inventory", "--aws", scenarioDir("public-web"))
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if !strings.Contains(stderr, "gap") || !strings.Contains(out, "gap(s): what could not be read") || !strings.Contains(out, "0 workloads") {
+		t.Errorf("a source read partially must say so:\nstdout %s\nstderr %s", out, stderr)
+	}
+}
+
+func TestInventoryUsage(t *testing.T) {
+	for _, args := range [][]string{
+		{"inventory"},
+		{"inventory", "--docker"},
+		{"inventory", "--k8s", "x.yaml"},
+		{"inventory", "--kubeconfig", "kc"},
+		{"inventory", "--context", "c", "--aws", "x"},
+		{"inventory", "--aws", "x", "--host-id", "i-1"},
+		{"inventory", "--aws", "does-not-exist"},
+		{"inventory", "--aws", "x", "--format", "sarif"},
+	} {
+		if _, stderr, code := runCLI(t, args...); code != 2 || stderr == "" {
+			t.Errorf("%v: exit %d %q, want a usage error (2)", args, code, stderr)
+		}
+	}
+}
+
+// The known gap of issue 8: --why on an ECS task's container port answers
+// for the container port, followed to its dynamic host port.
+func TestExposureWhyContainer(t *testing.T) {
+	for _, q := range []string{bridgeTask + ":tcp/80", bridgeTask + "/web:tcp/80", "task/prod/1b2c3d4e/web:tcp/80"} {
+		out, stderr, code := runCLI(t, "exposure", "--aws", scenarioDir("ecs-bridge"), "--why", q, "--format", "json")
+		if code != 0 {
+			t.Fatalf("%s: exit %d: %s", q, code, stderr)
+		}
+		var rep exposure.Report
+		if err := json.Unmarshal([]byte(out), &rep); err != nil {
+			t.Fatal(err)
+		}
+		found := false
+		for _, r := range rep.Results {
+			if r.ResourceType != "container" || r.FromPort != 80 {
+				t.Errorf("%s: result %+v is not the container port", q, r)
+			}
+			if r.Verdict == exposure.Exposed && strings.Contains(r.Via, "32768") {
+				found = true
+				if !hasKind(r.Path, "security_group") {
+					t.Errorf("%s: proof does not go through the host's security group: %+v", q, r.Path)
+				}
+			}
+		}
+		if !found {
+			t.Errorf("%s: no exposed verdict through host port 32768: %s", q, out)
+		}
+	}
+	// The host port itself is still answered by the cloud results.
+	out, _, code := runCLI(t, "exposure", "--aws", scenarioDir("ecs-bridge"), "--why", bridgeTask+":tcp/32768")
+	if code != 0 || !strings.Contains(out, "EXPOSED") {
+		t.Errorf("host port: exit %d\n%s", code, out)
+	}
+	if _, stderr, code := runCLI(t, "exposure", "--aws", scenarioDir("ecs-bridge"), "--why", bridgeTask+"/nope:tcp/80"); code != 2 {
+		t.Errorf("unknown container: exit %d %s", code, stderr)
+	}
+	// A container port nothing listens on is not exposed, with the reason.
+	out, _, code = runCLI(t, "exposure", "--aws", scenarioDir("ecs-bridge"), "--why", bridgeTask+"/web:tcp/81")
+	if code != 0 || !strings.Contains(out, "NOT_EXPOSED") || !strings.Contains(out, "blocked by container") {
+		t.Errorf("port without a mapping: exit %d\n%s", code, out)
+	}
+}
+
+func hasKind(path []exposure.Hop, kind string) bool {
+	for _, h := range path {
+		if h.Kind == kind {
+			return true
+		}
+	}
+	return false
+}
