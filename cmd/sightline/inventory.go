@@ -17,6 +17,7 @@ import (
 	"github.com/sightline-sec/sightline/internal/exposure"
 	"github.com/sightline-sec/sightline/internal/textfit"
 	"github.com/sightline-sec/sightline/internal/workload"
+	"github.com/sightline-sec/sightline/internal/workload/docker"
 	"github.com/sightline-sec/sightline/internal/workload/ecs"
 )
 
@@ -105,7 +106,12 @@ func loadSources(ctx context.Context, g *cliutil.Globals, f *sourceFlags, join b
 	out := &sources{inv: &workload.Inventory{Schema: workload.Schema, Workloads: []workload.Workload{}, Gaps: []workload.Gap{}}}
 	var aliases map[string]string
 	if f.docker {
-		return nil, cliutil.Usagef("--docker is not available in this build")
+		inv, err := docker.Collect(ctx, docker.Options{HostID: f.hostID, Logf: g.Logf})
+		if err != nil {
+			return nil, cliutil.Usage(err)
+		}
+		merge(out.inv, inv)
+		out.read = append(out.read, "the Docker engine")
 	}
 	if len(f.k8s) > 0 {
 		return nil, cliutil.Usagef("--k8s is not available in this build")

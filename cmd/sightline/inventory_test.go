@@ -74,7 +74,6 @@ func TestInventoryGapsNeverSilent(t *testing.T) {
 func TestInventoryUsage(t *testing.T) {
 	for _, args := range [][]string{
 		{"inventory"},
-		{"inventory", "--docker"},
 		{"inventory", "--k8s", "x.yaml"},
 		{"inventory", "--kubeconfig", "kc"},
 		{"inventory", "--context", "c", "--aws", "x"},
