@@ -198,8 +198,11 @@ type collector struct {
 	sem       chan struct{}
 	logf      func(string, ...any)
 	contextNS string
-	// namespaces are the names the per-namespace fallback tries.
-	namespaces []string
+	// namespaces are the names the per-namespace fallback tries;
+	// nsFromContext is true when they are only the context's namespace
+	// (namespaces could not be listed).
+	namespaces    []string
+	nsFromContext bool
 
 	mu   sync.Mutex
 	gaps []workload.Gap
@@ -209,12 +212,18 @@ type collector struct {
 }
 
 // gap records one list that failed.
-func (c *collector) gap(what string, err error) {
-	reason := err.Error()
+func (c *collector) gap(what string, err error) { c.gapReason(what, reasonOf(err)) }
+
+// reasonOf is the API server's message for an API error, else the error.
+func reasonOf(err error) string {
 	var st apierrors.APIStatus
 	if errors.As(err, &st) && st.Status().Message != "" {
-		reason = st.Status().Message
+		return st.Status().Message
 	}
+	return err.Error()
+}
+
+func (c *collector) gapReason(what, reason string) {
 	c.mu.Lock()
 	c.gaps = append(c.gaps, workload.Gap{Source: workload.SourceKubernetes, What: what, Reason: reason, Input: c.input})
 	c.mu.Unlock()
@@ -239,8 +248,8 @@ func (c *collector) run(ctx context.Context) (*kube.Objects, error) {
 	for _, n := range objs.Namespaces {
 		c.namespaces = append(c.namespaces, n.Name)
 	}
-	if len(c.namespaces) == 0 && c.contextNS != "" {
-		c.namespaces = []string{c.contextNS}
+	if nsErr != nil && c.contextNS != "" {
+		c.namespaces, c.nsFromContext = []string{c.contextNS}, true
 	}
 
 	var wg sync.WaitGroup

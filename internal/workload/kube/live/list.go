@@ -141,6 +141,12 @@ func listKind[T any, PT object[T], L pageList](ctx context.Context, c *collector
 	case len(denied) == len(c.namespaces):
 		c.gap(what, err)
 		c.deny(k.resource, "")
+	case c.nsFromContext:
+		// Only the context's namespace was tried: the rest of the cluster
+		// is unread, which must not look like "nothing there".
+		c.gapReason(what, fmt.Sprintf("%s (listed namespace %s only: the kubeconfig context's namespace, as namespaces cannot be listed)",
+			reasonOf(err), c.namespaces[0]))
+		c.deny(k.resource, "")
 	default:
 		for _, i := range denied {
 			c.gap(fmt.Sprintf("list %s in namespace %s", k.resource, c.namespaces[i]), results[i].err)
