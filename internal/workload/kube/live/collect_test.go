@@ -6,7 +6,9 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -178,10 +180,17 @@ func TestCollectMatchesAdminList(t *testing.T) {
 	}
 }
 
-// TestCollectManyPods measures Collect on 2,000 pods (four pages of 500)
-// and checks every one comes back once.
+// TestCollectManyPods measures Collect on 2,000 pods (four pages of 500;
+// SIGHTLINE_LIVE_PODS=N for another count) and checks every one comes back
+// once, with its status.
 func TestCollectManyPods(t *testing.T) {
-	const n = 2000
+	n := 2000
+	if v := os.Getenv("SIGHTLINE_LIVE_PODS"); v != "" {
+		var err error
+		if n, err = strconv.Atoi(v); err != nil || n < 1 {
+			t.Fatalf("SIGHTLINE_LIVE_PODS=%q: want a positive count", v)
+		}
+	}
 	cs := kubernetes.NewForConfigOrDie(srv.Config)
 	ctx := context.Background()
 	if _, err := cs.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "bulk"}}, metav1.CreateOptions{}); err != nil {
@@ -193,9 +202,14 @@ func TestCollectManyPods(t *testing.T) {
 	}
 	t.Logf("created %d pods in %s", n, time.Since(start).Round(time.Millisecond))
 
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
 	start = time.Now()
 	objs := collect(t, Options{Config: srv.Config})
 	took := time.Since(start)
+	runtime.GC()
+	runtime.ReadMemStats(&after)
 	seen := map[string]int{}
 	for _, p := range objs.Pods {
 		if p.Namespace == "bulk" {
@@ -213,7 +227,10 @@ func TestCollectManyPods(t *testing.T) {
 			t.Errorf("pod %s listed %d times", name, c)
 		}
 	}
-	t.Logf("MEASURE Collect: %d pods (%d in bulk) listed in %s", len(objs.Pods), n, took.Round(time.Millisecond))
+	t.Logf("MEASURE Collect: %d pods (%d in bulk) listed in %s; live heap after %d MiB (%+d MiB), %d MiB allocated",
+		len(objs.Pods), n, took.Round(time.Millisecond), after.HeapAlloc>>20,
+		(int64(after.HeapAlloc)-int64(before.HeapAlloc))>>20, (after.TotalAlloc-before.TotalAlloc)>>20)
+	runtime.KeepAlive(objs)
 }
 
 // createPods creates n running pods with status, 16 at a time.
