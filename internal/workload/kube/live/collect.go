@@ -137,18 +137,20 @@ func restConfig(opts Options) (cfg *rest.Config, cluster, ns string, err error) 
 		}
 		return nil, "", "", fmt.Errorf("kubeconfig %s: %w", where, err)
 	}
+	raw, _ := cc.RawConfig()
 	cluster = opts.Context
 	if cluster == "" {
-		if raw, err := cc.RawConfig(); err == nil {
-			cluster = raw.CurrentContext
-		}
+		cluster = raw.CurrentContext
+	}
+	if kctx := raw.Contexts[cluster]; kctx != nil {
+		ns = kctx.Namespace
 	}
 	if cluster == "" {
 		// The deferred loader fell back to the pod's service account.
 		cluster = "in-cluster"
-	}
-	if n, explicit, err := cc.Namespace(); err == nil && explicit {
-		ns = n
+		if n, _, err := cc.Namespace(); err == nil {
+			ns = n // the pod's namespace
+		}
 	}
 	return tune(cfg), cluster, ns, nil
 }
