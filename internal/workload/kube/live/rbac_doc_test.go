@@ -54,7 +54,10 @@ func documentedClusterRole(t *testing.T) *rbacv1.ClusterRole {
 		t.Fatal(err)
 	}
 	_, block, ok := strings.Cut(string(doc), "```yaml\n")
-	if block, _, ok = strings.Cut(block, "```"); !ok {
+	if ok {
+		block, _, ok = strings.Cut(block, "```")
+	}
+	if !ok {
 		t.Fatal("no ```yaml block in the doc")
 	}
 	var role rbacv1.ClusterRole
