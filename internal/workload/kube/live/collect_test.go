@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -168,7 +169,16 @@ func TestCollectMatchesAdminList(t *testing.T) {
 	}
 	slices.Sort(want)
 	for _, conc := range []int{1, 8} {
-		objs := collect(t, Options{Config: srv.Config, Concurrency: conc})
+		cfg := rest.CopyConfig(srv.Config)
+		var inflight inFlight
+		cfg.WrapTransport = inflight.wrap
+		objs := collect(t, Options{Config: cfg, Concurrency: conc})
+		if inflight.max < 1 || inflight.max > conc {
+			t.Errorf("concurrency %d: %d requests were in flight at once", conc, inflight.max)
+		}
+		if inflight.total < 14 {
+			t.Errorf("concurrency %d: only %d requests (want /version + 13 lists)", conc, inflight.total)
+		}
 		got := names(objs.Pods)
 		slices.Sort(got)
 		if !slices.Equal(got, want) {
@@ -232,6 +242,28 @@ func TestCollectManyPods(t *testing.T) {
 		(int64(after.HeapAlloc)-int64(before.HeapAlloc))>>20, (after.TotalAlloc-before.TotalAlloc)>>20)
 	runtime.KeepAlive(objs)
 }
+
+// inFlight counts the requests a client has open at once.
+type inFlight struct {
+	mu              sync.Mutex
+	now, max, total int
+}
+
+func (f *inFlight) wrap(rt http.RoundTripper) http.RoundTripper {
+	return roundTripper(func(r *http.Request) (*http.Response, error) {
+		f.mu.Lock()
+		f.now++
+		f.total++
+		f.max = max(f.max, f.now)
+		f.mu.Unlock()
+		defer func() { f.mu.Lock(); f.now--; f.mu.Unlock() }()
+		return rt.RoundTrip(r)
+	})
+}
+
+type roundTripper func(*http.Request) (*http.Response, error)
+
+func (f roundTripper) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
 
 // createPods creates n running pods with status, 16 at a time.
 func createPods(ctx context.Context, cs kubernetes.Interface, ns string, n int) error {
