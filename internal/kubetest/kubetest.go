@@ -50,6 +50,9 @@ type Options struct {
 	// Users are extra users (no groups) that get a bearer token; tests bind
 	// RBAC roles to them and connect with ConfigFor.
 	Users []string
+	// APIServerArgs are extra kube-apiserver flags (e.g.
+	// "--etcd-compaction-interval=1s" to expire continue tokens quickly).
+	APIServerArgs []string
 	// Logf receives progress lines (start-up time); nil = silent.
 	Logf func(string, ...any)
 }
@@ -102,7 +105,7 @@ func Start(opts Options) (*Server, error) {
 	}
 	s := &Server{dir: dir, tokens: map[string]string{}}
 	start := time.Now()
-	if err := s.start(etcdBin, apiBin, opts.Users); err != nil {
+	if err := s.start(etcdBin, apiBin, opts); err != nil {
 		s.Stop()
 		return nil, err
 	}
@@ -162,7 +165,7 @@ func tempRoot() string {
 	return os.TempDir()
 }
 
-func (s *Server) start(etcdBin, apiBin string, users []string) error {
+func (s *Server) start(etcdBin, apiBin string, opts Options) error {
 	ports, err := freePorts(3)
 	if err != nil {
 		return err
@@ -192,7 +195,7 @@ func (s *Server) start(etcdBin, apiBin string, users []string) error {
 	s.CAData = pki.caPEM
 	s.tokens[AdminUser] = token()
 	lines := []string{fmt.Sprintf("%s,%s,%s,\"system:masters\"", s.tokens[AdminUser], AdminUser, AdminUser)}
-	for _, u := range users {
+	for _, u := range opts.Users {
 		s.tokens[u] = token()
 		lines = append(lines, fmt.Sprintf("%s,%s,%s", s.tokens[u], u, u))
 	}
@@ -204,25 +207,26 @@ func (s *Server) start(etcdBin, apiBin string, users []string) error {
 	s.Host = fmt.Sprintf("https://127.0.0.1:%d", ports[2])
 	api := &proc{name: "kube-apiserver", log: filepath.Join(s.dir, "kube-apiserver.log")}
 	s.procs = append(s.procs, api)
-	if err := api.start(apiBin,
-		"--etcd-servers="+etcdURL,
+	args := []string{
+		"--etcd-servers=" + etcdURL,
 		"--bind-address=127.0.0.1",
 		fmt.Sprintf("--secure-port=%d", ports[2]),
-		"--cert-dir="+filepath.Join(s.dir, "certs"),
-		"--tls-cert-file="+pki.certFile, "--tls-private-key-file="+pki.keyFile,
-		"--client-ca-file="+pki.caFile,
+		"--cert-dir=" + filepath.Join(s.dir, "certs"),
+		"--tls-cert-file=" + pki.certFile, "--tls-private-key-file=" + pki.keyFile,
+		"--client-ca-file=" + pki.caFile,
 		"--service-account-issuer=https://kubernetes.default.svc.cluster.local",
-		"--service-account-key-file="+pki.saKeyFile,
-		"--service-account-signing-key-file="+pki.saKeyFile,
+		"--service-account-key-file=" + pki.saKeyFile,
+		"--service-account-signing-key-file=" + pki.saKeyFile,
 		"--service-cluster-ip-range=10.96.0.0/16",
-		"--token-auth-file="+tokenFile,
+		"--token-auth-file=" + tokenFile,
 		"--authorization-mode=RBAC",
 		"--allow-privileged=true",
 		"--endpoint-reconciler-type=none",
 		// New namespaces get no "default" ServiceAccount (no
 		// controller-manager); without this plugin pods need not name one.
 		"--disable-admission-plugins=ServiceAccount",
-	); err != nil {
+	}
+	if err := api.start(apiBin, append(args, opts.APIServerArgs...)...); err != nil {
 		return err
 	}
 	pool := x509.NewCertPool()

@@ -177,6 +177,7 @@ func listPages[T any, PT object[T], L pageList](ctx context.Context, c *collecto
 			if apierrors.IsResourceExpired(err) && opts.Continue != "" && !restarted {
 				restarted = true
 				out, opts.Continue = nil, ""
+				c.logf("kubernetes: list %s%s: continue token expired (%s); listing again from the start", k.resource, inNS(ns), reasonOf(err))
 				continue
 			}
 			return nil, err
@@ -243,4 +244,11 @@ func metas[T any, PT interface {
 		out[i] = PT(&items[i])
 	}
 	return out
+}
+
+func inNS(ns string) string {
+	if ns == "" {
+		return ""
+	}
+	return " in namespace " + ns
 }
