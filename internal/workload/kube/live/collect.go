@@ -68,8 +68,9 @@ type Options struct {
 const pageSize = 500
 
 // Collect lists the cluster's objects. The error is non-nil only when the
-// API server cannot be reached or does not accept the credentials; every
-// other failure is a Gap in the result.
+// kubeconfig cannot be read, the API server cannot be reached or it does
+// not accept the credentials (or ctx ends); every other failure is a Gap in
+// the result.
 func Collect(ctx context.Context, opts Options) (*kube.Objects, error) {
 	cfg, cluster, ns, err := restConfig(opts)
 	if err != nil {
@@ -79,6 +80,8 @@ func Collect(ctx context.Context, opts Options) (*kube.Objects, error) {
 	if logf == nil {
 		logf = func(string, ...any) {}
 	}
+	// API warnings (deprecations) go to Logf, not to klog on stderr.
+	cfg.WarningHandler = warnings(logf)
 	cs, err := kubernetes.NewForConfig(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("kubernetes context %q (%s): client: %w", cluster, cfg.Host, err)
@@ -292,4 +295,13 @@ func (c *collector) run(ctx context.Context) (*kube.Objects, error) {
 // gave no credentials the server accepts, and anonymous access is on.
 func anonymous(err error) bool {
 	return apierrors.IsForbidden(err) && strings.Contains(err.Error(), `"system:anonymous"`)
+}
+
+// warnings passes the API server's Warning headers to Logf.
+type warnings func(string, ...any)
+
+func (w warnings) HandleWarningHeader(code int, agent, text string) {
+	if code == 299 && text != "" {
+		w("kubernetes: API server warning: %s", text)
+	}
 }
