@@ -35,6 +35,23 @@ type Objects struct {
 	NetworkPolicies []networkingv1.NetworkPolicy
 	Nodes           []corev1.Node
 	Namespaces      []corev1.Namespace
+	// ServiceAccounts carry the IRSA role annotation
+	// (eks.amazonaws.com/role-arn) that pods using them get.
+	ServiceAccounts []corev1.ServiceAccount
+
+	// Enforcement says whether the cluster's network plugin enforces
+	// NetworkPolicies, with the values of workload.Cluster.PolicyEnforcement:
+	// "enforced", "not_enforced" or "unknown" ("" = not looked at, as for
+	// manifests, which Build treats as "unknown"). A NetworkPolicy has no
+	// effect without a plugin that implements it
+	// (https://kubernetes.io/docs/concepts/services-networking/network-policies/#prerequisites).
+	Enforcement string
+	// Plugin names the network plugin Enforcement was told from ("calico",
+	// "cilium", "aws-vpc-cni", "flannel", …), "" when none was recognised.
+	Plugin string
+	// EnforcementEvidence is the proof text: which object showed the plugin
+	// (e.g. "DaemonSet kube-system/calico-node"), or why it is unknown.
+	EnforcementEvidence string
 
 	// Inputs maps "Kind/namespace/name" to where the object was read
 	// ("deploy/app.yaml:12", "chart ./shop (Helm)", a kubeconfig context).
