@@ -35,6 +35,18 @@ type Objects struct {
 	NetworkPolicies []networkingv1.NetworkPolicy
 	Nodes           []corev1.Node
 	Namespaces      []corev1.Namespace
+	// ServiceAccounts carry the IRSA role annotation
+	// (eks.amazonaws.com/role-arn) that Build copies to Workload.Role.
+	ServiceAccounts []corev1.ServiceAccount
+
+	// Ignored counts the objects read but not modelled, by
+	// "apiVersion/Kind" (ConfigMaps, CRDs, …): read, not dropped silently.
+	Ignored map[string]int
+
+	// PolicyEnforcement and Plugin describe whether the cluster's network
+	// plugin enforces NetworkPolicies (workload.Cluster); "" = "unknown".
+	PolicyEnforcement string
+	Plugin            string
 
 	// Inputs maps "Kind/namespace/name" to where the object was read
 	// ("deploy/app.yaml:12", "chart ./shop (Helm)", a kubeconfig context).
