@@ -208,4 +208,3 @@ func withTimeout(ctx context.Context, render func() (map[string][]byte, error)) 
 		return nil, fmt.Errorf("rendering stopped: %w", ctx.Err())
 	}
 }
-
