@@ -279,7 +279,7 @@ func namedSuffix(t target) string {
 
 func nodePortText(n int32) string {
 	if n == 0 {
-		return "(allocated by the API server; not in the input)"
+		return "allocated by the API server, not in the input"
 	}
 	return fmt.Sprint(n)
 }
