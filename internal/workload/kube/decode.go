@@ -276,6 +276,14 @@ func (d *decoder) add(loc string, obj runtime.Object) {
 		if d.record(loc, "ServiceAccount", &o.ObjectMeta) {
 			d.objs.ServiceAccounts = append(d.objs.ServiceAccounts, *o)
 		}
+	case *corev1.Node:
+		if d.recordCluster(loc, "Node", o.Name) {
+			d.objs.Nodes = append(d.objs.Nodes, *o)
+		}
+	case *corev1.Namespace:
+		if d.recordCluster(loc, "Namespace", o.Name) {
+			d.objs.Namespaces = append(d.objs.Namespaces, *o)
+		}
 	default:
 		gvk := obj.GetObjectKind().GroupVersionKind()
 		d.read--
@@ -293,7 +301,16 @@ func (d *decoder) record(loc, kind string, m interface {
 	if m.GetNamespace() == "" {
 		m.SetNamespace(d.opts.namespace())
 	}
-	key := kind + "/" + m.GetNamespace() + "/" + m.GetName()
+	return d.claim(loc, kind+"/"+m.GetNamespace()+"/"+m.GetName())
+}
+
+// recordCluster claims the Inputs key "Kind//name" of a cluster-scoped
+// object.
+func (d *decoder) recordCluster(loc, kind, name string) bool {
+	return d.claim(loc, kind+"//"+name)
+}
+
+func (d *decoder) claim(loc, key string) bool {
 	if prev, ok := d.objs.Inputs[key]; ok {
 		d.gap(loc, "read "+key, "duplicate of the object read at "+prev+"; the first is kept")
 		return false
