@@ -138,7 +138,9 @@ func checkLocalKustomization(dir string, seen map[string]bool, depth int) error 
 	if err := yaml.Unmarshal(data, &k); err != nil {
 		return fmt.Errorf("%s: %w", file, err)
 	}
-	refs := append(append(append([]string{}, k.Resources...), k.Components...), k.Bases...)
+	refs := append(append([]string{}, k.Resources...), k.Components...)
+	//lint:ignore SA1019 kustomize still loads the deprecated bases field, so it is checked too.
+	refs = append(refs, k.Bases...)
 	for _, r := range refs {
 		p := r
 		if !filepath.IsAbs(p) {
