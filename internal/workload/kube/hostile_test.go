@@ -141,12 +141,20 @@ func TestKustomizeRemoteResourceRefused(t *testing.T) {
 	writeFile(t, dir, "k/kustomization.yaml", "resources:\n- https://github.com/example/repo//deploy?ref=v1\n- app.yaml\n")
 	writeFile(t, dir, "k/app.yaml", goodDeployment)
 	writeFile(t, dir, "plain.yaml", goodDeployment)
+	// Through a local base that names a remote one (deprecated bases field).
+	writeFile(t, dir, "o/kustomization.yaml", "resources:\n- ../b\n")
+	writeFile(t, dir, "b/kustomization.yaml", "bases:\n- github.com/example/repo/deploy?ref=v1\n")
 	objs, err := LoadManifests(context.Background(), []string{dir}, LoadOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	g := gapsText(objs)
-	if !strings.Contains(g, `kustomization `+filepath.Join(dir, "k")+` | render | `) || !strings.Contains(g, "remote resources are not fetched") {
+	for _, k := range []string{"k", "o", "b"} {
+		if !strings.Contains(g, `kustomization `+filepath.Join(dir, k)+` | render | `) {
+			t.Errorf("no gap for %s:\n%s", k, g)
+		}
+	}
+	if strings.Count(g, "remote resources are not fetched") != 3 {
 		t.Errorf("gaps:\n%s", g)
 	}
 	if len(objs.Deployments) != 1 || objs.Inputs["Deployment/default/ok"] != filepath.Join(dir, "plain.yaml")+":1" {

@@ -437,3 +437,88 @@ func TestLivePods(t *testing.T) {
 		t.Errorf("clusters = %+v", inv.Clusters)
 	}
 }
+
+const batch = `
+apiVersion: batch/v1
+kind: CronJob
+metadata: {name: nightly, namespace: ops}
+spec:
+  schedule: "0 3 * * *"
+  jobTemplate:
+    spec:
+      template:
+        spec:
+          restartPolicy: Never
+          containers: [{name: backup, image: "backup:1"}]
+---
+apiVersion: batch/v1
+kind: Job
+metadata:
+  name: nightly-29000
+  namespace: ops
+  ownerReferences: [{apiVersion: batch/v1, kind: CronJob, name: nightly, uid: c1, controller: true}]
+spec:
+  template:
+    spec:
+      restartPolicy: Never
+      containers: [{name: backup, image: "backup:1"}]
+---
+apiVersion: batch/v1
+kind: Job
+metadata: {name: migrate, namespace: ops}
+spec:
+  parallelism: 2
+  template:
+    spec:
+      restartPolicy: Never
+      containers: [{name: m, image: "m:1"}]
+---
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: db, namespace: ops}
+spec:
+  replicas: 3
+  serviceName: db
+  selector: {matchLabels: {app: db}}
+  template:
+    metadata: {labels: {app: db}}
+    spec:
+      securityContext: {runAsUser: 999, runAsNonRoot: true}
+      containers:
+      - name: pg
+        image: postgres:16
+        securityContext: {runAsUser: 70, allowPrivilegeEscalation: false}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: db, namespace: ops}
+spec:
+  clusterIP: None
+  selector: {app: db}
+  ports: [{port: 5432}]
+`
+
+func TestBatchAndStatefulSet(t *testing.T) {
+	inv := load(t, LoadOptions{}, writeFile(t, t.TempDir(), "batch.yaml", batch))
+	var ids []string
+	for _, w := range inv.Workloads {
+		ids = append(ids, w.ID)
+	}
+	want := []string{"k8s:/ops/CronJob/nightly", "k8s:/ops/Job/migrate", "k8s:/ops/StatefulSet/db"}
+	if !reflect.DeepEqual(ids, want) {
+		t.Fatalf("workloads = %v, want %v (the CronJob's Job collapsed)", ids, want)
+	}
+	if j := find(t, inv, "k8s:/ops/Job/migrate"); j.Replicas != 2 {
+		t.Errorf("job replicas = %d", j.Replicas)
+	}
+	db := find(t, inv, "k8s:/ops/StatefulSet/db")
+	c := db.Containers[0]
+	if c.User != "70" || c.RunAsNonRoot == nil || !*c.RunAsNonRoot || c.AllowPrivilegeEscalation == nil || *c.AllowPrivilegeEscalation || db.Replicas != 3 {
+		t.Errorf("db = %+v %+v", db, c)
+	}
+	// No containerPort declares 5432: the single container gets it, marked "service".
+	p := portOf(t, db, "pg", 5432)
+	if p.Declared != "service" || len(p.Routes) != 1 || !strings.HasSuffix(p.Routes[0].Fronts[0].Detail, "; headless: clients connect to the pod IPs") {
+		t.Errorf("port = %+v", p)
+	}
+}
