@@ -2,6 +2,7 @@ package kube
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -191,5 +192,31 @@ func TestJSONAndLists(t *testing.T) {
 	}
 	if objs.Inputs["Deployment/n/d"] != p+":1" {
 		t.Errorf("inputs = %v", objs.Inputs)
+	}
+}
+
+func TestHelmMissingDependencyIsAGap(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, dir, "c/Chart.yaml", "apiVersion: v2\nname: app\nversion: 0.1.0\ndependencies:\n- {name: redis, version: 18.0.0, repository: https://charts.example}\n")
+	writeFile(t, dir, "c/templates/x.yaml", goodDeployment)
+	writeFile(t, dir, "plain.yaml", strings.Replace(goodDeployment, "name: ok", "name: plain", 1))
+	objs, err := LoadManifests(context.Background(), []string{dir}, LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g := gapsText(objs); !strings.Contains(g, "missing in charts/ directory: redis") || len(objs.Deployments) != 1 {
+		t.Errorf("gaps:\n%s", g)
+	}
+}
+
+func TestIgnoredKindsAreLogged(t *testing.T) {
+	p := writeFile(t, t.TempDir(), "cm.yaml", goodDeployment+"---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: b}\n")
+	var logs []string
+	objs, err := LoadManifests(context.Background(), []string{p}, LoadOptions{Logf: func(f string, a ...any) { logs = append(logs, fmt.Sprintf(f, a...)) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if objs.Ignored["v1/ConfigMap"] != 2 || len(logs) != 1 || logs[0] != "kubernetes objects read but not modelled: v1/ConfigMap ×2" {
+		t.Errorf("ignored %v, logs %q", objs.Ignored, logs)
 	}
 }

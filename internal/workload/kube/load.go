@@ -78,7 +78,25 @@ func LoadManifests(ctx context.Context, paths []string, opts LoadOptions) (*Obje
 		}
 		d.gap(strings.Join(paths, ", "), "read manifests", "no Kubernetes objects found")
 	}
+	logIgnored(opts, objs.Ignored)
 	return objs, nil
+}
+
+// logIgnored reports the kinds read but not modelled, so that a CRD-heavy
+// input does not look empty.
+func logIgnored(opts LoadOptions, ignored map[string]int) {
+	if len(ignored) == 0 {
+		return
+	}
+	kinds := make([]string, 0, len(ignored))
+	for k := range ignored {
+		kinds = append(kinds, k)
+	}
+	sort.Strings(kinds)
+	for i, k := range kinds {
+		kinds[i] = fmt.Sprintf("%s ×%d", k, ignored[k])
+	}
+	opts.logf("kubernetes objects read but not modelled: %s", strings.Join(kinds, ", "))
 }
 
 func nothingRead(paths []string, objs *Objects) error {

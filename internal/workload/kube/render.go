@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"helm.sh/helm/v3/pkg/chart"
 	chartloader "helm.sh/helm/v3/pkg/chart/loader"
 	"helm.sh/helm/v3/pkg/chartutil"
 	"helm.sh/helm/v3/pkg/engine"
@@ -56,6 +57,9 @@ func renderHelm(ctx context.Context, dir string, opts LoadOptions) (map[string][
 		if err != nil {
 			return nil, fmt.Errorf("load chart: %w", err)
 		}
+		if err := checkDependencies(chrt); err != nil {
+			return nil, err
+		}
 		if err := chartutil.ProcessDependenciesWithMerge(chrt, vals); err != nil {
 			return nil, fmt.Errorf("chart dependencies: %w", err)
 		}
@@ -78,6 +82,27 @@ func renderHelm(ctx context.Context, dir string, opts LoadOptions) (map[string][
 		}
 		return out, nil
 	})
+}
+
+// checkDependencies fails, as `helm template` does (Helm's
+// action.CheckDependencies), when Chart.yaml names a dependency that is
+// not vendored under charts/: rendering without it would drop its objects
+// silently.
+func checkDependencies(chrt *chart.Chart) error {
+	have := map[string]bool{}
+	for _, d := range chrt.Dependencies() {
+		have[d.Name()] = true
+	}
+	var missing []string
+	for _, r := range chrt.Metadata.Dependencies {
+		if !have[r.Name] {
+			missing = append(missing, r.Name)
+		}
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("found in Chart.yaml, but missing in charts/ directory: %s (run `helm dependency build`)", strings.Join(missing, ", "))
+	}
+	return nil
 }
 
 // renderKustomize builds a kustomization directory with the Kustomize API
