@@ -185,6 +185,9 @@ func (d *decoder) object(loc string, js []byte, depth int) {
 	gvk := schema.FromAPIVersionAndKind(h.APIVersion, h.Kind)
 	obj, _, err := d.codec.Decode(js, &gvk, nil)
 	if runtime.IsNotRegisteredError(err) {
+		if d.legacy(loc, h.APIVersion, h.Kind, js) {
+			return
+		}
 		if modelledKinds[h.Kind] {
 			d.gap(loc, "read "+h.Kind, fmt.Sprintf("apiVersion %s is not read (only %s); convert the manifest to the current API version", h.APIVersion, modelledKinds))
 			return
@@ -200,9 +203,9 @@ func (d *decoder) object(loc string, js []byte, depth int) {
 	d.add(loc, obj)
 }
 
-// modelledKinds are the kinds Build models; another apiVersion of one of
-// them (extensions/v1beta1 Ingress, apps/v1beta2 Deployment, batch/v1beta1
-// CronJob — all removed by Kubernetes 1.25) is a Gap, not silently ignored.
+// modelledKinds are the kinds Build models; an apiVersion of one of them
+// that is neither current nor a known older one (legacyKinds) is a Gap,
+// not silently ignored.
 var modelledKinds = kindSet{
 	"Pod": true, "Deployment": true, "StatefulSet": true, "DaemonSet": true, "ReplicaSet": true,
 	"Job": true, "CronJob": true, "Service": true, "Ingress": true, "NetworkPolicy": true,

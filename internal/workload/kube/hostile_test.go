@@ -30,7 +30,7 @@ func gapsText(objs *Objects) string {
 
 func TestMalformedDocumentIsAGapNamingFileAndLine(t *testing.T) {
 	dir := t.TempDir()
-	p := writeFile(t, dir, "mixed.yaml", goodDeployment+"---\n# a comment\nkind: Service\nmetadata: {name: [unclosed\n---\njust a string\n---\napiVersion: extensions/v1beta1\nkind: Ingress\nmetadata: {name: old}\n---\n"+goodDeployment)
+	p := writeFile(t, dir, "mixed.yaml", goodDeployment+"---\n# a comment\nkind: Service\nmetadata: {name: [unclosed\n---\njust a string\n---\napiVersion: apps/v1beta1\nkind: DaemonSet\nmetadata: {name: old}\n---\n"+goodDeployment)
 	objs, err := LoadManifests(context.Background(), []string{p}, LoadOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -42,7 +42,7 @@ func TestMalformedDocumentIsAGapNamingFileAndLine(t *testing.T) {
 	for _, want := range []string{
 		p + ":11 | parse document | yaml: line",
 		p + ":14 | parse document | not a Kubernetes object",
-		p + ":16 | read Ingress | apiVersion extensions/v1beta1 is not read",
+		p + ":16 | read DaemonSet | apiVersion apps/v1beta1 is not read",
 		p + ":20 | read Deployment/default/ok | duplicate of the object read at " + p + ":1",
 	} {
 		if !strings.Contains(g, want) {

@@ -522,3 +522,60 @@ func TestBatchAndStatefulSet(t *testing.T) {
 		t.Errorf("port = %+v", p)
 	}
 }
+
+const legacy = `
+apiVersion: apps/v1beta2
+kind: Deployment
+metadata: {name: old-web, namespace: legacy}
+spec:
+  template:
+    metadata: {labels: {app: old-web}}
+    spec:
+      containers: [{name: web, image: "web:1", ports: [{name: http, containerPort: 8000}]}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: old-web, namespace: legacy}
+spec:
+  selector: {app: old-web}
+  ports: [{name: web, port: 80, targetPort: http}]
+---
+apiVersion: extensions/v1beta1
+kind: Ingress
+metadata:
+  name: by-name
+  namespace: legacy
+  annotations: {kubernetes.io/ingress.class: nginx}
+spec:
+  backend: {serviceName: old-web, servicePort: web}
+---
+apiVersion: networking.k8s.io/v1beta1
+kind: Ingress
+metadata: {name: by-number, namespace: legacy}
+spec:
+  rules:
+  - host: old.example
+    http:
+      paths: [{path: /, backend: {serviceName: old-web, servicePort: 80}}]
+`
+
+func TestLegacyAPIVersionsConverted(t *testing.T) {
+	inv := load(t, LoadOptions{}, writeFile(t, t.TempDir(), "legacy.yaml", legacy))
+	if len(inv.Gaps) != 0 {
+		t.Fatalf("gaps: %+v", inv.Gaps)
+	}
+	w := find(t, inv, "k8s:/legacy/Deployment/old-web")
+	var details []string
+	for _, r := range portOf(t, w, "web", 8000).Routes {
+		if r.Fronts[0].Kind == "ingress" {
+			details = append(details, r.Fronts[0].Detail)
+		}
+	}
+	want := []string{
+		"Ingress legacy/by-name (IngressClass nginx) default backend on port 80 → Service old-web port 80; load balancer not known (no status in the input)",
+		"Ingress legacy/by-number (IngressClass default class) host old.example path / on port 80 → Service old-web port 80; load balancer not known (no status in the input)",
+	}
+	if !reflect.DeepEqual(details, want) {
+		t.Errorf("ingress routes:\n%s", strings.Join(details, "\n"))
+	}
+}
