@@ -2,6 +2,7 @@ package kube
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -42,6 +43,7 @@ const (
 // decoder turns documents into typed objects with a scheme that knows the
 // groups modelled here (apps/v1, batch/v1, core/v1, networking/v1).
 type decoder struct {
+	ctx   context.Context
 	codec runtime.Decoder
 	opts  LoadOptions
 	objs  *Objects
@@ -51,7 +53,7 @@ type decoder struct {
 	read int
 }
 
-func newDecoder(objs *Objects, opts LoadOptions) (*decoder, error) {
+func newDecoder(ctx context.Context, objs *Objects, opts LoadOptions) (*decoder, error) {
 	scheme := runtime.NewScheme()
 	for _, add := range []func(*runtime.Scheme) error{
 		corev1.AddToScheme, appsv1.AddToScheme, batchv1.AddToScheme, networkingv1.AddToScheme,
@@ -60,7 +62,7 @@ func newDecoder(objs *Objects, opts LoadOptions) (*decoder, error) {
 			return nil, fmt.Errorf("kubernetes scheme: %w", err)
 		}
 	}
-	return &decoder{codec: serializer.NewCodecFactory(scheme).UniversalDeserializer(), opts: opts, objs: objs}, nil
+	return &decoder{codec: serializer.NewCodecFactory(scheme).UniversalDeserializer(), opts: opts, objs: objs, ctx: ctx}, nil
 }
 
 // document is one YAML document of a stream and the line it starts on.
@@ -72,7 +74,8 @@ type document struct {
 // splitDocuments splits a multi-document YAML stream on "---" separator
 // lines (YAML 1.2 §9.2), keeping each document's first content line for
 // the Inputs map. A JSON file is one document.
-func splitDocuments(data []byte, isJSON bool) []document {
+// At most limit documents are returned (the caller reports the excess).
+func splitDocuments(data []byte, isJSON bool, limit int) []document {
 	if isJSON {
 		return []document{{line: firstContentLine(data, 1), body: data}}
 	}
@@ -84,7 +87,7 @@ func splitDocuments(data []byte, isJSON bool) []document {
 			docs = append(docs, document{line: firstContentLine(body, startLine), body: body})
 		}
 	}
-	for i := 0; i < len(data); {
+	for i := 0; i < len(data) && len(docs) <= limit; {
 		j := bytes.IndexByte(data[i:], '\n')
 		next := len(data)
 		if j >= 0 {
@@ -101,7 +104,9 @@ func splitDocuments(data []byte, isJSON bool) []document {
 		i = next
 		line++
 	}
-	flush(len(data))
+	if len(docs) <= limit {
+		flush(len(data))
+	}
 	return docs
 }
 
@@ -129,7 +134,10 @@ type header struct {
 // names the input in Inputs and Gaps ("deploy/app.yaml", "chart ./shop
 // (Helm) templates/web.yaml"), lineSuffix says whether ":line" is added.
 func (d *decoder) stream(where string, data []byte, isJSON, lineSuffix bool) {
-	for _, doc := range splitDocuments(data, isJSON) {
+	for _, doc := range splitDocuments(data, isJSON, MaxDocuments-d.docs) {
+		if d.ctx.Err() != nil {
+			return // LoadManifests reports the context's error
+		}
 		loc := where
 		if lineSuffix {
 			loc = fmt.Sprintf("%s:%d", where, doc.line)

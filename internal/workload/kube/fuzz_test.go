@@ -1,6 +1,7 @@
 package kube
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"testing"
@@ -24,7 +25,7 @@ func FuzzDecode(f *testing.F) {
 	f.Add([]byte(`{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p"}}`), true)
 	f.Fuzz(func(t *testing.T, data []byte, isJSON bool) {
 		objs := &Objects{Inputs: map[string]string{}}
-		d, err := newDecoder(objs, LoadOptions{})
+		d, err := newDecoder(context.Background(), objs, LoadOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -220,3 +220,18 @@ func TestIgnoredKindsAreLogged(t *testing.T) {
 		t.Errorf("ignored %v, logs %q", objs.Ignored, logs)
 	}
 }
+
+func TestDocumentLimit(t *testing.T) {
+	p := writeFile(t, t.TempDir(), "many.yaml", goodDeployment+strings.Repeat("---\n#\n", MaxDocuments+10))
+	objs, err := LoadManifests(context.Background(), []string{p}, LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := gapsText(objs)
+	if len(objs.Gaps) != 1 || !strings.HasPrefix(g, p+":1000") || !strings.HasSuffix(g, " | read documents | more than 50000 documents; the rest of the input was not read\n") {
+		t.Errorf("gaps = %q", g)
+	}
+	if len(objs.Deployments) != 1 {
+		t.Errorf("deployments = %d", len(objs.Deployments))
+	}
+}

@@ -62,7 +62,7 @@ var kustomizationNames = []string{"kustomization.yaml", "kustomization.yml", "Ku
 // input with no objects at all yields Objects with a Gap saying so.
 func LoadManifests(ctx context.Context, paths []string, opts LoadOptions) (*Objects, error) {
 	objs := &Objects{Inputs: map[string]string{}}
-	d, err := newDecoder(objs, opts)
+	d, err := newDecoder(ctx, objs, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -71,6 +71,9 @@ func LoadManifests(ctx context.Context, paths []string, opts LoadOptions) (*Obje
 		if err := l.path(p); err != nil {
 			return nil, err
 		}
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("kubernetes manifests: %w", err)
 	}
 	if d.read == 0 {
 		if len(objs.Gaps) > 0 {
