@@ -1,8 +1,11 @@
 package kube
 
 import (
+	"archive/tar"
+	"compress/gzip"
 	"context"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -234,4 +237,53 @@ func TestDocumentLimit(t *testing.T) {
 	if len(objs.Deployments) != 1 {
 		t.Errorf("deployments = %d", len(objs.Deployments))
 	}
+}
+
+// TestHelmArchive packages the demo chart as `helm package` does (a
+// gzipped tar with the chart's directory at its root) and renders it.
+func TestHelmArchive(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "onlineboutique-0.10.6.tgz")
+	if err := tarChart(filepath.Join(demo, "helm-chart"), "onlineboutique", p); err != nil {
+		t.Fatal(err)
+	}
+	inv := load(t, LoadOptions{Namespace: "shop"}, p)
+	if got := names(inv, "Deployment"); len(got) != 12 {
+		t.Errorf("deployments = %v", got)
+	}
+	if w := find(t, inv, "k8s:/shop/Deployment/frontend"); !strings.HasPrefix(w.Input, "chart "+p+" (Helm) onlineboutique/templates/frontend.yaml:") {
+		t.Errorf("input = %q", w.Input)
+	}
+}
+
+func tarChart(src, name, dst string) error {
+	f, err := os.Create(dst)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	gz := gzip.NewWriter(f)
+	tw := tar.NewWriter(gz)
+	err = filepath.WalkDir(src, func(p string, e fs.DirEntry, err error) error {
+		if err != nil || e.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		if err := tw.WriteHeader(&tar.Header{Name: name + "/" + filepath.ToSlash(rel), Mode: 0o644, Size: int64(len(b))}); err != nil {
+			return err
+		}
+		_, err = tw.Write(b)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if err := tw.Close(); err != nil {
+		return err
+	}
+	return gz.Close()
 }

@@ -45,7 +45,8 @@ var kustomizationNames = []string{"kustomization.yaml", "kustomization.yml", "Ku
 //
 //   - a file is a multi-document YAML stream (or one JSON document); Lists
 //     are unwrapped;
-//   - a directory holding Chart.yaml is a Helm chart, rendered with the
+//   - a directory holding Chart.yaml, or a packaged chart (.tgz) given
+//     as a path, is a Helm chart, rendered with the
 //     Helm SDK (default values, then opts.Values; release "release-name",
 //     namespace opts.Namespace, as `helm template` does);
 //   - a directory holding a kustomization file is built with the Kustomize
@@ -131,6 +132,9 @@ func (l *loader) path(p string) error {
 		return fmt.Errorf("kubernetes manifests: %w", err)
 	}
 	if !fi.IsDir() {
+		if isChartArchive(p) {
+			return l.render(p, "helm")
+		}
 		return l.file(p)
 	}
 	return l.dir(p)
@@ -184,6 +188,13 @@ func isManifestName(name string) bool {
 		return true
 	}
 	return false
+}
+
+// isChartArchive: a packaged Helm chart (`helm package`), rendered when
+// given as a path (not when met while walking a directory).
+func isChartArchive(p string) bool {
+	n := strings.ToLower(p)
+	return strings.HasSuffix(n, ".tgz") || strings.HasSuffix(n, ".tar.gz")
 }
 
 // dirKind says whether a directory is a Helm chart or a kustomization.

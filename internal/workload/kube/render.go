@@ -42,8 +42,20 @@ const helmReleaseName = "release-name"
 // returns nothing, Capabilities are Helm's defaults), as `helm template`
 // does, and returns the rendered manifests by template path, NOTES.txt
 // and empty outputs left out.
+//
+// dir may also be a packaged chart (.tgz), whose decompressed size Helm's
+// loader bounds (loader.MaxDecompressedChartSize, 100 MiB).
 func renderHelm(ctx context.Context, dir string, opts LoadOptions) (map[string][]byte, error) {
-	if err := dirSizeWithin(dir, MaxRenderSourceBytes); err != nil {
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return nil, err
+	}
+	if fi.IsDir() {
+		err = dirSizeWithin(dir, MaxRenderSourceBytes)
+	} else if fi.Size() > MaxRenderSourceBytes {
+		err = fmt.Errorf("chart archive larger than %d bytes; not rendered", MaxRenderSourceBytes)
+	}
+	if err != nil {
 		return nil, err
 	}
 	vals := map[string]any{}
@@ -53,7 +65,7 @@ func renderHelm(ctx context.Context, dir string, opts LoadOptions) (map[string][
 		}
 	}
 	return withTimeout(ctx, func() (map[string][]byte, error) {
-		chrt, err := chartloader.LoadDir(dir)
+		chrt, err := chartloader.Load(dir)
 		if err != nil {
 			return nil, fmt.Errorf("load chart: %w", err)
 		}
