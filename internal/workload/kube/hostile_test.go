@@ -287,3 +287,19 @@ func tarChart(src, name, dst string) error {
 	}
 	return gz.Close()
 }
+
+func TestDirectoryGivenThroughSymlink(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, dir, "real/app.yaml", goodDeployment)
+	link := filepath.Join(dir, "link")
+	if err := os.Symlink(filepath.Join(dir, "real"), link); err != nil {
+		t.Fatal(err)
+	}
+	objs, err := LoadManifests(context.Background(), []string{link}, LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if objs.Inputs["Deployment/default/ok"] != filepath.Join(link, "app.yaml")+":1" {
+		t.Errorf("inputs = %v, gaps %v", objs.Inputs, objs.Gaps)
+	}
+}

@@ -137,6 +137,11 @@ func (l *loader) path(p string) error {
 		}
 		return l.file(p)
 	}
+	if lfi, err := os.Lstat(p); err == nil && lfi.Mode()&fs.ModeSymlink != 0 {
+		// A directory given through a symbolic link is followed (links met
+		// while walking are not).
+		p += string(filepath.Separator)
+	}
 	return l.dir(p)
 }
 
