@@ -19,6 +19,8 @@ import (
 	"github.com/sightline-sec/sightline/internal/workload"
 	"github.com/sightline-sec/sightline/internal/workload/docker"
 	"github.com/sightline-sec/sightline/internal/workload/ecs"
+	"github.com/sightline-sec/sightline/internal/workload/kube"
+	"github.com/sightline-sec/sightline/internal/workload/kube/live"
 )
 
 const inventoryLong = `List what runs where and how each container port is reached: Docker containers
@@ -114,10 +116,20 @@ func loadSources(ctx context.Context, g *cliutil.Globals, f *sourceFlags, join b
 		out.read = append(out.read, "the Docker engine")
 	}
 	if len(f.k8s) > 0 {
-		return nil, cliutil.Usagef("--k8s is not available in this build")
+		objs, err := kube.LoadManifests(ctx, f.k8s, kube.LoadOptions{Logf: g.Logf})
+		if err != nil {
+			return nil, cliutil.Usage(err)
+		}
+		merge(out.inv, kube.Build(objs))
+		out.read = append(out.read, "Kubernetes manifests")
 	}
 	if f.kubeconfig != "" {
-		return nil, cliutil.Usagef("--kubeconfig is not available in this build")
+		objs, err := live.Collect(ctx, live.Options{Kubeconfig: f.kubeconfig, Context: f.context, Logf: g.Logf})
+		if err != nil {
+			return nil, cliutil.Usage(err)
+		}
+		merge(out.inv, kube.Build(objs))
+		out.read = append(out.read, "a Kubernetes cluster")
 	}
 	if f.aws != "" {
 		t0 := time.Now()

@@ -74,8 +74,6 @@ func TestInventoryGapsNeverSilent(t *testing.T) {
 func TestInventoryUsage(t *testing.T) {
 	for _, args := range [][]string{
 		{"inventory"},
-		{"inventory", "--k8s", "x.yaml"},
-		{"inventory", "--kubeconfig", "kc"},
 		{"inventory", "--context", "c", "--aws", "x"},
 		{"inventory", "--aws", "x", "--host-id", "i-1"},
 		{"inventory", "--aws", "does-not-exist"},

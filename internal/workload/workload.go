@@ -314,4 +314,7 @@ type Cluster struct {
 	// manifests alone).
 	PolicyEnforcement string `json:"policy_enforcement"`
 	Plugin            string `json:"plugin,omitempty"`
+	// Evidence is the proof text behind PolicyEnforcement (e.g.
+	// "DaemonSet kube-system/calico-node"), or why it is unknown.
+	Evidence string `json:"evidence,omitempty"`
 }

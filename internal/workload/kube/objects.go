@@ -2,6 +2,16 @@
 // NetworkPolicies — from manifests (YAML files and directories, Helm
 // charts, Kustomize directories) or from a live cluster (subpackage live)
 // — and builds the provider-neutral workload model (internal/workload).
+//
+// LoadManifests reads files, directories, Helm charts (Helm SDK) and
+// Kustomize directories (Kustomize API) into Objects, bounded (MaxFileBytes,
+// MaxDocuments, MaxFiles, MaxRenderSourceBytes, RenderTimeout) and with a
+// workload.Gap naming file and line for whatever does not parse; the live
+// client (subpackage live) fills the same Objects. Build turns Objects into
+// a workload.Inventory: workloads and containers, the routes (Service,
+// NodePort, LoadBalancer, Ingress, hostPort, hostNetwork) in front of each
+// container port, and NetworkPolicies. docs/workloads-kubernetes.md
+// describes the choices and cites the Kubernetes behaviour behind them.
 package kube
 
 import (
@@ -52,6 +62,10 @@ type Objects struct {
 	// EnforcementEvidence is the proof text: which object showed the plugin
 	// (e.g. "DaemonSet kube-system/calico-node"), or why it is unknown.
 	EnforcementEvidence string
+
+	// Ignored counts the objects read but not modelled, by
+	// "apiVersion/Kind" (ConfigMaps, CRDs, …): read, not dropped silently.
+	Ignored map[string]int
 
 	// Inputs maps "Kind/namespace/name" to where the object was read
 	// ("deploy/app.yaml:12", "chart ./shop (Helm)", a kubeconfig context).
