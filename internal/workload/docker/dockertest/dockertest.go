@@ -1,4 +1,14 @@
-package docker
+// Package dockertest runs real containers for tests of the Docker source
+// and of the commands built on it: it connects to the engine of the
+// environment, builds and loads a small test image (a static Go server,
+// testdata/server, as the only layer of an image assembled with
+// go-containerregistry and `docker load`ed), runs containers of it and
+// removes them by ID when the test ends.
+//
+// It is test support: every helper takes a testing.TB and fails the test
+// on error. A missing engine fails the test rather than skipping it (CI
+// has one).
+package dockertest
 
 import (
 	"archive/tar"
@@ -6,11 +16,15 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"io"
+	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -28,13 +42,16 @@ import (
 	"github.com/sightline-sec/sightline/internal/workload"
 )
 
-// testImageUser is the USER of the test image; containers that do not
+// ImageUser is the USER of the test image; containers that do not
 // override it run as this user (the engine merges the image config).
-const testImageUser = "65532"
+const ImageUser = "65532"
 
-// engine connects to the Docker engine of the environment. CI has one: a
-// missing engine fails the test rather than skipping it.
-func engine(t testing.TB) *client.Client {
+// ImageTitle is the org.opencontainers.image.title label of the test image.
+const ImageTitle = "sightline docker source test"
+
+// Engine connects to the Docker engine of the environment (DOCKER_HOST or
+// the local socket) and closes the client at the end of the test.
+func Engine(t testing.TB) *client.Client {
 	t.Helper()
 	cli, err := client.New(client.FromEnv)
 	if err != nil {
@@ -49,16 +66,18 @@ func engine(t testing.TB) *client.Client {
 	return cli
 }
 
-// testImage builds the test image — the static server of testdata/server
-// as its only layer, with an entrypoint, EXPOSEd ports and a non-root
-// user — loads it into the engine (docker load) and removes it at the
-// end. It returns the tag and the image ID.
-func testImage(t testing.TB, cli *client.Client) (string, string) {
+// Image builds the test image — the static server of testdata/server as
+// its only layer, with an entrypoint, EXPOSEd ports 8080/tcp and
+// 9090/udp, user ImageUser and label ImageTitle — loads it into the
+// engine (docker load) and removes it at the end. It returns the tag and
+// the image ID. The server listens on $PORT (default 8080) and answers
+// every request with "client ADDR".
+func Image(t testing.TB, cli *client.Client) (tag, id string) {
 	t.Helper()
 	ctx := context.Background()
 	bin := filepath.Join(t.TempDir(), "server")
 	cmd := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", bin, ".")
-	cmd.Dir = filepath.Join("testdata", "server")
+	cmd.Dir = serverDir(t)
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH="+runtime.GOARCH)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("building the test server: %v\n%s", err, out)
@@ -79,13 +98,13 @@ func testImage(t testing.TB, cli *client.Client) (string, string) {
 	cf.OS, cf.Architecture = "linux", runtime.GOARCH
 	cf.Config.Entrypoint = []string{"/server"}
 	cf.Config.ExposedPorts = map[string]struct{}{"8080/tcp": {}, "9090/udp": {}}
-	cf.Config.User = testImageUser
-	cf.Config.Labels = map[string]string{"org.opencontainers.image.title": "sightline docker source test"}
+	cf.Config.User = ImageUser
+	cf.Config.Labels = map[string]string{"org.opencontainers.image.title": ImageTitle}
 	img, err = mutate.ConfigFile(img, cf)
 	if err != nil {
 		t.Fatal(err)
 	}
-	tag := "sightline-test/docker-source:" + randomHex(6)
+	tag = "sightline-test/docker-source:" + RandomHex(6)
 	ref, err := gname.NewTag(tag)
 	if err != nil {
 		t.Fatal(err)
@@ -104,13 +123,24 @@ func testImage(t testing.TB, cli *client.Client) (string, string) {
 	if err != nil {
 		t.Fatalf("the loaded image is not in the engine (%s): %v", out, err)
 	}
-	id := ins.ID
+	id = ins.ID
 	t.Cleanup(func() {
 		if _, err := cli.ImageRemove(context.Background(), id, client.ImageRemoveOptions{Force: true, PruneChildren: true}); err != nil {
 			t.Logf("removing test image %s: %v", id, err)
 		}
 	})
 	return tag, id
+}
+
+// serverDir is the directory of the test server's source, found from this
+// file's path so that tests of any package can build it.
+func serverDir(t testing.TB) string {
+	t.Helper()
+	_, file, _, ok := runtime.Caller(0)
+	if !ok || !filepath.IsAbs(file) {
+		t.Fatalf("cannot locate the dockertest sources (%q): build the tests without -trimpath", file)
+	}
+	return filepath.Join(filepath.Dir(file), "testdata", "server")
 }
 
 // binaryLayer is a layer holding one executable at /name.
@@ -134,8 +164,10 @@ func binaryLayer(path, name string) (v1.Layer, error) {
 	return tarball.LayerFromOpener(func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(b)), nil })
 }
 
-// run creates and starts a container and removes it (by ID) at the end.
-func run(t testing.TB, cli *client.Client, name string, cfg *container.Config, hc *container.HostConfig) (string, error) {
+// Run creates and starts a container and removes it (by ID, forced) at
+// the end of the test. A container created but not started is still
+// removed; its ID is returned with the error.
+func Run(t testing.TB, cli *client.Client, name string, cfg *container.Config, hc *container.HostConfig) (string, error) {
 	t.Helper()
 	ctx := context.Background()
 	res, err := cli.ContainerCreate(ctx, client.ContainerCreateOptions{Config: cfg, HostConfig: hc, Name: name})
@@ -154,22 +186,45 @@ func run(t testing.TB, cli *client.Client, name string, cfg *container.Config, h
 	return id, nil
 }
 
-func mustRun(t testing.TB, cli *client.Client, name string, cfg *container.Config, hc *container.HostConfig) string {
+// MustRun is Run failing the test on error.
+func MustRun(t testing.TB, cli *client.Client, name string, cfg *container.Config, hc *container.HostConfig) string {
 	t.Helper()
-	id, err := run(t, cli, name, cfg, hc)
+	id, err := Run(t, cli, name, cfg, hc)
 	if err != nil {
 		t.Fatalf("running container %s: %v", name, err)
 	}
 	return id
 }
 
-func randomHex(n int) string {
+// HostPorts reads back, independently of the source under test, the host
+// ports the engine allocated for a container port: host IP → host port.
+func HostPorts(t testing.TB, cli *client.Client, id string, p network.Port) map[string]int {
+	t.Helper()
+	ins, err := cli.ContainerInspect(context.Background(), id, client.ContainerInspectOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]int{}
+	for _, b := range ins.Container.NetworkSettings.Ports[p] {
+		n, err := strconv.Atoi(b.HostPort)
+		if err != nil {
+			t.Fatalf("container %s: host port %q: %v", id, b.HostPort, err)
+		}
+		out[b.HostIP.String()] = n
+	}
+	return out
+}
+
+// RandomHex is n random bytes in hex, for names that do not collide with
+// other tests on a shared engine.
+func RandomHex(n int) string {
 	b := make([]byte, n)
 	rand.Read(b)
 	return hex.EncodeToString(b)
 }
 
-func portKey(t testing.TB, s string) network.Port {
+// Port parses a port key such as "8080/tcp".
+func Port(t testing.TB, s string) network.Port {
 	t.Helper()
 	p, err := network.ParsePort(s)
 	if err != nil {
@@ -178,9 +233,9 @@ func portKey(t testing.TB, s string) network.Port {
 	return p
 }
 
-// byID keeps the workloads of the given container IDs (the engine is
+// ByID keeps the workloads of the given container IDs (the engine is
 // shared with other tests and users).
-func byID(ws []workload.Workload, ids ...string) map[string]workload.Workload {
+func ByID(ws []workload.Workload, ids ...string) map[string]workload.Workload {
 	out := map[string]workload.Workload{}
 	for _, w := range ws {
 		for _, id := range ids {
@@ -192,11 +247,44 @@ func byID(ws []workload.Workload, ids ...string) map[string]workload.Workload {
 	return out
 }
 
-func hasGap(gaps []workload.Gap, what, reason string) bool {
+// HasGap reports whether some gap's What contains what and its Reason
+// contains reason.
+func HasGap(gaps []workload.Gap, what, reason string) bool {
 	for _, g := range gaps {
 		if strings.Contains(g.What, what) && strings.Contains(g.Reason, reason) {
 			return true
 		}
 	}
 	return false
+}
+
+// FreePort is a TCP port free on the host at the time of the call.
+func FreePort(t testing.TB) int {
+	t.Helper()
+	l, err := net.Listen("tcp", ":0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// HTTPGet waits (up to 5 s) for the test server at url to answer.
+func HTTPGet(t testing.TB, url string) {
+	t.Helper()
+	var last error
+	for range 50 {
+		resp, err := http.Get(url)
+		if err == nil {
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if strings.HasPrefix(string(b), "client ") {
+				return
+			}
+			err = fmt.Errorf("answer %q", b)
+		}
+		last = err
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("GET %s: %v", url, last)
 }
