@@ -253,10 +253,10 @@ func verdictWhy(v *workload.Verdict) string {
 	switch {
 	case v.Verdict == exposure.Exposed:
 		return "from " + exposure.SourcesText(v.Sources)
-	case v.BlockedBy != nil && v.BlockedBy.Kind == "workload":
+	case trivialDirect(v):
 		return "not published or fronted; no cloud interface"
 	case v.BlockedBy != nil:
-		return "blocked by " + v.BlockedBy.Kind + " " + exposure.ShortID(v.BlockedBy.ID)
+		return "blocked by " + v.BlockedBy.Kind + " " + shortFront(v.BlockedBy.ID)
 	case len(v.Missing) > 0:
 		s := "missing: " + v.Missing[0]
 		if n := len(v.Missing) - 1; n > 0 {
@@ -271,7 +271,82 @@ func viaText(v *workload.Verdict) string {
 	if v.Via == "" {
 		return "direct"
 	}
-	return exposure.ShortID(v.Via)
+	return shortFront(v.Via)
+}
+
+// shortFront is how the table names a front or control: a Docker front
+// (docker:CONTAINER-ID:ADDR:PORT/proto or docker:CONTAINER-ID:host:PORT/proto,
+// unreadable in a column) by the host address and port it listens on —
+// the container is named on the same line —, anything else by its short ID.
+func shortFront(id string) string {
+	if rest, ok := strings.CutPrefix(id, "docker:"); ok {
+		if _, listen, ok := strings.Cut(rest, ":"); ok && listen != "" {
+			if i := strings.LastIndexByte(listen, '/'); i > 0 {
+				listen = listen[:i]
+			}
+			return listen
+		}
+	}
+	return exposure.ShortID(id)
+}
+
+// trivialDirect reports whether v is the direct path of a workload with
+// no cloud interface of its own: not exposed, blocked by the workload.
+func trivialDirect(v *workload.Verdict) bool {
+	return v.Via == "" && v.Verdict == exposure.NotExposed && v.BlockedBy != nil && v.BlockedBy.Kind == "workload"
+}
+
+// reachRows picks the verdicts the table lists for one container: all of
+// them with all; else, per container port, the exposed and unknown ones,
+// and at least one line per port — a port reached only through routes
+// (its direct path blocked by the workload itself) is shown by its
+// routes, not_exposed ones included when none is exposed or unknown, so
+// the line names the control that blocks it.
+func reachRows(ct *workload.Container, all bool) []*workload.Verdict {
+	var out []*workload.Verdict
+	for i := 0; i < len(ct.Exposure); {
+		j := i + 1 // ct.Exposure holds each port's direct verdict, then its routes
+		for j < len(ct.Exposure) && ct.Exposure[j].Via != "" {
+			j++
+		}
+		port := ct.Exposure[i:j]
+		if all {
+			for k := range port {
+				out = append(out, &port[k])
+			}
+			i = j
+			continue
+		}
+		var shown []*workload.Verdict
+		for k := range port {
+			if port[k].Verdict != exposure.NotExposed {
+				shown = append(shown, &port[k])
+			}
+		}
+		switch {
+		case len(port) == 1 || !trivialDirect(&port[0]):
+			if port[0].Verdict == exposure.NotExposed {
+				shown = append([]*workload.Verdict{&port[0]}, shown...)
+			}
+		case len(shown) == 0:
+			for k := range port[1:] {
+				shown = append(shown, &port[1+k])
+			}
+		}
+		out = append(out, shown...)
+		i = j
+	}
+	return out
+}
+
+// containerLabel names a container in the reach table: workload/container,
+// or the name alone when the workload is the container (Docker).
+func containerLabel(wl *workload.Workload, ct *workload.Container) string {
+	name := workloadName(wl)
+	if ct.Name == name {
+		return name
+	}
+	return name + "/" + ct.Name
 }
 
 // writeInventoryTable writes two tables: what runs where (one line per
@@ -297,12 +372,10 @@ func writeInventoryTable(w io.Writer, s *sources, all bool, width int) error {
 			}
 			runs.Add(workloadName(wl), hostName(wl), ct.Name, image, containerFlags(ct))
 			for k := range ct.Exposure {
-				v := &ct.Exposure[k]
-				counts[v.Verdict]++
-				if v.Verdict == exposure.NotExposed && !all && v.Via != "" {
-					continue
-				}
-				reach.Add(workloadName(wl)+"/"+ct.Name, portText(v), viaText(v),
+				counts[ct.Exposure[k].Verdict]++
+			}
+			for _, v := range reachRows(ct, all) {
+				reach.Add(containerLabel(wl, ct), portText(v), viaText(v),
 					strings.ReplaceAll(v.Verdict, "_", " "), verdictWhy(v))
 			}
 		}
@@ -327,7 +400,7 @@ func writeInventoryTable(w io.Writer, s *sources, all bool, width int) error {
 	if len(s.inv.Gaps) > 0 {
 		fmt.Fprintf(&b, "%d gap(s): what could not be read (the inventory may be incomplete):\n", len(s.inv.Gaps))
 		for _, gp := range s.inv.Gaps {
-			for _, l := range textfit.Indent(fmt.Sprintf("- %s: %s", gp.What, gp.Reason), 2, width) {
+			for _, l := range textfit.Hang("  - ", gp.What+": "+gp.Reason, 4, width) {
 				b.WriteString(l + "\n")
 			}
 		}
