@@ -249,14 +249,16 @@ func portText(v *workload.Verdict) string {
 	return v.Protocol + "/" + strconv.Itoa(v.ContainerPort)
 }
 
-func verdictWhy(v *workload.Verdict) string {
+func verdictWhy(v *workload.Verdict, fronts map[string]*workload.Front) string {
 	switch {
 	case v.Verdict == exposure.Exposed:
 		return "from " + exposure.SourcesText(v.Sources)
 	case trivialDirect(v):
 		return "not published or fronted; no cloud interface"
+	case v.BlockedBy != nil && v.BlockedBy.Kind == "docker_publish" && v.BlockedBy.ID == v.Via:
+		return "bound to loopback: reachable from the host only"
 	case v.BlockedBy != nil:
-		return "blocked by " + v.BlockedBy.Kind + " " + shortFront(v.BlockedBy.ID)
+		return "blocked by " + v.BlockedBy.Kind + " " + frontText(v.BlockedBy.ID, fronts)
 	case len(v.Missing) > 0:
 		s := "missing: " + v.Missing[0]
 		if n := len(v.Missing) - 1; n > 0 {
@@ -267,27 +269,50 @@ func verdictWhy(v *workload.Verdict) string {
 	return ""
 }
 
-func viaText(v *workload.Verdict) string {
+func viaText(v *workload.Verdict, fronts map[string]*workload.Front) string {
 	if v.Via == "" {
 		return "direct"
 	}
-	return shortFront(v.Via)
+	return frontText(v.Via, fronts)
 }
 
-// shortFront is how the table names a front or control: a Docker front
-// (docker:CONTAINER-ID:ADDR:PORT/proto or docker:CONTAINER-ID:host:PORT/proto,
-// unreadable in a column) by the host address and port it listens on —
-// the container is named on the same line —, anything else by its short ID.
-func shortFront(id string) string {
-	if rest, ok := strings.CutPrefix(id, "docker:"); ok {
-		if _, listen, ok := strings.Cut(rest, ":"); ok && listen != "" {
-			if i := strings.LastIndexByte(listen, '/'); i > 0 {
-				listen = listen[:i]
+// frontText is how the table names a front or control. The host-port
+// fronts have IDs unreadable in a column (docker:CONTAINER-ID:ADDR:PORT/proto,
+// INSTANCE:proto/PORT), and the container and host are named on the same
+// line: a Docker publish is named by the host address and port it
+// listens on, a host-network port or ECS port mapping by "host:PORT".
+// Anything else by its short ID.
+func frontText(id string, fronts map[string]*workload.Front) string {
+	if f := fronts[id]; f != nil {
+		switch f.Kind {
+		case "docker_publish":
+			if rest, ok := strings.CutPrefix(id, "docker:"); ok {
+				if _, listen, ok := strings.Cut(rest, ":"); ok && listen != "" {
+					if i := strings.LastIndexByte(listen, '/'); i > 0 {
+						listen = listen[:i]
+					}
+					return listen
+				}
 			}
-			return listen
+		case "host_network", "ecs_port_mapping":
+			return "host:" + strconv.Itoa(f.ListenPort)
 		}
 	}
 	return exposure.ShortID(id)
+}
+
+// frontsOf indexes a container's fronts by ID.
+func frontsOf(ct *workload.Container) map[string]*workload.Front {
+	m := map[string]*workload.Front{}
+	for i := range ct.Ports {
+		for j := range ct.Ports[i].Routes {
+			r := &ct.Ports[i].Routes[j]
+			for k := range r.Fronts {
+				m[r.Fronts[k].ID] = &r.Fronts[k]
+			}
+		}
+	}
+	return m
 }
 
 // trivialDirect reports whether v is the direct path of a workload with
@@ -357,8 +382,12 @@ func writeInventoryTable(w io.Writer, s *sources, all bool, width int) error {
 	if width <= 0 {
 		width = textfit.DefaultWidth
 	}
-	runs := textfit.Table{Header: []string{"WORKLOAD", "HOST", "CONTAINER", "IMAGE", "RISK"}, Width: width}
-	reach := textfit.Table{Header: []string{"CONTAINER", "PORT", "VIA", "VERDICT", "SOURCES / WHY"}, Width: width}
+	// The risk flags are short words that wrap well: the names, hosts and
+	// images beside them get the room. The reasons of the second table
+	// wrap at 20 columns, so that container names of 20 characters (a
+	// Compose name such as "shop-postgres-1") stay whole at 80.
+	runs := textfit.Table{Header: []string{"WORKLOAD", "HOST", "CONTAINER", "IMAGE", "RISK"}, Width: width, MinLast: len("privileged,")}
+	reach := textfit.Table{Header: []string{"CONTAINER", "PORT", "VIA", "VERDICT", "SOURCES / WHY"}, Width: width, MinLast: 20}
 	counts := map[string]int{}
 	containers := 0
 	for i := range s.inv.Workloads {
@@ -370,13 +399,18 @@ func writeInventoryTable(w io.Writer, s *sources, all bool, width int) error {
 			if ct.Image.Confidence == "digest" && ct.Image.Digest != "" && !strings.Contains(image, "@") {
 				image += "@" + shortDigest(ct.Image.Digest)
 			}
-			runs.Add(workloadName(wl), hostName(wl), ct.Name, image, containerFlags(ct))
+			cname := ct.Name
+			if cname == workloadName(wl) {
+				cname = "-" // the workload is the container (Docker): named once
+			}
+			runs.Add(workloadName(wl), hostName(wl), cname, image, containerFlags(ct))
 			for k := range ct.Exposure {
 				counts[ct.Exposure[k].Verdict]++
 			}
+			fronts := frontsOf(ct)
 			for _, v := range reachRows(ct, all) {
-				reach.Add(containerLabel(wl, ct), portText(v), viaText(v),
-					strings.ReplaceAll(v.Verdict, "_", " "), verdictWhy(v))
+				reach.Add(containerLabel(wl, ct), portText(v), viaText(v, fronts),
+					strings.ReplaceAll(v.Verdict, "_", " "), verdictWhy(v, fronts))
 			}
 		}
 	}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -46,9 +45,9 @@ func startDockerFixture(t *testing.T) dockerFixture {
 		return &container.HostConfig{PortBindings: network.PortMap{p: {{HostIP: netip.MustParseAddr(ip)}}}}
 	}
 	fx := dockerFixture{dataDir: t.TempDir()}
-	fx.pub = dockertest.MustRun(t, cli, "sl-cli-pub-"+suffix, &container.Config{Image: tag}, publish("0.0.0.0"))
-	fx.loop = dockertest.MustRun(t, cli, "sl-cli-loop-"+suffix, &container.Config{Image: tag}, publish("127.0.0.1"))
-	fx.priv = dockertest.MustRun(t, cli, "sl-cli-priv-"+suffix, &container.Config{Image: tag}, &container.HostConfig{
+	fx.pub = dockertest.MustRun(t, cli, "sl-pub-"+suffix, &container.Config{Image: tag}, publish("0.0.0.0"))
+	fx.loop = dockertest.MustRun(t, cli, "sl-loop-"+suffix, &container.Config{Image: tag}, publish("127.0.0.1"))
+	fx.priv = dockertest.MustRun(t, cli, "sl-priv-"+suffix, &container.Config{Image: tag}, &container.HostConfig{
 		Privileged: true,
 		Binds:      []string{fx.dataDir + ":/data", "/var/run/docker.sock:/var/run/docker.sock"},
 	})
@@ -123,20 +122,29 @@ func TestInventoryDocker(t *testing.T) {
 			t.Fatalf("exit %d: %s", code, stderr)
 		}
 		t.Logf("\n%s", out)
-		for _, want := range []string{
-			"sl-cli-pub-", "sl-cli-loop-", "privileged, runtime",
-			fmt.Sprintf("0.0.0.0:%d", fx.pubPort), fmt.Sprintf("127.0.0.1:%d", fx.loopPort),
-			"blocked by docker_publish " + fmt.Sprintf("127.0.0.1:%d", fx.loopPort),
-			"from the Docker engine", "EC2 instance of the Docker host",
+		// Row by row (the last column wraps, so a row's first line holds
+		// the start of its reason).
+		for _, want := range [][]string{
+			{"sl-priv-", "privileged,"},
+			{"sl-pub-", "vm", "-", "sightline-"},
+			{fmt.Sprintf("tcp/8080  127.0.0.1:%d", fx.loopPort), "not exposed", "bound to loopback:"},
+			{fmt.Sprintf("tcp/8080  0.0.0.0:%d", fx.pubPort), "unknown", "missing: the cloud"},
+			{"3 workloads, 3 containers from the Docker engine"},
+			{"- EC2 instance of the Docker host: no --host-id given"},
 		} {
-			if !strings.Contains(out, want) {
-				t.Errorf("table lacks %q", want)
+			if !hasRow(out, want...) {
+				t.Errorf("table has no line with %q", want)
 			}
+		}
+		// A published port is listed by its route, not by the direct path
+		// its bridge network blocks.
+		if hasRow(out, "sl-pub-", "tcp/8080", "direct") || !hasRow(out, "sl-priv-", "tcp/8080", "direct") {
+			t.Errorf("a published port is listed by its direct path, or an unpublished one is not")
 		}
 		checkWidth(t, out, 80)
 	})
 
-	snap := filepath.Join("..", "..", "testdata", "aws", "scenarios", "docker-host")
+	snap := scenarioDir("docker-host")
 	t.Run("aws open host", func(t *testing.T) {
 		inv, _, _ := inventoryJSON(t, "--docker", "--host-id", openHost, "--aws", snap)
 		got := dockertest.ByID(inv.Workloads, fx.pub, fx.loop)
@@ -169,7 +177,8 @@ func TestInventoryDocker(t *testing.T) {
 		if code != 0 {
 			t.Fatalf("exit %d: %s", code, stderr)
 		}
-		if !strings.Contains(out, "sg-0dockshut") {
+		t.Logf("\n%s", out)
+		if !hasRow(out, fmt.Sprintf("tcp/8080  0.0.0.0:%d", fx.pubPort), "not exposed", "blocked by") || !strings.Contains(out, "sg-0dockshut") {
 			t.Errorf("table does not name the blocking group:\n%s", out)
 		}
 		checkWidth(t, out, 80)
@@ -321,4 +330,23 @@ func checkWidth(t *testing.T, out string, width int) {
 			t.Errorf("line of %d columns (> %d): %q", n, width, l)
 		}
 	}
+}
+
+// hasRow reports whether some line of out contains every part, in order.
+func hasRow(out string, parts ...string) bool {
+	for _, l := range strings.Split(out, "\n") {
+		rest, ok := l, true
+		for _, p := range parts {
+			i := strings.Index(rest, p)
+			if i < 0 {
+				ok = false
+				break
+			}
+			rest = rest[i+len(p):]
+		}
+		if ok {
+			return true
+		}
+	}
+	return false
 }
