@@ -3,6 +3,7 @@ package docker
 import (
 	"context"
 	"fmt"
+	"net"
 	"net/netip"
 	"slices"
 	"strconv"
@@ -50,7 +51,7 @@ func TestCollect(t *testing.T) {
 		Binds: []string{dataDir + ":/data:ro", "/var/run/docker.sock:/var/run/docker.sock"},
 		Tmpfs: map[string]string{"/scratch": "rw,size=1m"},
 	})
-	hostPort := dockertest.FreePort(t)
+	hostPort := freePort(t)
 	hostCfg := base()
 	hostCfg.Env = []string{"PORT=" + strconv.Itoa(hostPort)}
 	hostnet := dockertest.MustRun(t, cli, "sl-hostnet-"+suffix, hostCfg, &container.HostConfig{NetworkMode: "host"})
@@ -273,4 +274,14 @@ func checkPorts(t *testing.T, got, want []workload.Port) {
 	if g != w {
 		t.Errorf("ports\n got %s\nwant %s", g, w)
 	}
+}
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", ":0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
 }

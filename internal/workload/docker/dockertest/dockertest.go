@@ -11,14 +11,12 @@
 package dockertest
 
 import (
-	"archive/tar"
 	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -32,13 +30,13 @@ import (
 	cerrdefs "github.com/containerd/errdefs"
 	gname "github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/api/types/network"
 	"github.com/moby/moby/client"
 
+	"github.com/sightline-sec/sightline/internal/image/imagetest"
 	"github.com/sightline-sec/sightline/internal/workload"
 )
 
@@ -82,27 +80,26 @@ func Image(t testing.TB, cli *client.Client) (tag, id string) {
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("building the test server: %v\n%s", err, out)
 	}
-	layer, err := binaryLayer(bin, "server")
+	data, err := os.ReadFile(bin)
 	if err != nil {
 		t.Fatal(err)
 	}
-	img, err := mutate.AppendLayers(empty.Image, layer)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cf, err := img.ConfigFile()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cf = cf.DeepCopy()
-	cf.OS, cf.Architecture = "linux", runtime.GOARCH
-	cf.Config.Entrypoint = []string{"/server"}
-	cf.Config.ExposedPorts = map[string]struct{}{"8080/tcp": {}, "9090/udp": {}}
-	cf.Config.User = ImageUser
-	cf.Config.Labels = map[string]string{"org.opencontainers.image.title": ImageTitle}
-	img, err = mutate.ConfigFile(img, cf)
-	if err != nil {
-		t.Fatal(err)
+	img := imagetest.Image(t, v1.Config{
+		Entrypoint:   []string{"/server"},
+		ExposedPorts: map[string]struct{}{"8080/tcp": {}, "9090/udp": {}},
+		User:         ImageUser,
+		Labels:       map[string]string{"org.opencontainers.image.title": ImageTitle},
+	}, imagetest.Step{Layer: imagetest.Layer(t, []imagetest.File{{Path: "server", Mode: 0o755, Data: data}}), CreatedBy: "COPY server /server"})
+	if runtime.GOARCH != "amd64" { // imagetest.Image makes linux/amd64 images
+		cf, err := img.ConfigFile()
+		if err != nil {
+			t.Fatal(err)
+		}
+		cf = cf.DeepCopy()
+		cf.Architecture = runtime.GOARCH
+		if img, err = mutate.ConfigFile(img, cf); err != nil {
+			t.Fatal(err)
+		}
 	}
 	tag = "sightline-test/docker-source:" + RandomHex(6)
 	ref, err := gname.NewTag(tag)
@@ -141,27 +138,6 @@ func serverDir(t testing.TB) string {
 		t.Fatalf("cannot locate the dockertest sources (%q): build the tests without -trimpath", file)
 	}
 	return filepath.Join(filepath.Dir(file), "testdata", "server")
-}
-
-// binaryLayer is a layer holding one executable at /name.
-func binaryLayer(path, name string) (v1.Layer, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	var buf bytes.Buffer
-	tw := tar.NewWriter(&buf)
-	if err := tw.WriteHeader(&tar.Header{Name: name, Mode: 0o755, Size: int64(len(data)), Typeflag: tar.TypeReg, ModTime: time.Unix(0, 0)}); err != nil {
-		return nil, err
-	}
-	if _, err := tw.Write(data); err != nil {
-		return nil, err
-	}
-	if err := tw.Close(); err != nil {
-		return nil, err
-	}
-	b := buf.Bytes()
-	return tarball.LayerFromOpener(func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(b)), nil })
 }
 
 // Run creates and starts a container and removes it (by ID, forced) at
@@ -256,17 +232,6 @@ func HasGap(gaps []workload.Gap, what, reason string) bool {
 		}
 	}
 	return false
-}
-
-// FreePort is a TCP port free on the host at the time of the call.
-func FreePort(t testing.TB) int {
-	t.Helper()
-	l, err := net.Listen("tcp", ":0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
 }
 
 // HTTPGet waits (up to 5 s) for the test server at url to answer.
