@@ -204,7 +204,7 @@ func newInventoryCmd(g *cliutil.Globals) *cobra.Command {
 		},
 	}
 	src.register(c.Flags(), true)
-	c.Flags().BoolVar(&all, "all", false, "table: list not_exposed routes too (by default only exposed and unknown ones, plus one line per port)")
+	c.Flags().BoolVar(&all, "all", false, "table: list every verdict (by default the exposed and unknown ones, plus at least one line per port)")
 	return c
 }
 
