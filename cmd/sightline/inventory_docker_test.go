@@ -184,6 +184,33 @@ func TestInventoryDocker(t *testing.T) {
 		checkWidth(t, out, 80)
 	})
 
+	t.Run("exposure why", func(t *testing.T) {
+		name := dockertest.ByID(mustInventory(t), fx.pub)[fx.pub].Name
+		for _, ref := range []string{name, fx.pub[:12]} {
+			out, stderr, code := runCLI(t, "exposure", "--docker", "--host-id", openHost, "--aws", snap,
+				"--why", ref+":tcp/8080", "--format", "json")
+			if code != 0 {
+				t.Fatalf("%s: exit %d: %s", ref, code, stderr)
+			}
+			var rep exposure.Report
+			if err := json.Unmarshal([]byte(out), &rep); err != nil {
+				t.Fatal(err)
+			}
+			var routed bool
+			for _, r := range rep.Results {
+				if r.ResourceType != "container" || r.FromPort != 8080 || !strings.HasPrefix(r.Resource, fx.pub) {
+					t.Errorf("%s: result %s %s/%d is not the container port", ref, r.Resource, r.Protocol, r.FromPort)
+				}
+				if r.Via != "" {
+					routed = r.Verdict == exposure.Exposed && hasKind(r.Path, "security_group")
+				}
+			}
+			if !routed {
+				t.Errorf("%s: no exposed route through the host's security group:\n%s", ref, out)
+			}
+		}
+	})
+
 	t.Run("aws host not in snapshot", func(t *testing.T) {
 		inv, _, _ := inventoryJSON(t, "--docker", "--host-id", "i-0123456789abcdef0", "--aws", snap)
 		v := route(t, dockertest.ByID(inv.Workloads, fx.pub)[fx.pub], 8080)
@@ -191,6 +218,13 @@ func TestInventoryDocker(t *testing.T) {
 			t.Errorf("0.0.0.0 route: %s missing %v, want unknown naming the instance", v.Verdict, v.Missing)
 		}
 	})
+}
+
+// mustInventory is `inventory --docker --format json`'s workloads.
+func mustInventory(t *testing.T) []workload.Workload {
+	t.Helper()
+	inv, _, _ := inventoryJSON(t, "--docker")
+	return inv.Workloads
 }
 
 // inventoryJSON runs `inventory --format json` with args and decodes it.
