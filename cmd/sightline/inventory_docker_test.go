@@ -182,6 +182,11 @@ func TestInventoryDocker(t *testing.T) {
 			t.Errorf("table does not name the blocking group:\n%s", out)
 		}
 		checkWidth(t, out, 80)
+		// --all lists every verdict: the published port's direct path too.
+		out, _, code = runCLI(t, "inventory", "--docker", "--host-id", shutHost, "--aws", snap, "--all")
+		if code != 0 || !hasRow(out, "sl-pub-", "tcp/8080", "direct", "not exposed") {
+			t.Errorf("--all: exit %d, no direct line for the published port:\n%s", code, out)
+		}
 	})
 
 	t.Run("exposure why", func(t *testing.T) {
