@@ -216,7 +216,7 @@ func newInventoryCmd(g *cliutil.Globals) *cobra.Command {
 		},
 	}
 	src.register(c.Flags(), true)
-	c.Flags().BoolVar(&all, "all", false, "table: list not_exposed routes too (by default only exposed and unknown ones, plus one line per port)")
+	c.Flags().BoolVar(&all, "all", false, "table: list every verdict (by default the exposed and unknown ones, plus at least one line per port)")
 	return c
 }
 
@@ -261,14 +261,16 @@ func portText(v *workload.Verdict) string {
 	return v.Protocol + "/" + strconv.Itoa(v.ContainerPort)
 }
 
-func verdictWhy(v *workload.Verdict) string {
+func verdictWhy(v *workload.Verdict, fronts map[string]*workload.Front) string {
 	switch {
 	case v.Verdict == exposure.Exposed:
 		return "from " + exposure.SourcesText(v.Sources)
-	case v.BlockedBy != nil && v.BlockedBy.Kind == "workload":
+	case trivialDirect(v):
 		return "not published or fronted; no cloud interface"
+	case v.BlockedBy != nil && v.BlockedBy.Kind == "docker_publish" && v.BlockedBy.ID == v.Via:
+		return "bound to loopback: reachable from the host only"
 	case v.BlockedBy != nil:
-		return "blocked by " + v.BlockedBy.Kind + " " + exposure.ShortID(v.BlockedBy.ID)
+		return "blocked by " + v.BlockedBy.Kind + " " + frontText(v.BlockedBy.ID, fronts)
 	case len(v.Missing) > 0:
 		s := "missing: " + v.Missing[0]
 		if n := len(v.Missing) - 1; n > 0 {
@@ -279,11 +281,109 @@ func verdictWhy(v *workload.Verdict) string {
 	return ""
 }
 
-func viaText(v *workload.Verdict) string {
+func viaText(v *workload.Verdict, fronts map[string]*workload.Front) string {
 	if v.Via == "" {
 		return "direct"
 	}
-	return exposure.ShortID(v.Via)
+	return frontText(v.Via, fronts)
+}
+
+// frontText is how the table names a front or control. The host-port
+// fronts have IDs unreadable in a column (docker:CONTAINER-ID:ADDR:PORT/proto,
+// INSTANCE:proto/PORT), and the container and host are named on the same
+// line: a Docker publish is named by the host address and port it
+// listens on, a host-network port or ECS port mapping by "host:PORT".
+// Anything else by its short ID.
+func frontText(id string, fronts map[string]*workload.Front) string {
+	if f := fronts[id]; f != nil {
+		switch f.Kind {
+		case "docker_publish":
+			if rest, ok := strings.CutPrefix(id, "docker:"); ok {
+				if _, listen, ok := strings.Cut(rest, ":"); ok && listen != "" {
+					if i := strings.LastIndexByte(listen, '/'); i > 0 {
+						listen = listen[:i]
+					}
+					return listen
+				}
+			}
+		case "host_network", "ecs_port_mapping":
+			return "host:" + strconv.Itoa(f.ListenPort)
+		}
+	}
+	return exposure.ShortID(id)
+}
+
+// frontsOf indexes a container's fronts by ID.
+func frontsOf(ct *workload.Container) map[string]*workload.Front {
+	m := map[string]*workload.Front{}
+	for i := range ct.Ports {
+		for j := range ct.Ports[i].Routes {
+			r := &ct.Ports[i].Routes[j]
+			for k := range r.Fronts {
+				m[r.Fronts[k].ID] = &r.Fronts[k]
+			}
+		}
+	}
+	return m
+}
+
+// trivialDirect reports whether v is the direct path of a workload with
+// no cloud interface of its own: not exposed, blocked by the workload.
+func trivialDirect(v *workload.Verdict) bool {
+	return v.Via == "" && v.Verdict == exposure.NotExposed && v.BlockedBy != nil && v.BlockedBy.Kind == "workload"
+}
+
+// reachRows picks the verdicts the table lists for one container: all of
+// them with all; else, per container port, the exposed and unknown ones,
+// and at least one line per port — a port reached only through routes
+// (its direct path blocked by the workload itself) is shown by its
+// routes, not_exposed ones included when none is exposed or unknown, so
+// the line names the control that blocks it.
+func reachRows(ct *workload.Container, all bool) []*workload.Verdict {
+	var out []*workload.Verdict
+	for i := 0; i < len(ct.Exposure); {
+		j := i + 1 // ct.Exposure holds each port's direct verdict, then its routes
+		for j < len(ct.Exposure) && ct.Exposure[j].Via != "" {
+			j++
+		}
+		port := ct.Exposure[i:j]
+		if all {
+			for k := range port {
+				out = append(out, &port[k])
+			}
+			i = j
+			continue
+		}
+		var shown []*workload.Verdict
+		for k := range port {
+			if port[k].Verdict != exposure.NotExposed {
+				shown = append(shown, &port[k])
+			}
+		}
+		switch {
+		case len(port) == 1 || !trivialDirect(&port[0]):
+			if port[0].Verdict == exposure.NotExposed {
+				shown = append([]*workload.Verdict{&port[0]}, shown...)
+			}
+		case len(shown) == 0:
+			for k := range port[1:] {
+				shown = append(shown, &port[1+k])
+			}
+		}
+		out = append(out, shown...)
+		i = j
+	}
+	return out
+}
+
+// containerLabel names a container in the reach table: workload/container,
+// or the name alone when the workload is the container (Docker).
+func containerLabel(wl *workload.Workload, ct *workload.Container) string {
+	name := workloadName(wl)
+	if ct.Name == name {
+		return name
+	}
+	return name + "/" + ct.Name
 }
 
 // writeInventoryTable writes two tables: what runs where (one line per
@@ -294,8 +394,12 @@ func writeInventoryTable(w io.Writer, s *sources, all bool, width int) error {
 	if width <= 0 {
 		width = textfit.DefaultWidth
 	}
-	runs := textfit.Table{Header: []string{"WORKLOAD", "HOST", "CONTAINER", "IMAGE", "RISK"}, Width: width}
-	reach := textfit.Table{Header: []string{"CONTAINER", "PORT", "VIA", "VERDICT", "SOURCES / WHY"}, Width: width}
+	// The risk flags are short words that wrap well: the names, hosts and
+	// images beside them get the room. The reasons of the second table
+	// wrap at 20 columns, so that container names of 20 characters (a
+	// Compose name such as "shop-postgres-1") stay whole at 80.
+	runs := textfit.Table{Header: []string{"WORKLOAD", "HOST", "CONTAINER", "IMAGE", "RISK"}, Width: width, MinLast: len("privileged,")}
+	reach := textfit.Table{Header: []string{"CONTAINER", "PORT", "VIA", "VERDICT", "SOURCES / WHY"}, Width: width, MinLast: 20}
 	counts := map[string]int{}
 	containers := 0
 	for i := range s.inv.Workloads {
@@ -307,15 +411,18 @@ func writeInventoryTable(w io.Writer, s *sources, all bool, width int) error {
 			if ct.Image.Confidence == "digest" && ct.Image.Digest != "" && !strings.Contains(image, "@") {
 				image += "@" + shortDigest(ct.Image.Digest)
 			}
-			runs.Add(workloadName(wl), hostName(wl), ct.Name, image, containerFlags(ct))
+			cname := ct.Name
+			if cname == workloadName(wl) {
+				cname = "-" // the workload is the container (Docker): named once
+			}
+			runs.Add(workloadName(wl), hostName(wl), cname, image, containerFlags(ct))
 			for k := range ct.Exposure {
-				v := &ct.Exposure[k]
-				counts[v.Verdict]++
-				if v.Verdict == exposure.NotExposed && !all && v.Via != "" {
-					continue
-				}
-				reach.Add(workloadName(wl)+"/"+ct.Name, portText(v), viaText(v),
-					strings.ReplaceAll(v.Verdict, "_", " "), verdictWhy(v))
+				counts[ct.Exposure[k].Verdict]++
+			}
+			fronts := frontsOf(ct)
+			for _, v := range reachRows(ct, all) {
+				reach.Add(containerLabel(wl, ct), portText(v), viaText(v, fronts),
+					strings.ReplaceAll(v.Verdict, "_", " "), verdictWhy(v, fronts))
 			}
 		}
 	}
@@ -339,7 +446,7 @@ func writeInventoryTable(w io.Writer, s *sources, all bool, width int) error {
 	if len(s.inv.Gaps) > 0 {
 		fmt.Fprintf(&b, "%d gap(s): what could not be read (the inventory may be incomplete):\n", len(s.inv.Gaps))
 		for _, gp := range s.inv.Gaps {
-			for _, l := range textfit.Indent(fmt.Sprintf("- %s: %s", gp.What, gp.Reason), 2, width) {
+			for _, l := range textfit.Hang("  - ", gp.What+": "+gp.Reason, 4, width) {
 				b.WriteString(l + "\n")
 			}
 		}

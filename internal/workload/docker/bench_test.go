@@ -7,6 +7,8 @@ import (
 
 	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/api/types/network"
+
+	"github.com/sightline-sec/sightline/internal/workload/docker/dockertest"
 )
 
 // BenchmarkCollect reads an engine running benchContainers containers of
@@ -14,12 +16,12 @@ import (
 // engine runs). Run: go test -run XXX -bench Collect -benchtime 10x ./internal/workload/docker/
 func BenchmarkCollect(b *testing.B) {
 	const benchContainers = 40
-	cli := engine(b)
-	tag, _ := testImage(b, cli)
-	suffix := randomHex(4)
-	p := portKey(b, "8080/tcp")
+	cli := dockertest.Engine(b)
+	tag, _ := dockertest.Image(b, cli)
+	suffix := dockertest.RandomHex(4)
+	p := dockertest.Port(b, "8080/tcp")
 	for i := range benchContainers {
-		mustRun(b, cli, fmt.Sprintf("sl-bench-%s-%d", suffix, i), &container.Config{Image: tag},
+		dockertest.MustRun(b, cli, fmt.Sprintf("sl-bench-%s-%d", suffix, i), &container.Config{Image: tag},
 			&container.HostConfig{PortBindings: network.PortMap{p: {{}}}})
 	}
 	ctx := context.Background()

@@ -3,9 +3,7 @@ package docker
 import (
 	"context"
 	"fmt"
-	"io"
 	"net"
-	"net/http"
 	"net/netip"
 	"slices"
 	"strconv"
@@ -18,71 +16,64 @@ import (
 	"github.com/moby/moby/client"
 
 	"github.com/sightline-sec/sightline/internal/workload"
+	"github.com/sightline-sec/sightline/internal/workload/docker/dockertest"
 )
 
 // TestCollect runs containers of every shape on the real engine and checks
 // what Collect reports for exactly those containers.
 func TestCollect(t *testing.T) {
-	cli := engine(t)
+	cli := dockertest.Engine(t)
 	ctx := context.Background()
-	tag, imageID := testImage(t, cli)
-	suffix := randomHex(4)
+	tag, imageID := dockertest.Image(t, cli)
+	suffix := dockertest.RandomHex(4)
 	base := func() *container.Config { return &container.Config{Image: tag} }
 
 	// web: 8080/tcp published on 0.0.0.0, 127.0.0.1 and (when the engine
 	// can bind it) [::], each on a host port the engine picks.
-	p8080 := portKey(t, "8080/tcp")
+	p8080 := dockertest.Port(t, "8080/tcp")
 	bindings := []network.PortBinding{
 		{HostIP: netip.MustParseAddr("0.0.0.0")},
 		{HostIP: netip.MustParseAddr("127.0.0.1")},
 		{HostIP: netip.MustParseAddr("::")},
 	}
-	web, err := run(t, cli, "sl-web-"+suffix, base(), &container.HostConfig{PortBindings: network.PortMap{p8080: bindings}})
+	web, err := dockertest.Run(t, cli, "sl-web-"+suffix, base(), &container.HostConfig{PortBindings: network.PortMap{p8080: bindings}})
 	ipv6 := true
 	if err != nil {
 		// An engine on a host without IPv6 cannot bind [::]; then the
 		// IPv6 case is not testable here, and the test says so.
 		t.Logf("engine refused an IPv6 binding (%v); testing IPv4 bindings only", err)
 		ipv6 = false
-		web = mustRun(t, cli, "sl-web4-"+suffix, base(), &container.HostConfig{PortBindings: network.PortMap{p8080: bindings[:2]}})
+		web = dockertest.MustRun(t, cli, "sl-web4-"+suffix, base(), &container.HostConfig{PortBindings: network.PortMap{p8080: bindings[:2]}})
 	}
-	priv := mustRun(t, cli, "sl-priv-"+suffix, base(), &container.HostConfig{Privileged: true, PidMode: "host", IpcMode: "host"})
+	priv := dockertest.MustRun(t, cli, "sl-priv-"+suffix, base(), &container.HostConfig{Privileged: true, PidMode: "host", IpcMode: "host"})
 	dataDir := t.TempDir()
-	mnt := mustRun(t, cli, "sl-mounts-"+suffix, base(), &container.HostConfig{
+	mnt := dockertest.MustRun(t, cli, "sl-mounts-"+suffix, base(), &container.HostConfig{
 		Binds: []string{dataDir + ":/data:ro", "/var/run/docker.sock:/var/run/docker.sock"},
 		Tmpfs: map[string]string{"/scratch": "rw,size=1m"},
 	})
 	hostPort := freePort(t)
 	hostCfg := base()
 	hostCfg.Env = []string{"PORT=" + strconv.Itoa(hostPort)}
-	hostnet := mustRun(t, cli, "sl-hostnet-"+suffix, hostCfg, &container.HostConfig{NetworkMode: "host"})
+	hostnet := dockertest.MustRun(t, cli, "sl-hostnet-"+suffix, hostCfg, &container.HostConfig{NetworkMode: "host"})
 	roCfg := base()
 	roCfg.User = "1000:1000"
-	ro := mustRun(t, cli, "sl-ro-"+suffix, roCfg, &container.HostConfig{
+	ro := dockertest.MustRun(t, cli, "sl-ro-"+suffix, roCfg, &container.HostConfig{
 		ReadonlyRootfs: true, CapAdd: []string{"NET_BIND_SERVICE"}, CapDrop: []string{"ALL"},
 	})
-	none := mustRun(t, cli, "sl-none-"+suffix, base(), &container.HostConfig{NetworkMode: "none"})
+	none := dockertest.MustRun(t, cli, "sl-none-"+suffix, base(), &container.HostConfig{NetworkMode: "none"})
 	// joined: shares web's network namespace (its server cannot bind 8080
 	// again, so it listens elsewhere and stays up).
 	joinedCfg := base()
 	joinedCfg.Env = []string{"PORT=8081"}
-	joined := mustRun(t, cli, "sl-joined-"+suffix, joinedCfg, &container.HostConfig{NetworkMode: container.NetworkMode("container:" + web)})
+	joined := dockertest.MustRun(t, cli, "sl-joined-"+suffix, joinedCfg, &container.HostConfig{NetworkMode: container.NetworkMode("container:" + web)})
 
 	// What the engine allocated, read back independently of Collect.
-	webIns, err := cli.ContainerInspect(ctx, web, client.ContainerInspectOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	allocated := map[string]int{} // host IP → host port
-	for _, b := range webIns.Container.NetworkSettings.Ports[p8080] {
-		n, _ := strconv.Atoi(b.HostPort)
-		allocated[b.HostIP.String()] = n
-	}
+	allocated := dockertest.HostPorts(t, cli, web, p8080) // host IP → host port
 	if len(allocated) != len(bindings) && ipv6 || len(allocated) < 2 {
 		t.Fatalf("engine allocated %v for %d bindings", allocated, len(bindings))
 	}
 	// The server answers on the loopback binding: the container runs.
-	httpGet(t, fmt.Sprintf("http://127.0.0.1:%d/", allocated["127.0.0.1"]))
+	dockertest.HTTPGet(t, fmt.Sprintf("http://127.0.0.1:%d/", allocated["127.0.0.1"]))
 
 	start := time.Now()
 	inv, err := Collect(ctx, Options{HostID: "i-0123456789abcdef0", Logf: t.Logf})
@@ -93,7 +84,7 @@ func TestCollect(t *testing.T) {
 	if inv.Schema != workload.Schema {
 		t.Errorf("schema %q", inv.Schema)
 	}
-	got := byID(inv.Workloads, web, priv, mnt, hostnet, ro, none, joined)
+	got := dockertest.ByID(inv.Workloads, web, priv, mnt, hostnet, ro, none, joined)
 	if len(got) != 7 {
 		t.Fatalf("found %d of the 7 test containers: %v", len(got), got)
 	}
@@ -136,7 +127,7 @@ func TestCollect(t *testing.T) {
 		if len(w.Addresses) == 0 {
 			t.Errorf("no container address")
 		}
-		if c.User != testImageUser || c.Privileged || c.ReadOnlyRootFS {
+		if c.User != dockertest.ImageUser || c.Privileged || c.ReadOnlyRootFS {
 			t.Errorf("user %q privileged %v ro %v", c.User, c.Privileged, c.ReadOnlyRootFS)
 		}
 		want := []workload.Port{}
@@ -192,7 +183,7 @@ func TestCollect(t *testing.T) {
 			{ContainerPort: 8080, Protocol: "tcp", Declared: "expose"},
 			{ContainerPort: 9090, Protocol: "udp", Declared: "expose"},
 		})
-		if w.Labels["org.opencontainers.image.title"] != "sightline docker source test" {
+		if w.Labels["org.opencontainers.image.title"] != dockertest.ImageTitle {
 			t.Errorf("labels %v", w.Labels)
 		}
 	})
@@ -225,7 +216,7 @@ func TestCollect(t *testing.T) {
 			{ContainerPort: 8080, Protocol: "tcp", HostPort: 8080, Declared: "expose", Routes: fr(8080, "tcp")},
 			{ContainerPort: 9090, Protocol: "udp", HostPort: 9090, Declared: "expose", Routes: fr(9090, "udp")},
 		})
-		if !hasGap(inv.Gaps, "host-network container "+w.Name, "does not record which ports") {
+		if !dockertest.HasGap(inv.Gaps, "host-network container "+w.Name, "does not record which ports") {
 			t.Errorf("no gap for the unknown ports of %s: %+v", w.Name, inv.Gaps)
 		}
 	})
@@ -293,23 +284,4 @@ func freePort(t *testing.T) int {
 	}
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port
-}
-
-func httpGet(t *testing.T, url string) {
-	t.Helper()
-	var last error
-	for range 50 {
-		resp, err := http.Get(url)
-		if err == nil {
-			b, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			if strings.HasPrefix(string(b), "client ") {
-				return
-			}
-			err = fmt.Errorf("answer %q", b)
-		}
-		last = err
-		time.Sleep(100 * time.Millisecond)
-	}
-	t.Fatalf("GET %s: %v", url, last)
 }

@@ -11,17 +11,18 @@ import (
 	"github.com/moby/moby/client"
 
 	"github.com/sightline-sec/sightline/internal/workload"
+	"github.com/sightline-sec/sightline/internal/workload/docker/dockertest"
 )
 
 // TestCollectHostIdentityAndVanishing: the instance ID comes from the
 // metadata service when --host-id is not given; a container removed
 // between list and inspect is a Gap, not an error, and is not listed.
 func TestCollectHostIdentityAndVanishing(t *testing.T) {
-	cli := engine(t)
-	tag, _ := testImage(t, cli)
-	suffix := randomHex(4)
-	stay := mustRun(t, cli, "sl-stay-"+suffix, &container.Config{Image: tag}, &container.HostConfig{})
-	gone := mustRun(t, cli, "sl-gone-"+suffix, &container.Config{Image: tag}, &container.HostConfig{})
+	cli := dockertest.Engine(t)
+	tag, _ := dockertest.Image(t, cli)
+	suffix := dockertest.RandomHex(4)
+	stay := dockertest.MustRun(t, cli, "sl-stay-"+suffix, &container.Config{Image: tag}, &container.HostConfig{})
+	gone := dockertest.MustRun(t, cli, "sl-gone-"+suffix, &container.Config{Image: tag}, &container.HostConfig{})
 	srv, _ := imdsServer(t, "i-0abcdef0123456789")
 
 	removed := false
@@ -41,17 +42,17 @@ func TestCollectHostIdentityAndVanishing(t *testing.T) {
 	if !removed {
 		t.Fatalf("container %s was not listed", gone)
 	}
-	got := byID(inv.Workloads, stay, gone)
+	got := dockertest.ByID(inv.Workloads, stay, gone)
 	if _, ok := got[gone]; ok || len(got) != 1 {
 		t.Fatalf("got %d of the test containers, the removed one listed: %v", len(got), got[gone].ID != "")
 	}
 	if h := got[stay].Host; h == nil || h.InstanceID != "i-0abcdef0123456789" || h.InstanceFrom != "imds" {
 		t.Errorf("host %+v, want the instance from imds", h)
 	}
-	if !hasGap(inv.Gaps, "container "+gone[:12], "removed between list and inspect") {
+	if !dockertest.HasGap(inv.Gaps, "container "+gone[:12], "removed between list and inspect") {
 		t.Errorf("no gap for the removed container: %+v", inv.Gaps)
 	}
-	if hasGap(inv.Gaps, "EC2 instance", "") {
+	if dockertest.HasGap(inv.Gaps, "EC2 instance", "") {
 		t.Errorf("host gap despite an IMDS answer: %+v", inv.Gaps)
 	}
 }
@@ -60,7 +61,7 @@ func TestCollectHostIdentityAndVanishing(t *testing.T) {
 // every workload's host has no instance, a Gap says how to give it, and
 // the dead service costs no more than its timeout.
 func TestCollectUnknownHost(t *testing.T) {
-	engine(t)
+	dockertest.Engine(t)
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"regexp"
 	"strings"
 	"time"
@@ -83,11 +84,17 @@ func imdsInstanceID(ctx context.Context, endpoint string, timeout time.Duration)
 	return id, nil
 }
 
+// endpointName names the endpoint the SDK's client asked: e, else
+// AWS_EC2_METADATA_SERVICE_ENDPOINT (which imds.New reads when no endpoint
+// is given), else the default.
 func endpointName(e string) string {
-	if e == "" {
-		return "the default endpoint (http://169.254.169.254)"
+	if e != "" {
+		return e
 	}
-	return e
+	if env := os.Getenv("AWS_EC2_METADATA_SERVICE_ENDPOINT"); env != "" {
+		return env + " (AWS_EC2_METADATA_SERVICE_ENDPOINT)"
+	}
+	return "the default endpoint (http://169.254.169.254)"
 }
 
 func truncate(s string, n int) string {

@@ -129,3 +129,26 @@ func TestValidInstanceID(t *testing.T) {
 		}
 	}
 }
+
+// TestIMDSEnvEndpointNamed: the SDK client takes its endpoint from
+// AWS_EC2_METADATA_SERVICE_ENDPOINT when none is given; the gap names
+// that endpoint, not the default one it did not ask.
+func TestIMDSEnvEndpointNamed(t *testing.T) {
+	srv, gets := imdsServer(t, "i-0abcdef0123456789")
+	t.Setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", srv.URL)
+	h := lookupHostID(context.Background(), Options{IMDSTimeout: 2 * time.Second})
+	if h.instanceID != "i-0abcdef0123456789" || gets.Load() == 0 {
+		t.Fatalf("got %+v, %d GETs: the SDK did not use the endpoint of the environment", h, gets.Load())
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dead := "http://" + l.Addr().String()
+	l.Close()
+	t.Setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", dead)
+	h = lookupHostID(context.Background(), Options{IMDSTimeout: 2 * time.Second})
+	if h.gap == nil || !strings.Contains(h.gap.Reason, dead+" (AWS_EC2_METADATA_SERVICE_ENDPOINT)") || strings.Contains(h.gap.Reason, "169.254.169.254") {
+		t.Fatalf("gap %+v does not name the endpoint asked (%s)", h.gap, dead)
+	}
+}

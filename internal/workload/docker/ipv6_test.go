@@ -13,6 +13,7 @@ import (
 	"github.com/moby/moby/client"
 
 	"github.com/sightline-sec/sightline/internal/workload"
+	"github.com/sightline-sec/sightline/internal/workload/docker/dockertest"
 )
 
 // TestCollectUserNetworkIPv6: a container on a user-defined dual-stack
@@ -20,12 +21,12 @@ import (
 // the engine NATs IPv6 (ip6tables, the default from Engine 27) or relays
 // it through docker-proxy.
 func TestCollectUserNetworkIPv6(t *testing.T) {
-	cli := engine(t)
+	cli := dockertest.Engine(t)
 	ctx := context.Background()
-	tag, _ := testImage(t, cli)
-	suffix := randomHex(4)
-	b := randomHex(2)
-	subnet := netip.MustParsePrefix(fmt.Sprintf("fd5e:%s:%s::/64", b, randomHex(2)))
+	tag, _ := dockertest.Image(t, cli)
+	suffix := dockertest.RandomHex(4)
+	b := dockertest.RandomHex(2)
+	subnet := netip.MustParsePrefix(fmt.Sprintf("fd5e:%s:%s::/64", b, dockertest.RandomHex(2)))
 	enable := true
 	nw, err := cli.NetworkCreate(ctx, "sl-v6-"+suffix, client.NetworkCreateOptions{
 		Driver: "bridge", EnableIPv6: &enable,
@@ -39,8 +40,8 @@ func TestCollectUserNetworkIPv6(t *testing.T) {
 			t.Logf("removing network %s: %v", nw.ID, err)
 		}
 	})
-	p := portKey(t, "8080/tcp")
-	id := mustRun(t, cli, "sl-v6-"+suffix, &container.Config{Image: tag}, &container.HostConfig{
+	p := dockertest.Port(t, "8080/tcp")
+	id := dockertest.MustRun(t, cli, "sl-v6-"+suffix, &container.Config{Image: tag}, &container.HostConfig{
 		NetworkMode:  container.NetworkMode("sl-v6-" + suffix),
 		PortBindings: network.PortMap{p: {{HostIP: netip.MustParseAddr("::")}}},
 	})
@@ -48,7 +49,7 @@ func TestCollectUserNetworkIPv6(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w, ok := byID(inv.Workloads, id)[id]
+	w, ok := dockertest.ByID(inv.Workloads, id)[id]
 	if !ok {
 		t.Fatalf("container %s not collected", id)
 	}

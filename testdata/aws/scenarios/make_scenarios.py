@@ -463,3 +463,14 @@ s.omit.add("ec2/describe-network-interfaces.json")
 s.gaps.append({"account": ACCT, "region": REG, "service": "ec2", "operation": "describe-network-interfaces",
                "error_code": "UnauthorizedOperation", "message": "You are not authorized to perform this operation."})
 s.write()
+
+# 15. Docker hosts ------------------------------------------------------------------------------
+# Two EC2 instances a Docker host may be (`sightline inventory --docker --host-id`): one whose
+# security group admits the internet on every non-privileged TCP port (the host ports the engine
+# picks at run time fall in it), one whose group admits SSH from one range only.
+s = Snap("docker-host"); V = s.base()
+s.d["SecurityGroups"] += [sg("sg-0dockopen", V, [perm("tcp", 1024, 65535, cidrs=["0.0.0.0/0"])]),
+                          sg("sg-0dockshut", V, [perm("tcp", 22, cidrs=["81.2.69.0/24"])])]
+s.add_instance("i-0d0c0000000000001", eni("eni-0dock0001", "subnet-0pub1a", V, "10.0.1.140", ["sg-0dockopen"], "52.16.20.140", instance="i-0d0c0000000000001"))
+s.add_instance("i-0d0c0000000000002", eni("eni-0dock0002", "subnet-0pub1a", V, "10.0.1.141", ["sg-0dockshut"], "52.16.20.141", instance="i-0d0c0000000000002"))
+s.write()
