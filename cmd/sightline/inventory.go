@@ -237,9 +237,46 @@ func workloadName(w *workload.Workload) string {
 	case workload.SourceECS:
 		return exposure.ShortID(strings.TrimPrefix(w.ID, "ecs:"))
 	case workload.SourceKubernetes:
-		return w.Namespace + "/" + w.Kind + "/" + w.Name
+		if w.Kind == "Deployment" {
+			return w.Namespace + "/" + w.Name
+		}
+		return w.Namespace + "/" + w.Name + " (" + kindAbbrev(w.Kind) + ")"
 	}
 	return w.Name
+}
+
+// kindAbbrev shortens a Kubernetes kind as kubectl's short names do.
+func kindAbbrev(kind string) string {
+	switch kind {
+	case "StatefulSet":
+		return "sts"
+	case "DaemonSet":
+		return "ds"
+	case "ReplicaSet":
+		return "rs"
+	case "Service":
+		return "svc"
+	case "Ingress":
+		return "ing"
+	}
+	return strings.ToLower(kind)
+}
+
+// kubeFrontText names a Kubernetes front by its object: svc/NAME,
+// ing/NAME, or hostPort:PORT for a pod's hostPort.
+func kubeFrontText(id string) (string, bool) {
+	rest, ok := strings.CutPrefix(id, "k8s:")
+	if !ok {
+		return "", false
+	}
+	parts := strings.Split(rest, "/")
+	if n := len(parts); n >= 3 && parts[n-3] == "hostPort" {
+		return "hostPort:" + parts[n-1], true
+	}
+	if len(parts) == 4 {
+		return kindAbbrev(parts[2]) + "/" + parts[3], true
+	}
+	return "", false
 }
 
 func hostName(w *workload.Workload) string {
@@ -269,6 +306,8 @@ func verdictWhy(v *workload.Verdict, fronts map[string]*workload.Front) string {
 		return "not published or fronted; no cloud interface"
 	case v.BlockedBy != nil && v.BlockedBy.Kind == "docker_publish" && v.BlockedBy.ID == v.Via:
 		return "bound to loopback: reachable from the host only"
+	case v.BlockedBy != nil && v.BlockedBy.Kind == "service":
+		return "in-cluster only (ClusterIP)"
 	case v.BlockedBy != nil:
 		return "blocked by " + v.BlockedBy.Kind + " " + frontText(v.BlockedBy.ID, fronts)
 	case len(v.Missing) > 0:
@@ -309,6 +348,9 @@ func frontText(id string, fronts map[string]*workload.Front) string {
 		case "host_network", "ecs_port_mapping":
 			return "host:" + strconv.Itoa(f.ListenPort)
 		}
+	}
+	if t, ok := kubeFrontText(id); ok {
+		return t
 	}
 	return exposure.ShortID(id)
 }
@@ -380,6 +422,9 @@ func reachRows(ct *workload.Container, all bool) []*workload.Verdict {
 // or the name alone when the workload is the container (Docker).
 func containerLabel(wl *workload.Workload, ct *workload.Container) string {
 	name := workloadName(wl)
+	if wl.Source == workload.SourceKubernetes {
+		name = wl.Name // the namespace and kind are in the first table
+	}
 	if ct.Name == name {
 		return name
 	}
@@ -399,7 +444,7 @@ func writeInventoryTable(w io.Writer, s *sources, all bool, width int) error {
 	// wrap at 20 columns, so that container names of 20 characters (a
 	// Compose name such as "shop-postgres-1") stay whole at 80.
 	runs := textfit.Table{Header: []string{"WORKLOAD", "HOST", "CONTAINER", "IMAGE", "RISK"}, Width: width, MinLast: len("privileged,")}
-	reach := textfit.Table{Header: []string{"CONTAINER", "PORT", "VIA", "VERDICT", "SOURCES / WHY"}, Width: width, MinLast: 20}
+	reach := textfit.Table{Header: []string{"CONTAINER", "PORT", "VIA", "VERDICT: SOURCES / WHY"}, Width: width, MinLast: 24}
 	counts := map[string]int{}
 	containers := 0
 	for i := range s.inv.Workloads {
@@ -422,7 +467,7 @@ func writeInventoryTable(w io.Writer, s *sources, all bool, width int) error {
 			fronts := frontsOf(ct)
 			for _, v := range reachRows(ct, all) {
 				reach.Add(containerLabel(wl, ct), portText(v), viaText(v, fronts),
-					strings.ReplaceAll(v.Verdict, "_", " "), verdictWhy(v, fronts))
+					strings.ReplaceAll(v.Verdict, "_", " ")+": "+verdictWhy(v, fronts))
 			}
 		}
 	}

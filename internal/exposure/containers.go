@@ -297,16 +297,26 @@ func (c *composer) iface(s *state, w *workload.Workload, proto string, port int)
 	s.rows(rows)
 }
 
+// missingHost says which host is unknown and what would tell it.
+func missingHost(w *workload.Workload) string {
+	h := w.Host
+	switch {
+	case w.Source == workload.SourceKubernetes && (h == nil || h.Name == ""):
+		return "the nodes " + w.ID + " runs on and their cloud instances (manifests do not say: give --kubeconfig FILE for a live cluster, and --aws DIR)"
+	case w.Source == workload.SourceKubernetes:
+		return "the cloud instance of node " + h.Name + " (its spec.providerID names no EC2 instance)"
+	case h != nil && h.Name != "":
+		return "the cloud instance of host " + h.Name + " (give --host-id i-…)"
+	}
+	return "the cloud instance of the host (give --host-id i-…)"
+}
+
 // host continues through the rows of the workload's host instance.
 func (c *composer) host(s *state, w *workload.Workload, proto string, port int) {
 	h := w.Host
 	switch {
 	case h == nil || h.InstanceID == "":
-		name := ""
-		if h != nil && h.Name != "" {
-			name = " " + h.Name
-		}
-		s.unsure(fmt.Sprintf("the cloud instance of host%s (give --host-id i-… for a Docker host, or --aws DIR with the node's instance)", name))
+		s.unsure(missingHost(w))
 	case c.ix.rep == nil:
 		s.unsure("cloud exposure of host instance " + h.InstanceID + " (give --aws DIR, a snapshot with it)")
 	default:

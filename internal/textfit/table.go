@@ -17,7 +17,8 @@ const defaultMinLast = 24
 // but the last is as wide as its widest cell; the last column takes the
 // rest of the line and wraps, its continuation lines indented under it.
 // When the fixed columns alone leave the last one fewer than MinLast columns,
-// the widest fixed columns are shortened (CutMiddle) until it fits or
+// the widest fixed columns are shortened (CutMiddle), a column at a time
+// so they end equally wide, until it fits or
 // every fixed column is at most MaxCell wide.
 type Table struct {
 	Header []string
@@ -89,7 +90,9 @@ func (t *Table) widths(rows [][]string, cols, width, minLast int) []int {
 		if widest < 0 {
 			break
 		}
-		widths[widest] = max(MaxCell, widths[widest]-(minLast-(width-fixed())))
+		// One column at a time, a column each step: the widest columns
+		// end equally wide rather than one losing everything.
+		widths[widest]--
 	}
 	// Too many columns for the line even at MaxCell: shrink further, so
 	// the fixed part itself never runs past the edge.
