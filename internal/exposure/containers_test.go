@@ -82,8 +82,8 @@ func TestContainerMissingCloud(t *testing.T) {
 	inv := pod(nodePort(true))
 	inv.Workloads[0].Host.InstanceID = ""
 	v := verdicts(inv, nil, nil)
-	if v[1].Verdict != Unknown || !strings.Contains(v[1].Missing[0], "--host-id") {
-		t.Errorf("host without an instance: %+v", v[1])
+	if v[1].Verdict != Unknown || !strings.Contains(v[1].Missing[0], "node node-1") || !strings.Contains(v[1].Missing[0], "spec.providerID") {
+		t.Errorf("node without an instance: %+v", v[1])
 	}
 	v = verdicts(pod(nodePort(true)), nil, nil)
 	if v[1].Verdict != Unknown || !strings.Contains(v[1].Missing[0], "--aws") {
