@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/sightline-sec/sightline/internal/cliutil"
+	"github.com/sightline-sec/sightline/internal/collect/aws/netcompile"
 	"github.com/sightline-sec/sightline/internal/collect/aws/snapshot"
 	"github.com/sightline-sec/sightline/internal/exposure"
 )
@@ -65,8 +66,12 @@ func newExposureCmd(g *cliutil.Globals) *cobra.Command {
 			if err != nil {
 				return cliutil.Usage(err)
 			}
+			model, err := netcompile.Compile(snap)
+			if err != nil {
+				return cliutil.Usage(err)
+			}
 			t1 := time.Now()
-			rep, err := exposure.Analyze(cmd.Context(), snap)
+			rep, err := exposure.Analyze(cmd.Context(), model)
 			if err != nil {
 				return cliutil.Usage(err)
 			}

@@ -672,7 +672,7 @@ func TestDifferential(t *testing.T) {
 	checked, exposedSeen, lbSeen := 0, 0, 0
 	for iter := 0; iter < *diffIters; iter++ {
 		reg := randomRegion(r)
-		res, err := AnalyzeRegion(context.Background(), reg)
+		res, err := analyzeSnapRegion(context.Background(), reg)
 		if err != nil {
 			t.Fatalf("iter %d: %v", iter, err)
 		}

@@ -66,7 +66,7 @@ func FuzzAnalyze(f *testing.F) {
 		if err != nil {
 			return
 		}
-		res, err := AnalyzeRegion(context.Background(), reg)
+		res, err := analyzeSnapRegion(context.Background(), reg)
 		if err != nil {
 			return
 		}

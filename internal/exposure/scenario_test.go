@@ -17,7 +17,7 @@ func analyzeScenario(t *testing.T, name string) []Result {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep, err := Analyze(context.Background(), snap)
+	rep, err := analyzeSnapshot(context.Background(), snap)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -205,7 +205,7 @@ func TestGraph(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep, err := Analyze(context.Background(), snap)
+	rep, err := analyzeSnapshot(context.Background(), snap)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,203 @@
+package netcompile
+
+import (
+	"net/netip"
+	"slices"
+	"strings"
+
+	"github.com/sightline-sec/sightline/internal/collect/aws/snapshot"
+	"github.com/sightline-sec/sightline/internal/netmodel"
+)
+
+// interfaces compiles network interfaces: describe-network-interfaces
+// merged with the interfaces nested in describe-instances (used alone when
+// the former is absent), their public addresses and owners.
+func (c *compiler) interfaces() {
+	reg := c.reg
+	c.enis = map[string]int{}
+	eip := map[string][]string{}
+	for _, a := range reg.Addresses {
+		if a.NetworkInterfaceId != "" && a.PublicIp != "" {
+			eip[a.NetworkInterfaceId] = append(eip[a.NetworkInterfaceId], a.PublicIp)
+		}
+	}
+	add := func(e *snapshot.NetworkInterface, inst, vpc string) {
+		ep := netmodel.Endpoint{ID: e.NetworkInterfaceId, Network: e.VpcId, Subnet: e.SubnetId, Groups: groupIDs(e)}
+		if ep.Network == "" {
+			ep.Network = vpc
+		}
+		if e.Attachment != nil {
+			ep.Host, ep.DeviceIndex = e.Attachment.InstanceId, e.Attachment.DeviceIndex
+		}
+		if inst != "" {
+			ep.Host = inst
+		}
+		for _, ip := range privateIPs(e) {
+			if a, err := netip.ParseAddr(ip); err == nil {
+				ep.Private = append(ep.Private, a)
+			}
+		}
+		ep.PublicV4, ep.V6 = publicAddrs(e, eip[e.NetworkInterfaceId])
+		ep.Managed, ep.ManagedBy = managed(e)
+		c.enis[ep.ID] = len(c.out.Endpoints)
+		c.out.Endpoints = append(c.out.Endpoints, ep)
+	}
+	for i := range reg.NetworkInterfaces {
+		add(&reg.NetworkInterfaces[i], "", "")
+	}
+	for i := range reg.Instances {
+		in := &reg.Instances[i]
+		h := netmodel.Host{ID: in.InstanceId, State: in.State.Name}
+		h.Down = h.State != "" && h.State != "running" && h.State != "pending"
+		c.out.Hosts = append(c.out.Hosts, h)
+		for j := range in.NetworkInterfaces {
+			e := &in.NetworkInterfaces[j]
+			if _, ok := c.enis[e.NetworkInterfaceId]; ok || e.NetworkInterfaceId == "" {
+				continue
+			}
+			add(e, in.InstanceId, in.VpcId)
+		}
+	}
+}
+
+// managed reports interfaces of managed services whose exposure is
+// analysed through the service (load balancers) or that do not accept
+// inbound connections (NAT gateways, VPC endpoints, transit gateways).
+func managed(e *snapshot.NetworkInterface) (bool, string) {
+	switch e.InterfaceType {
+	case "nat_gateway", "network_load_balancer", "gateway_load_balancer", "gateway_load_balancer_endpoint",
+		"vpc_endpoint", "transit_gateway", "load_balancer":
+		return true, e.InterfaceType
+	}
+	if strings.HasPrefix(e.Description, "ELB ") {
+		return true, "load_balancer"
+	}
+	return false, ""
+}
+
+func groupIDs(e *snapshot.NetworkInterface) []string {
+	out := make([]string, 0, len(e.Groups))
+	for _, g := range e.Groups {
+		out = append(out, g.GroupId)
+	}
+	return out
+}
+
+func privateIPs(e *snapshot.NetworkInterface) []string {
+	out := []string{}
+	if e.PrivateIpAddress != "" {
+		out = append(out, e.PrivateIpAddress)
+	}
+	for _, p := range e.PrivateIpAddresses {
+		if p.PrivateIpAddress != "" && p.PrivateIpAddress != e.PrivateIpAddress {
+			out = append(out, p.PrivateIpAddress)
+		}
+	}
+	return out
+}
+
+// publicAddrs returns the interface's public IPv4 addresses (public IP or
+// Elastic IP on any private address) and IPv6 addresses. VPC User Guide,
+// "IP addressing": an instance reachable from the internet over IPv4 needs
+// a public IPv4 or Elastic IP address mapped to a private one; IPv6
+// addresses are globally unique and reachable through an internet gateway.
+func publicAddrs(e *snapshot.NetworkInterface, eips []string) (v4, v6 []netip.Addr) {
+	add := func(ip string) {
+		a, err := netip.ParseAddr(ip)
+		if ip != "" && err == nil && !slices.Contains(v4, a) {
+			v4 = append(v4, a)
+		}
+	}
+	if e.Association != nil {
+		add(e.Association.PublicIp)
+	}
+	for _, p := range e.PrivateIpAddresses {
+		if p.Association != nil {
+			add(p.Association.PublicIp)
+		}
+	}
+	for _, ip := range eips {
+		add(ip)
+	}
+	for _, a := range e.Ipv6Addresses {
+		if x, err := netip.ParseAddr(a.Ipv6Address); err == nil {
+			v6 = append(v6, x)
+		}
+	}
+	return v4, v6
+}
+
+// ecs maps awsvpc task interfaces to tasks and bridge/host-mode port
+// bindings to their container instance. ECS Developer Guide, "Task
+// networking": awsvpc gives each task its own elastic network interface;
+// in bridge mode a container port is published on a host port of the EC2
+// instance (dynamic when hostPort is 0; the task's networkBindings hold the
+// actual port); in host mode the container port is the host port.
+func (c *compiler) ecs() {
+	reg := c.reg
+	ci := map[string]string{}
+	for _, x := range reg.ContainerInstances {
+		ci[x.ContainerInstanceArn] = x.Ec2InstanceId
+	}
+	for i := range reg.ECSTasks {
+		t := &reg.ECSTasks[i]
+		if t.LastStatus == "STOPPED" || t.LastStatus == "DEPROVISIONING" {
+			continue
+		}
+		for _, at := range t.Attachments {
+			if at.Type != "ElasticNetworkInterface" {
+				continue
+			}
+			for _, d := range at.Details {
+				if j, ok := c.enis[d.Value]; ok && d.Name == "networkInterfaceId" && d.Value != "" {
+					c.out.Endpoints[j].Owner, c.out.Endpoints[j].OwnerType = t.TaskArn, "ecs_task"
+				}
+			}
+		}
+		inst := ci[t.ContainerInstanceArn]
+		if inst == "" {
+			continue
+		}
+		td, hasTD := reg.TaskDefinitions[t.TaskDefinitionArn]
+		mode := "bridge"
+		if hasTD && td.NetworkMode != "" {
+			mode = td.NetworkMode
+		}
+		if mode == "awsvpc" {
+			continue
+		}
+		bind := func(container string, hostPort, containerPort int, proto string) {
+			c.out.Bindings = append(c.out.Bindings, netmodel.Binding{Host: inst, Owner: t.TaskArn, OwnerType: "ecs_task",
+				Container: container, Mode: mode, HostPort: hostPort, ContainerPort: containerPort, Protocols: protoOf(proto)})
+		}
+		for _, ct := range t.Containers {
+			for _, b := range ct.NetworkBindings {
+				if b.HostPort > 0 {
+					bind(ct.Name, b.HostPort, b.ContainerPort, b.Protocol)
+				}
+			}
+			if len(ct.NetworkBindings) == 0 && hasTD && mode == "host" {
+				for _, cd := range td.ContainerDefinitions {
+					if cd.Name != ct.Name {
+						continue
+					}
+					for _, pm := range cd.PortMappings {
+						hp := pm.HostPort
+						if hp == 0 {
+							hp = pm.ContainerPort
+						}
+						bind(ct.Name, hp, pm.ContainerPort, pm.Protocol)
+					}
+				}
+			}
+		}
+	}
+}
+
+// protoOf maps an ECS protocol ("tcp", "udp"; tcp when empty).
+func protoOf(s string) netmodel.Protocols {
+	if strings.EqualFold(s, "udp") {
+		return netmodel.UDP
+	}
+	return netmodel.TCP
+}
