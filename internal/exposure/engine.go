@@ -93,12 +93,12 @@ type analysis struct {
 
 // hostBinding is a bridge/host-mode container port published on an instance.
 type hostBinding struct {
-	task, typ       string
-	container       string
-	hostPort        int
-	containerPort   int
-	proto           int
-	mode            string
+	task, typ     string
+	container     string
+	hostPort      int
+	containerPort int
+	proto         int
+	mode          string
 }
 
 // interfaces computes every interface's rows, one slice per interface in

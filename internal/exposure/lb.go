@@ -468,4 +468,3 @@ func (a *analysis) nodeToTarget(f *front, n lbNode, tsub *subnetInfo, tset *sgSe
 	d, _ := tset.explain(ingress, p, rep, port, "from load balancer address")
 	return append(hops, Hop{Kind: "security_group", ID: tset.name(), Detail: d + approx}), nil
 }
-
