@@ -2,6 +2,7 @@ package exposure
 
 import (
 	"context"
+	"testing"
 
 	"github.com/sightline-sec/sightline/internal/collect/aws/netcompile"
 	"github.com/sightline-sec/sightline/internal/collect/aws/snapshot"
@@ -24,4 +25,19 @@ func analyzeSnapRegion(ctx context.Context, reg *snapshot.Region) ([]Result, err
 		return nil, err
 	}
 	return AnalyzeRegion(ctx, m)
+}
+
+// checkInvariants fails on any result that breaks the verdict contract:
+// an unknown must name its missing data, a not_exposed result its blocking
+// control.
+func checkInvariants(t testing.TB, res []Result) {
+	t.Helper()
+	for _, r := range res {
+		switch {
+		case r.Verdict == Unknown && len(r.Missing) == 0:
+			t.Fatalf("unknown with nothing in missing: %s %s %s/%d-%d path %+v", r.ResourceType, r.Resource, r.Protocol, r.FromPort, r.ToPort, r.Path)
+		case r.Verdict == NotExposed && r.BlockedBy == nil:
+			t.Fatalf("not_exposed without blocked_by: %s %s %s/%d-%d", r.ResourceType, r.Resource, r.Protocol, r.FromPort, r.ToPort)
+		}
+	}
 }

@@ -676,6 +676,7 @@ func TestDifferential(t *testing.T) {
 		if err != nil {
 			t.Fatalf("iter %d: %v", iter, err)
 		}
+		checkInvariants(t, res)
 		nv := naive{reg}
 		addrs := sampleAddrs(r)
 		r.Shuffle(len(addrs), func(i, j int) { addrs[i], addrs[j] = addrs[j], addrs[i] })

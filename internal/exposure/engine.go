@@ -89,6 +89,8 @@ type analysis struct {
 	lastUnknown bool
 	// lastPath is the proof path of the last listener result.
 	lastPath []Hop
+	// lastMissing is the missing list of the last listener result.
+	lastMissing []string
 }
 
 // hostBinding is a bridge/host-mode container port published on an instance.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
+	"strings"
 
 	"github.com/sightline-sec/sightline/internal/exposure/netset"
 	"github.com/sightline-sec/sightline/internal/netmodel"
@@ -78,6 +79,8 @@ func (a *analysis) listenerSources(f *front, p int, port uint16) (netset.Set, []
 		blocked = nil
 	} else if len(missing) > 0 {
 		blocked = nil
+	} else if blocked == nil {
+		blocked = &Hop{Kind: "load_balancer", ID: f.id, Detail: "the load balancer has no subnet (no node to connect to)"}
 	}
 	return all, path, blocked, missing
 }
@@ -125,6 +128,7 @@ type fwd struct {
 	pool     string
 	restrict netset.Set
 	hop      *Hop
+	block    *Hop // set when the forward admits no client reaching the listener
 }
 
 func listenerForwards(l *netmodel.Listener) []fwd {
@@ -172,7 +176,22 @@ func (a *analysis) front(lb *netmodel.Front) {
 				continue
 			}
 			for _, x := range fw {
-				a.viaPool(f, a.m.pools[x.pool], x, p, srcs.Intersect(x.restrict))
+				got := srcs.Intersect(x.restrict)
+				// A forward that admits no client reaching the listener
+				// (a source-ip condition naming private ranges only, or
+				// one disjoint from what the front's controls admit)
+				// blocks every target behind it: not an unknown.
+				x.block = nil
+				if got.IsEmpty() && !srcs.IsEmpty() {
+					d := "forwards only clients in " + strings.Join(x.restrict.Compact(netset.Set{}), ", ") +
+						", none of which reach the listener (it admits " + strings.Join(srcs.Compact(netset.NonPublic), ", ") + ")"
+					id := li.ID
+					if x.hop != nil {
+						id, d = x.hop.ID, x.hop.Detail+": "+d
+					}
+					x.block = &Hop{Kind: "listener_rule", ID: id, Detail: d}
+				}
+				a.viaPool(f, a.m.pools[x.pool], x, p, got)
 			}
 			for _, miss := range li.ForwardsMissing {
 				a.out = append(a.out, Result{Resource: li.ID, ResourceType: "elbv2_listener", Protocol: protoNames[p],
@@ -199,6 +218,7 @@ func (a *analysis) emitFront(f *front, p int, port uint16, lhop Hop) netset.Set 
 	}
 	a.lastUnknown = r.Verdict == Unknown
 	a.lastPath = r.Path
+	a.lastMissing = r.Missing
 	a.out = append(a.out, r)
 	return srcs
 }
@@ -290,13 +310,31 @@ func (a *analysis) viaPool(f *front, tg *netmodel.Pool, x fwd, p int, srcs netse
 			port = tg.Port
 		}
 		path := append([]Hop{}, prefix...)
+		if srcs.IsEmpty() {
+			// No client gets past the front: the target's verdict is the
+			// front's (unknown naming its missing data) or the forward's.
+			r := base
+			r.Resource, r.ResourceType, r.Path = th.ID, "target", path
+			r.FromPort, r.ToPort = port, port
+			switch {
+			case x.block != nil:
+				r.Verdict, r.BlockedBy = NotExposed, x.block
+			default:
+				r.Verdict, r.Missing = Unknown, a.lastMissing
+			}
+			if t, _ := a.resolveTarget(th, tg.Network); t != nil {
+				r.Resource, r.ResourceType, r.Interfaces = t.resource, t.typ, []string{t.eni.ID}
+				r.Path = append(r.Path, t.hop)
+			} else if th.Kind == netmodel.TargetFunction {
+				r.ResourceType = "lambda_function"
+			}
+			a.out = append(a.out, r)
+			continue
+		}
 		if th.Kind == netmodel.TargetFunction {
 			r := base
 			r.Resource, r.ResourceType, r.Path = th.ID, "lambda_function", path
 			r.setSources(srcs, a.m.vpcCIDRs[f.vpc])
-			if srcs.IsEmpty() {
-				r.Verdict = Unknown
-			}
 			a.out = append(a.out, r)
 			continue
 		}

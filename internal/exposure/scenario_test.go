@@ -21,6 +21,7 @@ func analyzeScenario(t *testing.T, name string) []Result {
 	if err != nil {
 		t.Fatal(err)
 	}
+	checkInvariants(t, rep.Results)
 	return rep.Results
 }
 
@@ -209,6 +210,7 @@ func TestGraph(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	checkInvariants(t, rep.Results)
 	g := graph.New()
 	snap.AddToGraph(g)
 	rep.AddToGraph(g)
