@@ -91,6 +91,8 @@ type analysis struct {
 	lastPath []Hop
 	// lastMissing is the missing list of the last listener result.
 	lastMissing []string
+	// frontVPC is the network of the front being analysed.
+	frontVPC string
 }
 
 // hostBinding is a bridge/host-mode container port published on an instance.

@@ -147,6 +147,7 @@ func listenerForwards(l *netmodel.Listener) []fwd {
 }
 
 func (a *analysis) front(lb *netmodel.Front) {
+	a.frontVPC = lb.Network
 	f := &front{id: lb.ID, typ: lb.Type, kind: lb.Kind, vpc: lb.Network, internet: lb.Public,
 		u: universe(lb.V4, lb.V6), subnets: lb.Subnets}
 	if lb.Groups != nil {
@@ -175,6 +176,7 @@ func (a *analysis) front(lb *netmodel.Front) {
 			if srcs.IsEmpty() && !a.lastUnknown {
 				continue
 			}
+			frontRow, first := len(a.out)-1, len(a.out)
 			for _, x := range fw {
 				got := srcs.Intersect(x.restrict)
 				// A forward that admits no client reaching the listener
@@ -198,7 +200,61 @@ func (a *analysis) front(lb *netmodel.Front) {
 					FromPort: int(port), ToPort: int(port), Verdict: Unknown, Sources: []string{}, Path: []Hop{lhop},
 					Missing: []string{miss + " (targets reached through listener rules are unknown)"}})
 			}
+			if li.PassThrough && !srcs.IsEmpty() {
+				a.passThrough(frontRow, a.out[first:], p)
+			}
 		}
+	}
+}
+
+// passThrough narrows a pass-through listener's row to the clients some
+// target admits. ELB guide, "Listeners for your Network Load Balancers":
+// a TCP or UDP listener does not terminate the connection; the load
+// balancer forwards the client's packets to the target, which completes
+// the handshake ("Target groups › Client IP preservation": with it, the
+// target's security groups and network ACL see the client's address, and
+// "Security groups for your Network Load Balancer": the target must admit
+// the clients, or the load balancer's group, or its node addresses when
+// the address is not preserved). So the listener answers only the clients
+// some target admits; a TLS listener terminates at the load balancer and
+// keeps its own verdict.
+func (a *analysis) passThrough(frontRow int, targets []Result, p int) {
+	row := &a.out[frontRow]
+	var union netset.Set
+	var missing []string
+	var block *Result
+	for i := range targets {
+		t := &targets[i]
+		if t.Protocol != protoNames[p] {
+			continue
+		}
+		switch t.Verdict {
+		case Exposed:
+			union = union.Union(t.SourceSet)
+		case Unknown:
+			missing = append(missing, t.Missing...)
+		case NotExposed:
+			if block == nil {
+				block = t
+			}
+		}
+	}
+	own := a.m.vpcCIDRs[a.frontVPC]
+	switch {
+	case !union.IsEmpty():
+		row.setSources(union.Intersect(row.SourceSet), own)
+	case len(missing) > 0:
+		row.Verdict, row.Sources, row.SourceSet, row.Width = Unknown, []string{}, netset.Set{}, ""
+		row.Missing = dedup(append(append([]string{}, row.Missing...), missing...))
+	default:
+		detail := "pass-through listener: the client's connection goes to the targets and no target is registered"
+		id := row.Resource
+		if block != nil {
+			id = block.Resource
+			detail = "pass-through listener: the client's connection goes to the targets and none admits it; " + block.Resource + ": " + block.BlockedBy.Detail
+		}
+		row.Verdict, row.Sources, row.SourceSet, row.Width = NotExposed, []string{}, netset.Set{}, ""
+		row.BlockedBy = &Hop{Kind: "target", ID: id, Detail: detail}
 	}
 }
 

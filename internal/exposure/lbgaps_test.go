@@ -88,3 +88,42 @@ func TestSourceIPRuleAdmitsNoInternetClient(t *testing.T) {
 		})
 	}
 }
+
+// TestNLBPassThrough: an internet-facing NLB's TCP listener forwards the
+// client's connection (client IP preserved for instance targets), so it is
+// exposed only to the clients some target admits; a TLS listener
+// terminates at the NLB and stays exposed.
+func TestNLBPassThrough(t *testing.T) {
+	onlyOffice := []netmodel.GroupRule{{Protocols: netmodel.TCP, Ports: netmodel.Ports{Lo: 443, Hi: 443}, Prefixes: pfx("81.2.69.0/24"), Source: "81.2.69.0/24"}}
+	pool := netmodel.Pool{ID: "arn:tg", Port: 443, PreserveClientIP: true, Detail: "TCP target group"}
+	for _, c := range []struct {
+		name        string
+		passThrough bool
+		rules       []netmodel.GroupRule
+		want        string
+		wantSources string
+	}{
+		{"tcp, target drops every client", true, nil, NotExposed, ""},
+		{"tcp, target admits an office range", true, onlyOffice, Exposed, "81.2.69.0/24"},
+		{"tls terminates at the NLB", false, nil, Exposed, ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			l := netmodel.Listener{ID: "arn:listener", Port: 443, Protocols: []netmodel.Protocols{netmodel.TCP}, Detail: "TCP listener on port 443",
+				PassThrough: c.passThrough, Forwards: []netmodel.Forward{{ID: "arn:listener", Detail: "default action forwards to arn:tg", Pool: "arn:tg"}}}
+			res := analyzeModel(t, lbRegion("network", nil, l, pool, c.rules))
+			if tr := rowOf(res, "i-t", "arn:lb", 443); tr != nil && testing.Verbose() {
+				t.Logf("target row %+v", tr)
+			}
+			r := rowOf(res, "arn:lb", "", 443)
+			if r == nil || r.Verdict != c.want {
+				t.Fatalf("listener row: %+v", r)
+			}
+			if c.wantSources != "" && strings.Join(r.Sources, ",") != c.wantSources {
+				t.Fatalf("sources %v, want %s", r.Sources, c.wantSources)
+			}
+			if c.want == NotExposed && (r.BlockedBy == nil || r.BlockedBy.ID != "i-t") {
+				t.Fatalf("blocked_by %+v, want the target", r.BlockedBy)
+			}
+		})
+	}
+}
