@@ -12,6 +12,7 @@ import (
 	"github.com/sightline-sec/sightline/internal/collect/aws/netcompile"
 	"github.com/sightline-sec/sightline/internal/collect/aws/snapshot"
 	"github.com/sightline-sec/sightline/internal/exposure"
+	"github.com/sightline-sec/sightline/internal/netmodel"
 )
 
 const exposureLong = `Compute, from an AWS snapshot alone, which internet source addresses can open a
@@ -78,7 +79,7 @@ func newExposureCmd(g *cliutil.Globals) *cobra.Command {
 			g.Logf("exposure: loaded snapshot in %v, analysed in %v (%d results)", t1.Sub(t0).Round(time.Millisecond),
 				time.Since(t1).Round(time.Millisecond), len(rep.Results))
 			if q != nil {
-				return explain(g, rep, q)
+				return explain(g, rep, model, q)
 			}
 			if g.Format == "json" {
 				return exposure.WriteJSON(g.Stdout, rep)
@@ -127,7 +128,19 @@ func (q *whyQuery) matches(r *exposure.Result) bool {
 	return false
 }
 
-func explain(g *cliutil.Globals, rep *exposure.Report, q *whyQuery) error {
+// explain answers --why. The resource may be named by any ID the
+// provider gives it (a classic load balancer by name or ARN); a resource
+// in the data with no open path at all (an ECS task publishing no port, a
+// VPC endpoint's interface) is not_exposed with the reason, not unknown.
+func explain(g *cliutil.Globals, rep *exposure.Report, model *netmodel.Model, q *whyQuery) error {
+	var reason, typ string
+	inModel := false
+	for _, reg := range model.Regions {
+		if id, t, why, ok := reg.Lookup(q.resource); ok {
+			q.resource, typ, reason, inModel = id, t, why, true
+			break
+		}
+	}
 	var hits []exposure.Result
 	known := false
 	for i := range rep.Results {
@@ -141,10 +154,14 @@ func explain(g *cliutil.Globals, rep *exposure.Report, q *whyQuery) error {
 			hits = append(hits, x)
 		}
 	}
-	if !known {
-		return cliutil.Usagef("--why: resource %q is not in the snapshot's results", q.resource)
-	}
-	if len(hits) == 0 {
+	switch {
+	case !known && inModel && reason != "":
+		hits = []exposure.Result{{Resource: q.resource, ResourceType: typ, Protocol: q.proto, FromPort: q.port, ToPort: q.port,
+			Verdict: exposure.NotExposed, Sources: []string{}, Path: []exposure.Hop{}, Missing: []string{},
+			BlockedBy: &exposure.Hop{Kind: typ, ID: q.resource, Detail: reason}}}
+	case !known:
+		return cliutil.Usagef("--why: resource %q is not in the snapshot", q.resource)
+	case len(hits) == 0:
 		hits = append(hits, exposure.Result{Resource: q.resource, Protocol: q.proto, FromPort: q.port, ToPort: q.port,
 			Verdict: exposure.NotExposed, Sources: []string{}, Path: []exposure.Hop{}, Missing: []string{},
 			BlockedBy: &exposure.Hop{Kind: "listener", ID: q.resource, Detail: fmt.Sprintf("no listener on %s/%d", q.proto, q.port)}})

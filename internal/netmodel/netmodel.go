@@ -69,6 +69,7 @@ type Region struct {
 	Bindings    []Binding
 	Fronts      []Front
 	Pools       []Pool
+	Idle        []Idle
 
 	Missing Missing
 	// Origin names where each kind of data is read from, for "X not in
@@ -331,4 +332,49 @@ type Target struct {
 	ID     string
 	Port   int
 	Health string
+}
+
+// Idle is a resource the source holds that has no network path at all
+// (an ECS task publishing no port): kept so that "why is X not exposed"
+// has an answer instead of "unknown resource".
+type Idle struct {
+	ID, Type, Reason string
+}
+
+// Lookup finds a resource by any ID the provider gives it and says what
+// it is: its canonical ID (the one results carry), its type and, for
+// resources with no path the engine evaluates, the reason.
+func (r *Region) Lookup(id string) (canonical, typ, reason string, ok bool) {
+	for i := range r.Fronts {
+		f := &r.Fronts[i]
+		if f.ID == id {
+			return f.ID, f.Type, "", true
+		}
+		for _, a := range f.Aliases {
+			if a == id {
+				return f.ID, f.Type, "", true
+			}
+		}
+	}
+	for i := range r.Endpoints {
+		e := &r.Endpoints[i]
+		if e.ID == id {
+			if e.Managed {
+				return e.ID, "network_interface", "interface managed by " + e.ManagedBy +
+					": it accepts no inbound connection of its own (load balancer nodes are analysed as the load balancer)", true
+			}
+			return e.ID, "network_interface", "", true
+		}
+	}
+	for i := range r.Hosts {
+		if r.Hosts[i].ID == id {
+			return id, "ec2_instance", "the instance has no network interface in the data", true
+		}
+	}
+	for i := range r.Idle {
+		if r.Idle[i].ID == id {
+			return id, r.Idle[i].Type, r.Idle[i].Reason, true
+		}
+	}
+	return "", "", "", false
 }

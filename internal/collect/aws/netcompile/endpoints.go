@@ -154,9 +154,32 @@ func (c *compiler) ecs() {
 				}
 			}
 		}
-		inst := ci[t.ContainerInstanceArn]
+		c.hostBindings(t, ci[t.ContainerInstanceArn])
+	}
+	owners := map[string]bool{}
+	for i := range c.out.Endpoints {
+		owners[c.out.Endpoints[i].Owner] = true
+	}
+	bound := map[string]bool{}
+	for _, b := range c.out.Bindings {
+		bound[b.Owner] = true
+	}
+	for i := range reg.ECSTasks {
+		t := &reg.ECSTasks[i]
+		if t.LastStatus != "STOPPED" && t.LastStatus != "DEPROVISIONING" && !owners[t.TaskArn] && !bound[t.TaskArn] {
+			c.out.Idle = append(c.out.Idle, netmodel.Idle{ID: t.TaskArn, Type: "ecs_task",
+				Reason: "the task publishes no port (no network interface of its own and no port bound on a host)"})
+		}
+	}
+}
+
+// hostBindings records the bridge/host-mode ports a task publishes on
+// its container instance inst.
+func (c *compiler) hostBindings(t *snapshot.ECSTask, inst string) {
+	reg := c.reg
+	{
 		if inst == "" {
-			continue
+			return
 		}
 		td, hasTD := reg.TaskDefinitions[t.TaskDefinitionArn]
 		mode := "bridge"
@@ -164,7 +187,7 @@ func (c *compiler) ecs() {
 			mode = td.NetworkMode
 		}
 		if mode == "awsvpc" {
-			continue
+			return
 		}
 		bind := func(container string, hostPort, containerPort int, proto string) {
 			c.out.Bindings = append(c.out.Bindings, netmodel.Binding{Host: inst, Owner: t.TaskArn, OwnerType: "ecs_task",
