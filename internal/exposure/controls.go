@@ -290,14 +290,38 @@ func compileSG(g *netmodel.Group) *sg {
 }
 
 // ruleSpace is the union of the CIDR/prefix-list rules for one protocol.
+//
+// Unions are merged pairwise (a balanced tree) rather than folded into one
+// growing accumulator: folding costs the size of the accumulator per rule,
+// quadratic in the rule count on hostile snapshots (10k rules 1.7 s, 50k
+// 46 s); the tree costs O(n log n) interval work.
 func ruleSpace(rules []sgRule, p int) netset.Space {
-	var sp netset.Space
+	var parts []netset.Space
 	for _, r := range rules {
 		if r.protos[p] && r.ref == "" {
-			sp = sp.Union(netset.Box(r.addrs, r.lo, r.hi))
+			parts = append(parts, netset.Box(r.addrs, r.lo, r.hi))
 		}
 	}
-	return sp
+	return unionAll(parts)
+}
+
+// unionAll unions spaces pairwise, level by level.
+func unionAll(parts []netset.Space) netset.Space {
+	if len(parts) == 0 {
+		return netset.Space{}
+	}
+	for len(parts) > 1 {
+		next := parts[:0:0]
+		for i := 0; i < len(parts); i += 2 {
+			if i+1 < len(parts) {
+				next = append(next, parts[i].Union(parts[i+1]))
+			} else {
+				next = append(next, parts[i])
+			}
+		}
+		parts = next
+	}
+	return parts[0]
 }
 
 // sgSet is the aggregate of the groups on one interface or load balancer.
