@@ -259,6 +259,7 @@ func (a *analysis) directRows(e *netmodel.Endpoint) []Result {
 		}
 		r := Result{Resource: id, ResourceType: "network_interface", Protocol: protoNames[t.proto], FromPort: int(t.lo), ToPort: int(t.hi),
 			Verdict: t.verdict, Sources: []string{}, Path: path, Missing: t.missingOut, BlockedBy: t.blocked, Interfaces: ifaces}
+		r.BlockedByAll = t.blockedAll
 		if t.blocked != nil && t.blocked.Kind == "network_interface" {
 			if ifBlock == nil {
 				ifBlock = &Hop{Kind: "network_interface", ID: id, Detail: ifDetail}

@@ -48,15 +48,16 @@ func (a *analysis) frontStages(f *front, sub *subnetInfo, p int) (netset.Set, []
 }
 
 // listenerSources evaluates one listener port over all of the LB's subnets.
-func (a *analysis) listenerSources(f *front, p int, port uint16) (netset.Set, []Hop, *Hop, []string) {
+func (a *analysis) listenerSources(f *front, p int, port uint16) (netset.Set, []Hop, *Hop, []Hop, []string) {
 	if !f.internet {
-		return netset.Set{}, nil, &Hop{Kind: "load_balancer", ID: f.id, Detail: "scheme is internal: the load balancer has only private addresses"}, nil
+		return netset.Set{}, nil, &Hop{Kind: "load_balancer", ID: f.id, Detail: "scheme is internal: the load balancer has only private addresses"}, nil, nil
 	}
 	var (
 		all     netset.Set
-		path    []Hop
-		blocked *Hop
-		missing []string
+		path       []Hop
+		blocked    *Hop
+		blockedAll []Hop
+		missing    []string
 	)
 	for _, sid := range f.subnets {
 		sub := a.m.subnets[sid]
@@ -71,7 +72,7 @@ func (a *analysis) listenerSources(f *front, p int, port uint16) (netset.Set, []
 			path = pth
 		}
 		if blk != nil && blocked == nil {
-			blocked = blk
+			blocked, blockedAll = blk, familyBlocks(st, port, port)
 		}
 		all = all.Union(srcs)
 	}
@@ -82,7 +83,10 @@ func (a *analysis) listenerSources(f *front, p int, port uint16) (netset.Set, []
 	} else if blocked == nil {
 		blocked = &Hop{Kind: "load_balancer", ID: f.id, Detail: "the load balancer has no subnet (no node to connect to)"}
 	}
-	return all, path, blocked, missing
+	if blocked == nil {
+		blockedAll = nil
+	}
+	return all, path, blocked, blockedAll, missing
 }
 
 // nodesOf returns the front's node addresses, and for each of its
@@ -261,9 +265,12 @@ func (a *analysis) passThrough(frontRow int, targets []Result, p int) {
 // emitFront emits the load balancer's own result for one listener port
 // and returns the sources that reach the listener.
 func (a *analysis) emitFront(f *front, p int, port uint16, lhop Hop) netset.Set {
-	srcs, path, blocked, missing := a.listenerSources(f, p, port)
+	srcs, path, blocked, blockedAll, missing := a.listenerSources(f, p, port)
 	r := Result{Resource: f.id, ResourceType: f.typ, Protocol: protoNames[p], FromPort: int(port), ToPort: int(port),
 		Sources: []string{}, Path: append([]Hop{lhop}, path...), Missing: dedup(missing), BlockedBy: blocked}
+	if blocked != nil {
+		r.BlockedByAll = blockedAll
+	}
 	switch {
 	case !srcs.IsEmpty():
 		r.setSources(srcs, a.m.vpcCIDRs[f.vpc])

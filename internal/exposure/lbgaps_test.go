@@ -127,3 +127,30 @@ func TestNLBPassThrough(t *testing.T) {
 		})
 	}
 }
+
+// TestBlockedByPerFamily: IPv6 clients stopped by the network ACL and
+// IPv4 clients by the security group: blocked_by_all names both,
+// blocked_by stays the IPv4 one.
+func TestBlockedByPerFamily(t *testing.T) {
+	r := lbRegion("application", nil, netmodel.Listener{}, netmodel.Pool{ID: "arn:tg"},
+		[]netmodel.GroupRule{{Protocols: netmodel.TCP, Ports: netmodel.Ports{Lo: 22, Hi: 22}, Prefixes: pfx("::/0"), Source: "::/0"}})
+	r.Fronts = nil
+	r.ACLs[0].Inbound = r.ACLs[0].Inbound[:1] // IPv4 only: IPv6 falls to the implicit deny
+	r.Endpoints[0].PublicV4 = []netip.Addr{netip.MustParseAddr("52.1.2.3")}
+	r.Endpoints[0].V6 = []netip.Addr{netip.MustParseAddr("2a05:d018::10")}
+	res := analyzeModel(t, r)
+	row := rowOf(res, "i-t", "", 22)
+	if row == nil || row.Verdict != NotExposed {
+		t.Fatalf("row %+v", row)
+	}
+	if row.BlockedBy.Kind != "security_group" || len(row.BlockedByAll) != 2 ||
+		row.BlockedByAll[0].Kind != "security_group" || row.BlockedByAll[1].Kind != "network_acl" {
+		t.Fatalf("blocked_by %+v, blocked_by_all %+v", row.BlockedBy, row.BlockedByAll)
+	}
+	// Without an IPv6 address only IPv4 clients count: no blocked_by_all.
+	r.Endpoints[0].V6 = nil
+	res = analyzeModel(t, r)
+	if row := rowOf(res, "i-t", "", 22); row == nil || row.Verdict != NotExposed || row.BlockedByAll != nil {
+		t.Fatalf("IPv4 only: %+v", row)
+	}
+}

@@ -15,13 +15,14 @@ type stage struct {
 
 // template is a result without its resource fields.
 type template struct {
-	proto   int
-	lo, hi  uint16
-	verdict string
-	sources netset.Set
-	path    []Hop
-	blocked *Hop
-	missing []string
+	proto      int
+	lo, hi     uint16
+	verdict    string
+	sources    netset.Set
+	path       []Hop
+	blocked    *Hop
+	blockedAll []Hop // per family, when families are stopped by different controls
+	missing    []string
 	// rendered sources, width and deduplicated missing list, filled once
 	// per cached template and shared by its results
 	srcText    []string
@@ -80,6 +81,7 @@ func evaluate(proto int, start netset.Space, stages []stage) []template {
 			} else {
 				t.verdict = NotExposed
 				t.blocked = &Hop{Kind: s.kind, ID: s.id, Detail: s.why(rep, pr.Lo, pr.Hi)}
+				t.blockedAll = familyBlocks(stages, pr.Lo, pr.Hi)
 				t.missing = missingSoFar
 			}
 			out = append(out, t)
@@ -114,4 +116,43 @@ func evalPort(start netset.Set, stages []stage, port uint16) (netset.Set, []Hop,
 	}
 	rep, _ := prev.Min()
 	return prev, pathAt(stages, len(stages), rep, port, port), nil, missing
+}
+
+// addrFamilies are the address families blocked_by_all distinguishes.
+var addrFamilies = [...]netset.Set{netset.InternetV4, netset.InternetV6}
+
+// familyBlocks returns the control stopping each address family at port
+// lo (IPv4 first), when different families are stopped by different
+// controls; nil otherwise. Families the first stage (the resource's own
+// addresses) already excludes are not counted: a resource without an
+// IPv6 address is not "blocked" for IPv6 clients. A family stopped where
+// data is missing is unknown, not blocked, and is left out too (its
+// reason is in missing). For a port range the first port is the sample,
+// as for blocked_by.
+func familyBlocks(stages []stage, lo, hi uint16) []Hop {
+	if len(stages) < 2 {
+		return nil
+	}
+	var out []Hop
+	for _, fam := range addrFamilies {
+		cur := stages[0].space.At(lo).Intersect(fam)
+		if cur.IsEmpty() {
+			continue
+		}
+		for _, s := range stages[1:] {
+			next := s.space.At(lo).Intersect(fam)
+			if next.IsEmpty() {
+				if len(s.missing) == 0 {
+					rep, _ := cur.Min()
+					out = append(out, Hop{Kind: s.kind, ID: s.id, Detail: s.why(rep, lo, hi)})
+				}
+				break
+			}
+			cur = next
+		}
+	}
+	if len(out) < 2 || (out[0].Kind == out[1].Kind && out[0].ID == out[1].ID) {
+		return nil
+	}
+	return out
 }
