@@ -152,6 +152,9 @@ func (a *analysis) interfaces(ctx context.Context) ([][]Result, error) {
 // instance that is not running accepts no connection.
 func (a *analysis) instanceGate(inst string, rows []Result) []Result {
 	in := a.m.instances[inst]
+	if in == nil && len(a.m.reg.Missing.Hosts) > 0 {
+		return a.hostStateUnknown(rows)
+	}
 	if in == nil || !in.Down {
 		return rows
 	}
@@ -161,6 +164,22 @@ func (a *analysis) instanceGate(inst string, rows []Result) []Result {
 			Sources: []string{}, Path: []Hop{}, Missing: []string{}, Interfaces: rows[0].Interfaces,
 			BlockedBy: &Hop{Kind: "instance", ID: inst, Detail: "instance state is " + in.State}}
 		out = append(out, r)
+	}
+	return out
+}
+
+// hostStateUnknown turns the exposed rows of an instance whose state
+// could not be read into unknown ones naming the missing data: a stopped
+// instance accepts no connection, so "exposed" needs its state. Rows
+// blocked by a network control stay not_exposed.
+func (a *analysis) hostStateUnknown(rows []Result) []Result {
+	out := make([]Result, len(rows))
+	copy(out, rows)
+	for i := range out {
+		if out[i].Verdict == Exposed {
+			out[i].Verdict, out[i].Sources, out[i].SourceSet, out[i].Width = Unknown, []string{}, netset.Set{}, ""
+			out[i].Missing = dedup(append(append([]string{}, out[i].Missing...), a.m.reg.Missing.Hosts...))
+		}
 	}
 	return out
 }

@@ -426,6 +426,9 @@ func (a *analysis) viaPool(f *front, tg *netmodel.Pool, x fwd, p int, srcs netse
 		r.Path = append(path, hops...)
 		r.Interfaces = []string{t.eni.ID}
 		r.decide(got, a.m.vpcCIDRs[f.vpc], blocked, missing)
+		if t.typ == "ec2_instance" && a.m.instances[t.resource] == nil && len(a.m.reg.Missing.Hosts) > 0 {
+			r = a.hostStateUnknown([]Result{r})[0]
+		}
 		a.out = append(a.out, r)
 		a.hostTaskRows(t, r, port, p)
 	}
