@@ -70,6 +70,7 @@ func FuzzAnalyze(f *testing.F) {
 		if err != nil {
 			return
 		}
+		checkInvariants(t, res)
 		for _, r := range res {
 			if r.Verdict != Exposed && r.Verdict != NotExposed && r.Verdict != Unknown {
 				t.Fatalf("bad verdict %q", r.Verdict)

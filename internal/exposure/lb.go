@@ -53,7 +53,7 @@ func (a *analysis) listenerSources(f *front, p int, port uint16) (netset.Set, []
 		return netset.Set{}, nil, &Hop{Kind: "load_balancer", ID: f.id, Detail: "scheme is internal: the load balancer has only private addresses"}, nil, nil
 	}
 	var (
-		all     netset.Set
+		all        netset.Set
 		path       []Hop
 		blocked    *Hop
 		blockedAll []Hop

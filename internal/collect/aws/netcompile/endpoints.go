@@ -177,40 +177,38 @@ func (c *compiler) ecs() {
 // its container instance inst.
 func (c *compiler) hostBindings(t *snapshot.ECSTask, inst string) {
 	reg := c.reg
-	{
-		if inst == "" {
-			return
-		}
-		td, hasTD := reg.TaskDefinitions[t.TaskDefinitionArn]
-		mode := "bridge"
-		if hasTD && td.NetworkMode != "" {
-			mode = td.NetworkMode
-		}
-		if mode == "awsvpc" {
-			return
-		}
-		bind := func(container string, hostPort, containerPort int, proto string) {
-			c.out.Bindings = append(c.out.Bindings, netmodel.Binding{Host: inst, Owner: t.TaskArn, OwnerType: "ecs_task",
-				Container: container, Mode: mode, HostPort: hostPort, ContainerPort: containerPort, Protocols: protoOf(proto)})
-		}
-		for _, ct := range t.Containers {
-			for _, b := range ct.NetworkBindings {
-				if b.HostPort > 0 {
-					bind(ct.Name, b.HostPort, b.ContainerPort, b.Protocol)
-				}
+	if inst == "" {
+		return
+	}
+	td, hasTD := reg.TaskDefinitions[t.TaskDefinitionArn]
+	mode := "bridge"
+	if hasTD && td.NetworkMode != "" {
+		mode = td.NetworkMode
+	}
+	if mode == "awsvpc" {
+		return
+	}
+	bind := func(container string, hostPort, containerPort int, proto string) {
+		c.out.Bindings = append(c.out.Bindings, netmodel.Binding{Host: inst, Owner: t.TaskArn, OwnerType: "ecs_task",
+			Container: container, Mode: mode, HostPort: hostPort, ContainerPort: containerPort, Protocols: protoOf(proto)})
+	}
+	for _, ct := range t.Containers {
+		for _, b := range ct.NetworkBindings {
+			if b.HostPort > 0 {
+				bind(ct.Name, b.HostPort, b.ContainerPort, b.Protocol)
 			}
-			if len(ct.NetworkBindings) == 0 && hasTD && mode == "host" {
-				for _, cd := range td.ContainerDefinitions {
-					if cd.Name != ct.Name {
-						continue
+		}
+		if len(ct.NetworkBindings) == 0 && hasTD && mode == "host" {
+			for _, cd := range td.ContainerDefinitions {
+				if cd.Name != ct.Name {
+					continue
+				}
+				for _, pm := range cd.PortMappings {
+					hp := pm.HostPort
+					if hp == 0 {
+						hp = pm.ContainerPort
 					}
-					for _, pm := range cd.PortMappings {
-						hp := pm.HostPort
-						if hp == 0 {
-							hp = pm.ContainerPort
-						}
-						bind(ct.Name, hp, pm.ContainerPort, pm.Protocol)
-					}
+					bind(ct.Name, hp, pm.ContainerPort, pm.Protocol)
 				}
 			}
 		}
