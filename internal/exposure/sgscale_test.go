@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"testing"
 
+	"github.com/sightline-sec/sightline/internal/exposure/netset"
 	"github.com/sightline-sec/sightline/internal/netmodel"
 )
 
@@ -44,5 +45,21 @@ func TestSGUnionExact(t *testing.T) {
 		if g.inSpace[tcp].At(uint16(i%60000 + 2)).ContainsAddr(a.Next()) {
 			t.Fatalf("rule %d admits a neighbour", i)
 		}
+	}
+}
+
+// BenchmarkSGUnionFold is the previous algorithm (one growing
+// accumulator), kept to measure the ratio in the same session.
+func BenchmarkSGUnionFold(b *testing.B) {
+	for _, n := range []int{10000, 20000} {
+		g := compileSG(hostileGroup(n))
+		b.Run(fmt.Sprintf("rules=%d", n), func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				var sp netset.Space
+				for _, r := range g.in {
+					sp = sp.Union(netset.Box(r.addrs, r.lo, r.hi))
+				}
+			}
+		})
 	}
 }

@@ -133,26 +133,36 @@ func familyBlocks(stages []stage, lo, hi uint16) []Hop {
 	if len(stages) < 2 {
 		return nil
 	}
-	var out []Hop
-	for _, fam := range addrFamilies {
+	// First the stopping stage of each family (cheap set operations),
+	// then the proof text only when two families differ (most rows: one
+	// family, or the same control for both).
+	var idx [len(addrFamilies)]int
+	var reps [len(addrFamilies)]netset.U128
+	n := 0
+	for f, fam := range addrFamilies {
+		idx[f] = -1
 		cur := stages[0].space.At(lo).Intersect(fam)
 		if cur.IsEmpty() {
 			continue
 		}
-		for _, s := range stages[1:] {
-			next := s.space.At(lo).Intersect(fam)
+		for k := 1; k < len(stages); k++ {
+			next := stages[k].space.At(lo).Intersect(fam)
 			if next.IsEmpty() {
-				if len(s.missing) == 0 {
-					rep, _ := cur.Min()
-					out = append(out, Hop{Kind: s.kind, ID: s.id, Detail: s.why(rep, lo, hi)})
+				if len(stages[k].missing) == 0 {
+					idx[f], n = k, n+1
+					reps[f], _ = cur.Min()
 				}
 				break
 			}
 			cur = next
 		}
 	}
-	if len(out) < 2 || (out[0].Kind == out[1].Kind && out[0].ID == out[1].ID) {
+	if n < 2 || idx[0] == idx[1] {
 		return nil
 	}
-	return out
+	a, b := &stages[idx[0]], &stages[idx[1]]
+	if a.kind == b.kind && a.id == b.id {
+		return nil
+	}
+	return []Hop{{Kind: a.kind, ID: a.id, Detail: a.why(reps[0], lo, hi)}, {Kind: b.kind, ID: b.id, Detail: b.why(reps[1], lo, hi)}}
 }

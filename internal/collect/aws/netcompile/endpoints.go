@@ -1,6 +1,7 @@
 package netcompile
 
 import (
+	"fmt"
 	"net/netip"
 	"slices"
 	"strings"
@@ -12,7 +13,7 @@ import (
 // interfaces compiles network interfaces: describe-network-interfaces
 // merged with the interfaces nested in describe-instances (used alone when
 // the former is absent), their public addresses and owners.
-func (c *compiler) interfaces() {
+func (c *compiler) interfaces() error {
 	reg := c.reg
 	c.enis = map[string]int{}
 	eip := map[string][]string{}
@@ -21,7 +22,7 @@ func (c *compiler) interfaces() {
 			eip[a.NetworkInterfaceId] = append(eip[a.NetworkInterfaceId], a.PublicIp)
 		}
 	}
-	add := func(e *snapshot.NetworkInterface, inst, vpc string) {
+	add := func(e *snapshot.NetworkInterface, inst, vpc, op string) error {
 		ep := netmodel.Endpoint{ID: e.NetworkInterfaceId, Network: e.VpcId, Subnet: e.SubnetId, Groups: groupIDs(e)}
 		if ep.Network == "" {
 			ep.Network = vpc
@@ -32,18 +33,28 @@ func (c *compiler) interfaces() {
 		if inst != "" {
 			ep.Host = inst
 		}
-		for _, ip := range privateIPs(e) {
-			if a, err := netip.ParseAddr(ip); err == nil {
-				ep.Private = append(ep.Private, a)
-			}
+		// An address that does not parse is bad input, not "no address":
+		// dropping it would silently change the interface's reachability.
+		var err error
+		if ep.Private, err = c.addrs(privateIPs(e), op, e.NetworkInterfaceId); err != nil {
+			return err
 		}
-		ep.PublicV4, ep.V6 = publicAddrs(e, eip[e.NetworkInterfaceId])
+		v4, v6 := publicAddrs(e, eip[e.NetworkInterfaceId])
+		if ep.PublicV4, err = c.addrs(v4, op, e.NetworkInterfaceId); err != nil {
+			return err
+		}
+		if ep.V6, err = c.addrs(v6, op, e.NetworkInterfaceId); err != nil {
+			return err
+		}
 		ep.Managed, ep.ManagedBy = managed(e)
 		c.enis[ep.ID] = len(c.out.Endpoints)
 		c.out.Endpoints = append(c.out.Endpoints, ep)
+		return nil
 	}
 	for i := range reg.NetworkInterfaces {
-		add(&reg.NetworkInterfaces[i], "", "")
+		if err := add(&reg.NetworkInterfaces[i], "", "", "ec2/describe-network-interfaces"); err != nil {
+			return err
+		}
 	}
 	for i := range reg.Instances {
 		in := &reg.Instances[i]
@@ -55,9 +66,27 @@ func (c *compiler) interfaces() {
 			if _, ok := c.enis[e.NetworkInterfaceId]; ok || e.NetworkInterfaceId == "" {
 				continue
 			}
-			add(e, in.InstanceId, in.VpcId)
+			if err := add(e, in.InstanceId, in.VpcId, "ec2/describe-instances"); err != nil {
+				return err
+			}
 		}
 	}
+	return nil
+}
+
+// addrs parses addresses; an error names the file and the interface.
+func (c *compiler) addrs(ips []string, op, eni string) ([]netip.Addr, error) {
+	var out []netip.Addr
+	for _, ip := range ips {
+		a, err := netip.ParseAddr(ip)
+		if err != nil {
+			return nil, fmt.Errorf("%s: network interface %s: bad IP address %q: %w", c.file(op), eni, ip, err)
+		}
+		if !slices.Contains(out, a) {
+			out = append(out, a)
+		}
+	}
+	return out, nil
 }
 
 // managed reports interfaces of managed services whose exposure is
@@ -101,11 +130,10 @@ func privateIPs(e *snapshot.NetworkInterface) []string {
 // "IP addressing": an instance reachable from the internet over IPv4 needs
 // a public IPv4 or Elastic IP address mapped to a private one; IPv6
 // addresses are globally unique and reachable through an internet gateway.
-func publicAddrs(e *snapshot.NetworkInterface, eips []string) (v4, v6 []netip.Addr) {
+func publicAddrs(e *snapshot.NetworkInterface, eips []string) (v4, v6 []string) {
 	add := func(ip string) {
-		a, err := netip.ParseAddr(ip)
-		if ip != "" && err == nil && !slices.Contains(v4, a) {
-			v4 = append(v4, a)
+		if ip != "" && !slices.Contains(v4, ip) {
+			v4 = append(v4, ip)
 		}
 	}
 	if e.Association != nil {
@@ -120,8 +148,8 @@ func publicAddrs(e *snapshot.NetworkInterface, eips []string) (v4, v6 []netip.Ad
 		add(ip)
 	}
 	for _, a := range e.Ipv6Addresses {
-		if x, err := netip.ParseAddr(a.Ipv6Address); err == nil {
-			v6 = append(v6, x)
+		if a.Ipv6Address != "" {
+			v6 = append(v6, a.Ipv6Address)
 		}
 	}
 	return v4, v6

@@ -45,7 +45,9 @@ func Region(reg *snapshot.Region) (*netmodel.Region, error) {
 			return nil, err
 		}
 	}
-	c.interfaces()
+	if err := c.interfaces(); err != nil {
+		return nil, err
+	}
 	c.ecs()
 	if err := c.loadBalancers(); err != nil {
 		return nil, err
