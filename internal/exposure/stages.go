@@ -81,7 +81,10 @@ func evaluate(proto int, start netset.Space, stages []stage) []template {
 			} else {
 				t.verdict = NotExposed
 				t.blocked = &Hop{Kind: s.kind, ID: s.id, Detail: s.why(rep, pr.Lo, pr.Hi)}
-				t.blockedAll = familyBlocks(stages, pr.Lo, pr.Hi)
+				if famMask(stages[0].space.At(pr.Lo)) != famMask(prev.At(pr.Lo)) {
+					// some family stopped before this stage: name each
+					t.blockedAll = familyBlocks(stages, pr.Lo, pr.Hi)
+				}
 				t.missing = missingSoFar
 			}
 			out = append(out, t)
@@ -117,6 +120,28 @@ func evalPort(start netset.Set, stages []stage, port uint16) (netset.Set, []Hop,
 	rep, _ := prev.Min()
 	return prev, pathAt(stages, len(stages), rep, port, port), nil, missing
 }
+
+// famMask says which families a set of internet addresses holds (bit 0
+// IPv4, bit 1 IPv6) without allocating: IPv4 addresses are stored
+// IPv4-mapped (::ffff:0:0/96), below every IPv6 internet address
+// (2000::/3).
+func famMask(s netset.Set) uint8 {
+	r := s.Ranges()
+	if len(r) == 0 {
+		return 0
+	}
+	var m uint8
+	if r[0].Lo.Hi < v6Start {
+		m |= 1
+	}
+	if r[len(r)-1].Hi.Hi >= v6Start {
+		m |= 2
+	}
+	return m
+}
+
+// v6Start is the high 64 bits of 2000::, the lowest IPv6 internet address.
+const v6Start = 0x2000 << 48
 
 // addrFamilies are the address families blocked_by_all distinguishes.
 var addrFamilies = [...]netset.Set{netset.InternetV4, netset.InternetV6}

@@ -11,7 +11,10 @@ import (
 	"fmt"
 	"net/netip"
 	"path/filepath"
+	"runtime"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/sightline-sec/sightline/internal/collect/aws/snapshot"
 	"github.com/sightline-sec/sightline/internal/netmodel"
@@ -363,18 +366,34 @@ func (c *compiler) subnets() error {
 // security group; protocol -1 means all protocols and ports.
 func (c *compiler) groups() error {
 	reg := c.reg
-	for i := range reg.SecurityGroups {
-		g := &reg.SecurityGroups[i]
-		out := netmodel.Group{ID: g.GroupId}
-		var err error
-		if out.Inbound, err = c.perms(g.GroupId, g.IpPermissions, &out.Missing); err != nil {
-			return err
-		}
-		if out.Outbound, err = c.perms(g.GroupId, g.IpPermissionsEgress, &out.Missing); err != nil {
-			return err
-		}
-		c.out.Groups = append(c.out.Groups, out)
+	// Groups are independent (20k groups with 300k rules on the benchmark
+	// estate): parsed on GOMAXPROCS workers, then kept in snapshot order,
+	// the first error in that order reported.
+	out := make([]netmodel.Group, len(reg.SecurityGroups))
+	errs := make([]error, len(reg.SecurityGroups))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for w := 0; w < runtime.GOMAXPROCS(0); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := int(next.Add(1)) - 1; i < len(out); i = int(next.Add(1)) - 1 {
+				g := &reg.SecurityGroups[i]
+				out[i].ID = g.GroupId
+				if out[i].Inbound, errs[i] = c.perms(g.GroupId, g.IpPermissions, &out[i].Missing); errs[i] != nil {
+					continue
+				}
+				out[i].Outbound, errs[i] = c.perms(g.GroupId, g.IpPermissionsEgress, &out[i].Missing)
+			}
+		}()
 	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	c.out.Groups = out
 	return nil
 }
 
