@@ -305,10 +305,15 @@ func ruleSpace(rules []sgRule, p int) netset.Space {
 	return unionAll(parts)
 }
 
-// unionAll unions spaces pairwise, level by level.
+// unionAll unions spaces pairwise, level by level (a handful of parts,
+// the common case, are simply folded: no intermediate levels).
 func unionAll(parts []netset.Space) netset.Space {
-	if len(parts) == 0 {
-		return netset.Space{}
+	if len(parts) <= 32 {
+		var sp netset.Space
+		for _, p := range parts {
+			sp = sp.Union(p)
+		}
+		return sp
 	}
 	for len(parts) > 1 {
 		next := parts[:0:0]

@@ -1,3 +1,15 @@
+// Package exposure is the reachability engine: it evaluates the
+// provider-neutral network model (internal/netmodel) and gives every
+// endpoint, host, task and front a verdict per protocol and port range —
+// exposed (the internet sources, wide or narrow), not_exposed (the control
+// that blocks; blocked_by_all when address families are stopped by
+// different controls) or unknown (the missing data) — with a hop-by-hop
+// proof. It never reads a provider's own types: a compiler per source
+// (internal/collect/aws/netcompile for AWS snapshots) builds the model,
+// so adding a provider does not touch the engine. All computation is set
+// algebra over (source addresses × destination ports) per protocol
+// (netset); docs/exposure.md has the semantics and the AWS documentation
+// each rule follows.
 package exposure
 
 import (
@@ -251,8 +263,8 @@ func (a *analysis) directRows(e *netmodel.Endpoint) []Result {
 	if len(v4) == 0 && len(v6) == 0 {
 		ifDetail = e.ID + " has no public IPv4 address (public IP or Elastic IP) and no IPv6 address"
 	} else {
-		ifDetail = e.ID + " in " + e.Subnet + ": private " + ipList(addrStrings(e.Private)) +
-			"; public IPv4 " + ipList(addrStrings(v4)) + "; IPv6 " + ipList(addrStrings(v6))
+		ifDetail = e.ID + " in " + e.Subnet + ": private " + addrList(e.Private) +
+			"; public IPv4 " + addrList(v4) + "; IPv6 " + addrList(v6)
 	}
 	// The rows of one interface share what they can (interface list,
 	// missing lists, blocking hops: never modified after creation) and take

@@ -191,12 +191,20 @@ func (m *regionModel) indexInterfaces() {
 	}
 }
 
-func addrStrings(ips []netip.Addr) []string {
-	out := make([]string, 0, len(ips))
-	for _, a := range ips {
-		out = append(out, a.String())
+// addrList renders addresses for proofs ("none" when empty) without an
+// intermediate string per address (it runs once per interface).
+func addrList(ips []netip.Addr) string {
+	if len(ips) == 0 {
+		return "none"
 	}
-	return out
+	b := make([]byte, 0, 24*len(ips))
+	for i, a := range ips {
+		if i > 0 {
+			b = append(b, ", "...)
+		}
+		b = a.AppendTo(b)
+	}
+	return string(b)
 }
 
 // groups resolves (and caches) the aggregate of a list of security groups.
@@ -415,11 +423,4 @@ func universe(v4, v6 bool) netset.Set {
 func addrStage(kind, id string, u netset.Set, start netset.Space, why string) stage {
 	return stage{kind: kind, id: id, space: start.RestrictAddrs(u),
 		why: func(netset.U128, uint16, uint16) string { return why }}
-}
-
-func ipList(ips []string) string {
-	if len(ips) == 0 {
-		return "none"
-	}
-	return strings.Join(ips, ", ")
 }

@@ -15,7 +15,13 @@ import (
 // the former is absent), their public addresses and owners.
 func (c *compiler) interfaces() error {
 	reg := c.reg
-	c.enis = map[string]int{}
+	n := len(reg.NetworkInterfaces)
+	for i := range reg.Instances {
+		n += len(reg.Instances[i].NetworkInterfaces)
+	}
+	c.enis = make(map[string]int, n)
+	c.out.Endpoints = make([]netmodel.Endpoint, 0, n)
+	c.out.Hosts = make([]netmodel.Host, 0, len(reg.Instances))
 	eip := map[string][]string{}
 	for _, a := range reg.Addresses {
 		if a.NetworkInterfaceId != "" && a.PublicIp != "" {
