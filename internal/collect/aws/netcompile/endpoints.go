@@ -15,53 +15,22 @@ import (
 // the former is absent), their public addresses and owners.
 func (c *compiler) interfaces() error {
 	reg := c.reg
+	type item struct {
+		e             *snapshot.NetworkInterface
+		inst, vpc, op string
+	}
 	n := len(reg.NetworkInterfaces)
 	for i := range reg.Instances {
 		n += len(reg.Instances[i].NetworkInterfaces)
 	}
-	c.enis = make(map[string]int, n)
-	c.out.Endpoints = make([]netmodel.Endpoint, 0, n)
-	c.out.Hosts = make([]netmodel.Host, 0, len(reg.Instances))
-	eip := map[string][]string{}
-	for _, a := range reg.Addresses {
-		if a.NetworkInterfaceId != "" && a.PublicIp != "" {
-			eip[a.NetworkInterfaceId] = append(eip[a.NetworkInterfaceId], a.PublicIp)
-		}
-	}
-	add := func(e *snapshot.NetworkInterface, inst, vpc, op string) error {
-		ep := netmodel.Endpoint{ID: e.NetworkInterfaceId, Network: e.VpcId, Subnet: e.SubnetId, Groups: groupIDs(e)}
-		if ep.Network == "" {
-			ep.Network = vpc
-		}
-		if e.Attachment != nil {
-			ep.Host, ep.DeviceIndex = e.Attachment.InstanceId, e.Attachment.DeviceIndex
-		}
-		if inst != "" {
-			ep.Host = inst
-		}
-		// An address that does not parse is bad input, not "no address":
-		// dropping it would silently change the interface's reachability.
-		var err error
-		if ep.Private, err = c.addrs(privateIPs(e), op, e.NetworkInterfaceId); err != nil {
-			return err
-		}
-		v4, v6 := publicAddrs(e, eip[e.NetworkInterfaceId])
-		if ep.PublicV4, err = c.addrs(v4, op, e.NetworkInterfaceId); err != nil {
-			return err
-		}
-		if ep.V6, err = c.addrs(v6, op, e.NetworkInterfaceId); err != nil {
-			return err
-		}
-		ep.Managed, ep.ManagedBy = managed(e)
-		c.enis[ep.ID] = len(c.out.Endpoints)
-		c.out.Endpoints = append(c.out.Endpoints, ep)
-		return nil
-	}
+	items := make([]item, 0, n)
+	seen := make(map[string]bool, n)
 	for i := range reg.NetworkInterfaces {
-		if err := add(&reg.NetworkInterfaces[i], "", "", "ec2/describe-network-interfaces"); err != nil {
-			return err
-		}
+		e := &reg.NetworkInterfaces[i]
+		seen[e.NetworkInterfaceId] = true
+		items = append(items, item{e: e, op: "ec2/describe-network-interfaces"})
 	}
+	c.out.Hosts = make([]netmodel.Host, 0, len(reg.Instances))
 	for i := range reg.Instances {
 		in := &reg.Instances[i]
 		h := netmodel.Host{ID: in.InstanceId, State: in.State.Name}
@@ -69,15 +38,66 @@ func (c *compiler) interfaces() error {
 		c.out.Hosts = append(c.out.Hosts, h)
 		for j := range in.NetworkInterfaces {
 			e := &in.NetworkInterfaces[j]
-			if _, ok := c.enis[e.NetworkInterfaceId]; ok || e.NetworkInterfaceId == "" {
+			if seen[e.NetworkInterfaceId] || e.NetworkInterfaceId == "" {
 				continue
 			}
-			if err := add(e, in.InstanceId, in.VpcId, "ec2/describe-instances"); err != nil {
-				return err
-			}
+			seen[e.NetworkInterfaceId] = true
+			items = append(items, item{e: e, inst: in.InstanceId, vpc: in.VpcId, op: "ec2/describe-instances"})
 		}
 	}
+	eip := map[string][]string{}
+	for _, a := range reg.Addresses {
+		if a.NetworkInterfaceId != "" && a.PublicIp != "" {
+			eip[a.NetworkInterfaceId] = append(eip[a.NetworkInterfaceId], a.PublicIp)
+		}
+	}
+	// Interfaces are independent: built in parallel (100k on the benchmark
+	// estate), indexed in snapshot order, the first error in that order.
+	out := make([]netmodel.Endpoint, len(items))
+	errs := make([]error, len(items))
+	parallelFor(len(items), func(i int) {
+		it := items[i]
+		out[i], errs[i] = c.endpoint(it.e, it.inst, it.vpc, it.op, eip[it.e.NetworkInterfaceId])
+	})
+	c.enis = make(map[string]int, len(out))
+	for i := range out {
+		if errs[i] != nil {
+			return errs[i]
+		}
+		c.enis[out[i].ID] = i
+	}
+	c.out.Endpoints = out
 	return nil
+}
+
+// endpoint compiles one interface (inst and vpc: its instance's, when it
+// was listed inside describe-instances).
+func (c *compiler) endpoint(e *snapshot.NetworkInterface, inst, vpc, op string, eips []string) (netmodel.Endpoint, error) {
+	ep := netmodel.Endpoint{ID: e.NetworkInterfaceId, Network: e.VpcId, Subnet: e.SubnetId, Groups: groupIDs(e)}
+	if ep.Network == "" {
+		ep.Network = vpc
+	}
+	if e.Attachment != nil {
+		ep.Host, ep.DeviceIndex = e.Attachment.InstanceId, e.Attachment.DeviceIndex
+	}
+	if inst != "" {
+		ep.Host = inst
+	}
+	// An address that does not parse is bad input, not "no address":
+	// dropping it would silently change the interface's reachability.
+	var err error
+	if ep.Private, err = c.addrs(privateIPs(e), op, e.NetworkInterfaceId); err != nil {
+		return ep, err
+	}
+	v4, v6 := publicAddrs(e, eips)
+	if ep.PublicV4, err = c.addrs(v4, op, e.NetworkInterfaceId); err != nil {
+		return ep, err
+	}
+	if ep.V6, err = c.addrs(v6, op, e.NetworkInterfaceId); err != nil {
+		return ep, err
+	}
+	ep.Managed, ep.ManagedBy = managed(e)
+	return ep, nil
 }
 
 // addrs parses addresses; an error names the file and the interface.

@@ -371,23 +371,14 @@ func (c *compiler) groups() error {
 	// the first error in that order reported.
 	out := make([]netmodel.Group, len(reg.SecurityGroups))
 	errs := make([]error, len(reg.SecurityGroups))
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for w := 0; w < runtime.GOMAXPROCS(0); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := int(next.Add(1)) - 1; i < len(out); i = int(next.Add(1)) - 1 {
-				g := &reg.SecurityGroups[i]
-				out[i].ID = g.GroupId
-				if out[i].Inbound, errs[i] = c.perms(g.GroupId, g.IpPermissions, &out[i].Missing); errs[i] != nil {
-					continue
-				}
-				out[i].Outbound, errs[i] = c.perms(g.GroupId, g.IpPermissionsEgress, &out[i].Missing)
-			}
-		}()
-	}
-	wg.Wait()
+	parallelFor(len(out), func(i int) {
+		g := &reg.SecurityGroups[i]
+		out[i].ID = g.GroupId
+		if out[i].Inbound, errs[i] = c.perms(g.GroupId, g.IpPermissions, &out[i].Missing); errs[i] != nil {
+			return
+		}
+		out[i].Outbound, errs[i] = c.perms(g.GroupId, g.IpPermissionsEgress, &out[i].Missing)
+	})
 	for _, err := range errs {
 		if err != nil {
 			return err
@@ -474,4 +465,21 @@ func clampPort(v int) uint16 {
 		return 65535
 	}
 	return uint16(v)
+}
+
+// parallelFor calls fn(i) for every i in [0, n) on GOMAXPROCS workers;
+// fn must only write state owned by index i.
+func parallelFor(n int, fn func(i int)) {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for w := 0; w < min(runtime.GOMAXPROCS(0), n); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := int(next.Add(1)) - 1; i < n; i = int(next.Add(1)) - 1 {
+				fn(i)
+			}
+		}()
+	}
+	wg.Wait()
 }
