@@ -158,7 +158,7 @@ func TestExposureWhyAliasesAndIdle(t *testing.T) {
 		t.Fatalf("by ARN: exit %d %s\n%s\nwant\n%s", code, stderr, byARN, byName)
 	}
 	out, stderr, code := runCLI(t, "exposure", "--aws", dir, "--why", "eni-0celba:tcp/80", "--format", "json")
-	if code != 0 || !strings.Contains(out, `"verdict": "not_exposed"`) || !strings.Contains(out, "managed by load_balancer") {
+	if code != 0 || !strings.Contains(out, `"verdict": "not_exposed"`) || !strings.Contains(out, "interface of a load balancer node") {
 		t.Fatalf("node interface: exit %d %s\n%s", code, stderr, out)
 	}
 }

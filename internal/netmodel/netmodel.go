@@ -217,10 +217,10 @@ type Endpoint struct {
 	Owner, OwnerType string
 	// Managed marks endpoints of managed services whose exposure is
 	// analysed through the service (load balancer nodes) or that accept no
-	// inbound connections (NAT gateways, VPC endpoints). ManagedBy says
-	// which, for "why not exposed" answers.
-	Managed   bool
-	ManagedBy string
+	// inbound connections (NAT gateways, VPC endpoints). ManagedReason
+	// says why, for "why is it not exposed" answers.
+	Managed       bool
+	ManagedReason string
 }
 
 // Host is an instance that endpoints attach to.
@@ -360,8 +360,7 @@ func (r *Region) Lookup(id string) (canonical, typ, reason string, ok bool) {
 		e := &r.Endpoints[i]
 		if e.ID == id {
 			if e.Managed {
-				return e.ID, "network_interface", "interface managed by " + e.ManagedBy +
-					": it accepts no inbound connection of its own (load balancer nodes are analysed as the load balancer)", true
+				return e.ID, "network_interface", e.ManagedReason, true
 			}
 			return e.ID, "network_interface", "", true
 		}

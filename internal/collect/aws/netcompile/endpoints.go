@@ -96,7 +96,7 @@ func (c *compiler) endpoint(e *snapshot.NetworkInterface, inst, vpc, op string, 
 	if ep.V6, err = c.addrs(v6, op, e.NetworkInterfaceId); err != nil {
 		return ep, err
 	}
-	ep.Managed, ep.ManagedBy = managed(e)
+	ep.Managed, ep.ManagedReason = managed(e)
 	return ep, nil
 }
 
@@ -116,16 +116,27 @@ func (c *compiler) addrs(ips []string, op, eni string) ([]netip.Addr, error) {
 }
 
 // managed reports interfaces of managed services whose exposure is
-// analysed through the service (load balancers) or that do not accept
-// inbound connections (NAT gateways, VPC endpoints, transit gateways).
+// analysed through the service (load balancer nodes) or that accept no
+// inbound connection from the internet, and says why.
 func managed(e *snapshot.NetworkInterface) (bool, string) {
 	switch e.InterfaceType {
-	case "nat_gateway", "network_load_balancer", "gateway_load_balancer", "gateway_load_balancer_endpoint",
-		"vpc_endpoint", "transit_gateway", "load_balancer":
-		return true, e.InterfaceType
+	case "vpc_endpoint", "gateway_load_balancer_endpoint":
+		// AWS PrivateLink guide, "Access AWS services through AWS
+		// PrivateLink": an interface endpoint has private IP addresses in
+		// the subnet and is reached from within the VPC (or connected
+		// networks), not from the internet.
+		return true, "interface of a VPC endpoint (" + e.InterfaceType + "): private addresses only, reached from inside the VPC, never from the internet"
+	case "nat_gateway":
+		// VPC User Guide, "NAT gateways": instances in a private subnet
+		// connect out; external services cannot initiate a connection.
+		return true, "interface of a NAT gateway: it carries outbound connections only; nothing on the internet can open a connection through it"
+	case "transit_gateway":
+		return true, "interface of a transit gateway attachment: it forwards between attached networks and accepts no connection of its own"
+	case "network_load_balancer", "gateway_load_balancer", "load_balancer":
+		return true, "interface of a load balancer node (" + e.InterfaceType + "): its exposure is the load balancer's (see its results)"
 	}
 	if strings.HasPrefix(e.Description, "ELB ") {
-		return true, "load_balancer"
+		return true, "interface of a load balancer node (" + e.Description + "): its exposure is the load balancer's (see its results)"
 	}
 	return false, ""
 }

@@ -69,3 +69,22 @@ func TestNLBListenersPassThrough(t *testing.T) {
 		t.Fatal("no NLB listener in nlb-sg")
 	}
 }
+
+// TestIdleTaskAndEndpointReasons: an ECS task that publishes no port and
+// a VPC endpoint's interface are in the model with the reason they have
+// no path, so --why can answer not_exposed.
+func TestIdleTaskAndEndpointReasons(t *testing.T) {
+	reg := snapshot.NewRegion("111122223333", "eu-west-1")
+	reg.ECSTasks = []snapshot.ECSTask{{TaskArn: "arn:aws:ecs:eu-west-1:111122223333:task/prod/0a1b2c3d", LastStatus: "RUNNING"}}
+	reg.NetworkInterfaces = []snapshot.NetworkInterface{{NetworkInterfaceId: "eni-0vpce", InterfaceType: "vpc_endpoint", PrivateIpAddress: "10.0.1.9"}}
+	m, err := Region(reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, typ, why, ok := m.Lookup("arn:aws:ecs:eu-west-1:111122223333:task/prod/0a1b2c3d"); !ok || typ != "ecs_task" || !strings.Contains(why, "publishes no port") {
+		t.Errorf("task: %q %q %v", typ, why, ok)
+	}
+	if _, _, why, ok := m.Lookup("eni-0vpce"); !ok || !strings.Contains(why, "VPC endpoint") {
+		t.Errorf("endpoint interface: %q %v", why, ok)
+	}
+}
