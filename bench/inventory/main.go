@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/sightline-sec/sightline/bench/inventory/kubegen"
+	"github.com/sightline-sec/sightline/internal/collect/aws/netcompile"
 	"github.com/sightline-sec/sightline/internal/collect/aws/snapshot"
 	"github.com/sightline-sec/sightline/internal/exposure"
 	"github.com/sightline-sec/sightline/internal/workload/ecs"
@@ -46,7 +47,11 @@ func main() {
 
 // analyze is the one place this command runs the cloud engine.
 func analyze(ctx context.Context, snap *snapshot.Snapshot) (*exposure.Report, error) {
-	return exposure.Analyze(ctx, snap)
+	model, err := netcompile.Compile(snap)
+	if err != nil {
+		return nil, err
+	}
+	return exposure.Analyze(ctx, model)
 }
 
 func run(dir string, sh kubegen.Shape) error {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/sightline-sec/sightline/internal/cliutil"
 	"github.com/sightline-sec/sightline/internal/exposure"
+	"github.com/sightline-sec/sightline/internal/netmodel"
 	"github.com/sightline-sec/sightline/internal/workload"
 )
 
@@ -156,7 +157,7 @@ func explain(g *cliutil.Globals, s *sources, rep *exposure.Report, q *whyQuery) 
 	hits, containerKnown := containerHits(s.inv, q)
 	if len(hits) == 0 {
 		var known bool
-		hits, known = cloudHits(rep, q)
+		hits, known = cloudHits(rep, s.model, q)
 		if !known && containerKnown {
 			hits = []exposure.Result{{Resource: q.resource, ResourceType: "container", Protocol: q.proto, FromPort: q.port, ToPort: q.port,
 				Verdict: exposure.NotExposed, Sources: []string{}, Path: []exposure.Hop{}, Missing: []string{},
@@ -165,7 +166,7 @@ func explain(g *cliutil.Globals, s *sources, rep *exposure.Report, q *whyQuery) 
 			known = true
 		}
 		if !known {
-			return cliutil.Usagef("--why: resource %q is not in the snapshot's results", q.resource)
+			return cliutil.Usagef("--why: resource %q is not in the snapshot or the workloads read", q.resource)
 		}
 	}
 	if g.Format == "json" {
@@ -175,7 +176,21 @@ func explain(g *cliutil.Globals, s *sources, rep *exposure.Report, q *whyQuery) 
 }
 
 // cloudHits are the cloud results about the query's resource and port.
-func cloudHits(rep *exposure.Report, q *whyQuery) ([]exposure.Result, bool) {
+// The resource may be named by any ID the provider gives it (a classic
+// load balancer by name or ARN); a resource in the data with no open path
+// at all (an ECS task publishing no port, a VPC endpoint's interface) is
+// not_exposed with the reason, not unknown.
+func cloudHits(rep *exposure.Report, model *netmodel.Model, q *whyQuery) ([]exposure.Result, bool) {
+	var reason, typ string
+	inModel := false
+	if model != nil {
+		for _, reg := range model.Regions {
+			if id, t, why, ok := reg.Lookup(q.resource); ok {
+				q.resource, typ, reason, inModel = id, t, why, true
+				break
+			}
+		}
+	}
 	var hits []exposure.Result
 	known := false
 	for i := range rep.Results {
@@ -189,7 +204,12 @@ func cloudHits(rep *exposure.Report, q *whyQuery) ([]exposure.Result, bool) {
 			hits = append(hits, x)
 		}
 	}
-	if known && len(hits) == 0 {
+	switch {
+	case !known && inModel && reason != "":
+		return []exposure.Result{{Resource: q.resource, ResourceType: typ, Protocol: q.proto, FromPort: q.port, ToPort: q.port,
+			Verdict: exposure.NotExposed, Sources: []string{}, Path: []exposure.Hop{}, Missing: []string{},
+			BlockedBy: &exposure.Hop{Kind: typ, ID: q.resource, Detail: reason}}}, true
+	case known && len(hits) == 0:
 		hits = append(hits, exposure.Result{Resource: q.resource, Protocol: q.proto, FromPort: q.port, ToPort: q.port,
 			Verdict: exposure.NotExposed, Sources: []string{}, Path: []exposure.Hop{}, Missing: []string{},
 			BlockedBy: &exposure.Hop{Kind: "listener", ID: q.resource, Detail: fmt.Sprintf("no listener on %s/%d", q.proto, q.port)}})

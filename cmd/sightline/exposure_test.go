@@ -142,3 +142,23 @@ func TestExposureGolden(t *testing.T) {
 		})
 	}
 }
+
+// TestExposureWhyAliasesAndIdle: a classic load balancer answers to its
+// ARN as well as its name, and a resource with no path of its own (the
+// load balancer's node interface) is not_exposed with the reason, not
+// "not in the results".
+func TestExposureWhyAliasesAndIdle(t *testing.T) {
+	dir := filepath.Join("..", "..", "testdata", "aws", "scenarios", "classic-elb")
+	byName, _, code := runCLI(t, "exposure", "--aws", dir, "--why", "legacy-web:tcp/80", "--format", "json")
+	if code != 0 {
+		t.Fatalf("by name: exit %d", code)
+	}
+	byARN, stderr, code := runCLI(t, "exposure", "--aws", dir, "--why", "arn:aws:elasticloadbalancing:eu-west-1:111122223333:loadbalancer/legacy-web:tcp/80", "--format", "json")
+	if code != 0 || byARN != byName {
+		t.Fatalf("by ARN: exit %d %s\n%s\nwant\n%s", code, stderr, byARN, byName)
+	}
+	out, stderr, code := runCLI(t, "exposure", "--aws", dir, "--why", "eni-0celba:tcp/80", "--format", "json")
+	if code != 0 || !strings.Contains(out, `"verdict": "not_exposed"`) || !strings.Contains(out, "interface of a load balancer node") {
+		t.Fatalf("node interface: exit %d %s\n%s", code, stderr, out)
+	}
+}

@@ -13,8 +13,10 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/sightline-sec/sightline/internal/cliutil"
+	"github.com/sightline-sec/sightline/internal/collect/aws/netcompile"
 	"github.com/sightline-sec/sightline/internal/collect/aws/snapshot"
 	"github.com/sightline-sec/sightline/internal/exposure"
+	"github.com/sightline-sec/sightline/internal/netmodel"
 	"github.com/sightline-sec/sightline/internal/textfit"
 	"github.com/sightline-sec/sightline/internal/workload"
 	"github.com/sightline-sec/sightline/internal/workload/docker"
@@ -98,6 +100,7 @@ func (s *sourceFlags) check() error {
 type sources struct {
 	inv   *workload.Inventory
 	cloud *exposure.Report // nil without --aws
+	model *netmodel.Model  // the compiled network model; nil without --aws
 	read  []string         // the sources read, for the footer
 }
 
@@ -137,11 +140,11 @@ func loadSources(ctx context.Context, g *cliutil.Globals, f *sourceFlags, join b
 		if err != nil {
 			return nil, cliutil.Usage(err)
 		}
-		rep, err := analyzeCloud(ctx, snap)
+		model, rep, err := analyzeCloud(ctx, snap)
 		if err != nil {
 			return nil, cliutil.Usage(err)
 		}
-		out.cloud = rep
+		out.cloud, out.model = rep, model
 		out.read = append(out.read, "an AWS snapshot")
 		g.Logf("loaded and analysed the AWS snapshot in %v (%d results)", time.Since(t0).Round(time.Millisecond), len(rep.Results))
 		if !join {
@@ -157,8 +160,13 @@ func loadSources(ctx context.Context, g *cliutil.Globals, f *sourceFlags, join b
 }
 
 // analyzeCloud is the one place the CLI runs the cloud engine.
-func analyzeCloud(ctx context.Context, snap *snapshot.Snapshot) (*exposure.Report, error) {
-	return exposure.Analyze(ctx, snap)
+func analyzeCloud(ctx context.Context, snap *snapshot.Snapshot) (*netmodel.Model, *exposure.Report, error) {
+	model, err := netcompile.Compile(snap)
+	if err != nil {
+		return nil, nil, err
+	}
+	rep, err := exposure.Analyze(ctx, model)
+	return model, rep, err
 }
 
 // merge appends one source's inventory to another, marking how each

@@ -2,13 +2,12 @@ package exposure
 
 import (
 	"fmt"
-	"net/netip"
 	"sort"
 	"strconv"
 	"strings"
 
-	"github.com/sightline-sec/sightline/internal/collect/aws/snapshot"
 	"github.com/sightline-sec/sightline/internal/exposure/netset"
+	"github.com/sightline-sec/sightline/internal/netmodel"
 )
 
 // Protocols analysed. Listening services are TCP or UDP; ICMP has no ports
@@ -30,28 +29,9 @@ const ephemeralLo, ephemeralHi = 1024, 65535
 // allAddrs is every IPv4 and IPv6 address.
 var allAddrs = netset.V4All.Union(netset.V6All)
 
-// protoMask returns which of tcp/udp an API protocol string covers:
-// security groups use "tcp"/"udp"/"-1" or numbers, NACLs use numbers
-// ("6", "17", "-1"). ICMP and other protocols cover neither.
-func protoMask(p string) [nProto]bool {
-	switch strings.ToLower(strings.TrimSpace(p)) {
-	case "-1", "all":
-		return [nProto]bool{true, true}
-	case "tcp", "6":
-		return [nProto]bool{true, false}
-	case "udp", "17":
-		return [nProto]bool{false, true}
-	}
-	return [nProto]bool{}
-}
-
-// parseCIDR parses a CIDR or address into a set, with a named error.
-func parseCIDR(s, what string) (netset.Set, error) {
-	set, err := netset.Parse(s)
-	if err != nil {
-		return netset.Set{}, fmt.Errorf("%s: bad CIDR %q: %w", what, s, err)
-	}
-	return set, nil
+// protoMask returns which of tcp/udp a rule's protocols cover.
+func protoMask(p netmodel.Protocols) [nProto]bool {
+	return [nProto]bool{p.Has(netmodel.TCP), p.Has(netmodel.UDP)}
 }
 
 // ---- network ACLs --------------------------------------------------------
@@ -82,29 +62,17 @@ type nacl struct {
 	retIn    [nProto]netset.Set   // addresses whose return traffic may enter (some ephemeral port)
 }
 
-func compileNACL(a *snapshot.NetworkAcl) (*nacl, error) {
-	n := &nacl{id: a.NetworkAclId}
-	for _, e := range a.Entries {
-		r := naclRule{num: e.RuleNumber, allow: strings.EqualFold(e.RuleAction, "allow"),
-			protos: protoMask(e.Protocol), lo: 0, hi: netset.MaxPort, proto: e.Protocol}
-		if e.PortRange != nil && e.PortRange.From != nil && e.PortRange.To != nil && e.Protocol != "-1" {
-			r.lo, r.hi = clampPort(*e.PortRange.From), clampPort(*e.PortRange.To)
+func compileNACL(a *netmodel.ACL) *nacl {
+	n := &nacl{id: a.ID}
+	conv := func(rules []netmodel.ACLRule) []naclRule {
+		out := make([]naclRule, 0, len(rules))
+		for _, e := range rules {
+			out = append(out, naclRule{num: e.Number, allow: e.Allow, protos: protoMask(e.Protocols), lo: e.Ports.Lo, hi: e.Ports.Hi,
+				addrs: netset.FromPrefix(e.Prefix), cidr: e.CIDR, proto: e.ProtoText})
 		}
-		r.cidr = e.CidrBlock
-		if r.cidr == "" {
-			r.cidr = e.Ipv6CidrBlock
-		}
-		set, err := parseCIDR(r.cidr, fmt.Sprintf("%s rule %d", a.NetworkAclId, e.RuleNumber))
-		if err != nil {
-			return nil, err
-		}
-		r.addrs = set
-		if e.Egress {
-			n.out = append(n.out, r)
-		} else {
-			n.in = append(n.in, r)
-		}
+		return out
 	}
+	n.in, n.out = conv(a.Inbound), conv(a.Outbound)
 	for _, rs := range [][]naclRule{n.in, n.out} {
 		sort.SliceStable(rs, func(i, j int) bool { return rs[i].num < rs[j].num })
 	}
@@ -114,7 +82,7 @@ func compileNACL(a *snapshot.NetworkAcl) (*nacl, error) {
 		n.retOut[p] = n.outSpace[p].RestrictPorts(ephemeralLo, ephemeralHi).Addrs()
 		n.retIn[p] = n.inSpace[p].RestrictPorts(ephemeralLo, ephemeralHi).Addrs()
 	}
-	return n, nil
+	return n
 }
 
 func clampPort(v int) uint16 {
@@ -214,52 +182,15 @@ type rtable struct {
 	missing []string
 }
 
-func routeTarget(r *snapshot.Route) string {
-	for _, t := range []string{r.GatewayId, r.EgressOnlyInternetGatewayId, r.NatGatewayId, r.TransitGatewayId,
-		r.VpcPeeringConnectionId, r.NetworkInterfaceId, r.InstanceId, r.LocalGatewayId, r.CarrierGatewayId, r.CoreNetworkArn} {
-		if t != "" {
-			return t
+func compileRouteTable(t *netmodel.RouteTable) *rtable {
+	rt := &rtable{id: t.ID, missing: t.Missing}
+	for _, r := range t.Routes {
+		state := ""
+		if r.Blackhole {
+			state = "blackhole"
 		}
-	}
-	return "unknown-target"
-}
-
-func compileRouteTable(t *snapshot.RouteTable, reg *snapshot.Region) (*rtable, error) {
-	rt := &rtable{id: t.RouteTableId}
-	for i := range t.Routes {
-		r := &t.Routes[i]
-		target, state := routeTarget(r), r.State
-		add := func(dest string, pl bool) error {
-			set, err := parseCIDR(dest, "route table "+t.RouteTableId)
-			if err != nil {
-				return err
-			}
-			p, _ := netip.ParsePrefix(dest)
-			rt.routes = append(rt.routes, routeEntry{dest: dest, addrs: set, target: target, state: state, bits: p.Bits(), fromPL: pl})
-			return nil
-		}
-		switch {
-		case r.DestinationCidrBlock != "":
-			if err := add(r.DestinationCidrBlock, false); err != nil {
-				return nil, err
-			}
-		case r.DestinationIpv6CidrBlock != "":
-			if err := add(r.DestinationIpv6CidrBlock, false); err != nil {
-				return nil, err
-			}
-		case r.DestinationPrefixListId != "":
-			entries, ok := reg.PrefixListEntries(r.DestinationPrefixListId)
-			if !ok {
-				rt.missing = append(rt.missing, reg.Missing("ec2/get-managed-prefix-list-entries", r.DestinationPrefixListId))
-				continue
-			}
-			for _, e := range entries {
-				if err := add(e.Cidr, true); err != nil {
-					return nil, err
-				}
-				rt.routes[len(rt.routes)-1].dest = e.Cidr + " (" + r.DestinationPrefixListId + ")"
-			}
-		}
+		rt.routes = append(rt.routes, routeEntry{dest: r.Dest, addrs: netset.FromPrefix(r.Prefix), target: r.Target, state: state,
+			bits: r.Prefix.Bits(), fromPL: r.FromList})
 	}
 	sort.SliceStable(rt.routes, func(i, j int) bool {
 		a, b := rt.routes[i], rt.routes[j]
@@ -274,7 +205,7 @@ func compileRouteTable(t *snapshot.RouteTable, reg *snapshot.Region) (*rtable, e
 		r.captured = r.addrs.Intersect(rest)
 		rest = rest.Subtract(r.captured)
 	}
-	return rt, nil
+	return rt
 }
 
 // viaIGW returns the addresses whose best route is active and targets igw.
@@ -332,85 +263,70 @@ type sg struct {
 	missing  []string
 }
 
-func compilePerms(group string, perms []snapshot.IpPermission, reg *snapshot.Region, missing *[]string) ([]sgRule, error) {
-	var out []sgRule
-	for _, p := range perms {
-		base := sgRule{group: group, protos: protoMask(p.IpProtocol), lo: 0, hi: netset.MaxPort}
-		if !base.protos[tcp] && !base.protos[udp] {
+func compileRules(group string, rules []netmodel.GroupRule) []sgRule {
+	out := make([]sgRule, 0, len(rules))
+	for _, r := range rules {
+		x := sgRule{group: group, protos: protoMask(r.Protocols), lo: r.Ports.Lo, hi: r.Ports.Hi, ref: r.Ref, src: r.Source}
+		if !x.protos[tcp] && !x.protos[udp] {
 			continue
 		}
-		if p.IpProtocol != "-1" && p.FromPort != nil && p.ToPort != nil && *p.FromPort >= 0 {
-			base.lo, base.hi = clampPort(*p.FromPort), clampPort(*p.ToPort)
+		if r.Ref == "" {
+			x.addrs = prefixSet(r.Prefixes)
 		}
-		for _, r := range p.IpRanges {
-			x := base
-			set, err := parseCIDR(r.CidrIp, "security group "+group)
-			if err != nil {
-				return nil, err
-			}
-			x.addrs, x.src = set, r.CidrIp
-			out = append(out, x)
-		}
-		for _, r := range p.Ipv6Ranges {
-			x := base
-			set, err := parseCIDR(r.CidrIpv6, "security group "+group)
-			if err != nil {
-				return nil, err
-			}
-			x.addrs, x.src = set, r.CidrIpv6
-			out = append(out, x)
-		}
-		for _, pl := range p.PrefixListIds {
-			entries, ok := reg.PrefixListEntries(pl.PrefixListId)
-			if !ok {
-				*missing = append(*missing, reg.Missing("ec2/get-managed-prefix-list-entries", pl.PrefixListId))
-				continue
-			}
-			x := base
-			for _, e := range entries {
-				set, err := parseCIDR(e.Cidr, "prefix list "+pl.PrefixListId)
-				if err != nil {
-					return nil, err
-				}
-				x.addrs = x.addrs.Union(set)
-			}
-			x.src = pl.PrefixListId
-			out = append(out, x)
-		}
-		for _, g := range p.UserIdGroupPairs {
-			x := base
-			x.ref, x.src = g.GroupId, g.GroupId
-			out = append(out, x)
-		}
+		out = append(out, x)
 	}
-	return out, nil
+	return out
 }
 
-func compileSG(g *snapshot.SecurityGroup, reg *snapshot.Region) (*sg, error) {
-	s := &sg{id: g.GroupId}
-	var err error
-	if s.in, err = compilePerms(g.GroupId, g.IpPermissions, reg, &s.missing); err != nil {
-		return nil, err
-	}
-	if s.out, err = compilePerms(g.GroupId, g.IpPermissionsEgress, reg, &s.missing); err != nil {
-		return nil, err
-	}
+func compileSG(g *netmodel.Group) *sg {
+	s := &sg{id: g.ID, missing: g.Missing}
+	s.in = compileRules(g.ID, g.Inbound)
+	s.out = compileRules(g.ID, g.Outbound)
 	for p := 0; p < nProto; p++ {
 		s.inSpace[p] = ruleSpace(s.in, p)
 		s.outSpace[p] = ruleSpace(s.out, p)
 	}
-	return s, nil
+	return s
 }
 
 // ruleSpace is the union of the CIDR/prefix-list rules for one protocol.
+//
+// Unions are merged pairwise (a balanced tree) rather than folded into one
+// growing accumulator: folding costs the size of the accumulator per rule,
+// quadratic in the rule count on hostile snapshots (10k rules 1.7 s, 50k
+// 46 s); the tree costs O(n log n) interval work.
 func ruleSpace(rules []sgRule, p int) netset.Space {
-	var sp netset.Space
+	var parts []netset.Space
 	for _, r := range rules {
 		if r.protos[p] && r.ref == "" {
-			sp = sp.Union(netset.Box(r.addrs, r.lo, r.hi))
+			parts = append(parts, netset.Box(r.addrs, r.lo, r.hi))
 		}
 	}
-	return sp
+	return unionAll(parts)
+}
+
+// unionAll unions spaces pairwise, level by level (a handful of parts,
+// the common case, are simply folded: no intermediate levels).
+func unionAll(parts []netset.Space) netset.Space {
+	if len(parts) <= 32 {
+		var sp netset.Space
+		for _, p := range parts {
+			sp = sp.Union(p)
+		}
+		return sp
+	}
+	for len(parts) > 1 {
+		next := parts[:0:0]
+		for i := 0; i < len(parts); i += 2 {
+			if i+1 < len(parts) {
+				next = append(next, parts[i].Union(parts[i+1]))
+			} else {
+				next = append(next, parts[i])
+			}
+		}
+		parts = next
+	}
+	return parts[0]
 }
 
 // sgSet is the aggregate of the groups on one interface or load balancer.

@@ -1,3 +1,15 @@
+// Package exposure is the reachability engine: it evaluates the
+// provider-neutral network model (internal/netmodel) and gives every
+// endpoint, host, task and front a verdict per protocol and port range —
+// exposed (the internet sources, wide or narrow), not_exposed (the control
+// that blocks; blocked_by_all when address families are stopped by
+// different controls) or unknown (the missing data) — with a hop-by-hop
+// proof. It never reads a provider's own types: a compiler per source
+// (internal/collect/aws/netcompile for AWS snapshots) builds the model,
+// so adding a provider does not touch the engine. All computation is set
+// algebra over (source addresses × destination ports) per protocol
+// (netset); docs/exposure.md has the semantics and the AWS documentation
+// each rule follows.
 package exposure
 
 import (
@@ -6,20 +18,18 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/sightline-sec/sightline/internal/collect/aws/snapshot"
 	"github.com/sightline-sec/sightline/internal/exposure/netset"
+	"github.com/sightline-sec/sightline/internal/netmodel"
 )
 
-// Analyze computes the internet exposure of every network interface,
-// instance, ECS task and load balancer of a snapshot.
-func Analyze(ctx context.Context, snap *snapshot.Snapshot) (*Report, error) {
+// Analyze computes the internet exposure of every endpoint, host, task
+// and front of a network model (compiled from a source, e.g. an AWS
+// snapshot by internal/collect/aws/netcompile).
+func Analyze(ctx context.Context, model *netmodel.Model) (*Report, error) {
 	rep := &Report{Schema: Schema, Results: []Result{}}
-	for _, reg := range snap.Regions {
+	for _, reg := range model.Regions {
 		if err := ctx.Err(); err != nil {
 			return nil, err
-		}
-		if reg.Name == "global" {
-			continue
 		}
 		res, err := AnalyzeRegion(ctx, reg)
 		if err != nil {
@@ -35,7 +45,7 @@ func Analyze(ctx context.Context, snap *snapshot.Snapshot) (*Report, error) {
 }
 
 // AnalyzeRegion analyses one account/region.
-func AnalyzeRegion(ctx context.Context, reg *snapshot.Region) ([]Result, error) {
+func AnalyzeRegion(ctx context.Context, reg *netmodel.Region) ([]Result, error) {
 	m, err := newRegionModel(reg)
 	if err != nil {
 		return nil, err
@@ -67,23 +77,12 @@ func AnalyzeRegion(ctx context.Context, reg *snapshot.Region) ([]Result, error) 
 	return out, nil
 }
 
-// inventoryOps list the resources that can be exposed: when one of these
-// outputs is absent or covered by a collector gap, resources may be
-// missing from the results altogether, so the region gets an unknown
-// result naming it rather than silently reporting nothing.
-var inventoryOps = []struct{ op, what string }{
-	{"ec2/describe-network-interfaces", "network interfaces not listed in ec2/describe-instances"},
-	{"elbv2/describe-load-balancers", "application and network load balancers"},
-	{"elb/describe-load-balancers", "classic load balancers"},
-}
-
-func inventoryGaps(reg *snapshot.Region) []Result {
+// inventoryGaps gives the region an unknown result for every listing of
+// resources that could not be read: those resources may be missing from
+// the results altogether, which must not read as "nothing exposed".
+func inventoryGaps(reg *netmodel.Region) []Result {
 	var out []Result
-	for _, x := range inventoryOps {
-		if reg.Has(x.op) {
-			continue
-		}
-		miss := reg.Missing(x.op, "") + " (" + x.what + " are not analysed)"
+	for _, miss := range reg.Missing.Inventory {
 		for p := 0; p < nProto; p++ {
 			out = append(out, Result{Resource: reg.Account + "/" + reg.Name, ResourceType: "region", Protocol: protoNames[p],
 				ToPort: netset.MaxPort, Verdict: Unknown, Sources: []string{}, Path: []Hop{}, Missing: []string{miss}})
@@ -97,33 +96,25 @@ type analysis struct {
 	m        *regionModel
 	out      []Result            // task and load balancer rows (interface rows are returned by interfaces)
 	eniRows  map[string][]Result // direct rows of interfaces that bridge/host-mode tasks publish ports on
-	eniTask  map[string]string   // interface → awsvpc task ARN
 	hostTask map[string][]hostBinding
 	// lastUnknown records whether the last listener result was unknown.
 	lastUnknown bool
 	// lastPath is the proof path of the last listener result.
 	lastPath []Hop
+	// lastMissing is the missing list of the last listener result.
+	lastMissing []string
+	// frontVPC is the network of the front being analysed.
+	frontVPC string
 }
 
 // hostBinding is a bridge/host-mode container port published on an instance.
 type hostBinding struct {
-	task, container string
-	hostPort        int
-	containerPort   int
-	proto           int
-	mode            string
-}
-
-// skipInterface reports interfaces that belong to managed services whose
-// exposure is analysed through the service (load balancers) or that do
-// not accept inbound connections (NAT gateways, endpoints).
-func skipInterface(e *snapshot.NetworkInterface) bool {
-	switch e.InterfaceType {
-	case "nat_gateway", "network_load_balancer", "gateway_load_balancer", "gateway_load_balancer_endpoint",
-		"vpc_endpoint", "transit_gateway", "load_balancer":
-		return true
-	}
-	return strings.HasPrefix(e.Description, "ELB ")
+	task, typ     string
+	container     string
+	hostPort      int
+	containerPort int
+	proto         int
+	mode          string
 }
 
 // interfaces computes every interface's rows, one slice per interface in
@@ -146,15 +137,14 @@ func (a *analysis) interfaces(ctx context.Context) ([][]Result, error) {
 		if keep[id] {
 			direct[i] = rows
 		}
-		if skipInterface(e) {
+		if e.Managed {
 			return
 		}
 		switch {
-		case e.Attachment != nil && e.Attachment.InstanceId != "":
-			inst := e.Attachment.InstanceId
-			out[i] = relabel(a.instanceGate(inst, rows), inst, "ec2_instance", keep[id])
-		case a.eniTask[id] != "":
-			out[i] = relabel(rows, a.eniTask[id], "ecs_task", keep[id])
+		case e.Host != "":
+			out[i] = relabel(a.instanceGate(e.Host, rows), e.Host, "ec2_instance", keep[id])
+		case e.Owner != "":
+			out[i] = relabel(rows, e.Owner, e.OwnerType, keep[id])
 		default:
 			out[i] = rows
 		}
@@ -174,15 +164,34 @@ func (a *analysis) interfaces(ctx context.Context) ([][]Result, error) {
 // instance that is not running accepts no connection.
 func (a *analysis) instanceGate(inst string, rows []Result) []Result {
 	in := a.m.instances[inst]
-	if in == nil || in.State.Name == "" || in.State.Name == "running" || in.State.Name == "pending" {
+	if in == nil && len(a.m.reg.Missing.Hosts) > 0 {
+		return a.hostStateUnknown(rows)
+	}
+	if in == nil || !in.Down {
 		return rows
 	}
 	var out []Result
 	for p := 0; p < nProto; p++ {
 		r := Result{Protocol: protoNames[p], FromPort: 0, ToPort: netset.MaxPort, Verdict: NotExposed,
 			Sources: []string{}, Path: []Hop{}, Missing: []string{}, Interfaces: rows[0].Interfaces,
-			BlockedBy: &Hop{Kind: "instance", ID: inst, Detail: "instance state is " + in.State.Name}}
+			BlockedBy: &Hop{Kind: "instance", ID: inst, Detail: "instance state is " + in.State}}
 		out = append(out, r)
+	}
+	return out
+}
+
+// hostStateUnknown turns the exposed rows of an instance whose state
+// could not be read into unknown ones naming the missing data: a stopped
+// instance accepts no connection, so "exposed" needs its state. Rows
+// blocked by a network control stay not_exposed.
+func (a *analysis) hostStateUnknown(rows []Result) []Result {
+	out := make([]Result, len(rows))
+	copy(out, rows)
+	for i := range out {
+		if out[i].Verdict == Exposed {
+			out[i].Verdict, out[i].Sources, out[i].SourceSet, out[i].Width = Unknown, []string{}, netset.Set{}, ""
+			out[i].Missing = dedup(append(append([]string{}, out[i].Missing...), a.m.reg.Missing.Hosts...))
+		}
 	}
 	return out
 }
@@ -202,25 +211,22 @@ func relabel(rows []Result, resource, typ string, kept bool) []Result {
 }
 
 // directRows computes the direct internet exposure of one interface.
-func (a *analysis) directRows(e *snapshot.NetworkInterface) []Result {
+func (a *analysis) directRows(e *netmodel.Endpoint) []Result {
 	m := a.m
-	v4, v6 := m.publicAddrs(e)
-	sub := m.subnets[e.SubnetId]
+	v4, v6 := e.PublicV4, e.V6
+	sub := m.subnets[e.Subnet]
 	if sub == nil {
-		miss := m.reg.Missing("ec2/describe-subnets", "")
-		if m.reg.Has("ec2/describe-subnets") {
-			miss = fmt.Sprintf("subnet %s of %s not in ec2/describe-subnets.json", e.SubnetId, e.NetworkInterfaceId)
-		}
+		miss := m.subnetMissing(e.Subnet, e.ID)
 		var out []Result
 		for p := 0; p < nProto; p++ {
-			out = append(out, Result{Resource: e.NetworkInterfaceId, ResourceType: "network_interface", Protocol: protoNames[p],
-				ToPort: netset.MaxPort, Verdict: Unknown, Sources: []string{}, Path: []Hop{}, Missing: []string{miss},
-				Interfaces: []string{e.NetworkInterfaceId}})
+			out = append(out, Result{Resource: e.ID, ResourceType: "network_interface", Protocol: protoNames[p],
+				ToPort: netset.MaxPort, Verdict: Unknown, Sources: []string{}, Path: []Hop{}, Missing: miss,
+				Interfaces: []string{e.ID}})
 		}
 		return out
 	}
-	set := m.groups(eniGroupIDs(e))
-	key := directKey{vpc: sub.vpc, sgs: set.name(), v4: len(v4) > 0, v6: len(v6) > 0}
+	set := m.groups(e.Groups)
+	key := directKey{vpc: sub.vpc, sgs: set.name(), pols: strings.Join(e.Policies, ","), v4: len(v4) > 0, v6: len(v6) > 0}
 	if sub.rt != nil {
 		key.rt = sub.rt.id
 	} else {
@@ -239,6 +245,9 @@ func (a *analysis) directRows(e *snapshot.NetworkInterface) []Result {
 			st := []stage{addrStage("network_interface", "", universe(key.v4, key.v6), start, "")}
 			st = append(st, m.networkStages(sub, p, st[0].space)...)
 			st = append(st, sgStage(set, p, st[len(st)-1].space, "security_group"))
+			if len(e.Policies) > 0 {
+				st = append(st, m.policyStage(e.Policies, p, st[len(st)-1].space))
+			}
 			tpls = append(tpls, evaluate(p, start, st)...)
 		}
 		fold := netset.NonPublic.Union(own)
@@ -252,15 +261,15 @@ func (a *analysis) directRows(e *snapshot.NetworkInterface) []Result {
 	}
 	var ifDetail string
 	if len(v4) == 0 && len(v6) == 0 {
-		ifDetail = e.NetworkInterfaceId + " has no public IPv4 address (public IP or Elastic IP) and no IPv6 address"
+		ifDetail = e.ID + " has no public IPv4 address (public IP or Elastic IP) and no IPv6 address"
 	} else {
-		ifDetail = e.NetworkInterfaceId + " in " + e.SubnetId + ": private " + ipList(privateIPs(e)) +
-			"; public IPv4 " + ipList(v4) + "; IPv6 " + ipList(v6)
+		ifDetail = e.ID + " in " + e.Subnet + ": private " + addrList(e.Private) +
+			"; public IPv4 " + addrList(v4) + "; IPv6 " + addrList(v6)
 	}
 	// The rows of one interface share what they can (interface list,
 	// missing lists, blocking hops: never modified after creation) and take
 	// their paths from one allocation.
-	id := e.NetworkInterfaceId
+	id := e.ID
 	ifaces := []string{id}
 	n := 0
 	for i := range tpls {
@@ -281,6 +290,7 @@ func (a *analysis) directRows(e *snapshot.NetworkInterface) []Result {
 		}
 		r := Result{Resource: id, ResourceType: "network_interface", Protocol: protoNames[t.proto], FromPort: int(t.lo), ToPort: int(t.hi),
 			Verdict: t.verdict, Sources: []string{}, Path: path, Missing: t.missingOut, BlockedBy: t.blocked, Interfaces: ifaces}
+		r.BlockedByAll = t.blockedAll
 		if t.blocked != nil && t.blocked.Kind == "network_interface" {
 			if ifBlock == nil {
 				ifBlock = &Hop{Kind: "network_interface", ID: id, Detail: ifDetail}
@@ -313,75 +323,17 @@ func dedup(s []string) []string {
 
 // ---- ECS -------------------------------------------------------------------
 
-func protoIndex(s string) int {
-	if strings.EqualFold(s, "udp") {
-		return udp
-	}
-	return tcp
-}
-
-// indexECS maps awsvpc task interfaces to tasks and bridge/host-mode port
-// bindings to their container instance. ECS Developer Guide, "Task
-// networking": awsvpc gives each task its own elastic network interface;
-// in bridge mode a container port is published on a host port of the EC2
-// instance (dynamic when hostPort is 0; the task's networkBindings hold the
-// actual port); in host mode the container port is the host port.
+// indexECS groups the model's port bindings (container ports published on
+// host ports, ECS bridge and host modes) by host.
 func (a *analysis) indexECS() {
-	a.eniTask, a.hostTask = map[string]string{}, map[string][]hostBinding{}
-	reg := a.m.reg
-	ci := map[string]string{}
-	for _, c := range reg.ContainerInstances {
-		ci[c.ContainerInstanceArn] = c.Ec2InstanceId
-	}
-	for i := range reg.ECSTasks {
-		t := &reg.ECSTasks[i]
-		if t.LastStatus == "STOPPED" || t.LastStatus == "DEPROVISIONING" {
-			continue
-		}
-		for _, at := range t.Attachments {
-			if at.Type != "ElasticNetworkInterface" {
+	a.hostTask = map[string][]hostBinding{}
+	for _, b := range a.m.reg.Bindings {
+		for p := 0; p < nProto; p++ {
+			if !protoMask(b.Protocols)[p] {
 				continue
 			}
-			for _, d := range at.Details {
-				if d.Name == "networkInterfaceId" && d.Value != "" {
-					a.eniTask[d.Value] = t.TaskArn
-				}
-			}
-		}
-		inst := ci[t.ContainerInstanceArn]
-		if inst == "" {
-			continue
-		}
-		td, hasTD := reg.TaskDefinitions[t.TaskDefinitionArn]
-		mode := "bridge"
-		if hasTD && td.NetworkMode != "" {
-			mode = td.NetworkMode
-		}
-		if mode == "awsvpc" {
-			continue
-		}
-		for _, c := range t.Containers {
-			for _, b := range c.NetworkBindings {
-				if b.HostPort > 0 {
-					a.hostTask[inst] = append(a.hostTask[inst], hostBinding{task: t.TaskArn, container: c.Name,
-						hostPort: b.HostPort, containerPort: b.ContainerPort, proto: protoIndex(b.Protocol), mode: mode})
-				}
-			}
-			if len(c.NetworkBindings) == 0 && hasTD && mode == "host" {
-				for _, cd := range td.ContainerDefinitions {
-					if cd.Name != c.Name {
-						continue
-					}
-					for _, pm := range cd.PortMappings {
-						hp := pm.HostPort
-						if hp == 0 {
-							hp = pm.ContainerPort
-						}
-						a.hostTask[inst] = append(a.hostTask[inst], hostBinding{task: t.TaskArn, container: c.Name,
-							hostPort: hp, containerPort: pm.ContainerPort, proto: protoIndex(pm.Protocol), mode: mode})
-					}
-				}
-			}
+			a.hostTask[b.Host] = append(a.hostTask[b.Host], hostBinding{task: b.Owner, typ: b.OwnerType, container: b.Container,
+				hostPort: b.HostPort, containerPort: b.ContainerPort, proto: p, mode: b.Mode})
 		}
 	}
 }
@@ -400,14 +352,14 @@ func (a *analysis) tasks() {
 			hop := Hop{Kind: "container", ID: b.container,
 				Detail: fmt.Sprintf("%s mode: container port %d published on %s host port %d", b.mode, b.containerPort, inst, b.hostPort)}
 			if eni == "" {
-				a.out = append(a.out, Result{Resource: b.task, ResourceType: "ecs_task", Protocol: protoNames[b.proto],
+				a.out = append(a.out, Result{Resource: b.task, ResourceType: b.typ, Protocol: protoNames[b.proto],
 					FromPort: b.hostPort, ToPort: b.hostPort, Verdict: Unknown, Sources: []string{}, Path: []Hop{hop},
-					Missing: []string{fmt.Sprintf("network interfaces of container instance %s not in snapshot", inst)}})
+					Missing: []string{fmt.Sprintf("network interfaces of container instance %s not in %s", inst, a.m.reg.Origin.Endpoints)}})
 				continue
 			}
 			rows := a.instanceGate(inst, a.eniRows[eni])
 			for _, r := range portSlice(rows, b.proto, b.hostPort) {
-				r.Resource, r.ResourceType = b.task, "ecs_task"
+				r.Resource, r.ResourceType = b.task, b.typ
 				r.Path = append([]Hop{hop}, r.Path...)
 				a.out = append(a.out, r)
 			}

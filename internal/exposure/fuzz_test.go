@@ -66,10 +66,11 @@ func FuzzAnalyze(f *testing.F) {
 		if err != nil {
 			return
 		}
-		res, err := AnalyzeRegion(context.Background(), reg)
+		res, err := analyzeSnapRegion(context.Background(), reg)
 		if err != nil {
 			return
 		}
+		checkInvariants(t, res)
 		for _, r := range res {
 			if r.Verdict != Exposed && r.Verdict != NotExposed && r.Verdict != Unknown {
 				t.Fatalf("bad verdict %q", r.Verdict)

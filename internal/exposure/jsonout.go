@@ -135,6 +135,16 @@ func appendResult(b []byte, r *Result) []byte {
 	} else {
 		b = appendHop(b, r.BlockedBy)
 	}
+	if len(r.BlockedByAll) > 0 {
+		b = append(b, `,"blocked_by_all":[`...)
+		for i := range r.BlockedByAll {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendHop(b, &r.BlockedByAll[i])
+		}
+		b = append(b, ']')
+	}
 	b = append(b, `,"missing":`...)
 	b = appendStrings(b, r.Missing)
 	return append(b, '}')

@@ -48,6 +48,9 @@ func resultFrom(strs []string, a, b int, flags uint8) Result {
 	}
 	if flags&64 != 0 {
 		r.BlockedBy = &Hop{Kind: at(13), ID: at(14), Detail: at(15)}
+		if a%2 == 1 {
+			r.BlockedByAll = []Hop{*r.BlockedBy, {Kind: at(10), ID: at(11), Detail: at(12)}}
+		}
 	}
 	if flags&128 != 0 {
 		r.Missing = []string{at(16)}

@@ -6,8 +6,8 @@ import (
 	"net/netip"
 	"strings"
 
-	"github.com/sightline-sec/sightline/internal/collect/aws/snapshot"
 	"github.com/sightline-sec/sightline/internal/exposure/netset"
+	"github.com/sightline-sec/sightline/internal/netmodel"
 )
 
 // lbNode is one load-balancer node: the address(es) it uses towards its
@@ -48,20 +48,21 @@ func (a *analysis) frontStages(f *front, sub *subnetInfo, p int) (netset.Set, []
 }
 
 // listenerSources evaluates one listener port over all of the LB's subnets.
-func (a *analysis) listenerSources(f *front, p int, port uint16) (netset.Set, []Hop, *Hop, []string) {
+func (a *analysis) listenerSources(f *front, p int, port uint16) (netset.Set, []Hop, *Hop, []Hop, []string) {
 	if !f.internet {
-		return netset.Set{}, nil, &Hop{Kind: "load_balancer", ID: f.id, Detail: "scheme is internal: the load balancer has only private addresses"}, nil
+		return netset.Set{}, nil, &Hop{Kind: "load_balancer", ID: f.id, Detail: "scheme is internal: the load balancer has only private addresses"}, nil, nil
 	}
 	var (
-		all     netset.Set
-		path    []Hop
-		blocked *Hop
-		missing []string
+		all        netset.Set
+		path       []Hop
+		blocked    *Hop
+		blockedAll []Hop
+		missing    []string
 	)
 	for _, sid := range f.subnets {
 		sub := a.m.subnets[sid]
 		if sub == nil {
-			missing = append(missing, fmt.Sprintf("subnet %s of %s not in ec2/describe-subnets.json", sid, f.id))
+			missing = append(missing, a.m.subnetMissing(sid, f.id)...)
 			continue
 		}
 		start, st := a.frontStages(f, sub, p)
@@ -71,7 +72,7 @@ func (a *analysis) listenerSources(f *front, p int, port uint16) (netset.Set, []
 			path = pth
 		}
 		if blk != nil && blocked == nil {
-			blocked = blk
+			blocked, blockedAll = blk, familyBlocks(st, port, port)
 		}
 		all = all.Union(srcs)
 	}
@@ -79,24 +80,25 @@ func (a *analysis) listenerSources(f *front, p int, port uint16) (netset.Set, []
 		blocked = nil
 	} else if len(missing) > 0 {
 		blocked = nil
+	} else if blocked == nil {
+		blocked = &Hop{Kind: "load_balancer", ID: f.id, Detail: "the load balancer has no subnet (no node to connect to)"}
 	}
-	return all, path, blocked, missing
+	if blocked == nil {
+		blockedAll = nil
+	}
+	return all, path, blocked, blockedAll, missing
 }
 
-// nodesOf finds the load balancer's interfaces ("ELB app/name/id",
-// "ELB net/name/id" or "ELB name" for classic).
-func (a *analysis) nodesOf(desc string, subnets []string) []lbNode {
+// nodesOf returns the front's node addresses, and for each of its
+// subnets without a known node the whole subnet (approx).
+func (a *analysis) nodesOf(f *netmodel.Front) []lbNode {
 	var out []lbNode
 	found := map[string]bool{}
-	for _, e := range a.m.lbENIs[desc] {
-		for _, ip := range privateIPs(e) {
-			if ad, ok := mustAddr(ip); ok {
-				out = append(out, lbNode{subnet: e.SubnetId, addrs: netset.Single(ad)})
-				found[e.SubnetId] = true
-			}
-		}
+	for _, n := range f.Nodes {
+		out = append(out, lbNode{subnet: n.Subnet, addrs: netset.Single(n.Addr)})
+		found[n.Subnet] = true
 	}
-	for _, s := range subnets {
+	for _, s := range f.Subnets {
 		if sub := a.m.subnets[s]; sub != nil && !found[s] {
 			out = append(out, lbNode{subnet: s, addrs: sub.cidrs, approx: true})
 		}
@@ -106,27 +108,13 @@ func (a *analysis) nodesOf(desc string, subnets []string) []lbNode {
 
 func (a *analysis) loadBalancers(ctx context.Context) error {
 	reg := a.m.reg
-	a.m.targetGroups = map[string]*snapshot.TargetGroup{}
-	for i := range reg.TargetGroups {
-		a.m.targetGroups[reg.TargetGroups[i].TargetGroupArn] = &reg.TargetGroups[i]
-	}
-	a.m.listeners = map[string][]*snapshot.Listener{}
-	for i := range reg.Listeners {
-		li := &reg.Listeners[i]
-		a.m.listeners[li.LoadBalancerArn] = append(a.m.listeners[li.LoadBalancerArn], li)
-	}
-	// Load balancers are independent: each is analysed by its own
-	// analysis value (its own out, lastUnknown, lastPath) in parallel, and
-	// the rows are appended in snapshot order.
-	nv2 := len(reg.LoadBalancers)
-	outs := make([][]Result, nv2+len(reg.ClassicLoadBalancers))
+	// Fronts are independent: each is analysed by its own analysis value
+	// (its own out, lastUnknown, lastPath) in parallel, and the rows are
+	// appended in model order.
+	outs := make([][]Result, len(reg.Fronts))
 	err := parallel(ctx, len(outs), func(i int) {
-		sub := &analysis{m: a.m, eniRows: a.eniRows, eniTask: a.eniTask, hostTask: a.hostTask}
-		if i < nv2 {
-			sub.elbv2(&reg.LoadBalancers[i])
-		} else {
-			sub.classic(&reg.ClassicLoadBalancers[i-nv2])
-		}
+		sub := &analysis{m: a.m, eniRows: a.eniRows, hostTask: a.hostTask}
+		sub.front(&reg.Fronts[i])
 		outs[i] = sub.out
 	})
 	if err != nil {
@@ -138,155 +126,151 @@ func (a *analysis) loadBalancers(ctx context.Context) error {
 	return nil
 }
 
-// lbProtos maps a listener protocol to tcp/udp.
-func lbProtos(proto string) []int {
-	switch strings.ToUpper(proto) {
-	case "UDP":
-		return []int{udp}
-	case "TCP_UDP":
-		return []int{tcp, udp}
-	case "GENEVE":
-		return nil
-	}
-	return []int{tcp}
-}
-
-// fwd is one way a listener forwards: a target group, restricted to some
-// client sources (ALB "source-ip" rule conditions).
+// fwd is one way a listener forwards: a pool, restricted to some client
+// sources (ALB "source-ip" rule conditions).
 type fwd struct {
-	tg       string
+	pool     string
 	restrict netset.Set
-	hop      Hop
+	hop      *Hop
+	block    *Hop // set when the forward admits no client reaching the listener
 }
 
-func forwards(actions []snapshot.Action) []string {
-	var out []string
-	for _, ac := range actions {
-		if !strings.EqualFold(ac.Type, "forward") {
-			continue
+func listenerForwards(l *netmodel.Listener) []fwd {
+	var out []fwd
+	for _, x := range l.Forwards {
+		f := fwd{pool: x.Pool, restrict: allAddrs}
+		if x.Restricted {
+			f.restrict = prefixSet(x.Sources)
 		}
-		if ac.ForwardConfig != nil && len(ac.ForwardConfig.TargetGroups) > 0 {
-			for _, t := range ac.ForwardConfig.TargetGroups {
-				if t.Weight == nil || *t.Weight > 0 {
-					out = append(out, t.TargetGroupArn)
-				}
-			}
-		} else if ac.TargetGroupArn != "" {
-			out = append(out, ac.TargetGroupArn)
+		if x.Detail != "" {
+			f.hop = &Hop{Kind: "listener_rule", ID: x.ID, Detail: x.Detail}
 		}
+		out = append(out, f)
 	}
 	return out
 }
 
-// listenerForwards lists the target groups a listener reaches. Rule
-// conditions on host, path, headers, method or query string are chosen by
-// the client, so any rule can be matched; only source-ip restricts who.
-func (a *analysis) listenerForwards(li *snapshot.Listener, lbType string) ([]fwd, []string) {
-	var out []fwd
-	for _, tg := range forwards(li.DefaultActions) {
-		out = append(out, fwd{tg: tg, restrict: allAddrs, hop: Hop{Kind: "listener_rule", ID: li.ListenerArn, Detail: "default action forwards to " + tg}})
+func (a *analysis) front(lb *netmodel.Front) {
+	a.frontVPC = lb.Network
+	f := &front{id: lb.ID, typ: lb.Type, kind: lb.Kind, vpc: lb.Network, internet: lb.Public,
+		u: universe(lb.V4, lb.V6), subnets: lb.Subnets}
+	if lb.Groups != nil {
+		f.sgs = a.m.groups(lb.Groups)
 	}
-	if lbType != "application" {
-		return out, nil
-	}
-	rules, ok := a.m.reg.Rules(li.ListenerArn)
-	if !ok {
-		return out, []string{a.m.reg.Missing("elbv2/describe-rules", li.ListenerArn)}
-	}
-	for _, ru := range rules {
-		if ru.IsDefault {
-			continue
-		}
-		restrict := allAddrs
-		desc := []string{}
-		for _, c := range ru.Conditions {
-			if c.Field != "source-ip" {
-				continue
-			}
-			vals := c.Values
-			if c.SourceIpConfig != nil {
-				vals = c.SourceIpConfig.Values
-			}
-			var s netset.Set
-			for _, v := range vals {
-				if x, err := netset.Parse(v); err == nil {
-					s = s.Union(x)
-				}
-			}
-			restrict = restrict.Intersect(s)
-			desc = append(desc, "source-ip "+strings.Join(vals, ","))
-		}
-		for _, tg := range forwards(ru.Actions) {
-			d := fmt.Sprintf("rule priority %s forwards to %s", ru.Priority, tg)
-			if len(desc) > 0 {
-				d += " when " + strings.Join(desc, " and ")
-			}
-			out = append(out, fwd{tg: tg, restrict: restrict, hop: Hop{Kind: "listener_rule", ID: ru.RuleArn, Detail: d}})
-		}
-	}
-	return out, nil
-}
-
-func (a *analysis) elbv2(lb *snapshot.LoadBalancer) {
-	reg := a.m.reg
-	kind := lb.Type
-	typ := "elbv2_" + kind
-	f := &front{id: lb.LoadBalancerArn, typ: typ, kind: kind, vpc: lb.VpcId, internet: lb.Scheme == "internet-facing"}
-	switch lb.IpAddressType {
-	case "dualstack":
-		f.u = netset.Internet
-	case "dualstack-without-public-ipv4":
-		f.u = netset.InternetV6
-	default:
-		f.u = netset.InternetV4
-	}
-	for _, az := range lb.AvailabilityZones {
-		f.subnets = append(f.subnets, az.SubnetId)
-	}
-	if len(lb.SecurityGroups) > 0 {
-		f.sgs = a.m.groups(lb.SecurityGroups)
-	}
-	suffix := lb.LoadBalancerArn
-	if i := strings.Index(suffix, ":loadbalancer/"); i >= 0 {
-		suffix = suffix[i+len(":loadbalancer/"):]
-	}
-	f.nodes = a.nodesOf("ELB "+suffix, f.subnets)
-	if kind == "gateway" {
+	f.nodes = a.nodesOf(lb)
+	if lb.Kind == "gateway" {
 		return
 	}
-	if !reg.HasKey("elbv2/describe-listeners", lb.LoadBalancerArn) {
-		a.out = append(a.out, Result{Resource: f.id, ResourceType: typ, Protocol: "tcp", ToPort: netset.MaxPort, Verdict: Unknown,
-			Sources: []string{}, Path: []Hop{}, Missing: []string{reg.Missing("elbv2/describe-listeners", lb.LoadBalancerArn)}})
+	if lb.ListenersMissing != "" {
+		a.out = append(a.out, Result{Resource: f.id, ResourceType: f.typ, Protocol: "tcp", ToPort: netset.MaxPort, Verdict: Unknown,
+			Sources: []string{}, Path: []Hop{}, Missing: []string{lb.ListenersMissing}})
 		return
 	}
-	tgs := a.m.targetGroups
-	for _, li := range a.m.listeners[lb.LoadBalancerArn] {
-		fw, fwMiss := a.listenerForwards(li, kind)
-		for _, p := range lbProtos(li.Protocol) {
+	for i := range lb.Listeners {
+		li := &lb.Listeners[i]
+		fw := listenerForwards(li)
+		for _, pm := range li.Protocols {
+			p := tcp
+			if pm == netmodel.UDP {
+				p = udp
+			}
 			port := clampPort(li.Port)
-			lhop := Hop{Kind: "listener", ID: li.ListenerArn, Detail: fmt.Sprintf("%s listener on port %d", li.Protocol, li.Port)}
+			lhop := Hop{Kind: "listener", ID: li.ID, Detail: li.Detail}
 			srcs := a.emitFront(f, p, port, lhop)
 			if srcs.IsEmpty() && !a.lastUnknown {
 				continue
 			}
+			frontRow, first := len(a.out)-1, len(a.out)
 			for _, x := range fw {
-				a.viaTargetGroup(f, tgs[x.tg], x, p, srcs.Intersect(x.restrict))
+				got := srcs.Intersect(x.restrict)
+				// A forward that admits no client reaching the listener
+				// (a source-ip condition naming private ranges only, or
+				// one disjoint from what the front's controls admit)
+				// blocks every target behind it: not an unknown.
+				x.block = nil
+				if got.IsEmpty() && !srcs.IsEmpty() {
+					d := "forwards only clients in " + strings.Join(x.restrict.Compact(netset.Set{}), ", ") +
+						", none of which reach the listener (it admits " + strings.Join(srcs.Compact(netset.NonPublic), ", ") + ")"
+					id := li.ID
+					if x.hop != nil {
+						id, d = x.hop.ID, x.hop.Detail+": "+d
+					}
+					x.block = &Hop{Kind: "listener_rule", ID: id, Detail: d}
+				}
+				a.viaPool(f, a.m.pools[x.pool], x, p, got)
 			}
-			for _, miss := range fwMiss {
-				a.out = append(a.out, Result{Resource: li.ListenerArn, ResourceType: "elbv2_listener", Protocol: protoNames[p],
+			for _, miss := range li.ForwardsMissing {
+				a.out = append(a.out, Result{Resource: li.ID, ResourceType: "elbv2_listener", Protocol: protoNames[p],
 					FromPort: int(port), ToPort: int(port), Verdict: Unknown, Sources: []string{}, Path: []Hop{lhop},
 					Missing: []string{miss + " (targets reached through listener rules are unknown)"}})
 			}
+			if li.PassThrough && !srcs.IsEmpty() {
+				a.passThrough(frontRow, a.out[first:], p)
+			}
 		}
+	}
+}
+
+// passThrough narrows a pass-through listener's row to the clients some
+// target admits. ELB guide, "Listeners for your Network Load Balancers":
+// a TCP or UDP listener does not terminate the connection; the load
+// balancer forwards the client's packets to the target, which completes
+// the handshake ("Target groups › Client IP preservation": with it, the
+// target's security groups and network ACL see the client's address, and
+// "Security groups for your Network Load Balancer": the target must admit
+// the clients, or the load balancer's group, or its node addresses when
+// the address is not preserved). So the listener answers only the clients
+// some target admits; a TLS listener terminates at the load balancer and
+// keeps its own verdict.
+func (a *analysis) passThrough(frontRow int, targets []Result, p int) {
+	row := &a.out[frontRow]
+	var union netset.Set
+	var missing []string
+	var block *Result
+	for i := range targets {
+		t := &targets[i]
+		if t.Protocol != protoNames[p] {
+			continue
+		}
+		switch t.Verdict {
+		case Exposed:
+			union = union.Union(t.SourceSet)
+		case Unknown:
+			missing = append(missing, t.Missing...)
+		case NotExposed:
+			if block == nil {
+				block = t
+			}
+		}
+	}
+	own := a.m.vpcCIDRs[a.frontVPC]
+	switch {
+	case !union.IsEmpty():
+		row.setSources(union.Intersect(row.SourceSet), own)
+	case len(missing) > 0:
+		row.Verdict, row.Sources, row.SourceSet, row.Width = Unknown, []string{}, netset.Set{}, ""
+		row.Missing = dedup(append(append([]string{}, row.Missing...), missing...))
+	default:
+		detail := "pass-through listener: the client's connection goes to the targets and no target is registered"
+		id := row.Resource
+		if block != nil {
+			id = block.Resource
+			detail = "pass-through listener: the client's connection goes to the targets and none admits it; " + block.Resource + ": " + block.BlockedBy.Detail
+		}
+		row.Verdict, row.Sources, row.SourceSet, row.Width = NotExposed, []string{}, netset.Set{}, ""
+		row.BlockedBy = &Hop{Kind: "target", ID: id, Detail: detail}
 	}
 }
 
 // emitFront emits the load balancer's own result for one listener port
 // and returns the sources that reach the listener.
 func (a *analysis) emitFront(f *front, p int, port uint16, lhop Hop) netset.Set {
-	srcs, path, blocked, missing := a.listenerSources(f, p, port)
+	srcs, path, blocked, blockedAll, missing := a.listenerSources(f, p, port)
 	r := Result{Resource: f.id, ResourceType: f.typ, Protocol: protoNames[p], FromPort: int(port), ToPort: int(port),
 		Sources: []string{}, Path: append([]Hop{lhop}, path...), Missing: dedup(missing), BlockedBy: blocked}
+	if blocked != nil {
+		r.BlockedByAll = blockedAll
+	}
 	switch {
 	case !srcs.IsEmpty():
 		r.setSources(srcs, a.m.vpcCIDRs[f.vpc])
@@ -297,132 +281,154 @@ func (a *analysis) emitFront(f *front, p int, port uint16, lhop Hop) netset.Set 
 	}
 	a.lastUnknown = r.Verdict == Unknown
 	a.lastPath = r.Path
+	a.lastMissing = r.Missing
 	a.out = append(a.out, r)
 	return srcs
 }
 
 // targetRef is a resolved load-balancer target.
 type targetRef struct {
-	eni      *snapshot.NetworkInterface
+	eni      *netmodel.Endpoint
 	ip       netip.Addr
 	resource string
 	typ      string
 	hop      Hop
 }
 
-func (a *analysis) resolveTarget(targetType, id, vpc string) (*targetRef, string) {
-	switch targetType {
-	case "", "instance":
-		eni := a.m.primary[id]
+func (a *analysis) resolveTarget(t netmodel.Target, vpc string) (*targetRef, string) {
+	switch t.Kind {
+	case netmodel.TargetHost:
+		eni := a.m.primary[t.ID]
 		if eni == "" {
-			return nil, fmt.Sprintf("network interfaces of target instance %s not in snapshot", id)
+			return nil, fmt.Sprintf("network interfaces of target instance %s not in snapshot", t.ID)
 		}
 		e := a.m.enis[eni]
-		ip, _ := mustAddr(e.PrivateIpAddress)
-		return &targetRef{eni: e, ip: ip, resource: id, typ: "ec2_instance",
-			hop: Hop{Kind: "target", ID: id, Detail: fmt.Sprintf("instance target, primary interface %s (%s)", eni, e.PrivateIpAddress)}}, ""
-	case "ip":
-		ip, ok := mustAddr(id)
-		if !ok {
-			return nil, fmt.Sprintf("target address %q is not an IP address", id)
+		var ip netip.Addr
+		if len(e.Private) > 0 {
+			ip = e.Private[0]
 		}
-		e := a.m.eniByIP[vpc+"|"+ip.String()]
+		return &targetRef{eni: e, ip: ip, resource: t.ID, typ: "ec2_instance",
+			hop: Hop{Kind: "target", ID: t.ID, Detail: fmt.Sprintf("instance target, primary interface %s (%s)", eni, addrText(ip))}}, ""
+	case netmodel.TargetAddr:
+		ip, err := netip.ParseAddr(t.ID)
+		if err != nil {
+			return nil, fmt.Sprintf("target address %q is not an IP address", t.ID)
+		}
+		e := a.m.eniByIP[ipKey{vpc, ip}]
 		if e == nil {
-			return nil, fmt.Sprintf("no network interface with private address %s in %s (outside the VPC or not collected)", id, vpc)
+			return nil, fmt.Sprintf("no network interface with private address %s in %s (outside the VPC or not collected)", t.ID, vpc)
 		}
-		res, typ := e.NetworkInterfaceId, "network_interface"
-		if t := a.eniTask[e.NetworkInterfaceId]; t != "" {
-			res, typ = t, "ecs_task"
-		} else if e.Attachment != nil && e.Attachment.InstanceId != "" {
-			res, typ = e.Attachment.InstanceId, "ec2_instance"
+		res, typ := e.ID, "network_interface"
+		if e.Owner != "" {
+			res, typ = e.Owner, e.OwnerType
+		} else if e.Host != "" {
+			res, typ = e.Host, "ec2_instance"
 		}
 		return &targetRef{eni: e, ip: ip, resource: res, typ: typ,
-			hop: Hop{Kind: "target", ID: id, Detail: "ip target on " + e.NetworkInterfaceId}}, ""
+			hop: Hop{Kind: "target", ID: t.ID, Detail: "ip target on " + e.ID}}, ""
 	}
 	return nil, ""
 }
 
-// preserveClientIP decides whether targets see client addresses. ELB
-// guide, "Target groups for your Network Load Balancers › Client IP
-// preservation": enabled by default for instance targets and for UDP and
-// TCP_UDP target groups, disabled by default for ip targets of TCP/TLS
-// groups; the preserve_client_ip.enabled attribute overrides it.
-// Application and classic load balancers always connect from their own
-// node addresses.
-func (a *analysis) preserveClientIP(f *front, tg *snapshot.TargetGroup) bool {
-	if f.kind != "network" {
-		return false
+func addrText(a netip.Addr) string {
+	if !a.IsValid() {
+		return ""
 	}
-	if attrs, ok := a.m.reg.TargetGroupAttributes(tg.TargetGroupArn); ok {
-		if v, ok := attrs["preserve_client_ip.enabled"]; ok {
-			return v == "true"
-		}
-	}
-	up := strings.ToUpper(tg.Protocol)
-	return tg.TargetType == "instance" || tg.TargetType == "" || up == "UDP" || up == "TCP_UDP"
+	return a.String()
 }
 
-func (a *analysis) viaTargetGroup(f *front, tg *snapshot.TargetGroup, x fwd, p int, srcs netset.Set) {
-	reg := a.m.reg
+func (a *analysis) viaPool(f *front, tg *netmodel.Pool, x fwd, p int, srcs netset.Set) {
 	base := Result{Protocol: protoNames[p], Sources: []string{}, Missing: []string{}, Via: f.id}
-	if tg == nil {
+	prefix := append([]Hop{}, a.lastPath...)
+	if x.hop != nil {
+		prefix = append(prefix, *x.hop)
+	}
+	if tg == nil || tg.Missing != "" {
 		r := base
-		r.Resource, r.ResourceType, r.Verdict = x.tg, "elbv2_target_group", Unknown
-		r.Path = append(append([]Hop{}, a.lastPath...), x.hop)
-		r.Missing = []string{fmt.Sprintf("target group %s not in elbv2/describe-target-groups.json", x.tg)}
+		r.Resource, r.ResourceType, r.Verdict = x.pool, "elbv2_target_group", Unknown
+		r.Path = prefix
+		r.Missing = []string{fmt.Sprintf("target group %s not in the model", x.pool)}
+		if tg != nil {
+			r.Missing = []string{tg.Missing}
+		}
 		a.out = append(a.out, r)
 		return
 	}
-	targets, ok := reg.TargetHealth(tg.TargetGroupArn)
-	if !ok {
+	if tg.TargetsMissing != "" {
 		r := base
-		r.Resource, r.ResourceType, r.Verdict = tg.TargetGroupArn, "elbv2_target_group", Unknown
+		r.Resource, r.ResourceType, r.Verdict = tg.ID, "elbv2_target_group", Unknown
 		r.FromPort, r.ToPort = tg.Port, tg.Port
-		r.Path = append(append([]Hop{}, a.lastPath...), x.hop)
-		r.Missing = []string{reg.Missing("elbv2/describe-target-health", tg.TargetGroupArn) + " (registered targets unknown)"}
+		r.Path = prefix
+		r.Missing = []string{tg.TargetsMissing}
 		a.out = append(a.out, r)
 		return
 	}
-	preserve := a.preserveClientIP(f, tg)
-	tghop := Hop{Kind: "target_group", ID: tg.TargetGroupArn, Detail: fmt.Sprintf("%s target group, port %d, %s targets", tg.Protocol, tg.Port, tg.TargetType)}
-	for _, th := range targets {
-		port := th.Target.Port
+	preserve := tg.PreserveClientIP
+	if tg.Detail != "" {
+		prefix = append(prefix, Hop{Kind: "target_group", ID: tg.ID, Detail: tg.Detail})
+	}
+	for _, th := range tg.Targets {
+		port := th.Port
 		if port == 0 {
 			port = tg.Port
 		}
-		path := append(append([]Hop{}, a.lastPath...), x.hop, tghop)
-		if tg.TargetType == "lambda" {
+		path := append([]Hop{}, prefix...)
+		if srcs.IsEmpty() {
+			// No client gets past the front: the target's verdict is the
+			// front's (unknown naming its missing data) or the forward's.
 			r := base
-			r.Resource, r.ResourceType, r.Path = th.Target.Id, "lambda_function", path
-			r.setSources(srcs, a.m.vpcCIDRs[f.vpc])
-			if srcs.IsEmpty() {
-				r.Verdict = Unknown
+			r.Resource, r.ResourceType, r.Path = th.ID, "target", path
+			r.FromPort, r.ToPort = port, port
+			switch {
+			case x.block != nil:
+				r.Verdict, r.BlockedBy = NotExposed, x.block
+			default:
+				r.Verdict, r.Missing = Unknown, a.lastMissing
+			}
+			if t, _ := a.resolveTarget(th, tg.Network); t != nil {
+				r.Resource, r.ResourceType, r.Interfaces = t.resource, t.typ, []string{t.eni.ID}
+				r.Path = append(r.Path, t.hop)
+			} else if th.Kind == netmodel.TargetFunction {
+				r.ResourceType = "lambda_function"
 			}
 			a.out = append(a.out, r)
 			continue
 		}
-		if tg.TargetType == "alb" {
-			continue // the ALB behind this NLB is analysed as a load balancer itself
+		if th.Kind == netmodel.TargetFunction {
+			r := base
+			r.Resource, r.ResourceType, r.Path = th.ID, "lambda_function", path
+			r.setSources(srcs, a.m.vpcCIDRs[f.vpc])
+			a.out = append(a.out, r)
+			continue
 		}
-		t, miss := a.resolveTarget(tg.TargetType, th.Target.Id, tg.VpcId)
+		if th.Kind == netmodel.TargetFront {
+			continue // the front behind this one is analysed as a front itself
+		}
+		t, miss := a.resolveTarget(th, tg.Network)
 		if t == nil {
 			r := base
-			r.Resource, r.ResourceType, r.Path, r.Verdict = th.Target.Id, "target", path, Unknown
+			r.Resource, r.ResourceType, r.Path, r.Verdict = th.ID, "target", path, Unknown
+			if th.Kind == netmodel.TargetHost && tg.Detail == "" {
+				r.ResourceType = "ec2_instance"
+			}
 			r.FromPort, r.ToPort, r.Missing = port, port, []string{miss}
 			a.out = append(a.out, r)
 			continue
 		}
 		path = append(path, t.hop)
-		if th.TargetHealth.State != "" {
-			path[len(path)-1].Detail += "; health " + th.TargetHealth.State
+		if th.Health != "" {
+			path[len(path)-1].Detail += "; health " + th.Health
 		}
 		got, hops, blocked, missing := a.targetAdmits(f, t, p, clampPort(port), srcs, preserve)
 		r := base
 		r.Resource, r.ResourceType = t.resource, t.typ
 		r.FromPort, r.ToPort = port, port
 		r.Path = append(path, hops...)
-		r.Interfaces = []string{t.eni.NetworkInterfaceId}
+		r.Interfaces = []string{t.eni.ID}
 		r.decide(got, a.m.vpcCIDRs[f.vpc], blocked, missing)
+		if t.typ == "ec2_instance" && a.m.instances[t.resource] == nil && len(a.m.reg.Missing.Hosts) > 0 {
+			r = a.hostStateUnknown([]Result{r})[0]
+		}
 		a.out = append(a.out, r)
 		a.hostTaskRows(t, r, port, p)
 	}
@@ -437,7 +443,7 @@ func (a *analysis) hostTaskRows(t *targetRef, r Result, port, p int) {
 	for _, b := range a.hostTask[t.resource] {
 		if b.hostPort == port && b.proto == p {
 			x := r
-			x.Resource, x.ResourceType = b.task, "ecs_task"
+			x.Resource, x.ResourceType = b.task, b.typ
 			x.Path = append(append([]Hop{}, r.Path...), Hop{Kind: "container", ID: b.container,
 				Detail: fmt.Sprintf("%s mode: host port %d → container port %d", b.mode, b.hostPort, b.containerPort)})
 			a.out = append(a.out, x)
@@ -454,11 +460,11 @@ func (a *analysis) hostTaskRows(t *targetRef, r Result, port, p int) {
 // ACLs": they control traffic entering and leaving a subnet).
 func (a *analysis) targetAdmits(f *front, t *targetRef, p int, port uint16, srcs netset.Set, preserve bool) (netset.Set, []Hop, *Hop, []string) {
 	m := a.m
-	tsub := m.subnets[t.eni.SubnetId]
+	tsub := m.subnets[t.eni.Subnet]
 	if tsub == nil {
-		return netset.Set{}, nil, nil, []string{fmt.Sprintf("subnet %s of target %s not in ec2/describe-subnets.json", t.eni.SubnetId, t.resource)}
+		return netset.Set{}, nil, nil, m.subnetMissing(t.eni.Subnet, "target "+t.resource)
 	}
-	tset := m.groups(eniGroupIDs(t.eni))
+	tset := m.groups(t.eni.Groups)
 	if tsub.acl == nil {
 		return netset.Set{}, nil, nil, tsub.aclMiss
 	}
@@ -565,42 +571,4 @@ func (a *analysis) nodeToTarget(f *front, n lbNode, tsub *subnetInfo, tset *sgSe
 	rep, _ = ok.Min()
 	d, _ := tset.explain(ingress, p, rep, port, "from load balancer address")
 	return append(hops, Hop{Kind: "security_group", ID: tset.name(), Detail: d + approx}), nil
-}
-
-func (a *analysis) classic(lb *snapshot.ClassicLoadBalancer) {
-	f := &front{id: lb.LoadBalancerName, typ: "elb_classic", kind: "classic", vpc: lb.VPCId, internet: lb.Scheme == "internet-facing",
-		u: netset.InternetV4, subnets: lb.Subnets}
-	if len(lb.SecurityGroups) > 0 {
-		f.sgs = a.m.groups(lb.SecurityGroups)
-	}
-	f.nodes = a.nodesOf("ELB "+lb.LoadBalancerName, f.subnets)
-	for _, ld := range lb.ListenerDescriptions {
-		l := ld.Listener
-		p := tcp
-		port := clampPort(l.LoadBalancerPort)
-		lhop := Hop{Kind: "listener", ID: fmt.Sprintf("%s:%d", lb.LoadBalancerName, l.LoadBalancerPort),
-			Detail: fmt.Sprintf("%s listener on port %d → instance port %d", l.Protocol, l.LoadBalancerPort, l.InstancePort)}
-		srcs := a.emitFront(f, p, port, lhop)
-		if srcs.IsEmpty() && !a.lastUnknown {
-			continue
-		}
-		for _, in := range lb.Instances {
-			t, miss := a.resolveTarget("instance", in.InstanceId, lb.VPCId)
-			base := Result{Protocol: "tcp", FromPort: l.InstancePort, ToPort: l.InstancePort, Sources: []string{}, Missing: []string{}, Via: f.id}
-			if t == nil {
-				r := base
-				r.Resource, r.ResourceType, r.Verdict, r.Path, r.Missing = in.InstanceId, "ec2_instance", Unknown, []Hop{lhop}, []string{miss}
-				a.out = append(a.out, r)
-				continue
-			}
-			got, hops, blocked, missing := a.targetAdmits(f, t, p, clampPort(l.InstancePort), srcs, false)
-			r := base
-			r.Resource, r.ResourceType = t.resource, t.typ
-			r.Path = append(append(append([]Hop{}, a.lastPath...), t.hop), hops...)
-			r.Interfaces = []string{t.eni.NetworkInterfaceId}
-			r.decide(got, a.m.vpcCIDRs[f.vpc], blocked, missing)
-			a.out = append(a.out, r)
-			a.hostTaskRows(t, r, l.InstancePort, p)
-		}
-	}
 }

@@ -4,16 +4,15 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
-	"slices"
 	"sort"
 	"strings"
 	"sync"
 
-	"github.com/sightline-sec/sightline/internal/collect/aws/snapshot"
 	"github.com/sightline-sec/sightline/internal/exposure/netset"
+	"github.com/sightline-sec/sightline/internal/netmodel"
 )
 
-// vpcInfo is what the engine needs of one VPC.
+// vpcInfo is what the engine needs of one network.
 type vpcInfo struct {
 	id         string
 	igw        string   // attached internet gateway ("" if none)
@@ -31,23 +30,29 @@ type subnetInfo struct {
 	aclMiss []string
 }
 
+// ipKey finds an endpoint by a private address in its network.
+type ipKey struct {
+	vpc string
+	ip  netip.Addr
+}
+
 // regionModel is the compiled network model of one account/region.
 type regionModel struct {
-	reg       *snapshot.Region
+	reg       *netmodel.Region
 	vpcs      map[string]*vpcInfo
 	igwMiss   []string
 	subnets   map[string]*subnetInfo
 	sgs       map[string]*sg
 	sgMiss    []string
 	sgSets    map[string]*sgSet // guarded by mu
-	enis      map[string]*snapshot.NetworkInterface
+	policies  map[string]*policy
+	enis      map[string]*netmodel.Endpoint
 	eniOrder  []string
-	eniByIP   map[string]*snapshot.NetworkInterface // "vpc|ip"
-	eipByENI  map[string][]string
-	instances map[string]*snapshot.Instance
-	vpcCIDRs  map[string]netset.Set                   // VPC → its IPv4 and IPv6 CIDRs
-	primary   map[string]string                       // instance → device-index-0 interface
-	lbENIs    map[string][]*snapshot.NetworkInterface // by description ("ELB app/…")
+	eniByIP   map[ipKey]*netmodel.Endpoint
+	instances map[string]*netmodel.Host
+	vpcCIDRs  map[string]netset.Set // VPC → its IPv4 and IPv6 CIDRs
+	primary   map[string]string     // instance → device-index-0 interface
+	pools     map[string]*netmodel.Pool
 
 	// mu guards the caches below, filled while interfaces are analysed
 	// in parallel. Values are computed outside the lock; when two workers
@@ -55,82 +60,57 @@ type regionModel struct {
 	mu       sync.Mutex
 	direct   map[directKey][]template
 	rendered map[string]renderedSources // VPC + source set → Sources text and width
-
-	targetGroups map[string]*snapshot.TargetGroup
-	listeners    map[string][]*snapshot.Listener // by load balancer ARN
 }
 
 // directKey identifies interfaces whose direct results are identical:
-// same VPC, route table, network ACL, security groups and address
-// families (fleets share all of these, so most interfaces hit the cache).
+// same VPC, route table, network ACL, security groups, policies and
+// address families (fleets share all of these, so most interfaces hit the
+// cache).
 type directKey struct {
-	vpc, rt, acl, sgs string
-	v4, v6            bool
+	vpc, rt, acl, sgs, pols string
+	v4, v6                  bool
 }
 
-func newRegionModel(reg *snapshot.Region) (*regionModel, error) {
+func prefixSet(ps []netip.Prefix) netset.Set {
+	var s netset.Set
+	for _, p := range ps {
+		s = s.Union(netset.FromPrefix(p))
+	}
+	return s
+}
+
+func newRegionModel(reg *netmodel.Region) (*regionModel, error) {
 	m := &regionModel{reg: reg, vpcs: map[string]*vpcInfo{}, subnets: map[string]*subnetInfo{},
-		sgs: map[string]*sg{}, sgSets: map[string]*sgSet{}, enis: map[string]*snapshot.NetworkInterface{},
-		eniByIP: map[string]*snapshot.NetworkInterface{}, eipByENI: map[string][]string{},
-		instances: map[string]*snapshot.Instance{}, primary: map[string]string{},
-		lbENIs: map[string][]*snapshot.NetworkInterface{}, direct: map[directKey][]template{},
-		rendered: map[string]renderedSources{}}
+		sgs: map[string]*sg{}, sgSets: map[string]*sgSet{}, policies: map[string]*policy{}, enis: map[string]*netmodel.Endpoint{},
+		eniByIP: map[ipKey]*netmodel.Endpoint{}, instances: map[string]*netmodel.Host{}, primary: map[string]string{},
+		pools: map[string]*netmodel.Pool{}, direct: map[directKey][]template{}, rendered: map[string]renderedSources{}}
 	m.vpcCIDRs = map[string]netset.Set{}
-	for i := range reg.VPCs {
-		v := &reg.VPCs[i]
-		m.vpcs[v.VpcId] = &vpcInfo{id: v.VpcId}
-		cidrs := []string{v.CidrBlock}
-		for _, c := range v.CidrBlockAssociationSet {
-			cidrs = append(cidrs, c.CidrBlock)
-		}
-		for _, c := range v.Ipv6CidrBlockAssociationSet {
-			cidrs = append(cidrs, c.Ipv6CidrBlock)
-		}
-		var set netset.Set
-		for _, c := range cidrs {
-			if c == "" {
-				continue
-			}
-			x, err := parseCIDR(c, "VPC "+v.VpcId)
-			if err != nil {
-				return nil, err
-			}
-			set = set.Union(x)
-		}
-		m.vpcCIDRs[v.VpcId] = set
+	for i := range reg.Networks {
+		n := &reg.Networks[i]
+		m.vpcs[n.ID] = &vpcInfo{id: n.ID, igw: n.Gateway, edgeTables: n.EdgeTables}
+		m.vpcCIDRs[n.ID] = prefixSet(n.Prefixes)
 	}
-	if !reg.Has("ec2/describe-internet-gateways") {
-		m.igwMiss = []string{reg.Missing("ec2/describe-internet-gateways", "")}
-	}
-	// VPC User Guide, "Internet gateways": a VPC has at most one attached
-	// internet gateway; attachment state "available" means attached.
-	for _, g := range reg.InternetGateways {
-		for _, a := range g.Attachments {
-			if a.State == "available" || a.State == "attached" {
-				m.vpc(a.VpcId).igw = g.InternetGatewayId
-			}
-		}
-	}
-	if err := m.compileSubnets(); err != nil {
-		return nil, err
-	}
-	if !reg.Has("ec2/describe-security-groups") {
-		m.sgMiss = []string{reg.Missing("ec2/describe-security-groups", "")}
-	}
+	// Without the networks (their address ranges, which decide the local
+	// route) or the gateways, no path from the internet can be told.
+	m.igwMiss = append(append([]string{}, reg.Missing.Networks...), reg.Missing.Gateways...)
+	m.compileSubnets()
+	m.sgMiss = reg.Missing.Groups
 	// Groups compile independently (20k groups with 300k rules on the
-	// benchmark estate): in parallel, then indexed in snapshot order so
-	// that a duplicate id and the first error are what a sequential pass
-	// would give.
-	compiled := make([]*sg, len(reg.SecurityGroups))
-	errs := make([]error, len(reg.SecurityGroups))
+	// benchmark estate): in parallel, then indexed in model order so that
+	// a duplicate id keeps the first.
+	compiled := make([]*sg, len(reg.Groups))
 	_ = parallel(context.Background(), len(compiled), func(i int) {
-		compiled[i], errs[i] = compileSG(&reg.SecurityGroups[i], reg)
+		compiled[i] = compileSG(&reg.Groups[i])
 	})
-	for i, g := range compiled {
-		if errs[i] != nil {
-			return nil, errs[i]
-		}
+	for _, g := range compiled {
 		m.sgs[g.id] = g
+	}
+	for i := range reg.Policies {
+		p := compilePolicy(&reg.Policies[i])
+		m.policies[p.id] = p
+	}
+	for i := range reg.Pools {
+		m.pools[reg.Pools[i].ID] = &reg.Pools[i]
 	}
 	m.indexInterfaces()
 	return m, nil
@@ -145,211 +125,86 @@ func (m *regionModel) vpc(id string) *vpcInfo {
 	return v
 }
 
-// compileSubnets resolves each subnet's route table and network ACL.
-// VPC User Guide, "Route tables": a subnet without an explicit association
-// uses the VPC's main route table; "Network ACLs": each subnet is
-// associated with exactly one network ACL, the VPC's default one unless
-// explicitly associated with another.
-func (m *regionModel) compileSubnets() error {
+// compileSubnets compiles route tables and ordered stateless lists and
+// attaches them to their subnets (the compiler resolved which applies).
+func (m *regionModel) compileSubnets() {
 	reg := m.reg
 	rts := map[string]*rtable{}
-	explicit, mainRT := map[string]string{}, map[string]string{}
 	for i := range reg.RouteTables {
-		t := &reg.RouteTables[i]
-		rt, err := compileRouteTable(t, reg)
-		if err != nil {
-			return err
-		}
-		rts[t.RouteTableId] = rt
-		for _, a := range t.Associations {
-			if a.AssociationState != nil && a.AssociationState.State != "" && a.AssociationState.State != "associated" {
-				continue
-			}
-			switch {
-			case a.Main:
-				mainRT[t.VpcId] = t.RouteTableId
-			case a.SubnetId != "":
-				explicit[a.SubnetId] = t.RouteTableId
-			case a.GatewayId != "":
-				// Ingress routing (VPC User Guide, "Gateway route tables"):
-				// a table edge-associated with the internet gateway may
-				// send inbound traffic through a middlebox we cannot see.
-				for _, r := range rt.routes {
-					if r.target != "local" {
-						v := m.vpc(t.VpcId)
-						v.edgeTables = append(v.edgeTables, t.RouteTableId)
-						break
-					}
-				}
-			}
-		}
+		rt := compileRouteTable(&reg.RouteTables[i])
+		rts[rt.id] = rt
 	}
-	acls, explicitACL, defACL := map[string]*nacl{}, map[string]string{}, map[string]string{}
-	for i := range reg.NetworkAcls {
-		a := &reg.NetworkAcls[i]
-		n, err := compileNACL(a)
-		if err != nil {
-			return err
-		}
-		acls[a.NetworkAclId] = n
-		if a.IsDefault {
-			defACL[a.VpcId] = a.NetworkAclId
-		}
-		for _, as := range a.Associations {
-			if as.SubnetId != "" {
-				explicitACL[as.SubnetId] = a.NetworkAclId
-			}
-		}
+	acls := map[string]*nacl{}
+	for i := range reg.ACLs {
+		n := compileNACL(&reg.ACLs[i])
+		acls[n.id] = n
 	}
 	for i := range reg.Subnets {
 		s := &reg.Subnets[i]
-		si := &subnetInfo{id: s.SubnetId, vpc: s.VpcId}
-		for _, c := range append([]string{s.CidrBlock}, v6cidrs(s)...) {
-			if c == "" {
-				continue
+		si := &subnetInfo{id: s.ID, vpc: s.Network, cidrs: prefixSet(s.Prefixes), rtMiss: s.RouteMissing, aclMiss: s.ACLMissing}
+		if s.RouteTable != "" {
+			si.rt = rts[s.RouteTable]
+			if si.rt == nil {
+				si.rtMiss = append(si.rtMiss, fmt.Sprintf("route table %s of %s not in the model", s.RouteTable, s.ID))
 			}
-			set, err := parseCIDR(c, "subnet "+s.SubnetId)
-			if err != nil {
-				return err
+		}
+		if s.ACL != "" {
+			si.acl = acls[s.ACL]
+			if si.acl == nil {
+				si.aclMiss = append(si.aclMiss, fmt.Sprintf("network ACL %s of %s not in the model", s.ACL, s.ID))
 			}
-			si.cidrs = si.cidrs.Union(set)
 		}
-		switch id := firstNonEmpty(explicit[s.SubnetId], mainRT[s.VpcId]); {
-		case !reg.Has("ec2/describe-route-tables"):
-			si.rtMiss = []string{reg.Missing("ec2/describe-route-tables", "")}
-		case id == "":
-			si.rtMiss = []string{fmt.Sprintf("no route table (explicit or main) for %s in ec2/describe-route-tables.json", s.SubnetId)}
-		default:
-			si.rt = rts[id]
-			si.rtMiss = si.rt.missing
+		if si.rt == nil && len(si.rtMiss) == 0 {
+			si.rtMiss = []string{"no route table for " + s.ID}
 		}
-		switch id := firstNonEmpty(explicitACL[s.SubnetId], defACL[s.VpcId]); {
-		case !reg.Has("ec2/describe-network-acls"):
-			si.aclMiss = []string{reg.Missing("ec2/describe-network-acls", "")}
-		case id == "":
-			si.aclMiss = []string{fmt.Sprintf("no network ACL for %s in ec2/describe-network-acls.json", s.SubnetId)}
-		default:
-			si.acl = acls[id]
+		if si.acl == nil && len(si.aclMiss) == 0 {
+			si.aclMiss = []string{"no network ACL for " + s.ID}
 		}
-		m.subnets[s.SubnetId] = si
-		m.vpc(s.VpcId) // so that analysis (in parallel) only reads m.vpcs
+		m.subnets[s.ID] = si
+		m.vpc(s.Network) // so that analysis (in parallel) only reads m.vpcs
 	}
-	return nil
 }
 
-func v6cidrs(s *snapshot.Subnet) []string {
-	var out []string
-	for _, a := range s.Ipv6CidrBlockAssociationSet {
-		out = append(out, a.Ipv6CidrBlock)
-	}
-	return out
-}
-
-func firstNonEmpty(s ...string) string {
-	for _, x := range s {
-		if x != "" {
-			return x
-		}
-	}
-	return ""
-}
-
-// indexInterfaces merges describe-network-interfaces with the interfaces
-// nested in describe-instances (used alone when the former is absent).
+// indexInterfaces indexes endpoints, their hosts' primary endpoints and
+// private addresses.
 func (m *regionModel) indexInterfaces() {
 	reg := m.reg
-	for i := range reg.NetworkInterfaces {
-		e := &reg.NetworkInterfaces[i]
-		m.enis[e.NetworkInterfaceId] = e
-		m.eniOrder = append(m.eniOrder, e.NetworkInterfaceId)
-	}
-	for i := range reg.Instances {
-		in := &reg.Instances[i]
-		m.instances[in.InstanceId] = in
-		for j := range in.NetworkInterfaces {
-			e := &in.NetworkInterfaces[j]
-			if _, ok := m.enis[e.NetworkInterfaceId]; ok || e.NetworkInterfaceId == "" {
-				continue
-			}
-			if e.Attachment == nil {
-				e.Attachment = &struct {
-					InstanceId  string `json:"InstanceId"`
-					DeviceIndex int    `json:"DeviceIndex"`
-					Status      string `json:"Status"`
-				}{}
-			}
-			e.Attachment.InstanceId = in.InstanceId
-			if e.VpcId == "" {
-				e.VpcId = in.VpcId
-			}
-			m.enis[e.NetworkInterfaceId] = e
-			m.eniOrder = append(m.eniOrder, e.NetworkInterfaceId)
-		}
+	for i := range reg.Hosts {
+		m.instances[reg.Hosts[i].ID] = &reg.Hosts[i]
 	}
 	primIdx := map[string]int{}
-	for _, id := range m.eniOrder {
-		e := m.enis[id]
-		if e.Attachment != nil && e.Attachment.InstanceId != "" {
-			inst := e.Attachment.InstanceId
-			if cur, ok := primIdx[inst]; !ok || e.Attachment.DeviceIndex < cur {
-				primIdx[inst], m.primary[inst] = e.Attachment.DeviceIndex, id
+	for i := range reg.Endpoints {
+		e := &reg.Endpoints[i]
+		if _, dup := m.enis[e.ID]; dup {
+			continue
+		}
+		m.enis[e.ID] = e
+		m.eniOrder = append(m.eniOrder, e.ID)
+		if e.Host != "" {
+			if cur, ok := primIdx[e.Host]; !ok || e.DeviceIndex < cur {
+				primIdx[e.Host], m.primary[e.Host] = e.DeviceIndex, e.ID
 			}
 		}
-		if strings.HasPrefix(e.Description, "ELB ") {
-			m.lbENIs[e.Description] = append(m.lbENIs[e.Description], e)
-		}
-		for _, ip := range privateIPs(e) {
-			m.eniByIP[e.VpcId+"|"+ip] = e
-		}
-	}
-	for _, a := range reg.Addresses {
-		if a.NetworkInterfaceId != "" && a.PublicIp != "" {
-			m.eipByENI[a.NetworkInterfaceId] = append(m.eipByENI[a.NetworkInterfaceId], a.PublicIp)
+		for _, ip := range e.Private {
+			m.eniByIP[ipKey{e.Network, ip}] = e
 		}
 	}
 }
 
-func privateIPs(e *snapshot.NetworkInterface) []string {
-	out := []string{}
-	if e.PrivateIpAddress != "" {
-		out = append(out, e.PrivateIpAddress)
+// addrList renders addresses for proofs ("none" when empty) without an
+// intermediate string per address (it runs once per interface).
+func addrList(ips []netip.Addr) string {
+	if len(ips) == 0 {
+		return "none"
 	}
-	for _, p := range e.PrivateIpAddresses {
-		if p.PrivateIpAddress != "" && p.PrivateIpAddress != e.PrivateIpAddress {
-			out = append(out, p.PrivateIpAddress)
+	b := make([]byte, 0, 24*len(ips))
+	for i, a := range ips {
+		if i > 0 {
+			b = append(b, ", "...)
 		}
+		b = a.AppendTo(b)
 	}
-	return out
-}
-
-// publicAddrs returns the interface's public IPv4 addresses (public IP or
-// Elastic IP on any private address) and IPv6 addresses. VPC User Guide,
-// "IP addressing": an instance reachable from the internet over IPv4 needs
-// a public IPv4 or Elastic IP address mapped to a private one; IPv6
-// addresses are globally unique and reachable through an internet gateway.
-func (m *regionModel) publicAddrs(e *snapshot.NetworkInterface) (v4, v6 []string) {
-	add := func(ip string) {
-		if ip != "" && !slices.Contains(v4, ip) { // a handful of addresses at most
-			v4 = append(v4, ip)
-		}
-	}
-	if e.Association != nil {
-		add(e.Association.PublicIp)
-	}
-	for _, p := range e.PrivateIpAddresses {
-		if p.Association != nil {
-			add(p.Association.PublicIp)
-		}
-	}
-	for _, ip := range m.eipByENI[e.NetworkInterfaceId] {
-		add(ip)
-	}
-	for _, a := range e.Ipv6Addresses {
-		if a.Ipv6Address != "" {
-			v6 = append(v6, a.Ipv6Address)
-		}
-	}
-	return v4, v6
+	return string(b)
 }
 
 // groups resolves (and caches) the aggregate of a list of security groups.
@@ -374,7 +229,7 @@ func (m *regionModel) groups(ids []string) *sgSet {
 		g := m.sgs[id]
 		if g == nil {
 			if len(m.sgMiss) == 0 {
-				s.missing = append(s.missing, fmt.Sprintf("security group %s not in %s/ec2/describe-security-groups.json", id, m.reg.Dir))
+				s.missing = append(s.missing, fmt.Sprintf("security group %s not in %s", id, m.reg.Origin.Groups))
 			}
 			continue
 		}
@@ -447,12 +302,12 @@ func (m *regionModel) storeDirect(k directKey, t []template) []template {
 	return t
 }
 
-func eniGroupIDs(e *snapshot.NetworkInterface) []string {
-	out := make([]string, 0, len(e.Groups))
-	for _, g := range e.Groups {
-		out = append(out, g.GroupId)
+// subnetMissing says why a subnet an endpoint or front names is absent.
+func (m *regionModel) subnetMissing(subnet, of string) []string {
+	if len(m.reg.Missing.Subnets) > 0 {
+		return m.reg.Missing.Subnets
 	}
-	return out
+	return []string{fmt.Sprintf("subnet %s of %s not in %s", subnet, of, m.reg.Origin.Subnets)}
 }
 
 // networkStages is the chain internet → internet gateway → subnet route
@@ -568,16 +423,4 @@ func universe(v4, v6 bool) netset.Set {
 func addrStage(kind, id string, u netset.Set, start netset.Space, why string) stage {
 	return stage{kind: kind, id: id, space: start.RestrictAddrs(u),
 		why: func(netset.U128, uint16, uint16) string { return why }}
-}
-
-func ipList(ips []string) string {
-	if len(ips) == 0 {
-		return "none"
-	}
-	return strings.Join(ips, ", ")
-}
-
-func mustAddr(s string) (netip.Addr, bool) {
-	a, err := netip.ParseAddr(s)
-	return a, err == nil
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/sightline-sec/sightline/bench/exposuregen/estate"
+	"github.com/sightline-sec/sightline/internal/collect/aws/netcompile"
 	"github.com/sightline-sec/sightline/internal/exposure"
 )
 
@@ -15,9 +16,13 @@ import (
 // schedule (run with -race to check the shared caches too).
 func TestParallelMatchesSequential(t *testing.T) {
 	reg := estate.Generate(estate.Shape{ENIs: 3000, SGs: 300, RulesPerSG: 15, Subnets: 60, LBs: 90, VPCs: 3}, 11)
+	compiled, err := netcompile.Region(reg)
+	if err != nil {
+		t.Fatal(err)
+	}
 	run := func(procs int) []byte {
 		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
-		res, err := exposure.AnalyzeRegion(context.Background(), reg)
+		res, err := exposure.AnalyzeRegion(context.Background(), compiled)
 		if err != nil {
 			t.Fatal(err)
 		}

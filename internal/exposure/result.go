@@ -41,6 +41,11 @@ type Result struct {
 	Via          string   `json:"via,omitempty"`
 	Path         []Hop    `json:"path"`
 	BlockedBy    *Hop     `json:"blocked_by"`
+	// BlockedByAll lists, when the address families are stopped by
+	// different controls, the control stopping each (IPv4 first, then
+	// IPv6); BlockedBy stays the first of them. Omitted when one control
+	// stops every family.
+	BlockedByAll []Hop    `json:"blocked_by_all,omitempty"`
 	Missing      []string `json:"missing"`
 
 	// Interfaces lists the network interfaces the result is about (for

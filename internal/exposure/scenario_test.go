@@ -17,10 +17,11 @@ func analyzeScenario(t *testing.T, name string) []Result {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep, err := Analyze(context.Background(), snap)
+	rep, err := analyzeSnapshot(context.Background(), snap)
 	if err != nil {
 		t.Fatal(err)
 	}
+	checkInvariants(t, rep.Results)
 	return rep.Results
 }
 
@@ -205,10 +206,11 @@ func TestGraph(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep, err := Analyze(context.Background(), snap)
+	rep, err := analyzeSnapshot(context.Background(), snap)
 	if err != nil {
 		t.Fatal(err)
 	}
+	checkInvariants(t, rep.Results)
 	g := graph.New()
 	snap.AddToGraph(g)
 	rep.AddToGraph(g)

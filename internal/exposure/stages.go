@@ -15,13 +15,14 @@ type stage struct {
 
 // template is a result without its resource fields.
 type template struct {
-	proto   int
-	lo, hi  uint16
-	verdict string
-	sources netset.Set
-	path    []Hop
-	blocked *Hop
-	missing []string
+	proto      int
+	lo, hi     uint16
+	verdict    string
+	sources    netset.Set
+	path       []Hop
+	blocked    *Hop
+	blockedAll []Hop // per family, when families are stopped by different controls
+	missing    []string
 	// rendered sources, width and deduplicated missing list, filled once
 	// per cached template and shared by its results
 	srcText    []string
@@ -80,6 +81,10 @@ func evaluate(proto int, start netset.Space, stages []stage) []template {
 			} else {
 				t.verdict = NotExposed
 				t.blocked = &Hop{Kind: s.kind, ID: s.id, Detail: s.why(rep, pr.Lo, pr.Hi)}
+				if famMask(stages[0].space.At(pr.Lo)) != famMask(prev.At(pr.Lo)) {
+					// some family stopped before this stage: name each
+					t.blockedAll = familyBlocks(stages, pr.Lo, pr.Hi)
+				}
 				t.missing = missingSoFar
 			}
 			out = append(out, t)
@@ -114,4 +119,75 @@ func evalPort(start netset.Set, stages []stage, port uint16) (netset.Set, []Hop,
 	}
 	rep, _ := prev.Min()
 	return prev, pathAt(stages, len(stages), rep, port, port), nil, missing
+}
+
+// famMask says which families a set of internet addresses holds (bit 0
+// IPv4, bit 1 IPv6) without allocating: IPv4 addresses are stored
+// IPv4-mapped (::ffff:0:0/96), below every IPv6 internet address
+// (2000::/3).
+func famMask(s netset.Set) uint8 {
+	r := s.Ranges()
+	if len(r) == 0 {
+		return 0
+	}
+	var m uint8
+	if r[0].Lo.Hi < v6Start {
+		m |= 1
+	}
+	if r[len(r)-1].Hi.Hi >= v6Start {
+		m |= 2
+	}
+	return m
+}
+
+// v6Start is the high 64 bits of 2000::, the lowest IPv6 internet address.
+const v6Start = 0x2000 << 48
+
+// addrFamilies are the address families blocked_by_all distinguishes.
+var addrFamilies = [...]netset.Set{netset.InternetV4, netset.InternetV6}
+
+// familyBlocks returns the control stopping each address family at port
+// lo (IPv4 first), when different families are stopped by different
+// controls; nil otherwise. Families the first stage (the resource's own
+// addresses) already excludes are not counted: a resource without an
+// IPv6 address is not "blocked" for IPv6 clients. A family stopped where
+// data is missing is unknown, not blocked, and is left out too (its
+// reason is in missing). For a port range the first port is the sample,
+// as for blocked_by.
+func familyBlocks(stages []stage, lo, hi uint16) []Hop {
+	if len(stages) < 2 {
+		return nil
+	}
+	// First the stopping stage of each family (cheap set operations),
+	// then the proof text only when two families differ (most rows: one
+	// family, or the same control for both).
+	var idx [len(addrFamilies)]int
+	var reps [len(addrFamilies)]netset.U128
+	n := 0
+	for f, fam := range addrFamilies {
+		idx[f] = -1
+		cur := stages[0].space.At(lo).Intersect(fam)
+		if cur.IsEmpty() {
+			continue
+		}
+		for k := 1; k < len(stages); k++ {
+			next := stages[k].space.At(lo).Intersect(fam)
+			if next.IsEmpty() {
+				if len(stages[k].missing) == 0 {
+					idx[f], n = k, n+1
+					reps[f], _ = cur.Min()
+				}
+				break
+			}
+			cur = next
+		}
+	}
+	if n < 2 || idx[0] == idx[1] {
+		return nil
+	}
+	a, b := &stages[idx[0]], &stages[idx[1]]
+	if a.kind == b.kind && a.id == b.id {
+		return nil
+	}
+	return []Hop{{Kind: a.kind, ID: a.id, Detail: a.why(reps[0], lo, hi)}, {Kind: b.kind, ID: b.id, Detail: b.why(reps[1], lo, hi)}}
 }

@@ -135,11 +135,12 @@ func why(r *Result) string {
 		}
 		return s
 	case len(r.Missing) > 0:
-		s := "missing: " + shortenARNs(r.Missing[0])
-		if n := len(r.Missing) - 1; n > 0 {
-			s += fmt.Sprintf(" (+%d more with --why)", n)
+		// Every reason, not only the first: the last column wraps.
+		parts := make([]string, len(r.Missing))
+		for i, m := range r.Missing {
+			parts[i] = shortenARNs(m)
 		}
-		return s
+		return "missing: " + strings.Join(parts, "; ")
 	}
 	return ""
 }

@@ -112,3 +112,20 @@ func TestWhyExplainsSampleAddress(t *testing.T) {
 		t.Errorf("proof:\n%s", out)
 	}
 }
+
+// TestTableShowsEveryMissingReason: the table lists all missing reasons
+// (wrapped), not only the first.
+func TestTableShowsEveryMissingReason(t *testing.T) {
+	var b strings.Builder
+	rs := []Result{{Resource: "i-1", Protocol: "tcp", ToPort: 65535, Verdict: Unknown,
+		Missing: []string{"ec2/describe-vpcs.json missing from snap", "ec2/describe-network-acls.json missing from snap"}}}
+	if err := WriteTable(&b, rs, false, 80); err != nil {
+		t.Fatal(err)
+	}
+	out := strings.Join(strings.Fields(b.String()), " ")
+	for _, want := range []string{"describe-vpcs.json", "describe-network-acls.json"} {
+		if !strings.Contains(out, want) {
+			t.Fatalf("table lacks %q:\n%s", want, b.String())
+		}
+	}
+}

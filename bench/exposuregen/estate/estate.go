@@ -113,7 +113,7 @@ func Generate(sh Shape, seed uint64) *snapshot.Region {
 		if r.IntN(10) == 0 {
 			e.Ipv6Addresses = append(e.Ipv6Addresses, struct {
 				Ipv6Address string `json:"Ipv6Address"`
-			}{fmt.Sprintf("2a05:d018:%x:%x::%x", v, k, i)})
+			}{fmt.Sprintf("2a05:d018:%x:%x::%x:%x", v, k, i>>16, i&0xffff)})
 		}
 		if r.IntN(5) > 0 {
 			e.Attachment = &struct {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/sightline-sec/sightline/internal/collect/aws/netcompile"
 	"github.com/sightline-sec/sightline/internal/exposure"
 )
 
@@ -15,7 +16,11 @@ func BenchmarkAnalyze(b *testing.B) {
 		reg := Generate(Target(n), 1)
 		b.Run(fmt.Sprintf("enis=%d", n), func(b *testing.B) {
 			for i := 0; i < b.N; i++ {
-				res, err := exposure.AnalyzeRegion(context.Background(), reg)
+				compiled, err := netcompile.Region(reg)
+				if err != nil {
+					b.Fatal(err)
+				}
+				res, err := exposure.AnalyzeRegion(context.Background(), compiled)
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -28,10 +33,14 @@ func BenchmarkAnalyze(b *testing.B) {
 func TestGenerateSmall(t *testing.T) {
 	sh := Shape{ENIs: 200, SGs: 100, RulesPerSG: 15, Subnets: 50, LBs: 10, VPCs: 5}
 	reg := Generate(sh, 1)
+	compiled, err := netcompile.Region(reg)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if len(reg.NetworkInterfaces) != 200 || len(reg.SecurityGroups) != 100 || len(reg.Subnets) != 50 || len(reg.LoadBalancers) != 10 {
 		t.Fatalf("shape: %d enis %d sgs %d subnets %d lbs", len(reg.NetworkInterfaces), len(reg.SecurityGroups), len(reg.Subnets), len(reg.LoadBalancers))
 	}
-	res, err := exposure.AnalyzeRegion(context.Background(), reg)
+	res, err := exposure.AnalyzeRegion(context.Background(), compiled)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/sightline-sec/sightline/bench/exposuregen/estate"
+	"github.com/sightline-sec/sightline/internal/collect/aws/netcompile"
 	"github.com/sightline-sec/sightline/internal/collect/aws/snapshot"
 	"github.com/sightline-sec/sightline/internal/exposure"
 	"github.com/sightline-sec/sightline/internal/workload"
@@ -14,7 +15,11 @@ import (
 
 // analyze is the one place this package runs the cloud engine.
 func analyze(reg *snapshot.Region) (*exposure.Report, error) {
-	return exposure.Analyze(context.Background(), &snapshot.Snapshot{Regions: []*snapshot.Region{reg}})
+	model, err := netcompile.Compile(&snapshot.Snapshot{Regions: []*snapshot.Region{reg}})
+	if err != nil {
+		return nil, err
+	}
+	return exposure.Analyze(context.Background(), model)
 }
 
 // BenchmarkInventory measures the inventory benchmark in memory:

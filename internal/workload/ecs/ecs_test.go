@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sightline-sec/sightline/internal/collect/aws/netcompile"
 	"github.com/sightline-sec/sightline/internal/collect/aws/snapshot"
 	"github.com/sightline-sec/sightline/internal/exposure"
 	"github.com/sightline-sec/sightline/internal/workload"
@@ -28,7 +29,11 @@ func joined(t *testing.T) *workload.Inventory {
 		t.Fatal(err)
 	}
 	inv := FromSnapshot(snap)
-	rep, err := exposure.Analyze(ctx, snap)
+	model, err := netcompile.Compile(snap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := exposure.Analyze(ctx, model)
 	if err != nil {
 		t.Fatal(err)
 	}
