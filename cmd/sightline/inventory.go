@@ -312,7 +312,7 @@ func verdictWhy(v *workload.Verdict, fronts map[string]*workload.Front) string {
 		return "from " + exposure.SourcesText(v.Sources)
 	case trivialDirect(v):
 		return "not published or fronted; no cloud interface"
-	case v.BlockedBy != nil && v.BlockedBy.Kind == "docker_publish" && v.BlockedBy.ID == v.Via:
+	case v.BlockedBy != nil && (v.BlockedBy.Kind == "docker_publish" || v.BlockedBy.Kind == "ecs_port_mapping") && v.BlockedBy.ID == v.Via:
 		return "bound to loopback: reachable from the host only"
 	case v.BlockedBy != nil && v.BlockedBy.Kind == "service":
 		return "in-cluster only (ClusterIP)"
@@ -451,8 +451,8 @@ func writeInventoryTable(w io.Writer, s *sources, all bool, width int) error {
 	// images beside them get the room. The reasons of the second table
 	// wrap at 20 columns, so that container names of 20 characters (a
 	// Compose name such as "shop-postgres-1") stay whole at 80.
-	runs := textfit.Table{Header: []string{"WORKLOAD", "HOST", "CONTAINER", "IMAGE", "RISK"}, Width: width, MinLast: len("privileged,")}
-	reach := textfit.Table{Header: []string{"CONTAINER", "PORT", "VIA", "VERDICT: SOURCES / WHY"}, Width: width, MinLast: 24}
+	runs := textfit.Table{Header: []string{"WORKLOAD", "HOST", "CONTAINER", "IMAGE", "RISK"}, Width: width, MinLast: len("privileged,"), Squeeze: []int{3}}
+	reach := textfit.Table{Header: []string{"CONTAINER", "PORT", "VIA", "VERDICT: SOURCES / WHY"}, Width: width, MinLast: 24, Squeeze: []int{2, 0}}
 	counts := map[string]int{}
 	containers := 0
 	for i := range s.inv.Workloads {

@@ -27,6 +27,10 @@ type Table struct {
 	// MinLast is the narrowest the last column may get before fixed
 	// columns are shortened; 0 means 24.
 	MinLast int
+	// Squeeze lists the fixed columns to shorten first (e.g. an image
+	// reference rather than an instance ID); the others are shortened only
+	// once these are down to MaxCell. Empty: any column.
+	Squeeze []int
 }
 
 // Add appends one row.
@@ -80,12 +84,23 @@ func (t *Table) widths(rows [][]string, cols, width, minLast int) []int {
 		}
 		return n
 	}
-	for width-fixed() < minLast {
+	widestOf := func(cols []int) int {
 		widest := -1
-		for i, w := range widths {
-			if w > MaxCell && (widest < 0 || w > widths[widest]) {
+		for _, i := range cols {
+			if i < len(widths) && widths[i] > MaxCell && (widest < 0 || widths[i] > widths[widest]) {
 				widest = i
 			}
+		}
+		return widest
+	}
+	all := make([]int, len(widths))
+	for i := range all {
+		all[i] = i
+	}
+	for width-fixed() < minLast {
+		widest := widestOf(t.Squeeze)
+		if widest < 0 {
+			widest = widestOf(all)
 		}
 		if widest < 0 {
 			break
