@@ -301,6 +301,8 @@ func (c *composer) iface(s *state, w *workload.Workload, proto string, port int)
 func (c *composer) host(s *state, w *workload.Workload, proto string, port int) {
 	h := w.Host
 	switch {
+	case h == nil && w.Source == workload.SourceKubernetes:
+		s.unsure("the nodes " + w.ID + " runs on and their cloud instances (manifests do not say: give --kubeconfig for a live cluster, and --aws DIR)")
 	case h == nil || h.InstanceID == "":
 		name := ""
 		if h != nil && h.Name != "" {
