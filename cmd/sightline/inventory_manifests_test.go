@@ -36,7 +36,9 @@ type demoObj struct {
 			Spec     struct {
 				Containers []struct {
 					Name  string
-					Ports []struct{ ContainerPort int `json:"containerPort"` }
+					Ports []struct {
+						ContainerPort int `json:"containerPort"`
+					}
 				}
 			}
 		}
