@@ -3,6 +3,7 @@ package exposure
 import (
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/sightline-sec/sightline/internal/exposure/netset"
@@ -70,7 +71,7 @@ func Containers(inv *workload.Inventory, ix *CloudIndex) {
 	if ix == nil {
 		ix = NewCloudIndex(nil, nil)
 	}
-	c := &composer{ix: ix, policies: map[string][]*workload.Policy{}, clusters: map[string]*workload.Cluster{}}
+	c := &composer{ix: ix, policies: map[string][]*workload.Policy{}, clusters: map[string]*workload.Cluster{}, nodeCache: map[string]*state{}}
 	for i := range inv.Policies {
 		p := &inv.Policies[i]
 		k := policyKey(p.ID, p.Namespace)
@@ -107,6 +108,9 @@ type composer struct {
 	ix       *CloudIndex
 	policies map[string][]*workload.Policy
 	clusters map[string]*workload.Cluster
+	// nodeCache holds, per cluster, protocol and port, the state after the
+	// entry through any node (see anyNode).
+	nodeCache map[string]*state
 }
 
 // state is what reaches the current hop: sure are sources that certainly
@@ -386,7 +390,14 @@ func (c *composer) entry(s *state, w *workload.Workload, r *workload.Route) {
 	switch f.Entry {
 	case "host":
 		if nodes := c.anyNode(w, f); len(nodes) > 0 {
+			// The same for every pod of the cluster: computed once per port.
+			key := ClusterOf(w.ID) + "\x00" + proto + "\x00" + strconv.Itoa(f.ListenPort)
+			if x, ok := c.nodeCache[key]; ok {
+				*s = *x.clone()
+				return
+			}
 			c.nodes(s, nodes, proto, f.ListenPort)
+			c.nodeCache[key] = s.clone()
 			return
 		}
 		c.host(s, w, proto, f.ListenPort)
