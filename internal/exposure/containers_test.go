@@ -241,3 +241,23 @@ func TestContainerLoadBalancerOwnTarget(t *testing.T) {
 		t.Errorf("Cluster: %+v", v)
 	}
 }
+
+// An ip-mode load balancer whose targets in the snapshot do not include
+// the pod's IP: the listener's verdict is about other pods, so the pod's
+// is unknown, naming the missing registration.
+func TestContainerLoadBalancerPodNotTarget(t *testing.T) {
+	open := netset.Internet
+	rep := &Report{Results: []Result{
+		{Resource: "arn:lb", Protocol: "tcp", FromPort: 80, ToPort: 80, Verdict: Exposed, SourceSet: open, Sources: open.Compact(netset.NonPublic)},
+		{Resource: "i-1", Via: "arn:lb", Protocol: "tcp", FromPort: 8080, ToPort: 8080, Verdict: Exposed, SourceSet: open,
+			Path: []Hop{{Kind: "target", ID: "10.0.1.21"}}},
+	}}
+	inv := pod(workload.Route{Fronts: []workload.Front{
+		{Kind: "load_balancer", ID: "svc", ListenProto: "tcp", ListenPort: 80, Entry: "load_balancer", LoadBalancer: "arn:lb", PreservesClient: true},
+		{Kind: "service", ID: "svc", ListenProto: "tcp", ListenPort: 80, TargetPort: 8080, Entry: "front", PreservesClient: true}}})
+	inv.Workloads[0].Addresses = []string{"10.0.9.9"}
+	v := verdicts(inv, rep, nil)[1]
+	if v.Verdict != Unknown || !strings.Contains(strings.Join(v.Missing, ";"), "pod IP 10.0.9.9") {
+		t.Errorf("pod IP not a target: %+v", v)
+	}
+}
