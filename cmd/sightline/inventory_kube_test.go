@@ -57,6 +57,9 @@ func TestInventoryLiveEKS(t *testing.T) {
 	if strings.Join(ids, " ") != strings.Join(want, " ") {
 		t.Fatalf("workloads:\n got %v\nwant %v", ids, want)
 	}
+	if len(inv.Gaps) != 0 {
+		t.Errorf("gaps: %+v", inv.Gaps)
+	}
 	if len(inv.Clusters) != 1 || inv.Clusters[0].PolicyEnforcement != "enforced" || inv.Clusters[0].Plugin != "calico" {
 		t.Fatalf("cluster: %+v", inv.Clusters)
 	}
@@ -91,6 +94,17 @@ func TestInventoryLiveEKS(t *testing.T) {
 	api := findWorkload(t, &inv, pre+"shop/Pod/api-a").Containers[0].Exposure
 	if !pathHas(api[2], "network_policy", "enforced by the network plugin calico") {
 		t.Errorf("api-a node_port path does not name the enforced NetworkPolicy: %+v", api[2].Path)
+	}
+
+	// The table lists the 8 workloads.
+	out, stderr, code = runCLI(t, "inventory", "--kubeconfig", kc, "--aws", eksSnapshot)
+	if code != 0 {
+		t.Fatalf("table: exit %d: %s", code, stderr)
+	}
+	for _, name := range []string{"8 workloads", "i-0nod", "exposed", "not exposed"} {
+		if !strings.Contains(out, name) {
+			t.Errorf("table lacks %q:\n%s", name, out)
+		}
 	}
 
 	// --why on a container answers with the whole path.

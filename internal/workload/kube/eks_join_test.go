@@ -132,6 +132,12 @@ func TestEKSJoinEnforcementUnknown(t *testing.T) {
 		!strings.Contains(strings.Join(v.Missing, ";"), "enforces NetworkPolicy") {
 		t.Errorf("api-a node_port: %s %v missing %v", v.Verdict, v.Sources, v.Missing)
 	}
+	// A plugin that does not enforce NetworkPolicy: the node group decides.
+	inv2 := eksJoin(t, "not_enforced")
+	if v := route(t, inv2, "k8s:eks/shop/Pod/api-a", "node_port"); v.Verdict != "exposed" || strings.Join(v.Sources, ",") != "0.0.0.0/0" ||
+		len(v.Missing) != 0 || !strings.Contains(hopIDs(v), "network_policy:") {
+		t.Errorf("api-a node_port, not enforced: %s %v missing %v path %s", v.Verdict, v.Sources, v.Missing, hopIDs(v))
+	}
 	// Pods the policy does not select are unaffected.
 	if v := route(t, inv, "k8s:eks/shop/Pod/frontend-a", "node_port"); v.Verdict != "exposed" || len(v.Missing) != 0 {
 		t.Errorf("frontend-a node_port: %s missing %v", v.Verdict, v.Missing)
