@@ -445,10 +445,12 @@ func (c *composer) listener(s *state, w *workload.Workload, r *workload.Route, p
 		return
 	}
 	s.rows(rows)
-	if len(r.Fronts) > 1 && r.Fronts[1].Kind == "service" && len(w.Addresses) > 0 {
-		// The load balancer targets pod IPs, and none of this pod's is
-		// among its targets in the snapshot: the listener's verdict is
-		// about other pods; whether this one receives traffic is unknown.
+	if f.Kind == "load_balancer" && len(r.Fronts) > 1 && r.Fronts[1].Kind == "service" && len(w.Addresses) > 0 {
+		// A LoadBalancer Service that targets pod IPs, and none of this
+		// pod's is among its targets in the snapshot: the listener's
+		// verdict is about other pods; whether this one receives traffic
+		// is unknown. (An Ingress's load balancer may target an ingress
+		// controller instead: its listener stands.)
 		s.unsure(fmt.Sprintf("whether pod IP %s of %s is a registered target of load balancer %s (it targets pod IPs; the snapshot's targets do not include it: registered after the snapshot, or not ready)",
 			strings.Join(w.Addresses, ", "), w.ID, f.LoadBalancer))
 	}

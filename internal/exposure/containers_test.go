@@ -261,3 +261,19 @@ func TestContainerLoadBalancerPodNotTarget(t *testing.T) {
 		t.Errorf("pod IP not a target: %+v", v)
 	}
 }
+
+// An Ingress's load balancer may target the ingress controller, not the
+// backend pods: pod IPs absent from its targets change nothing.
+func TestContainerIngressPodNotTarget(t *testing.T) {
+	open := netset.Internet
+	rep := &Report{Results: []Result{
+		{Resource: "arn:alb", Protocol: "tcp", FromPort: 80, ToPort: 80, Verdict: Exposed, SourceSet: open, Sources: open.Compact(netset.NonPublic)},
+	}}
+	inv := pod(workload.Route{Fronts: []workload.Front{
+		{Kind: "ingress", ID: "ing", ListenProto: "tcp", ListenPort: 80, Entry: "load_balancer", LoadBalancer: "arn:alb"},
+		{Kind: "service", ID: "svc", ListenProto: "tcp", ListenPort: 80, TargetPort: 8080, Entry: "front", PreservesClient: true}}})
+	inv.Workloads[0].Addresses = []string{"10.0.9.9"}
+	if v := verdicts(inv, rep, nil)[1]; v.Verdict != Exposed || len(v.Missing) != 0 {
+		t.Errorf("ingress: %+v", v)
+	}
+}
