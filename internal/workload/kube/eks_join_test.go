@@ -116,6 +116,9 @@ func TestEKSJoin(t *testing.T) {
 			t.Errorf("%s %s: path %s lacks %s", w.id, w.kind, hopIDs(v), w.hop)
 		}
 	}
+	if len(inv.Gaps) != 0 {
+		t.Errorf("gaps: %+v", inv.Gaps)
+	}
 	// The cluster's nodes map to their instances through spec.providerID.
 	if n := inv.Clusters[0].Nodes; len(n) != 2 || n[0].InstanceID != "i-0node0a00000001" || n[1].InstanceID != "i-0node0b00000001" {
 		t.Errorf("cluster nodes: %+v", n)
