@@ -509,6 +509,11 @@ func (g cgen) world() *refWorld {
 	ct := workload.Container{Name: "c"}
 	for k := g.n(2) + 1; k > 0; k-- {
 		p := workload.Port{ContainerPort: portPool[g.n(len(portPool))], Protocol: g.proto(), Name: namedPorts[g.n(len(namedPorts))]}
+		for _, q := range ct.Ports {
+			if q.Name == p.Name {
+				p.Name = "" // port names are unique within a pod (Kubernetes API, ContainerPort.name)
+			}
+		}
 		p.Routes = g.routes(&p, src == workload.SourceECS)
 		ct.Ports = append(ct.Ports, p)
 	}
