@@ -1,8 +1,9 @@
 // Command inventory times the inventory benchmark end to end in
 // one process: read an AWS snapshot of 20k interfaces written by
-// bench/exposuregen, analyse its exposure, generate a Kubernetes inventory
+// bench/exposuregen, analyse its exposure, generate the typed Kubernetes objects
 // of 10k pods / 2k Services / 1k NetworkPolicies whose nodes and load
-// balancers are that estate's (bench/inventory/kubegen), compute every
+// balancers are that estate's (bench/inventory/kubegen), build the
+// inventory from them with kube.Build as for a live cluster, compute every
 // container port's exposure through its fronts and the cloud results, and
 // encode the inventory JSON. It prints the time of each step and the peak
 // resident set size. bench/inventory/run.sh drives it.
@@ -27,6 +28,7 @@ import (
 	"github.com/sightline-sec/sightline/internal/collect/aws/snapshot"
 	"github.com/sightline-sec/sightline/internal/exposure"
 	"github.com/sightline-sec/sightline/internal/workload/ecs"
+	"github.com/sightline-sec/sightline/internal/workload/kube"
 )
 
 func main() {
@@ -34,12 +36,13 @@ func main() {
 	pods := flag.Int("pods", 10000, "pods")
 	services := flag.Int("services", 2000, "Services")
 	policies := flag.Int("policies", 1000, "NetworkPolicies")
+	nodes := flag.Int("nodes", 500, "nodes (the estate's first instances)")
 	flag.Parse()
 	if *dir == "" {
 		fmt.Fprintln(os.Stderr, "inventory: -aws DIR is required")
 		os.Exit(2)
 	}
-	if err := run(*dir, kubegen.Shape{Pods: *pods, Services: *services, Policies: *policies, Namespaces: 50}); err != nil {
+	if err := run(*dir, kubegen.Shape{Pods: *pods, Services: *services, Policies: *policies, Namespaces: 50, Nodes: *nodes}); err != nil {
 		fmt.Fprintln(os.Stderr, "inventory:", err)
 		os.Exit(1)
 	}
@@ -67,8 +70,10 @@ func run(dir string, sh kubegen.Shape) error {
 		return err
 	}
 	t2 := time.Now()
-	inv := kubegen.Generate(snap.Regions[0], sh, 1)
+	objs := kubegen.Objects(snap.Regions[0], sh, 1)
 	t3 := time.Now()
+	inv := kube.Build(objs)
+	tb := time.Now()
 	exposure.Containers(inv, exposure.NewCloudIndex(rep, ecs.Aliases(snap)))
 	t4 := time.Now()
 	w := bufio.NewWriter(io.Discard)
@@ -86,10 +91,10 @@ func run(dir string, sh kubegen.Shape) error {
 			}
 		}
 	}
-	fmt.Printf("interfaces %d, cloud results %d; pods %d, services %d, policies %d; verdicts %v\n",
-		len(snap.Regions[0].NetworkInterfaces), len(rep.Results), len(inv.Workloads), len(inv.Services), len(inv.Policies), verdicts)
-	fmt.Printf("load %.2fs  analyse %.2fs  generate %.2fs (not part of the target)  join %.2fs  json %.2fs  total (without generate) %.2fs  peak RSS %s\n",
-		t1.Sub(t0).Seconds(), t2.Sub(t1).Seconds(), t3.Sub(t2).Seconds(), t4.Sub(t3).Seconds(), t5.Sub(t4).Seconds(),
+	fmt.Printf("interfaces %d, cloud results %d; pods %d, nodes %d, services %d, policies %d → %d workloads; verdicts %v\n",
+		len(snap.Regions[0].NetworkInterfaces), len(rep.Results), len(objs.Pods), len(objs.Nodes), len(inv.Services), len(inv.Policies), len(inv.Workloads), verdicts)
+	fmt.Printf("load %.2fs  analyse %.2fs  generate objects %.2fs (not part of the target)  kube.Build %.2fs  join %.2fs  json %.2fs  total (without generate) %.2fs  peak RSS %s\n",
+		t1.Sub(t0).Seconds(), t2.Sub(t1).Seconds(), t3.Sub(t2).Seconds(), tb.Sub(t3).Seconds(), t4.Sub(tb).Seconds(), t5.Sub(t4).Seconds(),
 		(t5.Sub(t0) - t3.Sub(t2)).Seconds(), peakRSS())
 	return nil
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -61,8 +62,16 @@ func TestInventoryTable(t *testing.T) {
 }
 
 func TestInventoryGapsNeverSilent(t *testing.T) {
-	// A snapshot without ECS calls: no workloads, and a warning that says why.
-	out, stderr, code := runCLI(t, "inventory", "--aws", scenarioDir("public-web"))
+	// A snapshot without ECS calls (public-web without its ecs/ directory):
+	// no workloads, and a warning that says why.
+	dir := t.TempDir()
+	if err := os.CopyFS(dir, os.DirFS(scenarioDir("public-web"))); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.RemoveAll(filepath.Join(dir, "111122223333", "eu-west-1", "ecs")); err != nil {
+		t.Fatal(err)
+	}
+	out, stderr, code := runCLI(t, "inventory", "--aws", dir)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}

@@ -3,6 +3,7 @@ package exposure
 import (
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/sightline-sec/sightline/internal/exposure/netset"
@@ -70,7 +71,7 @@ func Containers(inv *workload.Inventory, ix *CloudIndex) {
 	if ix == nil {
 		ix = NewCloudIndex(nil, nil)
 	}
-	c := &composer{ix: ix, policies: map[string][]*workload.Policy{}, clusters: map[string]*workload.Cluster{}}
+	c := &composer{ix: ix, policies: map[string][]*workload.Policy{}, clusters: map[string]*workload.Cluster{}, nodeCache: map[string]*state{}}
 	for i := range inv.Policies {
 		p := &inv.Policies[i]
 		k := policyKey(p.ID, p.Namespace)
@@ -107,6 +108,9 @@ type composer struct {
 	ix       *CloudIndex
 	policies map[string][]*workload.Policy
 	clusters map[string]*workload.Cluster
+	// nodeCache holds, per cluster, protocol and port, the state after the
+	// entry through any node (see anyNode).
+	nodeCache map[string]*state
 }
 
 // state is what reaches the current hop: sure are sources that certainly
@@ -315,6 +319,8 @@ func missingHost(w *workload.Workload) string {
 func (c *composer) host(s *state, w *workload.Workload, proto string, port int) {
 	h := w.Host
 	switch {
+	case h == nil && w.Source == workload.SourceKubernetes:
+		s.unsure("the nodes " + w.ID + " runs on and their cloud instances (manifests do not say: give --kubeconfig for a live cluster, and --aws DIR)")
 	case h == nil || h.InstanceID == "":
 		s.unsure(missingHost(w))
 	case c.ix.rep == nil:
@@ -360,7 +366,7 @@ func (c *composer) route(w *workload.Workload, ct *workload.Container, p *worklo
 		return s.verdict(p, "")
 	}
 	f0 := &r.Fronts[0]
-	c.entry(s, w, f0)
+	c.entry(s, w, r)
 	for i := range r.Fronts {
 		f := &r.Fronts[i]
 		if s.empty() {
@@ -385,13 +391,25 @@ func (c *composer) route(w *workload.Workload, ct *workload.Container, p *worklo
 }
 
 // entry starts a route at its outermost front.
-func (c *composer) entry(s *state, w *workload.Workload, f *workload.Front) {
+func (c *composer) entry(s *state, w *workload.Workload, r *workload.Route) {
+	f := &r.Fronts[0]
 	proto := f.ListenProto
 	if proto == "" {
 		proto = "tcp"
 	}
 	switch f.Entry {
 	case "host":
+		if nodes := c.anyNode(w, f); len(nodes) > 0 {
+			// The same for every pod of the cluster: computed once per port.
+			key := ClusterOf(w.ID) + "\x00" + proto + "\x00" + strconv.Itoa(f.ListenPort)
+			if x, ok := c.nodeCache[key]; ok {
+				*s = *x.clone()
+				return
+			}
+			c.nodes(s, nodes, proto, f.ListenPort)
+			c.nodeCache[key] = s.clone()
+			return
+		}
 		c.host(s, w, proto, f.ListenPort)
 	case "loopback":
 		s.block(Hop{Kind: f.Kind, ID: f.ID, Detail: fmt.Sprintf("published on a loopback address (127.0.0.1 or ::1): %s/%d is reachable from the host only", proto, f.ListenPort)})
@@ -401,15 +419,18 @@ func (c *composer) entry(s *state, w *workload.Workload, f *workload.Front) {
 		if f.Kind == "target_group" {
 			c.targetGroup(s, w, f, proto)
 		} else {
-			c.listener(s, f, proto)
+			c.listener(s, w, r, proto)
 		}
 	default:
 		s.unsure(fmt.Sprintf("where %s %s takes traffic from (entry %q)", f.Kind, f.ID, f.Entry))
 	}
 }
 
-// listener continues through a cloud load balancer's listener rows.
-func (c *composer) listener(s *state, f *workload.Front, proto string) {
+// listener continues through a cloud load balancer's listener rows, or
+// through its rows for the targets that are this pod when they are known
+// (lbTargetRows).
+func (c *composer) listener(s *state, w *workload.Workload, r *workload.Route, proto string) {
+	f := &r.Fronts[0]
 	if f.LoadBalancer == "" {
 		s.unsure(fmt.Sprintf("the cloud load balancer of %s (no status hostname: give --kubeconfig for a live cluster, or its name)", f.ID))
 		return
@@ -429,7 +450,119 @@ func (c *composer) listener(s *state, f *workload.Front, proto string) {
 		s.block(Hop{Kind: "listener", ID: id, Detail: fmt.Sprintf("no listener on %s/%d", proto, f.ListenPort)})
 		return
 	}
+	if t := c.lbTargetRows(id, w, r, proto); len(t) > 0 {
+		s.rows(t)
+		return
+	}
 	s.rows(rows)
+	if f.Kind == "load_balancer" && len(r.Fronts) > 1 && r.Fronts[1].Kind == "service" && len(w.Addresses) > 0 {
+		// A LoadBalancer Service that targets pod IPs, and none of this
+		// pod's is among its targets in the snapshot: the listener's
+		// verdict is about other pods; whether this one receives traffic
+		// is unknown. (An Ingress's load balancer may target an ingress
+		// controller instead: its listener stands.)
+		s.unsure(fmt.Sprintf("whether pod IP %s of %s is a registered target of load balancer %s (it targets pod IPs; the snapshot's targets do not include it: registered after the snapshot, or not ready)",
+			strings.Join(w.Addresses, ", "), w.ID, f.LoadBalancer))
+	}
+}
+
+// lbTargetRows are a load balancer's rows for the targets that are this
+// pod, when the route says which they are:
+//   - the pod IPs, when the load balancer targets pods directly (AWS Load
+//     Balancer Controller, nlb-target-type ip: the next front is the
+//     Service) — the target rows of those addresses at the container port;
+//   - the pod's node at the node port, when the next front is a node port
+//     that keeps the client address (externalTrafficPolicy Local: only
+//     nodes running a selected pod pass the health check and take
+//     traffic; Kubernetes docs, "Create an External Load Balancer ›
+//     Preserving the client source IP").
+//
+// nil otherwise (externalTrafficPolicy Cluster: any node may forward to
+// the pod, so the listener's rows, which cover every target, stand).
+func (c *composer) lbTargetRows(lb string, w *workload.Workload, r *workload.Route, proto string) []*Result {
+	if len(r.Fronts) < 2 {
+		return nil
+	}
+	next := &r.Fronts[1]
+	var out []*Result
+	switch {
+	case next.Kind == "node_port" && next.PreservesClient && w.Host != nil && w.Host.InstanceID != "":
+		for _, row := range c.ix.slice(c.ix.via[lb+"\x00"+w.Host.InstanceID], proto, next.ListenPort) {
+			if hasHop(row.Path, "target", w.Host.InstanceID) {
+				out = append(out, row)
+			}
+		}
+	case next.Kind == "service" && len(w.Addresses) > 0:
+		port := r.Fronts[len(r.Fronts)-1].TargetPort
+		for _, res := range targetResources(w) {
+			for _, row := range c.ix.slice(c.ix.via[lb+"\x00"+res], proto, port) {
+				for _, a := range w.Addresses {
+					if hasHop(row.Path, "target", a) {
+						out = append(out, row)
+						break
+					}
+				}
+			}
+		}
+	}
+	return out
+}
+
+// anyNode returns the cluster's nodes when a front accepts on every node
+// and forwards to a pod on any of them: a node port with
+// externalTrafficPolicy Cluster (kube-proxy; Kubernetes docs, "Service ›
+// type NodePort" and "Using Source IP"). nil when the front is bound to
+// the pod's own node (hostPort, hostNetwork, externalTrafficPolicy Local)
+// or the cluster's nodes are not known (manifests).
+func (c *composer) anyNode(w *workload.Workload, f *workload.Front) []workload.Host {
+	if f.Kind != "node_port" || f.PreservesClient {
+		return nil
+	}
+	if cl := c.clusters[ClusterOf(w.ID)]; cl != nil {
+		return cl.Nodes
+	}
+	return nil
+}
+
+// nodes continues through the rows of every node at port: a source that
+// reaches some node reaches the pod; one a node may admit (its data
+// missing) may.
+func (c *composer) nodes(s *state, nodes []workload.Host, proto string, port int) {
+	var each []*state
+	for i := range nodes {
+		x := s.clone()
+		c.host(x, &workload.Workload{Host: &nodes[i]}, proto, port)
+		each = append(each, x)
+	}
+	var sure, maybe netset.Set
+	var path []Hop
+	var blocked *Hop
+	var missing []string
+	for _, x := range each {
+		if !x.sure.IsEmpty() && (path == nil || sure.IsEmpty()) {
+			path = x.path
+		}
+		if path == nil && !x.empty() {
+			path = x.path
+		}
+		sure, maybe = sure.Union(x.sure), maybe.Union(x.maybe)
+		if !x.empty() {
+			missing = append(missing, x.missing[len(s.missing):]...)
+		}
+		if blocked == nil {
+			blocked = x.blocked
+		}
+	}
+	if path == nil {
+		path = each[0].path
+	}
+	was := !s.empty()
+	s.sure, s.maybe = sure, maybe.Subtract(sure)
+	s.path = path
+	s.missing = append(s.missing, missing...)
+	if was && s.empty() {
+		s.blocked = blocked
+	}
 }
 
 // targetGroup continues through the rows of the load balancer's targets

@@ -109,10 +109,66 @@ func (w *refWorld) host(wl *workload.Workload, proto string, port int, a netip.A
 	return orRows(rows, a)
 }
 
-func (w *refWorld) entry(wl *workload.Workload, f *workload.Front, a netip.Addr) tri {
+// anyNodes are the cluster's nodes when a NodePort with
+// externalTrafficPolicy Cluster takes traffic on every node.
+func (w *refWorld) anyNodes(wl *workload.Workload, f *workload.Front) []workload.Host {
+	if f.Kind != "node_port" || f.PreservesClient || !strings.HasPrefix(wl.ID, "k8s:") {
+		return nil
+	}
+	for _, c := range w.inv.Clusters {
+		if "k8s:"+c.Name+"/" == wl.ID[:len("k8s:")+len(c.Name)+1] {
+			return c.Nodes
+		}
+	}
+	return nil
+}
+
+// ownTargets are the load balancer's rows for this pod's own target: its
+// node at the node port (Local), or its pod IPs (the next front is the
+// Service), found by the target hop of each row.
+func (w *refWorld) ownTargets(wl *workload.Workload, r *workload.Route, lb, proto string) []*Result {
+	if len(r.Fronts) < 2 {
+		return nil
+	}
+	next := &r.Fronts[1]
+	var ids []string
+	port := next.ListenPort
+	switch {
+	case next.Kind == "node_port" && next.PreservesClient && wl.Host != nil && wl.Host.InstanceID != "":
+		ids = []string{wl.Host.InstanceID}
+	case next.Kind == "service":
+		ids, port = wl.Addresses, r.Fronts[len(r.Fronts)-1].TargetPort
+	}
+	var out []*Result
+	for i := range w.rep.Results {
+		x := &w.rep.Results[i]
+		if x.Via != lb || x.Protocol != proto || port < x.FromPort || port > x.ToPort {
+			continue
+		}
+		own := x.Resource == strings.TrimPrefix(wl.ID, "ecs:") || x.Resource == wl.Interface || (wl.Host != nil && x.Resource == wl.Host.InstanceID)
+		for _, h := range x.Path {
+			for _, id := range ids {
+				if own && h.Kind == "target" && h.ID == id {
+					out = append(out, x)
+				}
+			}
+		}
+	}
+	return out
+}
+
+func (w *refWorld) entry(wl *workload.Workload, r *workload.Route, a netip.Addr) tri {
+	f := &r.Fronts[0]
 	proto := f.ListenProto
 	switch f.Entry {
 	case "host":
+		if nodes := w.anyNodes(wl, f); len(nodes) > 0 {
+			best := no
+			for i := range nodes {
+				best = max(best, w.host(&workload.Workload{Host: &nodes[i]}, proto, f.ListenPort, a))
+			}
+			return best
+		}
 		return w.host(wl, proto, f.ListenPort, a)
 	case "loopback", "cluster":
 		return no
@@ -148,7 +204,17 @@ func (w *refWorld) entry(wl *workload.Workload, f *workload.Front, a netip.Addr)
 	if !any {
 		return maybe
 	}
-	return orRows(rows, a)
+	if len(rows) == 0 {
+		return no // no listener on the port
+	}
+	if own := w.ownTargets(wl, r, lb, proto); len(own) > 0 {
+		return orRows(own, a)
+	}
+	t := orRows(rows, a)
+	if f.Kind == "load_balancer" && len(r.Fronts) > 1 && r.Fronts[1].Kind == "service" && len(wl.Addresses) > 0 {
+		t = minTri(t, maybe) // the pod IP is not among the targets
+	}
+	return t
 }
 
 // policy is one packet through the NetworkPolicies selecting the pod.
@@ -239,7 +305,7 @@ func refPortMatch(ports []workload.PolicyPort, wl *workload.Workload, p *workloa
 }
 
 func (w *refWorld) route(wl *workload.Workload, p *workload.Port, r *workload.Route, a netip.Addr) tri {
-	t := w.entry(wl, &r.Fronts[0], a)
+	t := w.entry(wl, r, a)
 	preserved := true
 	for _, f := range r.Fronts {
 		if len(f.SourceRanges) > 0 && !prefixesContain(f.SourceRanges, a) {
@@ -330,7 +396,7 @@ func (g cgen) routes(p *workload.Port, ecsTask bool) []workload.Route {
 	for k := g.n(4); k > 0; k-- {
 		hp := portPool[g.n(len(portPool))]
 		var fr []workload.Front
-		switch g.n(6) {
+		switch g.n(7) {
 		case 0: // docker publish / bridge host port
 			entry := "host"
 			if g.n(4) == 0 {
@@ -359,6 +425,10 @@ func (g cgen) routes(p *workload.Port, ecsTask bool) []workload.Route {
 			if g.n(2) == 0 {
 				fr = append(fr, g.front("ecs_port_mapping", "front", hp, p.ContainerPort, p.Protocol))
 			}
+		case 5: // Service type LoadBalancer targeting pod IPs, or an Ingress
+			lb := g.front([]string{"load_balancer", "ingress"}[g.n(2)], "load_balancer", hp, hp, p.Protocol)
+			lb.LoadBalancer = []string{"", "lb-a", "lb-a.elb.example", "lb-missing"}[g.n(4)]
+			fr = []workload.Front{lb, g.front("service", "front", hp, p.ContainerPort, p.Protocol)}
 		default: // a front chain with source ranges
 			f := g.front("service", "host", hp, p.ContainerPort, p.Protocol)
 			f.SourceRanges = g.cidrs()
@@ -433,9 +503,17 @@ func (g cgen) world() *refWorld {
 		wl.Interface = "eni-w"
 	}
 	wl.HostNetwork = g.n(6) == 0
+	if g.n(2) == 0 {
+		wl.Addresses = []string{"10.0.0.5"}
+	}
 	ct := workload.Container{Name: "c"}
 	for k := g.n(2) + 1; k > 0; k-- {
 		p := workload.Port{ContainerPort: portPool[g.n(len(portPool))], Protocol: g.proto(), Name: namedPorts[g.n(len(namedPorts))]}
+		for _, q := range ct.Ports {
+			if q.Name == p.Name {
+				p.Name = "" // port names are unique within a pod (Kubernetes API, ContainerPort.name)
+			}
+		}
 		p.Routes = g.routes(&p, src == workload.SourceECS)
 		ct.Ports = append(ct.Ports, p)
 	}
@@ -443,6 +521,12 @@ func (g cgen) world() *refWorld {
 	w.inv = &workload.Inventory{Workloads: []workload.Workload{wl}, Policies: g.policies()}
 	if e := g.n(4); e < 3 {
 		w.inv.Clusters = []workload.Cluster{{Name: "c1", PolicyEnforcement: []string{"enforced", "not_enforced", "unknown"}[e]}}
+		if g.n(2) == 0 { // a live cluster's nodes: the pod's, another, one of unknown instance
+			w.inv.Clusters[0].Nodes = []workload.Host{{Name: "node-1", InstanceID: "i-h"}, {Name: "node-2", InstanceID: "i-h2"}}
+			if g.n(3) == 0 {
+				w.inv.Clusters[0].Nodes = append(w.inv.Clusters[0].Nodes, workload.Host{Name: "node-3"})
+			}
+		}
 	}
 	if g.n(8) > 0 {
 		rep := &Report{}
@@ -452,6 +536,9 @@ func (g cgen) world() *refWorld {
 		if g.n(3) > 0 {
 			rep.Results = append(rep.Results, g.rows("task-or-iface", []string{"eni-w"}, "")...)
 		}
+		if g.n(3) > 0 {
+			rep.Results = append(rep.Results, g.rows("i-h2", []string{"eni-h2"}, "")...)
+		}
 		if g.n(4) > 0 {
 			for k := g.n(4); k > 0; k-- {
 				port := portPool[g.n(len(portPool))]
@@ -460,8 +547,18 @@ func (g cgen) world() *refWorld {
 		}
 		for k := g.n(4); k > 0; k-- {
 			port := portPool[g.n(len(portPool))]
+			switch g.n(3) {
+			case 0:
+				port = 30000 + g.n(3) // a node port (instance targets)
+			case 1:
+				port = wl.Containers[0].Ports[0].ContainerPort // a pod port (ip targets)
+			}
 			res := []string{"i-h", "arn:aws:ecs:eu-west-1:1:task/prod/t1"}[g.n(2)]
-			rep.Results = append(rep.Results, g.row(res, nil, "lb-a", g.proto(), port, port))
+			row := g.row(res, nil, "lb-a", g.proto(), port, port)
+			if g.n(2) == 0 { // the target the row is about: the node, or a pod IP on it
+				row.Path = append(row.Path, Hop{Kind: "target", ID: []string{"i-h", "10.0.0.5", "10.0.0.6"}[g.n(3)]})
+			}
+			rep.Results = append(rep.Results, row)
 		}
 		w.rep = rep
 	}

@@ -157,3 +157,123 @@ func TestClusterOf(t *testing.T) {
 		}
 	}
 }
+
+// A NodePort with externalTrafficPolicy Cluster accepts on every node and
+// forwards to a pod on any node: a pod on a closed node is reached through
+// an open one. Local, hostPort and unknown node lists stay on its node.
+func TestContainerNodePortAnyNode(t *testing.T) {
+	closed := &Hop{Kind: "security_group", ID: "sg-closed", Detail: "no rule"}
+	rows := append(hostRows("i-1"),
+		Result{Resource: "i-2", Protocol: "tcp", FromPort: 0, ToPort: 65535, Verdict: NotExposed, BlockedBy: closed})
+	rep := &Report{Results: rows}
+	inv := func(nodes ...string) *workload.Inventory {
+		inv := pod(nodePort(false), nodePort(true))
+		inv.Workloads[0].Host = &workload.Host{Name: "node-2", InstanceID: "i-2"}
+		cl := workload.Cluster{Name: "prod", PolicyEnforcement: "unknown"}
+		for _, n := range nodes {
+			cl.Nodes = append(cl.Nodes, workload.Host{Name: "node-" + n, InstanceID: n})
+		}
+		inv.Clusters = []workload.Cluster{cl}
+		return inv
+	}
+	v := verdicts(inv("i-1", "i-2"), rep, nil)
+	if v[1].Verdict != Exposed || strings.Join(v[1].Sources, ",") != "81.2.69.0/24" || len(v[1].Missing) != 0 {
+		t.Errorf("Cluster NodePort through the open node: %+v", v[1])
+	}
+	if v[2].Verdict != NotExposed || v[2].BlockedBy.ID != "sg-closed" {
+		t.Errorf("Local NodePort on the pod's closed node: %+v", v[2])
+	}
+	// A node whose instance is not in the results may admit more.
+	v = verdicts(inv("i-1", "i-2", "i-3"), rep, nil)
+	if v[1].Verdict != Exposed || !strings.Contains(strings.Join(v[1].Missing, ";"), "i-3") {
+		t.Errorf("Cluster NodePort with a node not in the results: %+v", v[1])
+	}
+	// Nodes not known (manifests): the pod's own node, as before.
+	v = verdicts(inv(), rep, nil)
+	if v[1].Verdict != NotExposed || v[1].BlockedBy.ID != "sg-closed" {
+		t.Errorf("Cluster NodePort, nodes unknown: %+v", v[1])
+	}
+}
+
+// Through a load balancer, the route follows this pod's own target when
+// the route says which it is (pod IP in ip mode; its node with Local),
+// not the listener's union over every target.
+func TestContainerLoadBalancerOwnTarget(t *testing.T) {
+	open := netset.Internet
+	blocked := &Hop{Kind: "security_group", ID: "sg-closed", Detail: "no rule admits the client"}
+	rep := &Report{Results: []Result{
+		{Resource: "arn:lb", Protocol: "tcp", FromPort: 80, ToPort: 80, Verdict: Exposed, SourceSet: open, Sources: open.Compact(netset.NonPublic)},
+		{Resource: "i-1", Via: "arn:lb", Protocol: "tcp", FromPort: 30080, ToPort: 30080, Verdict: Exposed, SourceSet: open,
+			Path: []Hop{{Kind: "target", ID: "i-1"}}},
+		{Resource: "i-2", Via: "arn:lb", Protocol: "tcp", FromPort: 30080, ToPort: 30080, Verdict: NotExposed, BlockedBy: blocked,
+			Path: []Hop{{Kind: "target", ID: "i-2"}}},
+		{Resource: "i-2", Via: "arn:lb", Protocol: "tcp", FromPort: 8080, ToPort: 8080, Verdict: NotExposed, BlockedBy: blocked,
+			Path: []Hop{{Kind: "target", ID: "10.0.2.21"}}},
+		{Resource: "i-2", Via: "arn:lb", Protocol: "tcp", FromPort: 8080, ToPort: 8080, Verdict: Exposed, SourceSet: open,
+			Path: []Hop{{Kind: "target", ID: "10.0.2.22"}}},
+	}}
+	lb := workload.Front{Kind: "load_balancer", ID: "svc", ListenProto: "tcp", ListenPort: 80, Entry: "load_balancer", LoadBalancer: "arn:lb", PreservesClient: true}
+	svc := workload.Front{Kind: "service", ID: "svc", ListenProto: "tcp", ListenPort: 80, TargetPort: 8080, Entry: "front", PreservesClient: true}
+	np := workload.Front{Kind: "node_port", ID: "svc", ListenProto: "tcp", ListenPort: 30080, TargetPort: 80, Entry: "front", PreservesClient: true}
+	for _, tc := range []struct {
+		name    string
+		addr    string
+		route   []workload.Front
+		verdict string
+	}{
+		{"Local: the pod's node drops the client", "10.0.2.21", []workload.Front{lb, np, svc}, NotExposed},
+		{"ip mode: this pod IP's target drops it", "10.0.2.21", []workload.Front{lb, svc}, NotExposed},
+		{"ip mode: this pod IP's target admits it", "10.0.2.22", []workload.Front{lb, svc}, Exposed},
+	} {
+		inv := pod(workload.Route{Fronts: tc.route})
+		inv.Workloads[0].Host = &workload.Host{Name: "node-2", InstanceID: "i-2"}
+		inv.Workloads[0].Addresses = []string{tc.addr}
+		v := verdicts(inv, rep, nil)[1]
+		if v.Verdict != tc.verdict || (tc.verdict == NotExposed && v.BlockedBy.ID != "sg-closed") {
+			t.Errorf("%s: %+v", tc.name, v)
+		}
+	}
+	// Cluster (the client replaced, any node forwards): the listener stands.
+	np.PreservesClient = false
+	inv := pod(workload.Route{Fronts: []workload.Front{lb, np, svc}})
+	inv.Workloads[0].Host = &workload.Host{Name: "node-2", InstanceID: "i-2"}
+	if v := verdicts(inv, rep, nil)[1]; v.Verdict != Exposed {
+		t.Errorf("Cluster: %+v", v)
+	}
+}
+
+// An ip-mode load balancer whose targets in the snapshot do not include
+// the pod's IP: the listener's verdict is about other pods, so the pod's
+// is unknown, naming the missing registration.
+func TestContainerLoadBalancerPodNotTarget(t *testing.T) {
+	open := netset.Internet
+	rep := &Report{Results: []Result{
+		{Resource: "arn:lb", Protocol: "tcp", FromPort: 80, ToPort: 80, Verdict: Exposed, SourceSet: open, Sources: open.Compact(netset.NonPublic)},
+		{Resource: "i-1", Via: "arn:lb", Protocol: "tcp", FromPort: 8080, ToPort: 8080, Verdict: Exposed, SourceSet: open,
+			Path: []Hop{{Kind: "target", ID: "10.0.1.21"}}},
+	}}
+	inv := pod(workload.Route{Fronts: []workload.Front{
+		{Kind: "load_balancer", ID: "svc", ListenProto: "tcp", ListenPort: 80, Entry: "load_balancer", LoadBalancer: "arn:lb", PreservesClient: true},
+		{Kind: "service", ID: "svc", ListenProto: "tcp", ListenPort: 80, TargetPort: 8080, Entry: "front", PreservesClient: true}}})
+	inv.Workloads[0].Addresses = []string{"10.0.9.9"}
+	v := verdicts(inv, rep, nil)[1]
+	if v.Verdict != Unknown || !strings.Contains(strings.Join(v.Missing, ";"), "pod IP 10.0.9.9") {
+		t.Errorf("pod IP not a target: %+v", v)
+	}
+}
+
+// An Ingress's load balancer may target the ingress controller, not the
+// backend pods: pod IPs absent from its targets change nothing.
+func TestContainerIngressPodNotTarget(t *testing.T) {
+	open := netset.Internet
+	rep := &Report{Results: []Result{
+		{Resource: "arn:alb", Protocol: "tcp", FromPort: 80, ToPort: 80, Verdict: Exposed, SourceSet: open, Sources: open.Compact(netset.NonPublic)},
+	}}
+	inv := pod(workload.Route{Fronts: []workload.Front{
+		{Kind: "ingress", ID: "ing", ListenProto: "tcp", ListenPort: 80, Entry: "load_balancer", LoadBalancer: "arn:alb"},
+		{Kind: "service", ID: "svc", ListenProto: "tcp", ListenPort: 80, TargetPort: 8080, Entry: "front", PreservesClient: true}}})
+	inv.Workloads[0].Addresses = []string{"10.0.9.9"}
+	if v := verdicts(inv, rep, nil)[1]; v.Verdict != Exposed || len(v.Missing) != 0 {
+		t.Errorf("ingress: %+v", v)
+	}
+}

@@ -317,4 +317,9 @@ type Cluster struct {
 	// Evidence is the proof text behind PolicyEnforcement (e.g.
 	// "DaemonSet kube-system/calico-node"), or why it is unknown.
 	Evidence string `json:"evidence,omitempty"`
+	// Nodes are the cluster's nodes (live clusters), with the EC2 instance
+	// each runs on (spec.providerID): a NodePort Service with
+	// externalTrafficPolicy Cluster accepts on every node and forwards to a
+	// pod on any node, so its exposure is that of the most open node.
+	Nodes []Host `json:"nodes,omitempty"`
 }

@@ -11,6 +11,8 @@ import (
 	"github.com/sightline-sec/sightline/internal/collect/aws/snapshot"
 	"github.com/sightline-sec/sightline/internal/exposure"
 	"github.com/sightline-sec/sightline/internal/workload"
+	"github.com/sightline-sec/sightline/internal/workload/ecs"
+	"github.com/sightline-sec/sightline/internal/workload/kube"
 )
 
 // analyze is the one place this package runs the cloud engine.
@@ -32,8 +34,8 @@ func BenchmarkInventory(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		inv := Generate(reg, Target(), 1)
-		exposure.Containers(inv, exposure.NewCloudIndex(rep, nil))
+		inv := kube.Build(Objects(reg, Target(), 1))
+		exposure.Containers(inv, exposure.NewCloudIndex(rep, ecs.Aliases(&snapshot.Snapshot{Regions: []*snapshot.Region{reg}})))
 		if err := json.NewEncoder(io.Discard).Encode(inv); err != nil {
 			b.Fatal(err)
 		}
@@ -41,13 +43,13 @@ func BenchmarkInventory(b *testing.B) {
 }
 
 func TestGenerateSmall(t *testing.T) {
-	reg := estate.Generate(estate.Shape{ENIs: 300, SGs: 100, RulesPerSG: 5, Subnets: 50, LBs: 20, VPCs: 5}, 1)
+	reg := estate.Generate(estate.Shape{ENIs: 300, SGs: 100, RulesPerSG: 5, Subnets: 50, LBs: 60, VPCs: 5}, 1)
 	rep, err := analyze(reg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	inv := Generate(reg, Shape{Pods: 500, Services: 100, Policies: 50, Namespaces: 5}, 1)
-	exposure.Containers(inv, exposure.NewCloudIndex(rep, nil))
+	inv := kube.Build(Objects(reg, Shape{Pods: 500, Services: 100, Policies: 50, Namespaces: 5, Nodes: 300}, 1))
+	exposure.Containers(inv, exposure.NewCloudIndex(rep, ecs.Aliases(&snapshot.Snapshot{Regions: []*snapshot.Region{reg}})))
 	counts := map[string]int{}
 	for _, w := range inv.Workloads {
 		for _, c := range w.Containers {
@@ -66,8 +68,12 @@ func TestGenerateSmall(t *testing.T) {
 			t.Errorf("no %s verdict in the generated inventory: %v", v, counts)
 		}
 	}
-	if len(inv.Workloads) != 500 || len(inv.Policies) != 50 || len(inv.Services) != 100 {
-		t.Errorf("shape: %d pods %d policies %d services", len(inv.Workloads), len(inv.Policies), len(inv.Services))
+	// 100 Deployments (their ReplicaSets collapse into them) and 500 Pods.
+	if len(inv.Workloads) != 600 || len(inv.Policies) != 50 || len(inv.Services) != 100 || len(inv.Clusters[0].Nodes) == 0 {
+		t.Errorf("shape: %d workloads %d policies %d services", len(inv.Workloads), len(inv.Policies), len(inv.Services))
+	}
+	if len(inv.Gaps) != 0 {
+		t.Errorf("gaps: %v", inv.Gaps)
 	}
 	var _ workload.Inventory = *inv
 }

@@ -79,6 +79,11 @@ func (b *builder) gap(inv *workload.Inventory, what, reason string) {
 func (b *builder) region(inv *workload.Inventory) {
 	reg := b.reg
 	if !reg.Has("ecs/describe-tasks") {
+		if reg.Has("ecs/describe-clusters") && len(reg.ECSClusters) == 0 {
+			// No ECS cluster in the region: there were no tasks to
+			// describe (describe-tasks is per cluster). Looked, found none.
+			return
+		}
 		b.gap(inv, "ECS tasks in "+reg.Account+"/"+reg.Name, reg.Missing("ecs/describe-tasks", "")+" (ECS workloads are not listed)")
 		return
 	}

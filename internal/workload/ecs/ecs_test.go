@@ -2,6 +2,8 @@ package ecs
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -167,12 +169,32 @@ func pathHas(path []workload.Hop, kind string) bool {
 }
 
 func TestNoECSData(t *testing.T) {
-	snap, err := snapshot.Load(context.Background(), "../../../testdata/aws/scenarios/public-web")
+	// public-web without its ecs/ directory: ECS was not collected.
+	dir := t.TempDir()
+	if err := os.CopyFS(dir, os.DirFS("../../../testdata/aws/scenarios/public-web")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.RemoveAll(filepath.Join(dir, "111122223333", "eu-west-1", "ecs")); err != nil {
+		t.Fatal(err)
+	}
+	snap, err := snapshot.Load(context.Background(), dir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	inv := FromSnapshot(snap)
 	if len(inv.Workloads) != 0 || len(inv.Gaps) == 0 || !strings.Contains(inv.Gaps[0].Reason, "describe-tasks") {
 		t.Errorf("a snapshot without ECS calls must say so: %+v", inv.Gaps)
+	}
+}
+
+// A region whose describe-clusters lists no cluster has no tasks to
+// describe: no workloads and no gap (looked, found none).
+func TestNoECSClusters(t *testing.T) {
+	snap, err := snapshot.Load(context.Background(), "../../../testdata/aws/scenarios/public-web")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if inv := FromSnapshot(snap); len(inv.Workloads) != 0 || len(inv.Gaps) != 0 {
+		t.Errorf("no clusters: %d workloads, gaps %+v", len(inv.Workloads), inv.Gaps)
 	}
 }

@@ -46,7 +46,11 @@ func Build(objs *Objects) *workload.Inventory {
 	if enf == "" {
 		enf = "unknown"
 	}
-	b.inv.Clusters = []workload.Cluster{{Name: objs.Cluster, PolicyEnforcement: enf, Plugin: objs.Plugin, Evidence: objs.EnforcementEvidence}}
+	cl := workload.Cluster{Name: objs.Cluster, PolicyEnforcement: enf, Plugin: objs.Plugin, Evidence: objs.EnforcementEvidence}
+	for i := range objs.Nodes {
+		cl.Nodes = append(cl.Nodes, *b.host(objs.Nodes[i].Name))
+	}
+	b.inv.Clusters = []workload.Cluster{cl}
 	b.inv.Gaps = dedupeGaps(append(append([]workload.Gap{}, objs.Gaps...), b.gaps...))
 	return b.inv
 }

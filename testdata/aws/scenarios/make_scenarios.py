@@ -474,3 +474,44 @@ s.d["SecurityGroups"] += [sg("sg-0dockopen", V, [perm("tcp", 1024, 65535, cidrs=
 s.add_instance("i-0d0c0000000000001", eni("eni-0dock0001", "subnet-0pub1a", V, "10.0.1.140", ["sg-0dockopen"], "52.16.20.140", instance="i-0d0c0000000000001"))
 s.add_instance("i-0d0c0000000000002", eni("eni-0dock0002", "subnet-0pub1a", V, "10.0.1.141", ["sg-0dockshut"], "52.16.20.141", instance="i-0d0c0000000000002"))
 s.write()
+
+# 16. EKS cluster: two node groups, an ip-mode NLB and an instance-mode NLB ----------------------
+# The Kubernetes side is internal/workload/kube/testdata/eks-join (nodes with spec.providerID
+# aws:///eu-west-1a/<instance>, pods on the node interfaces' secondary addresses as the
+# Amazon VPC CNI assigns them, Services whose status hostname is these load balancers' DNSName).
+s = Snap("eks"); V = s.base()
+FLB = lb_arn("net", "k8s-shop-frontend-0a1b2c3d4e", "5fae0c1b2d3e4f50"); FTG = tg_arn("k8s-shop-frontend-ip", "6a7b8c9d0e1f2a3b")
+ALB_ = lb_arn("net", "k8s-shop-api-5e6f7a8b9c", "7b8c9d0e1f2a3b4c"); ATG = tg_arn("k8s-shop-api-inst", "8c9d0e1f2a3b4c5d")
+s.d["SecurityGroups"] += [
+    sg("sg-0k8sfront", V, [perm("tcp", 80, cidrs=["0.0.0.0/0"])], name="k8s-shop-frontend"),
+    # the load balancer controller turns loadBalancerSourceRanges into the frontend group's rules
+    sg("sg-0k8sapi", V, [perm("tcp", 80, cidrs=["81.2.69.0/24"])], name="k8s-shop-api"),
+    sg("sg-0ngopen", V, [perm("tcp", 30000, 32767, cidrs=["0.0.0.0/0"]), perm("tcp", 9100, cidrs=["0.0.0.0/0"]),
+                         perm("tcp", 8080, groups=["sg-0k8sfront"]), perm("-1", groups=["sg-0ngopen", "sg-0ngclosed"])],
+       name="eks-nodegroup-open"),
+    sg("sg-0ngclosed", V, [perm("tcp", 30000, 32767, cidrs=["10.0.0.0/16"]), perm("tcp", 9100, cidrs=["10.0.0.0/16"]),
+                           perm("tcp", 8080, groups=["sg-0k8sfront"]), perm("-1", groups=["sg-0ngopen", "sg-0ngclosed"])],
+       name="eks-nodegroup-closed")]
+def node_eni(eid, sid, ip, public, groups, iid, secondary):
+    e = eni(eid, sid, V, ip, groups, public, instance=iid, desc="aws-K8S-" + iid)
+    e["PrivateIpAddresses"] += [{"Primary": False, "PrivateIpAddress": a} for a in secondary]
+    return e
+s.add_instance("i-0node0a00000001", node_eni("eni-0nodea01", "subnet-0pub1a", "10.0.1.20", "52.16.30.20", ["sg-0ngopen"],
+                                             "i-0node0a00000001", ["10.0.1.21", "10.0.1.22", "10.0.1.23", "10.0.1.24"]))
+s.add_instance("i-0node0b00000001", node_eni("eni-0nodeb01", "subnet-0pub1b", "10.0.2.20", "52.16.30.21", ["sg-0ngclosed"],
+                                             "i-0node0b00000001", ["10.0.2.21", "10.0.2.22", "10.0.2.24"]))
+s.d["Reservations"][-1]["Instances"][0]["Placement"]["AvailabilityZone"] = REG + "b"
+for lbn, h, grp, ips in [("k8s-shop-frontend-0a1b2c3d4e", "5fae0c1b2d3e4f50", "sg-0k8sfront", ("10.0.1.90", "10.0.2.90")),
+                         ("k8s-shop-api-5e6f7a8b9c", "7b8c9d0e1f2a3b4c", "sg-0k8sapi", ("10.0.1.91", "10.0.2.91"))]:
+    a = lb_eni("eni-0" + h[:8] + "a", "subnet-0pub1a", ips[0], f"ELB net/{lbn}/{h}", [grp])
+    b = lb_eni("eni-0" + h[:8] + "b", "subnet-0pub1b", ips[1], f"ELB net/{lbn}/{h}", [grp])
+    a["InterfaceType"] = b["InterfaceType"] = "network_load_balancer"
+    s.d["NetworkInterfaces"] += [a, b]
+s.d["LoadBalancers"] += [elbv2(FLB, "k8s-shop-frontend-0a1b2c3d4e", "network", ["subnet-0pub1a", "subnet-0pub1b"], ["sg-0k8sfront"]),
+                         elbv2(ALB_, "k8s-shop-api-5e6f7a8b9c", "network", ["subnet-0pub1a", "subnet-0pub1b"], ["sg-0k8sapi"])]
+s.d["TargetGroups"] += [tg(FTG, "k8s-shop-frontend-ip", "TCP", 8080, "ip", [FLB]), tg(ATG, "k8s-shop-api-inst", "TCP", 31080, "instance", [ALB_])]
+s.listeners[FLB] = [listener(listener_arn("net", "k8s-shop-frontend-0a1b2c3d4e", "5fae0c1b2d3e4f50", "c1"), FLB, 80, "TCP", FTG)]
+s.listeners[ALB_] = [listener(listener_arn("net", "k8s-shop-api-5e6f7a8b9c", "7b8c9d0e1f2a3b4c", "c2"), ALB_, 80, "TCP", ATG)]
+s.health[FTG] = [health("10.0.1.21", 8080), health("10.0.2.21", 8080)]
+s.health[ATG] = [health("i-0node0a00000001", 31080), health("i-0node0b00000001", 31080)]
+s.write()
