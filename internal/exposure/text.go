@@ -151,11 +151,7 @@ func (r *Result) describeSources() string {
 	if !r.SourceSet.IsEmpty() {
 		return DescribeSources(r.SourceSet)
 	}
-	s, err := netset.Parse(strings.Join(r.Sources, ","))
-	if err != nil || s.IsEmpty() {
-		return strings.Join(r.Sources, ", ")
-	}
-	return DescribeSources(s)
+	return SourcesText(r.Sources)
 }
 
 // WriteTable writes the results table, width columns wide (0 means

@@ -129,3 +129,13 @@ func TestTableShowsEveryMissingReason(t *testing.T) {
 		}
 	}
 }
+
+// Results decoded from JSON carry Sources as CIDR strings only: several
+// of them must read as the engine's set does (they were joined with ","
+// and parsed as one CIDR, which failed, so the table showed a raw list).
+func TestDescribeSourcesFromJSON(t *testing.T) {
+	r := Result{Sources: []string{"0.0.0.0/1", "128.0.0.0/1", "::/0"}}
+	if got, want := r.describeSources(), "the internet (IPv4 and IPv6)"; got != want {
+		t.Errorf("describeSources(%v) = %q, want %q", r.Sources, got, want)
+	}
+}
