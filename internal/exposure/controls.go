@@ -37,14 +37,23 @@ func protoMask(p netmodel.Protocols) [nProto]bool {
 // ---- network ACLs --------------------------------------------------------
 
 // naclRule is one compiled NACL entry.
-type naclRule struct {
-	num    int
+// firstMatchRule is what a first-match rule list needs of a rule: the packets
+// it matches and whether it admits them (network ACLs, and the priority
+// lists of netmodel.Policy).
+type firstMatchRule struct {
 	allow  bool
 	protos [nProto]bool
 	lo, hi uint16
 	addrs  netset.Set
-	cidr   string
-	proto  string
+}
+
+func (r *firstMatchRule) match() *firstMatchRule { return r }
+
+type naclRule struct {
+	firstMatchRule
+	num   int
+	cidr  string
+	proto string
 }
 
 // nacl is a compiled network ACL. VPC User Guide, "Network ACL rules":
@@ -67,8 +76,8 @@ func compileNACL(a *netmodel.ACL) *nacl {
 	conv := func(rules []netmodel.ACLRule) []naclRule {
 		out := make([]naclRule, 0, len(rules))
 		for _, e := range rules {
-			out = append(out, naclRule{num: e.Number, allow: e.Allow, protos: protoMask(e.Protocols), lo: e.Ports.Lo, hi: e.Ports.Hi,
-				addrs: netset.FromPrefix(e.Prefix), cidr: e.CIDR, proto: e.ProtoText})
+			out = append(out, naclRule{num: e.Number, cidr: e.CIDR, proto: e.ProtoText,
+				firstMatchRule: firstMatchRule{allow: e.Allow, protos: protoMask(e.Protocols), lo: e.Ports.Lo, hi: e.Ports.Hi, addrs: netset.FromPrefix(e.Prefix)}})
 		}
 		return out
 	}
@@ -98,10 +107,14 @@ func clampPort(v int) uint16 {
 // firstMatch computes the allowed space of an ordered rule list as set
 // algebra: each rule takes the part of the still-undecided space it
 // matches; allow rules add it to the result, deny rules drop it.
-func firstMatch(rules []naclRule, p int) netset.Space {
+func firstMatch[R any, P interface {
+	*R
+	match() *firstMatchRule
+}](rules []R, p int) netset.Space {
 	rest := netset.Box(allAddrs, 0, netset.MaxPort)
 	var allowed netset.Space
-	for _, r := range rules {
+	for i := range rules {
+		r := P(&rules[i]).match()
 		if !r.protos[p] || rest.IsEmpty() {
 			continue
 		}

@@ -26,19 +26,16 @@ type policy struct {
 }
 
 type policyRule struct {
+	firstMatchRule
 	name     string
 	priority int
-	allow    bool
-	protos   [nProto]bool
-	lo, hi   uint16
-	addrs    netset.Set
 }
 
 func compilePolicy(pl *netmodel.Policy) *policy {
 	p := &policy{id: pl.ID, missing: pl.Missing}
 	for _, r := range pl.Rules {
-		p.rules = append(p.rules, policyRule{name: r.Name, priority: r.Priority, allow: r.Allow, protos: protoMask(r.Protocols),
-			lo: r.Ports.Lo, hi: r.Ports.Hi, addrs: prefixSet(r.Prefixes)})
+		p.rules = append(p.rules, policyRule{name: r.Name, priority: r.Priority,
+			firstMatchRule: firstMatchRule{allow: r.Allow, protos: protoMask(r.Protocols), lo: r.Ports.Lo, hi: r.Ports.Hi, addrs: prefixSet(r.Prefixes)}})
 	}
 	// Lowest priority number first; at equal priority deny before allow.
 	sort.SliceStable(p.rules, func(i, j int) bool {
@@ -49,22 +46,7 @@ func compilePolicy(pl *netmodel.Policy) *policy {
 		return !a.allow && b.allow
 	})
 	for pr := 0; pr < nProto; pr++ {
-		rest := netset.Box(allAddrs, 0, netset.MaxPort)
-		var allowed netset.Space
-		for _, r := range p.rules {
-			if !r.protos[pr] || rest.IsEmpty() {
-				continue
-			}
-			m := rest.Intersect(netset.Box(r.addrs, r.lo, r.hi))
-			if m.IsEmpty() {
-				continue
-			}
-			if r.allow {
-				allowed = allowed.Union(m)
-			}
-			rest = rest.Subtract(m)
-		}
-		p.space[pr] = allowed
+		p.space[pr] = firstMatch(p.rules, pr)
 	}
 	return p
 }
