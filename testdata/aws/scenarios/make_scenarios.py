@@ -129,8 +129,9 @@ def instance(iid, e, state="running"):
     return {"Groups": [], "Instances": [i], "OwnerId": ACCT, "ReservationId": "r-" + iid[2:]}
 
 class Snap:
-    def __init__(self, name):
+    def __init__(self, name, root=None):
         self.name = name
+        self.root = root  # output directory; default HERE/name
         self.d = {k: [] for k in ["Vpcs", "Subnets", "RouteTables", "InternetGateways", "EgressOnlyInternetGateways",
                                   "NatGateways", "NetworkAcls", "SecurityGroups", "PrefixLists", "NetworkInterfaces",
                                   "Reservations", "Addresses", "VpcPeeringConnections", "TransitGatewayAttachments",
@@ -170,7 +171,7 @@ class Snap:
         self.d["Reservations"].append(instance(iid, e, state))
 
     def write(self):
-        root = os.path.join(HERE, self.name)
+        root = self.root or os.path.join(HERE, self.name)
         shutil.rmtree(root, ignore_errors=True)
         d = os.path.join(root, ACCT, REG)
         def put(rel, obj):
@@ -514,4 +515,123 @@ s.listeners[FLB] = [listener(listener_arn("net", "k8s-shop-frontend-0a1b2c3d4e",
 s.listeners[ALB_] = [listener(listener_arn("net", "k8s-shop-api-5e6f7a8b9c", "7b8c9d0e1f2a3b4c", "c2"), ALB_, 80, "TCP", ATG)]
 s.health[FTG] = [health("10.0.1.21", 8080), health("10.0.2.21", 8080)]
 s.health[ATG] = [health("i-0node0a00000001", 31080), health("i-0node0b00000001", 31080)]
+s.write()
+
+# 17. The demo estate (`sightline demo`, internal/demo; docs/demo.md) ----------------------------
+# Written to internal/demo/estate/aws (go:embed cannot reach this folder). One VPC holding:
+# - an internet-facing ALB → ECS service "api" (Fargate, awsvpc, private subnets) running shop/api;
+# - ECS service "backoffice-api" (EC2 container instances, bridge mode, dynamic host ports) running
+#   THE SAME shop/api image on hosts with public addresses whose security group admits the dynamic
+#   host ports from the VPC only (SSH from the bastion): the same CVE, closed on the needed port;
+# - EKS worker nodes (private subnets) behind an ip-mode NLB for the LoadBalancer Service shop/web
+#   (internal/demo/estate/k8s/cluster.yaml carries the nodes' providerID and the NLB's DNS name);
+# - an EC2 bastion admitting SSH from one office range.
+# Image digests are the images internal/demo builds (deterministically); its tests check them.
+DEMO_API_DIGEST = "sha256:6093341f6723cf6006e5a48b3be2fd5794281d42691b9b481eedf2ab7baf4412"
+DEMO_WEB_DIGEST = "sha256:1c7ba9a9b41df0915a58580023e0641c6a875e47126a443904d5e40cb0cfbddc"  # named by internal/demo/estate/k8s/cluster.yaml
+DEMO_ECR = f"{ACCT}.dkr.ecr.{REG}.amazonaws.com"
+s = Snap("demo", root=os.path.join(HERE, "..", "..", "..", "internal", "demo", "estate", "aws")); V = s.base()
+OFFICE = "81.2.69.0/24"
+s.d["SecurityGroups"] += [
+    sg("sg-0shopalb", V, [perm("tcp", 443, cidrs=["0.0.0.0/0"], v6=["::/0"])], name="shop-api-alb"),
+    sg("sg-0shopapi", V, [perm("tcp", 8080, groups=["sg-0shopalb"])], name="shop-api-tasks"),
+    sg("sg-0backoffice", V, [perm("tcp", 22, groups=["sg-0bastion"]), perm("tcp", 32768, 60999, cidrs=["10.0.0.0/16"])],
+       name="backoffice-ecs-hosts"),
+    sg("sg-0bastion", V, [perm("tcp", 22, cidrs=[OFFICE])], name="bastion"),
+    sg("sg-0k8sweb", V, [perm("tcp", 80, cidrs=["0.0.0.0/0"])], name="k8s-shop-web"),
+    sg("sg-0eksnodes", V, [perm("tcp", 8080, groups=["sg-0k8sweb"]), perm("tcp", 22, groups=["sg-0bastion"]),
+                           perm("-1", groups=["sg-0eksnodes"])], name="eks-nodegroup-shop")]
+s.add_instance("i-0bastion00000001", eni("eni-0bastion01", "subnet-0pub1a", V, "10.0.1.10", ["sg-0bastion"], "52.16.40.10",
+                                         instance="i-0bastion00000001"))
+for n, (sub, ip, pub) in enumerate([("subnet-0pub1a", "10.0.1.30", "52.16.40.30"), ("subnet-0pub1b", "10.0.2.30", "52.16.40.31")], 1):
+    iid = f"i-0backoffice0000{n}"
+    s.add_instance(iid, eni(f"eni-0backoff0{n}", sub, V, ip, ["sg-0backoffice"], pub, instance=iid))
+    if sub.endswith("b"): s.d["Reservations"][-1]["Instances"][0]["Placement"]["AvailabilityZone"] = REG + "b"
+def demo_node(n, sub, ip, secondary, az):
+    iid = f"i-0eksnode0000000{n}"
+    e = eni(f"eni-0eksnode0{n}", sub, V, ip, ["sg-0eksnodes"], instance=iid, desc="aws-K8S-" + iid)
+    e["PrivateIpAddresses"] += [{"Primary": False, "PrivateIpAddress": a} for a in secondary]
+    s.add_instance(iid, e)
+    s.d["Reservations"][-1]["Instances"][0]["Placement"]["AvailabilityZone"] = REG + az
+    s.d["Reservations"][-1]["Instances"][0]["InstanceType"] = "m6i.large"
+demo_node(1, "subnet-0prv1a", "10.0.11.20", ["10.0.11.21", "10.0.11.22"], "a")
+demo_node(2, "subnet-0prv1b", "10.0.12.20", ["10.0.12.21", "10.0.12.22"], "b")
+# load balancers
+ALBD = lb_arn("app", "shop-api", "9d3b1f0e2c4a6b8d"); ALBTG = tg_arn("shop-api", "1f2e3d4c5b6a7988")
+ALBLI = listener_arn("app", "shop-api", "9d3b1f0e2c4a6b8d", "0a9b8c7d6e5f4a3b")
+NLBN, NLBH = "k8s-shop-web-7f3e9a1c2b", "3c5e7a9b1d2f4e6a"
+NLBD = lb_arn("net", NLBN, NLBH); NLBTG = tg_arn("k8s-shop-web-ip", "4d6f8a0b2c3e5f7a")
+s.d["NetworkInterfaces"] += [lb_eni("eni-0shopalba", "subnet-0pub1a", "10.0.1.50", "ELB app/shop-api/9d3b1f0e2c4a6b8d", ["sg-0shopalb"]),
+                             lb_eni("eni-0shopalbb", "subnet-0pub1b", "10.0.2.50", "ELB app/shop-api/9d3b1f0e2c4a6b8d", ["sg-0shopalb"])]
+for z, sub, ip in [("a", "subnet-0pub1a", "10.0.1.60"), ("b", "subnet-0pub1b", "10.0.2.60")]:
+    e = lb_eni("eni-0shopnlb" + z, sub, ip, f"ELB net/{NLBN}/{NLBH}", ["sg-0k8sweb"])
+    e["InterfaceType"] = "network_load_balancer"
+    s.d["NetworkInterfaces"].append(e)
+s.d["LoadBalancers"] += [elbv2(ALBD, "shop-api", "application", ["subnet-0pub1a", "subnet-0pub1b"], ["sg-0shopalb"]),
+                         elbv2(NLBD, NLBN, "network", ["subnet-0pub1a", "subnet-0pub1b"], ["sg-0k8sweb"])]
+s.d["TargetGroups"] += [tg(ALBTG, "shop-api", "HTTP", 8080, "ip", [ALBD]), tg(NLBTG, "k8s-shop-web-ip", "TCP", 8080, "ip", [NLBD])]
+s.listeners[ALBD] = [listener(ALBLI, ALBD, 443, "HTTPS", ALBTG)]
+s.listeners[NLBD] = [listener(listener_arn("net", NLBN, NLBH, "5e7a9c1b3d5f7a9c"), NLBD, 80, "TCP", NLBTG)]
+s.health[ALBTG] = [health("10.0.11.100", 8080), health("10.0.12.100", 8080)]
+s.health[NLBTG] = [health("10.0.11.21", 8080), health("10.0.12.21", 8080)]
+s.tgattrs[NLBTG] = {"preserve_client_ip.enabled": "true"}
+# ECS: cluster "shop", Fargate service "api" behind the ALB, EC2 bridge service "backoffice-api"
+DCL = f"arn:aws:ecs:{REG}:{ACCT}:cluster/shop"
+API_IMG = f"{DEMO_ECR}/shop/api:1.4.2"
+TDAPI = f"arn:aws:ecs:{REG}:{ACCT}:task-definition/shop-api:12"
+TDBO = f"arn:aws:ecs:{REG}:{ACCT}:task-definition/backoffice-api:4"
+CIS = [f"arn:aws:ecs:{REG}:{ACCT}:container-instance/shop/{h}" for h in ("7a1c3e5b9d0f42a6b8c0d2e4f6a8b0c1", "8b2d4f6a0c1e43b7c9d1e3f5a7b9c1d2")]
+s.clusters.append({"clusterArn": DCL, "clusterName": "shop", "status": "ACTIVE", "registeredContainerInstancesCount": 2,
+                   "runningTasksCount": 4, "activeServicesCount": 2})
+s.cis[DCL] = [{"containerInstanceArn": c, "ec2InstanceId": f"i-0backoffice0000{n}", "status": "ACTIVE", "agentConnected": True}
+              for n, c in enumerate(CIS, 1)]
+def demo_svc(name, td, mode, lbs, net=None):
+    x = {"serviceArn": f"arn:aws:ecs:{REG}:{ACCT}:service/shop/{name}", "serviceName": name, "clusterArn": DCL,
+         "loadBalancers": lbs, "status": "ACTIVE", "desiredCount": 2, "runningCount": 2, "pendingCount": 0,
+         "launchType": mode, "taskDefinition": td,
+         "deploymentConfiguration": {"maximumPercent": 200, "minimumHealthyPercent": 100}}
+    if net: x["networkConfiguration"] = {"awsvpcConfiguration": net}
+    return x
+s.services[DCL] = [
+    demo_svc("api", TDAPI, "FARGATE", [{"targetGroupArn": ALBTG, "containerName": "api", "containerPort": 8080}],
+             {"subnets": ["subnet-0prv1a", "subnet-0prv1b"], "securityGroups": ["sg-0shopapi"], "assignPublicIp": "DISABLED"}),
+    demo_svc("backoffice-api", TDBO, "EC2", [])]
+def demo_task(tid, td, group, container, launch, eni_id=None, sub=None, ip=None, ci=None, az="a"):
+    t = {"attachments": [], "availabilityZone": REG + az, "clusterArn": DCL, "containers": [container],
+         "desiredStatus": "RUNNING", "lastStatus": "RUNNING", "launchType": launch, "group": group,
+         "taskArn": f"arn:aws:ecs:{REG}:{ACCT}:task/shop/{tid}", "taskDefinitionArn": td,
+         "createdAt": "2026-11-20T09:00:00.000000+00:00", "cpu": "512", "memory": "1024"}
+    if eni_id:
+        t["attachments"].append({"id": "att-" + tid[:8], "type": "ElasticNetworkInterface", "status": "ATTACHED",
+                                 "details": [{"name": "subnetId", "value": sub}, {"name": "networkInterfaceId", "value": eni_id},
+                                             {"name": "privateIPv4Address", "value": ip}]})
+    if ci: t["containerInstanceArn"] = ci
+    return t
+tasks = []
+for n, (sub, ip, az) in enumerate([("subnet-0prv1a", "10.0.11.100", "a"), ("subnet-0prv1b", "10.0.12.100", "b")], 1):
+    tid = f"{n}a2b3c4d5e6f40718293a4b5c6d7e8f9"
+    s.d["NetworkInterfaces"].append(eni(f"eni-0apitask0{n}", sub, V, ip, ["sg-0shopapi"], managed=True,
+                                        desc=f"arn:aws:ecs:{REG}:{ACCT}:attachment/{tid[:8]}-api"))
+    tasks.append(demo_task(tid, TDAPI, "service:api", {
+        "containerArn": f"arn:aws:ecs:{REG}:{ACCT}:container/shop/{tid}/api", "name": "api", "image": API_IMG,
+        "imageDigest": DEMO_API_DIGEST, "runtimeId": f"{tid}-1", "lastStatus": "RUNNING", "networkBindings": [],
+        "networkInterfaces": [{"attachmentId": "att-" + tid[:8], "privateIpv4Address": ip}]},
+        "FARGATE", f"eni-0apitask0{n}", sub, ip, az=az))
+for n, ci in enumerate(CIS, 1):
+    tid = f"{n}b3c4d5e6f7a4182930b4c5d6e7f8a9b"
+    tasks.append(demo_task(tid, TDBO, "service:backoffice-api", {
+        "containerArn": f"arn:aws:ecs:{REG}:{ACCT}:container/shop/{tid}/api", "name": "api", "image": API_IMG,
+        "imageDigest": DEMO_API_DIGEST, "runtimeId": f"{tid}-1", "lastStatus": "RUNNING",
+        "networkBindings": [{"bindIP": "0.0.0.0", "containerPort": 8080, "hostPort": 32768 + n, "protocol": "tcp"}]},
+        "EC2", ci=ci, az="ab"[n - 1]))
+s.tasks[DCL] = tasks
+s.taskdefs[TDAPI] = {"taskDefinitionArn": TDAPI, "family": "shop-api", "revision": 12, "networkMode": "awsvpc",
+                     "requiresCompatibilities": ["FARGATE"], "taskRoleArn": f"arn:aws:iam::{ACCT}:role/shop-api-task",
+                     "executionRoleArn": f"arn:aws:iam::{ACCT}:role/ecsTaskExecutionRole",
+                     "containerDefinitions": [{"name": "api", "image": API_IMG, "essential": True, "user": "1000",
+                                               "portMappings": [{"containerPort": 8080, "hostPort": 8080, "protocol": "tcp", "name": "http"}]}]}
+s.taskdefs[TDBO] = {"taskDefinitionArn": TDBO, "family": "backoffice-api", "revision": 4, "networkMode": "bridge",
+                    "taskRoleArn": f"arn:aws:iam::{ACCT}:role/backoffice-api-task",
+                    "containerDefinitions": [{"name": "api", "image": API_IMG, "essential": True, "user": "1000",
+                                              "portMappings": [{"containerPort": 8080, "hostPort": 0, "protocol": "tcp"}]}]}
 s.write()
