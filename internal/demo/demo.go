@@ -67,8 +67,9 @@ type Image struct {
 	// Digest is the manifest digest, as a registry, ECS
 	// (containers[].imageDigest) and Kubernetes (imageID) report it.
 	Digest string
-	// Workloads names the workloads that run it, as
-	// "ecs:<cluster>/<service>" or "k8s:<namespace>/<app>".
+	// Workloads are the inventory IDs (workload.Workload.ID) of the
+	// workloads that run it: ECS tasks ("ecs:<task ARN>") and pods
+	// ("k8s:/<namespace>/Pod/<name>"; manifests carry no cluster name).
 	Workloads []string
 }
 

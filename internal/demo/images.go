@@ -56,6 +56,10 @@ type imageSpec struct {
 	workloads     []string
 }
 
+// ecsTask prefixes the inventory IDs of the estate's ECS tasks (service
+// "api": tasks 1a…, 2a…; service "backoffice-api": tasks 1b…, 2b…).
+const ecsTask = "ecs:arn:aws:ecs:eu-west-1:111122223333:task/shop/"
+
 func imageSpecs() []imageSpec {
 	return []imageSpec{
 		{name: APIImage, archive: "shop-api.tar",
@@ -63,13 +67,14 @@ func imageSpecs() []imageSpec {
 			config: v1.Config{User: "1000", WorkingDir: "/app", Entrypoint: []string{"node", "server.js"},
 				Env:          []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "NODE_ENV=production", "PORT=8080"},
 				ExposedPorts: map[string]struct{}{"8080/tcp": {}}},
-			workloads: []string{"ecs:shop/api", "ecs:shop/backoffice-api"}},
+			workloads: []string{ecsTask + "1a2b3c4d5e6f40718293a4b5c6d7e8f9", ecsTask + "2a2b3c4d5e6f40718293a4b5c6d7e8f9",
+				ecsTask + "1b3c4d5e6f7a4182930b4c5d6e7f8a9b", ecsTask + "2b3c4d5e6f7a4182930b4c5d6e7f8a9b"}},
 		{name: WebImage, archive: "shop-web.tar",
 			layers: func() ([][]file, error) { return layersOf(debianBase, webSite) },
 			config: v1.Config{User: "1000", WorkingDir: "/srv/www", Entrypoint: []string{"/usr/local/bin/web", "--listen=:8080"},
 				Env:          []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"},
 				ExposedPorts: map[string]struct{}{"8080/tcp": {}}},
-			workloads: []string{"k8s:shop/web"}},
+			workloads: []string{"k8s:/shop/Pod/web-7d9f8b6c5-x2k4p", "k8s:/shop/Pod/web-7d9f8b6c5-q8m3z"}},
 	}
 }
 

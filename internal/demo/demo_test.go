@@ -1,0 +1,302 @@
+package demo
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/sightline-sec/sightline/internal/collect/aws/netcompile"
+	"github.com/sightline-sec/sightline/internal/collect/aws/snapshot"
+	"github.com/sightline-sec/sightline/internal/exposure"
+	"github.com/sightline-sec/sightline/internal/scan"
+	"github.com/sightline-sec/sightline/internal/workload"
+	"github.com/sightline-sec/sightline/internal/workload/ecs"
+	"github.com/sightline-sec/sightline/internal/workload/kube"
+)
+
+// written is one estate shared by the tests (Write once per process).
+var written struct {
+	once sync.Once
+	e    *Estate
+	err  error
+	took time.Duration
+}
+
+func estate(t *testing.T) *Estate {
+	t.Helper()
+	written.once.Do(func() {
+		dir, err := os.MkdirTemp("", "sightline-demo-")
+		if err != nil {
+			written.err = err
+			return
+		}
+		t0 := time.Now()
+		written.e, written.err = Write(context.Background(), dir)
+		written.took = time.Since(t0)
+	})
+	if written.err != nil {
+		t.Fatal(written.err)
+	}
+	return written.e
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if written.e != nil {
+		os.RemoveAll(written.e.Dir)
+	}
+	os.Exit(code)
+}
+
+// join runs the inventory join the CLI's loadSources runs, from the
+// library pieces: the AWS engine, ECS from the snapshot, Kubernetes from
+// the manifests, then exposure through the container hops.
+func join(t *testing.T, e *Estate) (*workload.Inventory, *exposure.Report) {
+	t.Helper()
+	ctx := context.Background()
+	snap, err := snapshot.Load(ctx, e.AWS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	model, err := netcompile.Compile(snap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := exposure.Analyze(ctx, model)
+	if err != nil {
+		t.Fatal(err)
+	}
+	objs, err := kube.LoadManifests(ctx, e.K8s, kube.LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	inv := &workload.Inventory{Schema: workload.Schema}
+	for _, src := range []*workload.Inventory{kube.Build(objs), ecs.FromSnapshot(snap)} {
+		inv.Workloads = append(inv.Workloads, src.Workloads...)
+		inv.Services = append(inv.Services, src.Services...)
+		inv.Policies = append(inv.Policies, src.Policies...)
+		inv.Clusters = append(inv.Clusters, src.Clusters...)
+		inv.Gaps = append(inv.Gaps, src.Gaps...)
+	}
+	exposure.Containers(inv, exposure.NewCloudIndex(rep, ecs.Aliases(snap)))
+	return inv, rep
+}
+
+func workloadByID(t *testing.T, inv *workload.Inventory, id string) *workload.Workload {
+	t.Helper()
+	for i := range inv.Workloads {
+		if inv.Workloads[i].ID == id {
+			return &inv.Workloads[i]
+		}
+	}
+	t.Fatalf("no workload %s in the inventory", id)
+	return nil
+}
+
+func hops(v workload.Verdict) string {
+	var s []string
+	for _, h := range v.Path {
+		s = append(s, h.Kind+":"+h.ID)
+	}
+	return strings.Join(s, " ")
+}
+
+func readResult(t *testing.T, p string) *scan.Result {
+	t.Helper()
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r scan.Result
+	if err := json.Unmarshal(b, &r); err != nil {
+		t.Fatalf("%s: %v", p, err)
+	}
+	return &r
+}
+
+// TestMissionCase: the same image, with the same real vulnerability, runs
+// in a public fleet (ALB → Fargate tasks) and in an internal fleet (bridge
+// tasks on hosts whose security group admits the dynamic host ports from
+// the VPC only). The join must say exposed with the ALB path for the one and
+// not_exposed naming the security group for the other.
+func TestMissionCase(t *testing.T) {
+	e := estate(t)
+	t.Logf("Write took %v", written.took)
+	inv, _ := join(t, e)
+	if len(inv.Gaps) != 0 {
+		t.Errorf("gaps: %+v", inv.Gaps)
+	}
+	api := e.Images[0]
+	if api.Name != APIImage {
+		t.Fatalf("first image %s, want %s", api.Name, APIImage)
+	}
+	public, internal := api.Workloads[:2], api.Workloads[2:]
+	for _, id := range public {
+		c := workloadByID(t, inv, id).Containers[0]
+		if c.Image.Digest != api.Digest {
+			t.Errorf("%s runs %s, want the built image %s", id, c.Image.Digest, api.Digest)
+		}
+		var found bool
+		for _, v := range c.Exposure {
+			if v.ContainerPort == 8080 && v.Verdict == "exposed" {
+				found = true
+				if !slices.Equal(v.Sources, []string{"0.0.0.0/0"}) || v.Width != "wide" {
+					t.Errorf("%s: sources %v width %s, want 0.0.0.0/0 wide", id, v.Sources, v.Width)
+				}
+				for _, want := range []string{"listener:", "lb_security_group:sg-0shopalb", "security_group:sg-0shopapi", "target_group:"} {
+					if !strings.Contains(hops(v), want) {
+						t.Errorf("%s: path %s lacks %s", id, hops(v), want)
+					}
+				}
+			}
+		}
+		if !found {
+			t.Errorf("%s: tcp/8080 not exposed: %+v", id, c.Exposure)
+		}
+	}
+	for _, id := range internal {
+		c := workloadByID(t, inv, id).Containers[0]
+		if c.Image.Digest != api.Digest {
+			t.Errorf("%s runs %s, want the built image %s", id, c.Image.Digest, api.Digest)
+		}
+		var blocked bool
+		for _, v := range c.Exposure {
+			if v.Verdict != "not_exposed" {
+				t.Errorf("%s: %s via %s (%v), want not_exposed", id, v.Verdict, v.Via, v.Sources)
+			}
+			if v.ContainerPort == 8080 && strings.HasPrefix(v.Via, "i-0backoffice") && v.BlockedBy != nil && v.BlockedBy.ID == "sg-0backoffice" {
+				blocked = true
+			}
+		}
+		if !blocked {
+			t.Errorf("%s: no host-port verdict blocked by sg-0backoffice: %+v", id, c.Exposure)
+		}
+	}
+	// The same real advisory is in the scan of the image both fleets run.
+	res := readResult(t, e.ScanResults[0])
+	if res.Target.Digest != api.Digest {
+		t.Errorf("scan target digest %s, want %s", res.Target.Digest, api.Digest)
+	}
+	got := map[string]bool{}
+	for _, f := range res.Findings {
+		got[f.ID+" "+f.Package.Name+" "+f.Package.Version] = true
+	}
+	for _, want := range []string{"GHSA-p6mc-m468-83gw lodash 4.17.15", "GHSA-xvch-5gv4-984h minimist 1.2.0",
+		"GHSA-rv95-896h-c2vc express 4.17.1", "CVE-2010-0928 openssl 3.0.19-1~deb12u2"} {
+		if !got[want] {
+			t.Errorf("shop/api scan lacks %s; has %v", want, got)
+		}
+	}
+	if res.Coverage == nil || !res.Coverage.Complete() || res.Coverage.Packages == 0 {
+		t.Errorf("shop/api scan coverage %+v", res.Coverage)
+	}
+}
+
+// TestEstateParts: the EKS service behind its NLB, the bastion narrowed to
+// the office range, and every workload of an image joined by its digest.
+func TestEstateParts(t *testing.T) {
+	e := estate(t)
+	inv, rep := join(t, e)
+	web := e.Images[1]
+	for _, id := range web.Workloads {
+		w := workloadByID(t, inv, id)
+		c := w.Containers[0]
+		if c.Image.Digest != web.Digest || w.Host == nil || !strings.HasPrefix(w.Host.InstanceID, "i-0eksnode") {
+			t.Errorf("%s: digest %s host %+v", id, c.Image.Digest, w.Host)
+		}
+		var viaNLB bool
+		for _, v := range c.Exposure {
+			if v.Verdict == "exposed" && strings.Contains(hops(v), "security_group:sg-0eksnodes") &&
+				strings.Contains(hops(v), "lb_security_group:sg-0k8sweb") {
+				viaNLB = true
+			}
+		}
+		if !viaNLB {
+			t.Errorf("%s: not exposed through the NLB: %+v", id, c.Exposure)
+		}
+	}
+	// Every workload of the inventory runs an image of the estate, and
+	// Image.Workloads lists exactly those running each digest.
+	byDigest := map[string][]string{}
+	for _, w := range inv.Workloads {
+		for _, c := range w.Containers {
+			byDigest[c.Image.Digest] = append(byDigest[c.Image.Digest], w.ID)
+		}
+	}
+	for _, im := range e.Images {
+		got, want := slices.Sorted(slices.Values(byDigest[im.Digest])), slices.Sorted(slices.Values(im.Workloads))
+		if !slices.Equal(got, want) {
+			t.Errorf("%s: workloads %v, want %v", im.Name, got, want)
+		}
+		delete(byDigest, im.Digest)
+	}
+	if len(byDigest) != 0 {
+		t.Errorf("workloads running images outside the estate: %v", byDigest)
+	}
+	var bastion bool
+	for _, r := range rep.Results {
+		if r.Resource == "i-0bastion00000001" && r.FromPort == 22 && r.Verdict == "exposed" {
+			bastion = slices.Equal(r.Sources, []string{"81.2.69.0/24"}) && r.Width == "narrow"
+		}
+	}
+	if !bastion {
+		t.Error("bastion: no narrow tcp/22 exposure from 81.2.69.0/24")
+	}
+	if len(e.ScanResults) != len(e.Images) {
+		t.Fatalf("%d scan results for %d images", len(e.ScanResults), len(e.Images))
+	}
+	if r := readResult(t, e.ScanResults[1]); r.Target.Digest != web.Digest || len(r.Findings) == 0 {
+		t.Errorf("shop/web scan: digest %s, %d findings", r.Target.Digest, len(r.Findings))
+	}
+}
+
+// TestDeterministic: a second Write produces the same images (their
+// digests are named by the embedded snapshot and manifests) and the same
+// snapshot bytes.
+func TestDeterministic(t *testing.T) {
+	e := estate(t)
+	ctx := context.Background()
+	dir := t.TempDir()
+	for i, spec := range imageSpecs() {
+		im, err := writeImage(ctx, spec, dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, err := os.ReadFile(im.Archive)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := os.ReadFile(e.Images[i].Archive)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if im.Digest != e.Images[i].Digest || !bytes.Equal(a, b) {
+			t.Errorf("%s: second build differs (digest %s vs %s)", spec.name, im.Digest, e.Images[i].Digest)
+		}
+	}
+}
+
+// TestWriteErrors: a target that cannot be a directory is an error naming
+// it, not a panic.
+func TestWriteErrors(t *testing.T) {
+	f := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(f, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Write(context.Background(), f)
+	if err == nil || !strings.Contains(err.Error(), f) {
+		t.Errorf("Write into a file: %v", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := Write(ctx, t.TempDir()); err == nil {
+		t.Error("Write with a cancelled context succeeded")
+	}
+}
