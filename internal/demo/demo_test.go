@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -242,6 +243,9 @@ func TestEstateParts(t *testing.T) {
 	}
 	var bastion bool
 	for _, r := range rep.Results {
+		if r.Verdict == "unknown" {
+			t.Errorf("the estate is complete, yet %s %s/%d is unknown: missing %v", r.Resource, r.Protocol, r.FromPort, r.Missing)
+		}
 		if r.Resource == "i-0bastion00000001" && r.FromPort == 22 && r.Verdict == "exposed" {
 			bastion = slices.Equal(r.Sources, []string{"81.2.69.0/24"}) && r.Width == "narrow"
 		}
@@ -298,5 +302,91 @@ func TestWriteErrors(t *testing.T) {
 	cancel()
 	if _, err := Write(ctx, t.TempDir()); err == nil {
 		t.Error("Write with a cancelled context succeeded")
+	}
+}
+
+// TestEmbeddedDigests: the snapshot (ECS imageDigest) and the cluster
+// objects (imageID) name the digests of the images as built now. After a
+// change to an image, put the new digests into make_scenarios.py
+// (DEMO_API_DIGEST, DEMO_WEB_DIGEST; rerun it) and estate/k8s/cluster.yaml.
+func TestEmbeddedDigests(t *testing.T) {
+	var aws, k8s bytes.Buffer
+	for _, c := range []struct {
+		root string
+		buf  *bytes.Buffer
+	}{{"estate/aws", &aws}, {"estate/k8s", &k8s}} {
+		err := fs.WalkDir(estateFS, c.root, func(p string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() {
+				return err
+			}
+			b, err := estateFS.ReadFile(p)
+			c.buf.Write(b)
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, spec := range imageSpecs() {
+		img, err := buildImage(spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dg, err := img.Digest()
+		if err != nil {
+			t.Fatal(err)
+		}
+		where, buf := "make_scenarios.py DEMO_API_DIGEST", &aws
+		if i == 1 {
+			where, buf = "estate/k8s/cluster.yaml imageID (and DEMO_WEB_DIGEST)", &k8s
+		}
+		if !bytes.Contains(buf.Bytes(), []byte(dg.String())) {
+			t.Errorf("%s is built as %s, which %s does not name", spec.name, dg, where)
+		}
+	}
+}
+
+// TestCopiesUnchanged: the estate's package metadata and advisories are
+// byte-for-byte copies of the repository's testdata (PROVENANCE.md says
+// where those come from); the five npm GHSA records not in testdata are
+// checked for their ids only.
+func TestCopiesUnchanged(t *testing.T) {
+	td := filepath.Join("..", "..", "testdata")
+	pairs := map[string]string{
+		"estate/images/debian12":       filepath.Join(td, "image", "debian12"),
+		"estate/images/nodeapp":        filepath.Join(td, "image", "nodeapp"),
+		"estate/advisories/osv/debian": filepath.Join(td, "vulndb", "osv", "debian"),
+		"estate/advisories/kev":        filepath.Join(td, "vulndb", "kev"),
+	}
+	n := 0
+	for emb, orig := range pairs {
+		err := fs.WalkDir(estateFS, emb, func(p string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() {
+				return err
+			}
+			a, _ := estateFS.ReadFile(p)
+			b, err := os.ReadFile(filepath.Join(orig, filepath.FromSlash(strings.TrimPrefix(p, emb))))
+			if err != nil || !bytes.Equal(a, b) {
+				t.Errorf("%s differs from its testdata original: %v", p, err)
+			}
+			n++
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n < 60 {
+		t.Errorf("compared %d files, want the whole copies", n)
+	}
+	for _, id := range []string{"GHSA-p6mc-m468-83gw", "GHSA-xvch-5gv4-984h", "GHSA-vh95-rmgr-6w4m", "GHSA-rv95-896h-c2vc", "GHSA-qw6h-vgh9-j6wx"} {
+		b, err := estateFS.ReadFile("estate/advisories/osv/npm/" + id + ".json")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var rec struct{ ID string }
+		if err := json.Unmarshal(b, &rec); err != nil || rec.ID != id {
+			t.Errorf("%s.json: id %q, %v", id, rec.ID, err)
+		}
 	}
 }

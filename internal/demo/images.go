@@ -51,7 +51,7 @@ type file struct {
 // the workloads of the estate that run it.
 type imageSpec struct {
 	name, archive string
-	layers        func() ([][]file, error)
+	layers        func() ([]layer, error)
 	config        v1.Config
 	workloads     []string
 }
@@ -63,14 +63,18 @@ const ecsTask = "ecs:arn:aws:ecs:eu-west-1:111122223333:task/shop/"
 func imageSpecs() []imageSpec {
 	return []imageSpec{
 		{name: APIImage, archive: "shop-api.tar",
-			layers: func() ([][]file, error) { return layersOf(debianBase, nodeApp) },
+			layers: func() ([]layer, error) {
+				return layersOf(layerFn{debianBase, baseCreatedBy}, layerFn{nodeApp, "COPY app/ /app/ # npm ci --omit=dev"})
+			},
 			config: v1.Config{User: "1000", WorkingDir: "/app", Entrypoint: []string{"node", "server.js"},
 				Env:          []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "NODE_ENV=production", "PORT=8080"},
 				ExposedPorts: map[string]struct{}{"8080/tcp": {}}},
 			workloads: []string{ecsTask + "1a2b3c4d5e6f40718293a4b5c6d7e8f9", ecsTask + "2a2b3c4d5e6f40718293a4b5c6d7e8f9",
 				ecsTask + "1b3c4d5e6f7a4182930b4c5d6e7f8a9b", ecsTask + "2b3c4d5e6f7a4182930b4c5d6e7f8a9b"}},
 		{name: WebImage, archive: "shop-web.tar",
-			layers: func() ([][]file, error) { return layersOf(debianBase, webSite) },
+			layers: func() ([]layer, error) {
+				return layersOf(layerFn{debianBase, baseCreatedBy}, layerFn{webSite, "COPY www/ /srv/www/"})
+			},
 			config: v1.Config{User: "1000", WorkingDir: "/srv/www", Entrypoint: []string{"/usr/local/bin/web", "--listen=:8080"},
 				Env:          []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"},
 				ExposedPorts: map[string]struct{}{"8080/tcp": {}}},
@@ -78,14 +82,29 @@ func imageSpecs() []imageSpec {
 	}
 }
 
-func layersOf(fns ...func() ([]file, error)) ([][]file, error) {
-	var out [][]file
+// baseCreatedBy is the history entry of the shared Debian 12 base layer.
+const baseCreatedBy = "ADD rootfs.tar / # Debian 12 (bookworm) package set"
+
+// layer is one image layer: its files and the history entry that made it
+// (what `docker history` and the scan report show for the layer).
+type layer struct {
+	files     []file
+	createdBy string
+}
+
+type layerFn struct {
+	files     func() ([]file, error)
+	createdBy string
+}
+
+func layersOf(fns ...layerFn) ([]layer, error) {
+	var out []layer
 	for _, fn := range fns {
-		l, err := fn()
+		fs, err := fn.files()
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, l)
+		out = append(out, layer{files: fs, createdBy: fn.createdBy})
 	}
 	return out, nil
 }
@@ -206,13 +225,13 @@ func buildImage(spec imageSpec) (v1.Image, error) {
 	}
 	img := mutate.MediaType(empty.Image, types.OCIManifestSchema1)
 	img = mutate.ConfigMediaType(img, types.OCIConfigJSON)
-	for _, files := range layers {
-		b, err := layerTar(files)
+	for _, l := range layers {
+		b, err := layerTar(l.files)
 		if err != nil {
 			return nil, fmt.Errorf("demo image %s: %w", spec.name, err)
 		}
 		img, err = mutate.Append(img, mutate.Addendum{Layer: static.NewLayer(b, types.OCIUncompressedLayer),
-			History: v1.History{Created: v1.Time{Time: epoch}, CreatedBy: "sightline demo estate"}})
+			History: v1.History{Created: v1.Time{Time: epoch}, CreatedBy: l.createdBy}})
 		if err != nil {
 			return nil, fmt.Errorf("demo image %s: %w", spec.name, err)
 		}

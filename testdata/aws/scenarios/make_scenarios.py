@@ -527,8 +527,8 @@ s.write()
 #   (internal/demo/estate/k8s/cluster.yaml carries the nodes' providerID and the NLB's DNS name);
 # - an EC2 bastion admitting SSH from one office range.
 # Image digests are the images internal/demo builds (deterministically); its tests check them.
-DEMO_API_DIGEST = "sha256:6093341f6723cf6006e5a48b3be2fd5794281d42691b9b481eedf2ab7baf4412"
-DEMO_WEB_DIGEST = "sha256:1c7ba9a9b41df0915a58580023e0641c6a875e47126a443904d5e40cb0cfbddc"  # named by internal/demo/estate/k8s/cluster.yaml
+DEMO_API_DIGEST = "sha256:fc3ad96fa6073b9fcb8513259aaf19b97985daf63b55f219a60c98e3886e4b26"
+DEMO_WEB_DIGEST = "sha256:54a9db9128354a6c1df6eb7b5df419d3e2375d58ea32f5040006276fdcf79d7a"  # named by internal/demo/estate/k8s/cluster.yaml
 DEMO_ECR = f"{ACCT}.dkr.ecr.{REG}.amazonaws.com"
 s = Snap("demo", root=os.path.join(HERE, "..", "..", "..", "internal", "demo", "estate", "aws")); V = s.base()
 OFFICE = "81.2.69.0/24"
@@ -571,6 +571,8 @@ s.d["LoadBalancers"] += [elbv2(ALBD, "shop-api", "application", ["subnet-0pub1a"
                          elbv2(NLBD, NLBN, "network", ["subnet-0pub1a", "subnet-0pub1b"], ["sg-0k8sweb"])]
 s.d["TargetGroups"] += [tg(ALBTG, "shop-api", "HTTP", 8080, "ip", [ALBD]), tg(NLBTG, "k8s-shop-web-ip", "TCP", 8080, "ip", [NLBD])]
 s.listeners[ALBD] = [listener(ALBLI, ALBD, 443, "HTTPS", ALBTG)]
+s.rules[ALBLI] = [{"RuleArn": ALBLI.replace(":listener/", ":listener-rule/") + "/default", "Priority": "default", "Conditions": [],
+                   "Actions": [{"Type": "forward", "TargetGroupArn": ALBTG, "Order": 1}], "IsDefault": True}]
 s.listeners[NLBD] = [listener(listener_arn("net", NLBN, NLBH, "5e7a9c1b3d5f7a9c"), NLBD, 80, "TCP", NLBTG)]
 s.health[ALBTG] = [health("10.0.11.100", 8080), health("10.0.12.100", 8080)]
 s.health[NLBTG] = [health("10.0.11.21", 8080), health("10.0.12.21", 8080)]
