@@ -357,6 +357,7 @@ func TestCopiesUnchanged(t *testing.T) {
 		"estate/images/nodeapp":        filepath.Join(td, "image", "nodeapp"),
 		"estate/advisories/osv/debian": filepath.Join(td, "vulndb", "osv", "debian"),
 		"estate/advisories/kev":        filepath.Join(td, "vulndb", "kev"),
+		"estate/advisories/epss":       filepath.Join(td, "vulndb", "epss"),
 	}
 	n := 0
 	for emb, orig := range pairs {
