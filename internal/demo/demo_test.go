@@ -195,6 +195,14 @@ func TestMissionCase(t *testing.T) {
 			t.Errorf("shop/api scan lacks %s; has %v", want, got)
 		}
 	}
+	if res.Target.Name != APIImage || res.Target.Transport != "oci-archive" || res.DB == nil || res.DB.Path != "db/sightline.db" {
+		t.Errorf("shop/api scan target %+v, db %+v", res.Target, res.DB)
+	}
+	for _, w := range res.Warnings {
+		if strings.Contains(w, e.Dir) {
+			t.Errorf("warning names the temporary estate directory: %s", w)
+		}
+	}
 	if res.Coverage == nil || !res.Coverage.Complete() || res.Coverage.Packages == 0 {
 		t.Errorf("shop/api scan coverage %+v", res.Coverage)
 	}

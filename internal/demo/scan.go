@@ -40,6 +40,13 @@ func buildDB(ctx context.Context, advisories, dbPath string) error {
 	if err != nil {
 		return fmt.Errorf("demo database: %w", err)
 	}
+	// Name the sources by their place in the estate rather than by the
+	// absolute path of wherever it was written (the name shows in the
+	// scan reports' staleness warning).
+	for _, bt := range []*vulndb.Batch{osv, kev, epss} {
+		bt.Meta.Location = estateRel(advisories, bt.Meta.Location)
+	}
+	osv.Meta.Name = "osv:" + osv.Meta.Location
 	if _, err := vulndb.Write(ctx, dbPath, osv, kev, epss); err != nil {
 		return fmt.Errorf("demo database: %w", err)
 	}
@@ -59,7 +66,7 @@ func scanImages(ctx context.Context, dbPath string, images []Image, dir string) 
 		return nil, err
 	}
 	st := db.Status()
-	info := &scan.DBInfo{Path: dbPath, Stale: st.Stale, StaleDetail: st.StaleSummary(), Sources: len(st.Sources)}
+	info := &scan.DBInfo{Path: estateRel(filepath.Dir(dbPath), dbPath), Stale: st.Stale, StaleDetail: st.StaleSummary(), Sources: len(st.Sources)}
 	if !st.BuiltAt.IsZero() {
 		info.Built = st.BuiltAt.UTC().Format(time.RFC3339)
 	}
@@ -88,6 +95,10 @@ func scanOne(ctx context.Context, s *scan.Scanner, im Image, dir string) (string
 	if err != nil {
 		return "", fmt.Errorf("demo scan %s: %w", im.Name, err)
 	}
+	// The report names the image by the reference the workloads use (as
+	// a scan of the registry would), not by the temporary archive path;
+	// Transport still says it was read from an OCI archive.
+	res.Target.Name = im.Name
 	var buf bytes.Buffer
 	if err := report.Render(&buf, res, report.Options{Format: "json"}); err != nil {
 		return "", fmt.Errorf("demo scan %s: %w", im.Name, err)
@@ -97,4 +108,23 @@ func scanOne(ctx context.Context, s *scan.Scanner, im Image, dir string) (string
 		return "", fmt.Errorf("demo scan %s: %w", im.Name, err)
 	}
 	return p, nil
+}
+
+// estateRel is p relative to the estate directory, the parent of base
+// (base is estate/advisories or estate/db), as a slash path
+// ("advisories/osv", "db/sightline.db"); p itself when it is not below it.
+func estateRel(base, p string) string {
+	root, err := filepath.Abs(filepath.Dir(base))
+	if err != nil {
+		return p
+	}
+	ap, err := filepath.Abs(p)
+	if err != nil {
+		return p
+	}
+	r, err := filepath.Rel(root, ap)
+	if err != nil || strings.HasPrefix(r, "..") {
+		return p
+	}
+	return filepath.ToSlash(r)
 }
