@@ -399,3 +399,14 @@ func TestCopiesUnchanged(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkWrite: the whole estate — snapshot, objects, images, database,
+// scans — as `sightline demo` writes it (issue 9: well under 2 s).
+func BenchmarkWrite(b *testing.B) {
+	ctx := context.Background()
+	for b.Loop() {
+		if _, err := Write(ctx, b.TempDir()); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
