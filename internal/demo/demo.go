@@ -5,12 +5,16 @@
 // the images against it.
 //
 // The estate exists to show the mission's case end to end without a
-// network, an AWS account or a cluster: the same vulnerable image (shop/api,
-// a real npm install with lodash 4.17.15, minimist 1.2.0 and express 4.17.1
-// on a real Debian 12 package set) runs in two ECS fleets — one behind an
-// internet-facing ALB, one on hosts whose security group admits the port the
-// application listens on from the VPC only — while shop/web runs on EKS
-// behind an NLB and a bastion admits SSH from one office range.
+// network, an AWS account or a cluster: the same vulnerable application
+// (shop/api, a real npm install with lodash 4.17.15, minimist 1.2.0 and
+// express 4.17.1 on a real Debian 12 package set) runs in two ECS fleets —
+// release 1.4.2 behind an internet-facing ALB, the previous build 1.4.1
+// (same dependencies, its own digest) on hosts whose security group admits
+// the port the application listens on from the VPC only — while shop/web
+// runs on EKS behind an NLB and a bastion admits SSH from one office range.
+// The two fleets run two digests on purpose: `sightline assess` keeps one
+// risk row per (vulnerability, image digest), so the same CVE yields two
+// rows, ranked apart, each with its own explanation.
 //
 // Everything comes from files embedded in the binary (estate/, see its
 // PROVENANCE.md): the AWS snapshot is written by

@@ -122,11 +122,13 @@ func readResult(t *testing.T, p string) *scan.Result {
 	return &r
 }
 
-// TestMissionCase: the same image, with the same real vulnerability, runs
-// in a public fleet (ALB → Fargate tasks) and in an internal fleet (bridge
-// tasks on hosts whose security group admits the dynamic host ports from
-// the VPC only). The join must say exposed with the ALB path for the one and
-// not_exposed naming the security group for the other.
+// TestMissionCase: the same application with the same real vulnerable
+// packages runs in a public fleet (ALB → Fargate tasks, shop/api:1.4.2) and
+// in an internal fleet (bridge tasks of the previous build, shop/api:1.4.1,
+// on hosts whose security group admits the dynamic host ports from the VPC
+// only). The join must say exposed with the ALB path for the one and
+// not_exposed naming the security group for the other, and both images'
+// scans must hold the same advisories.
 func TestMissionCase(t *testing.T) {
 	e := estate(t)
 	t.Logf("Write took %v", written.took)
@@ -134,15 +136,14 @@ func TestMissionCase(t *testing.T) {
 	if len(inv.Gaps) != 0 {
 		t.Errorf("gaps: %+v", inv.Gaps)
 	}
-	api := e.Images[0]
-	if api.Name != APIImage {
-		t.Fatalf("first image %s, want %s", api.Name, APIImage)
+	public, internal := e.Images[0], e.Images[1]
+	if public.Name != APIImage || internal.Name != BackofficeImage || public.Digest == internal.Digest {
+		t.Fatalf("images %s %s / %s %s", public.Name, public.Digest, internal.Name, internal.Digest)
 	}
-	public, internal := api.Workloads[:2], api.Workloads[2:]
-	for _, id := range public {
+	for _, id := range public.Workloads {
 		c := workloadByID(t, inv, id).Containers[0]
-		if c.Image.Digest != api.Digest {
-			t.Errorf("%s runs %s, want the built image %s", id, c.Image.Digest, api.Digest)
+		if c.Image.Digest != public.Digest {
+			t.Errorf("%s runs %s, want the built image %s", id, c.Image.Digest, public.Digest)
 		}
 		var found bool
 		for _, v := range c.Exposure {
@@ -162,10 +163,10 @@ func TestMissionCase(t *testing.T) {
 			t.Errorf("%s: tcp/8080 not exposed: %+v", id, c.Exposure)
 		}
 	}
-	for _, id := range internal {
+	for _, id := range internal.Workloads {
 		c := workloadByID(t, inv, id).Containers[0]
-		if c.Image.Digest != api.Digest {
-			t.Errorf("%s runs %s, want the built image %s", id, c.Image.Digest, api.Digest)
+		if c.Image.Digest != internal.Digest {
+			t.Errorf("%s runs %s, want the built image %s", id, c.Image.Digest, internal.Digest)
 		}
 		var blocked bool
 		for _, v := range c.Exposure {
@@ -180,31 +181,31 @@ func TestMissionCase(t *testing.T) {
 			t.Errorf("%s: no host-port verdict blocked by sg-0backoffice: %+v", id, c.Exposure)
 		}
 	}
-	// The same real advisory is in the scan of the image both fleets run.
-	res := readResult(t, e.ScanResults[0])
-	if res.Target.Digest != api.Digest {
-		t.Errorf("scan target digest %s, want %s", res.Target.Digest, api.Digest)
-	}
-	got := map[string]bool{}
-	for _, f := range res.Findings {
-		got[f.ID+" "+f.Package.Name+" "+f.Package.Version] = true
-	}
-	for _, want := range []string{"GHSA-p6mc-m468-83gw lodash 4.17.15", "GHSA-xvch-5gv4-984h minimist 1.2.0",
-		"GHSA-rv95-896h-c2vc express 4.17.1", "CVE-2010-0928 openssl 3.0.19-1~deb12u2"} {
-		if !got[want] {
-			t.Errorf("shop/api scan lacks %s; has %v", want, got)
+	// The same real advisories are in the scans of both fleets' images.
+	for i, im := range []Image{public, internal} {
+		res := readResult(t, e.ScanResults[i])
+		if res.Target.Digest != im.Digest || res.Target.Name != im.Name || res.Target.Transport != "oci-archive" ||
+			res.DB == nil || res.DB.Path != "db/sightline.db" {
+			t.Errorf("%s scan: target %+v, db %+v", im.Name, res.Target, res.DB)
 		}
-	}
-	if res.Target.Name != APIImage || res.Target.Transport != "oci-archive" || res.DB == nil || res.DB.Path != "db/sightline.db" {
-		t.Errorf("shop/api scan target %+v, db %+v", res.Target, res.DB)
-	}
-	for _, w := range res.Warnings {
-		if strings.Contains(w, e.Dir) {
-			t.Errorf("warning names the temporary estate directory: %s", w)
+		got := map[string]bool{}
+		for _, f := range res.Findings {
+			got[f.ID+" "+f.Package.Name+" "+f.Package.Version] = true
 		}
-	}
-	if res.Coverage == nil || !res.Coverage.Complete() || res.Coverage.Packages == 0 {
-		t.Errorf("shop/api scan coverage %+v", res.Coverage)
+		for _, want := range []string{"GHSA-p6mc-m468-83gw lodash 4.17.15", "GHSA-xvch-5gv4-984h minimist 1.2.0",
+			"GHSA-rv95-896h-c2vc express 4.17.1", "CVE-2010-0928 openssl 3.0.19-1~deb12u2"} {
+			if !got[want] {
+				t.Errorf("%s scan lacks %s; has %v", im.Name, want, got)
+			}
+		}
+		for _, w := range res.Warnings {
+			if strings.Contains(w, e.Dir) {
+				t.Errorf("warning names the temporary estate directory: %s", w)
+			}
+		}
+		if res.Coverage == nil || !res.Coverage.Complete() || res.Coverage.Packages == 0 {
+			t.Errorf("%s scan coverage %+v", im.Name, res.Coverage)
+		}
 	}
 }
 
@@ -213,7 +214,7 @@ func TestMissionCase(t *testing.T) {
 func TestEstateParts(t *testing.T) {
 	e := estate(t)
 	inv, rep := join(t, e)
-	web := e.Images[1]
+	web := e.Images[2]
 	for _, id := range web.Workloads {
 		w := workloadByID(t, inv, id)
 		c := w.Containers[0]
@@ -264,7 +265,7 @@ func TestEstateParts(t *testing.T) {
 	if len(e.ScanResults) != len(e.Images) {
 		t.Fatalf("%d scan results for %d images", len(e.ScanResults), len(e.Images))
 	}
-	if r := readResult(t, e.ScanResults[1]); r.Target.Digest != web.Digest || len(r.Findings) == 0 {
+	if r := readResult(t, e.ScanResults[2]); r.Target.Digest != web.Digest || len(r.Findings) == 0 {
 		t.Errorf("shop/web scan: digest %s, %d findings", r.Target.Digest, len(r.Findings))
 	}
 }
@@ -364,9 +365,10 @@ func TestEmbeddedDigests(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		where, buf := "make_scenarios.py DEMO_API_DIGEST", &aws
-		if i == 1 {
-			where, buf = "estate/k8s/cluster.yaml imageID (and DEMO_WEB_DIGEST)", &k8s
+		where, buf := []string{"make_scenarios.py DEMO_API_DIGEST", "make_scenarios.py DEMO_BACKOFFICE_DIGEST",
+			"estate/k8s/cluster.yaml imageID (and DEMO_WEB_DIGEST)"}[i], &aws
+		if i == 2 {
+			buf = &k8s
 		}
 		if !bytes.Contains(buf.Bytes(), []byte(dg.String())) {
 			t.Errorf("%s is built as %s, which %s does not name", spec.name, dg, where)

@@ -31,7 +31,11 @@ const Registry = "111122223333.dkr.ecr.eu-west-1.amazonaws.com"
 // Image references of the estate (the names the workloads use).
 const (
 	APIImage = Registry + "/shop/api:1.4.2"
-	WebImage = Registry + "/shop/web:2.3.0"
+	// BackofficeImage is the release before APIImage, still deployed by
+	// the internal fleet: another build (its own digest) of the same
+	// application with the same dependencies, hence the same findings.
+	BackofficeImage = Registry + "/shop/api:1.4.1"
+	WebImage        = Registry + "/shop/web:2.3.0"
 )
 
 // epoch is every file's mtime and the images' creation time, so that the
@@ -57,20 +61,24 @@ type imageSpec struct {
 }
 
 // ecsTask prefixes the inventory IDs of the estate's ECS tasks (service
-// "api": tasks 1a…, 2a…; service "backoffice-api": tasks 1b…, 2b…).
+// "api": tasks 1a…, 2a… running APIImage; service "backoffice-api": tasks
+// 1b…, 2b… running BackofficeImage).
 const ecsTask = "ecs:arn:aws:ecs:eu-west-1:111122223333:task/shop/"
 
 func imageSpecs() []imageSpec {
 	return []imageSpec{
-		{name: APIImage, archive: "shop-api.tar",
+		{name: APIImage, archive: "shop-api-1.4.2.tar",
 			layers: func() ([]layer, error) {
-				return layersOf(layerFn{debianBase, baseCreatedBy}, layerFn{nodeApp, "COPY app/ /app/ # npm ci --omit=dev"})
+				return layersOf(layerFn{debianBase, baseCreatedBy}, layerFn{nodeApp("1.4.2"), appCreatedBy})
 			},
-			config: v1.Config{User: "1000", WorkingDir: "/app", Entrypoint: []string{"node", "server.js"},
-				Env:          []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "NODE_ENV=production", "PORT=8080"},
-				ExposedPorts: map[string]struct{}{"8080/tcp": {}}},
-			workloads: []string{ecsTask + "1a2b3c4d5e6f40718293a4b5c6d7e8f9", ecsTask + "2a2b3c4d5e6f40718293a4b5c6d7e8f9",
-				ecsTask + "1b3c4d5e6f7a4182930b4c5d6e7f8a9b", ecsTask + "2b3c4d5e6f7a4182930b4c5d6e7f8a9b"}},
+			config:    apiConfig("1.4.2"),
+			workloads: []string{ecsTask + "1a2b3c4d5e6f40718293a4b5c6d7e8f9", ecsTask + "2a2b3c4d5e6f40718293a4b5c6d7e8f9"}},
+		{name: BackofficeImage, archive: "shop-api-1.4.1.tar",
+			layers: func() ([]layer, error) {
+				return layersOf(layerFn{debianBase, baseCreatedBy}, layerFn{nodeApp("1.4.1"), appCreatedBy})
+			},
+			config:    apiConfig("1.4.1"),
+			workloads: []string{ecsTask + "1b3c4d5e6f7a4182930b4c5d6e7f8a9b", ecsTask + "2b3c4d5e6f7a4182930b4c5d6e7f8a9b"}},
 		{name: WebImage, archive: "shop-web.tar",
 			layers: func() ([]layer, error) {
 				return layersOf(layerFn{debianBase, baseCreatedBy}, layerFn{webSite, "COPY www/ /srv/www/"})
@@ -134,9 +142,21 @@ func debianBase() ([]file, error) {
 	}, nil
 }
 
+// appCreatedBy is the history entry of shop/api's application layer.
+const appCreatedBy = "COPY app/ /app/ # npm ci --omit=dev"
+
+// apiConfig is shop/api's image config for one release.
+func apiConfig(version string) v1.Config {
+	return v1.Config{User: "1000", WorkingDir: "/app", Entrypoint: []string{"node", "server.js"},
+		Env:          []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "NODE_ENV=production", "PORT=8080"},
+		ExposedPorts: map[string]struct{}{"8080/tcp": {}},
+		Labels:       map[string]string{"org.opencontainers.image.version": version, "org.opencontainers.image.title": "shop/api"}}
+}
+
 // serverJS is the demo API's entry point (written for the demo; the
-// dependencies are the real npm install in estate/images/nodeapp).
-const serverJS = `// shop/api (Sightline demo estate): listens on PORT (8080).
+// dependencies are the real npm install in estate/images/nodeapp); the
+// release is its first line.
+const serverJS = `// shop/api %s (Sightline demo estate): listens on PORT (8080).
 const express = require('express');
 const _ = require('lodash');
 const app = express();
@@ -145,10 +165,15 @@ app.post('/cart', (req, res) => res.json(_.merge({}, req.body)));
 app.listen(Number(process.env.PORT || 8080));
 `
 
-// nodeApp is the application layer of shop/api: /app with the real npm
-// install's package.json, package-lock.json and node_modules metadata.
-func nodeApp() ([]file, error) {
-	out := []file{{path: "app/", dir: true}, {path: "app/server.js", data: []byte(serverJS)}}
+// nodeApp is the application layer of shop/api (one release): /app with
+// the real npm install's package.json, package-lock.json and node_modules
+// metadata.
+func nodeApp(version string) func() ([]file, error) {
+	return func() ([]file, error) { return nodeAppFiles(version) }
+}
+
+func nodeAppFiles(version string) ([]file, error) {
+	out := []file{{path: "app/", dir: true}, {path: "app/server.js", data: fmt.Appendf(nil, serverJS, version)}}
 	const root = "estate/images/nodeapp"
 	err := fs.WalkDir(estateFS, root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {

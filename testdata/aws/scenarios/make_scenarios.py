@@ -521,13 +521,15 @@ s.write()
 # Written to internal/demo/estate/aws (go:embed cannot reach this folder). One VPC holding:
 # - an internet-facing ALB → ECS service "api" (Fargate, awsvpc, private subnets) running shop/api;
 # - ECS service "backoffice-api" (EC2 container instances, bridge mode, dynamic host ports) running
-#   THE SAME shop/api image on hosts with public addresses whose security group admits the dynamic
+#   shop/api:1.4.1 — the previous build of the same application, same dependencies (so the same
+#   CVEs), its own digest — on hosts with public addresses whose security group admits the dynamic
 #   host ports from the VPC only (SSH from the bastion): the same CVE, closed on the needed port;
 # - EKS worker nodes (private subnets) behind an ip-mode NLB for the LoadBalancer Service shop/web
 #   (internal/demo/estate/k8s/cluster.yaml carries the nodes' providerID and the NLB's DNS name);
 # - an EC2 bastion admitting SSH from one office range.
 # Image digests are the images internal/demo builds (deterministically); its tests check them.
-DEMO_API_DIGEST = "sha256:fc3ad96fa6073b9fcb8513259aaf19b97985daf63b55f219a60c98e3886e4b26"
+DEMO_API_DIGEST = "sha256:6fab8bb18fa48c92b18761ff7a6a9ac4ed2e24dc755fb1904d06992ab4c239fe"
+DEMO_BACKOFFICE_DIGEST = "sha256:1ff8ab045ca3ea266f7e13daa2a8c9ab0cea4f63f5edfefd96bc1d707ec66c18"  # shop/api:1.4.1
 DEMO_WEB_DIGEST = "sha256:54a9db9128354a6c1df6eb7b5df419d3e2375d58ea32f5040006276fdcf79d7a"  # named by internal/demo/estate/k8s/cluster.yaml
 DEMO_ECR = f"{ACCT}.dkr.ecr.{REG}.amazonaws.com"
 s = Snap("demo", root=os.path.join(HERE, "..", "..", "..", "internal", "demo", "estate", "aws")); V = s.base()
@@ -580,6 +582,7 @@ s.tgattrs[NLBTG] = {"preserve_client_ip.enabled": "true"}
 # ECS: cluster "shop", Fargate service "api" behind the ALB, EC2 bridge service "backoffice-api"
 DCL = f"arn:aws:ecs:{REG}:{ACCT}:cluster/shop"
 API_IMG = f"{DEMO_ECR}/shop/api:1.4.2"
+BO_IMG = f"{DEMO_ECR}/shop/api:1.4.1"  # the previous release: same dependencies, its own digest
 TDAPI = f"arn:aws:ecs:{REG}:{ACCT}:task-definition/shop-api:12"
 TDBO = f"arn:aws:ecs:{REG}:{ACCT}:task-definition/backoffice-api:4"
 CIS = [f"arn:aws:ecs:{REG}:{ACCT}:container-instance/shop/{h}" for h in ("7a1c3e5b9d0f42a6b8c0d2e4f6a8b0c1", "8b2d4f6a0c1e43b7c9d1e3f5a7b9c1d2")]
@@ -622,8 +625,8 @@ for n, (sub, ip, az) in enumerate([("subnet-0prv1a", "10.0.11.100", "a"), ("subn
 for n, ci in enumerate(CIS, 1):
     tid = f"{n}b3c4d5e6f7a4182930b4c5d6e7f8a9b"
     tasks.append(demo_task(tid, TDBO, "service:backoffice-api", {
-        "containerArn": f"arn:aws:ecs:{REG}:{ACCT}:container/shop/{tid}/api", "name": "api", "image": API_IMG,
-        "imageDigest": DEMO_API_DIGEST, "runtimeId": f"{tid}-1", "lastStatus": "RUNNING",
+        "containerArn": f"arn:aws:ecs:{REG}:{ACCT}:container/shop/{tid}/api", "name": "api", "image": BO_IMG,
+        "imageDigest": DEMO_BACKOFFICE_DIGEST, "runtimeId": f"{tid}-1", "lastStatus": "RUNNING",
         "networkBindings": [{"bindIP": "0.0.0.0", "containerPort": 8080, "hostPort": 32768 + n, "protocol": "tcp"}]},
         "EC2", ci=ci, az="ab"[n - 1]))
 s.tasks[DCL] = tasks
@@ -634,6 +637,6 @@ s.taskdefs[TDAPI] = {"taskDefinitionArn": TDAPI, "family": "shop-api", "revision
                                                "portMappings": [{"containerPort": 8080, "hostPort": 8080, "protocol": "tcp", "name": "http"}]}]}
 s.taskdefs[TDBO] = {"taskDefinitionArn": TDBO, "family": "backoffice-api", "revision": 4, "networkMode": "bridge",
                     "taskRoleArn": f"arn:aws:iam::{ACCT}:role/backoffice-api-task",
-                    "containerDefinitions": [{"name": "api", "image": API_IMG, "essential": True, "user": "1000",
+                    "containerDefinitions": [{"name": "api", "image": BO_IMG, "essential": True, "user": "1000",
                                               "portMappings": [{"containerPort": 8080, "hostPort": 0, "protocol": "tcp"}]}]}
 s.write()
