@@ -385,7 +385,35 @@ func (s *sgSet) explainRange(rules func(*sg) []sgRule, p int, a netset.U128, lo,
 	if !ok && lo != hi {
 		d = fmt.Sprintf("%s: no rule admits %s/%s %s %s", s.name(), protoNames[p], portText(lo, hi), dir, a.Addr())
 	}
+	if !ok {
+		d += s.admitted(rules, p, lo, hi)
+	}
 	return d, ok
+}
+
+// admitted says what the set does admit on (p, lo–hi), so that a
+// negative proof names the rules that come closest ("admits tcp 22 from
+// 81.2.69.0/24 only") rather than only the sample address it failed.
+func (s *sgSet) admitted(rules func(*sg) []sgRule, p int, lo, hi uint16) string {
+	var parts []string
+	n := 0
+	for _, g := range s.groups {
+		for _, r := range rules(g) {
+			if !r.protos[p] || r.hi < lo || r.lo > hi {
+				continue
+			}
+			if n++; n <= 3 {
+				parts = append(parts, fmt.Sprintf("%s %s from %s", protoNames[p], portText(r.lo, r.hi), r.src))
+			}
+		}
+	}
+	switch {
+	case n == 0:
+		return fmt.Sprintf(" (it has no rule for %s/%s)", protoNames[p], portText(lo, hi))
+	case n > 3:
+		parts = append(parts, fmt.Sprintf("%d more", n-3))
+	}
+	return " (it admits " + strings.Join(parts, "; ") + " only)"
 }
 
 // explain names a rule admitting one packet, or says none does.
