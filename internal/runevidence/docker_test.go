@@ -1,0 +1,202 @@
+package runevidence
+
+import (
+	"archive/tar"
+	"context"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/client"
+
+	"github.com/sightline-sec/sightline/internal/image/imagetest"
+	"github.com/sightline-sec/sightline/internal/workload/docker/dockertest"
+)
+
+// testPort is the port the test server is told to listen on ($PORT): not
+// the image's EXPOSEd 8080, so the socket is found from /proc, not config.
+const testPort = 18181
+
+// testImage is a merged-/usr Debian-like image (/bin → usr/bin) with the
+// static test server at /usr/bin/server and a dpkg database of:
+//   - sightline-test-server, whose list names /bin/server (the server,
+//     through the /bin symlink as Debian packages name files): loaded;
+//   - zlib1g, the real Debian 12 status stanza and .list (testdata, see
+//     PROVENANCE.md), whose library no process maps: dormant;
+//   - sightline-nolist, installed without a .list: unknown;
+//   - sightline-removed, in state config-files: not installed, absent.
+func testImage(t *testing.T, cli *client.Client) string {
+	t.Helper()
+	read := func(n string) []byte {
+		b, err := os.ReadFile(filepath.Join("testdata", n))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	status := "Package: sightline-test-server\nStatus: install ok installed\nArchitecture: amd64\nVersion: 1.0-1\n\n" +
+		string(read("zlib1g.status")) + "\n" +
+		"Package: sightline-nolist\nStatus: install ok installed\nArchitecture: all\nVersion: 3.0-1\n\n" +
+		"Package: sightline-removed\nStatus: deinstall ok config-files\nArchitecture: all\nVersion: 0.9\n"
+	dir := func(p string) imagetest.File { return imagetest.File{Path: p, Type: tar.TypeDir, Mode: 0o755} }
+	files := []imagetest.File{
+		dir("etc/"), {Path: "etc/os-release", Data: []byte("ID=debian\nVERSION_ID=\"12\"\nPRETTY_NAME=\"test\"\n")},
+		dir("usr/"), dir("usr/bin/"), dir("usr/lib/"), dir("usr/lib/x86_64-linux-gnu/"),
+		{Path: "bin", Type: tar.TypeSymlink, Link: "usr/bin"},
+		{Path: "lib", Type: tar.TypeSymlink, Link: "usr/lib"},
+		{Path: "usr/bin/server", Mode: 0o755, Data: dockertest.ServerBinary(t)},
+		{Path: "usr/lib/x86_64-linux-gnu/libz.so.1.2.13", Data: []byte("not loaded by anyone")},
+		dir("var/"), dir("var/lib/"), dir("var/lib/dpkg/"), dir("var/lib/dpkg/info/"),
+		{Path: "var/lib/dpkg/status", Data: []byte(status)},
+		{Path: "var/lib/dpkg/info/sightline-test-server.list", Data: []byte("/.\n/bin\n/bin/server\n")},
+		{Path: "var/lib/dpkg/info/zlib1g:amd64.list", Data: read("zlib1g_amd64.list")},
+	}
+	img := imagetest.Image(t, v1.Config{Entrypoint: []string{"/bin/server"}, User: dockertest.ImageUser,
+		ExposedPorts: map[string]struct{}{"8080/tcp": {}}},
+		imagetest.Step{Layer: imagetest.Layer(t, files), CreatedBy: "COPY rootfs /"})
+	tag, _ := dockertest.Load(t, cli, img, "sightline-test/runevidence")
+	return tag
+}
+
+func TestInspectDockerStates(t *testing.T) {
+	cli := dockertest.Engine(t)
+	tag := testImage(t, cli)
+	id := dockertest.MustRun(t, cli, "sl-runev-"+dockertest.RandomHex(4),
+		&container.Config{Image: tag, Env: []string{"PORT=18181"}}, &container.HostConfig{})
+	ctx := context.Background()
+
+	ev := waitListening(t, ctx, id)
+	if ev.ContainerID != id || ev.PIDsFrom != "engine top" || !ev.MapsComplete || len(ev.Gaps) != 0 {
+		t.Fatalf("evidence header: id %s from %q complete %v gaps %q", ev.ContainerID, ev.PIDsFrom, ev.MapsComplete, ev.Gaps)
+	}
+	if len(ev.Processes) != 1 {
+		t.Fatalf("processes: %+v", ev.Processes)
+	}
+	p := ev.Processes[0]
+	if p.Command != "server" || p.Exe != "/usr/bin/server" || !slices.Contains(p.MappedFiles, "/usr/bin/server") {
+		t.Errorf("process: %+v (maps must name the file as the container sees it)", p)
+	}
+	var onPort []Socket
+	for _, s := range ev.Listening {
+		if s.Port == 8080 {
+			t.Errorf("socket on the EXPOSEd 8080 that nothing listens on: %+v", s)
+		}
+		if s.Port == testPort {
+			onPort = append(onPort, s)
+		}
+	}
+	if len(onPort) != 1 || !strings.HasPrefix(onPort[0].Proto, "tcp") || !slices.Equal(onPort[0].PIDs, []int{p.PID}) ||
+		(onPort[0].Address != "0.0.0.0" && onPort[0].Address != "::") {
+		t.Errorf("listening on %d: %+v (all: %+v)", testPort, onPort, ev.Listening)
+	}
+
+	pkgs, gaps, err := ReadPackageFiles(ctx, ev.Root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(gaps) != 1 || !strings.Contains(gaps[0], "sightline-nolist") {
+		t.Errorf("package gaps: %q", gaps)
+	}
+	var names []string
+	for _, pf := range pkgs {
+		names = append(names, pf.Name)
+		if pf.Ecosystem != "Debian:12" || pf.Type != "deb" {
+			t.Errorf("%s: ecosystem %q type %q", pf.Name, pf.Ecosystem, pf.Type)
+		}
+		if pf.Name == "zlib1g" && (pf.Version != "1:1.2.13.dfsg-1" || !slices.Contains(pf.Files, "/usr/lib/x86_64-linux-gnu/libz.so.1.2.13")) {
+			t.Errorf("zlib1g files not resolved through /lib → usr/lib: %+v", pf)
+		}
+	}
+	if !slices.Equal(names, []string{"sightline-nolist", "sightline-test-server", "zlib1g"}) {
+		t.Errorf("packages %q", names)
+	}
+	want := map[string]State{"sightline-test-server": Loaded, "zlib1g": Dormant, "sightline-nolist": Unknown}
+	if got := PackageStates(ev, pkgs); !mapsEqual(got, want) {
+		t.Errorf("states %v, want %v", got, want)
+	}
+	ex := Explain(ev, pkgs)["sightline-test-server"]
+	if len(ex.Evidence) != 1 || !strings.Contains(ex.Evidence[0], "/usr/bin/server mapped by pid") {
+		t.Errorf("loaded evidence %q", ex.Evidence)
+	}
+
+	// The same evidence with one process's maps unread: dormant is no
+	// longer provable, loaded still is.
+	partial := *ev
+	partial.MapsComplete = false
+	if got := PackageStates(&partial, pkgs); got["zlib1g"] != Unknown || got["sightline-test-server"] != Loaded {
+		t.Errorf("incomplete evidence: %v", got)
+	}
+}
+
+// waitListening reads the container until its server listens (it starts
+// in milliseconds; the engine returns from start before it runs).
+func waitListening(t *testing.T, ctx context.Context, id string) *Evidence {
+	t.Helper()
+	var ev *Evidence
+	for range 50 {
+		var err error
+		ev, err = InspectDocker(ctx, id, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range ev.Listening {
+			if s.Port == testPort {
+				return ev
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("no socket on port %d after 5 s: %+v", testPort, ev)
+	return nil
+}
+
+func mapsEqual(a, b map[string]State) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if b[k] != v {
+			return false
+		}
+	}
+	return true
+}
+
+func TestInspectDockerNotRunning(t *testing.T) {
+	cli := dockertest.Engine(t)
+	tag, _ := dockertest.Image(t, cli)
+	ctx := context.Background()
+	id := dockertest.MustRun(t, cli, "sl-runev-stop-"+dockertest.RandomHex(4), &container.Config{Image: tag}, &container.HostConfig{})
+	timeout := 0
+	if _, err := cli.ContainerStop(ctx, id, client.ContainerStopOptions{Timeout: &timeout}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := InspectDocker(ctx, id, Options{})
+	if err == nil || !strings.Contains(err.Error(), "not running (state exited)") {
+		t.Errorf("stopped container: %v", err)
+	}
+	if _, err := cli.ContainerRemove(ctx, id, client.ContainerRemoveOptions{Force: true}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = InspectDocker(ctx, id, Options{})
+	if err == nil || !strings.Contains(err.Error(), "no such container") {
+		t.Errorf("removed container: %v", err)
+	}
+}
+
+// A /proc that is not the engine's (here: an empty directory standing for
+// Docker Desktop's VM or another PID namespace) is refused, not guessed.
+func TestInspectDockerForeignProc(t *testing.T) {
+	cli := dockertest.Engine(t)
+	tag, _ := dockertest.Image(t, cli)
+	id := dockertest.MustRun(t, cli, "sl-runev-proc-"+dockertest.RandomHex(4), &container.Config{Image: tag}, &container.HostConfig{})
+	_, err := InspectDocker(context.Background(), id, Options{ProcRoot: t.TempDir()})
+	if err == nil || !strings.Contains(err.Error(), "not the engine's PID namespace") {
+		t.Errorf("foreign /proc: %v", err)
+	}
+}
