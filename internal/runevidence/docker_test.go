@@ -3,9 +3,11 @@ package runevidence
 import (
 	"archive/tar"
 	"context"
+	"net"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -70,7 +72,7 @@ func TestInspectDockerStates(t *testing.T) {
 		&container.Config{Image: tag, Env: []string{"PORT=18181"}}, &container.HostConfig{})
 	ctx := context.Background()
 
-	ev := waitListening(t, ctx, id)
+	ev := waitListening(t, ctx, id, testPort)
 	if ev.ContainerID != id || ev.PIDsFrom != "engine top" || !ev.MapsComplete || len(ev.Gaps) != 0 {
 		t.Fatalf("evidence header: id %s from %q complete %v gaps %q", ev.ContainerID, ev.PIDsFrom, ev.MapsComplete, ev.Gaps)
 	}
@@ -135,7 +137,7 @@ func TestInspectDockerStates(t *testing.T) {
 
 // waitListening reads the container until its server listens (it starts
 // in milliseconds; the engine returns from start before it runs).
-func waitListening(t *testing.T, ctx context.Context, id string) *Evidence {
+func waitListening(t *testing.T, ctx context.Context, id string, port int) *Evidence {
 	t.Helper()
 	var ev *Evidence
 	for range 50 {
@@ -145,13 +147,13 @@ func waitListening(t *testing.T, ctx context.Context, id string) *Evidence {
 			t.Fatal(err)
 		}
 		for _, s := range ev.Listening {
-			if s.Port == testPort {
+			if s.Port == port {
 				return ev
 			}
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	t.Fatalf("no socket on port %d after 5 s: %+v", testPort, ev)
+	t.Fatalf("no socket on port %d after 5 s: %+v", port, ev)
 	return nil
 }
 
@@ -199,4 +201,73 @@ func TestInspectDockerForeignProc(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "not the engine's PID namespace") {
 		t.Errorf("foreign /proc: %v", err)
 	}
+}
+
+// Two processes (the entrypoint and a second server started with docker
+// exec), each owning its own listening socket.
+func TestInspectDockerTwoProcesses(t *testing.T) {
+	cli := dockertest.Engine(t)
+	tag, _ := dockertest.Image(t, cli)
+	ctx := context.Background()
+	id := dockertest.MustRun(t, cli, "sl-runev-two-"+dockertest.RandomHex(4),
+		&container.Config{Image: tag, Env: []string{"PORT=18181"}}, &container.HostConfig{})
+	first := waitListening(t, ctx, id, testPort)
+	ex, err := cli.ExecCreate(ctx, id, client.ExecCreateOptions{Cmd: []string{"/server"}, Env: []string{"PORT=18182"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cli.ExecStart(ctx, ex.ID, client.ExecStartOptions{Detach: true}); err != nil {
+		t.Fatal(err)
+	}
+	ev := waitListening(t, ctx, id, 18182)
+	if len(ev.Processes) != 2 || !ev.MapsComplete {
+		t.Fatalf("processes %+v complete %v gaps %q", ev.Processes, ev.MapsComplete, ev.Gaps)
+	}
+	initPID := first.Processes[0].PID
+	var second int
+	for _, p := range ev.Processes {
+		if p.PID != initPID {
+			second = p.PID
+		}
+		if !slices.Contains(p.MappedFiles, "/server") {
+			t.Errorf("pid %d maps %q", p.PID, p.MappedFiles)
+		}
+	}
+	owners := map[int][]int{}
+	for _, s := range ev.Listening {
+		owners[s.Port] = s.PIDs
+	}
+	if !slices.Equal(owners[testPort], []int{initPID}) || !slices.Equal(owners[18182], []int{second}) {
+		t.Errorf("owners %v; init %d, exec'd %d", owners, initPID, second)
+	}
+}
+
+// On the host's network the socket table is the host's: only the sockets
+// the container's own processes hold are listed.
+func TestInspectDockerHostNetwork(t *testing.T) {
+	cli := dockertest.Engine(t)
+	tag, _ := dockertest.Image(t, cli)
+	port := freePort(t)
+	id := dockertest.MustRun(t, cli, "sl-runev-host-"+dockertest.RandomHex(4),
+		&container.Config{Image: tag, Env: []string{"PORT=" + strconv.Itoa(port)}}, &container.HostConfig{NetworkMode: "host"})
+	ev := waitListening(t, context.Background(), id, port)
+	if !ev.HostNetwork {
+		t.Error("HostNetwork false")
+	}
+	for _, s := range ev.Listening {
+		if len(s.PIDs) != 1 || s.PIDs[0] != ev.Processes[0].PID || s.Port != port {
+			t.Errorf("socket not of the container: %+v", s)
+		}
+	}
+}
+
+// freePort asks the kernel for a free TCP port of the host.
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", ":0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
 }
