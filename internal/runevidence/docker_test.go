@@ -126,6 +126,13 @@ func TestInspectDockerStates(t *testing.T) {
 		t.Errorf("loaded evidence %q", ex.Evidence)
 	}
 
+	if got := ServingPackages(ev, pkgs, "tcp", testPort); !slices.Equal(got, []string{"sightline-test-server"}) {
+		t.Errorf("serving tcp/%d: %q", testPort, got)
+	}
+	if got := ServingPackages(ev, pkgs, "tcp", 8080); len(got) != 0 || len(ev.Listeners("tcp", 8080)) != 0 {
+		t.Errorf("serving tcp/8080 (nothing listens): %q", got)
+	}
+
 	// The same evidence with one process's maps unread: dormant is no
 	// longer provable, loaded still is.
 	partial := *ev

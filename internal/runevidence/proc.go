@@ -14,16 +14,13 @@ import (
 // netTables are the /proc/<pid>/net tables read, with the proto they name.
 var netTables = []string{"tcp", "tcp6", "udp", "udp6"}
 
-// procState is what was read of one process beyond Process.
-type procState struct {
-	netns   string          // readlink ns/net ("net:[4026532…]")
-	sockets map[uint64]bool // socket inodes among its fds
-}
-
-// readAll reads every confirmed process, then the listening sockets of
-// each distinct network namespace, joined to their owners.
+// readAll reads every confirmed process and the listening sockets of
+// each distinct network namespace, joined to their owners. The socket
+// tables are read before the processes' fds, so a socket opened in between
+// is missing (as if opened later) rather than listed without its owner.
 func (pr procReader) readAll(ctx context.Context, pids []int, ev *Evidence) error {
-	var states []procState
+	var confirmed []int
+	var netns []string
 	for _, pid := range pids {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -31,6 +28,19 @@ func (pr procReader) readAll(ctx context.Context, pids []int, ev *Evidence) erro
 		if err := pr.confirm(pid); err != nil {
 			ev.Gaps = append(ev.Gaps, fmt.Sprintf("process %d skipped: %v", pid, err))
 			continue
+		}
+		ns, err := os.Readlink(pr.path(pid, "ns", "net"))
+		if err != nil {
+			ev.Gaps = append(ev.Gaps, fmt.Sprintf("%s: %s", pr.path(pid, "ns", "net"), describe(err)))
+		}
+		confirmed = append(confirmed, pid)
+		netns = append(netns, ns)
+	}
+	socks := pr.readTables(ev, confirmed, netns)
+	var states []map[uint64]bool
+	for _, pid := range confirmed {
+		if err := ctx.Err(); err != nil {
+			return err
 		}
 		p, st := pr.readProcess(pid, ev)
 		ev.Processes = append(ev.Processes, p)
@@ -46,15 +56,15 @@ func (pr procReader) readAll(ctx context.Context, pids []int, ev *Evidence) erro
 		ev.MappedFiles = append(ev.MappedFiles, f)
 	}
 	sort.Strings(ev.MappedFiles)
-	pr.readSockets(ev, states)
+	joinOwners(ev, socks, states)
 	return nil
 }
 
 // readProcess reads comm, exe, maps and the socket fds of one process;
 // each failure is a Gap.
-func (pr procReader) readProcess(pid int, ev *Evidence) (Process, procState) {
+func (pr procReader) readProcess(pid int, ev *Evidence) (Process, map[uint64]bool) {
 	p := Process{PID: pid, MappedFiles: []string{}}
-	st := procState{sockets: map[uint64]bool{}}
+	sockets := map[uint64]bool{}
 	gap := func(what string, err error) {
 		ev.Gaps = append(ev.Gaps, fmt.Sprintf("%s: %s", pr.path(pid, what), describe(err)))
 	}
@@ -85,15 +95,10 @@ func (pr procReader) readProcess(pid int, ev *Evidence) (Process, procState) {
 	} else {
 		gap("maps", err)
 	}
-	if ns, err := os.Readlink(pr.path(pid, "ns", "net")); err == nil {
-		st.netns = ns
-	} else {
-		gap("ns/net", err)
-	}
-	if err := pr.socketInodes(pid, st.sockets); err != nil {
+	if err := pr.socketInodes(pid, sockets); err != nil {
 		gap("fd", err)
 	}
-	return p, st
+	return p, sockets
 }
 
 // socketInodes adds the inodes of the process's sockets: its fds that
@@ -127,18 +132,16 @@ func (pr procReader) socketInodes(pid int, into map[uint64]bool) error {
 	return nil
 }
 
-// readSockets reads the listening sockets of each network namespace once,
-// through one of its processes, and names their owners. On the host's
-// network (HostNetwork) only the sockets the container's processes hold
-// are kept: the table is the whole host's.
-func (pr procReader) readSockets(ev *Evidence, states []procState) {
+// readTables reads the listening sockets of each network namespace once,
+// through one of its processes.
+func (pr procReader) readTables(ev *Evidence, pids []int, netns []string) []Socket {
+	var out []Socket
 	seen := map[string]bool{}
-	for i, st := range states {
-		if st.netns == "" || seen[st.netns] {
+	for i, pid := range pids {
+		if netns[i] == "" || seen[netns[i]] {
 			continue
 		}
-		seen[st.netns] = true
-		pid := ev.Processes[i].PID
+		seen[netns[i]] = true
 		for _, proto := range netTables {
 			f, err := os.Open(pr.path(pid, "net", proto))
 			if err != nil {
@@ -151,19 +154,27 @@ func (pr procReader) readSockets(ev *Evidence, states []procState) {
 				ev.Gaps = append(ev.Gaps, fmt.Sprintf("%s: %v", pr.path(pid, "net", proto), err))
 				continue
 			}
-			for _, s := range socks {
-				s.PIDs = []int{}
-				for j, o := range states {
-					if o.sockets[s.Inode] {
-						s.PIDs = append(s.PIDs, ev.Processes[j].PID)
-					}
-				}
-				if ev.HostNetwork && len(s.PIDs) == 0 {
-					continue
-				}
-				ev.Listening = append(ev.Listening, s)
+			out = append(out, socks...)
+		}
+	}
+	return out
+}
+
+// joinOwners names each socket's owners among the container's processes.
+// On the host's network (HostNetwork) only the sockets the container's
+// processes hold are kept: the table is the whole host's.
+func joinOwners(ev *Evidence, socks []Socket, fds []map[uint64]bool) {
+	for _, s := range socks {
+		s.PIDs = []int{}
+		for j, o := range fds {
+			if o[s.Inode] {
+				s.PIDs = append(s.PIDs, ev.Processes[j].PID)
 			}
 		}
+		if ev.HostNetwork && len(s.PIDs) == 0 {
+			continue
+		}
+		ev.Listening = append(ev.Listening, s)
 	}
 	sort.Slice(ev.Listening, func(i, j int) bool {
 		a, b := ev.Listening[i], ev.Listening[j]

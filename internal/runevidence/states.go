@@ -126,3 +126,52 @@ func merge(a, b PackageState) PackageState {
 	}
 	return a
 }
+
+// Listeners returns the container's listening sockets on port for proto
+// "tcp" or "udp" (IPv4 and IPv6 tables both).
+func (ev *Evidence) Listeners(proto string, port int) []Socket {
+	var out []Socket
+	for _, s := range ev.Listening {
+		if s.Port == port && (s.Proto == proto || s.Proto == proto+"6") {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// ServingPackages names the packages (sorted, PackageFiles.Name) with a
+// file mapped by a process that listens on proto/port: the code that
+// answers that port. It is positive evidence only: an empty answer with
+// incomplete evidence (Gaps) says nothing.
+func ServingPackages(ev *Evidence, pkgs []PackageFiles, proto string, port int) []string {
+	serving := map[int]bool{}
+	for _, s := range ev.Listeners(proto, port) {
+		for _, pid := range s.PIDs {
+			serving[pid] = true
+		}
+	}
+	files := map[string]bool{}
+	for _, p := range ev.Processes {
+		if serving[p.PID] {
+			for _, f := range p.MappedFiles {
+				files[f] = true
+			}
+		}
+	}
+	seen := map[string]bool{}
+	var out []string
+	for _, p := range pkgs {
+		if seen[p.Name] {
+			continue
+		}
+		for _, f := range p.Files {
+			if files[f] {
+				seen[p.Name] = true
+				out = append(out, p.Name)
+				break
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}
