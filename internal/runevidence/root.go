@@ -36,54 +36,45 @@ func openRootFS(dir string) (*rootFS, error) {
 func (r *rootFS) Close() error { return r.root.Close() }
 
 // resolveDir returns the canonical form of directory p inside the root:
-// every symlink component replaced by its target. A component that does not
-// exist is kept as is (the rest cannot be resolved further).
+// every symlink component replaced by its target, absolute targets taken
+// from the container root. A component that does not exist is kept as is.
+// Each directory is resolved once, from its resolved parent.
 func (r *rootFS) resolveDir(p string) (string, error) {
-	p = path.Clean("/" + p)
+	return r.resolve(path.Clean("/"+p), 0)
+}
+
+func (r *rootFS) resolve(p string, links int) (string, error) {
 	if c, ok := r.dirs[p]; ok {
 		return c, nil
 	}
-	links := 0
-	cur := "/"
-	todo := strings.Split(strings.TrimPrefix(p, "/"), "/")
-	for len(todo) > 0 {
-		name := todo[0]
-		todo = todo[1:]
-		if name == "" || name == "." {
-			continue
-		}
-		if name == ".." {
-			cur = path.Dir(cur)
-			continue
-		}
-		next := path.Join(cur, name)
-		fi, err := r.root.Lstat(strings.TrimPrefix(next, "/"))
-		if err != nil {
-			if errors.Is(err, fs.ErrNotExist) {
-				cur = path.Join(append([]string{next}, todo...)...)
-				todo = nil
-				continue
-			}
-			return "", err
-		}
-		if fi.Mode()&fs.ModeSymlink == 0 {
-			cur = next
-			continue
-		}
-		if links++; links > maxLinks {
-			return "", fmt.Errorf("%s: too many levels of symbolic links", p)
-		}
-		target, err := r.root.Readlink(strings.TrimPrefix(next, "/"))
-		if err != nil {
-			return "", err
-		}
-		if strings.HasPrefix(target, "/") {
-			cur = "/"
-		}
-		todo = append(strings.Split(target, "/"), todo...)
+	if links > maxLinks {
+		return "", fmt.Errorf("%s: too many levels of symbolic links", p)
 	}
-	r.dirs[p] = cur
-	return cur, nil
+	parent, err := r.resolve(path.Dir(p), links)
+	if err != nil {
+		return "", err
+	}
+	next := path.Join(parent, path.Base(p))
+	rel := strings.TrimPrefix(next, "/")
+	fi, err := r.root.Lstat(rel)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+	case err != nil:
+		return "", err
+	case fi.Mode()&fs.ModeSymlink != 0:
+		target, err := r.root.Readlink(rel)
+		if err != nil {
+			return "", err
+		}
+		if !strings.HasPrefix(target, "/") {
+			target = path.Join(parent, target)
+		}
+		if next, err = r.resolve(path.Clean(target), links+1); err != nil {
+			return "", err
+		}
+	}
+	r.dirs[p] = next
+	return next, nil
 }
 
 // canonical resolves the directory part of file p and keeps its last
