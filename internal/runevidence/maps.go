@@ -27,7 +27,7 @@ type mapping struct {
 // (anonymous mappings); pseudo-paths ("[heap]", "[vdso]") are skipped, as
 // are memfd and System V shared memory (not files of any package).
 func parseMaps(r io.Reader) ([]mapping, error) {
-	sc := bufio.NewScanner(io.LimitReader(r, maxMaps))
+	sc := bufio.NewScanner(bounded(r, maxMaps))
 	sc.Buffer(make([]byte, 0, 1024), 64<<10)
 	seen := map[string]bool{}
 	var out []mapping

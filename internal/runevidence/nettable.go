@@ -46,7 +46,7 @@ const maxNetTable = 160 << 20
 // is in host byte order.
 func parseNetTable(r io.Reader, proto string) ([]Socket, error) {
 	udp := strings.HasPrefix(proto, "udp")
-	sc := bufio.NewScanner(io.LimitReader(r, maxNetTable))
+	sc := bufio.NewScanner(bounded(r, maxNetTable))
 	sc.Buffer(make([]byte, 0, 512), 64<<10)
 	var out []Socket
 	line := 0
@@ -119,4 +119,30 @@ func parseHexAddr(s string) (netip.Addr, int, error) {
 	}
 	addr, _ := netip.AddrFromSlice(b)
 	return addr.Unmap(), int(port), nil
+}
+
+// bounded reads r and fails once more than limit bytes have been read,
+// so that an oversized input is an error, never a silent truncation.
+func bounded(r io.Reader, limit int64) io.Reader {
+	return &boundedReader{r: r, left: limit, limit: limit}
+}
+
+type boundedReader struct {
+	r           io.Reader
+	left, limit int64
+}
+
+func (b *boundedReader) Read(p []byte) (int, error) {
+	if b.left < 0 {
+		return 0, fmt.Errorf("larger than %d bytes", b.limit)
+	}
+	if int64(len(p)) > b.left+1 {
+		p = p[:b.left+1]
+	}
+	n, err := b.r.Read(p)
+	b.left -= int64(n)
+	if b.left < 0 {
+		return n, fmt.Errorf("larger than %d bytes", b.limit)
+	}
+	return n, err
 }

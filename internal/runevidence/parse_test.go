@@ -3,6 +3,7 @@ package runevidence
 import (
 	"context"
 	"errors"
+	"io"
 	"io/fs"
 	"net"
 	"os"
@@ -238,5 +239,14 @@ func TestReadPackageFilesRoot(t *testing.T) {
 	}
 	if _, err := r.readFile("/lib/x86_64-linux-gnu/missing", 1<<20); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("missing file: %v", err)
+	}
+}
+
+func TestBounded(t *testing.T) {
+	if b, err := io.ReadAll(bounded(strings.NewReader("abcdef"), 6)); err != nil || string(b) != "abcdef" {
+		t.Errorf("at the limit: %q %v", b, err)
+	}
+	if _, err := io.ReadAll(bounded(strings.NewReader("abcdefg"), 6)); err == nil || !strings.Contains(err.Error(), "larger than 6 bytes") {
+		t.Errorf("over the limit: %v", err)
 	}
 }
