@@ -182,7 +182,7 @@ func TestParseApkInstalled(t *testing.T) {
 // ReadPackageFiles on a directory root: the dpkg .list of a merged-/usr
 // system resolved through the root's own symlinks, an absolute symlink
 // taken inside the root (never the host's), a distroless status.d with
-// md5sums, and an rpm database reported as a gap.
+// md5sums, and an rpm database that does not parse (empty) as a gap.
 func TestReadPackageFilesRoot(t *testing.T) {
 	root := t.TempDir()
 	write := func(p, data string) {
@@ -248,5 +248,46 @@ func TestBounded(t *testing.T) {
 	}
 	if _, err := io.ReadAll(bounded(strings.NewReader("abcdefg"), 6)); err == nil || !strings.Contains(err.Error(), "larger than 6 bytes") {
 		t.Errorf("over the limit: %v", err)
+	}
+}
+
+// A real rpm database (go-rpmdb's testdata: libuuid 2.32.1-42.el8_8 from
+// RHEL 8, Berkeley DB format) in a root whose /var/lib/rpm is reached
+// through a symlink, as some images have it.
+func TestReadPackageFilesRPM(t *testing.T) {
+	root := t.TempDir()
+	db, err := os.ReadFile("testdata/rpm_libuuid_Packages")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for p, data := range map[string]string{
+		"etc/os-release":             "ID=\"rhel\"\nVERSION_ID=\"8.8\"\n",
+		"usr/share/rpm/Packages":     string(db),
+		"usr/lib64/libuuid.so.1.3.0": "",
+	} {
+		full := filepath.Join(root, p)
+		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(full, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.MkdirAll(filepath.Join(root, "var/lib"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("/usr/share/rpm", filepath.Join(root, "var/lib/rpm")); err != nil {
+		t.Fatal(err)
+	}
+	pkgs, gaps, err := ReadPackageFiles(context.Background(), root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(gaps) != 0 || len(pkgs) != 1 {
+		t.Fatalf("packages %+v gaps %q", pkgs, gaps)
+	}
+	p := pkgs[0]
+	if p.Name != "libuuid" || p.Version != "2.32.1-42.el8_8" || p.Type != "rpm" || p.Ecosystem != "Red Hat" || !slices.Contains(p.Files, "/usr/lib64/libuuid.so.1.3.0") {
+		t.Errorf("libuuid: %+v", p)
 	}
 }

@@ -24,7 +24,7 @@ type PackageFiles struct {
 	// "Alpine:v3.20"), as internal/inventory names it; "" when os-release
 	// is missing.
 	Ecosystem string `json:"ecosystem"`
-	// Type is the package type: "deb" or "apk".
+	// Type is the package type: "deb", "apk" or "rpm".
 	Type string `json:"type"`
 	// Files are absolute paths with their directories resolved through the
 	// container's symlinks (so /lib/x86_64-linux-gnu/libc.so.6 of a
@@ -51,19 +51,20 @@ const (
 
 var rpmDBs = []string{"/var/lib/rpm", "/usr/lib/sysimage/rpm"}
 
-// ReadPackageFiles reads the installed dpkg and apk packages of the
+// ReadPackageFiles reads the installed dpkg, apk and rpm packages of the
 // filesystem at root (a container's /proc/<pid>/root, see Evidence.Root,
 // or an unpacked image) with their file lists. What cannot be read (a
-// missing .list, an rpm database, whose file lists are not read) is
-// returned as gaps, and the packages concerned have no Files. A root that
-// cannot be opened is an error.
+// missing .list, a database that does not parse) is returned as gaps, and
+// the packages concerned have no Files. A root that cannot be opened is an
+// error.
 func ReadPackageFiles(ctx context.Context, root string) ([]PackageFiles, []string, error) {
 	r, err := openRootFS(root)
 	if err != nil {
 		return nil, nil, fmt.Errorf("package file lists: %w", err)
 	}
 	defer r.Close()
-	eco := osEcosystem(r)
+	osRelease := readOSRelease(r)
+	eco := inventory.Ecosystem(osRelease)
 	var out []PackageFiles
 	var gaps []string
 	for _, read := range []func(context.Context, *rootFS) ([]PackageFiles, []string, error){readDpkg, readDpkgStatusD, readApk} {
@@ -71,31 +72,36 @@ func ReadPackageFiles(ctx context.Context, root string) ([]PackageFiles, []strin
 		if err != nil {
 			return nil, nil, err
 		}
+		for i := range pkgs {
+			pkgs[i].Ecosystem = eco
+		}
 		out = append(out, pkgs...)
 		gaps = append(gaps, g...)
 	}
+	rpms, g, err := readRpm(ctx, r, osRelease)
+	if err != nil {
+		return nil, nil, err
+	}
+	out = append(out, rpms...)
+	gaps = append(gaps, g...)
 	for i := range out {
-		out[i].Ecosystem = eco
 		for j, f := range out[i].Files {
 			out[i].Files[j] = r.canonical(f)
-		}
-	}
-	for _, db := range rpmDBs {
-		if _, err := r.root.Stat(strings.TrimPrefix(db, "/")); err == nil {
-			gaps = append(gaps, fmt.Sprintf("rpm database %s%s: file lists are not read; rpm packages have no runtime state", root, db))
 		}
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out, gaps, nil
 }
 
-func osEcosystem(r *rootFS) string {
+// readOSRelease reads os-release(5): /etc/os-release, else
+// /usr/lib/os-release; empty when neither exists.
+func readOSRelease(r *rootFS) map[string]string {
 	for _, p := range []string{"/etc/os-release", "/usr/lib/os-release"} {
 		if b, err := r.readFile(p, 64<<10); err == nil {
-			return inventory.Ecosystem(inventory.ParseOSRelease(b))
+			return inventory.ParseOSRelease(b)
 		}
 	}
-	return ""
+	return map[string]string{}
 }
 
 // readDpkg reads /var/lib/dpkg/status and each installed package's
