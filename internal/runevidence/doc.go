@@ -4,8 +4,8 @@
 // /proc/<pid>/fd → socket:[inode]) and the files its processes map
 // (/proc/<pid>/maps). Joined to the file lists of the packages installed in
 // the container (dpkg's /var/lib/dpkg/info/*.list, apk's
-// /lib/apk/db/installed, read through /proc/<pid>/root), it tells, per
-// package, whether its code is loaded by a process now ("loaded"), installed
+// /lib/apk/db/installed, the rpm database; all read through
+// /proc/<pid>/root), it tells, per package, whether its code is loaded by a process now ("loaded"), installed
 // but mapped by no process ("dormant"), or cannot be told ("unknown").
 //
 // This is the runtime evidence of `sightline assess` (issue 9, item 2): the
