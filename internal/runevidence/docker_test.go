@@ -2,6 +2,7 @@ package runevidence
 
 import (
 	"archive/tar"
+	"bytes"
 	"context"
 	"net"
 	"os"
@@ -32,7 +33,7 @@ const testPort = 18181
 //     PROVENANCE.md), whose library no process maps: dormant;
 //   - sightline-nolist, installed without a .list: unknown;
 //   - sightline-removed, in state config-files: not installed, absent.
-func testImage(t *testing.T, cli *client.Client) string {
+func testImage(t *testing.T, cli *client.Client) (tag, id string) {
 	t.Helper()
 	read := func(n string) []byte {
 		b, err := os.ReadFile(filepath.Join("testdata", n))
@@ -61,19 +62,18 @@ func testImage(t *testing.T, cli *client.Client) string {
 	img := imagetest.Image(t, v1.Config{Entrypoint: []string{"/bin/server"}, User: dockertest.ImageUser,
 		ExposedPorts: map[string]struct{}{"8080/tcp": {}}},
 		imagetest.Step{Layer: imagetest.Layer(t, files), CreatedBy: "COPY rootfs /"})
-	tag, _ := dockertest.Load(t, cli, img, "sightline-test/runevidence")
-	return tag
+	return dockertest.Load(t, cli, img, "sightline-test/runevidence")
 }
 
 func TestInspectDockerStates(t *testing.T) {
 	cli := dockertest.Engine(t)
-	tag := testImage(t, cli)
+	tag, imageID := testImage(t, cli)
 	id := dockertest.MustRun(t, cli, "sl-runev-"+dockertest.RandomHex(4),
 		&container.Config{Image: tag, Env: []string{"PORT=18181"}}, &container.HostConfig{})
 	ctx := context.Background()
 
 	ev := waitListening(t, ctx, id, testPort)
-	if ev.ContainerID != id || ev.PIDsFrom != "engine top" || !ev.MapsComplete || len(ev.Gaps) != 0 {
+	if ev.ContainerID != id || ev.ImageID != imageID || ev.PIDsFrom != "engine top" || !ev.MapsComplete || len(ev.Gaps) != 0 {
 		t.Fatalf("evidence header: id %s from %q complete %v gaps %q", ev.ContainerID, ev.PIDsFrom, ev.MapsComplete, ev.Gaps)
 	}
 	if len(ev.Processes) != 1 {
@@ -246,6 +246,44 @@ func TestInspectDockerTwoProcesses(t *testing.T) {
 	}
 	if !slices.Equal(owners[testPort], []int{initPID}) || !slices.Equal(owners[18182], []int{second}) {
 		t.Errorf("owners %v; init %d, exec'd %d", owners, initPID, second)
+	}
+
+	// Only one process read: the evidence says so and proves no dormancy.
+	one, err := InspectDocker(ctx, id, Options{MaxProcesses: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(one.Processes) != 1 || one.MapsComplete || len(one.Gaps) != 1 || !strings.Contains(one.Gaps[0], "2 processes; only the first 1") {
+		t.Errorf("MaxProcesses 1: %d processes, complete %v, gaps %q", len(one.Processes), one.MapsComplete, one.Gaps)
+	}
+}
+
+// A running executable replaced on disk (docker cp over it, as an upgrade
+// without restart does) is still mapped, now " (deleted)": its package stays
+// loaded and the evidence says an older copy runs.
+func TestInspectDockerDeletedMapping(t *testing.T) {
+	cli := dockertest.Engine(t)
+	tag, _ := dockertest.Image(t, cli)
+	ctx := context.Background()
+	id := dockertest.MustRun(t, cli, "sl-runev-del-"+dockertest.RandomHex(4),
+		&container.Config{Image: tag, Env: []string{"PORT=18181"}}, &container.HostConfig{})
+	waitListening(t, ctx, id, testPort)
+	layer := imagetest.TarBytes(t, []imagetest.File{{Path: "server", Mode: 0o755, Data: []byte("#!/bin/false\n")}})
+	if _, err := cli.CopyToContainer(ctx, id, client.CopyToContainerOptions{DestinationPath: "/", Content: bytes.NewReader(layer)}); err != nil {
+		t.Fatal(err)
+	}
+	ev, err := InspectDocker(ctx, id, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := ev.Processes[0]
+	if !slices.Equal(p.DeletedFiles, []string{"/server"}) || !slices.Contains(p.MappedFiles, "/server") || p.Exe != "/server" {
+		t.Fatalf("process after replacement: %+v", p)
+	}
+	pkgs := []PackageFiles{{Name: "server", Files: []string{"/server"}}}
+	ex := Explain(ev, pkgs)["server"]
+	if ex.State != Loaded || len(ex.Evidence) != 1 || !strings.Contains(ex.Evidence[0], "deleted on disk: an older copy is running") {
+		t.Errorf("explain: %+v", ex)
 	}
 }
 

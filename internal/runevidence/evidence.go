@@ -53,6 +53,10 @@ type Process struct {
 // Evidence is what one container does at the moment it was read.
 type Evidence struct {
 	ContainerID string `json:"container_id"`
+	// ImageID is the image the container runs ("sha256:…"): containers of
+	// one image share its package file lists, so a caller can read them
+	// once per image.
+	ImageID string `json:"image_id"`
 	// Root is the container's filesystem as seen from the host
 	// (/proc/<pid>/root of its first process): give it to
 	// ReadPackageFiles.
@@ -122,6 +126,7 @@ func InspectDocker(ctx context.Context, containerID string, opts Options) (*Evid
 	}
 	ev := &Evidence{
 		ContainerID: c.ID,
+		ImageID:     c.Image,
 		Root:        filepath.Join(procRoot, strconv.Itoa(c.State.Pid), "root"),
 		HostNetwork: c.HostConfig != nil && c.HostConfig.NetworkMode.IsHost(),
 		Listening:   []Socket{}, MappedFiles: []string{}, Processes: []Process{}, Gaps: []string{},
