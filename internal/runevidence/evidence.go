@@ -136,10 +136,11 @@ func InspectDocker(ctx context.Context, containerID string, opts Options) (*Evid
 		ev.Gaps = append(ev.Gaps, fmt.Sprintf("%d processes; only the first %d (by PID) were read", len(pids), maxProcs))
 		pids, complete = pids[:maxProcs], false
 	}
-	if err := pr.readAll(ctx, pids, ev); err != nil {
+	allRead, err := pr.readAll(ctx, pids, ev)
+	if err != nil {
 		return nil, err
 	}
-	ev.MapsComplete = complete && allMapsRead(ev.Processes)
+	ev.MapsComplete = complete && allRead && allMapsRead(ev.Processes)
 	return ev, nil
 }
 
@@ -180,17 +181,22 @@ func (pr procReader) confirm(pid int) error {
 	b, err := os.ReadFile(pr.path(pid, "cgroup"))
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		return fmt.Errorf("its process %d is not in %s: this is not the engine's PID namespace (Docker Desktop and remote engines run containers in another machine; a containerised sightline needs the host's PID namespace, docker run --pid=host, and /proc)", pid, pr.root)
+		return fmt.Errorf("its process %d is not in %s: this is not the engine's PID namespace (Docker Desktop and remote engines run containers in another machine; a containerised sightline needs the host's PID namespace, docker run --pid=host, and /proc): %w", pid, pr.root, errGone)
 	case errors.Is(err, fs.ErrPermission):
 		return fmt.Errorf("reading %s: permission denied (reading another user's processes needs root or CAP_SYS_PTRACE; rootless engines' containers are readable by their user)", pr.path(pid, "cgroup"))
 	case err != nil:
 		return fmt.Errorf("reading %s: %w", pr.path(pid, "cgroup"), err)
 	}
 	if !strings.Contains(string(b), pr.id) {
-		return fmt.Errorf("%s does not name the container (%q): process %d is not the container's in this /proc (another PID or cgroup namespace, Docker Desktop's VM, or the process just exited)", pr.path(pid, "cgroup"), firstLine(string(b)), pid)
+		return fmt.Errorf("%s does not name the container (%q): process %d is not the container's in this /proc (another PID or cgroup namespace, Docker Desktop's VM, or the process exited and its PID was reused): %w", pr.path(pid, "cgroup"), firstLine(string(b)), pid, errGone)
 	}
 	return nil
 }
+
+// errGone marks a PID that is not (or no longer) a process of the
+// container in this /proc: for a PID the engine listed, the process has
+// exited, which leaves the evidence complete; any other failure does not.
+var errGone = errors.New("not a process of the container")
 
 func firstLine(s string) string {
 	l, _, _ := strings.Cut(strings.TrimSpace(s), "\n")

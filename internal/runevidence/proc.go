@@ -18,15 +18,25 @@ var netTables = []string{"tcp", "tcp6", "udp", "udp6"}
 // each distinct network namespace, joined to their owners. The socket
 // tables are read before the processes' fds, so a socket opened in between
 // is missing (as if opened later) rather than listed without its owner.
-func (pr procReader) readAll(ctx context.Context, pids []int, ev *Evidence) error {
+//
+// The bool is false when a listed process could not be read for another
+// reason than having exited (a permission denial): the evidence is then
+// incomplete.
+func (pr procReader) readAll(ctx context.Context, pids []int, ev *Evidence) (bool, error) {
 	var confirmed []int
 	var netns []string
+	allRead := true
 	for _, pid := range pids {
 		if err := ctx.Err(); err != nil {
-			return err
+			return false, err
 		}
 		if err := pr.confirm(pid); err != nil {
-			ev.Gaps = append(ev.Gaps, fmt.Sprintf("process %d skipped: %v", pid, err))
+			if errors.Is(err, errGone) {
+				ev.Gaps = append(ev.Gaps, fmt.Sprintf("process %d exited before it was read", pid))
+			} else {
+				allRead = false
+				ev.Gaps = append(ev.Gaps, fmt.Sprintf("process %d skipped: %v", pid, err))
+			}
 			continue
 		}
 		ns, err := os.Readlink(pr.path(pid, "ns", "net"))
@@ -40,7 +50,7 @@ func (pr procReader) readAll(ctx context.Context, pids []int, ev *Evidence) erro
 	var states []map[uint64]bool
 	for _, pid := range confirmed {
 		if err := ctx.Err(); err != nil {
-			return err
+			return false, err
 		}
 		p, st := pr.readProcess(pid, ev)
 		ev.Processes = append(ev.Processes, p)
@@ -57,7 +67,7 @@ func (pr procReader) readAll(ctx context.Context, pids []int, ev *Evidence) erro
 	}
 	sort.Strings(ev.MappedFiles)
 	joinOwners(ev, socks, states)
-	return nil
+	return allRead, nil
 }
 
 // readProcess reads comm, exe, maps and the socket fds of one process;
