@@ -95,9 +95,9 @@ func explainOne(ev *Evidence, owners map[string][]Process, p PackageFiles) Packa
 	case len(p.Files) == 0:
 		return PackageState{State: Unknown, Evidence: []string{fmt.Sprintf("no file list for package %s", p.Name)}}
 	case !ev.MapsComplete:
-		return PackageState{State: Unknown, Evidence: []string{fmt.Sprintf("none of its %d files is mapped by the processes read, but the evidence is incomplete (%d gaps)", len(p.Files), len(ev.Gaps))}}
+		return PackageState{State: Unknown, Evidence: []string{fmt.Sprintf("none of its %d listed paths is mapped by the processes read, but the evidence is incomplete (%d gaps)", len(p.Files), len(ev.Gaps))}}
 	}
-	return PackageState{State: Dormant, Evidence: []string{fmt.Sprintf("none of its %d files is mapped by the container's %d processes", len(p.Files), len(ev.Processes))}}
+	return PackageState{State: Dormant, Evidence: []string{fmt.Sprintf("none of its %d listed paths is mapped by the container's %d process(es)", len(p.Files), len(ev.Processes))}}
 }
 
 func procList(ps []Process, file string) string {

@@ -30,7 +30,7 @@ func TestExplainRules(t *testing.T) {
 	if e := got["libssl3"].Evidence; len(e) != 1 || e[0] != "/usr/lib/x86_64-linux-gnu/libssl.so.3 mapped by pid 10 (nginx), pid 11 (nginx)" {
 		t.Errorf("libssl3 evidence %q", e)
 	}
-	if e := got["curl"].Evidence; len(e) != 1 || !strings.Contains(e[0], "none of its 1 files is mapped by the container's 2 processes") {
+	if e := got["curl"].Evidence; len(e) != 1 || !strings.Contains(e[0], "none of its 1 listed paths is mapped by the container's 2 process(es)") {
 		t.Errorf("curl evidence %q", e)
 	}
 	if e := got["tzdata"].Evidence; len(e) != 1 || e[0] != "no file list for package tzdata" {
