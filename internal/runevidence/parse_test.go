@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -232,6 +233,12 @@ func TestReadPackageFilesRoot(t *testing.T) {
 	defer r.Close()
 	if b, err := r.readFile("/etc/passwd", 1<<20); err == nil {
 		t.Errorf("/etc → /etc inside the root read the host's /etc/passwd: %q", b)
+	}
+	if err := syscall.Mkfifo(filepath.Join(root, "fifo"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.readFile("/fifo", 1<<20); err == nil || !strings.Contains(err.Error(), "not a regular file") {
+		t.Errorf("a FIFO: %v", err) // and, above all, no hang
 	}
 	link("/usr/lib/x86_64-linux-gnu/libz.so.1.2.13", "libz") // absolute file link: resolved inside root
 	if _, err := r.readFile("/libz", 1<<20); err != nil {

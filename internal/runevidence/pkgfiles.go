@@ -38,6 +38,10 @@ type PackageFiles struct {
 const (
 	maxStatus   = 64 << 20 // dpkg status, apk installed
 	maxFileList = 16 << 20 // one dpkg .list / .md5sums
+	// maxListsTotal bounds all the dpkg lists of one root together (a full
+	// Debian install: about 8 MiB), so a hostile database of many packages
+	// pointing at large lists cannot exhaust memory.
+	maxListsTotal = 256 << 20
 )
 
 // Package database locations (dpkg(1) FILES; apk-tools' installed db;
@@ -139,7 +143,7 @@ func readDpkg(ctx context.Context, r *rootFS) ([]PackageFiles, []string, error) 
 func readDpkgList(r *rootFS, s dpkgStanza) ([]string, error) {
 	var lastErr error
 	for _, n := range []string{s.name + ":" + s.arch + ".list", s.name + ".list"} {
-		b, err := r.readFile(path.Join(dpkgInfo, n), maxFileList)
+		b, err := r.readList(path.Join(dpkgInfo, n))
 		if err == nil {
 			files, err := parseFileList(bytes.NewReader(b), false)
 			if err != nil {
@@ -181,7 +185,7 @@ func readDpkgStatusD(ctx context.Context, r *rootFS) ([]PackageFiles, []string, 
 		if strings.HasSuffix(n, ".md5sums") {
 			continue
 		}
-		b, err := r.readFile(path.Join(dpkgStatusD, n), maxFileList)
+		b, err := r.readList(path.Join(dpkgStatusD, n))
 		if err != nil {
 			gaps = append(gaps, fmt.Sprintf("dpkg %s/%s: %v", dpkgStatusD, n, err))
 			continue
@@ -193,7 +197,7 @@ func readDpkgStatusD(ctx context.Context, r *rootFS) ([]PackageFiles, []string, 
 		}
 		for _, s := range stanzas {
 			p := PackageFiles{Name: s.name, Version: s.version, Type: "deb"}
-			m, err := r.readFile(path.Join(dpkgStatusD, n+".md5sums"), maxFileList)
+			m, err := r.readList(path.Join(dpkgStatusD, n+".md5sums"))
 			if err == nil {
 				p.Files, err = parseFileList(bytes.NewReader(m), true)
 			}
@@ -340,4 +344,15 @@ func parseApkInstalled(rd io.Reader) ([]PackageFiles, error) {
 	}
 	flush()
 	return out, nil
+}
+
+// readList reads one file list within the per-file and the per-root
+// bounds.
+func (r *rootFS) readList(p string) ([]byte, error) {
+	if r.listBytes > maxListsTotal {
+		return nil, fmt.Errorf("not read: the file lists of this root exceed %d bytes in total", maxListsTotal)
+	}
+	b, err := r.readFile(p, maxFileList)
+	r.listBytes += int64(len(b))
+	return b, err
 }

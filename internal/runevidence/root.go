@@ -8,6 +8,7 @@ import (
 	"os"
 	"path"
 	"strings"
+	"syscall"
 )
 
 // rootFS reads a container's filesystem through its root directory
@@ -20,6 +21,8 @@ type rootFS struct {
 	root *os.Root
 	name string            // for messages: "/proc/1234/root"
 	dirs map[string]string // resolved directories
+	// listBytes counts the package file lists read (maxListsTotal).
+	listBytes int64
 }
 
 // maxLinks bounds symlink hops in one resolution, as the kernel's 40.
@@ -107,7 +110,21 @@ func (r *rootFS) open(p string) (*os.File, error) {
 		}
 		c = r.canonical(t)
 	}
-	return r.root.Open(strings.TrimPrefix(c, "/"))
+	// O_NONBLOCK: a FIFO planted where a database should be must not
+	// block the open; anything but a regular file or a directory is refused.
+	f, err := r.root.OpenFile(strings.TrimPrefix(c, "/"), os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, err
+	}
+	fi, err := f.Stat()
+	if err == nil && !fi.Mode().IsRegular() && !fi.IsDir() {
+		err = fmt.Errorf("%s%s: not a regular file (%s)", r.name, p, fi.Mode().Type())
+	}
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return f, nil
 }
 
 // readFile reads file p of the container, at most limit bytes; a larger
