@@ -86,25 +86,54 @@ type Evidence struct {
 // container's first process cannot be read from this host's /proc (Docker
 // Desktop, whose containers run in a VM; a sightline in another PID
 // namespace; no privilege): never a guess. Processes, sockets or maps that
-// cannot be read once the container is confirmed are Gaps.
+// cannot be read once the container is confirmed are Gaps. To read many
+// containers, NewInspector keeps one engine connection.
 func InspectDocker(ctx context.Context, containerID string, opts Options) (*Evidence, error) {
-	procRoot := opts.ProcRoot
-	if procRoot == "" {
-		procRoot = "/proc"
+	in, err := NewInspector(opts)
+	if err != nil {
+		return nil, err
 	}
-	maxProcs := opts.MaxProcesses
-	if maxProcs <= 0 {
-		maxProcs = DefaultMaxProcesses
+	defer in.Close()
+	return in.Inspect(ctx, containerID)
+}
+
+// Inspector reads the runtime evidence of containers of one engine.
+type Inspector struct {
+	cli      *client.Client
+	endpoint string
+	procRoot string
+	maxProcs int
+}
+
+// NewInspector connects to the engine at opts.Host (nothing is sent until
+// the first Inspect). A remote engine is an error: its containers' /proc
+// is on another machine.
+func NewInspector(opts Options) (*Inspector, error) {
+	in := &Inspector{procRoot: opts.ProcRoot, maxProcs: opts.MaxProcesses}
+	if in.procRoot == "" {
+		in.procRoot = "/proc"
+	}
+	if in.maxProcs <= 0 {
+		in.maxProcs = DefaultMaxProcesses
 	}
 	cli, err := newClient(opts.Host)
 	if err != nil {
 		return nil, fmt.Errorf("docker endpoint %q: %w", opts.Host, err)
 	}
-	defer cli.Close()
-	endpoint := cli.DaemonHost()
-	if !strings.HasPrefix(endpoint, "unix://") {
-		return nil, fmt.Errorf("runtime evidence of container %s: the Docker engine at %s is not local (not a unix socket); its containers' /proc is on another machine", containerID, endpoint)
+	in.cli, in.endpoint = cli, cli.DaemonHost()
+	if !strings.HasPrefix(in.endpoint, "unix://") {
+		cli.Close()
+		return nil, fmt.Errorf("runtime evidence: the Docker engine at %s is not local (not a unix socket); its containers' /proc is on another machine", in.endpoint)
 	}
+	return in, nil
+}
+
+// Close closes the engine connection.
+func (in *Inspector) Close() error { return in.cli.Close() }
+
+// Inspect is InspectDocker through the Inspector's connection.
+func (in *Inspector) Inspect(ctx context.Context, containerID string) (*Evidence, error) {
+	cli, endpoint, procRoot, maxProcs := in.cli, in.endpoint, in.procRoot, in.maxProcs
 	res, err := cli.ContainerInspect(ctx, containerID, client.ContainerInspectOptions{})
 	switch {
 	case cerrdefs.IsNotFound(err):
