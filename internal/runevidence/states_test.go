@@ -40,3 +40,10 @@ func TestExplainRules(t *testing.T) {
 		t.Errorf("no evidence: %v", st)
 	}
 }
+
+func TestRemoteEngineRefused(t *testing.T) {
+	_, err := InspectDocker(t.Context(), "abc", Options{Host: "tcp://127.0.0.1:1"})
+	if err == nil || !strings.Contains(err.Error(), "tcp://127.0.0.1:1 is not local") {
+		t.Errorf("remote engine: %v", err)
+	}
+}
