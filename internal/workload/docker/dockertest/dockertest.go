@@ -72,7 +72,20 @@ func Engine(t testing.TB) *client.Client {
 // every request with "client ADDR".
 func Image(t testing.TB, cli *client.Client) (tag, id string) {
 	t.Helper()
-	ctx := context.Background()
+	data := ServerBinary(t)
+	img := imagetest.Image(t, v1.Config{
+		Entrypoint:   []string{"/server"},
+		ExposedPorts: map[string]struct{}{"8080/tcp": {}, "9090/udp": {}},
+		User:         ImageUser,
+		Labels:       map[string]string{"org.opencontainers.image.title": ImageTitle},
+	}, imagetest.Step{Layer: imagetest.Layer(t, []imagetest.File{{Path: "server", Mode: 0o755, Data: data}}), CreatedBy: "COPY server /server"})
+	return Load(t, cli, img, "sightline-test/docker-source")
+}
+
+// ServerBinary builds the static test server of testdata/server for
+// linux/GOARCH and returns it.
+func ServerBinary(t testing.TB) []byte {
+	t.Helper()
 	bin := filepath.Join(t.TempDir(), "server")
 	cmd := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", bin, ".")
 	cmd.Dir = serverDir(t)
@@ -84,12 +97,15 @@ func Image(t testing.TB, cli *client.Client) (tag, id string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	img := imagetest.Image(t, v1.Config{
-		Entrypoint:   []string{"/server"},
-		ExposedPorts: map[string]struct{}{"8080/tcp": {}, "9090/udp": {}},
-		User:         ImageUser,
-		Labels:       map[string]string{"org.opencontainers.image.title": ImageTitle},
-	}, imagetest.Step{Layer: imagetest.Layer(t, []imagetest.File{{Path: "server", Mode: 0o755, Data: data}}), CreatedBy: "COPY server /server"})
+	return data
+}
+
+// Load loads img into the engine (docker load) as repo:<random tag>, for
+// the machine's architecture, and removes it (by ID) at the end of the
+// test. It returns the tag and the image ID.
+func Load(t testing.TB, cli *client.Client, img v1.Image, repo string) (tag, id string) {
+	t.Helper()
+	ctx := context.Background()
 	if runtime.GOARCH != "amd64" { // imagetest.Image makes linux/amd64 images
 		cf, err := img.ConfigFile()
 		if err != nil {
@@ -101,7 +117,7 @@ func Image(t testing.TB, cli *client.Client) (tag, id string) {
 			t.Fatal(err)
 		}
 	}
-	tag = "sightline-test/docker-source:" + RandomHex(6)
+	tag = repo + ":" + RandomHex(6)
 	ref, err := gname.NewTag(tag)
 	if err != nil {
 		t.Fatal(err)
