@@ -301,6 +301,9 @@ func packageOf(r *scan.Result, fs []*scan.Finding) Package {
 
 func exploitability(s Severity, fix Fix) float64 {
 	x := Weights.NoCVSS
+	if c, ok := Weights.LevelCVSS[s.Level]; ok {
+		x = c * Weights.CVSSPerPoint
+	}
 	if s.CVSS > 0 {
 		x = s.CVSS * Weights.CVSSPerPoint
 	}
@@ -383,6 +386,11 @@ type candidate struct {
 	reach Reachability
 	port  PortEvidence
 	score float64
+	// depth is how far the proof got (hops in the path, the blocking
+	// control counted): among equal paths the one that names the
+	// outermost control explains best ("blocked by sg-0ab" rather than
+	// "the pod has no interface of its own").
+	depth int
 	key   string // deterministic tie-break
 }
 
@@ -396,6 +404,9 @@ func better(a, b candidate) bool {
 	ai, bi := slices.Index(classOrder, a.reach.Class), slices.Index(classOrder, b.reach.Class)
 	if ai != bi {
 		return ai < bi
+	}
+	if a.depth != b.depth {
+		return a.depth > b.depth
 	}
 	return a.key < b.key
 }
@@ -436,7 +447,11 @@ func candidates(r *scan.Result, pkg string, occ []occurrence) []candidate {
 			if reach.Missing == nil {
 				reach.Missing = []string{}
 			}
-			out = append(out, candidate{reach: reach, port: port,
+			depth := len(v.Path)
+			if v.BlockedBy != nil && v.BlockedBy.Kind != "workload" {
+				depth++
+			}
+			out = append(out, candidate{reach: reach, port: port, depth: depth,
 				key: fmt.Sprintf("%s\x00%s\x00%s\x00%s", o.w.ID, o.c.Name, reach.Port, v.Via)})
 		}
 	}

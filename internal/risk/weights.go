@@ -7,7 +7,10 @@ package risk
 var Weights = struct {
 	// Exploitability.
 	CVSSPerPoint float64 // × the highest CVSS base score (0–10)
-	NoCVSS       float64 // when no CVSS score exists (unknown is not safe)
+	NoCVSS       float64 // no CVSS score and no level: as CVSS 5 (unknown is not safe)
+	// LevelCVSS stands in for the CVSS score when the advisory gives a
+	// severity level but no CVSS vector (the middle of the level's band).
+	LevelCVSS map[string]float64
 	KEV          float64 // listed in CISA KEV
 	EPSS         float64 // × the EPSS probability (0–1)
 	FixAvailable float64 // a fixed version exists: the fastest fix is known
@@ -35,6 +38,7 @@ var Weights = struct {
 }{
 	CVSSPerPoint: 3,
 	NoCVSS:       15,
+	LevelCVSS:    map[string]float64{"critical": 9.5, "high": 8, "medium": 5.5, "low": 2},
 	KEV:          15,
 	EPSS:         10,
 	FixAvailable: 2,
