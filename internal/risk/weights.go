@@ -10,7 +10,7 @@ var Weights = struct {
 	NoCVSS       float64 // no CVSS score and no level: as CVSS 5 (unknown is not safe)
 	// LevelCVSS stands in for the CVSS score when the advisory gives a
 	// severity level but no CVSS vector (the middle of the level's band).
-	LevelCVSS map[string]float64
+	LevelCVSS    map[string]float64
 	KEV          float64 // listed in CISA KEV
 	EPSS         float64 // × the EPSS probability (0–1)
 	FixAvailable float64 // a fixed version exists: the fastest fix is known
