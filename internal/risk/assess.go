@@ -220,7 +220,7 @@ func row(r *scan.Result, fs []*scan.Finding, occ []occurrence, now time.Time) Ri
 	priv, privNames := privilege(occ)
 	rk.ScoreParts = ScoreParts{
 		Exploitability: exploitability(rk.Severity, rk.Fix),
-		Reachability:   Weights.Reach[best.reach.Class] * Weights.VectorFactor[rk.Severity.AttackVector],
+		Reachability:   reachPoints(best) * Weights.VectorFactor[rk.Severity.AttackVector],
 		Port:           Weights.Port[best.port.Match],
 		Privilege:      priv,
 		FixAge:         fixAge(&f.Vulnerability, rk.Fix, now),
@@ -456,9 +456,19 @@ func candidates(r *scan.Result, pkg string, occ []occurrence) []candidate {
 		}
 	}
 	for i := range out {
-		out[i].score = Weights.Reach[out[i].reach.Class] + Weights.Port[out[i].port.Match]
+		out[i].score = reachPoints(out[i]) + Weights.Port[out[i].port.Match]
 	}
 	return out
+}
+
+// reachPoints are the reachability points of a path, discounted when the
+// vulnerable server does not listen on its port.
+func reachPoints(c candidate) float64 {
+	p := Weights.Reach[c.reach.Class]
+	if c.port.Match == PortOtherPort {
+		p *= Weights.OtherPortFactor
+	}
+	return p
 }
 
 // classOf maps an exposure verdict to a reachability class.

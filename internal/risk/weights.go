@@ -23,6 +23,11 @@ var Weights = struct {
 
 	// Port evidence (PortEvidence.Match).
 	Port map[string]float64
+	// OtherPortFactor scales the reachability of a path to a port the
+	// vulnerable server is known not to listen on (PortOtherPort): the
+	// path does not carry the attack to it ("sg-0ab admits tcp/8080 only;
+	// nginx listens on tcp/80").
+	OtherPortFactor float64
 
 	// Privilege of the most privileged container running the image.
 	Privileged    float64
@@ -64,12 +69,13 @@ var Weights = struct {
 		PortOtherPort: 0,
 		PortNone:      0,
 	},
-	Privileged:    6,
-	RuntimeSocket: 6,
-	HostPath:      3,
-	HostNetwork:   3,
-	Role:          2,
-	PrivilegeCap:  15,
+	OtherPortFactor: 0.25,
+	Privileged:      6,
+	RuntimeSocket:   6,
+	HostPath:        3,
+	HostNetwork:     3,
+	Role:            2,
+	PrivilegeCap:    15,
 	FixAge: []AgeStep{
 		{Days: 365, Points: 5},
 		{Days: 90, Points: 3},
