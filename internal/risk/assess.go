@@ -188,23 +188,48 @@ func rowsOf(r *scan.Result, occ []occurrence, now time.Time) []Risk {
 		byID[f.ID] = append(byID[f.ID], f)
 	}
 	sort.Strings(ids)
+	// The path and the workload list depend on the image and the package
+	// only: computed once per package of the image, shared by its rows.
+	paths := map[string]*pathOf{}
+	sources := map[string]string{} // name@version → source package
+	for _, ip := range r.Packages {
+		if k := ip.Name + "@" + ip.Version; ip.SourceName != "" && sources[k] == "" {
+			sources[k] = ip.SourceName
+		}
+	}
 	var out []Risk
 	for _, id := range ids {
 		fs := byID[id]
 		sort.SliceStable(fs, func(a, b int) bool { return fs[a].Package.Name < fs[b].Package.Name })
-		out = append(out, row(r, fs, occ, now))
+		name := fs[0].Package.Name
+		p := paths[name]
+		if p == nil {
+			p = &pathOf{best: pickPath(r, name, occ), refs: workloadRefs(r, name, occ)}
+			p.priv, p.privNames = privilege(occ)
+			paths[name] = p
+		}
+		out = append(out, row(r, fs, occ, p, sources, now))
 	}
 	return out
 }
 
-func row(r *scan.Result, fs []*scan.Finding, occ []occurrence, now time.Time) Risk {
+// pathOf is the most exposed path to one package of an image and the
+// workloads running it.
+type pathOf struct {
+	best      candidate
+	refs      []WorkloadRef
+	priv      float64
+	privNames []string
+}
+
+func row(r *scan.Result, fs []*scan.Finding, occ []occurrence, p *pathOf, sources map[string]string, now time.Time) Risk {
 	f := fs[0]
 	rk := Risk{ID: f.ID, Aliases: nonNil(f.Aliases), Summary: f.Summary, Severity: severityOf(&f.Vulnerability),
-		Package: packageOf(r, fs), Runtime: Runtime{State: "unknown", Evidence: "no runtime evidence collected"}}
+		Package: packageOf(fs, sources), Runtime: Runtime{State: "unknown", Evidence: "no runtime evidence collected"}}
 	rk.Image = Image{Digest: r.Target.Digest, Scanned: r.Target.Name, Join: "none"}
-	best := pickPath(r, f.Package.Name, occ)
+	best := p.best
 	rk.Reachability, rk.PortEvidence = best.reach, best.port
-	rk.Workloads = workloadRefs(r, f.Package.Name, occ)
+	rk.Workloads = p.refs
 	for _, o := range occ {
 		if o.join == "digest" || rk.Image.Join == "none" {
 			rk.Image.Join = o.join
@@ -217,7 +242,7 @@ func row(r *scan.Result, fs []*scan.Finding, occ []occurrence, now time.Time) Ri
 		rk.Image.Ref = targetRef(r.Target)
 	}
 	rk.Fix = fixOf(fs, rk.Package)
-	priv, privNames := privilege(occ)
+	priv, privNames := p.priv, p.privNames
 	rk.ScoreParts = ScoreParts{
 		Exploitability: exploitability(rk.Severity, rk.Fix),
 		Reachability:   reachPoints(best) * Weights.VectorFactor[rk.Severity.AttackVector],
@@ -225,8 +250,8 @@ func row(r *scan.Result, fs []*scan.Finding, occ []occurrence, now time.Time) Ri
 		Privilege:      priv,
 		FixAge:         fixAge(&f.Vulnerability, rk.Fix, now),
 	}
-	p := rk.ScoreParts
-	rk.Score = round1(p.Exploitability + p.Reachability + p.Port + p.Privilege + p.FixAge)
+	sp := rk.ScoreParts
+	rk.Score = round1(sp.Exploitability + sp.Reachability + sp.Port + sp.Privilege + sp.FixAge)
 	rk.Reasons = reasons(&rk, privNames, &f.Vulnerability, now)
 	return rk
 }
@@ -281,15 +306,10 @@ func attackVector(vec string) string {
 	return VectorUnknown
 }
 
-func packageOf(r *scan.Result, fs []*scan.Finding) Package {
+func packageOf(fs []*scan.Finding, sources map[string]string) Package {
 	f := fs[0]
-	p := Package{Name: f.Package.Name, Version: f.Package.Version, Ecosystem: f.Package.Ecosystem, PURL: f.Package.PURL}
-	for _, ip := range r.Packages {
-		if ip.Name == p.Name && ip.Version == p.Version && ip.SourceName != "" {
-			p.Source = ip.SourceName
-			break
-		}
-	}
+	p := Package{Name: f.Package.Name, Version: f.Package.Version, Ecosystem: f.Package.Ecosystem, PURL: f.Package.PURL,
+		Source: sources[f.Package.Name+"@"+f.Package.Version]}
 	for _, o := range fs[1:] {
 		s := o.Package.Name + "@" + o.Package.Version
 		if !slices.Contains(p.Also, s) {

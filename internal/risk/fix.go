@@ -83,7 +83,7 @@ func maxVersion(ecosystem string, vs []string) string {
 func fixGroups(rs []Risk) []FixGroup {
 	type acc struct {
 		g         FixGroup
-		versions  []string
+		versions  map[string]bool
 		workloads map[string]bool
 		images    map[string]bool
 	}
@@ -96,14 +96,16 @@ func fixGroups(rs []Risk) []FixGroup {
 		a := groups[r.Fix.Group]
 		if a == nil {
 			a = &acc{g: FixGroup{Key: r.Fix.Group, Package: fixName(r.Package), Ecosystem: r.Package.Ecosystem, BestRank: r.Rank},
-				workloads: map[string]bool{}, images: map[string]bool{}}
+				versions: map[string]bool{}, workloads: map[string]bool{}, images: map[string]bool{}}
 			groups[r.Fix.Group] = a
 		}
 		a.g.Findings++
 		if r.Reachability.Verdict == exposure.Exposed {
 			a.g.Exposed++
 		}
-		a.versions = append(a.versions, r.Fix.FixedVersions...)
+		for _, v := range r.Fix.FixedVersions {
+			a.versions[v] = true
+		}
 		for _, w := range r.Workloads {
 			a.workloads[w.ID] = true
 		}
@@ -113,7 +115,12 @@ func fixGroups(rs []Risk) []FixGroup {
 	out := []FixGroup{}
 	for _, a := range groups {
 		g := a.g
-		g.To = maxVersion(g.Ecosystem, a.versions)
+		vs := make([]string, 0, len(a.versions))
+		for v := range a.versions {
+			vs = append(vs, v)
+		}
+		sort.Strings(vs) // maxVersion keeps the first of equal versions
+		g.To = maxVersion(g.Ecosystem, vs)
 		g.Workloads, g.Images = len(a.workloads), len(a.images)
 		g.Action = fmt.Sprintf("upgrade %s to %s", g.Package, g.To)
 		g.Summary = fmt.Sprintf("%s fixes %d finding(s), %d exposed, in %d workload(s) and %d image(s)",
