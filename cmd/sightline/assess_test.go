@@ -25,15 +25,28 @@ import (
 // (Debian 12.2), which DSA-5532-1 and DSA-5764-1 fix.
 func assessCLI(t *testing.T) (*cli, string) {
 	t.Helper()
+	c := assessDB(t)
+	img := imagetest.Image(t, v1.Config{ExposedPorts: map[string]struct{}{"80/tcp": {}}},
+		imagetest.Step{Layer: imagetest.Layer(t, vulnerableDebian(t)), CreatedBy: "debian 12.2"})
+	return c, writeDockerArchive(t, img, "")
+}
+
+// assessDB is a cache dir with the database of assessCLI.
+func assessDB(t *testing.T) *cli {
+	t.Helper()
 	c := newCLI(t)
 	td := filepath.Join("..", "..", "testdata", "vulndb")
 	c.ok("db", "import", filepath.Join(td, "osv", "debian"),
 		filepath.Join(td, "kev", "known_exploited_vulnerabilities-subset.json"),
 		filepath.Join(td, "epss", "epss-2021-08-31-subset.csv.gz"))
+	return c
+}
+
+// vulnerableDebian is the real Debian 12 package set with openssl and
+// libssl3 at 3.0.11-1~deb12u1 (Debian 12.2).
+func vulnerableDebian(t *testing.T) []imagetest.File {
 	const v = "3.0.11-1~deb12u1"
-	img := imagetest.Image(t, v1.Config{ExposedPorts: map[string]struct{}{"80/tcp": {}}},
-		imagetest.Step{Layer: imagetest.Layer(t, imagetest.DebianBaseVersions(t, map[string]string{"openssl": v, "libssl3": v})), CreatedBy: "debian 12.2"})
-	return c, writeDockerArchive(t, img, "")
+	return imagetest.DebianBaseVersions(t, map[string]string{"openssl": v, "libssl3": v})
 }
 
 // withDigest copies the ecs-mixed snapshot with the web container's

@@ -72,6 +72,14 @@ func Engine(t testing.TB) *client.Client {
 // every request with "client ADDR".
 func Image(t testing.TB, cli *client.Client) (tag, id string) {
 	t.Helper()
+	return ImageWith(t, cli, nil)
+}
+
+// ImageWith is Image with base (a root filesystem, e.g. a real package
+// set from imagetest.DebianBaseVersions) as a first layer under the
+// server, for tests that scan the running image.
+func ImageWith(t testing.TB, cli *client.Client, base []imagetest.File) (tag, id string) {
+	t.Helper()
 	ctx := context.Background()
 	bin := filepath.Join(t.TempDir(), "server")
 	cmd := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", bin, ".")
@@ -84,12 +92,16 @@ func Image(t testing.TB, cli *client.Client) (tag, id string) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	var steps []imagetest.Step
+	if base != nil {
+		steps = append(steps, imagetest.Step{Layer: imagetest.Layer(t, base), CreatedBy: "base"})
+	}
 	img := imagetest.Image(t, v1.Config{
 		Entrypoint:   []string{"/server"},
 		ExposedPorts: map[string]struct{}{"8080/tcp": {}, "9090/udp": {}},
 		User:         ImageUser,
 		Labels:       map[string]string{"org.opencontainers.image.title": ImageTitle},
-	}, imagetest.Step{Layer: imagetest.Layer(t, []imagetest.File{{Path: "server", Mode: 0o755, Data: data}}), CreatedBy: "COPY server /server"})
+	}, append(steps, imagetest.Step{Layer: imagetest.Layer(t, []imagetest.File{{Path: "server", Mode: 0o755, Data: data}}), CreatedBy: "COPY server /server"})...)
 	if runtime.GOARCH != "amd64" { // imagetest.Image makes linux/amd64 images
 		cf, err := img.ConfigFile()
 		if err != nil {
