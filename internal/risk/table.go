@@ -82,7 +82,7 @@ func shortWhy(r *Risk) string {
 	case ReachUnknown:
 		m := "?"
 		if len(rc.Missing) > 0 {
-			m = rc.Missing[0]
+			m = textfit.Cut(rc.Missing[0], 48)
 		}
 		parts = append(parts, rc.Port+" missing: "+m)
 	default:
