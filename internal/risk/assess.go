@@ -42,10 +42,11 @@ func Assess(inv *workload.Inventory, results []*scan.Result, opts Options) *Repo
 	}
 	rep := &Report{Schema: Schema, Risks: []Risk{}, Fixes: []FixGroup{},
 		Coverage: Coverage{ScanResults: len(results), Workloads: len(inv.Workloads), ImagesNotScanned: []ImageGap{},
-			UnknownImages: []ContainerRef{}, ScanGaps: []ScanGap{}, InventoryGaps: inv.Gaps}}
+			UnknownImages: []ContainerRef{}, ScanGaps: []ScanGap{}, DuplicateScans: []string{}, InventoryGaps: inv.Gaps}}
 	if rep.Coverage.InventoryGaps == nil {
 		rep.Coverage.InventoryGaps = []workload.Gap{}
 	}
+	results = dedupe(results, &rep.Coverage)
 	occ := joinImages(inv, results, &rep.Coverage)
 	for i, r := range results {
 		if gap, ok := scanGap(r); ok {
@@ -56,6 +57,25 @@ func Assess(inv *workload.Inventory, results []*scan.Result, opts Options) *Repo
 	rank(rep.Risks)
 	rep.Fixes = fixGroups(rep.Risks)
 	return rep
+}
+
+// dedupe keeps the first result of each image digest (the same image given
+// twice, by --scan-results and --images, would make every row twice) and
+// records the others.
+func dedupe(results []*scan.Result, cov *Coverage) []*scan.Result {
+	seen := map[string]bool{}
+	out := make([]*scan.Result, 0, len(results))
+	for _, r := range results {
+		if d := r.Target.Digest; d != "" {
+			if seen[d] {
+				cov.DuplicateScans = append(cov.DuplicateScans, r.Target.Name)
+				continue
+			}
+			seen[d] = true
+		}
+		out = append(out, r)
+	}
+	return out
 }
 
 // joinImages matches every workload container to a scan result: by

@@ -107,3 +107,18 @@ func TestOtherPort(t *testing.T) {
 		t.Errorf("%+v", r)
 	}
 }
+
+// TestCoverageGaps: an incomplete scan and a second scan of the same
+// digest are listed, not silently used or dropped.
+func TestCoverageGaps(t *testing.T) {
+	d := "sha256:" + hex64('c')
+	full := &scan.Result{Schema: scan.Schema, Target: scan.Target{Kind: "image", Name: "a", Digest: d}, Coverage: &scan.Coverage{DB: scan.CoverageDBOK}}
+	again := &scan.Result{Schema: scan.Schema, Target: scan.Target{Kind: "image", Name: "b", Digest: d}, Coverage: &scan.Coverage{DB: scan.CoverageDBOK}}
+	nodb := &scan.Result{Schema: scan.Schema, Target: scan.Target{Kind: "image", Name: "c"}, Coverage: &scan.Coverage{DB: scan.CoverageDBNone, Packages: 3, Unchecked: 3}}
+	rep := Assess(nil, []*scan.Result{full, again, nodb}, Options{})
+	c := rep.Coverage
+	if len(c.DuplicateScans) != 1 || c.DuplicateScans[0] != "b" || len(c.ScanGaps) != 1 || c.ScanGaps[0].Target != "c" ||
+		c.ScanGaps[0].DB != scan.CoverageDBNone || c.ScanGaps[0].Unchecked != 3 {
+		t.Errorf("coverage: %+v", c)
+	}
+}

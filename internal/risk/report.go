@@ -169,6 +169,9 @@ type Coverage struct {
 	// ScanGaps are scans whose coverage is incomplete (no advisory
 	// database, unchecked packages, skipped files).
 	ScanGaps []ScanGap `json:"scan_gaps"`
+	// DuplicateScans are scan results of an image digest already given
+	// (by name): the first result of each digest is used.
+	DuplicateScans []string `json:"duplicate_scans"`
 	// InventoryGaps are what the workload sources could not read.
 	InventoryGaps []workload.Gap `json:"inventory_gaps"`
 }

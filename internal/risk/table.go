@@ -158,6 +158,9 @@ func coverageLines(rep *Report) []string {
 	for _, g := range c.ScanGaps {
 		out = append(out, fmt.Sprintf("incomplete scan %s: db %s, %d package(s) unchecked, %d file(s) skipped", g.Target, g.DB, g.Unchecked, g.SkippedFiles))
 	}
+	for _, d := range c.DuplicateScans {
+		out = append(out, "ignored, same image digest as an earlier scan: "+d)
+	}
 	for _, g := range c.InventoryGaps {
 		out = append(out, "inventory gap: "+g.What+": "+g.Reason)
 	}
