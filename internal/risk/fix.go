@@ -169,8 +169,8 @@ func reasons(r *Risk, priv []string, v *vulndb.Vulnerability, now time.Time) []s
 		s := "not exposed to the internet on " + rc.Port
 		if b := rc.BlockedBy; b != nil {
 			s += ": blocked by " + b.Kind + " " + exposure.ShortID(b.ID)
-			if b.Detail != "" {
-				s += " (" + b.Detail + ")"
+			if d := strings.TrimPrefix(b.Detail, b.ID+": "); d != "" {
+				s += " (" + d + ")"
 			}
 		}
 		out = append(out, s)
