@@ -8,7 +8,6 @@
 package main
 
 import (
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -36,7 +35,7 @@ func main() {
 	assess := time.Since(t1)
 	rssAssess := peakRSS()
 	t2 := time.Now()
-	if err := json.NewEncoder(io.Discard).Encode(rep); err != nil {
+	if err := risk.WriteJSON(io.Discard, rep); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}

@@ -118,7 +118,7 @@ func runAssess(ctx context.Context, g *cliutil.Globals, src *sourceFlags, sf *sc
 	g.Logf("assess: %d risks from %d scan results in %v", len(rep.Risks), len(results), time.Since(t0).Round(time.Millisecond))
 	var err error
 	if g.Format == "json" {
-		err = writeJSON(g.Stdout, rep)
+		err = risk.WriteJSON(g.Stdout, rep)
 	} else {
 		err = risk.WriteTable(g.Stdout, rep, top, g.Width())
 	}

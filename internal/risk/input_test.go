@@ -2,6 +2,7 @@ package risk
 
 import (
 	"bytes"
+	"encoding/json"
 	"strings"
 	"testing"
 
@@ -120,5 +121,30 @@ func TestCoverageGaps(t *testing.T) {
 	if len(c.DuplicateScans) != 1 || c.DuplicateScans[0] != "b" || len(c.ScanGaps) != 1 || c.ScanGaps[0].Target != "c" ||
 		c.ScanGaps[0].DB != scan.CoverageDBNone || c.ScanGaps[0].Unchecked != 3 {
 		t.Errorf("coverage: %+v", c)
+	}
+}
+
+// TestWriteJSONMatchesEncoder: the streaming writer prints the bytes of
+// the standard encoder, for empty and non-empty reports.
+func TestWriteJSONMatchesEncoder(t *testing.T) {
+	res := &scan.Result{Schema: scan.Schema, Target: scan.Target{Kind: "image", Name: "nginx:1.27", Transport: "registry", Digest: "sha256:" + hex64('a')},
+		Coverage: &scan.Coverage{DB: scan.CoverageDBOK}}
+	res.Findings = []scan.Finding{{Package: scan.PackageRef{Name: "nginx", Version: "1.22.1-9", Ecosystem: "Debian:12"}}, {Package: scan.PackageRef{Name: "a<b>&", Version: "1"}}}
+	res.Findings[0].ID, res.Findings[1].ID = "DSA-X", "DSA-Y"
+	res.Findings[0].FixedVersions = []string{"1.22.1-9+deb12u1"}
+	for _, rep := range []*Report{Assess(nil, nil, Options{}), Assess(tagInventory(), []*scan.Result{res}, Options{})} {
+		var want, got bytes.Buffer
+		enc := json.NewEncoder(&want)
+		enc.SetIndent("", "  ")
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(rep); err != nil {
+			t.Fatal(err)
+		}
+		if err := WriteJSON(&got, rep); err != nil {
+			t.Fatal(err)
+		}
+		if want.String() != got.String() {
+			t.Errorf("WriteJSON differs:\n got %s\nwant %s", got.String(), want.String())
+		}
 	}
 }
