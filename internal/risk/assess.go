@@ -117,7 +117,9 @@ func joinImages(inv *workload.Inventory, results []*scan.Result, cov *Coverage) 
 				occ[k] = append(occ[k], occurrence{w, c, "digest"})
 				continue
 			}
-			if k, ok := byRef[normRef(im.Ref)]; ok && im.Ref != "" {
+			// A tag joins only when one side's digest is unknown: a known,
+			// different digest is another build under the same tag.
+			if k, ok := byRef[normRef(im.Ref)]; ok && im.Ref != "" && (im.Digest == "" || results[k].Target.Digest == "") {
 				occ[k] = append(occ[k], occurrence{w, c, "tag"})
 				cov.TagJoins++
 				continue

@@ -84,6 +84,13 @@ func TestTagJoin(t *testing.T) {
 		!strings.Contains(strings.Join(rep.Risks[0].Reasons, "|"), "joined by tag only") {
 		t.Fatalf("%+v", rep)
 	}
+	// The same tag running another digest is another build: not joined.
+	inv = tagInventory()
+	inv.Workloads[0].Containers[0].Image.Digest = "sha256:" + hex64('b')
+	rep2 := Assess(inv, []*scan.Result{res}, Options{})
+	if rep2.Risks[0].Image.Join != "none" || len(rep2.Coverage.ImagesNotScanned) != 1 || rep2.Coverage.TagJoins != 0 {
+		t.Errorf("another digest under the tag joined: %+v", rep2.Coverage)
+	}
 	// nginx is a well-known server: port 80 served, 8080 another port.
 	if pe := rep.Risks[0].PortEvidence; pe.Match != PortServed || pe.Source != "well_known_ports" || pe.Port != "tcp/80" {
 		t.Errorf("port evidence: %+v", pe)
