@@ -47,6 +47,7 @@ var commandFormats = map[string][]string{
 	"sightline collect aws":  {"table", "json"},
 	"sightline exposure":     {"table", "json"},
 	"sightline inventory":    {"table", "json"},
+	"sightline assess":       {"table", "json"},
 	"sightline completion *": {"table"}, // shell scripts; --format does not apply
 }
 
@@ -74,6 +75,7 @@ func newRootCmd(g *cliutil.Globals) *cobra.Command {
 		newCollectCmd(g),
 		newExposureCmd(g),
 		newInventoryCmd(g),
+		newAssessCmd(g),
 	)
 	root.InitDefaultHelpCmd()
 	root.InitDefaultCompletionCmd()

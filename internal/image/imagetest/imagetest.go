@@ -268,3 +268,40 @@ func AppImage(t testing.TB) v1.Image {
 		Step{Layer(t, top), "RUN rm -rf /opt/legacy/* && apt-get install --reinstall tzdata"},
 	)
 }
+
+// DebianBaseVersions is DebianBase with the installed version of some
+// packages changed (package name → version), for tests that need a real
+// package set at a known vulnerable version: e.g. openssl and libssl3 at
+// 3.0.11-1~deb12u1, the version Debian 12.2 shipped. Every named package
+// must be in the status file.
+func DebianBaseVersions(t testing.TB, versions map[string]string) []File {
+	t.Helper()
+	files := DebianBase(t)
+	for i := range files {
+		if files[i].Path != "var/lib/dpkg/status" {
+			continue
+		}
+		stanzas := strings.Split(string(files[i].Data), "\n\n")
+		done := 0
+		for j, s := range stanzas {
+			head, rest, _ := strings.Cut(s, "\n")
+			v, ok := versions[strings.TrimPrefix(head, "Package: ")]
+			if !ok {
+				continue
+			}
+			lines := strings.Split(rest, "\n")
+			for k, l := range lines {
+				if strings.HasPrefix(l, "Version: ") {
+					lines[k] = "Version: " + v
+					done++
+				}
+			}
+			stanzas[j] = head + "\n" + strings.Join(lines, "\n")
+		}
+		if done != len(versions) {
+			t.Fatalf("DebianBaseVersions: changed %d of %d packages", done, len(versions))
+		}
+		files[i].Data = []byte(strings.Join(stanzas, "\n\n"))
+	}
+	return files
+}

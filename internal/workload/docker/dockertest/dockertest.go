@@ -72,13 +72,24 @@ func Engine(t testing.TB) *client.Client {
 // every request with "client ADDR".
 func Image(t testing.TB, cli *client.Client) (tag, id string) {
 	t.Helper()
-	data := ServerBinary(t)
+	return ImageWith(t, cli, nil)
+}
+
+// ImageWith is Image with base (a root filesystem, e.g. a real package
+// set from imagetest.DebianBaseVersions) as a first layer under the
+// server, for tests that scan the running image.
+func ImageWith(t testing.TB, cli *client.Client, base []imagetest.File) (tag, id string) {
+	t.Helper()
+	var steps []imagetest.Step
+	if base != nil {
+		steps = append(steps, imagetest.Step{Layer: imagetest.Layer(t, base), CreatedBy: "base"})
+	}
 	img := imagetest.Image(t, v1.Config{
 		Entrypoint:   []string{"/server"},
 		ExposedPorts: map[string]struct{}{"8080/tcp": {}, "9090/udp": {}},
 		User:         ImageUser,
 		Labels:       map[string]string{"org.opencontainers.image.title": ImageTitle},
-	}, imagetest.Step{Layer: imagetest.Layer(t, []imagetest.File{{Path: "server", Mode: 0o755, Data: data}}), CreatedBy: "COPY server /server"})
+	}, append(steps, imagetest.Step{Layer: imagetest.Layer(t, []imagetest.File{{Path: "server", Mode: 0o755, Data: ServerBinary(t)}}), CreatedBy: "COPY server /server"})...)
 	return Load(t, cli, img, "sightline-test/docker-source")
 }
 

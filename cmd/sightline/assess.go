@@ -1,0 +1,170 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/sightline-sec/sightline/internal/cliutil"
+	"github.com/sightline-sec/sightline/internal/risk"
+	"github.com/sightline-sec/sightline/internal/scan"
+)
+
+const assessLong = `Rank every vulnerable package by what an attacker can actually reach.
+
+Findings come from scanning images (--images, as 'sightline scan image' takes
+them) or from earlier 'sightline scan … --format json' results (--scan-results).
+Workloads and the exposure of every container port come from the sources
+'sightline inventory' reads (--docker, --k8s, --kubeconfig, --aws). Each image
+a workload runs is joined to a scan by digest, else by reference (lower
+confidence: a tag can move).
+
+One row per vulnerability and image lists every workload running it and the
+most exposed path among them: internet wide > internet narrow > unknown (data
+missing: never ranked as safe) > internal only > not reachable. The score
+adds exploitability (CVSS, attack vector, KEV, EPSS, fix available),
+reachability, whether the vulnerable component serves the reachable port,
+privilege and the fix's age; docs/risk.md lists every weight. Each row says
+why: the path, or the control that blocks it, or the missing data; and the
+fastest fix, grouped ("upgrade openssl to … fixes N findings in M workloads").
+
+What could not be assessed (images no scan covers, containers with unknown
+images, incomplete scans, unread sources) is listed in the footer and in the
+JSON "coverage". --format json prints the sightline.assess/v1 document.
+
+Exit codes: 0 done (no gate hit), 1 --fail-on-exposed hit: a finding exposed
+to the internet at or above SEVERITY (unknown severity always counts), 2 usage
+or input error, 3 internal error.`
+
+const assessExample = `  sightline scan image --format json app:1.4 > app.json
+  sightline assess --aws ./snap --scan-results app.json
+  sightline assess --k8s ./manifests --aws ./snap --images ghcr.io/org/api:2.0 --images nginx:1.27
+  sightline assess --docker --host-id i-0abc123 --aws ./snap --images docker:web --fail-on-exposed high
+  sightline assess --kubeconfig ~/.kube/config --context prod --scan-results *.json --format json`
+
+func newAssessCmd(g *cliutil.Globals) *cobra.Command {
+	var src sourceFlags
+	var sf scanFlags
+	var results, images []string
+	var failOn string
+	var top int
+	c := &cobra.Command{
+		Use:     "assess [--aws DIR] [--k8s PATH…|--kubeconfig FILE [--context C]] [--docker [--host-id I]] [--scan-results FILE…] [--images REF…]",
+		Short:   "Rank vulnerabilities by what an attacker can reach, with the path or the blocking control",
+		Long:    assessLong,
+		Example: assessExample,
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := src.check(); err != nil {
+				return err
+			}
+			failOn = strings.ToLower(failOn)
+			if failOn != "" && !slices.Contains(risk.Levels, failOn) {
+				return cliutil.Usagef("--fail-on-exposed %q: want one of %s", failOn, strings.Join(risk.Levels, ", "))
+			}
+			if len(results) == 0 && len(images) == 0 {
+				return cliutil.Usagef("give findings: --scan-results FILE (from 'sightline scan … --format json') or --images REF")
+			}
+			if top < 0 {
+				return cliutil.Usagef("--top %d: want 0 (all) or more", top)
+			}
+			return runAssess(cmd.Context(), g, &src, &sf, results, images, failOn, top)
+		},
+	}
+	src.register(c.Flags(), true)
+	sf.add(c, true)
+	c.Flags().StringArrayVar(&results, "scan-results", nil, "a 'sightline scan … --format json' result (repeatable)")
+	c.Flags().StringArrayVar(&images, "images", nil, "scan this image, as 'sightline scan image' takes it (repeatable)")
+	c.Flags().StringVar(&failOn, "fail-on-exposed", "", "exit 1 when a finding exposed to the internet is at or above this severity: low|medium|high|critical")
+	c.Flags().IntVar(&top, "top", 20, "table: print the top N rows (0 = all)")
+	return c
+}
+
+func runAssess(ctx context.Context, g *cliutil.Globals, src *sourceFlags, sf *scanFlags, files, images []string, failOn string, top int) error {
+	var results []*scan.Result
+	for _, p := range files {
+		r, err := readScanResult(p)
+		if err != nil {
+			return err
+		}
+		results = append(results, r)
+	}
+	if len(images) > 0 {
+		rs, err := scanImages(ctx, g, sf, images)
+		if err != nil {
+			return err
+		}
+		results = append(results, rs...)
+	}
+	s := &sources{}
+	if src.any() {
+		var err error
+		if s, err = loadSources(ctx, g, src, true); err != nil {
+			return err
+		}
+		if len(s.inv.Gaps) > 0 {
+			g.Warnf("assess: %s", gapSummary(s.inv.Gaps))
+		}
+	} else {
+		g.Warnf("assess: no workload source given (--docker, --k8s, --kubeconfig, --aws): every finding is ranked as not running")
+	}
+	t0 := time.Now()
+	rep := risk.Assess(s.inv, results, risk.Options{})
+	g.Logf("assess: %d risks from %d scan results in %v", len(rep.Risks), len(results), time.Since(t0).Round(time.Millisecond))
+	var err error
+	if g.Format == "json" {
+		err = risk.WriteJSON(g.Stdout, rep)
+	} else {
+		err = risk.WriteTable(g.Stdout, rep, top, g.Width())
+	}
+	if err != nil {
+		return err
+	}
+	if failOn == "" {
+		return nil
+	}
+	if hit := risk.ExposedAtOrAbove(rep, failOn); len(hit) > 0 {
+		return cliutil.Threshold(fmt.Errorf("%d finding(s) exposed to the internet at or above %s (first: #%d %s in %s)",
+			len(hit), failOn, hit[0].Rank, hit[0].ID, hit[0].Package.Name))
+	}
+	return nil
+}
+
+// readScanResult reads one --scan-results file; any failure is an input error.
+func readScanResult(p string) (*scan.Result, error) {
+	f, err := os.Open(p)
+	if err != nil {
+		return nil, cliutil.Usagef("--scan-results: %v", err)
+	}
+	defer f.Close()
+	r, err := risk.ReadScanResult(f, p)
+	if err != nil {
+		return nil, cliutil.Usagef("--scan-results %w", err)
+	}
+	return r, nil
+}
+
+// scanImages scans each --images reference with the scanner and image
+// opener `sightline scan image` uses (newScanner, scanImage).
+func scanImages(ctx context.Context, g *cliutil.Globals, sf *scanFlags, refs []string) ([]*scan.Result, error) {
+	s, closeDB, err := newScanner(ctx, g, sf)
+	if err != nil {
+		return nil, err
+	}
+	defer closeDB()
+	var out []*scan.Result
+	for _, ref := range refs {
+		res, err := scanImage(ctx, g, sf, s, ref)
+		endProgress(g)
+		if err != nil {
+			return nil, classify(err)
+		}
+		out = append(out, res)
+	}
+	return out, nil
+}

@@ -1,0 +1,168 @@
+package main
+
+import (
+	"encoding/json"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/sightline-sec/sightline/internal/image/imagetest"
+	"github.com/sightline-sec/sightline/internal/risk"
+)
+
+// ecsMixed (inventory_test.go) is the ECS estate of the workload tests: a
+// bridge-mode task (nginx:1.27 "web" on a dynamic host port behind an
+// internet-facing ALB, its metrics port 9113 closed by the host's security
+// group) and an awsvpc task behind a second target group.
+
+// assessCLI is a cache dir with a database imported from the repo's real
+// Debian OSV, KEV and EPSS data, and a docker archive of an image built
+// from the real Debian 12 package set with openssl at 3.0.11-1~deb12u1
+// (Debian 12.2), which DSA-5532-1 and DSA-5764-1 fix.
+func assessCLI(t *testing.T) (*cli, string) {
+	t.Helper()
+	c := assessDB(t)
+	img := imagetest.Image(t, v1.Config{ExposedPorts: map[string]struct{}{"80/tcp": {}}},
+		imagetest.Step{Layer: imagetest.Layer(t, vulnerableDebian(t)), CreatedBy: "debian 12.2"})
+	return c, writeDockerArchive(t, img, "")
+}
+
+// assessDB is a cache dir with the database of assessCLI.
+func assessDB(t *testing.T) *cli {
+	t.Helper()
+	c := newCLI(t)
+	td := filepath.Join("..", "..", "testdata", "vulndb")
+	c.ok("db", "import", filepath.Join(td, "osv", "debian"),
+		filepath.Join(td, "kev", "known_exploited_vulnerabilities-subset.json"),
+		filepath.Join(td, "epss", "epss-2021-08-31-subset.csv.gz"))
+	return c
+}
+
+// vulnerableDebian is the real Debian 12 package set with openssl and
+// libssl3 at 3.0.11-1~deb12u1 (Debian 12.2).
+func vulnerableDebian(t *testing.T) []imagetest.File {
+	const v = "3.0.11-1~deb12u1"
+	return imagetest.DebianBaseVersions(t, map[string]string{"openssl": v, "libssl3": v})
+}
+
+// withDigest copies the ecs-mixed snapshot with the web container's
+// running digest replaced by digest (the image the test scanned).
+func withDigest(t *testing.T, digest string) string {
+	t.Helper()
+	dst := t.TempDir()
+	err := filepath.WalkDir(ecsMixed, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(ecsMixed, p)
+		if d.IsDir() {
+			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		b = []byte(strings.ReplaceAll(string(b), "sha256:0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0", digest))
+		return os.WriteFile(filepath.Join(dst, rel), b, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dst
+}
+
+// TestAssessECS runs the whole pipeline through the CLI: scan the image,
+// join it by digest to the ECS web task, rank, gate and print.
+func TestAssessECS(t *testing.T) {
+	c, archive := assessCLI(t)
+	res := c.ok("scan", "image", "--offline", "--format", "json", "docker-archive:"+archive)
+	resFile := filepath.Join(t.TempDir(), "web.json")
+	if err := os.WriteFile(resFile, []byte(res), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	scanRes := decodeResult(t, res)
+	snap := withDigest(t, scanRes.Target.Digest)
+
+	out := c.ok("assess", "--aws", snap, "--scan-results", resFile, "--format", "json")
+	var rep risk.Report
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("assess JSON: %v\n%.400s", err, out)
+	}
+	if rep.Schema != "sightline.assess/v1" || len(rep.Risks) == 0 {
+		t.Fatalf("report: %.600s", out)
+	}
+	top := rep.Risks[0]
+	if top.Rank != 1 || top.Reachability.Class != risk.ReachWide || top.Reachability.Port != "tcp/80" || top.Image.Join != "digest" ||
+		len(top.Workloads) != 1 || top.Workloads[0].Container != "web" || top.Runtime.State != "unknown" ||
+		top.PortEvidence.Source != "image ExposedPorts" || len(top.Reachability.Path) == 0 {
+		t.Errorf("top row: %+v", top)
+	}
+	// The agent image (tag only) and the api image were not scanned: said so.
+	if len(rep.Coverage.ImagesNotScanned) != 2 || rep.Coverage.ScanResults != 1 {
+		t.Errorf("coverage: %+v", rep.Coverage)
+	}
+
+	// --images scans through the scan path of `scan image`: same rows.
+	out2 := c.ok("assess", "--aws", snap, "--offline", "--images", "docker-archive:"+archive, "--format", "json")
+	var rep2 risk.Report
+	if err := json.Unmarshal([]byte(out2), &rep2); err != nil {
+		t.Fatal(err)
+	}
+	if len(rep2.Risks) != len(rep.Risks) || rep2.Risks[0].ID != top.ID || rep2.Risks[0].Score != top.Score {
+		t.Errorf("--images differs from --scan-results: %d vs %d rows", len(rep2.Risks), len(rep.Risks))
+	}
+
+	// The gate: an exposed high finding exits 1, naming it.
+	_, stderr, code := c.run("assess", "--aws", snap, "--scan-results", resFile, "--fail-on-exposed", "high")
+	if code != 1 || !strings.Contains(stderr, "exposed to the internet at or above high") {
+		t.Errorf("--fail-on-exposed high: exit %d: %s", code, stderr)
+	}
+	// Without the estate nothing runs it: no exposed finding, exit 0.
+	if _, stderr, code := c.run("assess", "--scan-results", resFile, "--fail-on-exposed", "low"); code != 0 ||
+		!strings.Contains(stderr, "no workload source") {
+		t.Errorf("no estate: exit %d: %s", code, stderr)
+	}
+
+	// The table: top risks first, 80 columns, the fix and the coverage.
+	table := c.ok("assess", "--aws", snap, "--scan-results", resFile)
+	for _, l := range strings.Split(table, "\n") {
+		if len([]rune(l)) > 80 {
+			t.Errorf("line over 80 columns: %q", l)
+		}
+	}
+	for _, want := range []string{"SCORE", top.ID, "internet", "upgrade openssl to 3.0.14-1~deb12u2 fixes", "not scanned"} {
+		if !strings.Contains(table, want) {
+			t.Errorf("table lacks %q:\n%s", want, table)
+		}
+	}
+}
+
+// TestAssessUsage: bad input exits 2 naming it, before any work.
+func TestAssessUsage(t *testing.T) {
+	bad := filepath.Join(t.TempDir(), "bad.json")
+	os.WriteFile(bad, []byte(`{"schema":"sightline.inventory/v1"}`), 0o644)
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"assess"}, "give findings"},
+		{[]string{"assess", "--scan-results", bad}, "bad.json: schema"},
+		{[]string{"assess", "--scan-results", bad + ".missing"}, "no such file"},
+		{[]string{"assess", "--scan-results", bad, "--fail-on-exposed", "severe"}, "--fail-on-exposed"},
+		{[]string{"assess", "--scan-results", bad, "--format", "sarif"}, "not supported"},
+		{[]string{"assess", "--scan-results", bad, "--context", "x"}, "--context needs --kubeconfig"},
+	} {
+		_, stderr, code := runCLI(t, tc.args...)
+		if code != 2 || !strings.Contains(stderr, tc.want) {
+			t.Errorf("%v: exit %d, stderr %q (want 2, %q)", tc.args, code, stderr, tc.want)
+		}
+	}
+	out, _, code := runCLI(t, "assess", "--help")
+	if code != 0 || !strings.Contains(out, "--fail-on-exposed") || !strings.Contains(out, "sightline assess --aws") {
+		t.Errorf("--help: exit %d\n%s", code, out)
+	}
+}

@@ -1,0 +1,218 @@
+package risk
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/sightline-sec/sightline/internal/exposure"
+	"github.com/sightline-sec/sightline/internal/scan"
+	"github.com/sightline-sec/sightline/internal/vulndb"
+	"github.com/sightline-sec/sightline/internal/vulndb/version"
+)
+
+// fixName is the package an upgrade names: the source package when the
+// distribution has one (upgrading openssl fixes libssl3 and openssl).
+func fixName(p Package) string {
+	if p.Source != "" {
+		return p.Source
+	}
+	return p.Name
+}
+
+// fixOf is the row's fix: the highest fixed version of its findings.
+func fixOf(fs []*scan.Finding, p Package) Fix {
+	fx := Fix{State: vulndb.FixStateNotFixed, FixedVersions: []string{}}
+	for _, f := range fs {
+		for _, v := range f.FixedVersions {
+			if !contains(fx.FixedVersions, v) {
+				fx.FixedVersions = append(fx.FixedVersions, v)
+			}
+		}
+	}
+	to := maxVersion(p.Ecosystem, fx.FixedVersions)
+	if to == "" {
+		fx.Action = "no fixed version yet: close the path or remove " + fixName(p)
+		return fx
+	}
+	fx.State = vulndb.FixStateFixed
+	fx.Action = fmt.Sprintf("upgrade %s %s → %s", fixName(p), p.Version, to)
+	fx.Group = p.Ecosystem + "/" + fixName(p)
+	return fx
+}
+
+func contains(s []string, v string) bool {
+	for _, x := range s {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+// maxVersion is the highest of vs in the ecosystem's order (the string
+// order when the ecosystem's versions cannot be parsed).
+func maxVersion(ecosystem string, vs []string) string {
+	if len(vs) == 0 {
+		return ""
+	}
+	parse, err := version.ForEcosystem(ecosystem)
+	best := vs[0]
+	for _, v := range vs[1:] {
+		if err == nil {
+			a, ea := parse(v)
+			b, eb := parse(best)
+			if ea == nil && eb == nil {
+				if a.Compare(b) > 0 {
+					best = v
+				}
+				continue
+			}
+		}
+		if v > best {
+			best = v
+		}
+	}
+	return best
+}
+
+// fixGroups groups rows by the upgrade that fixes them: one group per
+// package (and ecosystem) with the highest fixed version any row needs,
+// sorted by exposed rows fixed, then rows fixed, then best rank.
+func fixGroups(rs []Risk) []FixGroup {
+	type acc struct {
+		g         FixGroup
+		versions  map[string]bool
+		workloads map[string]bool
+		images    map[string]bool
+	}
+	groups := map[string]*acc{}
+	for i := range rs {
+		r := &rs[i]
+		if r.Fix.Group == "" {
+			continue
+		}
+		a := groups[r.Fix.Group]
+		if a == nil {
+			a = &acc{g: FixGroup{Key: r.Fix.Group, Package: fixName(r.Package), Ecosystem: r.Package.Ecosystem, BestRank: r.Rank},
+				versions: map[string]bool{}, workloads: map[string]bool{}, images: map[string]bool{}}
+			groups[r.Fix.Group] = a
+		}
+		a.g.Findings++
+		if r.Reachability.Verdict == exposure.Exposed {
+			a.g.Exposed++
+		}
+		for _, v := range r.Fix.FixedVersions {
+			a.versions[v] = true
+		}
+		for _, w := range r.Workloads {
+			a.workloads[w.ID] = true
+		}
+		a.images[r.Image.Digest+"\x00"+r.Image.Scanned] = true
+		a.g.BestRank = min(a.g.BestRank, r.Rank)
+	}
+	out := []FixGroup{}
+	for _, a := range groups {
+		g := a.g
+		vs := make([]string, 0, len(a.versions))
+		for v := range a.versions {
+			vs = append(vs, v)
+		}
+		sort.Strings(vs) // maxVersion keeps the first of equal versions
+		g.To = maxVersion(g.Ecosystem, vs)
+		g.Workloads, g.Images = len(a.workloads), len(a.images)
+		g.Action = fmt.Sprintf("upgrade %s to %s", g.Package, g.To)
+		g.Summary = fmt.Sprintf("%s fixes %d finding(s), %d exposed, in %d workload(s) and %d image(s)",
+			g.Action, g.Findings, g.Exposed, g.Workloads, g.Images)
+		out = append(out, g)
+	}
+	sort.Slice(out, func(a, b int) bool {
+		x, y := out[a], out[b]
+		if x.Exposed != y.Exposed {
+			return x.Exposed > y.Exposed
+		}
+		if x.Findings != y.Findings {
+			return x.Findings > y.Findings
+		}
+		if x.BestRank != y.BestRank {
+			return x.BestRank < y.BestRank
+		}
+		return x.Key < y.Key
+	})
+	return out
+}
+
+// reasons are the row's short explanations, most telling first: the
+// path (or its blocking control, or its missing data), the port
+// evidence, exploitability, privilege, the fix and the join's confidence.
+func reasons(r *Risk, priv []string, v *vulndb.Vulnerability, now time.Time) []string {
+	var out []string
+	rc := &r.Reachability
+	switch rc.Class {
+	case ReachWide, ReachNarrow:
+		s := fmt.Sprintf("exposed (%s) from %s to %s", rc.Width, exposure.SourcesText(rc.Sources), rc.Port)
+		if rc.Via != "" {
+			s += " via " + exposure.ShortID(rc.Via)
+		}
+		out = append(out, s)
+	case ReachUnknown:
+		m := "no reason given"
+		if len(rc.Missing) > 0 {
+			m = rc.Missing[0]
+			if len(rc.Missing) > 1 {
+				m += fmt.Sprintf(" (+%d more)", len(rc.Missing)-1)
+			}
+		}
+		out = append(out, fmt.Sprintf("reachability of %s unknown (ranked above internal): missing %s", rc.Port, m))
+	case ReachInternal:
+		s := "not exposed to the internet on " + rc.Port
+		if b := rc.BlockedBy; b != nil {
+			s += ": blocked by " + b.Kind + " " + exposure.ShortID(b.ID)
+			if d := strings.TrimPrefix(b.Detail, b.ID+": "); d != "" {
+				s += " (" + d + ")"
+			}
+		}
+		out = append(out, s)
+	case ReachNotReachable:
+		out = append(out, "no port declared or published: not reachable over the network")
+	case ReachNotRunning:
+		out = append(out, "no workload found running this image")
+	}
+	if r.PortEvidence.Match != PortNone {
+		out = append(out, r.PortEvidence.Detail)
+	}
+	s := r.Severity
+	sev := s.Level
+	if s.CVSS > 0 {
+		sev += fmt.Sprintf(" CVSS %.1f", s.CVSS)
+	}
+	sev += ", attack vector " + s.AttackVector
+	if s.AttackVector == VectorLocal || s.AttackVector == VectorPhysical || s.AttackVector == VectorAdjacent {
+		sev += fmt.Sprintf(" (network path weighs ×%g)", Weights.VectorFactor[s.AttackVector])
+	}
+	out = append(out, sev)
+	if s.KEV {
+		out = append(out, "in CISA KEV (known exploited, added "+v.KEV.DateAdded+")")
+	}
+	if s.EPSS > 0 {
+		out = append(out, fmt.Sprintf("EPSS %.3f", s.EPSS))
+	}
+	if len(priv) > 0 {
+		out = append(out, "runs "+strings.Join(priv, ", "))
+	}
+	if r.Fix.State == vulndb.FixStateFixed {
+		f := "fix: " + r.Fix.Action
+		if !v.Published.IsZero() {
+			f += fmt.Sprintf(" (advisory %d days old)", int(now.Sub(v.Published).Hours()/24))
+		}
+		out = append(out, f)
+	} else {
+		out = append(out, r.Fix.Action)
+	}
+	if r.Image.Join == "tag" {
+		out = append(out, "joined by tag only (lower confidence: a tag can move)")
+	}
+	out = append(out, "runtime: "+r.Runtime.Evidence)
+	return out
+}
