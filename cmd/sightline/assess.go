@@ -101,11 +101,22 @@ func runAssess(ctx context.Context, g *cliutil.Globals, src *sourceFlags, sf *sc
 		}
 		results = append(results, rs...)
 	}
+	rep, err := assessSources(ctx, g, src, results)
+	if err != nil {
+		return err
+	}
+	return printAssess(g, rep, failOn, top)
+}
+
+// assessSources reads the workload sources given and ranks the scan
+// results against them: the pipeline of `sightline assess` (and `demo`)
+// after the findings are in hand.
+func assessSources(ctx context.Context, g *cliutil.Globals, src *sourceFlags, results []*scan.Result) (*risk.Report, error) {
 	s := &sources{}
 	if src.any() {
 		var err error
 		if s, err = loadSources(ctx, g, src, true); err != nil {
-			return err
+			return nil, err
 		}
 		if len(s.inv.Gaps) > 0 {
 			g.Warnf("assess: %s", gapSummary(s.inv.Gaps))
@@ -116,6 +127,12 @@ func runAssess(ctx context.Context, g *cliutil.Globals, src *sourceFlags, sf *sc
 	t0 := time.Now()
 	rep := risk.Assess(s.inv, results, risk.Options{})
 	g.Logf("assess: %d risks from %d scan results in %v", len(rep.Risks), len(results), time.Since(t0).Round(time.Millisecond))
+	return rep, nil
+}
+
+// printAssess prints the report in the --format asked for and applies
+// the --fail-on-exposed gate.
+func printAssess(g *cliutil.Globals, rep *risk.Report, failOn string, top int) error {
 	var err error
 	if g.Format == "json" {
 		err = risk.WriteJSON(g.Stdout, rep)

@@ -48,6 +48,7 @@ var commandFormats = map[string][]string{
 	"sightline exposure":     {"table", "json"},
 	"sightline inventory":    {"table", "json"},
 	"sightline assess":       {"table", "json"},
+	"sightline demo":         {"table", "json"},
 	"sightline completion *": {"table"}, // shell scripts; --format does not apply
 }
 
@@ -76,6 +77,7 @@ func newRootCmd(g *cliutil.Globals) *cobra.Command {
 		newExposureCmd(g),
 		newInventoryCmd(g),
 		newAssessCmd(g),
+		newDemoCmd(g),
 	)
 	root.InitDefaultHelpCmd()
 	root.InitDefaultCompletionCmd()

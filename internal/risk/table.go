@@ -57,6 +57,10 @@ func WriteTable(w io.Writer, rep *Report, limit, width int) error {
 	return err
 }
 
+// ShortWhy is the table's one-line reason for r (see shortWhy), for
+// callers that print a row outside the table (`sightline demo`).
+func ShortWhy(r *Risk) string { return shortWhy(r) }
+
 // shortWhy is the table's one-line reason: the path's outermost front or
 // its blocking control or its first missing datum, the workload count,
 // and the flags that raise the score (KEV, privilege, tag join).

@@ -1,0 +1,216 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/sightline-sec/sightline/internal/cliutil"
+	"github.com/sightline-sec/sightline/internal/demo"
+	"github.com/sightline-sec/sightline/internal/risk"
+	"github.com/sightline-sec/sightline/internal/scan"
+	"github.com/sightline-sec/sightline/internal/textfit"
+)
+
+const demoLong = `Run the whole pipeline offline on the demo estate shipped inside the binary
+(docs/demo.md): an AWS snapshot (VPC, internet-facing ALB → ECS service, EKS
+nodes behind an NLB, a bastion, an internal-only ECS fleet), the EKS objects,
+three container images assembled in-process from real package sets, and an
+advisory database built from real OSV, CISA KEV and EPSS records.
+
+It writes the estate (into --out DIR, kept; else into a temporary directory
+removed afterwards), really scans the images with that database, reads the
+snapshot and the Kubernetes objects as 'sightline assess --aws … --k8s …'
+does, computes the exposure of every container port and prints the ranked
+table: the same vulnerabilities in two fleets of shop/api, the public one
+behind the ALB first, the one whose security group admits the port from the
+VPC only below it, each with its reason. It ends with what it did and how
+to run the same on a real estate. No network, AWS account or cluster needed.
+
+--format json prints the sightline.assess/v1 document (the closing lines go
+to stderr then). The HTML report of issue 9 is not built yet (a later
+slice): the demo prints the table or JSON only.
+
+Exit codes: 0 done, 2 usage error (such as an --out that is not a writable
+directory), 3 internal error.`
+
+const demoExample = `  sightline demo
+  sightline demo --top 0                  # every row, not only the top 20
+  sightline demo --out ./demo-estate      # keep the estate to explore it
+  sightline demo --format json`
+
+func newDemoCmd(g *cliutil.Globals) *cobra.Command {
+	var out string
+	var top int
+	c := &cobra.Command{
+		Use:     "demo [--out DIR] [--top N]",
+		Short:   "Rank the findings of a demo estate shipped in the binary, offline",
+		Long:    demoLong,
+		Example: demoExample,
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if top < 0 {
+				return cliutil.Usagef("--top %d: want 0 (all) or more", top)
+			}
+			return runDemo(cmd.Context(), g, out, top)
+		},
+	}
+	c.Flags().StringVar(&out, "out", "", "write the estate into DIR and keep it (default: a temporary directory, removed afterwards)")
+	c.Flags().IntVar(&top, "top", 20, "table: print the top N rows (0 = all)")
+	return c
+}
+
+func runDemo(ctx context.Context, g *cliutil.Globals, out string, top int) error {
+	t0 := time.Now()
+	dir := out
+	if out != "" {
+		if err := checkOutDir(out); err != nil {
+			return err
+		}
+	} else {
+		tmp, err := os.MkdirTemp("", "sightline-demo-")
+		if err != nil {
+			return fmt.Errorf("demo: temporary directory: %w", err)
+		}
+		defer os.RemoveAll(tmp)
+		dir = tmp
+	}
+	e, err := demo.Write(ctx, dir)
+	if err != nil {
+		return err
+	}
+	g.Logf("demo: estate written to %s in %v", dir, time.Since(t0).Round(time.Millisecond))
+	var results []*scan.Result
+	for _, p := range e.ScanResults {
+		r, err := readScanResult(p)
+		if err != nil {
+			return err
+		}
+		results = append(results, r)
+	}
+	rep, err := assessSources(ctx, g, &sourceFlags{aws: e.AWS, k8s: e.K8s}, results)
+	if err != nil {
+		return err
+	}
+	if err := printAssess(g, rep, "", top); err != nil {
+		return err
+	}
+	w := g.Stdout
+	if g.Format == "json" {
+		w = g.Stderr // stdout is the JSON document alone
+	}
+	g.Logf("demo: done in %v", time.Since(t0).Round(time.Millisecond))
+	return writeDemoEpilogue(w, e, rep, out, g.Width())
+}
+
+// checkOutDir makes sure --out is a directory Sightline can write into,
+// creating it if needed, so that a wrong --out is a usage error naming it
+// rather than a failure halfway through writing the estate.
+func checkOutDir(dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			err = fmt.Errorf("%s: %w", pe.Op, pe.Err)
+		}
+		return cliutil.Usagef("--out %s: cannot create the directory: %v", dir, err)
+	}
+	f, err := os.CreateTemp(dir, ".sightline-write-check-*")
+	if err != nil {
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return cliutil.Usagef("--out %s: not a writable directory: %v", dir, err)
+	}
+	f.Close()
+	return os.Remove(f.Name())
+}
+
+// writeDemoEpilogue says what the demo did, points at the mission's case
+// in the table (the same vulnerability ranked apart in two fleets) and
+// shows how to run the same on a real estate. It names no temporary path,
+// so the output is the same on every run.
+func writeDemoEpilogue(w io.Writer, e *demo.Estate, rep *risk.Report, out string, width int) error {
+	var paras []string
+	paras = append(paras, fmt.Sprintf("What this did, offline: wrote the demo estate (an AWS snapshot, EKS objects, "+
+		"%d images built from real package sets, an advisory database from real OSV, KEV and EPSS records), "+
+		"scanned the images with that database, joined the findings to the workloads running them and "+
+		"ranked them by how the internet reaches each container port (docs/demo.md).", len(e.Images)))
+	if a, b := missionPair(rep); a != nil {
+		paras = append(paras, fmt.Sprintf("The same %s (%s %s) ranks #%d in %s (%s: %s) and #%d in %s (%s: %s).",
+			a.ID, a.Package.Name, a.Package.Version,
+			a.Rank, shortImage(a.Image.Ref), reachWord(a), risk.ShortWhy(a),
+			b.Rank, shortImage(b.Image.Ref), reachWord(b), risk.ShortWhy(b)))
+	}
+	if out != "" {
+		paras = append(paras, fmt.Sprintf("The estate is in %s; the same ranking from its files: "+
+			"sightline assess --aws %s --k8s %s --scan-results %s",
+			out, e.AWS, strings.Join(e.K8s, " --k8s "), strings.Join(e.ScanResults, " --scan-results ")))
+	} else {
+		paras = append(paras, "The estate was written to a temporary directory and removed; keep it with --out DIR.")
+	}
+	var b strings.Builder
+	b.WriteString("\n")
+	for _, p := range paras {
+		for _, l := range textfit.Hang("", p, 2, width) {
+			b.WriteString(l + "\n")
+		}
+	}
+	b.WriteString("\nOn your own estate:\n" +
+		"  sightline collect aws --out snap/\n" +
+		"  sightline scan image --format json IMAGE > image.json    # per image you run\n" +
+		"  sightline assess --aws snap/ --k8s manifests/ --scan-results image.json\n" +
+		"  (--kubeconfig FILE for a live cluster, --docker for this host, --images REF\n" +
+		"  to scan while assessing; sightline assess --help)\n")
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// missionPair finds the mission's case in the ranking: the best-ranked
+// vulnerability that a lower row carries too with a different
+// reachability (another image running it in another fleet). It returns
+// nil when the ranking holds no such pair.
+func missionPair(rep *risk.Report) (*risk.Risk, *risk.Risk) {
+	for i := range rep.Risks {
+		a := &rep.Risks[i]
+		for j := i + 1; j < len(rep.Risks); j++ {
+			b := &rep.Risks[j]
+			if b.ID == a.ID && b.Reachability.Class != a.Reachability.Class {
+				return a, b
+			}
+		}
+	}
+	return nil, nil
+}
+
+// reachWord says a row's reachability in words.
+func reachWord(r *risk.Risk) string {
+	switch r.Reachability.Class {
+	case risk.ReachWide:
+		return "exposed to the internet"
+	case risk.ReachNarrow:
+		return "exposed to part of the internet"
+	case risk.ReachInternal:
+		return "not exposed to the internet"
+	case risk.ReachUnknown:
+		return "reachability unknown"
+	}
+	return strings.ReplaceAll(r.Reachability.Class, "_", " ")
+}
+
+// shortImage drops the registry host from an image reference
+// (111122223333.dkr.ecr.eu-west-1.amazonaws.com/shop/api:1.4.2 →
+// shop/api:1.4.2), as the table does for width.
+func shortImage(ref string) string {
+	if host, rest, ok := strings.Cut(ref, "/"); ok && strings.ContainsAny(host, ".:") {
+		return rest
+	}
+	return filepath.ToSlash(ref)
+}
