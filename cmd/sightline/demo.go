@@ -114,6 +114,9 @@ func runDemo(ctx context.Context, g *cliutil.Globals, out string, top int) error
 // creating it if needed, so that a wrong --out is a usage error naming it
 // rather than a failure halfway through writing the estate.
 func checkOutDir(dir string) error {
+	if fi, err := os.Stat(dir); err == nil && !fi.IsDir() {
+		return cliutil.Usagef("--out %s: not a directory (a file of that name exists)", dir)
+	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		var pe *os.PathError
 		if errors.As(err, &pe) {
