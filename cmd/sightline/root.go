@@ -11,22 +11,24 @@ import (
 	"github.com/sightline-sec/sightline/internal/suggest"
 )
 
-// rootLong says what exists today; ranking findings by reachability is the
-// design's next step (docs/design.md), not a feature yet.
+// rootLong says what exists today; the HTML report of the ranking is the
+// next step (docs/design.md), not a feature yet.
 const rootLong = `Sightline treats cloud and containers as one stack. Today it:
   - scans container images, root filesystems and SBOMs for vulnerable OS and
     language packages, with SBOM/SARIF output and CI gates (sightline scan);
   - keeps a local advisory database from OSV, CISA KEV and EPSS (sightline db);
   - snapshots an AWS estate read-only (sightline collect aws);
   - computes which resources and ports the internet can reach, with the
-    path that proves it (sightline exposure).
-Joining scan findings with exposure into one ranked risk report is next
-(docs/design.md).
+    path that proves it (sightline exposure);
+  - ranks every vulnerability by what an attacker can reach, with the path
+    or the blocking control (sightline assess; offline on a demo estate:
+    sightline demo). The HTML report is not built yet (docs/design.md).
 
 Exit codes: 0 ok, 1 a --fail-on threshold was hit, 2 usage or input error,
 3 internal or environment error (such as no network for db update).`
 
-const rootExample = `  sightline db import testdata/quickstart
+const rootExample = `  sightline demo
+  sightline db import testdata/quickstart
   sightline scan image nginx:1.25 --fail-on high
   sightline exposure --aws ./snap`
 
