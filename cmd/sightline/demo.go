@@ -32,7 +32,8 @@ does, computes the exposure of every container port and prints the ranked
 table: the same vulnerabilities in two fleets of shop/api, the public one
 behind the ALB first, the one whose security group admits the port from the
 VPC only below it, each with its reason. It ends with what it did and how
-to run the same on a real estate. No network, AWS account or cluster needed.
+to run the same on a real estate. No network, AWS account or cluster needed;
+your advisory database (--cache-dir) is neither read nor changed.
 
 --format json prints the sightline.assess/v1 document (the closing lines go
 to stderr then). The HTML report of issue 9 is not built yet (a later

@@ -166,11 +166,17 @@ func TestDemoBadOut(t *testing.T) {
 }
 
 // unwritableDir is a directory this process cannot create files in: a
-// mode 0555 directory, or for root (which ignores modes) a sysfs directory.
+// mode 0555 directory, or for root (which ignores modes) a sysfs or procfs
+// directory (those refuse new files whatever the caller's privileges).
 func unwritableDir(t *testing.T) string {
 	t.Helper()
 	if os.Geteuid() == 0 {
-		return "/sys/kernel"
+		for _, d := range []string{"/sys/kernel", "/proc"} {
+			if fi, err := os.Stat(d); err == nil && fi.IsDir() {
+				return d
+			}
+		}
+		t.Fatal("running as root without /sys/kernel or /proc: no directory root cannot write into")
 	}
 	d := filepath.Join(t.TempDir(), "ro")
 	if err := os.Mkdir(d, 0o555); err != nil {
