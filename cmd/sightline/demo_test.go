@@ -42,13 +42,13 @@ func TestDemoMissionCase(t *testing.T) {
 	rowRe := func(reach, why string) *regexp.Regexp {
 		return regexp.MustCompile(`(?:^| )(\d+) [\d.]+ \S+ minimist ` + reach + ` ` + regexp.QuoteMeta(why))
 	}
-	pub := rowRe("internet", "tcp/8080 via targetgroup/shop-api; 2 workload(s)").FindStringSubmatch(flat)
+	pub := rowRe("internet", "tcp/8080 via alb/shop-api; 2 workload(s)").FindStringSubmatch(flat)
 	priv := rowRe("internal", "tcp/8080 blocked by sg-0backoffice; 2 workload(s)").FindStringSubmatch(flat)
 	if pub == nil || priv == nil {
 		t.Fatalf("the table lacks the public row (%v) or the blocked row (%v):\n%s", pub != nil, priv != nil, out)
 	}
 	for _, want := range []string{
-		"The same GHSA-xvch-5gv4-984h (minimist 1.2.0) ranks #1 in shop/api:1.4.2 (exposed to the internet: tcp/8080 via targetgroup/shop-api;",
+		"The same GHSA-xvch-5gv4-984h (minimist 1.2.0) ranks #1 in shop/api:1.4.2 (exposed to the internet: tcp/8080 via alb/shop-api;",
 		"and #6 in shop/api:1.4.1 (not exposed to the internet: tcp/8080 blocked by sg-0backoffice;",
 		"sightline assess --aws snap/ --k8s manifests/ --scan-results image.json",
 		"The estate was written to a temporary directory and removed",

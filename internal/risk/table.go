@@ -70,8 +70,8 @@ func shortWhy(r *Risk) string {
 	switch rc.Class {
 	case ReachWide, ReachNarrow:
 		s := rc.Port
-		if rc.Via != "" {
-			s += " via " + shortFront(rc.Via)
+		if f := outermostFront(rc); f != "" {
+			s += " via " + shortFront(f)
 		}
 		if rc.Class == ReachNarrow {
 			s += " from " + strings.Join(rc.Sources, ",")
@@ -118,6 +118,19 @@ func shortWhy(r *Risk) string {
 // shortFront names a front or control in a column: a Kubernetes object as
 // kind/name (svc/frontend), an AWS load balancer or target group by its
 // name, anything else by its short ID.
+// outermostFront is where the internet enters an exposed path: its first
+// load balancer (the internet-facing ALB or NLB, not the target group or
+// Service behind it, which `via` names), else `via` itself (a published or
+// host port, a Service without a cloud load balancer).
+func outermostFront(rc *Reachability) string {
+	for _, h := range rc.Path {
+		if h.Kind == "load_balancer" && h.ID != "" {
+			return h.ID
+		}
+	}
+	return rc.Via
+}
+
 func shortFront(id string) string {
 	if rest, ok := strings.CutPrefix(id, "k8s:"); ok {
 		p := strings.Split(rest, "/")
