@@ -51,6 +51,7 @@ func Build(objs *Objects) *workload.Inventory {
 		cl.Nodes = append(cl.Nodes, *b.host(objs.Nodes[i].Name))
 	}
 	b.inv.Clusters = []workload.Cluster{cl}
+	b.gaps = append(b.gaps, ignoredGaps(objs)...)
 	b.inv.Gaps = dedupeGaps(append(append([]workload.Gap{}, objs.Gaps...), b.gaps...))
 	return b.inv
 }
