@@ -81,4 +81,27 @@ func TestIgnoredKindsAreGaps(t *testing.T) {
 	}
 }
 
-var _ = filepath.Join
+
+// TestKustomizeMissingResource: a local entry that is not there is
+// "missing", not "remote"; a URL or host path is still refused as remote.
+func TestKustomizeMissingResource(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, dir, "k/kustomization.yaml", "resources:\n- missing.yaml\n")
+	writeFile(t, dir, "r/kustomization.yaml", "resources:\n- github.com/example/repo/deploy\n")
+	writeFile(t, dir, "plain.yaml", goodDeployment)
+	objs, err := LoadManifests(context.Background(), []string{dir}, LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := gapsText(objs)
+	want := `resource "missing.yaml" is missing (local path ` + filepath.Join(dir, "k", "missing.yaml") + ` not found)`
+	if !strings.Contains(g, want) || strings.Count(g, "remote resources are not fetched") != 1 {
+		t.Errorf("gaps:\n%s", g)
+	}
+	for r, remote := range map[string]bool{"missing.yaml": false, "../base": false, "sub.d/x.yaml": false, "https://x/y": true,
+		"git@github.com:o/r.git": true, "github.com/o/r/d?ref=v1": true, "example.com/o/r": true} {
+		if looksRemote(r) != remote {
+			t.Errorf("looksRemote(%q) = %v", r, !remote)
+		}
+	}
+}
