@@ -438,8 +438,17 @@ func (c *composer) entry(s *state, w *workload.Workload, r *workload.Route) {
 // listener continues through a cloud load balancer's listener rows, or
 // through its rows for the targets that are this pod when they are known
 // (lbTargetRows).
+//
+// A front that asks for an internal load balancer (InternalBy) is
+// not_exposed, blocked by what asks for it, unless the cloud results name
+// the load balancer: then its real scheme, in those results, wins.
 func (c *composer) listener(s *state, w *workload.Workload, r *workload.Route, proto string) {
 	f := &r.Fronts[0]
+	if f.InternalBy != "" && (f.LoadBalancer == "" || c.ix.rep == nil || len(c.ix.direct[c.ix.lb(f.LoadBalancer)]) == 0) {
+		s.block(Hop{Kind: f.Kind, ID: f.ID, Detail: "internal load balancer (" + f.InternalBy +
+			"): it has private addresses only and is not reachable from the internet"})
+		return
+	}
 	if f.LoadBalancer == "" {
 		s.unsure(fmt.Sprintf("the cloud load balancer of %s (no status hostname: give --kubeconfig for a live cluster, or its name)", f.ID))
 		return
@@ -518,13 +527,14 @@ func (c *composer) lbTargetRows(lb string, w *workload.Workload, r *workload.Rou
 }
 
 // anyNode returns the cluster's nodes when a front accepts on every node
-// and forwards to a pod on any of them: a node port with
-// externalTrafficPolicy Cluster (kube-proxy; Kubernetes docs, "Service ›
-// type NodePort" and "Using Source IP"). nil when the front is bound to
-// the pod's own node (hostPort, hostNetwork, externalTrafficPolicy Local)
-// or the cluster's nodes are not known (manifests).
+// and forwards to a pod on any of them: a node port or a Service's
+// external IP with externalTrafficPolicy Cluster (kube-proxy; Kubernetes
+// docs, "Service › type NodePort", "Service › External IPs" and "Using
+// Source IP"). nil when the front is bound to the pod's own node
+// (hostPort, hostNetwork, externalTrafficPolicy Local) or the cluster's
+// nodes are not known (manifests).
 func (c *composer) anyNode(w *workload.Workload, f *workload.Front) []workload.Host {
-	if f.Kind != "node_port" || f.PreservesClient {
+	if (f.Kind != "node_port" && f.Kind != "external_ip") || f.PreservesClient {
 		return nil
 	}
 	if cl := c.clusters[ClusterOf(w.ID)]; cl != nil {

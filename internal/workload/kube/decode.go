@@ -46,9 +46,9 @@ type decoder struct {
 	ctx    context.Context
 	codec  runtime.Decoder
 	scheme *runtime.Scheme
-	opts  LoadOptions
-	objs  *Objects
-	docs  int
+	opts   LoadOptions
+	objs   *Objects
+	docs   int
 	// read counts the objects decoded (modelled or ignored): "nothing
 	// usable was read" means read == 0.
 	read int
@@ -326,12 +326,20 @@ func (d *decoder) record(loc, kind string, m interface {
 	if m.GetNamespace() == "" {
 		m.SetNamespace(d.opts.namespace())
 	}
+	if errs := nameErrors(kind, m.GetName(), m.GetNamespace()); len(errs) > 0 {
+		d.gap(loc, "read "+kind+" "+m.GetNamespace()+"/"+m.GetName(), rejected("metadata", errs))
+		return false
+	}
 	return d.claim(loc, kind+"/"+m.GetNamespace()+"/"+m.GetName())
 }
 
 // recordCluster claims the Inputs key "Kind//name" of a cluster-scoped
 // object.
 func (d *decoder) recordCluster(loc, kind, name string) bool {
+	if errs := nameErrors(kind, name, ""); len(errs) > 0 {
+		d.gap(loc, "read "+kind+" "+name, rejected("metadata", errs))
+		return false
+	}
 	return d.claim(loc, kind+"//"+name)
 }
 

@@ -81,7 +81,6 @@ func TestIgnoredKindsAreGaps(t *testing.T) {
 	}
 }
 
-
 // TestKustomizeMissingResource: a local entry that is not there is
 // "missing", not "remote"; a URL or host path is still refused as remote.
 func TestKustomizeMissingResource(t *testing.T) {
