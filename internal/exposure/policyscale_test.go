@@ -2,6 +2,7 @@ package exposure
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/sightline-sec/sightline/internal/workload"
@@ -88,5 +89,34 @@ func TestPolicyCacheNamedPorts(t *testing.T) {
 	}
 	if b.Verdict != NotExposed || b.BlockedBy == nil || b.BlockedBy.Kind != "network_policy" {
 		t.Errorf("pod whose http is 9090, at 8080: %+v", b)
+	}
+}
+
+// TestExternalIPAndInternalLB: a Service's external IP with
+// externalTrafficPolicy Cluster is reached through any node at the service
+// port (here the node admits tcp/443 from the internet: exposed); an
+// internal-scheme load balancer is not_exposed without cloud data on it,
+// and the cloud's result wins when the snapshot names it.
+func TestExternalIPAndInternalLB(t *testing.T) {
+	rep := &Report{Results: hostRows("i-1")}
+	inv := pod(
+		workload.Route{Fronts: []workload.Front{{Kind: "external_ip", ID: "k8s:prod/shop/Service/ext", ListenProto: "tcp", ListenPort: 443, TargetPort: 443, Entry: "host"},
+			{Kind: "service", ID: "k8s:prod/shop/Service/ext", ListenProto: "tcp", ListenPort: 443, TargetPort: 8080, Entry: "front"}}},
+		workload.Route{Fronts: []workload.Front{{Kind: "load_balancer", ID: "int-unknown", ListenProto: "tcp", ListenPort: 443, Entry: "load_balancer",
+			InternalBy: `annotation service.beta.kubernetes.io/aws-load-balancer-scheme: "internal"`}}},
+		workload.Route{Fronts: []workload.Front{{Kind: "load_balancer", ID: "int-known", ListenProto: "tcp", ListenPort: 443, Entry: "load_balancer",
+			LoadBalancer: "arn:lb", InternalBy: `annotation service.beta.kubernetes.io/aws-load-balancer-scheme: "internal"`}}},
+	)
+	inv.Workloads[0].Host = &workload.Host{Name: "node-9"} // not the node that admits: any node does
+	inv.Clusters = []workload.Cluster{{Name: "prod", PolicyEnforcement: "unknown", Nodes: []workload.Host{{Name: "node-1", InstanceID: "i-1"}}}}
+	v := verdicts(inv, rep, nil)
+	if v[1].Verdict != Exposed || v[1].Width != Wide {
+		t.Errorf("external IP through any node: %+v", v[1])
+	}
+	if v[2].Verdict != NotExposed || !strings.Contains(v[2].BlockedBy.Detail, "internal load balancer") {
+		t.Errorf("internal LB, no cloud data: %+v", v[2])
+	}
+	if v[3].Verdict != Exposed {
+		t.Errorf("internal by annotation, but the cloud's result is exposed: %+v", v[3])
 	}
 }
