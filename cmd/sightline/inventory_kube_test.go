@@ -57,7 +57,9 @@ func TestInventoryLiveEKS(t *testing.T) {
 	if strings.Join(ids, " ") != strings.Join(want, " ") {
 		t.Fatalf("workloads:\n got %v\nwant %v", ids, want)
 	}
-	if len(inv.Gaps) != 0 {
+	// The only gap: calico-node uses hostNetwork, so any port it opens is
+	// a node port and its declared ports are a lower bound.
+	if len(inv.Gaps) != 1 || inv.Gaps[0].What != "ports of hostNetwork DaemonSet kube-system/calico-node" {
 		t.Errorf("gaps: %+v", inv.Gaps)
 	}
 	if len(inv.Clusters) != 1 || inv.Clusters[0].PolicyEnforcement != "enforced" || inv.Clusters[0].Plugin != "calico" {

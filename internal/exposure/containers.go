@@ -71,7 +71,8 @@ func Containers(inv *workload.Inventory, ix *CloudIndex) {
 	if ix == nil {
 		ix = NewCloudIndex(nil, nil)
 	}
-	c := &composer{ix: ix, policies: map[string][]*workload.Policy{}, clusters: map[string]*workload.Cluster{}, nodeCache: map[string]*state{}}
+	c := &composer{ix: ix, policies: map[string][]*workload.Policy{}, clusters: map[string]*workload.Cluster{},
+		nodeCache: map[string]*state{}, admitted: map[string]*admitted{}, setIndex: map[string]int{}}
 	for i := range inv.Policies {
 		p := &inv.Policies[i]
 		k := policyKey(p.ID, p.Namespace)
@@ -111,6 +112,14 @@ type composer struct {
 	// nodeCache holds, per cluster, protocol and port, the state after the
 	// entry through any node (see anyNode).
 	nodeCache map[string]*state
+	// admitted holds, per policy set, protocol, port and resolution of the
+	// named ports the set's rules use, the compiled admission (see
+	// admittedBy): namespace-wide policies (podSelector {}) select every
+	// pod of the namespace, and compiling their ipBlocks once per pod port
+	// and route made a namespace of n pods and k such policies cost n·k.
+	admitted map[string]*admitted
+	sets     []*policySet
+	setIndex map[string]int
 }
 
 // state is what reaches the current hop: sure are sources that certainly
@@ -429,8 +438,17 @@ func (c *composer) entry(s *state, w *workload.Workload, r *workload.Route) {
 // listener continues through a cloud load balancer's listener rows, or
 // through its rows for the targets that are this pod when they are known
 // (lbTargetRows).
+//
+// A front that asks for an internal load balancer (InternalBy) is
+// not_exposed, blocked by what asks for it, unless the cloud results name
+// the load balancer: then its real scheme, in those results, wins.
 func (c *composer) listener(s *state, w *workload.Workload, r *workload.Route, proto string) {
 	f := &r.Fronts[0]
+	if f.InternalBy != "" && (f.LoadBalancer == "" || c.ix.rep == nil || len(c.ix.direct[c.ix.lb(f.LoadBalancer)]) == 0) {
+		s.block(Hop{Kind: f.Kind, ID: f.ID, Detail: "internal load balancer (" + f.InternalBy +
+			"): it has private addresses only and is not reachable from the internet"})
+		return
+	}
 	if f.LoadBalancer == "" {
 		s.unsure(fmt.Sprintf("the cloud load balancer of %s (no status hostname: give --kubeconfig for a live cluster, or its name)", f.ID))
 		return
@@ -509,13 +527,14 @@ func (c *composer) lbTargetRows(lb string, w *workload.Workload, r *workload.Rou
 }
 
 // anyNode returns the cluster's nodes when a front accepts on every node
-// and forwards to a pod on any of them: a node port with
-// externalTrafficPolicy Cluster (kube-proxy; Kubernetes docs, "Service ›
-// type NodePort" and "Using Source IP"). nil when the front is bound to
-// the pod's own node (hostPort, hostNetwork, externalTrafficPolicy Local)
-// or the cluster's nodes are not known (manifests).
+// and forwards to a pod on any of them: a node port or a Service's
+// external IP with externalTrafficPolicy Cluster (kube-proxy; Kubernetes
+// docs, "Service › type NodePort", "Service › External IPs" and "Using
+// Source IP"). nil when the front is bound to the pod's own node
+// (hostPort, hostNetwork, externalTrafficPolicy Local) or the cluster's
+// nodes are not known (manifests).
 func (c *composer) anyNode(w *workload.Workload, f *workload.Front) []workload.Host {
-	if f.Kind != "node_port" || f.PreservesClient {
+	if (f.Kind != "node_port" && f.Kind != "external_ip") || f.PreservesClient {
 		return nil
 	}
 	if cl := c.clusters[ClusterOf(w.ID)]; cl != nil {
@@ -642,6 +661,9 @@ type podPolicies struct {
 	unsure      []*workload.Policy
 	enforcement string // "enforced", "not_enforced", "unknown"
 	plugin      string
+	// listKey and allKey name the policy sets list and list+unsure (the
+	// cluster, namespace and policy IDs) for the composer's admitted cache.
+	listKey, allKey string
 }
 
 // policyKey indexes policies by cluster and namespace. A policy whose ID
@@ -684,6 +706,16 @@ func (c *composer) podPolicies(w *workload.Workload) *podPolicies {
 	if cl := c.clusters[ClusterOf(w.ID)]; cl != nil {
 		out.enforcement, out.plugin = cl.PolicyEnforcement, cl.Plugin
 	}
+	var sb strings.Builder
+	sb.WriteString(cl + "\x00" + w.Namespace + "\x00" + out.enforcement + "\x00" + out.plugin)
+	for _, p := range out.list {
+		sb.WriteString("\x00" + p.ID)
+	}
+	out.listKey = sb.String()
+	for _, p := range out.unsure {
+		sb.WriteString("\x00" + p.ID)
+	}
+	out.allKey = sb.String()
 	return &out
 }
 
@@ -819,16 +851,16 @@ func (c *composer) applyPolicies(s *state, w *workload.Workload, p *workload.Por
 		return
 	}
 	if len(pol.unsure) == 0 {
-		applyPolicyList(s, w, p, pol.list, pol)
+		c.applyPolicyList(s, w, p, pol.list, pol.listKey, pol)
 		return
 	}
 	// Some policies may or may not select the pod: evaluate without and
 	// with them; what passes both ways passes, what passes one way may.
 	without, with := s.clone(), s.clone()
 	if len(pol.list) > 0 {
-		applyPolicyList(without, w, p, pol.list, pol)
+		c.applyPolicyList(without, w, p, pol.list, pol.listKey, pol)
 	}
-	applyPolicyList(with, w, p, append(append([]*workload.Policy{}, pol.list...), pol.unsure...), pol)
+	c.applyPolicyList(with, w, p, append(append([]*workload.Policy{}, pol.list...), pol.unsure...), pol.allKey, pol)
 	allW, allO := with.sure.Union(with.maybe), without.sure.Union(without.maybe)
 	sure := with.sure.Intersect(without.sure)
 	s.sure, s.maybe = sure, allW.Union(allO).Subtract(sure)
@@ -856,47 +888,129 @@ func (s *state) clone() *state {
 	return &x
 }
 
-// applyPolicyList filters the state by one set of selecting policies.
-func applyPolicyList(s *state, w *workload.Workload, p *workload.Port, list []*workload.Policy, pol *podPolicies) {
-	names := make([]string, len(list))
-	for i, np := range list {
-		names[i] = np.ID
+// policySet is one set of policies selecting a pod, interned by the
+// composer (sets): its proof ID and the named ports its rules use.
+type policySet struct {
+	list  []*workload.Policy
+	id    string   // the sorted policy IDs, the proof hop's ID
+	names []string // named ports (protocol/name) the rules use
+}
+
+// set interns a policy set by its key (cluster, namespace, enforcement
+// and policy IDs): pods selected by the same policies share one.
+func (c *composer) set(key string, list []*workload.Policy) int {
+	if i, ok := c.setIndex[key]; ok {
+		return i
 	}
-	sort.Strings(names)
-	hop := Hop{Kind: "network_policy", ID: strings.Join(names, ", ")}
+	ids := make([]string, len(list))
+	seen := map[string]bool{}
+	ps := &policySet{list: list}
+	for i, np := range list {
+		ids[i] = np.ID
+		for _, r := range np.Rules {
+			for _, pp := range r.Ports {
+				if pp.Name != "" && !seen[pp.Protocol+"/"+pp.Name] {
+					seen[pp.Protocol+"/"+pp.Name] = true
+					ps.names = append(ps.names, pp.Protocol+"/"+pp.Name)
+				}
+			}
+		}
+	}
+	sort.Strings(ids)
+	ps.id = strings.Join(ids, ", ")
+	c.sets = append(c.sets, ps)
+	c.setIndex[key] = len(c.sets) - 1
+	return len(c.sets) - 1
+}
+
+// admitted is a policy set compiled for one pod port: what it admits, and
+// the proof texts, shared by every pod port and route with the same key.
+type admitted struct {
+	a     admission
+	err   error
+	texts map[string]string
+}
+
+// text memoises a proof text of this admission.
+func (ad *admitted) text(k string, build func() string) string {
+	if t, ok := ad.texts[k]; ok {
+		return t
+	}
+	t := build()
+	ad.texts[k] = t
+	return t
+}
+
+// admittedBy compiles (once per set, protocol, port and named-port
+// resolution) what policy set si admits at the pod port.
+func (c *composer) admittedBy(si int, w *workload.Workload, p *workload.Port) *admitted {
+	ps := c.sets[si]
+	var sb strings.Builder
+	fmt.Fprintf(&sb, "%d\x00%s\x00%d", si, p.Protocol, p.ContainerPort)
+	for _, n := range ps.names {
+		proto, name, _ := strings.Cut(n, "/")
+		if proto == "" {
+			proto = "tcp"
+		}
+		fmt.Fprintf(&sb, "\x00%d", namedPort(w, name, strings.ToLower(proto)))
+	}
+	key := sb.String()
+	if ad, ok := c.admitted[key]; ok {
+		return ad
+	}
+	a, err := admits(ps.list, w, p)
+	ad := &admitted{a: a, err: err, texts: map[string]string{}}
+	c.admitted[key] = ad
+	return ad
+}
+
+// applyPolicyList filters the state by one set of selecting policies (the
+// set interned under key).
+func (c *composer) applyPolicyList(s *state, w *workload.Workload, p *workload.Port, list []*workload.Policy, key string, pol *podPolicies) {
+	si := c.set(key, list)
+	hop := Hop{Kind: "network_policy", ID: c.sets[si].id}
+	var prefix string
 	switch pol.enforcement {
 	case "enforced":
-		hop.Detail = "enforced by the network plugin " + pol.plugin + "; "
+		prefix = "enforced by the network plugin " + pol.plugin + "; "
 	case "not_enforced":
 		hop.Detail = "not enforced: the network plugin " + pol.plugin + " does not enforce NetworkPolicy, so they do not filter"
 		s.path = append(s.path, hop)
 		return
 	default:
-		hop.Detail = "whether the network plugin enforces NetworkPolicy is unknown; if it does: "
+		prefix = "whether the network plugin enforces NetworkPolicy is unknown; if it does: "
 	}
-	a, err := admits(list, w, p)
-	if err != nil {
-		s.unsure(err.Error())
+	ad := c.admittedBy(si, w, p)
+	if ad.err != nil {
+		s.unsure(ad.err.Error())
 		return
 	}
+	a := ad.a
 	before := *s
 	switch {
 	case a.any:
-		hop.Detail += strings.Join(a.hops, "; ")
+		hop.Detail = ad.text("any", func() string { return prefix + strings.Join(a.hops, "; ") })
 	case !s.preserved && a.ipRule:
-		hop.Detail += "the client address was replaced by a node or load balancer address on the way, which the policies' ipBlocks may admit (" +
-			strings.Join(a.hops, "; ") + ")"
-		s.unsure("the node or load balancer address the pod sees as source (client address not preserved), to match against the ipBlocks of " + hop.ID)
+		hop.Detail = ad.text("snat-ip", func() string {
+			return prefix + "the client address was replaced by a node or load balancer address on the way, which the policies' ipBlocks may admit (" +
+				strings.Join(a.hops, "; ") + ")"
+		})
+		s.unsure(ad.text("snat-missing", func() string {
+			return "the node or load balancer address the pod sees as source (client address not preserved), to match against the ipBlocks of " + hop.ID
+		}))
 	case !s.preserved:
-		hop.Detail += "the client address was replaced by a node or load balancer address on the way, and no rule on " +
-			fmt.Sprintf("%s/%d admits every source or an ipBlock", p.Protocol, p.ContainerPort)
+		hop.Detail = ad.text("snat", func() string {
+			return prefix + "the client address was replaced by a node or load balancer address on the way, and no rule on " +
+				fmt.Sprintf("%s/%d admits every source or an ipBlock", p.Protocol, p.ContainerPort)
+		})
 		s.block(hop)
 	default:
-		if len(a.hops) == 0 {
-			hop.Detail += fmt.Sprintf("no rule admits %s/%d from outside the cluster (pod and namespace selectors admit cluster pods only)", p.Protocol, p.ContainerPort)
-		} else {
-			hop.Detail += strings.Join(a.hops, "; ")
-		}
+		hop.Detail = ad.text("restrict", func() string {
+			if len(a.hops) == 0 {
+				return prefix + fmt.Sprintf("no rule admits %s/%d from outside the cluster (pod and namespace selectors admit cluster pods only)", p.Protocol, p.ContainerPort)
+			}
+			return prefix + strings.Join(a.hops, "; ")
+		})
 		s.restrict(a.blocks, hop)
 	}
 	if pol.enforcement != "enforced" {
@@ -905,7 +1019,9 @@ func applyPolicyList(s *state, w *workload.Workload, p *workload.Port, list []*w
 		if !stopped.IsEmpty() {
 			s.maybe = s.maybe.Union(stopped)
 			s.blocked = before.blocked
-			s.missing = append(s.missing, "whether the network plugin enforces NetworkPolicy (if it does, "+hop.ID+" stops some or all sources)")
+			s.missing = append(s.missing, ad.text("enforce-missing", func() string {
+				return "whether the network plugin enforces NetworkPolicy (if it does, " + hop.ID + " stops some or all sources)"
+			}))
 		}
 	}
 	if !s.empty() {

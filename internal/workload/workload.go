@@ -223,7 +223,8 @@ type Route struct {
 // them (translating the port) to the next front or to the container.
 type Front struct {
 	// Kind: "docker_publish", "host_port", "host_network", "service"
-	// (ClusterIP), "node_port", "load_balancer" (Service type
+	// (ClusterIP), "node_port", "external_ip" (a Service's externalIPs,
+	// accepted by kube-proxy on every node), "load_balancer" (Service type
 	// LoadBalancer), "ingress", "ecs_port_mapping", "target_group".
 	Kind string `json:"kind"`
 	// ID names the forwarder: "shop/Service/frontend", an ALB ARN, "docker:<id>:0.0.0.0:8080".
@@ -241,6 +242,13 @@ type Front struct {
 	// "load_balancer": its DNS name (Service/Ingress status hostname) or
 	// ARN; "" when not known (manifests).
 	LoadBalancer string `json:"load_balancer,omitempty"`
+	// InternalBy, for Entry "load_balancer", names what asks for an
+	// internal load balancer (private addresses only, not reachable from
+	// the internet), e.g. the Service annotation
+	// "service.beta.kubernetes.io/aws-load-balancer-scheme: internal";
+	// "" when internet-facing or not said. The cloud's own scheme, when
+	// the cloud data names the load balancer, wins.
+	InternalBy string `json:"internal_by,omitempty"`
 	// SourceRanges restrict the client addresses (Service
 	// loadBalancerSourceRanges); empty = any.
 	SourceRanges []string `json:"source_ranges,omitempty"`

@@ -2,6 +2,7 @@ package kube
 
 import (
 	"fmt"
+	"net/netip"
 	"path"
 	"sort"
 	"strconv"
@@ -9,6 +10,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/validation"
 
 	"github.com/sightline-sec/sightline/internal/workload"
 )
@@ -51,6 +53,7 @@ func Build(objs *Objects) *workload.Inventory {
 		cl.Nodes = append(cl.Nodes, *b.host(objs.Nodes[i].Name))
 	}
 	b.inv.Clusters = []workload.Cluster{cl}
+	b.gaps = append(b.gaps, ignoredGaps(objs)...)
 	b.inv.Gaps = dedupeGaps(append(append([]workload.Gap{}, objs.Gaps...), b.gaps...))
 	return b.inv
 }
@@ -221,14 +224,27 @@ func (b *builder) add(kind string, meta metav1.ObjectMeta, tmpl *corev1.PodTempl
 	for i := range spec.Volumes {
 		vols[spec.Volumes[i].Name] = &spec.Volumes[i]
 	}
-	for i := range spec.InitContainers {
-		w.Containers = append(w.Containers, b.container(&w, spec, &spec.InitContainers[i], vols, true))
-	}
-	for i := range spec.Containers {
-		w.Containers = append(w.Containers, b.container(&w, spec, &spec.Containers[i], vols, false))
+	for _, list := range []struct {
+		cs   []corev1.Container
+		init bool
+	}{{spec.InitContainers, true}, {spec.Containers, false}} {
+		for i := range list.cs {
+			c := &list.cs[i]
+			// Container names are DNS-1123 labels (core validation,
+			// validateContainers); "/" or ":" would also break the
+			// namespace/pod/container:proto/port address of --why.
+			if errs := validation.IsDNS1123Label(c.Name); len(errs) > 0 {
+				b.gap(w.Input, fmt.Sprintf("read %s %s/%s container %q", kind, meta.Namespace, meta.Name, c.Name), rejected("name", errs))
+				continue
+			}
+			w.Containers = append(w.Containers, b.container(&w, spec, c, vols, list.init))
+		}
 	}
 	if w.Containers == nil {
 		w.Containers = []workload.Container{}
+	}
+	if spec.HostNetwork && owner == "" {
+		b.hostNetworkGap(&w)
 	}
 	b.inv.Workloads = append(b.inv.Workloads, w)
 	return &b.inv.Workloads[len(b.inv.Workloads)-1]
@@ -249,6 +265,10 @@ func copyLabels(m map[string]string) map[string]string {
 func (b *builder) container(w *workload.Workload, spec *corev1.PodSpec, c *corev1.Container, vols map[string]*corev1.Volume, init bool) workload.Container {
 	out := workload.Container{Name: c.Name, Image: imageOf(c.Image, ""), Init: init, Ports: []workload.Port{}}
 	for _, p := range c.Ports {
+		if errs := containerPortErrors(p, w.HostNetwork); len(errs) > 0 {
+			b.gap(w.Input, fmt.Sprintf("read %s %s/%s container %s port %d", w.Kind, w.Namespace, w.Name, c.Name, p.ContainerPort), rejected("ports", errs))
+			continue
+		}
 		out.Ports = append(out.Ports, b.port(w, c.Name, p))
 	}
 	applySecurity(&out, spec.SecurityContext, c.SecurityContext)
@@ -276,19 +296,53 @@ func (b *builder) port(w *workload.Workload, container string, p corev1.Containe
 				w.Kind, w.Namespace, w.Name, container, proto, p.ContainerPort),
 		}}})
 	} else if p.HostPort != 0 {
-		on := "every node address"
-		if p.HostIP != "" {
-			on = p.HostIP
-		}
-		out.Routes = append(out.Routes, workload.Route{Fronts: []workload.Front{{
-			Kind: "host_port", ID: fmt.Sprintf("%s/hostPort/%s/%d", w.ID, proto, p.HostPort),
-			ListenProto: proto, ListenPort: int(p.HostPort), TargetPort: int(p.ContainerPort),
-			Entry: "host", PreservesClient: true,
-			Detail: fmt.Sprintf("%s %s/%s container %s hostPort %d on %s → containerPort %d",
-				w.Kind, w.Namespace, w.Name, container, p.HostPort, on, p.ContainerPort),
-		}}})
+		out.Routes = append(out.Routes, workload.Route{Fronts: []workload.Front{hostPortFront(w, container, p, proto)}})
 	}
 	return out
+}
+
+// hostPortFront is the route of a hostPort. hostIP says which node
+// address the port is bound to (API reference, ContainerPort.hostIP: "What
+// host IP to bind the external port to"): unset or unspecified, every
+// node address (of the family, for 0.0.0.0 and ::); a loopback address,
+// the node itself only (Entry loopback: not_exposed, as Docker's published
+// ports on 127.0.0.1); another address, only that node address.
+func hostPortFront(w *workload.Workload, container string, p corev1.ContainerPort, proto string) workload.Front {
+	f := workload.Front{
+		Kind: "host_port", ID: fmt.Sprintf("%s/hostPort/%s/%d", w.ID, proto, p.HostPort),
+		ListenProto: proto, ListenPort: int(p.HostPort), TargetPort: int(p.ContainerPort),
+		Entry: "host", PreservesClient: true,
+	}
+	on := "every node address"
+	if ip, err := netip.ParseAddr(p.HostIP); err == nil {
+		switch {
+		case ip.IsLoopback():
+			f.Entry = "loopback"
+			on = p.HostIP + " (loopback: reachable from the node itself only)"
+		case ip.IsUnspecified() && ip.Is4():
+			on = p.HostIP + " (every IPv4 node address)"
+		case ip.IsUnspecified():
+			on = p.HostIP + " (every IPv6 node address)"
+		default:
+			on = p.HostIP + " (that node address only: reachable where the node has it, through that address's network path)"
+		}
+	}
+	f.Detail = fmt.Sprintf("%s %s/%s container %s hostPort %d on %s → containerPort %d",
+		w.Kind, w.Namespace, w.Name, container, p.HostPort, on, p.ContainerPort)
+	return f
+}
+
+// hostNetworkGap says that a hostNetwork pod's declared ports are a lower
+// bound: the pod uses the node's network namespace (API reference,
+// PodSpec.hostNetwork), so any port its processes open is a port of the
+// node, declared or not — as with Docker's host network mode.
+func (b *builder) hostNetworkGap(w *workload.Workload) {
+	n := 0
+	for _, c := range w.Containers {
+		n += len(c.Ports)
+	}
+	b.gap(w.Input, fmt.Sprintf("ports of hostNetwork %s %s/%s", w.Kind, w.Namespace, w.Name),
+		fmt.Sprintf("the pod uses the node's network (hostNetwork): any port it opens is a port of the node; the %d declared port(s) are a lower bound", n))
 }
 
 // protocol lower-cases a Kubernetes protocol (default TCP).

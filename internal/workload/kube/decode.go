@@ -43,11 +43,12 @@ const (
 // decoder turns documents into typed objects with a scheme that knows the
 // groups modelled here (apps/v1, batch/v1, core/v1, networking/v1).
 type decoder struct {
-	ctx   context.Context
-	codec runtime.Decoder
-	opts  LoadOptions
-	objs  *Objects
-	docs  int
+	ctx    context.Context
+	codec  runtime.Decoder
+	scheme *runtime.Scheme
+	opts   LoadOptions
+	objs   *Objects
+	docs   int
 	// read counts the objects decoded (modelled or ignored): "nothing
 	// usable was read" means read == 0.
 	read int
@@ -62,7 +63,7 @@ func newDecoder(ctx context.Context, objs *Objects, opts LoadOptions) (*decoder,
 			return nil, fmt.Errorf("kubernetes scheme: %w", err)
 		}
 	}
-	return &decoder{codec: serializer.NewCodecFactory(scheme).UniversalDeserializer(), opts: opts, objs: objs, ctx: ctx}, nil
+	return &decoder{codec: serializer.NewCodecFactory(scheme).UniversalDeserializer(), scheme: scheme, opts: opts, objs: objs, ctx: ctx}, nil
 }
 
 // document is one YAML document of a stream and the line it starts on.
@@ -200,7 +201,15 @@ func (d *decoder) object(loc string, js []byte, depth int) {
 			d.gap(loc, "read "+h.Kind, fmt.Sprintf("apiVersion %s is not read (only %s); convert the manifest to the current API version", h.APIVersion, modelledKinds))
 			return
 		}
-		d.ignore(h.APIVersion, h.Kind)
+		if gv := gvk.GroupVersion(); d.scheme.IsVersionRegistered(gv) {
+			// A kind the API group does not have (a typo such as
+			// "Deploymnet"): the API server rejects it ("no matches for
+			// kind"), so it is an error of the input, not an unmodelled kind.
+			d.read++
+			d.gap(loc, "read "+h.APIVersion+" "+h.Kind, unknownKind(h.APIVersion, h.Kind))
+			return
+		}
+		d.ignore(loc, h.APIVersion, h.Kind)
 		return
 	}
 	if err != nil {
@@ -226,12 +235,17 @@ func (k kindSet) String() string {
 	return "apps/v1, batch/v1, v1, networking.k8s.io/v1"
 }
 
-func (d *decoder) ignore(apiVersion, kind string) {
+func (d *decoder) ignore(loc, apiVersion, kind string) {
 	d.read++
 	if d.objs.Ignored == nil {
 		d.objs.Ignored = map[string]int{}
+		d.objs.IgnoredAt = map[string]string{}
 	}
-	d.objs.Ignored[apiVersion+"/"+kind]++
+	k := apiVersion + "/" + kind
+	if d.objs.Ignored[k] == 0 {
+		d.objs.IgnoredAt[k] = loc
+	}
+	d.objs.Ignored[k]++
 }
 
 func (d *decoder) gap(loc, what, reason string) {
@@ -298,7 +312,7 @@ func (d *decoder) add(loc string, obj runtime.Object) {
 	default:
 		gvk := obj.GetObjectKind().GroupVersionKind()
 		d.read--
-		d.ignore(gvk.GroupVersion().String(), gvk.Kind)
+		d.ignore(loc, gvk.GroupVersion().String(), gvk.Kind)
 	}
 }
 
@@ -312,12 +326,20 @@ func (d *decoder) record(loc, kind string, m interface {
 	if m.GetNamespace() == "" {
 		m.SetNamespace(d.opts.namespace())
 	}
+	if errs := nameErrors(kind, m.GetName(), m.GetNamespace()); len(errs) > 0 {
+		d.gap(loc, "read "+kind+" "+m.GetNamespace()+"/"+m.GetName(), rejected("metadata", errs))
+		return false
+	}
 	return d.claim(loc, kind+"/"+m.GetNamespace()+"/"+m.GetName())
 }
 
 // recordCluster claims the Inputs key "Kind//name" of a cluster-scoped
 // object.
 func (d *decoder) recordCluster(loc, kind, name string) bool {
+	if errs := nameErrors(kind, name, ""); len(errs) > 0 {
+		d.gap(loc, "read "+kind+" "+name, rejected("metadata", errs))
+		return false
+	}
 	return d.claim(loc, kind+"//"+name)
 }
 

@@ -66,6 +66,9 @@ type Objects struct {
 	// Ignored counts the objects read but not modelled, by
 	// "apiVersion/Kind" (ConfigMaps, CRDs, …): read, not dropped silently.
 	Ignored map[string]int
+	// IgnoredAt is where the first object of each Ignored key was read;
+	// Build turns Ignored into Gaps (see ignoredGaps).
+	IgnoredAt map[string]string
 
 	// Inputs maps "Kind/namespace/name" to where the object was read
 	// ("deploy/app.yaml:12", "chart ./shop (Helm)", a kubeconfig context).

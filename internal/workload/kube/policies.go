@@ -22,6 +22,11 @@ func (b *builder) policies() {
 		if !restrictsIngress(np) {
 			continue
 		}
+		if errs := policyErrors(np); len(errs) > 0 {
+			// Rejected by the API server: it never selects a pod.
+			b.gap(b.objs.Inputs["NetworkPolicy/"+np.Namespace+"/"+np.Name], "read NetworkPolicy "+np.Namespace+"/"+np.Name, rejected("spec", errs))
+			continue
+		}
 		p := workload.Policy{
 			ID: b.id(np.Namespace, "NetworkPolicy", np.Name), Namespace: np.Namespace, Name: np.Name,
 			PodSelector: np.Spec.PodSelector.MatchLabels, Expressions: expressions(np.Spec.PodSelector.MatchExpressions),

@@ -183,9 +183,15 @@ func checkLocalKustomization(dir string, seen map[string]bool, depth int) error 
 		if !filepath.IsAbs(p) {
 			p = filepath.Join(dir, r)
 		}
-		fi, err := os.Stat(p)
-		if err != nil || strings.Contains(r, "://") {
+		if looksRemote(r) {
 			return fmt.Errorf("%s: resource %q is not a local file or directory (remote resources are not fetched)", file, r)
+		}
+		fi, err := os.Stat(p)
+		if errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("%s: resource %q is missing (local path %s not found)", file, r, p)
+		}
+		if err != nil {
+			return fmt.Errorf("%s: resource %q: %w", file, r, err)
 		}
 		if fi.IsDir() {
 			if err := checkLocalKustomization(p, seen, depth+1); err != nil {
@@ -194,6 +200,32 @@ func checkLocalKustomization(dir string, seen map[string]bool, depth int) error 
 		}
 	}
 	return nil
+}
+
+// looksRemote reports whether a kustomization entry names a remote
+// resource rather than a local path: a URL ("https://…", "git::…",
+// "ssh://…"), an scp-like git address ("git@host:org/repo"), a go-getter
+// query or subdirectory ("?ref=", "repo//dir"), or a path whose first
+// element is a host name ("github.com/org/repo/dir"). Kustomize tries an
+// entry as a local file or directory first and as a git repository
+// otherwise (kustomize docs, "resources": "Each entry in this list must be
+// a path to a file, or a path (or URL) referring to another
+// kustomization"); an entry that looks local and does not exist is
+// missing, not remote.
+func looksRemote(r string) bool {
+	if strings.Contains(r, "://") || strings.HasPrefix(r, "git::") || strings.HasPrefix(r, "git@") ||
+		strings.Contains(r, "?ref=") || strings.Contains(r, "?version=") || strings.Contains(r, "?submodules=") {
+		return true
+	}
+	first, rest, ok := strings.Cut(r, "/")
+	if !ok || first == "." || first == ".." || !strings.Contains(first, ".") {
+		return false
+	}
+	if strings.Contains(rest, "//") {
+		return true
+	}
+	ext := strings.ToLower(filepath.Ext(r))
+	return ext != ".yaml" && ext != ".yml" && ext != ".json"
 }
 
 // dirSizeWithin fails when the regular files under dir exceed limit bytes.

@@ -78,7 +78,9 @@ type target struct {
 // is still served by the process that listens on it: when the pod has one
 // (non-init) container the port is added with Declared "service";
 // otherwise, and for a name no container declares, it is a Gap.
-func (b *builder) resolveTarget(wi int, svc string, sp corev1.ServicePort) []target {
+//
+// Its gaps name the Service's input: the targetPort is the Service's field.
+func (b *builder) resolveTarget(wi int, svc, input string, sp corev1.ServicePort) []target {
 	w := &b.inv.Workloads[wi]
 	proto := protocol(sp.Protocol)
 	tp := sp.TargetPort
@@ -104,7 +106,7 @@ func (b *builder) resolveTarget(wi int, svc string, sp corev1.ServicePort) []tar
 		return out
 	}
 	if tp.Type == intstr.String {
-		b.gap(w.Input, "resolve "+svc+" targetPort "+tp.StrVal,
+		b.gap(input, "resolve "+svc+" targetPort "+tp.StrVal,
 			fmt.Sprintf("no container of %s %s/%s declares a %s port named %q", w.Kind, w.Namespace, w.Name, proto, tp.StrVal))
 		return nil
 	}
@@ -112,7 +114,7 @@ func (b *builder) resolveTarget(wi int, svc string, sp corev1.ServicePort) []tar
 	for ci := range w.Containers {
 		if !w.Containers[ci].Init {
 			if serving >= 0 {
-				b.gap(w.Input, fmt.Sprintf("resolve %s targetPort %d", svc, tp.IntVal),
+				b.gap(input, fmt.Sprintf("resolve %s targetPort %d", svc, tp.IntVal),
 					fmt.Sprintf("no container of %s %s/%s declares %s/%d and it has several containers: which one listens is unknown", w.Kind, w.Namespace, w.Name, proto, tp.IntVal))
 				return nil
 			}
@@ -147,8 +149,12 @@ func (b *builder) services() {
 		}
 		wls := b.selectWorkloads(s.Namespace, s.Spec.Selector)
 		for _, sp := range s.Spec.Ports {
+			if errs := servicePortErrors(sp); len(errs) > 0 {
+				b.gap(b.objs.Inputs["Service/"+s.Namespace+"/"+s.Name], fmt.Sprintf("read Service %s/%s port %d", s.Namespace, s.Name, sp.Port), rejected("spec.ports", errs))
+				continue
+			}
 			for _, wi := range wls {
-				for _, t := range b.resolveTarget(wi, s.Namespace+"/"+s.Name, sp) {
+				for _, t := range b.resolveTarget(wi, s.Namespace+"/"+s.Name, b.objs.Inputs["Service/"+s.Namespace+"/"+s.Name], sp) {
 					for _, r := range b.serviceRoutes(s, typ, id, sp, t) {
 						b.addRoute(t, r)
 					}
@@ -198,43 +204,65 @@ func (b *builder) clusterFront(s *corev1.Service, typ, id string, sp corev1.Serv
 // (the container port for the last):
 //
 //   - every Service: [service (Entry cluster)];
-//   - NodePort and LoadBalancer: [node_port (Entry host, the nodePort on
-//     every node) → service];
+//   - spec.externalIPs: [external_ip (Entry host, the service port on
+//     every node) → service] — kube-proxy accepts traffic to an external
+//     IP on every node, at the Service port (Kubernetes docs, "Service ›
+//     External IPs": "Traffic that ingresses into the cluster with the
+//     external IP (as destination IP), on the Service port, will be routed
+//     to one of the Service endpoints"); whether the network routes those
+//     addresses to a node is the nodes' cloud path;
+//   - NodePort, and LoadBalancer unless node ports are not allocated
+//     (allocateLoadBalancerNodePorts: false and no nodePort given;
+//     Kubernetes docs, "Service › Load balancer NodePort allocation"):
+//     [node_port (Entry host, the nodePort on every node) → service];
 //   - LoadBalancer: [load_balancer (Entry load_balancer, status hostname or
 //     IP, loadBalancerSourceRanges) → node_port → service], or
-//     [load_balancer → service] when node ports are not allocated
-//     (allocateLoadBalancerNodePorts: false) or the AWS Load Balancer
-//     Controller targets pod IPs (nlb-target-type: ip).
+//     [load_balancer → service] when node ports are not allocated or the
+//     AWS Load Balancer Controller targets pod IPs (nlb-target-type: ip).
+//   - ExternalName Services forward nothing (a DNS CNAME; Kubernetes docs,
+//     "Service › ExternalName"): the caller gives them no routes.
 //
 // externalTrafficPolicy (Kubernetes docs, "Create an External Load
-// Balancer" / "Using Source IP"): Cluster — kube-proxy may forward to a
-// pod on another node and SNATs, so the pod sees a node address
-// (PreservesClient false on node_port and load_balancer); Local — only
-// nodes running a selected pod accept, and the client address is kept.
+// Balancer" / "Using Source IP"; it applies to node ports, load balancers
+// and external IPs alike, "Virtual IPs and Service Proxies › External
+// traffic policy"): Cluster — kube-proxy may forward to a pod on another
+// node and SNATs, so the pod sees a node address (PreservesClient false);
+// Local — only nodes running a selected pod accept, and the client
+// address is kept.
 func (b *builder) serviceRoutes(s *corev1.Service, typ, id string, sp corev1.ServicePort, t target) []workload.Route {
 	cf := b.clusterFront(s, typ, id, sp, t, "cluster")
 	routes := []workload.Route{{Fronts: []workload.Front{cf}}}
-	if s.Spec.Type != corev1.ServiceTypeNodePort && s.Spec.Type != corev1.ServiceTypeLoadBalancer {
-		return routes
-	}
 	inner := b.clusterFront(s, typ, id, sp, t, "front")
 	local := s.Spec.ExternalTrafficPolicy == corev1.ServiceExternalTrafficPolicyLocal
 	policy := "externalTrafficPolicy Cluster: kube-proxy SNATs, the pod sees a node address"
 	if local {
 		policy = "externalTrafficPolicy Local: the client address is preserved; only nodes running a selected pod accept"
 	}
+	if len(s.Spec.ExternalIPs) > 0 {
+		routes = append(routes, workload.Route{Fronts: []workload.Front{{
+			Kind: "external_ip", ID: id, ListenProto: inner.ListenProto, ListenPort: int(sp.Port), TargetPort: int(sp.Port),
+			Entry: "host", PreservesClient: local,
+			Detail: fmt.Sprintf("Service %s/%s (%s) externalIPs %s: kube-proxy on every node accepts traffic to those addresses at port %d (wherever the network routes them to a node); %s",
+				s.Namespace, s.Name, typ, strings.Join(s.Spec.ExternalIPs, ", "), sp.Port, policy),
+		}, inner}})
+	}
+	if s.Spec.Type != corev1.ServiceTypeNodePort && s.Spec.Type != corev1.ServiceTypeLoadBalancer {
+		return routes
+	}
+	lbNodePorts := s.Spec.AllocateLoadBalancerNodePorts == nil || *s.Spec.AllocateLoadBalancerNodePorts || sp.NodePort != 0
 	np := "nodePort " + nodePortText(sp.NodePort)
 	nodeFront := workload.Front{
 		Kind: "node_port", ID: id, ListenProto: inner.ListenProto, ListenPort: int(sp.NodePort), TargetPort: int(sp.Port),
 		Entry: "host", PreservesClient: local,
 		Detail: fmt.Sprintf("Service %s/%s (%s) %s on every node → port %d; %s", s.Namespace, s.Name, typ, np, sp.Port, policy),
 	}
-	routes = append(routes, workload.Route{Fronts: []workload.Front{nodeFront, inner}})
+	if s.Spec.Type == corev1.ServiceTypeNodePort || lbNodePorts {
+		routes = append(routes, workload.Route{Fronts: []workload.Front{nodeFront, inner}})
+	}
 	if s.Spec.Type != corev1.ServiceTypeLoadBalancer {
 		return routes
 	}
-	viaNodes := (s.Spec.AllocateLoadBalancerNodePorts == nil || *s.Spec.AllocateLoadBalancerNodePorts) &&
-		s.Annotations[nlbTargetTypeAnnotation] != "ip"
+	viaNodes := lbNodePorts && s.Annotations[nlbTargetTypeAnnotation] != "ip"
 	lbs := lbAddresses(s.Status.LoadBalancer.Ingress)
 	if len(lbs) == 0 {
 		lbs = []string{""}
@@ -243,6 +271,11 @@ func (b *builder) serviceRoutes(s *corev1.Service, typ, id string, sp corev1.Ser
 	if len(s.Spec.LoadBalancerSourceRanges) > 0 {
 		ranges = "loadBalancerSourceRanges " + strings.Join(s.Spec.LoadBalancerSourceRanges, ", ")
 	}
+	internal := internalBy(s.Annotations, serviceInternalAnnotations)
+	scheme := ""
+	if internal != "" {
+		scheme = "; internal load balancer (" + internal + ")"
+	}
 	for _, lb := range lbs {
 		name := lb
 		if name == "" {
@@ -250,24 +283,56 @@ func (b *builder) serviceRoutes(s *corev1.Service, typ, id string, sp corev1.Ser
 		}
 		lf := workload.Front{
 			Kind: "load_balancer", ID: id, ListenProto: inner.ListenProto, ListenPort: int(sp.Port),
-			Entry: "load_balancer", LoadBalancer: lb, SourceRanges: s.Spec.LoadBalancerSourceRanges, PreservesClient: local,
+			Entry: "load_balancer", LoadBalancer: lb, InternalBy: internal, SourceRanges: s.Spec.LoadBalancerSourceRanges, PreservesClient: local,
 		}
 		if viaNodes {
 			lf.TargetPort = int(sp.NodePort)
-			lf.Detail = fmt.Sprintf("Service %s/%s (LoadBalancer) port %d → targetPort %d%s; load balancer %s, %s; targets the node ports (%s); %s",
-				s.Namespace, s.Name, sp.Port, inner.TargetPort, namedSuffix(t), name, ranges, np, policy)
+			lf.Detail = fmt.Sprintf("Service %s/%s (LoadBalancer) port %d → targetPort %d%s; load balancer %s, %s%s; targets the node ports (%s); %s",
+				s.Namespace, s.Name, sp.Port, inner.TargetPort, namedSuffix(t), name, ranges, scheme, np, policy)
 			nf := nodeFront
 			nf.Entry = "front"
 			routes = append(routes, workload.Route{Fronts: []workload.Front{lf, nf, inner}})
 		} else {
 			lf.TargetPort = int(sp.Port)
 			lf.PreservesClient = true
-			lf.Detail = fmt.Sprintf("Service %s/%s (LoadBalancer) port %d → targetPort %d%s; load balancer %s, %s; targets pod IPs directly (no node port)",
-				s.Namespace, s.Name, sp.Port, inner.TargetPort, namedSuffix(t), name, ranges)
+			lf.Detail = fmt.Sprintf("Service %s/%s (LoadBalancer) port %d → targetPort %d%s; load balancer %s, %s%s; targets pod IPs directly (no node port)",
+				s.Namespace, s.Name, sp.Port, inner.TargetPort, namedSuffix(t), name, ranges, scheme)
 			routes = append(routes, workload.Route{Fronts: []workload.Front{lf, inner}})
 		}
 	}
 	return routes
+}
+
+// schemeAnnotation is an annotation whose value makes a load balancer
+// internal.
+type schemeAnnotation struct{ key, value string }
+
+// serviceInternalAnnotations ask for an internal AWS load balancer for a
+// Service: the AWS Load Balancer Controller's scheme annotation (its docs,
+// "Service annotations › aws-load-balancer-scheme": "internal" or
+// "internet-facing") and the in-tree cloud provider's legacy one
+// (Kubernetes docs, "Service › Internal load balancer", AWS:
+// service.beta.kubernetes.io/aws-load-balancer-internal: "true").
+var serviceInternalAnnotations = []schemeAnnotation{
+	{"service.beta.kubernetes.io/aws-load-balancer-scheme", "internal"},
+	{"service.beta.kubernetes.io/aws-load-balancer-internal", "true"},
+}
+
+// ingressInternalAnnotations ask for an internal ALB for an Ingress (AWS
+// Load Balancer Controller docs, "Ingress annotations › scheme").
+var ingressInternalAnnotations = []schemeAnnotation{
+	{"alb.ingress.kubernetes.io/scheme", "internal"},
+}
+
+// internalBy names the annotation that makes the load balancer internal,
+// "" when none does.
+func internalBy(ann map[string]string, list []schemeAnnotation) string {
+	for _, a := range list {
+		if v, ok := ann[a.key]; ok && strings.EqualFold(strings.TrimSpace(v), a.value) {
+			return fmt.Sprintf("annotation %s: %q", a.key, v)
+		}
+	}
+	return ""
 }
 
 func namedSuffix(t target) string {
@@ -340,6 +405,9 @@ func (b *builder) ingresses() {
 				continue
 			}
 			sp, ok := servicePort(s, be.backend.Service.Port)
+			if ok && len(servicePortErrors(sp)) > 0 {
+				continue // the Service's gap says why
+			}
 			if !ok {
 				b.gap(input, "resolve Ingress "+ing.Namespace+"/"+ing.Name+" backend",
 					fmt.Sprintf("Service %s/%s has no port %s", s.Namespace, s.Name, backendPortText(be.backend.Service.Port)))
@@ -422,8 +490,13 @@ func (b *builder) ingressRoutes(ing *networkingv1.Ingress, id, class string, lbs
 	if class == "" {
 		class = "default class"
 	}
+	internal := internalBy(ing.Annotations, ingressInternalAnnotations)
+	scheme := ""
+	if internal != "" {
+		scheme = "; internal load balancer (" + internal + ")"
+	}
 	for _, wi := range b.selectWorkloads(s.Namespace, s.Spec.Selector) {
-		for _, t := range b.resolveTarget(wi, s.Namespace+"/"+s.Name, sp) {
+		for _, t := range b.resolveTarget(wi, s.Namespace+"/"+s.Name, b.objs.Inputs["Service/"+s.Namespace+"/"+s.Name], sp) {
 			inner := b.clusterFront(s, typ, svcID, sp, t, "front")
 			for _, lb := range lbs {
 				name := lb
@@ -433,9 +506,9 @@ func (b *builder) ingressRoutes(ing *networkingv1.Ingress, id, class string, lbs
 				for _, port := range ports {
 					f := workload.Front{
 						Kind: "ingress", ID: id, ListenProto: "tcp", ListenPort: port, TargetPort: int(sp.Port),
-						Entry: "load_balancer", LoadBalancer: lb,
-						Detail: fmt.Sprintf("Ingress %s/%s (IngressClass %s) %s on port %d → Service %s port %d; load balancer %s",
-							ing.Namespace, ing.Name, class, where, port, s.Name, sp.Port, name),
+						Entry: "load_balancer", LoadBalancer: lb, InternalBy: internal,
+						Detail: fmt.Sprintf("Ingress %s/%s (IngressClass %s) %s on port %d → Service %s port %d; load balancer %s%s",
+							ing.Namespace, ing.Name, class, where, port, s.Name, sp.Port, name, scheme),
 					}
 					b.addRoute(t, workload.Route{Fronts: []workload.Front{f, inner}})
 				}

@@ -168,7 +168,9 @@ func TestNamedTargetPortsAndIngress(t *testing.T) {
 	if !reflect.DeepEqual(gaps, wantGaps) {
 		t.Errorf("gaps =\n%s\nwant\n%s", strings.Join(gaps, "\n"), strings.Join(wantGaps, "\n"))
 	}
-	if !strings.HasSuffix(inv.Gaps[0].Input, "web.yaml:2") {
+	// The targetPort is the Service's field: the gap names the Service's
+	// document (line 29), not the Deployment's (line 2).
+	if !strings.HasSuffix(inv.Gaps[0].Input, "web.yaml:29") || !strings.HasSuffix(inv.Gaps[1].Input, "web.yaml:29") {
 		t.Errorf("gap input = %q", inv.Gaps[0].Input)
 	}
 	var kinds []string
@@ -259,7 +261,7 @@ func TestHostNetworkAndHostPort(t *testing.T) {
 	hp := portOf(t, pod, "nginx", 80)
 	f := hp.Routes[0].Fronts[0]
 	if hp.HostPort != 8080 || hp.HostIP != "10.0.0.5" || f.Kind != "host_port" || f.ListenPort != 8080 || f.TargetPort != 80 || f.Entry != "host" ||
-		f.Detail != "Pod edge/proxy container nginx hostPort 8080 on 10.0.0.5 → containerPort 80" {
+		f.Detail != "Pod edge/proxy container nginx hostPort 8080 on 10.0.0.5 (that node address only: reachable where the node has it, through that address's network path) → containerPort 80" {
 		t.Errorf("hostPort = %+v", hp)
 	}
 	if u := portOf(t, pod, "nginx", 53); u.Protocol != "udp" || u.Routes[0].Fronts[0].ListenProto != "udp" {
