@@ -23,7 +23,7 @@ var reachShort = map[string]string{
 // WriteTable writes the ranked rows (at most limit; 0 = all), the fix
 // groups and the coverage footer, fitted to width columns.
 func WriteTable(w io.Writer, rep *Report, limit, width int) error {
-	t := textfit.Table{Header: []string{"#", "SCORE", "ID", "PACKAGE", "REACH", "WHY"}, Width: width, MinLast: 28, Squeeze: []int{2, 3}}
+	t := textfit.Table{Header: []string{"#", "SCORE", "ID", "PACKAGE", "REACH", "WHY"}, Width: width, MinLast: 26, Squeeze: []int{3}}
 	n := len(rep.Risks)
 	if limit > 0 && limit < n {
 		n = limit
