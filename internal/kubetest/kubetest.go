@@ -235,6 +235,12 @@ func (s *Server) start(etcdBin, apiBin string, opts Options) error {
 	if err := waitHTTP(api, client, s.Host+"/readyz", s.tokens[AdminUser], 90*time.Second); err != nil {
 		return err
 	}
+	// /readyz can answer before the bootstrap controller has created the
+	// default/kubernetes Service: tests that list every Service would race
+	// with it, so the server counts as ready once it exists.
+	if err := waitHTTP(api, client, s.Host+"/api/v1/namespaces/default/services/kubernetes", s.tokens[AdminUser], 60*time.Second); err != nil {
+		return err
+	}
 	s.Config = s.ConfigFor(AdminUser)
 	return nil
 }
