@@ -81,19 +81,26 @@ func newExposureCmd(g *cliutil.Globals) *cobra.Command {
 			if rep == nil {
 				rep = &exposure.Report{Schema: exposure.Schema, Results: []exposure.Result{}}
 			}
+			rep.Gaps = s.inv.Gaps
+			if rep.Gaps == nil {
+				rep.Gaps = []workload.Gap{}
+			}
 			if q != nil {
 				return explain(g, s, rep, q)
 			}
 			if src.runtime() {
 				rep.Results = append(rep.Results, containerResults(s.inv)...)
-				if len(s.inv.Gaps) > 0 {
-					g.Warnf("exposure: %s", gapSummary(s.inv.Gaps))
-				}
+			}
+			if len(rep.Gaps) > 0 {
+				g.Warnf("exposure: %s", gapSummary(rep.Gaps))
 			}
 			if g.Format == "json" {
 				return exposure.WriteJSON(g.Stdout, rep)
 			}
-			return exposure.WriteTable(g.Stdout, rep.Results, all, g.Width())
+			if err := exposure.WriteTable(g.Stdout, rep.Results, all, g.Width()); err != nil {
+				return err
+			}
+			return exposure.WriteGaps(g.Stdout, rep.Gaps, g.Width())
 		},
 	}
 	src.register(c.Flags(), true)
@@ -170,7 +177,11 @@ func explain(g *cliutil.Globals, s *sources, rep *exposure.Report, q *whyQuery) 
 		}
 	}
 	if g.Format == "json" {
-		return writeJSON(g.Stdout, exposure.Report{Schema: exposure.Schema, Results: hits})
+		gaps := rep.Gaps
+		if gaps == nil {
+			gaps = []workload.Gap{}
+		}
+		return writeJSON(g.Stdout, exposure.Report{Schema: exposure.Schema, Results: hits, Gaps: gaps})
 	}
 	return exposure.WriteWhy(g.Stdout, hits, g.Width())
 }

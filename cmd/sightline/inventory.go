@@ -147,11 +147,15 @@ func loadSources(ctx context.Context, g *cliutil.Globals, f *sourceFlags, join b
 		out.cloud, out.model = rep, model
 		out.read = append(out.read, "an AWS snapshot")
 		g.Logf("loaded and analysed the AWS snapshot in %v (%d results)", time.Since(t0).Round(time.Millisecond), len(rep.Results))
+		tasks := ecs.FromSnapshot(snap)
 		if !join {
+			// The cloud results cover ECS tasks; what ECS data the
+			// snapshot lacks is still said (gaps).
+			out.inv.Gaps = append(out.inv.Gaps, tasks.Gaps...)
 			return out, nil
 		}
 		aliases = ecs.Aliases(snap)
-		merge(out.inv, ecs.FromSnapshot(snap))
+		merge(out.inv, tasks)
 	}
 	t0 := time.Now()
 	exposure.Containers(out.inv, exposure.NewCloudIndex(out.cloud, aliases))
@@ -496,13 +500,8 @@ func writeInventoryTable(w io.Writer, s *sources, all bool, width int) error {
 		len(s.inv.Workloads), containers, strings.Join(s.read, ", "), counts[exposure.Exposed], counts[exposure.NotExposed], counts[exposure.Unknown]), 0, width) {
 		b.WriteString(l + "\n")
 	}
-	if len(s.inv.Gaps) > 0 {
-		fmt.Fprintf(&b, "%d gap(s): what could not be read (the inventory may be incomplete):\n", len(s.inv.Gaps))
-		for _, gp := range s.inv.Gaps {
-			for _, l := range textfit.Hang("  - ", gp.What+": "+gp.Reason, 4, width) {
-				b.WriteString(l + "\n")
-			}
-		}
+	for _, l := range exposure.GapLines(s.inv.Gaps, width) {
+		b.WriteString(l + "\n")
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

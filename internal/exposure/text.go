@@ -8,6 +8,7 @@ import (
 
 	"github.com/sightline-sec/sightline/internal/exposure/netset"
 	"github.com/sightline-sec/sightline/internal/textfit"
+	"github.com/sightline-sec/sightline/internal/workload"
 )
 
 // This file renders results for people: the `sightline exposure` table
@@ -173,6 +174,33 @@ func WriteTable(w io.Writer, rs []Result, all bool, width int) error {
 	}
 	_, err := fmt.Fprintf(w, "\n%d exposed, %d not exposed, %d unknown results\n",
 		counts[Exposed], counts[NotExposed], counts[Unknown])
+	return err
+}
+
+// GapLines are the table footer's list of what the workload sources could
+// not read (workload.Gap), wrapped to width columns; none without gaps.
+// `sightline inventory` and `sightline exposure` print the same footer.
+func GapLines(gaps []workload.Gap, width int) []string {
+	if len(gaps) == 0 {
+		return nil
+	}
+	if width <= 0 {
+		width = textfit.DefaultWidth
+	}
+	lines := []string{fmt.Sprintf("%d gap(s): what could not be read (results may be incomplete):", len(gaps))}
+	for _, gp := range gaps {
+		lines = append(lines, textfit.Hang("  - ", gp.What+": "+gp.Reason, 4, width)...)
+	}
+	return lines
+}
+
+// WriteGaps writes GapLines.
+func WriteGaps(w io.Writer, gaps []workload.Gap, width int) error {
+	var b strings.Builder
+	for _, l := range GapLines(gaps, width) {
+		b.WriteString(l + "\n")
+	}
+	_, err := io.WriteString(w, b.String())
 	return err
 }
 
