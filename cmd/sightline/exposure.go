@@ -89,7 +89,7 @@ func newExposureCmd(g *cliutil.Globals) *cobra.Command {
 				return explain(g, s, rep, q)
 			}
 			if src.runtime() {
-				rep.Results = append(rep.Results, containerResults(s.inv)...)
+				rep.Results = append(rep.Results, containerResults(s.inv, g.Format != "json")...)
 			}
 			if len(rep.Gaps) > 0 {
 				g.Warnf("exposure: %s", gapSummary(rep.Gaps))
@@ -110,15 +110,28 @@ func newExposureCmd(g *cliutil.Globals) *cobra.Command {
 	return c
 }
 
-// containerResults lists every container verdict as a result row.
-func containerResults(inv *workload.Inventory) []exposure.Result {
+// containerResults lists every container verdict as a result row. For
+// the table (table set) a container is named as --why takes it
+// (containerLabel) and the route by its VIA text (frontText: the front's
+// kind and listen port), so that the rows of one port's routes differ;
+// the JSON keeps the full IDs.
+func containerResults(inv *workload.Inventory, table bool) []exposure.Result {
 	var out []exposure.Result
 	for i := range inv.Workloads {
 		w := &inv.Workloads[i]
 		for j := range w.Containers {
 			ct := &w.Containers[j]
+			vias := viaFronts(ct)
 			for k := range ct.Exposure {
-				out = append(out, verdictResult(w, ct, &ct.Exposure[k]))
+				v := &ct.Exposure[k]
+				r := verdictResult(w, ct, v)
+				if table {
+					r.Resource = containerLabel(w, ct)
+					if v.Via != "" {
+						r.Via = viaText(v, vias[v])
+					}
+				}
+				out = append(out, r)
 			}
 		}
 	}

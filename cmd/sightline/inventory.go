@@ -274,23 +274,6 @@ func kindAbbrev(kind string) string {
 	return strings.ToLower(kind)
 }
 
-// kubeFrontText names a Kubernetes front by its object: svc/NAME,
-// ing/NAME, or hostPort:PORT for a pod's hostPort.
-func kubeFrontText(id string) (string, bool) {
-	rest, ok := strings.CutPrefix(id, "k8s:")
-	if !ok {
-		return "", false
-	}
-	parts := strings.Split(rest, "/")
-	if n := len(parts); n >= 3 && parts[n-3] == "hostPort" {
-		return "hostPort:" + parts[n-1], true
-	}
-	if len(parts) == 4 {
-		return kindAbbrev(parts[2]) + "/" + parts[3], true
-	}
-	return "", false
-}
-
 func hostName(w *workload.Workload) string {
 	switch {
 	case w.Host == nil:
@@ -310,10 +293,26 @@ func portText(v *workload.Verdict) string {
 	return v.Protocol + "/" + strconv.Itoa(v.ContainerPort)
 }
 
+// verdictText is the table's last column: the verdict, then who may
+// connect, what blocks, or what is missing. An exposed verdict with
+// missing data says so: the sources are those the known hops admit, and
+// the missing hops may narrow them.
+func verdictText(v *workload.Verdict, fronts map[string]*workload.Front) string {
+	label := strings.ReplaceAll(v.Verdict, "_", " ")
+	if v.Verdict == exposure.Exposed && len(v.Missing) > 0 {
+		label += " (possibly narrower)"
+	}
+	return label + ": " + verdictWhy(v, fronts)
+}
+
 func verdictWhy(v *workload.Verdict, fronts map[string]*workload.Front) string {
 	switch {
 	case v.Verdict == exposure.Exposed:
-		return "from " + exposure.SourcesText(v.Sources)
+		s := "from " + exposure.SourcesText(v.Sources)
+		if len(v.Missing) > 0 {
+			s += "; " + missingText(v.Missing)
+		}
+		return s
 	case trivialDirect(v):
 		return "not published or fronted; no cloud interface"
 	case v.BlockedBy != nil && (v.BlockedBy.Kind == "docker_publish" || v.BlockedBy.Kind == "ecs_port_mapping") && v.BlockedBy.ID == v.Via:
@@ -321,64 +320,146 @@ func verdictWhy(v *workload.Verdict, fronts map[string]*workload.Front) string {
 	case v.BlockedBy != nil && v.BlockedBy.Kind == "service":
 		return "in-cluster only (ClusterIP)"
 	case v.BlockedBy != nil:
-		return "blocked by " + v.BlockedBy.Kind + " " + frontText(v.BlockedBy.ID, fronts)
+		return "blocked by " + v.BlockedBy.Kind + " " + blockerText(v.BlockedBy, fronts)
 	case len(v.Missing) > 0:
-		s := "missing: " + v.Missing[0]
-		if n := len(v.Missing) - 1; n > 0 {
-			s += fmt.Sprintf(" (+%d more in --format json)", n)
-		}
-		return s
+		return missingText(v.Missing)
 	}
 	return ""
 }
 
-func viaText(v *workload.Verdict, fronts map[string]*workload.Front) string {
-	if v.Via == "" {
+// missingText is the first missing reason and how many more there are.
+func missingText(missing []string) string {
+	s := "missing: " + missing[0]
+	if n := len(missing) - 1; n > 0 {
+		s += fmt.Sprintf(" (+%d more in --format json)", n)
+	}
+	return s
+}
+
+// blockerText names the control that blocks: a front by its VIA text,
+// anything else by its short ID.
+func blockerText(h *workload.Hop, fronts map[string]*workload.Front) string {
+	if f := fronts[h.Kind+"|"+h.ID]; f != nil {
+		return frontText(f)
+	}
+	return exposure.ShortID(h.ID)
+}
+
+// viaText is the VIA column: "direct", or the route's outermost front
+// (f, nil when not found) by its kind and the port it listens on.
+func viaText(v *workload.Verdict, f *workload.Front) string {
+	switch {
+	case v.Via == "":
 		return "direct"
+	case f == nil:
+		return exposure.ShortID(v.Via)
 	}
-	return frontText(v.Via, fronts)
+	return frontText(f)
 }
 
-// frontText is how the table names a front or control. The host-port
-// fronts have IDs unreadable in a column (docker:CONTAINER-ID:ADDR:PORT/proto,
-// INSTANCE:proto/PORT), and the container and host are named on the same
-// line: a Docker publish is named by the host address and port it
-// listens on, a host-network port or ECS port mapping by "host:PORT".
-// Anything else by its short ID.
-func frontText(id string, fronts map[string]*workload.Front) string {
-	if f := fronts[id]; f != nil {
-		switch f.Kind {
-		case "docker_publish":
-			if rest, ok := strings.CutPrefix(id, "docker:"); ok {
-				if _, listen, ok := strings.Cut(rest, ":"); ok && listen != "" {
-					if i := strings.LastIndexByte(listen, '/'); i > 0 {
-						listen = listen[:i]
-					}
-					return listen
+// frontText names a front by what it is and the port it listens on, so
+// that the routes of one container port can be told apart:
+//
+//	svc/NAME:80         a Service's ClusterIP port
+//	nodeport/NAME:30080 a NodePort (on every node)
+//	lb/NAME:80          a Service of type LoadBalancer
+//	ing/NAME:443        an Ingress
+//	hostPort:8080       a pod's hostPort
+//	0.0.0.0:32768       a Docker published port ([::]:32768 for IPv6)
+//	host:8080           a host-network port or ECS host port mapping
+//	tg/NAME:8080        an ELBv2 target group (elb/NAME:80 classic)
+func frontText(f *workload.Front) string {
+	port := ":" + strconv.Itoa(f.ListenPort)
+	if f.ListenPort == 0 { // a NodePort the API server has not allocated (manifests)
+		port = ""
+	}
+	switch f.Kind {
+	case "docker_publish":
+		if rest, ok := strings.CutPrefix(f.ID, "docker:"); ok {
+			if _, listen, ok := strings.Cut(rest, ":"); ok && listen != "" {
+				if i := strings.LastIndexByte(listen, '/'); i > 0 {
+					listen = listen[:i]
 				}
+				return listen
 			}
-		case "host_network", "ecs_port_mapping":
-			return "host:" + strconv.Itoa(f.ListenPort)
 		}
+		return "published" + port
+	case "host_network", "ecs_port_mapping":
+		return "host" + port
+	case "host_port":
+		return "hostPort" + port
+	case "service":
+		return "svc/" + kubeName(f.ID) + port
+	case "node_port":
+		return "nodeport/" + kubeName(f.ID) + port
+	case "load_balancer":
+		return "lb/" + kubeName(f.ID) + port
+	case "ingress":
+		return "ing/" + kubeName(f.ID) + port
+	case "target_group":
+		if strings.HasPrefix(f.ID, "arn:") {
+			if seg := strings.Split(exposure.ShortID(f.ID), "/"); len(seg) >= 2 && seg[0] == "targetgroup" {
+				return "tg/" + seg[1] + port
+			}
+			return exposure.ShortID(f.ID) + port
+		}
+		return "elb/" + f.ID + port // a classic load balancer, by name
 	}
-	if t, ok := kubeFrontText(id); ok {
-		return t
-	}
-	return exposure.ShortID(id)
+	return exposure.ShortID(f.ID) + port
 }
 
-// frontsOf indexes a container's fronts by ID.
+// kubeName is the object name of a Kubernetes ID
+// (k8s:CLUSTER/NAMESPACE/Kind/NAME).
+func kubeName(id string) string {
+	if i := strings.LastIndexByte(id, '/'); i >= 0 {
+		return id[i+1:]
+	}
+	return id
+}
+
+// frontsOf indexes a container's fronts by kind and ID: several fronts
+// share an ID (a Kubernetes Service's service, node_port and
+// load_balancer fronts all carry the Service's ID).
 func frontsOf(ct *workload.Container) map[string]*workload.Front {
 	m := map[string]*workload.Front{}
 	for i := range ct.Ports {
 		for j := range ct.Ports[i].Routes {
 			r := &ct.Ports[i].Routes[j]
 			for k := range r.Fronts {
-				m[r.Fronts[k].ID] = &r.Fronts[k]
+				f := &r.Fronts[k]
+				if _, dup := m[f.Kind+"|"+f.ID]; !dup {
+					m[f.Kind+"|"+f.ID] = f
+				}
 			}
 		}
 	}
 	return m
+}
+
+// viaFronts is, for each of ct.Exposure's verdicts, the outermost front
+// of its route (nil for a direct path). The engine lists each port's
+// direct verdict, then one verdict per route in the port's route order
+// (exposure.Containers); a route is taken only when its outermost front
+// is the verdict's Via, so a different order can only lose the port in
+// the VIA text, never name a wrong one.
+func viaFronts(ct *workload.Container) map[*workload.Verdict]*workload.Front {
+	out := map[*workload.Verdict]*workload.Front{}
+	k := 0
+	for i := range ct.Ports {
+		p := &ct.Ports[i]
+		k++ // the direct path
+		for j := range p.Routes {
+			if k >= len(ct.Exposure) {
+				return out
+			}
+			r, v := &p.Routes[j], &ct.Exposure[k]
+			if len(r.Fronts) > 0 && r.Fronts[0].ID == v.Via && v.ContainerPort == p.ContainerPort && v.Protocol == p.Protocol {
+				out[v] = &r.Fronts[0]
+			}
+			k++
+		}
+	}
+	return out
 }
 
 // trivialDirect reports whether v is the direct path of a workload with
@@ -430,17 +511,66 @@ func reachRows(ct *workload.Container, all bool) []*workload.Verdict {
 	return out
 }
 
-// containerLabel names a container in the reach table: workload/container,
-// or the name alone when the workload is the container (Docker).
+// containerLabel names a container in the reach table as `exposure --why`
+// takes it: NAMESPACE/POD/CONTAINER (Kubernetes), task/CLUSTER/ID8/CONTAINER
+// (ECS), the container name (Docker).
 func containerLabel(wl *workload.Workload, ct *workload.Container) string {
-	name := workloadName(wl)
-	if wl.Source == workload.SourceKubernetes {
-		name = wl.Name // the namespace and kind are in the first table
+	switch wl.Source {
+	case workload.SourceKubernetes:
+		return wl.Namespace + "/" + wl.Name + "/" + ct.Name
+	case workload.SourceDocker:
+		if ct.Name == wl.Name {
+			return wl.Name
+		}
 	}
-	if ct.Name == name {
-		return name
+	return workloadName(wl) + "/" + ct.Name
+}
+
+// cutPath shortens a slash-separated name to n columns by dropping
+// leading segments first ("…/adservice/server" for
+// "default/adservice/server"): the tail names the object.
+func cutPath(s string, n int) string {
+	if textfit.Len(s) <= n {
+		return s
 	}
-	return name + "/" + ct.Name
+	for rest := s; ; {
+		_, r, ok := strings.Cut(rest, "/")
+		if !ok || !strings.Contains(r, "/") { // keep two segments at least
+			break
+		}
+		rest = r
+		if textfit.Len(rest)+2 <= n {
+			return "…/" + rest
+		}
+	}
+	return textfit.CutLeft(s, n)
+}
+
+// cutImage shortens an image reference to n columns keeping what tells
+// images apart: the registry host goes first, then the digest, then the
+// head of the repository path ("…/adservice:v0.10.6").
+func cutImage(ref string, n int) string {
+	noDigest := func(s string) string {
+		if i := strings.IndexByte(s, '@'); i > 0 {
+			return s[:i]
+		}
+		return s
+	}
+	cands := []string{ref}
+	if first, rest, ok := strings.Cut(ref, "/"); ok && (strings.ContainsAny(first, ".:") || first == "localhost") {
+		cands = append(cands, "…/"+rest, "…/"+noDigest(rest))
+	}
+	cands = append(cands, noDigest(ref))
+	if i := strings.LastIndexByte(noDigest(ref), '/'); i >= 0 {
+		last := ref[i+1:]
+		cands = append(cands, "…/"+last, "…/"+noDigest(last))
+	}
+	for _, c := range cands {
+		if textfit.Len(c) <= n {
+			return c
+		}
+	}
+	return textfit.CutLeft(noDigest(ref), n)
 }
 
 // writeInventoryTable writes two tables: what runs where (one line per
@@ -455,8 +585,10 @@ func writeInventoryTable(w io.Writer, s *sources, all bool, width int) error {
 	// images beside them get the room. The reasons of the second table
 	// wrap at 20 columns, so that container names of 20 characters (a
 	// Compose name such as "shop-postgres-1") stay whole at 80.
-	runs := textfit.Table{Header: []string{"WORKLOAD", "HOST", "CONTAINER", "IMAGE", "RISK"}, Width: width, MinLast: len("privileged,"), Squeeze: []int{3}}
-	reach := textfit.Table{Header: []string{"CONTAINER", "PORT", "VIA", "VERDICT: SOURCES / WHY"}, Width: width, MinLast: 24, Squeeze: []int{2, 0}}
+	runs := textfit.Table{Header: []string{"WORKLOAD", "HOST", "CONTAINER", "IMAGE", "RISK"}, Width: width, MinLast: len("privileged,"), Squeeze: []int{3},
+		Cut: map[int]func(string, int) string{0: cutPath, 3: cutImage}}
+	reach := textfit.Table{Header: []string{"CONTAINER", "PORT", "VIA", "VERDICT: SOURCES / WHY"}, Width: width, MinLast: 24, Squeeze: []int{2, 0},
+		Cut: map[int]func(string, int) string{0: cutPath}}
 	counts := map[string]int{}
 	containers := 0
 	for i := range s.inv.Workloads {
@@ -472,15 +604,22 @@ func writeInventoryTable(w io.Writer, s *sources, all bool, width int) error {
 			if cname == workloadName(wl) {
 				cname = "-" // the workload is the container (Docker): named once
 			}
-			runs.Add(workloadName(wl), hostName(wl), cname, image, containerFlags(ct))
+			runs.Add(workloadName(wl), hostName(wl), cname, image, containerFlags(wl, ct))
 			for k := range ct.Exposure {
 				counts[ct.Exposure[k].Verdict]++
 			}
-			fronts := frontsOf(ct)
+			fronts, vias := frontsOf(ct), viaFronts(ct)
 			for _, v := range reachRows(ct, all) {
-				reach.Add(containerLabel(wl, ct), portText(v), viaText(v, fronts),
-					strings.ReplaceAll(v.Verdict, "_", " ")+": "+verdictWhy(v, fronts))
+				reach.Add(containerLabel(wl, ct), portText(v), viaText(v, vias[v]), verdictText(v, fronts))
 			}
+		}
+	}
+	// The RISK column needs room for its longest word only; when no
+	// container has a flag, the images get the room.
+	runs.MinLast = len("RISK")
+	for _, r := range runs.Rows {
+		for _, word := range strings.Fields(r[len(r)-1]) {
+			runs.MinLast = min(max(runs.MinLast, textfit.Len(word)), len("privileged,"))
 		}
 	}
 	if err := runs.Write(w); err != nil {
@@ -514,22 +653,81 @@ func shortDigest(d string) string {
 	return d
 }
 
-// containerFlags marks risky settings next to the container name.
-func containerFlags(ct *workload.Container) string {
+// containerFlags marks risky settings next to the container name, in
+// short words: "root" when the user is root for certain (user 0 or root),
+// "root?" when no user is set and runAsNonRoot does not forbid root (the
+// image's USER decides; root unless it sets one); the host namespaces
+// (hostPID, hostNetwork, hostIPC); added capabilities that amount to
+// host control (Kubernetes Pod Security Standards "baseline" allow none
+// of them: https://kubernetes.io/docs/concepts/security/pod-security-standards/);
+// host paths that expose the host (/, /etc, /proc, /var/run, …) or its
+// runtime socket; allowPrivilegeEscalation set true.
+func containerFlags(w *workload.Workload, ct *workload.Container) string {
 	var f []string
 	if ct.Privileged {
 		f = append(f, "privileged")
 	}
-	for _, m := range ct.Mounts {
-		if m.RuntimeSocket {
-			f = append(f, "runtime socket")
-			break
-		}
-	}
-	if ct.User == "" || ct.User == "0" || ct.User == "root" {
+	switch {
+	case ct.User == "0" || ct.User == "root" || strings.HasPrefix(ct.User, "0:") || strings.HasPrefix(ct.User, "root:"):
+		f = append(f, "root")
+	case ct.User == "" && (ct.RunAsNonRoot == nil || !*ct.RunAsNonRoot):
 		f = append(f, "root?")
 	}
+	if w.HostPID {
+		f = append(f, "hostPID")
+	}
+	if w.HostNetwork {
+		f = append(f, "hostNetwork")
+	}
+	if w.HostIPC {
+		f = append(f, "hostIPC")
+	}
+	for _, c := range ct.CapAdd {
+		c = strings.ToUpper(strings.TrimPrefix(strings.ToUpper(c), "CAP_"))
+		if dangerousCaps[c] {
+			f = append(f, c)
+		}
+	}
+	socket, hostPath := false, ""
+	for _, m := range ct.Mounts {
+		switch {
+		case m.RuntimeSocket:
+			socket = true
+		case m.HostPath && hostPath == "" && sensitiveHostPath(m.Source):
+			hostPath = m.Source
+		}
+	}
+	if socket {
+		f = append(f, "runtime socket")
+	}
+	if hostPath != "" {
+		f = append(f, "host "+hostPath)
+	}
+	if ct.AllowPrivilegeEscalation != nil && *ct.AllowPrivilegeEscalation && !ct.Privileged {
+		f = append(f, "privesc")
+	}
 	return strings.Join(f, ", ")
+}
+
+// dangerousCaps are the capabilities that give a container control over
+// its host or other containers (capabilities(7)).
+var dangerousCaps = map[string]bool{"ALL": true, "SYS_ADMIN": true, "NET_ADMIN": true, "SYS_PTRACE": true, "SYS_MODULE": true,
+	"DAC_READ_SEARCH": true, "SYS_RAWIO": true, "BPF": true, "PERFMON": true, "SYS_BOOT": true, "SYS_TIME": true, "MAC_ADMIN": true, "NET_RAW": true}
+
+// sensitiveHostPath reports host paths whose mount exposes the host:
+// the root, its configuration, kernel and process views, runtime state
+// and the kubelet's files.
+func sensitiveHostPath(p string) bool {
+	p = strings.TrimRight(p, "/")
+	if p == "" {
+		return true // "/"
+	}
+	for _, s := range []string{"/etc", "/proc", "/sys", "/dev", "/boot", "/root", "/var/run", "/run", "/var/lib/kubelet", "/var/lib/docker", "/var/lib/containerd", "/home"} {
+		if p == s || strings.HasPrefix(p, s+"/") {
+			return true
+		}
+	}
+	return false
 }
 
 // ---- exposure --why on containers ---------------------------------------------
@@ -548,16 +746,45 @@ func containerHits(inv *workload.Inventory, q *whyQuery) (hits []exposure.Result
 				continue
 			}
 			known = true
-			for _, v := range ct.Exposure {
-				if v.Protocol != q.proto || v.ContainerPort != q.port {
-					continue
-				}
-				hits = append(hits, verdictResult(w, ct, &v))
-			}
+			hits = append(hits, portHits(w, ct, q)...)
 		}
 	}
 	sort.SliceStable(hits, func(a, b int) bool { return hits[a].Resource < hits[b].Resource })
 	return hits, known
+}
+
+// portHits are one container's verdicts for the query's port: the
+// direct path once (a port published on several host addresses is one
+// Port per binding, each with the same direct verdict), then every route.
+// When routes exist, the direct path's proof says the container is
+// reached through them rather than "the port is not published".
+func portHits(w *workload.Workload, ct *workload.Container, q *whyQuery) []exposure.Result {
+	var direct, routes []exposure.Result
+	seen := map[string]bool{}
+	for k := range ct.Exposure {
+		v := &ct.Exposure[k]
+		if v.Protocol != q.proto || v.ContainerPort != q.port {
+			continue
+		}
+		r := verdictResult(w, ct, v)
+		if v.Via != "" {
+			routes = append(routes, r)
+			continue
+		}
+		key := v.Verdict + "|" + fmt.Sprint(r.BlockedBy) + "|" + strings.Join(v.Sources, ",") + "|" + strings.Join(v.Missing, ";")
+		if !seen[key] {
+			seen[key] = true
+			direct = append(direct, r)
+		}
+	}
+	for i := range direct {
+		if b := direct[i].BlockedBy; len(routes) > 0 && b != nil && b.Kind == "workload" {
+			nb := *b
+			nb.Detail = "the container has no address reachable from outside its host; it is reached only through its published ports or fronts below"
+			direct[i].BlockedBy = &nb
+		}
+	}
+	return append(direct, routes...)
 }
 
 func namesContainer(w *workload.Workload, ct *workload.Container, ref string) bool {

@@ -128,6 +128,14 @@ func why(r *Result) string {
 		if r.Via != "" {
 			s += ", via " + ShortID(r.Via)
 		}
+		if len(r.Missing) > 0 {
+			// The sources are those the known hops admit; the missing
+			// ones may narrow them.
+			s += "; possibly narrower, missing: " + shortenARNs(r.Missing[0])
+			if n := len(r.Missing) - 1; n > 0 {
+				s += fmt.Sprintf(" (+%d more in --format json)", n)
+			}
+		}
 		return s
 	case r.BlockedBy != nil:
 		s := "blocked by " + r.BlockedBy.Kind + " " + ShortID(r.BlockedBy.ID)
