@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"sort"
@@ -66,25 +67,26 @@ func (s *sourceFlags) register(fs *pflag.FlagSet, withAWS bool) {
 	fs.StringVar(&s.hostID, "host-id", "", "the EC2 instance ID of the Docker host (i-…), when the instance metadata service cannot tell")
 	fs.StringArrayVar(&s.k8s, "k8s", nil, "Kubernetes manifests: a YAML file, a directory, a Helm chart or a Kustomize directory (repeatable)")
 	fs.StringVar(&s.kubeconfig, "kubeconfig", "", "read a live Kubernetes cluster through this kubeconfig (read-only list calls)")
-	fs.StringVar(&s.context, "context", "", "kubeconfig context (default: the current context)")
+	fs.StringVar(&s.context, "context", "", "read a live cluster through this kubeconfig context (default: the current context; "+
+		"without --kubeconfig the default kubeconfig: $KUBECONFIG or ~/.kube/config)")
 	if withAWS {
 		fs.StringVar(&s.aws, "aws", "", "AWS snapshot directory (docs/aws-snapshot.md): ECS tasks and the cloud exposure of hosts and load balancers")
 	}
 }
 
-// runtime reports whether a runtime source (Docker, Kubernetes) is given.
-func (s *sourceFlags) runtime() bool { return s.docker || len(s.k8s) > 0 || s.kubeconfig != "" }
+// live reports whether a live cluster is to be read: --kubeconfig, or
+// --context alone (the default kubeconfig: $KUBECONFIG or ~/.kube/config,
+// as kubectl loads it).
+func (s *sourceFlags) live() bool { return s.kubeconfig != "" || s.context != "" }
 
-func (s *sourceFlags) any() bool {
-	return s.docker || len(s.k8s) > 0 || s.kubeconfig != "" || s.aws != ""
-}
+// runtime reports whether a runtime source (Docker, Kubernetes) is given.
+func (s *sourceFlags) runtime() bool { return s.docker || len(s.k8s) > 0 || s.live() }
+
+func (s *sourceFlags) any() bool { return s.runtime() || s.aws != "" }
 
 func (s *sourceFlags) check() error {
-	if s.context != "" && s.kubeconfig == "" {
-		return cliutil.Usagef("--context needs --kubeconfig")
-	}
-	if len(s.k8s) > 0 && s.kubeconfig != "" {
-		return cliutil.Usagef("give --k8s PATH… or --kubeconfig FILE, not both")
+	if len(s.k8s) > 0 && s.live() {
+		return cliutil.Usagef("give --k8s PATH… or a live cluster (--kubeconfig FILE, --context C), not both")
 	}
 	if s.hostID != "" && !s.docker {
 		return cliutil.Usagef("--host-id names the Docker host: it needs --docker")
@@ -113,7 +115,7 @@ func loadSources(ctx context.Context, g *cliutil.Globals, f *sourceFlags, join b
 	if f.docker {
 		inv, err := docker.Collect(ctx, docker.Options{HostID: f.hostID, Logf: g.Logf})
 		if err != nil {
-			return nil, cliutil.Usage(err)
+			return nil, dockerError(err)
 		}
 		merge(out.inv, inv)
 		out.read = append(out.read, "the Docker engine")
@@ -121,15 +123,15 @@ func loadSources(ctx context.Context, g *cliutil.Globals, f *sourceFlags, join b
 	if len(f.k8s) > 0 {
 		objs, err := kube.LoadManifests(ctx, f.k8s, kube.LoadOptions{Logf: g.Logf})
 		if err != nil {
-			return nil, cliutil.Usage(err)
+			return nil, inputError(err)
 		}
 		merge(out.inv, kube.Build(objs))
 		out.read = append(out.read, "Kubernetes manifests")
 	}
-	if f.kubeconfig != "" {
+	if f.live() {
 		objs, err := live.Collect(ctx, live.Options{Kubeconfig: f.kubeconfig, Context: f.context, Logf: g.Logf})
 		if err != nil {
-			return nil, cliutil.Usage(err)
+			return nil, kubeError(err)
 		}
 		merge(out.inv, kube.Build(objs))
 		out.read = append(out.read, "a Kubernetes cluster")
@@ -138,11 +140,11 @@ func loadSources(ctx context.Context, g *cliutil.Globals, f *sourceFlags, join b
 		t0 := time.Now()
 		snap, err := snapshot.Load(ctx, f.aws)
 		if err != nil {
-			return nil, cliutil.Usage(err)
+			return nil, inputError(err)
 		}
 		model, rep, err := analyzeCloud(ctx, snap)
 		if err != nil {
-			return nil, cliutil.Usage(err)
+			return nil, inputError(err)
 		}
 		out.cloud, out.model = rep, model
 		out.read = append(out.read, "an AWS snapshot")
@@ -161,6 +163,37 @@ func loadSources(ctx context.Context, g *cliutil.Globals, f *sourceFlags, join b
 	exposure.Containers(out.inv, exposure.NewCloudIndex(out.cloud, aliases))
 	g.Logf("inventory: %d workloads joined in %v", len(out.inv.Workloads), time.Since(t0).Round(time.Millisecond))
 	return out, nil
+}
+
+// inputError marks a source's error as bad input (exit 2), unless the run
+// was interrupted (Ctrl-C, SIGTERM: the context ended), which is not the
+// input's fault (3).
+func inputError(err error) error {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return &cliutil.Error{Code: cliutil.ExitInternal, Err: err}
+	}
+	return cliutil.Usage(err)
+}
+
+// dockerError sorts a Docker source failure by exit code: a malformed
+// DOCKER_HOST or --host-id is bad input (2); an engine that cannot be
+// reached or fails is the environment (3, docs/cli.md).
+func dockerError(err error) error {
+	if msg := err.Error(); strings.HasPrefix(msg, "docker endpoint") || strings.HasPrefix(msg, "--host-id") {
+		return cliutil.Usage(err)
+	}
+	return &cliutil.Error{Code: cliutil.ExitInternal, Err: err}
+}
+
+// kubeError sorts a live cluster failure: an API server that cannot be
+// reached or rejects the credentials, or a failing credential plugin, is
+// the environment (3); an unreadable kubeconfig or unknown context is bad
+// input (2).
+func kubeError(err error) error {
+	if errors.Is(err, live.ErrEnvironment) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return &cliutil.Error{Code: cliutil.ExitInternal, Err: err}
+	}
+	return cliutil.Usage(err)
 }
 
 // analyzeCloud is the one place the CLI runs the cloud engine.

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -83,7 +85,7 @@ func TestInventoryGapsNeverSilent(t *testing.T) {
 func TestInventoryUsage(t *testing.T) {
 	for _, args := range [][]string{
 		{"inventory"},
-		{"inventory", "--context", "c", "--aws", "x"},
+		{"inventory", "--context", "c", "--k8s", "x.yaml"},
 		{"inventory", "--aws", "x", "--host-id", "i-1"},
 		{"inventory", "--aws", "does-not-exist"},
 		{"inventory", "--aws", "x", "--format", "sarif"},
@@ -144,4 +146,82 @@ func hasKind(path []exposure.Hop, kind string) bool {
 		}
 	}
 	return false
+}
+
+// TestSourceExitCodes: an engine or API server that cannot be reached is
+// the environment (exit 3, docs/cli.md); a malformed endpoint or an
+// unreadable kubeconfig is bad input (2). A credential plugin that is
+// missing is named as such. --context without --kubeconfig reads the
+// default kubeconfig ($KUBECONFIG).
+func TestSourceExitCodes(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := l.Addr().String()
+	l.Close() // nothing listens there now
+
+	t.Setenv("DOCKER_HOST", "tcp://"+closed)
+	if _, stderr, code := runCLI(t, "inventory", "--docker"); code != 3 || !strings.Contains(stderr, "cannot reach the Docker engine") {
+		t.Errorf("unreachable engine: exit %d %q, want 3", code, stderr)
+	}
+	t.Setenv("DOCKER_HOST", "tcp://[::1")
+	if _, stderr, code := runCLI(t, "inventory", "--docker"); code != 2 {
+		t.Errorf("malformed DOCKER_HOST: exit %d %q, want 2", code, stderr)
+	}
+
+	dir := t.TempDir()
+	write := func(name, user string) string {
+		p := filepath.Join(dir, name)
+		cfg := "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster: {server: \"https://" + closed + "\", insecure-skip-tls-verify: true}\n" +
+			"contexts:\n- name: prod\n  context: {cluster: c, user: u}\ncurrent-context: prod\nusers:\n- name: u\n  user:\n" + user
+		if err := os.WriteFile(p, []byte(cfg), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	token := write("token", "    token: x\n")
+	plugin := write("plugin", "    exec:\n      apiVersion: client.authentication.k8s.io/v1beta1\n      command: sightline-no-such-plugin\n      interactiveMode: Never\n")
+	t.Setenv("KUBERNETES_SERVICE_HOST", "")
+	for _, c := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"inventory", "--kubeconfig", token}, 3, "is not reachable"},
+		{[]string{"exposure", "--kubeconfig", token}, 3, "is not reachable"},
+		{[]string{"inventory", "--kubeconfig", plugin}, 3, "credential plugin failed"},
+		{[]string{"inventory", "--kubeconfig", filepath.Join(dir, "nope")}, 2, "nope"},
+	} {
+		_, stderr, code := runCLI(t, c.args...)
+		if code != c.code || !strings.Contains(stderr, c.want) {
+			t.Errorf("%v: exit %d %q, want %d and %q", c.args, code, stderr, c.code, c.want)
+		}
+	}
+	t.Setenv("KUBECONFIG", token)
+	if _, stderr, code := runCLI(t, "inventory", "--context", "prod"); code != 3 || !strings.Contains(stderr, closed) {
+		t.Errorf("--context without --kubeconfig: exit %d %q, want the $KUBECONFIG server tried", code, stderr)
+	}
+	if _, stderr, code := runCLI(t, "inventory", "--context", "nosuch"); code != 2 || !strings.Contains(stderr, "nosuch") {
+		t.Errorf("unknown context: exit %d %q, want 2", code, stderr)
+	}
+}
+
+// TestSourcesCancelled: the root command's context (cancelled by SIGINT
+// or SIGTERM in main, signal.NotifyContext) reaches the sources: a
+// cancelled run stops with an error instead of printing results.
+func TestSourcesCancelled(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	for _, args := range [][]string{
+		{"inventory", "--aws", ecsMixed},
+		{"exposure", "--aws", ecsMixed},
+		{"inventory", "--k8s", "../../internal/demo/estate/k8s/cluster.yaml"},
+	} {
+		var out, errb strings.Builder
+		code := run(ctx, append([]string{"--cache-dir", t.TempDir()}, args...), &out, &errb)
+		if code != 3 || out.Len() != 0 || !strings.Contains(errb.String(), "context canceled") {
+			t.Errorf("%v cancelled: exit %d, stdout %d bytes, stderr %q", args, code, out.Len(), errb.String())
+		}
+	}
 }
