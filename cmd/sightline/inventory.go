@@ -27,8 +27,10 @@ import (
 )
 
 const inventoryLong = `List what runs where and how each container port is reached: Docker containers
-(--docker), Kubernetes workloads from manifests (--k8s) or a live cluster
-(--kubeconfig), and ECS tasks from an AWS snapshot (--aws). Every container port
+(--docker), Kubernetes workloads from manifests, Helm charts or Kustomize
+directories (--k8s, with --set and --namespace for charts) or a live cluster
+(--kubeconfig FILE, or --context C alone for the default kubeconfig:
+$KUBECONFIG or ~/.kube/config), and ECS tasks from an AWS snapshot (--aws). Every container port
 gets one verdict for its direct path (the workload's own cloud interface) and one
 per route in front of it (a published port, an ECS port mapping or target group, a
 Kubernetes Service, NodePort or load balancer), computed through those hops, the
@@ -48,8 +50,9 @@ sightline.inventory/v1, docs/inventory.md).`
 const inventoryExample = `  sightline inventory --aws ./snap
   sightline inventory --aws ./snap --format json > inventory.json
   sightline inventory --docker --host-id i-0abc123 --aws ./snap
-  sightline inventory --k8s ./manifests --k8s ./chart
-  sightline inventory --kubeconfig ~/.kube/config --context prod --aws ./snap`
+  sightline inventory --k8s ./manifests --k8s ./chart --set frontend.externalService=false
+  sightline inventory --kubeconfig ./prod.kubeconfig --aws ./snap
+  sightline inventory --context prod --aws ./snap        # $KUBECONFIG or ~/.kube/config`
 
 // sourceFlags are the runtime and cloud sources `inventory` and
 // `exposure` read.
@@ -57,6 +60,8 @@ type sourceFlags struct {
 	docker     bool
 	hostID     string
 	k8s        []string
+	namespace  string   // --k8s: namespace of objects naming none, Helm release namespace
+	set        []string // --k8s: Helm values (--set a.b=c)
 	kubeconfig string
 	context    string
 	aws        string
@@ -66,6 +71,8 @@ func (s *sourceFlags) register(fs *pflag.FlagSet, withAWS bool) {
 	fs.BoolVar(&s.docker, "docker", false, "read running containers from the Docker engine (DOCKER_HOST or the local socket)")
 	fs.StringVar(&s.hostID, "host-id", "", "the EC2 instance ID of the Docker host (i-…), when the instance metadata service cannot tell")
 	fs.StringArrayVar(&s.k8s, "k8s", nil, "Kubernetes manifests: a YAML file, a directory, a Helm chart or a Kustomize directory (repeatable)")
+	fs.StringVar(&s.namespace, "namespace", "", "--k8s: the namespace of objects that name none, and the Helm release namespace (default \"default\")")
+	fs.StringArrayVar(&s.set, "set", nil, "--k8s: a Helm value for the charts, as helm install --set takes it (a.b=c,d=e; repeatable)")
 	fs.StringVar(&s.kubeconfig, "kubeconfig", "", "read a live Kubernetes cluster through this kubeconfig (read-only list calls)")
 	fs.StringVar(&s.context, "context", "", "read a live cluster through this kubeconfig context (default: the current context; "+
 		"without --kubeconfig the default kubeconfig: $KUBECONFIG or ~/.kube/config)")
@@ -87,6 +94,9 @@ func (s *sourceFlags) any() bool { return s.runtime() || s.aws != "" }
 func (s *sourceFlags) check() error {
 	if len(s.k8s) > 0 && s.live() {
 		return cliutil.Usagef("give --k8s PATH… or a live cluster (--kubeconfig FILE, --context C), not both")
+	}
+	if (s.namespace != "" || len(s.set) > 0) && len(s.k8s) == 0 {
+		return cliutil.Usagef("--namespace and --set apply to --k8s manifests and charts: give --k8s PATH")
 	}
 	if s.hostID != "" && !s.docker {
 		return cliutil.Usagef("--host-id names the Docker host: it needs --docker")
@@ -121,7 +131,7 @@ func loadSources(ctx context.Context, g *cliutil.Globals, f *sourceFlags, join b
 		out.read = append(out.read, "the Docker engine")
 	}
 	if len(f.k8s) > 0 {
-		objs, err := kube.LoadManifests(ctx, f.k8s, kube.LoadOptions{Logf: g.Logf})
+		objs, err := kube.LoadManifests(ctx, f.k8s, kube.LoadOptions{Values: f.set, Namespace: f.namespace, Logf: g.Logf})
 		if err != nil {
 			return nil, inputError(err)
 		}
@@ -232,7 +242,7 @@ func newInventoryCmd(g *cliutil.Globals) *cobra.Command {
 	var src sourceFlags
 	var all bool
 	c := &cobra.Command{
-		Use:     "inventory [--docker [--host-id I]] [--k8s PATH…|--kubeconfig FILE [--context C]] [--aws DIR]",
+		Use:     "inventory [--docker [--host-id I]] [--k8s PATH… [--set K=V]|--kubeconfig FILE|--context C] [--aws DIR]",
 		Short:   "List running workloads, their images and ports, and how each port is reached",
 		Long:    inventoryLong,
 		Example: inventoryExample,
@@ -245,7 +255,7 @@ func newInventoryCmd(g *cliutil.Globals) *cobra.Command {
 				return err
 			}
 			if !src.any() {
-				return cliutil.Usagef("give at least one source: --docker, --k8s PATH, --kubeconfig FILE or --aws DIR")
+				return cliutil.Usagef("give at least one source: --docker, --k8s PATH, --kubeconfig FILE, --context C or --aws DIR")
 			}
 			s, err := loadSources(cmd.Context(), g, &src, true)
 			if err != nil {

@@ -225,3 +225,45 @@ func TestSourcesCancelled(t *testing.T) {
 		}
 	}
 }
+
+// TestHelmSetAndNamespace: --set reaches the chart (frontend.create=false
+// removes the frontend Deployment) and --namespace the release namespace;
+// both without --k8s are usage errors.
+func TestHelmSetAndNamespace(t *testing.T) {
+	chart := filepath.Join(demoDir, "helm-chart")
+	names := func(args ...string) map[string]string {
+		t.Helper()
+		inv, _, _ := inventoryJSON(t, append([]string{"--k8s", chart}, args...)...)
+		m := map[string]string{}
+		for _, w := range inv.Workloads {
+			m[w.Name] = w.Namespace
+		}
+		return m
+	}
+	def := names()
+	if _, ok := def["frontend"]; !ok || def["frontend"] != "default" {
+		t.Fatalf("chart defaults: frontend in %q (%v)", def["frontend"], def)
+	}
+	got := names("--set", "frontend.create=false", "--namespace", "shop")
+	if _, ok := got["frontend"]; ok || len(got) != len(def)-1 || got["adservice"] != "shop" {
+		t.Errorf("--set frontend.create=false --namespace shop: %v", got)
+	}
+	for _, args := range [][]string{{"inventory", "--aws", ecsMixed, "--set", "a=b"}, {"exposure", "--aws", ecsMixed, "--namespace", "x"}} {
+		if _, _, code := runCLI(t, args...); code != 2 {
+			t.Errorf("%v: exit %d, want 2", args, code)
+		}
+	}
+}
+
+// TestExposureHelpUsage: --aws is one source among others, not required.
+func TestExposureHelpUsage(t *testing.T) {
+	out, _, code := runCLI(t, "exposure", "--help")
+	if code != 0 || !strings.Contains(out, "exposure [--aws DIR] [--docker") || !strings.Contains(out, "sightline exposure --k8s ./manifests") ||
+		!strings.Contains(out, "sightline exposure --docker --host-id") {
+		t.Errorf("exposure --help:\n%s", out)
+	}
+	// A runtime source alone is enough.
+	if _, stderr, code := runCLI(t, "exposure", "--k8s", "../../internal/demo/estate/k8s/cluster.yaml"); code != 0 {
+		t.Errorf("exposure --k8s alone: exit %d %s", code, stderr)
+	}
+}
