@@ -591,7 +591,8 @@ func cutPath(s string, n int) string {
 
 // cutImage shortens an image reference to n columns keeping what tells
 // images apart: the registry host goes first, then the digest, then the
-// head of the repository path ("…/adservice:v0.10.6").
+// head of the repository path ("…/adservice:v0.10.6"), then the end of
+// the tag ("…/adservice:v0…").
 func cutImage(ref string, n int) string {
 	noDigest := func(s string) string {
 		if i := strings.IndexByte(s, '@'); i > 0 {
@@ -613,7 +614,9 @@ func cutImage(ref string, n int) string {
 			return c
 		}
 	}
-	return textfit.CutLeft(noDigest(ref), n)
+	// The repository name tells images apart more often than the tag
+	// (every image of a release shares its tag): keep its head.
+	return textfit.Cut(cands[len(cands)-1], n)
 }
 
 // writeInventoryTable writes two tables: what runs where (one line per

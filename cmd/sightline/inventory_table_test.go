@@ -121,6 +121,8 @@ func TestCutKeepsWhatTellsApart(t *testing.T) {
 		{cutImage(ad, 80), ad},
 		{cutImage(ad, 50), "…/adservice:v0.10.6"},
 		{cutImage(ad, 19), "…/adservice:v0.10.6"},
+		{cutImage(ad, 15), "…/adservice:v0…"},
+		{cutImage("sightline-test/docker-source:3804137ecf8b@sha256:0123456789ab", 17), "…/docker-source:…"},
 		{cutImage("111122223333.dkr.ecr.eu-west-1.amazonaws.com/shop/web@sha256:0123456789ab", 40), "…/shop/web@sha256:0123456789ab"},
 		{cutImage("111122223333.dkr.ecr.eu-west-1.amazonaws.com/shop/web@sha256:0123456789ab", 12), "…/shop/web"},
 		{cutImage("nginx:1.27@sha256:0123456789ab", 12), "nginx:1.27"},
