@@ -13,45 +13,55 @@ import (
 	"github.com/sightline-sec/sightline/internal/workload"
 )
 
-const exposureLong = `Compute, from an AWS snapshot alone, which internet source addresses can open a
-connection to every network interface, EC2 instance, ECS task, container port and load balancer,
-on which protocol and ports, and prove it hop by hop: internet gateway, the
+const exposureLong = `Compute which internet source addresses can open a connection to every
+network interface, EC2 instance, ECS task, container port and load balancer, on
+which protocol and ports, and prove it hop by hop: internet gateway, the
 subnet's route table (return route), network ACL in and out (stateless, ephemeral
 ports), security groups, and load balancer listener → rule → target group →
 target. Each result is "exposed" (with the source CIDRs, "wide" when any public
 address may connect), "not_exposed" (naming the control that blocks), or
-"unknown" (naming the data missing from the snapshot).
+"unknown" (naming the data missing).
 
-The snapshot is a directory in the AWS CLI JSON layout (docs/aws-snapshot.md),
-written by 'sightline collect aws' or by the shell recipe in that document.
+Give at least one source. --aws DIR is an AWS snapshot, a directory in the AWS
+CLI JSON layout (docs/aws-snapshot.md) written by 'sightline collect aws' or by
+the shell recipe in that document. --docker (the local engine), --k8s PATH
+(manifests, Helm charts, Kustomize directories) and --kubeconfig FILE or
+--context C (a live cluster; --context alone uses $KUBECONFIG or
+~/.kube/config) add every container port's verdict, through the hops in front
+of it (a published or bound host port, a target group, a Service, NodePort,
+Ingress or load balancer) and the host's cloud path (docs/inventory.md).
+Without --aws the cloud part of a container's path is unknown and says so.
 
 The table lists exposed and unknown results (add --all for not_exposed too),
 fitted to the terminal width (80 columns when not a terminal): resources by
-short id (alb/NAME, nlb/NAME, elb/NAME, task/CLUSTER/ID8, i-…), sources worded
-as the internet or the internet except some CIDRs. --format json prints every
-result with full ARNs and CIDRs (schema sightline.exposure/v1, docs/exposure.md).
+short id (alb/NAME, nlb/NAME, elb/NAME, task/CLUSTER/ID8, i-…, containers as
+--why takes them), routes by their front and port (svc/NAME:80, lb/NAME:80,
+0.0.0.0:32768, tg/NAME:8080), sources worded as the internet or the internet
+except some CIDRs, then what the sources could not read (gaps). --format json
+prints every result with full ARNs and CIDRs, and the gaps (schema
+sightline.exposure/v1, docs/exposure.md).
 
-Container ports are answered through the hops in front of them (a published or
-bound host port, a target group, a Service or load balancer) and the host's
-cloud path: --why TASK-ARN/CONTAINER:tcp/80 (or task/CLUSTER/ID8/CONTAINER,
-NAMESPACE/POD/CONTAINER, a Docker container name or ID). --docker, --k8s and
---kubeconfig add every container port's verdict to the results
-(docs/inventory.md).`
+--why RESOURCE:PROTO/PORT explains one verdict: a cloud resource (i-…, eni-…,
+an ARN or the short id), or a container: TASK-ARN/CONTAINER or
+task/CLUSTER/ID8/CONTAINER (ECS), NAMESPACE/POD/CONTAINER (Kubernetes), a
+Docker container name or ID.`
 
 const exposureExample = `  sightline exposure --aws ./snap
   sightline exposure --aws ./snap --format json > exposure.json
   sightline exposure --aws ./snap --why i-0abc123:tcp/22
   sightline exposure --aws ./snap --why alb/web:tcp/443
-  sightline exposure --aws ./snap --why arn:aws:ecs:eu-west-1:111122223333:task/prod/1b2c3d4e5f6a4b7c8d9e0f1a2b3c4d5e/web:tcp/80
   sightline exposure --aws ./snap --why task/prod/1b2c3d4e/web:tcp/80
-  sightline exposure --aws ./snap --why arn:aws:elasticloadbalancing:eu-west-1:111122223333:loadbalancer/app/web/50dc:tcp/443`
+  sightline exposure --aws ./snap --why arn:aws:elasticloadbalancing:eu-west-1:111122223333:loadbalancer/app/web/50dc:tcp/443
+  sightline exposure --k8s ./manifests
+  sightline exposure --context prod --aws ./snap --why shop/web-7d9f8b6c5-q8m3z/web:tcp/8080
+  sightline exposure --docker --host-id i-0abc123 --aws ./snap --why web-1:tcp/8080`
 
 func newExposureCmd(g *cliutil.Globals) *cobra.Command {
 	var src sourceFlags
 	var why string
 	var all bool
 	c := &cobra.Command{
-		Use:     "exposure --aws DIR [--docker|--k8s PATH…|--kubeconfig FILE] [--why RESOURCE:PROTO/PORT]",
+		Use:     "exposure [--aws DIR] [--docker [--host-id I]] [--k8s PATH…|--kubeconfig FILE|--context C] [--why RESOURCE:PROTO/PORT]",
 		Short:   "Compute internet exposure of cloud resources and containers, with proofs",
 		Long:    exposureLong,
 		Example: exposureExample,
@@ -61,7 +71,7 @@ func newExposureCmd(g *cliutil.Globals) *cobra.Command {
 				return err
 			}
 			if !src.any() {
-				return cliutil.Usagef("--aws DIR is required (a snapshot directory, see docs/aws-snapshot.md), or a runtime source: --docker, --k8s PATH, --kubeconfig FILE")
+				return cliutil.Usagef("give at least one source: --aws DIR (a snapshot directory, see docs/aws-snapshot.md), --docker, --k8s PATH, --kubeconfig FILE or --context C")
 			}
 			if err := src.check(); err != nil {
 				return err
@@ -81,19 +91,26 @@ func newExposureCmd(g *cliutil.Globals) *cobra.Command {
 			if rep == nil {
 				rep = &exposure.Report{Schema: exposure.Schema, Results: []exposure.Result{}}
 			}
+			rep.Gaps = s.inv.Gaps
+			if rep.Gaps == nil {
+				rep.Gaps = []workload.Gap{}
+			}
 			if q != nil {
 				return explain(g, s, rep, q)
 			}
 			if src.runtime() {
-				rep.Results = append(rep.Results, containerResults(s.inv)...)
-				if len(s.inv.Gaps) > 0 {
-					g.Warnf("exposure: %s", gapSummary(s.inv.Gaps))
-				}
+				rep.Results = append(rep.Results, containerResults(s.inv, g.Format != "json")...)
+			}
+			if len(rep.Gaps) > 0 {
+				g.Warnf("exposure: %s", gapSummary(rep.Gaps))
 			}
 			if g.Format == "json" {
 				return exposure.WriteJSON(g.Stdout, rep)
 			}
-			return exposure.WriteTable(g.Stdout, rep.Results, all, g.Width())
+			if err := exposure.WriteTable(g.Stdout, rep.Results, all, g.Width()); err != nil {
+				return err
+			}
+			return exposure.WriteGaps(g.Stdout, rep.Gaps, g.Width())
 		},
 	}
 	src.register(c.Flags(), true)
@@ -103,15 +120,28 @@ func newExposureCmd(g *cliutil.Globals) *cobra.Command {
 	return c
 }
 
-// containerResults lists every container verdict as a result row.
-func containerResults(inv *workload.Inventory) []exposure.Result {
+// containerResults lists every container verdict as a result row. For
+// the table (table set) a container is named as --why takes it
+// (containerLabel) and the route by its VIA text (frontText: the front's
+// kind and listen port), so that the rows of one port's routes differ;
+// the JSON keeps the full IDs.
+func containerResults(inv *workload.Inventory, table bool) []exposure.Result {
 	var out []exposure.Result
 	for i := range inv.Workloads {
 		w := &inv.Workloads[i]
 		for j := range w.Containers {
 			ct := &w.Containers[j]
+			vias := viaFronts(ct)
 			for k := range ct.Exposure {
-				out = append(out, verdictResult(w, ct, &ct.Exposure[k]))
+				v := &ct.Exposure[k]
+				r := verdictResult(w, ct, v)
+				if table {
+					r.Resource = containerLabel(w, ct)
+					if v.Via != "" {
+						r.Via = viaText(v, vias[v])
+					}
+				}
+				out = append(out, r)
 			}
 		}
 	}
@@ -170,7 +200,11 @@ func explain(g *cliutil.Globals, s *sources, rep *exposure.Report, q *whyQuery) 
 		}
 	}
 	if g.Format == "json" {
-		return writeJSON(g.Stdout, exposure.Report{Schema: exposure.Schema, Results: hits})
+		gaps := rep.Gaps
+		if gaps == nil {
+			gaps = []workload.Gap{}
+		}
+		return writeJSON(g.Stdout, exposure.Report{Schema: exposure.Schema, Results: hits, Gaps: gaps})
 	}
 	return exposure.WriteWhy(g.Stdout, hits, g.Width())
 }

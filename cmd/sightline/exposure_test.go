@@ -11,6 +11,7 @@ import (
 
 	"github.com/sightline-sec/sightline/bench/exposuregen/estate"
 	"github.com/sightline-sec/sightline/internal/collect/aws/snapshot"
+	"github.com/sightline-sec/sightline/internal/workload"
 )
 
 func scenarioDir(name string) string {
@@ -160,5 +161,42 @@ func TestExposureWhyAliasesAndIdle(t *testing.T) {
 	out, stderr, code := runCLI(t, "exposure", "--aws", dir, "--why", "eni-0celba:tcp/80", "--format", "json")
 	if code != 0 || !strings.Contains(out, `"verdict": "not_exposed"`) || !strings.Contains(out, "interface of a load balancer node") {
 		t.Fatalf("node interface: exit %d %s\n%s", code, stderr, out)
+	}
+}
+
+// TestExposureListsGaps: what the sources could not read is in the
+// exposure JSON ("gaps", as in the inventory) and in the table footer,
+// not only announced on stderr.
+func TestExposureListsGaps(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.CopyFS(dir, os.DirFS(filepath.Join("..", "..", "internal", "workload", "ecs", "testdata", "ecs-mixed"))); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(filepath.Join(dir, "111122223333", "eu-west-1", "ecs", "describe-services", "arn%3Aaws%3Aecs%3Aeu-west-1%3A111122223333%3Acluster%2Fprod.json")); err != nil {
+		t.Fatal(err)
+	}
+	out, stderr, code := runCLI(t, "exposure", "--aws", dir, "--format", "json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var doc struct {
+		Schema  string            `json:"schema"`
+		Results []json.RawMessage `json:"results"`
+		Gaps    []workload.Gap    `json:"gaps"`
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if len(doc.Gaps) != 1 || !strings.Contains(doc.Gaps[0].What, "ecs/describe-services of ECS cluster") || len(doc.Results) == 0 {
+		t.Fatalf("gaps %+v (%d results)", doc.Gaps, len(doc.Results))
+	}
+	table, _, code := runCLI(t, "exposure", "--aws", dir)
+	if code != 0 || !strings.Contains(table, "1 gap(s): what could not be read") || !strings.Contains(table, "  - ecs/describe-services of ECS cluster") {
+		t.Fatalf("table footer lacks the gap (exit %d):\n%s", code, table)
+	}
+	// Without gaps the array is present and empty.
+	out, _, _ = runCLI(t, "exposure", "--aws", filepath.Join("..", "..", "testdata", "aws", "scenarios", "alb-private"), "--format", "json")
+	if !strings.Contains(out, "\"gaps\": [\n  ]\n}") {
+		t.Errorf("no empty gaps array:\n%s", out[max(0, len(out)-200):])
 	}
 }

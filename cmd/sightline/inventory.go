@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"sort"
@@ -26,8 +27,10 @@ import (
 )
 
 const inventoryLong = `List what runs where and how each container port is reached: Docker containers
-(--docker), Kubernetes workloads from manifests (--k8s) or a live cluster
-(--kubeconfig), and ECS tasks from an AWS snapshot (--aws). Every container port
+(--docker), Kubernetes workloads from manifests, Helm charts or Kustomize
+directories (--k8s, with --set and --namespace for charts) or a live cluster
+(--kubeconfig FILE, or --context C alone for the default kubeconfig:
+$KUBECONFIG or ~/.kube/config), and ECS tasks from an AWS snapshot (--aws). Every container port
 gets one verdict for its direct path (the workload's own cloud interface) and one
 per route in front of it (a published port, an ECS port mapping or target group, a
 Kubernetes Service, NodePort or load balancer), computed through those hops, the
@@ -47,8 +50,9 @@ sightline.inventory/v1, docs/inventory.md).`
 const inventoryExample = `  sightline inventory --aws ./snap
   sightline inventory --aws ./snap --format json > inventory.json
   sightline inventory --docker --host-id i-0abc123 --aws ./snap
-  sightline inventory --k8s ./manifests --k8s ./chart
-  sightline inventory --kubeconfig ~/.kube/config --context prod --aws ./snap`
+  sightline inventory --k8s ./manifests --k8s ./chart --set frontend.externalService=false
+  sightline inventory --kubeconfig ./prod.kubeconfig --aws ./snap
+  sightline inventory --context prod --aws ./snap        # $KUBECONFIG or ~/.kube/config`
 
 // sourceFlags are the runtime and cloud sources `inventory` and
 // `exposure` read.
@@ -56,6 +60,8 @@ type sourceFlags struct {
 	docker     bool
 	hostID     string
 	k8s        []string
+	namespace  string   // --k8s: namespace of objects naming none, Helm release namespace
+	set        []string // --k8s: Helm values (--set a.b=c)
 	kubeconfig string
 	context    string
 	aws        string
@@ -65,26 +71,32 @@ func (s *sourceFlags) register(fs *pflag.FlagSet, withAWS bool) {
 	fs.BoolVar(&s.docker, "docker", false, "read running containers from the Docker engine (DOCKER_HOST or the local socket)")
 	fs.StringVar(&s.hostID, "host-id", "", "the EC2 instance ID of the Docker host (i-…), when the instance metadata service cannot tell")
 	fs.StringArrayVar(&s.k8s, "k8s", nil, "Kubernetes manifests: a YAML file, a directory, a Helm chart or a Kustomize directory (repeatable)")
+	fs.StringVar(&s.namespace, "namespace", "", "--k8s: the namespace of objects that name none, and the Helm release namespace (default \"default\")")
+	fs.StringArrayVar(&s.set, "set", nil, "--k8s: a Helm value for the charts, as helm install --set takes it (a.b=c,d=e; repeatable)")
 	fs.StringVar(&s.kubeconfig, "kubeconfig", "", "read a live Kubernetes cluster through this kubeconfig (read-only list calls)")
-	fs.StringVar(&s.context, "context", "", "kubeconfig context (default: the current context)")
+	fs.StringVar(&s.context, "context", "", "read a live cluster through this kubeconfig context (default: the current context; "+
+		"without --kubeconfig the default kubeconfig: $KUBECONFIG or ~/.kube/config)")
 	if withAWS {
 		fs.StringVar(&s.aws, "aws", "", "AWS snapshot directory (docs/aws-snapshot.md): ECS tasks and the cloud exposure of hosts and load balancers")
 	}
 }
 
-// runtime reports whether a runtime source (Docker, Kubernetes) is given.
-func (s *sourceFlags) runtime() bool { return s.docker || len(s.k8s) > 0 || s.kubeconfig != "" }
+// live reports whether a live cluster is to be read: --kubeconfig, or
+// --context alone (the default kubeconfig: $KUBECONFIG or ~/.kube/config,
+// as kubectl loads it).
+func (s *sourceFlags) live() bool { return s.kubeconfig != "" || s.context != "" }
 
-func (s *sourceFlags) any() bool {
-	return s.docker || len(s.k8s) > 0 || s.kubeconfig != "" || s.aws != ""
-}
+// runtime reports whether a runtime source (Docker, Kubernetes) is given.
+func (s *sourceFlags) runtime() bool { return s.docker || len(s.k8s) > 0 || s.live() }
+
+func (s *sourceFlags) any() bool { return s.runtime() || s.aws != "" }
 
 func (s *sourceFlags) check() error {
-	if s.context != "" && s.kubeconfig == "" {
-		return cliutil.Usagef("--context needs --kubeconfig")
+	if len(s.k8s) > 0 && s.live() {
+		return cliutil.Usagef("give --k8s PATH… or a live cluster (--kubeconfig FILE, --context C), not both")
 	}
-	if len(s.k8s) > 0 && s.kubeconfig != "" {
-		return cliutil.Usagef("give --k8s PATH… or --kubeconfig FILE, not both")
+	if (s.namespace != "" || len(s.set) > 0) && len(s.k8s) == 0 {
+		return cliutil.Usagef("--namespace and --set apply to --k8s manifests and charts: give --k8s PATH")
 	}
 	if s.hostID != "" && !s.docker {
 		return cliutil.Usagef("--host-id names the Docker host: it needs --docker")
@@ -113,23 +125,23 @@ func loadSources(ctx context.Context, g *cliutil.Globals, f *sourceFlags, join b
 	if f.docker {
 		inv, err := docker.Collect(ctx, docker.Options{HostID: f.hostID, Logf: g.Logf})
 		if err != nil {
-			return nil, cliutil.Usage(err)
+			return nil, dockerError(err)
 		}
 		merge(out.inv, inv)
 		out.read = append(out.read, "the Docker engine")
 	}
 	if len(f.k8s) > 0 {
-		objs, err := kube.LoadManifests(ctx, f.k8s, kube.LoadOptions{Logf: g.Logf})
+		objs, err := kube.LoadManifests(ctx, f.k8s, kube.LoadOptions{Values: f.set, Namespace: f.namespace, Logf: g.Logf})
 		if err != nil {
-			return nil, cliutil.Usage(err)
+			return nil, inputError(err)
 		}
 		merge(out.inv, kube.Build(objs))
 		out.read = append(out.read, "Kubernetes manifests")
 	}
-	if f.kubeconfig != "" {
+	if f.live() {
 		objs, err := live.Collect(ctx, live.Options{Kubeconfig: f.kubeconfig, Context: f.context, Logf: g.Logf})
 		if err != nil {
-			return nil, cliutil.Usage(err)
+			return nil, kubeError(err)
 		}
 		merge(out.inv, kube.Build(objs))
 		out.read = append(out.read, "a Kubernetes cluster")
@@ -138,25 +150,60 @@ func loadSources(ctx context.Context, g *cliutil.Globals, f *sourceFlags, join b
 		t0 := time.Now()
 		snap, err := snapshot.Load(ctx, f.aws)
 		if err != nil {
-			return nil, cliutil.Usage(err)
+			return nil, inputError(err)
 		}
 		model, rep, err := analyzeCloud(ctx, snap)
 		if err != nil {
-			return nil, cliutil.Usage(err)
+			return nil, inputError(err)
 		}
 		out.cloud, out.model = rep, model
 		out.read = append(out.read, "an AWS snapshot")
 		g.Logf("loaded and analysed the AWS snapshot in %v (%d results)", time.Since(t0).Round(time.Millisecond), len(rep.Results))
+		tasks := ecs.FromSnapshot(snap)
 		if !join {
+			// The cloud results cover ECS tasks; what ECS data the
+			// snapshot lacks is still said (gaps).
+			out.inv.Gaps = append(out.inv.Gaps, tasks.Gaps...)
 			return out, nil
 		}
 		aliases = ecs.Aliases(snap)
-		merge(out.inv, ecs.FromSnapshot(snap))
+		merge(out.inv, tasks)
 	}
 	t0 := time.Now()
 	exposure.Containers(out.inv, exposure.NewCloudIndex(out.cloud, aliases))
 	g.Logf("inventory: %d workloads joined in %v", len(out.inv.Workloads), time.Since(t0).Round(time.Millisecond))
 	return out, nil
+}
+
+// inputError marks a source's error as bad input (exit 2), unless the run
+// was interrupted (Ctrl-C, SIGTERM: the context ended), which is not the
+// input's fault (3).
+func inputError(err error) error {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return &cliutil.Error{Code: cliutil.ExitInternal, Err: err}
+	}
+	return cliutil.Usage(err)
+}
+
+// dockerError sorts a Docker source failure by exit code: a malformed
+// DOCKER_HOST or --host-id is bad input (2); an engine that cannot be
+// reached or fails is the environment (3, docs/cli.md).
+func dockerError(err error) error {
+	if msg := err.Error(); strings.HasPrefix(msg, "docker endpoint") || strings.HasPrefix(msg, "--host-id") {
+		return cliutil.Usage(err)
+	}
+	return &cliutil.Error{Code: cliutil.ExitInternal, Err: err}
+}
+
+// kubeError sorts a live cluster failure: an API server that cannot be
+// reached or rejects the credentials, or a failing credential plugin, is
+// the environment (3); an unreadable kubeconfig or unknown context is bad
+// input (2).
+func kubeError(err error) error {
+	if errors.Is(err, live.ErrEnvironment) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return &cliutil.Error{Code: cliutil.ExitInternal, Err: err}
+	}
+	return cliutil.Usage(err)
 }
 
 // analyzeCloud is the one place the CLI runs the cloud engine.
@@ -195,7 +242,7 @@ func newInventoryCmd(g *cliutil.Globals) *cobra.Command {
 	var src sourceFlags
 	var all bool
 	c := &cobra.Command{
-		Use:     "inventory [--docker [--host-id I]] [--k8s PATH…|--kubeconfig FILE [--context C]] [--aws DIR]",
+		Use:     "inventory [--docker [--host-id I]] [--k8s PATH… [--set K=V]|--kubeconfig FILE|--context C] [--aws DIR]",
 		Short:   "List running workloads, their images and ports, and how each port is reached",
 		Long:    inventoryLong,
 		Example: inventoryExample,
@@ -208,7 +255,7 @@ func newInventoryCmd(g *cliutil.Globals) *cobra.Command {
 				return err
 			}
 			if !src.any() {
-				return cliutil.Usagef("give at least one source: --docker, --k8s PATH, --kubeconfig FILE or --aws DIR")
+				return cliutil.Usagef("give at least one source: --docker, --k8s PATH, --kubeconfig FILE, --context C or --aws DIR")
 			}
 			s, err := loadSources(cmd.Context(), g, &src, true)
 			if err != nil {
@@ -270,23 +317,6 @@ func kindAbbrev(kind string) string {
 	return strings.ToLower(kind)
 }
 
-// kubeFrontText names a Kubernetes front by its object: svc/NAME,
-// ing/NAME, or hostPort:PORT for a pod's hostPort.
-func kubeFrontText(id string) (string, bool) {
-	rest, ok := strings.CutPrefix(id, "k8s:")
-	if !ok {
-		return "", false
-	}
-	parts := strings.Split(rest, "/")
-	if n := len(parts); n >= 3 && parts[n-3] == "hostPort" {
-		return "hostPort:" + parts[n-1], true
-	}
-	if len(parts) == 4 {
-		return kindAbbrev(parts[2]) + "/" + parts[3], true
-	}
-	return "", false
-}
-
 func hostName(w *workload.Workload) string {
 	switch {
 	case w.Host == nil:
@@ -306,10 +336,26 @@ func portText(v *workload.Verdict) string {
 	return v.Protocol + "/" + strconv.Itoa(v.ContainerPort)
 }
 
+// verdictText is the table's last column: the verdict, then who may
+// connect, what blocks, or what is missing. An exposed verdict with
+// missing data says so: the sources are those the known hops admit, and
+// the missing hops may narrow them.
+func verdictText(v *workload.Verdict, fronts map[string]*workload.Front) string {
+	label := strings.ReplaceAll(v.Verdict, "_", " ")
+	if v.Verdict == exposure.Exposed && len(v.Missing) > 0 {
+		label += " (possibly narrower)"
+	}
+	return label + ": " + verdictWhy(v, fronts)
+}
+
 func verdictWhy(v *workload.Verdict, fronts map[string]*workload.Front) string {
 	switch {
 	case v.Verdict == exposure.Exposed:
-		return "from " + exposure.SourcesText(v.Sources)
+		s := "from " + exposure.SourcesText(v.Sources)
+		if len(v.Missing) > 0 {
+			s += "; " + missingText(v.Missing)
+		}
+		return s
 	case trivialDirect(v):
 		return "not published or fronted; no cloud interface"
 	case v.BlockedBy != nil && (v.BlockedBy.Kind == "docker_publish" || v.BlockedBy.Kind == "ecs_port_mapping") && v.BlockedBy.ID == v.Via:
@@ -317,64 +363,146 @@ func verdictWhy(v *workload.Verdict, fronts map[string]*workload.Front) string {
 	case v.BlockedBy != nil && v.BlockedBy.Kind == "service":
 		return "in-cluster only (ClusterIP)"
 	case v.BlockedBy != nil:
-		return "blocked by " + v.BlockedBy.Kind + " " + frontText(v.BlockedBy.ID, fronts)
+		return "blocked by " + v.BlockedBy.Kind + " " + blockerText(v.BlockedBy, fronts)
 	case len(v.Missing) > 0:
-		s := "missing: " + v.Missing[0]
-		if n := len(v.Missing) - 1; n > 0 {
-			s += fmt.Sprintf(" (+%d more in --format json)", n)
-		}
-		return s
+		return missingText(v.Missing)
 	}
 	return ""
 }
 
-func viaText(v *workload.Verdict, fronts map[string]*workload.Front) string {
-	if v.Via == "" {
+// missingText is the first missing reason and how many more there are.
+func missingText(missing []string) string {
+	s := "missing: " + missing[0]
+	if n := len(missing) - 1; n > 0 {
+		s += fmt.Sprintf(" (+%d more in --format json)", n)
+	}
+	return s
+}
+
+// blockerText names the control that blocks: a front by its VIA text,
+// anything else by its short ID.
+func blockerText(h *workload.Hop, fronts map[string]*workload.Front) string {
+	if f := fronts[h.Kind+"|"+h.ID]; f != nil {
+		return frontText(f)
+	}
+	return exposure.ShortID(h.ID)
+}
+
+// viaText is the VIA column: "direct", or the route's outermost front
+// (f, nil when not found) by its kind and the port it listens on.
+func viaText(v *workload.Verdict, f *workload.Front) string {
+	switch {
+	case v.Via == "":
 		return "direct"
+	case f == nil:
+		return exposure.ShortID(v.Via)
 	}
-	return frontText(v.Via, fronts)
+	return frontText(f)
 }
 
-// frontText is how the table names a front or control. The host-port
-// fronts have IDs unreadable in a column (docker:CONTAINER-ID:ADDR:PORT/proto,
-// INSTANCE:proto/PORT), and the container and host are named on the same
-// line: a Docker publish is named by the host address and port it
-// listens on, a host-network port or ECS port mapping by "host:PORT".
-// Anything else by its short ID.
-func frontText(id string, fronts map[string]*workload.Front) string {
-	if f := fronts[id]; f != nil {
-		switch f.Kind {
-		case "docker_publish":
-			if rest, ok := strings.CutPrefix(id, "docker:"); ok {
-				if _, listen, ok := strings.Cut(rest, ":"); ok && listen != "" {
-					if i := strings.LastIndexByte(listen, '/'); i > 0 {
-						listen = listen[:i]
-					}
-					return listen
+// frontText names a front by what it is and the port it listens on, so
+// that the routes of one container port can be told apart:
+//
+//	svc/NAME:80         a Service's ClusterIP port
+//	nodeport/NAME:30080 a NodePort (on every node)
+//	lb/NAME:80          a Service of type LoadBalancer
+//	ing/NAME:443        an Ingress
+//	hostPort:8080       a pod's hostPort
+//	0.0.0.0:32768       a Docker published port ([::]:32768 for IPv6)
+//	host:8080           a host-network port or ECS host port mapping
+//	tg/NAME:8080        an ELBv2 target group (elb/NAME:80 classic)
+func frontText(f *workload.Front) string {
+	port := ":" + strconv.Itoa(f.ListenPort)
+	if f.ListenPort == 0 { // a NodePort the API server has not allocated (manifests)
+		port = ""
+	}
+	switch f.Kind {
+	case "docker_publish":
+		if rest, ok := strings.CutPrefix(f.ID, "docker:"); ok {
+			if _, listen, ok := strings.Cut(rest, ":"); ok && listen != "" {
+				if i := strings.LastIndexByte(listen, '/'); i > 0 {
+					listen = listen[:i]
 				}
+				return listen
 			}
-		case "host_network", "ecs_port_mapping":
-			return "host:" + strconv.Itoa(f.ListenPort)
 		}
+		return "published" + port
+	case "host_network", "ecs_port_mapping":
+		return "host" + port
+	case "host_port":
+		return "hostPort" + port
+	case "service":
+		return "svc/" + kubeName(f.ID) + port
+	case "node_port":
+		return "nodeport/" + kubeName(f.ID) + port
+	case "load_balancer":
+		return "lb/" + kubeName(f.ID) + port
+	case "ingress":
+		return "ing/" + kubeName(f.ID) + port
+	case "target_group":
+		if strings.HasPrefix(f.ID, "arn:") {
+			if seg := strings.Split(exposure.ShortID(f.ID), "/"); len(seg) >= 2 && seg[0] == "targetgroup" {
+				return "tg/" + seg[1] + port
+			}
+			return exposure.ShortID(f.ID) + port
+		}
+		return "elb/" + f.ID + port // a classic load balancer, by name
 	}
-	if t, ok := kubeFrontText(id); ok {
-		return t
-	}
-	return exposure.ShortID(id)
+	return exposure.ShortID(f.ID) + port
 }
 
-// frontsOf indexes a container's fronts by ID.
+// kubeName is the object name of a Kubernetes ID
+// (k8s:CLUSTER/NAMESPACE/Kind/NAME).
+func kubeName(id string) string {
+	if i := strings.LastIndexByte(id, '/'); i >= 0 {
+		return id[i+1:]
+	}
+	return id
+}
+
+// frontsOf indexes a container's fronts by kind and ID: several fronts
+// share an ID (a Kubernetes Service's service, node_port and
+// load_balancer fronts all carry the Service's ID).
 func frontsOf(ct *workload.Container) map[string]*workload.Front {
 	m := map[string]*workload.Front{}
 	for i := range ct.Ports {
 		for j := range ct.Ports[i].Routes {
 			r := &ct.Ports[i].Routes[j]
 			for k := range r.Fronts {
-				m[r.Fronts[k].ID] = &r.Fronts[k]
+				f := &r.Fronts[k]
+				if _, dup := m[f.Kind+"|"+f.ID]; !dup {
+					m[f.Kind+"|"+f.ID] = f
+				}
 			}
 		}
 	}
 	return m
+}
+
+// viaFronts is, for each of ct.Exposure's verdicts, the outermost front
+// of its route (nil for a direct path). The engine lists each port's
+// direct verdict, then one verdict per route in the port's route order
+// (exposure.Containers); a route is taken only when its outermost front
+// is the verdict's Via, so a different order can only lose the port in
+// the VIA text, never name a wrong one.
+func viaFronts(ct *workload.Container) map[*workload.Verdict]*workload.Front {
+	out := map[*workload.Verdict]*workload.Front{}
+	k := 0
+	for i := range ct.Ports {
+		p := &ct.Ports[i]
+		k++ // the direct path
+		for j := range p.Routes {
+			if k >= len(ct.Exposure) {
+				return out
+			}
+			r, v := &p.Routes[j], &ct.Exposure[k]
+			if len(r.Fronts) > 0 && r.Fronts[0].ID == v.Via && v.ContainerPort == p.ContainerPort && v.Protocol == p.Protocol {
+				out[v] = &r.Fronts[0]
+			}
+			k++
+		}
+	}
+	return out
 }
 
 // trivialDirect reports whether v is the direct path of a workload with
@@ -426,17 +554,69 @@ func reachRows(ct *workload.Container, all bool) []*workload.Verdict {
 	return out
 }
 
-// containerLabel names a container in the reach table: workload/container,
-// or the name alone when the workload is the container (Docker).
+// containerLabel names a container in the reach table as `exposure --why`
+// takes it: NAMESPACE/POD/CONTAINER (Kubernetes), task/CLUSTER/ID8/CONTAINER
+// (ECS), the container name (Docker).
 func containerLabel(wl *workload.Workload, ct *workload.Container) string {
-	name := workloadName(wl)
-	if wl.Source == workload.SourceKubernetes {
-		name = wl.Name // the namespace and kind are in the first table
+	switch wl.Source {
+	case workload.SourceKubernetes:
+		return wl.Namespace + "/" + wl.Name + "/" + ct.Name
+	case workload.SourceDocker:
+		if ct.Name == wl.Name {
+			return wl.Name
+		}
 	}
-	if ct.Name == name {
-		return name
+	return workloadName(wl) + "/" + ct.Name
+}
+
+// cutPath shortens a slash-separated name to n columns by dropping
+// leading segments first ("…/adservice/server" for
+// "default/adservice/server"): the tail names the object.
+func cutPath(s string, n int) string {
+	if textfit.Len(s) <= n {
+		return s
 	}
-	return name + "/" + ct.Name
+	for rest := s; ; {
+		_, r, ok := strings.Cut(rest, "/")
+		if !ok || !strings.Contains(r, "/") { // keep two segments at least
+			break
+		}
+		rest = r
+		if textfit.Len(rest)+2 <= n {
+			return "…/" + rest
+		}
+	}
+	return textfit.CutLeft(s, n)
+}
+
+// cutImage shortens an image reference to n columns keeping what tells
+// images apart: the registry host goes first, then the digest, then the
+// head of the repository path ("…/adservice:v0.10.6"), then the end of
+// the tag ("…/adservice:v0…").
+func cutImage(ref string, n int) string {
+	noDigest := func(s string) string {
+		if i := strings.IndexByte(s, '@'); i > 0 {
+			return s[:i]
+		}
+		return s
+	}
+	cands := []string{ref}
+	if first, rest, ok := strings.Cut(ref, "/"); ok && (strings.ContainsAny(first, ".:") || first == "localhost") {
+		cands = append(cands, "…/"+rest, "…/"+noDigest(rest))
+	}
+	cands = append(cands, noDigest(ref))
+	if i := strings.LastIndexByte(noDigest(ref), '/'); i >= 0 {
+		last := ref[i+1:]
+		cands = append(cands, "…/"+last, "…/"+noDigest(last))
+	}
+	for _, c := range cands {
+		if textfit.Len(c) <= n {
+			return c
+		}
+	}
+	// The repository name tells images apart more often than the tag
+	// (every image of a release shares its tag): keep its head.
+	return textfit.Cut(cands[len(cands)-1], n)
 }
 
 // writeInventoryTable writes two tables: what runs where (one line per
@@ -451,8 +631,10 @@ func writeInventoryTable(w io.Writer, s *sources, all bool, width int) error {
 	// images beside them get the room. The reasons of the second table
 	// wrap at 20 columns, so that container names of 20 characters (a
 	// Compose name such as "shop-postgres-1") stay whole at 80.
-	runs := textfit.Table{Header: []string{"WORKLOAD", "HOST", "CONTAINER", "IMAGE", "RISK"}, Width: width, MinLast: len("privileged,"), Squeeze: []int{3}}
-	reach := textfit.Table{Header: []string{"CONTAINER", "PORT", "VIA", "VERDICT: SOURCES / WHY"}, Width: width, MinLast: 24, Squeeze: []int{2, 0}}
+	runs := textfit.Table{Header: []string{"WORKLOAD", "HOST", "CONTAINER", "IMAGE", "RISK"}, Width: width, MinLast: len("privileged,"), Squeeze: []int{3},
+		Cut: map[int]func(string, int) string{0: cutPath, 3: cutImage}}
+	reach := textfit.Table{Header: []string{"CONTAINER", "PORT", "VIA", "VERDICT: SOURCES / WHY"}, Width: width, MinLast: 24, Squeeze: []int{2, 0},
+		Cut: map[int]func(string, int) string{0: cutPath}}
 	counts := map[string]int{}
 	containers := 0
 	for i := range s.inv.Workloads {
@@ -468,15 +650,22 @@ func writeInventoryTable(w io.Writer, s *sources, all bool, width int) error {
 			if cname == workloadName(wl) {
 				cname = "-" // the workload is the container (Docker): named once
 			}
-			runs.Add(workloadName(wl), hostName(wl), cname, image, containerFlags(ct))
+			runs.Add(workloadName(wl), hostName(wl), cname, image, containerFlags(wl, ct))
 			for k := range ct.Exposure {
 				counts[ct.Exposure[k].Verdict]++
 			}
-			fronts := frontsOf(ct)
+			fronts, vias := frontsOf(ct), viaFronts(ct)
 			for _, v := range reachRows(ct, all) {
-				reach.Add(containerLabel(wl, ct), portText(v), viaText(v, fronts),
-					strings.ReplaceAll(v.Verdict, "_", " ")+": "+verdictWhy(v, fronts))
+				reach.Add(containerLabel(wl, ct), portText(v), viaText(v, vias[v]), verdictText(v, fronts))
 			}
+		}
+	}
+	// The RISK column needs room for its longest word only; when no
+	// container has a flag, the images get the room.
+	runs.MinLast = len("RISK")
+	for _, r := range runs.Rows {
+		for _, word := range strings.Fields(r[len(r)-1]) {
+			runs.MinLast = min(max(runs.MinLast, textfit.Len(word)), len("privileged,"))
 		}
 	}
 	if err := runs.Write(w); err != nil {
@@ -496,13 +685,8 @@ func writeInventoryTable(w io.Writer, s *sources, all bool, width int) error {
 		len(s.inv.Workloads), containers, strings.Join(s.read, ", "), counts[exposure.Exposed], counts[exposure.NotExposed], counts[exposure.Unknown]), 0, width) {
 		b.WriteString(l + "\n")
 	}
-	if len(s.inv.Gaps) > 0 {
-		fmt.Fprintf(&b, "%d gap(s): what could not be read (the inventory may be incomplete):\n", len(s.inv.Gaps))
-		for _, gp := range s.inv.Gaps {
-			for _, l := range textfit.Hang("  - ", gp.What+": "+gp.Reason, 4, width) {
-				b.WriteString(l + "\n")
-			}
-		}
+	for _, l := range exposure.GapLines(s.inv.Gaps, width) {
+		b.WriteString(l + "\n")
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
@@ -515,22 +699,81 @@ func shortDigest(d string) string {
 	return d
 }
 
-// containerFlags marks risky settings next to the container name.
-func containerFlags(ct *workload.Container) string {
+// containerFlags marks risky settings next to the container name, in
+// short words: "root" when the user is root for certain (user 0 or root),
+// "root?" when no user is set and runAsNonRoot does not forbid root (the
+// image's USER decides; root unless it sets one); the host namespaces
+// (hostPID, hostNetwork, hostIPC); added capabilities that amount to
+// host control (Kubernetes Pod Security Standards "baseline" allow none
+// of them: https://kubernetes.io/docs/concepts/security/pod-security-standards/);
+// host paths that expose the host (/, /etc, /proc, /var/run, …) or its
+// runtime socket; allowPrivilegeEscalation set true.
+func containerFlags(w *workload.Workload, ct *workload.Container) string {
 	var f []string
 	if ct.Privileged {
 		f = append(f, "privileged")
 	}
-	for _, m := range ct.Mounts {
-		if m.RuntimeSocket {
-			f = append(f, "runtime socket")
-			break
-		}
-	}
-	if ct.User == "" || ct.User == "0" || ct.User == "root" {
+	switch {
+	case ct.User == "0" || ct.User == "root" || strings.HasPrefix(ct.User, "0:") || strings.HasPrefix(ct.User, "root:"):
+		f = append(f, "root")
+	case ct.User == "" && (ct.RunAsNonRoot == nil || !*ct.RunAsNonRoot):
 		f = append(f, "root?")
 	}
+	if w.HostPID {
+		f = append(f, "hostPID")
+	}
+	if w.HostNetwork {
+		f = append(f, "hostNetwork")
+	}
+	if w.HostIPC {
+		f = append(f, "hostIPC")
+	}
+	for _, c := range ct.CapAdd {
+		c = strings.ToUpper(strings.TrimPrefix(strings.ToUpper(c), "CAP_"))
+		if dangerousCaps[c] {
+			f = append(f, c)
+		}
+	}
+	socket, hostPath := false, ""
+	for _, m := range ct.Mounts {
+		switch {
+		case m.RuntimeSocket:
+			socket = true
+		case m.HostPath && hostPath == "" && sensitiveHostPath(m.Source):
+			hostPath = m.Source
+		}
+	}
+	if socket {
+		f = append(f, "runtime socket")
+	}
+	if hostPath != "" {
+		f = append(f, "host "+hostPath)
+	}
+	if ct.AllowPrivilegeEscalation != nil && *ct.AllowPrivilegeEscalation && !ct.Privileged {
+		f = append(f, "privesc")
+	}
 	return strings.Join(f, ", ")
+}
+
+// dangerousCaps are the capabilities that give a container control over
+// its host or other containers (capabilities(7)).
+var dangerousCaps = map[string]bool{"ALL": true, "SYS_ADMIN": true, "NET_ADMIN": true, "SYS_PTRACE": true, "SYS_MODULE": true,
+	"DAC_READ_SEARCH": true, "SYS_RAWIO": true, "BPF": true, "PERFMON": true, "SYS_BOOT": true, "SYS_TIME": true, "MAC_ADMIN": true, "NET_RAW": true}
+
+// sensitiveHostPath reports host paths whose mount exposes the host:
+// the root, its configuration, kernel and process views, runtime state
+// and the kubelet's files.
+func sensitiveHostPath(p string) bool {
+	p = strings.TrimRight(p, "/")
+	if p == "" {
+		return true // "/"
+	}
+	for _, s := range []string{"/etc", "/proc", "/sys", "/dev", "/boot", "/root", "/var/run", "/run", "/var/lib/kubelet", "/var/lib/docker", "/var/lib/containerd", "/home"} {
+		if p == s || strings.HasPrefix(p, s+"/") {
+			return true
+		}
+	}
+	return false
 }
 
 // ---- exposure --why on containers ---------------------------------------------
@@ -549,16 +792,45 @@ func containerHits(inv *workload.Inventory, q *whyQuery) (hits []exposure.Result
 				continue
 			}
 			known = true
-			for _, v := range ct.Exposure {
-				if v.Protocol != q.proto || v.ContainerPort != q.port {
-					continue
-				}
-				hits = append(hits, verdictResult(w, ct, &v))
-			}
+			hits = append(hits, portHits(w, ct, q)...)
 		}
 	}
 	sort.SliceStable(hits, func(a, b int) bool { return hits[a].Resource < hits[b].Resource })
 	return hits, known
+}
+
+// portHits are one container's verdicts for the query's port: the
+// direct path once (a port published on several host addresses is one
+// Port per binding, each with the same direct verdict), then every route.
+// When routes exist, the direct path's proof says the container is
+// reached through them rather than "the port is not published".
+func portHits(w *workload.Workload, ct *workload.Container, q *whyQuery) []exposure.Result {
+	var direct, routes []exposure.Result
+	seen := map[string]bool{}
+	for k := range ct.Exposure {
+		v := &ct.Exposure[k]
+		if v.Protocol != q.proto || v.ContainerPort != q.port {
+			continue
+		}
+		r := verdictResult(w, ct, v)
+		if v.Via != "" {
+			routes = append(routes, r)
+			continue
+		}
+		key := v.Verdict + "|" + fmt.Sprint(r.BlockedBy) + "|" + strings.Join(v.Sources, ",") + "|" + strings.Join(v.Missing, ";")
+		if !seen[key] {
+			seen[key] = true
+			direct = append(direct, r)
+		}
+	}
+	for i := range direct {
+		if b := direct[i].BlockedBy; len(routes) > 0 && b != nil && b.Kind == "workload" {
+			nb := *b
+			nb.Detail = "the container has no address reachable from outside its host; it is reached only through its published ports or fronts below"
+			direct[i].BlockedBy = &nb
+		}
+	}
+	return append(direct, routes...)
 }
 
 func namesContainer(w *workload.Workload, ct *workload.Container, ref string) bool {

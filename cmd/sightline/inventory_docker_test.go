@@ -126,7 +126,7 @@ func TestInventoryDocker(t *testing.T) {
 		// the start of its reason).
 		for _, want := range [][]string{
 			{"sl-priv-", "privileged,"},
-			{"sl-pub-", "vm", "-", "sightline-"},
+			{"sl-pub-", "vm", "-", "docker-source:"}, // the image by repository name and tag
 			{fmt.Sprintf("tcp/8080  127.0.0.1:%d", fx.loopPort), "not exposed", "bound to loopback:"},
 			{fmt.Sprintf("tcp/8080  0.0.0.0:%d", fx.pubPort), "unknown", "missing: the cloud"},
 			// other packages' tests may run containers at the same time:
@@ -204,7 +204,14 @@ func TestInventoryDocker(t *testing.T) {
 				t.Fatal(err)
 			}
 			var routed bool
+			directs := 0
 			for _, r := range rep.Results {
+				if r.Via == "" {
+					directs++
+					if r.BlockedBy == nil || !strings.Contains(r.BlockedBy.Detail, "reached only through its published ports") {
+						t.Errorf("%s: direct path of a published port: %+v", ref, r.BlockedBy)
+					}
+				}
 				if r.ResourceType != "container" || r.FromPort != 8080 || !strings.HasPrefix(r.Resource, fx.pub) {
 					t.Errorf("%s: result %s %s/%d is not the container port", ref, r.Resource, r.Protocol, r.FromPort)
 				}
@@ -212,8 +219,8 @@ func TestInventoryDocker(t *testing.T) {
 					routed = r.Verdict == exposure.Exposed && hasKind(r.Path, "security_group")
 				}
 			}
-			if !routed {
-				t.Errorf("%s: no exposed route through the host's security group:\n%s", ref, out)
+			if !routed || directs != 1 {
+				t.Errorf("%s: no exposed route through the host's security group, or %d direct paths (want 1):\n%s", ref, directs, out)
 			}
 		}
 	})

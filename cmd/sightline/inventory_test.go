@@ -1,7 +1,9 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -83,7 +85,7 @@ func TestInventoryGapsNeverSilent(t *testing.T) {
 func TestInventoryUsage(t *testing.T) {
 	for _, args := range [][]string{
 		{"inventory"},
-		{"inventory", "--context", "c", "--aws", "x"},
+		{"inventory", "--context", "c", "--k8s", "x.yaml"},
 		{"inventory", "--aws", "x", "--host-id", "i-1"},
 		{"inventory", "--aws", "does-not-exist"},
 		{"inventory", "--aws", "x", "--format", "sarif"},
@@ -144,4 +146,124 @@ func hasKind(path []exposure.Hop, kind string) bool {
 		}
 	}
 	return false
+}
+
+// TestSourceExitCodes: an engine or API server that cannot be reached is
+// the environment (exit 3, docs/cli.md); a malformed endpoint or an
+// unreadable kubeconfig is bad input (2). A credential plugin that is
+// missing is named as such. --context without --kubeconfig reads the
+// default kubeconfig ($KUBECONFIG).
+func TestSourceExitCodes(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := l.Addr().String()
+	l.Close() // nothing listens there now
+
+	t.Setenv("DOCKER_HOST", "tcp://"+closed)
+	if _, stderr, code := runCLI(t, "inventory", "--docker"); code != 3 || !strings.Contains(stderr, "cannot reach the Docker engine") {
+		t.Errorf("unreachable engine: exit %d %q, want 3", code, stderr)
+	}
+	t.Setenv("DOCKER_HOST", "tcp://[::1")
+	if _, stderr, code := runCLI(t, "inventory", "--docker"); code != 2 {
+		t.Errorf("malformed DOCKER_HOST: exit %d %q, want 2", code, stderr)
+	}
+
+	dir := t.TempDir()
+	write := func(name, user string) string {
+		p := filepath.Join(dir, name)
+		cfg := "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster: {server: \"https://" + closed + "\", insecure-skip-tls-verify: true}\n" +
+			"contexts:\n- name: prod\n  context: {cluster: c, user: u}\ncurrent-context: prod\nusers:\n- name: u\n  user:\n" + user
+		if err := os.WriteFile(p, []byte(cfg), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	token := write("token", "    token: x\n")
+	plugin := write("plugin", "    exec:\n      apiVersion: client.authentication.k8s.io/v1beta1\n      command: sightline-no-such-plugin\n      interactiveMode: Never\n")
+	t.Setenv("KUBERNETES_SERVICE_HOST", "")
+	for _, c := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"inventory", "--kubeconfig", token}, 3, "is not reachable"},
+		{[]string{"exposure", "--kubeconfig", token}, 3, "is not reachable"},
+		{[]string{"inventory", "--kubeconfig", plugin}, 3, "credential plugin failed"},
+		{[]string{"inventory", "--kubeconfig", filepath.Join(dir, "nope")}, 2, "nope"},
+	} {
+		_, stderr, code := runCLI(t, c.args...)
+		if code != c.code || !strings.Contains(stderr, c.want) {
+			t.Errorf("%v: exit %d %q, want %d and %q", c.args, code, stderr, c.code, c.want)
+		}
+	}
+	t.Setenv("KUBECONFIG", token)
+	if _, stderr, code := runCLI(t, "inventory", "--context", "prod"); code != 3 || !strings.Contains(stderr, closed) {
+		t.Errorf("--context without --kubeconfig: exit %d %q, want the $KUBECONFIG server tried", code, stderr)
+	}
+	if _, stderr, code := runCLI(t, "inventory", "--context", "nosuch"); code != 2 || !strings.Contains(stderr, "nosuch") {
+		t.Errorf("unknown context: exit %d %q, want 2", code, stderr)
+	}
+}
+
+// TestSourcesCancelled: the root command's context (cancelled by SIGINT
+// or SIGTERM in main, signal.NotifyContext) reaches the sources: a
+// cancelled run stops with an error instead of printing results.
+func TestSourcesCancelled(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	for _, args := range [][]string{
+		{"inventory", "--aws", ecsMixed},
+		{"exposure", "--aws", ecsMixed},
+		{"inventory", "--k8s", "../../internal/demo/estate/k8s/cluster.yaml"},
+	} {
+		var out, errb strings.Builder
+		code := run(ctx, append([]string{"--cache-dir", t.TempDir()}, args...), &out, &errb)
+		if code != 3 || out.Len() != 0 || !strings.Contains(errb.String(), "context canceled") {
+			t.Errorf("%v cancelled: exit %d, stdout %d bytes, stderr %q", args, code, out.Len(), errb.String())
+		}
+	}
+}
+
+// TestHelmSetAndNamespace: --set reaches the chart (frontend.create=false
+// removes the frontend Deployment) and --namespace the release namespace;
+// both without --k8s are usage errors.
+func TestHelmSetAndNamespace(t *testing.T) {
+	chart := filepath.Join(demoDir, "helm-chart")
+	names := func(args ...string) map[string]string {
+		t.Helper()
+		inv, _, _ := inventoryJSON(t, append([]string{"--k8s", chart}, args...)...)
+		m := map[string]string{}
+		for _, w := range inv.Workloads {
+			m[w.Name] = w.Namespace
+		}
+		return m
+	}
+	def := names()
+	if _, ok := def["frontend"]; !ok || def["frontend"] != "default" {
+		t.Fatalf("chart defaults: frontend in %q (%v)", def["frontend"], def)
+	}
+	got := names("--set", "frontend.create=false", "--namespace", "shop")
+	if _, ok := got["frontend"]; ok || len(got) != len(def)-1 || got["adservice"] != "shop" {
+		t.Errorf("--set frontend.create=false --namespace shop: %v", got)
+	}
+	for _, args := range [][]string{{"inventory", "--aws", ecsMixed, "--set", "a=b"}, {"exposure", "--aws", ecsMixed, "--namespace", "x"}} {
+		if _, _, code := runCLI(t, args...); code != 2 {
+			t.Errorf("%v: exit %d, want 2", args, code)
+		}
+	}
+}
+
+// TestExposureHelpUsage: --aws is one source among others, not required.
+func TestExposureHelpUsage(t *testing.T) {
+	out, _, code := runCLI(t, "exposure", "--help")
+	if code != 0 || !strings.Contains(out, "exposure [--aws DIR] [--docker") || !strings.Contains(out, "sightline exposure --k8s ./manifests") ||
+		!strings.Contains(out, "sightline exposure --docker --host-id") {
+		t.Errorf("exposure --help:\n%s", out)
+	}
+	// A runtime source alone is enough.
+	if _, stderr, code := runCLI(t, "exposure", "--k8s", "../../internal/demo/estate/k8s/cluster.yaml"); code != 0 {
+		t.Errorf("exposure --k8s alone: exit %d %s", code, stderr)
+	}
 }

@@ -9,6 +9,8 @@ import (
 	"runtime"
 	"strconv"
 	"unicode/utf8"
+
+	"github.com/sightline-sec/sightline/internal/workload"
 )
 
 // WriteJSON streams rep as the sightline.exposure/v1 document, a block of
@@ -62,8 +64,32 @@ func WriteJSON(w io.Writer, rep *Report) error {
 	if werr != nil {
 		return werr
 	}
+	bw.WriteString("\n  ],\n  \"gaps\": [")
+	if err := writeGaps(bw, rep.Gaps); err != nil {
+		return err
+	}
 	bw.WriteString("\n  ]\n}\n")
 	return bw.Flush()
+}
+
+// writeGaps writes the gaps one per line, as encoding/json prints them
+// (few: the hand-written encoder is for results only).
+func writeGaps(w io.Writer, gaps []workload.Gap) error {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	for i := range gaps {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString("\n    ")
+		if err := enc.Encode(&gaps[i]); err != nil {
+			return err
+		}
+		b.Truncate(b.Len() - 1) // Encode's newline
+	}
+	_, err := w.Write(b.Bytes())
+	return err
 }
 
 // jsonBlock is how many results one encoding job takes (~4 MB of JSON).

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"github.com/sightline-sec/sightline/internal/workload"
 	"testing"
 )
 
@@ -22,6 +23,17 @@ func encodingJSON(rep *Report) []byte {
 		if err := enc.Encode(&rep.Results[i]); err != nil {
 			panic(err)
 		}
+	}
+	bw.WriteString("\n  ],\n  \"gaps\": [")
+	for i := range rep.Gaps {
+		if i > 0 {
+			bw.WriteByte(',')
+		}
+		bw.WriteString("\n    ")
+		if err := enc.Encode(&rep.Gaps[i]); err != nil {
+			panic(err)
+		}
+		bw.Truncate(bw.Len() - 1)
 	}
 	bw.WriteString("\n  ]\n}\n")
 	return bw.Bytes()
@@ -96,4 +108,41 @@ func FuzzAppendResult(f *testing.F) {
 			t.Fatalf("differs:\n%q\nwant\n%q", got.Bytes(), want)
 		}
 	})
+}
+
+// The exposure document carries the workload sources' gaps, as the
+// inventory document does: "gaps" is always an array, and decodes to the
+// gaps written.
+func TestWriteJSONGaps(t *testing.T) {
+	gaps := []workload.Gap{{Source: workload.SourceECS, What: "ecs/describe-tasks of ECS cluster prod", Reason: "a \"quoted\" <reason>", Input: "/snap/1/eu-west-1"},
+		{Source: workload.SourceKubernetes, What: "list pods", Reason: "forbidden"}}
+	for _, c := range []struct {
+		gaps []workload.Gap
+		want int
+	}{{nil, 0}, {gaps, 2}} {
+		var b bytes.Buffer
+		rep := &Report{Schema: Schema, Results: []Result{resultFrom([]string{"eni-1", "tcp"}, 1, 2, 3)}, Gaps: c.gaps}
+		if err := WriteJSON(&b, rep); err != nil {
+			t.Fatal(err)
+		}
+		var got struct {
+			Schema  string          `json:"schema"`
+			Results []Result        `json:"results"`
+			Gaps    *[]workload.Gap `json:"gaps"`
+		}
+		if err := json.Unmarshal(b.Bytes(), &got); err != nil {
+			t.Fatalf("not JSON: %v\n%s", err, b.Bytes())
+		}
+		if got.Gaps == nil || len(*got.Gaps) != c.want || len(got.Results) != 1 {
+			t.Fatalf("gaps %v, want %d; results %d:\n%s", got.Gaps, c.want, len(got.Results), b.Bytes())
+		}
+		for i := range c.gaps {
+			if (*got.Gaps)[i] != c.gaps[i] {
+				t.Errorf("gap %d: %+v, want %+v", i, (*got.Gaps)[i], c.gaps[i])
+			}
+		}
+		if want := encodingJSON(rep); !bytes.Equal(b.Bytes(), want) {
+			t.Errorf("differs from encoding/json:\n%s\nwant\n%s", b.Bytes(), want)
+		}
+	}
 }

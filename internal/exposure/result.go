@@ -1,6 +1,9 @@
 package exposure
 
-import "github.com/sightline-sec/sightline/internal/exposure/netset"
+import (
+	"github.com/sightline-sec/sightline/internal/exposure/netset"
+	"github.com/sightline-sec/sightline/internal/workload"
+)
 
 // Schema names the JSON document produced by `sightline exposure`.
 const Schema = "sightline.exposure/v1"
@@ -59,6 +62,10 @@ type Result struct {
 type Report struct {
 	Schema  string   `json:"schema"`
 	Results []Result `json:"results"`
+	// Gaps are what the workload sources (Docker, Kubernetes, ECS) could
+	// not read, as in the inventory document: results may be missing for
+	// them. Always present in the JSON ([] when none), after results.
+	Gaps []workload.Gap `json:"gaps"`
 }
 
 // width classifies an exposed source set. Addresses of the resource's own

@@ -8,6 +8,7 @@ import (
 
 	"github.com/sightline-sec/sightline/internal/exposure/netset"
 	"github.com/sightline-sec/sightline/internal/textfit"
+	"github.com/sightline-sec/sightline/internal/workload"
 )
 
 // This file renders results for people: the `sightline exposure` table
@@ -127,6 +128,14 @@ func why(r *Result) string {
 		if r.Via != "" {
 			s += ", via " + ShortID(r.Via)
 		}
+		if len(r.Missing) > 0 {
+			// The sources are those the known hops admit; the missing
+			// ones may narrow them.
+			s += "; possibly narrower, missing: " + shortenARNs(r.Missing[0])
+			if n := len(r.Missing) - 1; n > 0 {
+				s += fmt.Sprintf(" (+%d more in --format json)", n)
+			}
+		}
 		return s
 	case r.BlockedBy != nil:
 		s := "blocked by " + r.BlockedBy.Kind + " " + ShortID(r.BlockedBy.ID)
@@ -173,6 +182,33 @@ func WriteTable(w io.Writer, rs []Result, all bool, width int) error {
 	}
 	_, err := fmt.Fprintf(w, "\n%d exposed, %d not exposed, %d unknown results\n",
 		counts[Exposed], counts[NotExposed], counts[Unknown])
+	return err
+}
+
+// GapLines are the table footer's list of what the workload sources could
+// not read (workload.Gap), wrapped to width columns; none without gaps.
+// `sightline inventory` and `sightline exposure` print the same footer.
+func GapLines(gaps []workload.Gap, width int) []string {
+	if len(gaps) == 0 {
+		return nil
+	}
+	if width <= 0 {
+		width = textfit.DefaultWidth
+	}
+	lines := []string{fmt.Sprintf("%d gap(s): what could not be read (results may be incomplete):", len(gaps))}
+	for _, gp := range gaps {
+		lines = append(lines, textfit.Hang("  - ", gp.What+": "+gp.Reason, 4, width)...)
+	}
+	return lines
+}
+
+// WriteGaps writes GapLines.
+func WriteGaps(w io.Writer, gaps []workload.Gap, width int) error {
+	var b strings.Builder
+	for _, l := range GapLines(gaps, width) {
+		b.WriteString(l + "\n")
+	}
+	_, err := io.WriteString(w, b.String())
 	return err
 }
 

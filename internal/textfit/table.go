@@ -31,6 +31,9 @@ type Table struct {
 	// reference rather than an instance ID); the others are shortened only
 	// once these are down to MaxCell. Empty: any column.
 	Squeeze []int
+	// Cut shortens the cells of a fixed column that does not fit, by
+	// column index; CutMiddle for a column not listed.
+	Cut map[int]func(s string, n int) string
 }
 
 // Add appends one row.
@@ -64,7 +67,7 @@ func (t *Table) Write(w io.Writer) error {
 	widths := t.widths(rows, cols, width, minLast)
 	bw := bufio.NewWriter(w)
 	for _, r := range rows {
-		writeRow(bw, r, widths, cols, width, minLast)
+		writeRow(bw, r, widths, cols, width, minLast, t.Cut)
 	}
 	return bw.Flush()
 }
@@ -126,13 +129,20 @@ func (t *Table) widths(rows [][]string, cols, width, minLast int) []int {
 	return widths
 }
 
-func writeRow(bw *bufio.Writer, r []string, widths []int, cols, width, minLast int) {
+func writeRow(bw *bufio.Writer, r []string, widths []int, cols, width, minLast int, cuts map[int]func(string, int) string) {
 	var line strings.Builder
 	indent := 0
 	for i := 0; i < cols-1; i++ {
 		cell := ""
 		if i < len(r) {
-			cell = CutMiddle(r[i], widths[i])
+			cut := cuts[i]
+			if cut == nil {
+				cut = CutMiddle
+			}
+			cell = cut(r[i], widths[i])
+			if Len(cell) > widths[i] { // a cutter that does not fit: never past the column
+				cell = CutMiddle(cell, widths[i])
+			}
 		}
 		line.WriteString(cell)
 		line.WriteString(strings.Repeat(" ", widths[i]-Len(cell)+gap))

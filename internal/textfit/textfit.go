@@ -54,6 +54,20 @@ func CutMiddle(s string, n int) string {
 	return string(r[:head]) + "…" + string(r[len(r)-tail:])
 }
 
+// CutLeft shortens s to at most n columns by replacing its head with
+// "…", keeping the tail: the part of an image reference or a name that
+// tells similar ones apart ("…/adservice:v0.10.6").
+func CutLeft(s string, n int) string {
+	if n < 1 {
+		return ""
+	}
+	if Len(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return "…" + string(r[len(r)-(n-1):])
+}
+
 // Wrap breaks s into lines of at most width columns at spaces. A word
 // longer than width is split at width (URLs, long ids), so no line is ever
 // longer than width. Runs of spaces collapse; an empty s gives no lines.

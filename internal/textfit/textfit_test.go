@@ -127,3 +127,32 @@ func FuzzHang(f *testing.F) {
 		}
 	})
 }
+
+func TestCutLeft(t *testing.T) {
+	for _, c := range []struct {
+		s    string
+		n    int
+		want string
+	}{
+		{"us-central1-docker.pkg.dev/google-samples/microservices-demo/adservice:v0.10.6", 19, "…/adservice:v0.10.6"},
+		{"short", 5, "short"},
+		{"abcdef", 1, "…"},
+		{"abcdef", 0, ""},
+	} {
+		if got := CutLeft(c.s, c.n); got != c.want || Len(got) > max(c.n, 0) {
+			t.Errorf("CutLeft(%q, %d) = %q, want %q", c.s, c.n, got, c.want)
+		}
+	}
+}
+
+func TestTableCutPerColumn(t *testing.T) {
+	tb := Table{Header: []string{"IMAGE", "WHY"}, Width: 30, MinLast: 10, Cut: map[int]func(string, int) string{0: CutLeft}}
+	tb.Add("registry.example.com/team/adservice:v1", "x")
+	var b strings.Builder
+	if err := tb.Write(&b); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "…team/adservice:v1  x") {
+		t.Errorf("the image's tail is not kept:\n%s", b.String())
+	}
+}

@@ -16,10 +16,14 @@
 package ecs
 
 import (
+	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 
+	"github.com/sightline-sec/sightline/internal/collect/aws/layout"
 	"github.com/sightline-sec/sightline/internal/collect/aws/snapshot"
 	"github.com/sightline-sec/sightline/internal/workload"
 )
@@ -84,12 +88,18 @@ func (b *builder) region(inv *workload.Inventory) {
 			// describe (describe-tasks is per cluster). Looked, found none.
 			return
 		}
-		b.gap(inv, "ECS tasks in "+reg.Account+"/"+reg.Name, reg.Missing("ecs/describe-tasks", "")+" (ECS workloads are not listed)")
-		return
+		if len(reg.ECSClusters) == 0 {
+			b.gap(inv, "ECS tasks in "+reg.Account+"/"+reg.Name, reg.Missing("ecs/describe-tasks", "")+" (ECS workloads are not listed)")
+			return
+		}
 	}
-	for _, op := range []string{"ecs/describe-task-definition", "ecs/describe-services", "ecs/describe-container-instances"} {
-		if !reg.Has(op) && len(reg.ECSTasks) > 0 {
-			b.gap(inv, op+" in "+reg.Account+"/"+reg.Name, reg.Missing(op, ""))
+	if len(reg.ECSClusters) > 0 {
+		b.clusterGaps(inv)
+	} else {
+		for _, op := range clusterOps {
+			if !reg.Has(op.describe) && len(reg.ECSTasks) > 0 {
+				b.gap(inv, op.describe+" in "+reg.Account+"/"+reg.Name, reg.Missing(op.describe, ""))
+			}
 		}
 	}
 	for i := range reg.ECSTasks {
@@ -100,6 +110,66 @@ func (b *builder) region(inv *workload.Inventory) {
 		inv.Workloads = append(inv.Workloads, b.task(inv, t))
 	}
 }
+
+// clusterOps are the per-cluster ECS calls (ECS API Reference: DescribeTasks,
+// DescribeServices and DescribeContainerInstances each take one --cluster)
+// with the list call whose output says the cluster has none.
+var clusterOps = []struct{ describe, list, field, consequence string }{
+	{"ecs/describe-tasks", "ecs/list-tasks", "taskArns", "its tasks are not listed"},
+	{"ecs/describe-services", "ecs/list-services", "serviceArns", "its tasks' services and load balancer target groups are unknown"},
+	{"ecs/describe-container-instances", "ecs/list-container-instances", "containerInstanceArns", "the EC2 hosts of its bridge and host mode tasks are unknown"},
+}
+
+// clusterGaps records, for every cluster describe-clusters lists, each
+// per-cluster call whose output is absent or empty: a cluster without
+// describe-tasks is "not read", never "no tasks". A cluster whose
+// list-* output (written by the recipe in docs/aws-snapshot.md, which
+// makes no describe call for an empty list) lists nothing has none.
+func (b *builder) clusterGaps(inv *workload.Inventory) {
+	reg := b.reg
+	for _, cl := range reg.ECSClusters {
+		if cl.ClusterArn == "" {
+			continue
+		}
+		for _, op := range clusterOps {
+			if reg.HasKey(op.describe, cl.ClusterArn) || b.listedNone(op.list, op.field, cl.ClusterArn) {
+				continue
+			}
+			b.gap(inv, op.describe+" of ECS cluster "+cl.ClusterArn, reg.Missing(op.describe, cl.ClusterArn)+" ("+op.consequence+")")
+		}
+	}
+}
+
+// listedNone reports whether the snapshot's list call for cluster (file
+// <region>/ecs/list-tasks/<encoded ARN>.json) is present and lists no ARN.
+func (b *builder) listedNone(op, field, cluster string) bool {
+	if b.reg.Dir == "" {
+		return false
+	}
+	p := filepath.Join(b.reg.Dir, filepath.FromSlash(op), layout.EncodeID(cluster)+".json")
+	st, err := os.Stat(p)
+	if err != nil || !st.Mode().IsRegular() || st.Size() > maxListFile {
+		return false
+	}
+	data, err := os.ReadFile(p)
+	if err != nil {
+		return false
+	}
+	var out map[string]json.RawMessage
+	if json.Unmarshal(data, &out) != nil {
+		return false
+	}
+	raw, ok := out[field]
+	if !ok {
+		return false
+	}
+	var arns []string
+	return json.Unmarshal(raw, &arns) == nil && len(arns) == 0
+}
+
+// maxListFile bounds the list file read by listedNone: an empty list is
+// a few bytes; anything larger lists ARNs.
+const maxListFile = 1 << 16
 
 // TaskID is the workload ID of an ECS task.
 func TaskID(taskArn string) string { return "ecs:" + taskArn }

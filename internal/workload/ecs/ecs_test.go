@@ -198,3 +198,97 @@ func TestNoECSClusters(t *testing.T) {
 		t.Errorf("no clusters: %d workloads, gaps %+v", len(inv.Workloads), inv.Gaps)
 	}
 }
+
+// A cluster that describe-clusters lists but whose per-cluster output is
+// absent or empty was not read: a gap naming the file, never "0 tasks".
+func TestClusterInputsMissing(t *testing.T) {
+	const cluster = "arn%3Aaws%3Aecs%3Aeu-west-1%3A111122223333%3Acluster%2Fprod.json"
+	const td = "arn%3Aaws%3Aecs%3Aeu-west-1%3A111122223333%3Atask-definition%2Fweb%3A3.json"
+	cases := []struct {
+		name, file string
+		empty      bool
+		wantWhat   string // the gap's What must contain it
+		wantReason string // and its Reason
+		workloads  int
+	}{
+		{"tasks absent", "ecs/describe-tasks/" + cluster, false, "ecs/describe-tasks of ECS cluster arn:aws:ecs:eu-west-1:111122223333:cluster/prod", "describe-tasks for arn:aws:ecs:eu-west-1:111122223333:cluster/prod missing from", 0},
+		{"tasks empty", "ecs/describe-tasks/" + cluster, true, "ecs/describe-tasks of ECS cluster", "describe-tasks/" + cluster + " is empty", 0},
+		{"services absent", "ecs/describe-services/" + cluster, false, "ecs/describe-services of ECS cluster", "describe-services for arn:aws:ecs:eu-west-1:111122223333:cluster/prod missing", 2},
+		{"services empty", "ecs/describe-services/" + cluster, true, "ecs/describe-services of ECS cluster", "describe-services/" + cluster + " is empty", 2},
+		{"instances absent", "ecs/describe-container-instances/" + cluster, false, "ecs/describe-container-instances of ECS cluster", "describe-container-instances for arn:aws:ecs:eu-west-1:111122223333:cluster/prod missing", 2},
+		{"task definition empty", "ecs/describe-task-definition/" + td, true, "task definition arn:aws:ecs:eu-west-1:111122223333:task-definition/web:3", "describe-task-definition/" + td + " is empty", 2},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			if err := os.CopyFS(dir, os.DirFS("testdata/ecs-mixed")); err != nil {
+				t.Fatal(err)
+			}
+			p := filepath.Join(dir, "111122223333", "eu-west-1", filepath.FromSlash(c.file))
+			var err error
+			if c.empty {
+				err = os.WriteFile(p, nil, 0o644)
+			} else {
+				err = os.Remove(p)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			snap, err := snapshot.Load(context.Background(), dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			inv := FromSnapshot(snap)
+			if len(inv.Workloads) != c.workloads {
+				t.Errorf("%d workloads, want %d", len(inv.Workloads), c.workloads)
+			}
+			found := false
+			for _, g := range inv.Gaps {
+				if strings.Contains(g.What, c.wantWhat) && strings.Contains(g.Reason, c.wantReason) {
+					found = true
+				}
+			}
+			if !found {
+				t.Errorf("no gap with what %q and reason %q: %+v", c.wantWhat, c.wantReason, inv.Gaps)
+			}
+		})
+	}
+}
+
+// The recipe in docs/aws-snapshot.md writes no describe-tasks file for a
+// cluster whose list-tasks lists no task: that cluster has none (no gap);
+// a list-tasks that lists tasks with no describe-tasks is a gap.
+func TestClusterListedNone(t *testing.T) {
+	const cluster = "arn%3Aaws%3Aecs%3Aeu-west-1%3A111122223333%3Acluster%2Fprod.json"
+	for _, c := range []struct {
+		list string
+		gap  bool
+	}{{`{"taskArns": []}`, false}, {`{"taskArns": ["arn:aws:ecs:eu-west-1:111122223333:task/prod/abc"]}`, true}} {
+		dir := t.TempDir()
+		if err := os.CopyFS(dir, os.DirFS("testdata/ecs-mixed")); err != nil {
+			t.Fatal(err)
+		}
+		ecsDir := filepath.Join(dir, "111122223333", "eu-west-1", "ecs")
+		if err := os.Remove(filepath.Join(ecsDir, "describe-tasks", cluster)); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.MkdirAll(filepath.Join(ecsDir, "list-tasks"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(ecsDir, "list-tasks", cluster), []byte(c.list), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		snap, err := snapshot.Load(context.Background(), dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		inv := FromSnapshot(snap)
+		gap := false
+		for _, g := range inv.Gaps {
+			gap = gap || strings.Contains(g.What, "describe-tasks")
+		}
+		if gap != c.gap || len(inv.Workloads) != 0 {
+			t.Errorf("list-tasks %s: describe-tasks gap %v (want %v), %d workloads: %+v", c.list, gap, c.gap, len(inv.Workloads), inv.Gaps)
+		}
+	}
+}

@@ -186,13 +186,40 @@ func probe(ctx context.Context, cs kubernetes.Interface, cluster, host string) e
 	case err == nil, apierrors.IsForbidden(err):
 		return nil
 	case apierrors.IsUnauthorized(err):
-		return fmt.Errorf("kubernetes API server %s (context %q) rejected the credentials: %v", host, cluster, err)
+		return envError{fmt.Errorf("kubernetes API server %s (context %q) rejected the credentials: %v", host, cluster, err)}
+	case ctx.Err() != nil:
+		return ctx.Err()
+	case strings.Contains(err.Error(), "getting credentials:"):
+		// client-go runs the kubeconfig's exec credential plugin before
+		// it dials, and reports its failure as "getting credentials: exec:
+		// …" (k8s.io/client-go/plugin/pkg/client/auth/exec): the server
+		// was never asked.
+		return envError{fmt.Errorf("kubernetes context %q: the kubeconfig's credential plugin failed (the API server %s was not contacted): %s",
+			cluster, host, credentialsError(err))}
 	default:
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		return fmt.Errorf("kubernetes API server %s (context %q) is not reachable: %v", host, cluster, err)
+		return envError{fmt.Errorf("kubernetes API server %s (context %q) is not reachable: %v", host, cluster, err)}
 	}
+}
+
+// ErrEnvironment marks the errors of Collect that come from the
+// environment rather than the input: the API server cannot be reached or
+// rejects the credentials, or the credential plugin fails (errors.Is).
+// The CLI exits 3 for them and 2 for an unreadable kubeconfig.
+var ErrEnvironment = errors.New("kubernetes environment")
+
+type envError struct{ error }
+
+func (e envError) Unwrap() error        { return e.error }
+func (e envError) Is(target error) bool { return target == ErrEnvironment }
+
+// credentialsError is the credential plugin's part of a client-go error
+// ("exec: executable aws not found …"), without the request URL.
+func credentialsError(err error) string {
+	s := err.Error()
+	if _, after, ok := strings.Cut(s, "getting credentials: "); ok {
+		return after
+	}
+	return s
 }
 
 // collector is one Collect run.

@@ -2,6 +2,7 @@ package live
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -519,4 +520,51 @@ func names[T any, PT interface {
 		out[i] = o.GetNamespace() + "/" + o.GetName()
 	}
 	return out
+}
+
+// A kubeconfig whose exec credential plugin is missing fails before any
+// request: the error says so (not "not reachable") and is an environment
+// error, as an unreachable server is.
+func TestCollectCredentialPluginMissing(t *testing.T) {
+	kc := filepath.Join(t.TempDir(), "kubeconfig")
+	cfg := `apiVersion: v1
+kind: Config
+clusters:
+- name: eks
+  cluster:
+    server: https://127.0.0.1:1
+    insecure-skip-tls-verify: true
+contexts:
+- name: eks
+  context: {cluster: eks, user: eks}
+current-context: eks
+users:
+- name: eks
+  user:
+    exec:
+      apiVersion: client.authentication.k8s.io/v1beta1
+      command: sightline-no-such-credential-plugin
+      interactiveMode: Never
+`
+	if err := os.WriteFile(kc, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Collect(context.Background(), Options{Kubeconfig: kc})
+	if err == nil || !strings.Contains(err.Error(), "credential plugin failed") || !strings.Contains(err.Error(), "sightline-no-such-credential-plugin") ||
+		strings.Contains(err.Error(), "not reachable") || !errors.Is(err, ErrEnvironment) {
+		t.Errorf("missing credential plugin: err = %v", err)
+	}
+	l, lerr := net.Listen("tcp", "127.0.0.1:0")
+	if lerr != nil {
+		t.Fatal(lerr)
+	}
+	host := "https://" + l.Addr().String()
+	l.Close()
+	if _, err := Collect(context.Background(), Options{Config: &rest.Config{Host: host}, Context: "gone"}); !errors.Is(err, ErrEnvironment) {
+		t.Errorf("unreachable: %v is not an environment error", err)
+	}
+	t.Setenv("KUBERNETES_SERVICE_HOST", "")
+	if _, err := Collect(context.Background(), Options{Kubeconfig: filepath.Join(t.TempDir(), "nope")}); err == nil || errors.Is(err, ErrEnvironment) {
+		t.Errorf("missing kubeconfig: %v must be an input error", err)
+	}
 }
