@@ -154,7 +154,7 @@ func TestAssessUsage(t *testing.T) {
 		{[]string{"assess", "--scan-results", bad + ".missing"}, "no such file"},
 		{[]string{"assess", "--scan-results", bad, "--fail-on-exposed", "severe"}, "--fail-on-exposed"},
 		{[]string{"assess", "--scan-results", bad, "--format", "sarif"}, "not supported"},
-		{[]string{"assess", "--scan-results", bad, "--context", "x"}, "--context needs --kubeconfig"},
+		{[]string{"assess", "--scan-results", bad, "--host-id", "i-1"}, "--host-id names the Docker host: it needs --docker"},
 	} {
 		_, stderr, code := runCLI(t, tc.args...)
 		if code != 2 || !strings.Contains(stderr, tc.want) {
