@@ -21,6 +21,11 @@ type Options struct {
 	// Now is the time fix ages are measured at (the zero value means
 	// time.Now()); tests fix it so that scores are reproducible.
 	Now time.Time
+	// Runtime is the runtime evidence of the Docker containers
+	// (CollectRuntime); nil when none was collected, RuntimeNote then
+	// saying why ("--no-runtime"): every row's runtime state is unknown.
+	Runtime     *RuntimeInput
+	RuntimeNote string
 }
 
 // occurrence is one workload container running a scanned image.
@@ -46,13 +51,14 @@ func Assess(inv *workload.Inventory, results []*scan.Result, opts Options) *Repo
 	if rep.Coverage.InventoryGaps == nil {
 		rep.Coverage.InventoryGaps = []workload.Gap{}
 	}
+	rep.Coverage.Runtime = runtimeCoverage(opts)
 	results = dedupe(results, &rep.Coverage)
 	occ := joinImages(inv, results, &rep.Coverage)
 	for i, r := range results {
 		if gap, ok := scanGap(r); ok {
 			rep.Coverage.ScanGaps = append(rep.Coverage.ScanGaps, gap)
 		}
-		rep.Risks = append(rep.Risks, rowsOf(r, occ[i], opts.Now)...)
+		rep.Risks = append(rep.Risks, rowsOf(r, occ[i], opts)...)
 	}
 	rank(rep.Risks)
 	rep.Fixes = fixGroups(rep.Risks)
@@ -198,8 +204,25 @@ func scanGap(r *scan.Result) (ScanGap, bool) {
 	return g, true
 }
 
+// runtimeCoverage summarises the runtime evidence for Coverage.
+func runtimeCoverage(opts Options) RuntimeCoverage {
+	rt := opts.Runtime
+	if rt == nil {
+		note := opts.RuntimeNote
+		if note == "" {
+			note = "no runtime evidence collected"
+		}
+		return RuntimeCoverage{Note: note, Gaps: []RuntimeGap{}}
+	}
+	gaps := rt.Gaps
+	if gaps == nil {
+		gaps = []RuntimeGap{}
+	}
+	return RuntimeCoverage{Collected: true, Containers: rt.Inspected, Read: len(rt.Containers), Gaps: gaps}
+}
+
 // rowsOf makes one row per vulnerability ID of one scanned image.
-func rowsOf(r *scan.Result, occ []occurrence, now time.Time) []Risk {
+func rowsOf(r *scan.Result, occ []occurrence, opts Options) []Risk {
 	byID := map[string][]*scan.Finding{}
 	var ids []string
 	for i := range r.Findings {
@@ -223,14 +246,16 @@ func rowsOf(r *scan.Result, occ []occurrence, now time.Time) []Risk {
 	for _, id := range ids {
 		fs := byID[id]
 		sort.SliceStable(fs, func(a, b int) bool { return fs[a].Package.Name < fs[b].Package.Name })
-		name := fs[0].Package.Name
-		p := paths[name]
+		pk := pkgKey{names: packageNames(fs), purl: fs[0].Package.PURL, rt: opts.Runtime}
+		key := strings.Join(pk.names, "\x00")
+		p := paths[key]
 		if p == nil {
-			p = &pathOf{best: pickPath(r, name, occ), refs: workloadRefs(r, name, occ)}
+			p = &pathOf{best: pickPath(r, pk, occ), refs: workloadRefs(r, pk, occ)}
 			p.priv, p.privNames = privilege(occ)
-			paths[name] = p
+			p.runtime = runtimeOf(opts.Runtime, opts.RuntimeNote, pk.purl, fs[0].Package.Ecosystem, pk.names, occ)
+			paths[key] = p
 		}
-		out = append(out, row(r, fs, occ, p, sources, now))
+		out = append(out, row(r, fs, occ, p, sources, opts.Now))
 	}
 	return out
 }
@@ -242,12 +267,31 @@ type pathOf struct {
 	refs      []WorkloadRef
 	priv      float64
 	privNames []string
+	runtime   Runtime
+}
+
+// pkgKey names the vulnerable packages of a row (sorted, first is the
+// row's package) for the path and runtime evidence.
+type pkgKey struct {
+	names []string
+	purl  string
+	rt    *RuntimeInput
+}
+
+func packageNames(fs []*scan.Finding) []string {
+	var out []string
+	for _, f := range fs {
+		if !slices.Contains(out, f.Package.Name) {
+			out = append(out, f.Package.Name)
+		}
+	}
+	return out
 }
 
 func row(r *scan.Result, fs []*scan.Finding, occ []occurrence, p *pathOf, sources map[string]string, now time.Time) Risk {
 	f := fs[0]
 	rk := Risk{ID: f.ID, Aliases: nonNil(f.Aliases), Summary: f.Summary, Severity: severityOf(&f.Vulnerability),
-		Package: packageOf(fs, sources), Runtime: Runtime{State: "unknown", Evidence: "no runtime evidence collected"}}
+		Package: packageOf(fs, sources), Runtime: p.runtime}
 	rk.Image = Image{Digest: r.Target.Digest, Scanned: r.Target.Name, Join: "none"}
 	best := p.best
 	rk.Reachability, rk.PortEvidence = best.reach, best.port
@@ -272,8 +316,9 @@ func row(r *scan.Result, fs []*scan.Finding, occ []occurrence, p *pathOf, source
 		Privilege:      priv,
 		FixAge:         fixAge(&f.Vulnerability, rk.Fix, now),
 	}
+	rk.ScoreParts.Runtime = runtimePoints(rk.Runtime.State, rk.ScoreParts.Reachability)
 	sp := rk.ScoreParts
-	rk.Score = round1(sp.Exploitability + sp.Reachability + sp.Port + sp.Privilege + sp.FixAge)
+	rk.Score = round1(sp.Exploitability + sp.Reachability + sp.Port + sp.Privilege + sp.FixAge + sp.Runtime)
 	rk.Reasons = reasons(&rk, privNames, &f.Vulnerability, now)
 	return rk
 }
@@ -456,7 +501,7 @@ func better(a, b candidate) bool {
 // pickPath returns the most exposed path among the occurrences, the
 // port evidence weighed in (a wide path on a port the vulnerable server
 // does not listen on ranks below a narrow path on its port).
-func pickPath(r *scan.Result, pkg string, occ []occurrence) candidate {
+func pickPath(r *scan.Result, pkg pkgKey, occ []occurrence) candidate {
 	best := candidate{reach: Reachability{Verdict: "not_running", Class: ReachNotRunning, Path: []workload.Hop{}, Missing: []string{}},
 		port: PortEvidence{Match: PortNone, Detail: "no workload runs this image"}, score: -1}
 	for _, c := range candidates(r, pkg, occ) {
@@ -467,7 +512,7 @@ func pickPath(r *scan.Result, pkg string, occ []occurrence) candidate {
 	return best
 }
 
-func candidates(r *scan.Result, pkg string, occ []occurrence) []candidate {
+func candidates(r *scan.Result, pkg pkgKey, occ []occurrence) []candidate {
 	var out []candidate
 	for _, o := range occ {
 		if len(o.c.Exposure) == 0 {
@@ -480,7 +525,10 @@ func candidates(r *scan.Result, pkg string, occ []occurrence) []candidate {
 		}
 		for i := range o.c.Exposure {
 			v := &o.c.Exposure[i]
-			port := portEvidence(r, pkg, o.c, v)
+			port, ok := runtimePort(pkg.rt, o, pkg.names, pkg.purl, v)
+			if !ok {
+				port = portEvidence(r, pkg.names[0], o.c, v)
+			}
 			reach := Reachability{Verdict: v.Verdict, Width: v.Width, Class: classOf(v), Workload: o.w.ID, Container: o.c.Name,
 				Port: portKey(v.Protocol, v.ContainerPort), Via: v.Via, Sources: v.Sources, Path: v.Path, BlockedBy: v.BlockedBy, Missing: v.Missing}
 			if reach.Path == nil {
@@ -557,7 +605,7 @@ func portEvidence(r *scan.Result, pkg string, c *workload.Container, v *workload
 
 // workloadRefs lists every workload container running the image, sorted
 // by ID, each with its own most exposed class.
-func workloadRefs(r *scan.Result, pkg string, occ []occurrence) []WorkloadRef {
+func workloadRefs(r *scan.Result, pkg pkgKey, occ []occurrence) []WorkloadRef {
 	out := []WorkloadRef{}
 	for _, o := range occ {
 		best := pickPath(r, pkg, []occurrence{o})

@@ -182,6 +182,9 @@ func reasons(r *Risk, priv []string, v *vulndb.Vulnerability, now time.Time) []s
 	if r.PortEvidence.Match != PortNone {
 		out = append(out, r.PortEvidence.Detail)
 	}
+	if rt := runtimeReason(r.Runtime); rt != "" {
+		out = append(out, rt)
+	}
 	s := r.Severity
 	sev := s.Level
 	if s.CVSS > 0 {
@@ -215,4 +218,23 @@ func reasons(r *Risk, priv []string, v *vulndb.Vulnerability, now time.Time) []s
 	}
 	out = append(out, "runtime: "+r.Runtime.Evidence)
 	return out
+}
+
+// runtimeReason is the reason line of the runtime evidence: "" when none
+// was collected (no lines: the coverage block says so once).
+func runtimeReason(rt Runtime) string {
+	if len(rt.Lines) == 0 {
+		return ""
+	}
+	more := ""
+	if len(rt.Lines) > 1 {
+		more = fmt.Sprintf(" (+%d more)", len(rt.Lines)-1)
+	}
+	switch rt.State {
+	case RuntimeLoaded:
+		return "loaded: " + rt.Lines[0] + more
+	case RuntimeDormant:
+		return fmt.Sprintf("dormant (score part ×%g of reachability): %s%s", Weights.DormantReachFactor, rt.Lines[0], more)
+	}
+	return "runtime unknown: " + rt.Lines[0] + more
 }

@@ -115,10 +115,19 @@ type PortEvidence struct {
 	Detail string `json:"detail"`
 }
 
-// Runtime is the runtime evidence of whether the vulnerable code runs.
+// Runtime is the runtime evidence of whether the vulnerable code runs
+// (docs/risk.md, internal/runevidence): loaded when a process of a
+// container running the image maps a file of the package; dormant when
+// every such container was read in full and none does; unknown otherwise,
+// with what is missing.
 type Runtime struct {
-	State    string `json:"state"` // loaded, dormant, unknown
+	State string `json:"state"` // loaded, dormant, unknown
+	// Evidence is Lines joined by "; ".
 	Evidence string `json:"evidence"`
+	// Lines are the evidence one per line ("/usr/lib/x86_64-linux-gnu/
+	// libssl.so.3 mapped by pid 3281 (nginx)"), prefixed with the package
+	// when the row has several and the workload when several run it.
+	Lines []string `json:"lines"`
 }
 
 // Fix is the fastest fix of one row.
@@ -137,6 +146,9 @@ type ScoreParts struct {
 	Port           float64 `json:"port"`
 	Privilege      float64 `json:"privilege"`
 	FixAge         float64 `json:"fix_age"`
+	// Runtime: + for loaded, − for dormant (a share of the reachability
+	// points), 0 for unknown.
+	Runtime float64 `json:"runtime"`
 }
 
 // FixGroup is one upgrade and the rows it fixes.
@@ -174,6 +186,9 @@ type Coverage struct {
 	DuplicateScans []string `json:"duplicate_scans"`
 	// InventoryGaps are what the workload sources could not read.
 	InventoryGaps []workload.Gap `json:"inventory_gaps"`
+	// Runtime says whether runtime evidence was collected and lists what
+	// could not be read (a container, an image's package lists, the host).
+	Runtime RuntimeCoverage `json:"runtime"`
 }
 
 // ImageGap is an image run by workloads with no scan result.

@@ -3,7 +3,7 @@ package risk
 // Weights are every number the score uses, in one place (docs/risk.md
 // lists them and must be changed with them). The score is a sum of
 // points: exploitability + reachability × vector factor + port match +
-// privilege + fix age. Higher ranks first.
+// privilege + fix age + runtime. Higher ranks first.
 var Weights = struct {
 	// Exploitability.
 	CVSSPerPoint float64 // × the highest CVSS base score (0–10)
@@ -40,6 +40,20 @@ var Weights = struct {
 	// Fix age: days since the advisory was published, when a fix exists
 	// (the longer a fix has been out, the longer attackers have had).
 	FixAge []AgeStep
+
+	// RuntimeLoaded is added when a process maps a file of the package:
+	// the vulnerable code is in memory now.
+	RuntimeLoaded float64
+	// DormantReachFactor scales the reachability points of a dormant
+	// package (installed, mapped by no process of any container running
+	// the image): the part removed is the runtime score part. It is
+	// chosen so that a dormant package on an internet path keeps more
+	// reachability points than an unknown path (wide 40×0.75 = 30,
+	// narrow 30×0.75 = 22.5, both above unknown's 20): dormant is a
+	// snapshot — a library can be dlopen'ed, a binary exec'd, on the next
+	// request — so it lowers a row but never to zero and never below
+	// what missing data would rank.
+	DormantReachFactor float64
 }{
 	CVSSPerPoint: 3,
 	NoCVSS:       15,
@@ -81,6 +95,20 @@ var Weights = struct {
 		{Days: 90, Points: 3},
 		{Days: 30, Points: 1},
 	},
+	RuntimeLoaded:      8,
+	DormantReachFactor: 0.75,
+}
+
+// runtimePoints is the runtime score part of a row whose reachability
+// part is reach.
+func runtimePoints(state string, reach float64) float64 {
+	switch state {
+	case RuntimeLoaded:
+		return Weights.RuntimeLoaded
+	case RuntimeDormant:
+		return -reach * (1 - Weights.DormantReachFactor)
+	}
+	return 0
 }
 
 // AgeStep gives Points when the fix is at least Days old (first match wins;
