@@ -12,6 +12,7 @@ import (
 
 	"github.com/sightline-sec/sightline/internal/cliutil"
 	"github.com/sightline-sec/sightline/internal/risk"
+	"github.com/sightline-sec/sightline/internal/runevidence"
 	"github.com/sightline-sec/sightline/internal/scan"
 )
 
@@ -53,6 +54,7 @@ func newAssessCmd(g *cliutil.Globals) *cobra.Command {
 	var results, images []string
 	var failOn string
 	var top int
+	var noRuntime bool
 	c := &cobra.Command{
 		Use:     "assess [--aws DIR] [--k8s PATH…|--kubeconfig FILE [--context C]] [--docker [--host-id I]] [--scan-results FILE…] [--images REF…]",
 		Short:   "Rank vulnerabilities by what an attacker can reach, with the path or the blocking control",
@@ -73,7 +75,7 @@ func newAssessCmd(g *cliutil.Globals) *cobra.Command {
 			if top < 0 {
 				return cliutil.Usagef("--top %d: want 0 (all) or more", top)
 			}
-			return runAssess(cmd.Context(), g, &src, &sf, results, images, failOn, top)
+			return runAssess(cmd.Context(), g, &src, &sf, results, images, failOn, top, noRuntime)
 		},
 	}
 	src.register(c.Flags(), true)
@@ -82,10 +84,11 @@ func newAssessCmd(g *cliutil.Globals) *cobra.Command {
 	c.Flags().StringArrayVar(&images, "images", nil, "scan this image, as 'sightline scan image' takes it (repeatable)")
 	c.Flags().StringVar(&failOn, "fail-on-exposed", "", "exit 1 when a finding exposed to the internet is at or above this severity: low|medium|high|critical")
 	c.Flags().IntVar(&top, "top", 20, "table: print the top N rows (0 = all)")
+	c.Flags().BoolVar(&noRuntime, "no-runtime", false, "--docker: do not read the containers' processes, sockets and mapped files (runtime states stay unknown)")
 	return c
 }
 
-func runAssess(ctx context.Context, g *cliutil.Globals, src *sourceFlags, sf *scanFlags, files, images []string, failOn string, top int) error {
+func runAssess(ctx context.Context, g *cliutil.Globals, src *sourceFlags, sf *scanFlags, files, images []string, failOn string, top int, noRuntime bool) error {
 	var results []*scan.Result
 	for _, p := range files {
 		r, err := readScanResult(p)
@@ -101,7 +104,7 @@ func runAssess(ctx context.Context, g *cliutil.Globals, src *sourceFlags, sf *sc
 		}
 		results = append(results, rs...)
 	}
-	rep, err := assessSources(ctx, g, src, results)
+	rep, err := assessRuntime(ctx, g, src, results, noRuntime)
 	if err != nil {
 		return err
 	}
@@ -112,6 +115,13 @@ func runAssess(ctx context.Context, g *cliutil.Globals, src *sourceFlags, sf *sc
 // results against them: the pipeline of `sightline assess` (and `demo`)
 // after the findings are in hand.
 func assessSources(ctx context.Context, g *cliutil.Globals, src *sourceFlags, results []*scan.Result) (*risk.Report, error) {
+	return assessRuntime(ctx, g, src, results, false)
+}
+
+// assessRuntime is assessSources that, with --docker and without
+// --no-runtime, reads the runtime evidence of the running containers
+// (internal/runevidence through risk.CollectRuntime).
+func assessRuntime(ctx context.Context, g *cliutil.Globals, src *sourceFlags, results []*scan.Result, noRuntime bool) (*risk.Report, error) {
 	s := &sources{}
 	if src.any() {
 		var err error
@@ -124,8 +134,20 @@ func assessSources(ctx context.Context, g *cliutil.Globals, src *sourceFlags, re
 	} else {
 		g.Warnf("assess: no workload source given (--docker, --k8s, --kubeconfig, --aws): every finding is ranked as not running")
 	}
+	opts := risk.Options{RuntimeNote: "no --docker source: runtime evidence is read from the running containers of this host only"}
+	switch {
+	case src.docker && noRuntime:
+		opts.RuntimeNote = "--no-runtime: runtime evidence not collected"
+	case src.docker:
+		t := time.Now()
+		opts.Runtime = risk.CollectRuntime(ctx, s.inv, runevidence.Options{})
+		g.Logf("assess: runtime evidence of %d of %d containers in %v", len(opts.Runtime.Containers), opts.Runtime.Inspected, time.Since(t).Round(time.Millisecond))
+		if n := len(opts.Runtime.Gaps); n > 0 {
+			g.Warnf("assess: runtime evidence incomplete (%d gaps, first: %s); see coverage.runtime", n, opts.Runtime.Gaps[0].Reason)
+		}
+	}
 	t0 := time.Now()
-	rep := risk.Assess(s.inv, results, risk.Options{})
+	rep := risk.Assess(s.inv, results, opts)
 	g.Logf("assess: %d risks from %d scan results in %v", len(rep.Risks), len(results), time.Since(t0).Round(time.Millisecond))
 	return rep, nil
 }
