@@ -181,5 +181,48 @@ func coverageLines(rep *Report) []string {
 	for _, g := range c.InventoryGaps {
 		out = append(out, "inventory gap: "+g.What+": "+g.Reason)
 	}
+	return append(out, runtimeLines(c.Runtime)...)
+}
+
+// maxRuntimeGapLines bounds the runtime gaps the footer lists (the JSON
+// has them all).
+const maxRuntimeGapLines = 5
+
+// runtimeLines are the footer lines of the runtime evidence: what was
+// read, and every gap up to maxRuntimeGapLines. Nothing when no Docker
+// source was given (no runtime evidence was possible).
+func runtimeLines(rc RuntimeCoverage) []string {
+	if !rc.Collected {
+		if strings.HasPrefix(rc.Note, "--no-runtime") {
+			return []string{"runtime: " + rc.Note}
+		}
+		return nil
+	}
+	out := []string{fmt.Sprintf("runtime evidence: %d of %d Docker container(s) read", rc.Read, rc.Containers)}
+	for i, g := range rc.Gaps {
+		if i == maxRuntimeGapLines {
+			out = append(out, fmt.Sprintf("runtime gap: and %d more (JSON coverage.runtime.gaps)", len(rc.Gaps)-i))
+			break
+		}
+		who := g.Workload
+		if who == "" {
+			who = g.Image
+		}
+		if who == "" {
+			who = "host"
+		}
+		out = append(out, "runtime gap: "+shortHexID(who)+": "+g.Reason)
+	}
 	return out
+}
+
+// shortHexID shortens "docker:<64 hex>" and "sha256:<64 hex>" to 12 hex
+// digits, as the docker CLI prints IDs.
+func shortHexID(id string) string {
+	for _, p := range []string{"docker:", "sha256:"} {
+		if strings.HasPrefix(id, p) && len(id) > len(p)+12 {
+			return id[:len(p)+12]
+		}
+	}
+	return id
 }
