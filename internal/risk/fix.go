@@ -182,9 +182,6 @@ func reasons(r *Risk, priv []string, v *vulndb.Vulnerability, now time.Time) []s
 	if r.PortEvidence.Match != PortNone {
 		out = append(out, r.PortEvidence.Detail)
 	}
-	if rt := runtimeReason(r.Runtime); rt != "" {
-		out = append(out, rt)
-	}
 	s := r.Severity
 	sev := s.Level
 	if s.CVSS > 0 {
@@ -216,15 +213,15 @@ func reasons(r *Risk, priv []string, v *vulndb.Vulnerability, now time.Time) []s
 	if r.Image.Join == "tag" {
 		out = append(out, "joined by tag only (lower confidence: a tag can move)")
 	}
-	out = append(out, "runtime: "+r.Runtime.Evidence)
+	out = append(out, runtimeReason(r.Runtime))
 	return out
 }
 
-// runtimeReason is the reason line of the runtime evidence: "" when none
-// was collected (no lines: the coverage block says so once).
+// runtimeReason is the reason line of the runtime evidence: its first
+// line and how many more, or why none was collected.
 func runtimeReason(rt Runtime) string {
 	if len(rt.Lines) == 0 {
-		return ""
+		return "runtime: " + rt.Evidence
 	}
 	more := ""
 	if len(rt.Lines) > 1 {

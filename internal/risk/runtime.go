@@ -151,7 +151,7 @@ func runtimeOf(rt *RuntimeInput, note, purl, eco string, names []string, occ []o
 		if note == "" {
 			note = "no runtime evidence collected"
 		}
-		// No lines: the coverage block says it once, not every row.
+		// No lines: the note is the evidence.
 		return Runtime{State: RuntimeUnknown, Evidence: note, Lines: []string{}}
 	case !osPackage(purl):
 		return unknown(fmt.Sprintf("runtime evidence covers OS packages (deb, apk, rpm) only: a %s package has no package-manager file list to match against mapped files", eco))
