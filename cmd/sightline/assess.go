@@ -25,6 +25,12 @@ Workloads and the exposure of every container port come from the sources
 a workload runs is joined to a scan by digest, else by reference (lower
 confidence: a tag can move).
 
+With --docker (unless --no-runtime) the running containers are read from this
+host's /proc: a vulnerable OS package is 'loaded' (a process maps its files),
+'dormant' (installed, mapped by no process) or 'unknown' (with what is
+missing: not root, Docker Desktop, no file list, a language package). Loaded
+ranks higher; dormant lower, never below an unknown path; docs/risk.md.
+
 One row per vulnerability and image lists every workload running it and the
 most exposed path among them: internet wide > internet narrow > unknown (data
 missing: never ranked as safe) > internal only > not reachable. The score
