@@ -165,6 +165,7 @@ func TestAssessDockerRuntime(t *testing.T) {
 		}
 	}
 	table := c.ok(append(args[:len(args)-2], "--top", "1")...)
+	t.Logf("table:\n%s", table)
 	if !strings.Contains(table, "runtime evidence: ") || !strings.Contains(table, "runtime gap: ") {
 		t.Errorf("table footer has no runtime lines:\n%s", table)
 	}

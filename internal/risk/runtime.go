@@ -107,12 +107,7 @@ func CollectRuntime(ctx context.Context, inv *workload.Inventory, opts runeviden
 			pkgs, gaps, err := runevidence.ReadPackageFiles(ctx, ev.Root)
 			f = &files{pkgs, err}
 			byImage[ev.ImageID] = f
-			for i, g := range gaps {
-				if i == maxImageGaps {
-					out.Gaps = append(out.Gaps, RuntimeGap{Image: ev.ImageID,
-						Reason: fmt.Sprintf("and %d more package-list gaps (those packages' findings stay unknown, each saying why)", len(gaps)-i)})
-					break
-				}
+			for _, g := range gaps {
 				out.Gaps = append(out.Gaps, RuntimeGap{Image: ev.ImageID, Reason: g})
 			}
 			if err != nil {
@@ -138,11 +133,6 @@ func osPackage(purl string) bool {
 	}
 	return false
 }
-
-// maxImageGaps bounds the package-list gaps listed per image (an image
-// built without dpkg's info directory lacks every list: the rows say it
-// per package).
-const maxImageGaps = 10
 
 // maxRuntimeLines bounds the evidence lines of one row.
 const maxRuntimeLines = 8

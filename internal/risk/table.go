@@ -63,7 +63,8 @@ func ShortWhy(r *Risk) string { return shortWhy(r) }
 
 // shortWhy is the table's one-line reason: the path's outermost front or
 // its blocking control or its first missing datum, the workload count,
-// and the flags that raise the score (KEV, privilege, tag join).
+// and the flags that move the score (KEV, loaded or dormant, privilege,
+// tag join).
 func shortWhy(r *Risk) string {
 	rc := &r.Reachability
 	var parts []string
@@ -97,6 +98,9 @@ func shortWhy(r *Risk) string {
 	}
 	if r.Severity.KEV {
 		parts = append(parts, "KEV")
+	}
+	if st := r.Runtime.State; st == RuntimeLoaded || st == RuntimeDormant {
+		parts = append(parts, st)
 	}
 	var priv []string
 	for _, w := range r.Workloads {
@@ -199,19 +203,37 @@ func runtimeLines(rc RuntimeCoverage) []string {
 		return nil
 	}
 	out := []string{fmt.Sprintf("runtime evidence: %d of %d Docker container(s) read", rc.Read, rc.Containers)}
-	for i, g := range rc.Gaps {
-		if i == maxRuntimeGapLines {
-			out = append(out, fmt.Sprintf("runtime gap: and %d more (JSON coverage.runtime.gaps)", len(rc.Gaps)-i))
-			break
+	// Package-list gaps come many per image: one line per image.
+	var images []string
+	perImage := map[string][]string{}
+	n := 0
+	for _, g := range rc.Gaps {
+		if g.Workload == "" && g.Image != "" {
+			if perImage[g.Image] == nil {
+				images = append(images, g.Image)
+			}
+			perImage[g.Image] = append(perImage[g.Image], g.Reason)
+			continue
+		}
+		if n++; n > maxRuntimeGapLines {
+			continue
 		}
 		who := g.Workload
-		if who == "" {
-			who = g.Image
-		}
 		if who == "" {
 			who = "host"
 		}
 		out = append(out, "runtime gap: "+shortHexID(who)+": "+g.Reason)
+	}
+	if n > maxRuntimeGapLines {
+		out = append(out, fmt.Sprintf("runtime gap: and %d more (JSON coverage.runtime.gaps)", n-maxRuntimeGapLines))
+	}
+	for _, im := range images {
+		rs := perImage[im]
+		s := fmt.Sprintf("runtime gap: image %s: %s", shortHexID(im), rs[0])
+		if len(rs) > 1 {
+			s += fmt.Sprintf(" (+%d more)", len(rs)-1)
+		}
+		out = append(out, s)
 	}
 	return out
 }
