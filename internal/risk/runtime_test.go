@@ -4,8 +4,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/moby/moby/api/types/container"
+
 	"github.com/sightline-sec/sightline/internal/runevidence"
 	"github.com/sightline-sec/sightline/internal/workload"
+	"github.com/sightline-sec/sightline/internal/workload/docker/dockertest"
 )
 
 // rtWorkload is a Docker workload running one container.
@@ -94,5 +97,43 @@ func TestRuntimePoints(t *testing.T) {
 	}
 	if r := Weights.Reach[ReachInternal]; r+runtimePoints(RuntimeDormant, r) <= 0 {
 		t.Error("dormant must never lower a path to zero")
+	}
+}
+
+// TestCollectRuntimeGaps: evidence that cannot be read is a gap naming
+// the container (a /proc that is not the engine's, standing for Docker
+// Desktop's VM or another PID namespace) or the host (a remote engine),
+// and the rows of that container say so; never a silent dormant.
+func TestCollectRuntimeGaps(t *testing.T) {
+	cli := dockertest.Engine(t)
+	tag, _ := dockertest.Image(t, cli)
+	id := dockertest.MustRun(t, cli, "sl-risk-rt-"+dockertest.RandomHex(4), &container.Config{Image: tag}, &container.HostConfig{})
+	inv := &workload.Inventory{Workloads: []workload.Workload{
+		{ID: "docker:" + id, Name: "web", Source: workload.SourceDocker, Containers: []workload.Container{{Name: "web"}}},
+		{ID: "k8s:/shop/Deployment/api", Name: "api", Source: "kubernetes", Containers: []workload.Container{{Name: "api"}}},
+	}}
+	rt := CollectRuntime(t.Context(), inv, runevidence.Options{ProcRoot: t.TempDir()})
+	if rt.Inspected != 1 || len(rt.Containers) != 0 || len(rt.Gaps) != 1 || rt.Gaps[0].Workload != "docker:"+id ||
+		!strings.Contains(rt.Gaps[0].Reason, "not the engine's PID namespace") {
+		t.Fatalf("foreign /proc: %+v", rt)
+	}
+	o := occurrence{w: &inv.Workloads[0], c: &inv.Workloads[0].Containers[0]}
+	k := occurrence{w: &inv.Workloads[1], c: &inv.Workloads[1].Containers[0]}
+	got := runtimeOf(rt, "", "pkg:deb/debian/libssl3@3.0.11-1", "Debian:12", []string{"libssl3"}, []occurrence{o, k})
+	if got.State != RuntimeUnknown || len(got.Lines) != 2 || !strings.Contains(got.Lines[0], "not the engine's PID namespace") ||
+		got.Lines[1] != "api: no runtime evidence: not a Docker container of this host" {
+		t.Errorf("rows of unread containers: %+v", got)
+	}
+	cov := runtimeCoverage(Options{Runtime: rt})
+	if !cov.Collected || cov.Containers != 1 || cov.Read != 0 || len(cov.Gaps) != 1 {
+		t.Errorf("coverage: %+v", cov)
+	}
+
+	remote := CollectRuntime(t.Context(), inv, runevidence.Options{Host: "tcp://127.0.0.1:1"})
+	if len(remote.Gaps) != 1 || remote.Gaps[0].Workload != "" || !strings.Contains(remote.Gaps[0].Reason, "is not local") {
+		t.Errorf("remote engine: %+v", remote.Gaps)
+	}
+	if lines := runtimeLines(runtimeCoverage(Options{Runtime: remote})); len(lines) != 2 || !strings.HasPrefix(lines[1], "runtime gap: host: ") {
+		t.Errorf("footer: %q", lines)
 	}
 }
