@@ -140,7 +140,7 @@ func assessRuntime(ctx context.Context, g *cliutil.Globals, src *sourceFlags, re
 	} else {
 		g.Warnf("assess: no workload source given (--docker, --k8s, --kubeconfig, --aws): every finding is ranked as not running")
 	}
-	opts := risk.Options{RuntimeNote: "no --docker source: runtime evidence is read from the running containers of this host only"}
+	opts := risk.Options{RuntimeNote: "no runtime evidence: it is read from running Docker containers (--docker) only"}
 	switch {
 	case src.docker && noRuntime:
 		opts.RuntimeNote = "--no-runtime: runtime evidence not collected"

@@ -292,6 +292,7 @@ func row(r *scan.Result, fs []*scan.Finding, occ []occurrence, p *pathOf, source
 	f := fs[0]
 	rk := Risk{ID: f.ID, Aliases: nonNil(f.Aliases), Summary: f.Summary, Severity: severityOf(&f.Vulnerability),
 		Package: packageOf(fs, sources), Runtime: p.runtime}
+	rk.Runtime.Lines = nonNil(rk.Runtime.Lines)
 	rk.Image = Image{Digest: r.Target.Digest, Scanned: r.Target.Name, Join: "none"}
 	best := p.best
 	rk.Reachability, rk.PortEvidence = best.reach, best.port
