@@ -288,6 +288,9 @@ func (c *composer) direct(w *workload.Workload, ct *workload.Container, p *workl
 		c.host(s, w, p.Protocol, p.ContainerPort)
 	case w.Interface != "":
 		c.iface(s, w, p.Protocol, p.ContainerPort)
+	case len(p.Routes) > 0:
+		s.block(Hop{Kind: "workload", ID: w.ID, Detail: "the container has no address reachable from outside its host/cluster " +
+			"(no cloud network interface of its own): it is reached only through its published ports or fronts"})
 	default:
 		s.block(Hop{Kind: "workload", ID: w.ID, Detail: "no route to the container from outside its host/cluster: " +
 			"the port is not published, no front forwards to it here, and the workload has no cloud network interface of its own"})
@@ -450,7 +453,7 @@ func (c *composer) listener(s *state, w *workload.Workload, r *workload.Route, p
 		return
 	}
 	if f.LoadBalancer == "" {
-		s.unsure(fmt.Sprintf("the cloud load balancer of %s (no status hostname: give --kubeconfig for a live cluster, or its name)", f.ID))
+		s.unsure(fmt.Sprintf("the cloud load balancer of %s (manifests carry no status hostname: give --kubeconfig for a live cluster, whose Service status names it)", f.ID))
 		return
 	}
 	if c.ix.rep == nil {
