@@ -303,3 +303,4 @@ func TestDirectoryGivenThroughSymlink(t *testing.T) {
 		t.Errorf("inputs = %v, gaps %v", objs.Inputs, objs.Gaps)
 	}
 }
+

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"syscall"
 )
 
 // LoadOptions configure LoadManifests.
@@ -241,9 +242,12 @@ func (l *loader) file(p string) error {
 	return nil
 }
 
-// readBounded reads at most limit bytes of a regular file.
+// readBounded reads at most limit bytes of a regular file. It opens with
+// O_NONBLOCK: opening a FIFO named like a manifest would otherwise block
+// until some writer appears (for ever, and deaf to Ctrl-C); the mode check
+// below then refuses it.
 func readBounded(p string, limit int64) ([]byte, error) {
-	f, err := os.Open(p)
+	f, err := os.OpenFile(p, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return nil, err
 	}

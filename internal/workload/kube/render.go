@@ -228,13 +228,18 @@ func looksRemote(r string) bool {
 	return ext != ".yaml" && ext != ".yml" && ext != ".json"
 }
 
-// dirSizeWithin fails when the regular files under dir exceed limit bytes.
+// dirSizeWithin fails when the regular files under dir exceed limit bytes,
+// or when dir holds a FIFO, socket or device: the renderers open every
+// file they are pointed at, and opening a FIFO blocks until a writer comes.
 func dirSizeWithin(dir string, limit int64) error {
 	var total int64
 	errTooBig := errors.New("too big")
-	err := filepath.WalkDir(dir, func(_ string, e fs.DirEntry, err error) error {
+	err := filepath.WalkDir(dir, func(p string, e fs.DirEntry, err error) error {
 		if err != nil {
 			return err
+		}
+		if e.Type()&(fs.ModeNamedPipe|fs.ModeSocket|fs.ModeDevice|fs.ModeCharDevice) != 0 {
+			return fmt.Errorf("%s is not a regular file (%s); not rendered", p, e.Type())
 		}
 		if e.Type().IsRegular() {
 			fi, err := e.Info()
