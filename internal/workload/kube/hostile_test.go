@@ -303,4 +303,3 @@ func TestDirectoryGivenThroughSymlink(t *testing.T) {
 		t.Errorf("inputs = %v, gaps %v", objs.Inputs, objs.Gaps)
 	}
 }
-
