@@ -277,7 +277,7 @@ func newInventoryCmd(g *cliutil.Globals) *cobra.Command {
 
 // gapSummary is the one-line warning about what could not be read.
 func gapSummary(gaps []workload.Gap) string {
-	s := fmt.Sprintf("%d gap(s), results may be incomplete: %s: %s", len(gaps), gaps[0].What, gaps[0].Reason)
+	s := fmt.Sprintf("%d gap(s), results may be incomplete: %s", len(gaps), exposure.GapText(gaps[0]))
 	if len(gaps) > 1 {
 		s += fmt.Sprintf(" (and %d more: see the table footer or --format json)", len(gaps)-1)
 	}

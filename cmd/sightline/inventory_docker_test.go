@@ -132,7 +132,7 @@ func TestInventoryDocker(t *testing.T) {
 			// other packages' tests may run containers at the same time:
 			// the counts are at least this test's three
 			{" workloads, ", " containers from the Docker engine"},
-			{"- EC2 instance of the Docker host: no --host-id given"},
+			{"- ", "EC2 instance of the Docker host: no --host-id"},
 		} {
 			if !hasRow(out, want...) {
 				t.Errorf("table has no line with %q", want)

@@ -197,9 +197,19 @@ func GapLines(gaps []workload.Gap, width int) []string {
 	}
 	lines := []string{fmt.Sprintf("%d gap(s): what could not be read (results may be incomplete):", len(gaps))}
 	for _, gp := range gaps {
-		lines = append(lines, textfit.Hang("  - ", gp.What+": "+gp.Reason, 4, width)...)
+		lines = append(lines, textfit.Hang("  - ", GapText(gp), 4, width)...)
 	}
 	return lines
+}
+
+// GapText is one gap as a line of text: the input it is about (file:line,
+// chart, context, endpoint) first, unless the text already names it.
+func GapText(gp workload.Gap) string {
+	s := gp.What + ": " + gp.Reason
+	if gp.Input != "" && !strings.Contains(s, gp.Input) {
+		s = gp.Input + ": " + s
+	}
+	return strings.ToValidUTF8(strings.ReplaceAll(s, "\n", " "), "?")
 }
 
 // WriteGaps writes GapLines.
