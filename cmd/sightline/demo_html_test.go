@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"image"
 	"image/png"
 	"os"
@@ -136,4 +137,31 @@ func pixelStats(img image.Image) (colours, red int) {
 		}
 	}
 	return len(seen), red
+}
+
+// TestDemoOtherFormats: --format sarif and openvex print the document
+// alone on stdout (the closing lines go to stderr), and an unwritable
+// --html is a usage error naming the flag.
+func TestDemoOtherFormats(t *testing.T) {
+	c := newCLI(t)
+	for _, f := range []string{"sarif", "openvex"} {
+		out, stderr, code := c.run("demo", "--format", f)
+		if code != 0 {
+			t.Fatalf("--format %s: exit %d: %s", f, code, stderr)
+		}
+		var doc map[string]any
+		if err := json.Unmarshal([]byte(out), &doc); err != nil {
+			t.Errorf("--format %s: stdout is not one JSON document: %v", f, err)
+		}
+		if !strings.Contains(stderr, "What this did, offline") {
+			t.Errorf("--format %s: the closing lines are not on stderr", f)
+		}
+		if f == "openvex" && (!strings.Contains(out, `"not_affected"`) || !strings.Contains(out, "sg-0backoffice")) {
+			t.Errorf("openvex: no not_affected statement naming sg-0backoffice:\n%s", out)
+		}
+	}
+	_, stderr, code := c.run("demo", "--html", filepath.Join(t.TempDir(), "no", "such", "dir", "r.html"))
+	if code != 2 || !strings.Contains(stderr, "--html") {
+		t.Errorf("unwritable --html: exit %d: %s", code, stderr)
+	}
 }
