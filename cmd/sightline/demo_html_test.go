@@ -20,9 +20,12 @@ import (
 // file names them sha256:DIGEST.
 var digestRe = regexp.MustCompile(`sha256:[0-9a-f]{64}`)
 
+// ageRe matches the advisory ages in the reasons, which grow daily.
+var ageRe = regexp.MustCompile(`advisory \d+ days old`)
+
 // TestDemoHTMLGolden: `sightline demo --html FILE` writes the same report
 // on every run (no date, no temporary path), equal to the golden file
-// after digests are normalised; `--format html` prints the same bytes.
+// after digests and advisory ages are normalised; `--format html` prints the same bytes.
 func TestDemoHTMLGolden(t *testing.T) {
 	c := newCLI(t)
 	p := filepath.Join(t.TempDir(), "report.html")
@@ -44,7 +47,7 @@ func TestDemoHTMLGolden(t *testing.T) {
 	if strings.Contains(string(got), os.TempDir()) || strings.Contains(string(got), "sightline-demo-") {
 		t.Error("the report names a temporary path")
 	}
-	norm := digestRe.ReplaceAll(got, []byte("sha256:DIGEST"))
+	norm := ageRe.ReplaceAll(digestRe.ReplaceAll(got, []byte("sha256:DIGEST")), []byte("advisory N days old"))
 	golden := filepath.Join("..", "..", "testdata", "demo", "report.golden.html")
 	if *updateGolden {
 		if err := os.WriteFile(golden, norm, 0o644); err != nil {
