@@ -61,16 +61,22 @@ type htmlRisk struct {
 type svgDiagram struct {
 	Width, Height int
 	Nodes         []svgNode
-	Edges         []string // polyline points
+	Edges         []svgEdge
 	Caption       string
 	Tone          string // exposed, blocked, unknown: the caption's colour
+}
+
+// svgEdge is an arrow between boxes; Class "cut" (dashed, no arrow head)
+// leads past a blocking control to what it protects.
+type svgEdge struct {
+	Points, Class string
 }
 
 type svgNode struct {
 	X, Y, W, H  int
 	Kind, Label string
 	Title       string
-	Class       string // internet, hop, target, pkg, vuln, blocked, missing
+	Class       string // internet, hop, target, pkg, vuln, blocked, missing; "behind" added past a block
 	TX, TY, TY2 int    // text anchors: kind line, label line
 }
 
@@ -135,8 +141,8 @@ const (
 
 // diagram lays the path of r out as boxes in rows of perRow, read left to
 // right: the internet, each hop, then the container, the package and the
-// advisory, or the blocking control (red) or the missing data (dashed)
-// where the path stops.
+// advisory; a blocking control (red) stops the flow, and what it protects
+// is drawn faded behind a dashed line; missing data is dashed.
 func diagram(r *Risk) *svgDiagram {
 	rc := &r.Reachability
 	type box struct{ kind, label, title, class string }
@@ -176,8 +182,16 @@ func diagram(r *Risk) *svgDiagram {
 	case rc.Verdict == "unknown":
 		d.Tone = "unknown"
 	}
+	behind := false
 	for i, b := range boxes {
 		row, col := i/perRow, i%perRow
+		edge := "flow"
+		if behind {
+			edge, b.class = "cut", b.class+" behind"
+		}
+		if b.class == "blocked" {
+			behind = true
+		}
 		n := svgNode{X: margin + col*(nodeW+gapX), Y: margin + row*(nodeH+gapY), W: nodeW, H: nodeH,
 			Kind: cut(b.kind, 30), Label: cut(b.label, 27), Title: b.title, Class: b.class}
 		n.TX, n.TY, n.TY2 = n.X+10, n.Y+19, n.Y+37
@@ -185,11 +199,11 @@ func diagram(r *Risk) *svgDiagram {
 			prev := d.Nodes[i-1]
 			if col > 0 {
 				y := prev.Y + nodeH/2
-				d.Edges = append(d.Edges, fmt.Sprintf("%d,%d %d,%d", prev.X+nodeW, y, n.X-3, y))
+				d.Edges = append(d.Edges, svgEdge{fmt.Sprintf("%d,%d %d,%d", prev.X+nodeW, y, n.X-3, y), edge})
 			} else {
 				mid := prev.Y + nodeH + gapY/2
-				d.Edges = append(d.Edges, fmt.Sprintf("%d,%d %d,%d %d,%d %d,%d", prev.X+nodeW/2, prev.Y+nodeH,
-					prev.X+nodeW/2, mid, n.X+nodeW/2, mid, n.X+nodeW/2, n.Y-3))
+				d.Edges = append(d.Edges, svgEdge{fmt.Sprintf("%d,%d %d,%d %d,%d %d,%d", prev.X+nodeW/2, prev.Y+nodeH,
+					prev.X+nodeW/2, mid, n.X+nodeW/2, mid, n.X+nodeW/2, n.Y-3), edge})
 			}
 		}
 		d.Nodes = append(d.Nodes, n)

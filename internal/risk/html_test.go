@@ -97,7 +97,10 @@ func TestHTMLDiagram(t *testing.T) {
 	}
 	order(sections[1], `class="internet"`, ">internet<", `class="hop"`, `class="target"`, `class="pkg"`, `class="vuln"`)
 	order(sections[2], `class="missing"`, "missing data", `class="vuln"`)
-	order(sections[3], `class="caption blocked"`, "Blocked: sg-0closed admits tcp/443 only", `class="hop"`, `class="blocked"`, "sg-0closed", `class="target"`)
+	order(sections[3], `class="caption blocked"`, "Blocked: sg-0closed admits tcp/443 only", `class="hop"`, `class="blocked"`, "sg-0closed", `class="target behind"`)
+	if strings.Count(sections[3], `<polyline class="cut"`) != 3 || strings.Contains(sections[1], `class="cut"`) {
+		t.Error("the flow past the blocking control is not cut (dashed) for its three boxes, or an exposed path is cut")
+	}
 	if !strings.Contains(out, `body:has(#f-c-internet_wide:not(:checked)) tbody.c-internet_wide{display:none}`) {
 		t.Error("no CSS filter rule for the reachability classes")
 	}
