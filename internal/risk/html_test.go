@@ -105,3 +105,31 @@ func TestHTMLDiagram(t *testing.T) {
 		t.Error("no CSS filter rule for the reachability classes")
 	}
 }
+
+// FuzzHTMLNoMarkupInjection: whatever a workload, container, image, hop
+// or package is named, the report has exactly the markup of the same
+// report with empty names: every '<' of a name is escaped.
+func FuzzHTMLNoMarkupInjection(f *testing.F) {
+	for _, s := range []string{"<script>alert(1)</script>", `"><img src=x onerror=alert(1)>`, "</style>", "]]><!--", "\x00<svg/onload=x>", "{{.}}"} {
+		f.Add(s)
+	}
+	render := func(t *testing.T, s string) int {
+		rep := &risk.Report{Risks: []risk.Risk{{Rank: 1, ID: "CVE-1" + s, Package: risk.Package{Name: s, Version: s},
+			Image: risk.Image{Ref: s}, Workloads: []risk.WorkloadRef{{ID: s, Container: s, Class: risk.ReachInternal}},
+			Reasons: []string{s},
+			Reachability: risk.Reachability{Verdict: "not_exposed", Class: risk.ReachInternal, Container: s, Workload: s, Port: s,
+				Path:      []workload.Hop{{Kind: s, ID: s, Detail: s}},
+				BlockedBy: &workload.Hop{Kind: s, ID: s, Detail: s}}}},
+			Fixes: []risk.FixGroup{{Summary: s}}}
+		var b bytes.Buffer
+		if err := risk.WriteHTML(&b, rep); err != nil {
+			t.Fatal(err)
+		}
+		return strings.Count(b.String(), "<")
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := render(t, s), render(t, ""); got != want {
+			t.Errorf("name %q adds %d '<' to the report", s, got-want)
+		}
+	})
+}
