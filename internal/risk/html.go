@@ -33,9 +33,15 @@ var htmlTmpl = template.Must(template.New("report").Funcs(template.FuncMap{
 // a file a browser opens.
 const HTMLDiagrams = 200
 
+// HTMLRows is how many rows (top ranks) the HTML report lists; the
+// summary counts every row and the page says how many more the JSON
+// holds (100k rows made a 311 MB page).
+const HTMLRows = 2000
+
 type htmlPage struct {
 	Title    string
 	Total    int
+	More     int // rows not listed (beyond HTMLRows)
 	Classes  []htmlCount
 	Levels   []htmlCount
 	KEV      int
@@ -92,6 +98,10 @@ func WriteHTML(w io.Writer, rep *Report) error {
 		levels[lv]++
 		if r.Severity.KEV {
 			p.KEV++
+		}
+		if i >= HTMLRows {
+			p.More++
+			continue
 		}
 		hr := htmlRisk{Risk: r, Why: shortWhy(r), Level: lv, Open: i < 3}
 		if i < HTMLDiagrams {

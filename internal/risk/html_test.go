@@ -2,6 +2,7 @@ package risk_test
 
 import (
 	"bytes"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -132,4 +133,30 @@ func FuzzHTMLNoMarkupInjection(f *testing.F) {
 			t.Errorf("name %q adds %d '<' to the report", s, got-want)
 		}
 	})
+}
+
+// TestHTMLBounded: a report of more than HTMLRows rows lists the top
+// HTMLRows, counts all in the summary and says how many more there are.
+func TestHTMLBounded(t *testing.T) {
+	one := hostileReport().Risks[1]
+	rep := &risk.Report{}
+	for i := range risk.HTMLRows + 5 {
+		r := one
+		r.Rank = i + 1
+		rep.Risks = append(rep.Risks, r)
+	}
+	var b bytes.Buffer
+	if err := risk.WriteHTML(&b, rep); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	if n := strings.Count(out, "<tbody "); n != risk.HTMLRows {
+		t.Errorf("%d rows listed, want %d", n, risk.HTMLRows)
+	}
+	if !strings.Contains(out, "<b>5 more rows</b>") || !strings.Contains(out, fmt.Sprintf("<b>%d</b>risk rows", risk.HTMLRows+5)) {
+		t.Error("the page does not count every row or say how many more there are")
+	}
+	if n := strings.Count(out, "<svg "); n != risk.HTMLDiagrams {
+		t.Errorf("%d diagrams, want %d", n, risk.HTMLDiagrams)
+	}
 }

@@ -63,7 +63,7 @@ func TestOpenVEXMission(t *testing.T) {
 			t.Errorf("product %q is not an OCI purl", s.Products[0].ID)
 		}
 	}
-	if !doc.Timestamp.Equal(now) || !strings.HasPrefix(doc.ID, "https://openvex.dev/docs/public/vex-") {
+	if !doc.Timestamp.Equal(now) || !strings.HasPrefix(doc.ID, risk.VEXIDPrefix) || len(doc.ID) != len(risk.VEXIDPrefix)+64 {
 		t.Errorf("metadata: %v %q", doc.Timestamp, doc.ID)
 	}
 	var again bytes.Buffer
