@@ -168,3 +168,36 @@ func TestDemoOtherFormats(t *testing.T) {
 		t.Errorf("unwritable --html: exit %d: %s", code, stderr)
 	}
 }
+
+// TestAssessOtherFormats: `sightline assess` on the demo estate's files
+// prints the same SARIF, OpenVEX and HTML documents as the demo
+// (SOURCE_DATE_EPOCH fixes the OpenVEX timestamp).
+func TestAssessOtherFormats(t *testing.T) {
+	t.Setenv("SOURCE_DATE_EPOCH", "1767225600")
+	c := newCLI(t)
+	dir := t.TempDir()
+	if _, stderr, code := c.run("demo", "--out", dir); code != 0 {
+		t.Fatalf("demo --out: exit %d: %s", code, stderr)
+	}
+	results, _ := filepath.Glob(filepath.Join(dir, "scan", "*.json"))
+	if len(results) == 0 {
+		t.Fatalf("no scan results in the demo estate %s", dir)
+	}
+	args := []string{"assess", "--aws", filepath.Join(dir, "aws"), "--k8s", filepath.Join(dir, "k8s")}
+	for _, r := range results {
+		args = append(args, "--scan-results", r)
+	}
+	for _, f := range []string{"sarif", "openvex", "html"} {
+		got, stderr, code := c.run(append(args, "--format", f)...)
+		if code != 0 {
+			t.Fatalf("assess --format %s: exit %d: %s", f, code, stderr)
+		}
+		want, _, _ := c.run("demo", "--format", f)
+		if got != want {
+			t.Errorf("assess --format %s differs from demo --format %s", f, f)
+		}
+		if f == "openvex" && !strings.Contains(got, `"timestamp": "2026-01-01T00:00:00Z"`) {
+			t.Errorf("openvex ignores SOURCE_DATE_EPOCH")
+		}
+	}
+}
