@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"slices"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/sightline-sec/sightline/internal/cliutil"
+	"github.com/sightline-sec/sightline/internal/report"
 	"github.com/sightline-sec/sightline/internal/risk"
 	"github.com/sightline-sec/sightline/internal/runevidence"
 	"github.com/sightline-sec/sightline/internal/scan"
@@ -42,7 +44,12 @@ fastest fix, grouped ("upgrade openssl to … fixes N findings in M workloads").
 
 What could not be assessed (images no scan covers, containers with unknown
 images, incomplete scans, unread sources) is listed in the footer and in the
-JSON "coverage". --format json prints the sightline.assess/v1 document.
+JSON "coverage". --format json prints the sightline.assess/v1 document,
+sarif a SARIF 2.1.0 log (one result per row, the path as a code flow),
+openvex an OpenVEX document with a not_affected statement for each row that
+cannot be exploited here (runtime-dormant package, or no internet path for a
+network-vector advisory; never for unknown), html a self-contained HTML
+report (summary, ranked rows, attack-path diagrams, filters; docs/risk.md).
 
 Exit codes: 0 done (no gate hit), 1 --fail-on-exposed hit: a finding exposed
 to the internet at or above SEVERITY (unknown severity always counts), 2 usage
@@ -161,13 +168,7 @@ func assessRuntime(ctx context.Context, g *cliutil.Globals, src *sourceFlags, re
 // printAssess prints the report in the --format asked for and applies
 // the --fail-on-exposed gate.
 func printAssess(g *cliutil.Globals, rep *risk.Report, failOn string, top int) error {
-	var err error
-	if g.Format == "json" {
-		err = risk.WriteJSON(g.Stdout, rep)
-	} else {
-		err = risk.WriteTable(g.Stdout, rep, top, g.Width())
-	}
-	if err != nil {
+	if err := writeAssess(g.Stdout, g.Format, rep, top, g.Width()); err != nil {
 		return err
 	}
 	if failOn == "" {
@@ -178,6 +179,25 @@ func printAssess(g *cliutil.Globals, rep *risk.Report, failOn string, top int) e
 			len(hit), failOn, hit[0].Rank, hit[0].ID, hit[0].Package.Name))
 	}
 	return nil
+}
+
+// assessFormats are the --format values of assess and demo.
+var assessFormats = []string{"table", "json", "sarif", "openvex", "html"}
+
+// writeAssess writes the report in format (an assessFormats value).
+func writeAssess(w io.Writer, format string, rep *risk.Report, top, width int) error {
+	ver, _, _ := buildInfo()
+	switch format {
+	case "json":
+		return risk.WriteJSON(w, rep)
+	case "sarif":
+		return report.WriteRiskSARIF(w, rep, ver)
+	case "openvex":
+		return risk.WriteOpenVEX(w, rep, risk.VEXOptions{Now: (&outputOptions{}).clock(), ToolVersion: ver})
+	case "html":
+		return risk.WriteHTML(w, rep)
+	}
+	return risk.WriteTable(w, rep, top, width)
 }
 
 // readScanResult reads one --scan-results file; any failure is an input error.

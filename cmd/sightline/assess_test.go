@@ -153,7 +153,7 @@ func TestAssessUsage(t *testing.T) {
 		{[]string{"assess", "--scan-results", bad}, "bad.json: schema"},
 		{[]string{"assess", "--scan-results", bad + ".missing"}, "no such file"},
 		{[]string{"assess", "--scan-results", bad, "--fail-on-exposed", "severe"}, "--fail-on-exposed"},
-		{[]string{"assess", "--scan-results", bad, "--format", "sarif"}, "not supported"},
+		{[]string{"assess", "--scan-results", bad, "--format", "cyclonedx"}, "not supported"},
 		{[]string{"assess", "--scan-results", bad, "--host-id", "i-1"}, "--host-id names the Docker host: it needs --docker"},
 	} {
 		_, stderr, code := runCLI(t, tc.args...)

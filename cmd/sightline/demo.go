@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -35,9 +36,10 @@ VPC only below it, each with its reason. It ends with what it did and how
 to run the same on a real estate. No network, AWS account or cluster needed;
 your advisory database (--cache-dir) is neither read nor changed.
 
---format json prints the sightline.assess/v1 document (the closing lines go
-to stderr then). The HTML report of issue 9 is not built yet (a later
-slice): the demo prints the table or JSON only.
+--format json prints the sightline.assess/v1 document, sarif a SARIF 2.1.0
+log, openvex an OpenVEX document, html the self-contained HTML report (the
+closing lines go to stderr then). --html FILE writes the HTML report to FILE
+as well, whatever --format prints: open it in a browser, no network needed.
 
 Exit codes: 0 done, 2 usage error (such as an --out that is not a writable
 directory), 3 internal error.`
@@ -45,13 +47,14 @@ directory), 3 internal error.`
 const demoExample = `  sightline demo
   sightline demo --top 0                  # every row, not only the top 20
   sightline demo --out ./demo-estate      # keep the estate to explore it
-  sightline demo --format json`
+  sightline demo --format json
+  sightline demo --html report.html       # the table, and the HTML report in a file`
 
 func newDemoCmd(g *cliutil.Globals) *cobra.Command {
-	var out string
+	var out, html string
 	var top int
 	c := &cobra.Command{
-		Use:     "demo [--out DIR] [--top N]",
+		Use:     "demo [--out DIR] [--top N] [--html FILE]",
 		Short:   "Rank the findings of a demo estate shipped in the binary, offline",
 		Long:    demoLong,
 		Example: demoExample,
@@ -60,15 +63,16 @@ func newDemoCmd(g *cliutil.Globals) *cobra.Command {
 			if top < 0 {
 				return cliutil.Usagef("--top %d: want 0 (all) or more", top)
 			}
-			return runDemo(cmd.Context(), g, out, top)
+			return runDemo(cmd.Context(), g, out, html, top)
 		},
 	}
 	c.Flags().StringVar(&out, "out", "", "write the estate into DIR and keep it (default: a temporary directory, removed afterwards)")
 	c.Flags().IntVar(&top, "top", 20, "table: print the top N rows (0 = all)")
+	c.Flags().StringVar(&html, "html", "", "also write the self-contained HTML report to FILE")
 	return c
 }
 
-func runDemo(ctx context.Context, g *cliutil.Globals, out string, top int) error {
+func runDemo(ctx context.Context, g *cliutil.Globals, out, html string, top int) error {
 	t0 := time.Now()
 	dir := out
 	if out != "" {
@@ -103,12 +107,28 @@ func runDemo(ctx context.Context, g *cliutil.Globals, out string, top int) error
 	if err := printAssess(g, rep, "", top); err != nil {
 		return err
 	}
+	if html != "" {
+		if err := writeHTMLFile(html, rep); err != nil {
+			return err
+		}
+		g.Logf("demo: HTML report written to %s", html)
+	}
 	w := g.Stdout
-	if g.Format == "json" {
+	if g.Format != "table" {
 		w = g.Stderr // stdout is the JSON document alone
 	}
 	g.Logf("demo: done in %v", time.Since(t0).Round(time.Millisecond))
 	return writeDemoEpilogue(w, e, rep, out, g.Width())
+}
+
+// writeHTMLFile writes the HTML report to path atomically; a path that
+// cannot be written is a usage error naming --html.
+func writeHTMLFile(path string, rep *risk.Report) error {
+	var buf bytes.Buffer
+	if err := risk.WriteHTML(&buf, rep); err != nil {
+		return err
+	}
+	return writeFlagFile("--html", path, buf.Bytes())
 }
 
 // checkOutDir makes sure --out is a directory Sightline can write into,

@@ -22,7 +22,7 @@ const rootLong = `Sightline treats cloud and containers as one stack. Today it:
     path that proves it (sightline exposure);
   - ranks every vulnerability by what an attacker can reach, with the path
     or the blocking control (sightline assess; offline on a demo estate:
-    sightline demo). The HTML report is not built yet (docs/design.md).
+    sightline demo), as a table, JSON, SARIF, OpenVEX or an HTML report.
 
 Exit codes: 0 ok, 1 a --fail-on threshold was hit, 2 usage or input error,
 3 internal or environment error (such as no network for db update).`
@@ -49,8 +49,8 @@ var commandFormats = map[string][]string{
 	"sightline collect aws":  {"table", "json"},
 	"sightline exposure":     {"table", "json"},
 	"sightline inventory":    {"table", "json"},
-	"sightline assess":       {"table", "json"},
-	"sightline demo":         {"table", "json"},
+	"sightline assess":       assessFormats,
+	"sightline demo":         assessFormats,
 	"sightline completion *": {"table"}, // shell scripts; --format does not apply
 }
 

@@ -216,13 +216,18 @@ func (o *outputOptions) write(g *cliutil.Globals, res *scan.Result, ropts report
 // directory, no permission, a directory) is a usage error; a failing disk
 // is an internal one.
 func writeFileAtomic(path string, data []byte) error {
+	return writeFlagFile("--output", path, data)
+}
+
+// writeFlagFile is writeFileAtomic for the file named by flag.
+func writeFlagFile(flag, path string, data []byte) error {
 	err := atomicfile.Write(path, data, 0o644)
 	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrPermission) ||
 		errors.Is(err, syscall.EISDIR) || errors.Is(err, syscall.ENOTDIR) {
-		return cliutil.Usagef("--output: %w", err)
+		return cliutil.Usagef("%s: %w", flag, err)
 	}
 	if err != nil {
-		return fmt.Errorf("--output: %w", err)
+		return fmt.Errorf("%s: %w", flag, err)
 	}
 	return nil
 }

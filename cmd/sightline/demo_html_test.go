@@ -1,0 +1,203 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"image"
+	"image/png"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+// digestRe matches image digests: the demo's images are assembled in
+// process and their digests depend on the toolchain's gzip, so the golden
+// file names them sha256:DIGEST.
+var digestRe = regexp.MustCompile(`sha256:[0-9a-f]{64}`)
+
+// ageRe matches the advisory ages in the reasons, which grow daily.
+var ageRe = regexp.MustCompile(`advisory \d+ days old`)
+
+// TestDemoHTMLGolden: `sightline demo --html FILE` writes the same report
+// on every run (no date, no temporary path), equal to the golden file
+// after digests and advisory ages are normalised; `--format html` prints the same bytes.
+func TestDemoHTMLGolden(t *testing.T) {
+	c := newCLI(t)
+	p := filepath.Join(t.TempDir(), "report.html")
+	out, stderr, code := c.run("demo", "--html", p)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if !strings.Contains(out, "What this did, offline") {
+		t.Errorf("--html changed the table output:\n%s", out)
+	}
+	got, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	printed, stderr, code := c.run("demo", "--format", "html")
+	if code != 0 || printed != string(got) {
+		t.Fatalf("--format html (exit %d, %s) differs from the --html file", code, stderr)
+	}
+	if strings.Contains(string(got), os.TempDir()) || strings.Contains(string(got), "sightline-demo-") {
+		t.Error("the report names a temporary path")
+	}
+	norm := ageRe.ReplaceAll(digestRe.ReplaceAll(got, []byte("sha256:DIGEST")), []byte("advisory N days old"))
+	golden := filepath.Join("..", "..", "testdata", "demo", "report.golden.html")
+	if *updateGolden {
+		if err := os.WriteFile(golden, norm, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%v (run with -update to create it)", err)
+	}
+	if !bytes.Equal(norm, want) {
+		t.Errorf("the demo HTML report differs from %s (run with -update and review the diff)", golden)
+	}
+	for _, want := range []string{"sg-0backoffice", "alb/shop-api", "GHSA-xvch-5gv4-984h", "<svg", "Fastest fixes", "Coverage and gaps"} {
+		if !strings.Contains(string(got), want) {
+			t.Errorf("the report lacks %q", want)
+		}
+	}
+	if strings.Contains(strings.ToLower(string(got)), "<script") || strings.Contains(string(got), "http://") {
+		t.Error("the report has a script or a plain-http reference: it must be self-contained")
+	}
+}
+
+// TestDemoHTMLChromium renders the demo's HTML report in headless
+// Chromium (Debian's chromium package; .ci/run installs it) and checks the
+// screenshot: a PNG of the window size that is not blank. Look at it with
+// SIGHTLINE_KEEP_SCREENSHOT=FILE.
+func TestDemoHTMLChromium(t *testing.T) {
+	bin, err := exec.LookPath("chromium")
+	if err != nil {
+		t.Fatal("chromium is not installed: install Debian's chromium package (apt-get install -y chromium; .ci/run does) to check the HTML report renders")
+	}
+	dir := t.TempDir()
+	report := filepath.Join(dir, "report.html")
+	if _, stderr, code := newCLI(t).run("demo", "--html", report); code != 0 {
+		t.Fatalf("demo: exit %d: %s", code, stderr)
+	}
+	shot := filepath.Join(dir, "shot.png")
+	if keep := os.Getenv("SIGHTLINE_KEEP_SCREENSHOT"); keep != "" {
+		shot = keep
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	t0 := time.Now()
+	cmd := exec.CommandContext(ctx, bin, "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
+		"--user-data-dir="+filepath.Join(dir, "profile"), "--screenshot="+shot, "--window-size=1280,2000", "file://"+report)
+	cmd.Env = append(os.Environ(), "HOME="+dir)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("chromium: %v\n%s", err, out)
+	}
+	t.Logf("chromium screenshot in %v: %s", time.Since(t0).Round(time.Millisecond), shot)
+	f, err := os.Open(shot)
+	if err != nil {
+		t.Fatalf("no screenshot: %v", err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		t.Fatalf("screenshot: %v", err)
+	}
+	if b := img.Bounds(); b.Dx() != 1280 || b.Dy() != 2000 {
+		t.Errorf("screenshot is %dx%d, want 1280x2000", b.Dx(), b.Dy())
+	}
+	colours, red := pixelStats(img)
+	// The page has a dark header, white cards, coloured pills and the SVG
+	// boxes of the attack paths: hundreds of colours. A blank or error
+	// page has a handful.
+	if colours < 50 {
+		t.Errorf("the screenshot looks blank: %d distinct colours", colours)
+	}
+	// The "internet" pills and the exposed captions are red (#c62828).
+	if red == 0 {
+		t.Error("the screenshot shows no red: the exposed rows did not render")
+	}
+}
+
+// pixelStats counts distinct colours (sampled on a grid) and pixels of
+// the report's red (#c62828).
+func pixelStats(img image.Image) (colours, red int) {
+	seen := map[uint32]bool{}
+	b := img.Bounds()
+	for y := b.Min.Y; y < b.Max.Y; y += 2 {
+		for x := b.Min.X; x < b.Max.X; x += 2 {
+			r, g, bl, _ := img.At(x, y).RGBA()
+			r, g, bl = r>>8, g>>8, bl>>8
+			seen[r<<16|g<<8|bl] = true
+			if r == 0xc6 && g == 0x28 && bl == 0x28 {
+				red++
+			}
+		}
+	}
+	return len(seen), red
+}
+
+// TestDemoOtherFormats: --format sarif and openvex print the document
+// alone on stdout (the closing lines go to stderr), and an unwritable
+// --html is a usage error naming the flag.
+func TestDemoOtherFormats(t *testing.T) {
+	c := newCLI(t)
+	for _, f := range []string{"sarif", "openvex"} {
+		out, stderr, code := c.run("demo", "--format", f)
+		if code != 0 {
+			t.Fatalf("--format %s: exit %d: %s", f, code, stderr)
+		}
+		var doc map[string]any
+		if err := json.Unmarshal([]byte(out), &doc); err != nil {
+			t.Errorf("--format %s: stdout is not one JSON document: %v", f, err)
+		}
+		if !strings.Contains(stderr, "What this did, offline") {
+			t.Errorf("--format %s: the closing lines are not on stderr", f)
+		}
+		if f == "openvex" && (!strings.Contains(out, `"not_affected"`) || !strings.Contains(out, "sg-0backoffice")) {
+			t.Errorf("openvex: no not_affected statement naming sg-0backoffice:\n%s", out)
+		}
+	}
+	_, stderr, code := c.run("demo", "--html", filepath.Join(t.TempDir(), "no", "such", "dir", "r.html"))
+	if code != 2 || !strings.Contains(stderr, "--html") {
+		t.Errorf("unwritable --html: exit %d: %s", code, stderr)
+	}
+}
+
+// TestAssessOtherFormats: `sightline assess` on the demo estate's files
+// prints the same SARIF, OpenVEX and HTML documents as the demo
+// (SOURCE_DATE_EPOCH fixes the OpenVEX timestamp).
+func TestAssessOtherFormats(t *testing.T) {
+	t.Setenv("SOURCE_DATE_EPOCH", "1767225600")
+	c := newCLI(t)
+	dir := t.TempDir()
+	if _, stderr, code := c.run("demo", "--out", dir); code != 0 {
+		t.Fatalf("demo --out: exit %d: %s", code, stderr)
+	}
+	results, _ := filepath.Glob(filepath.Join(dir, "scan", "*.json"))
+	if len(results) == 0 {
+		t.Fatalf("no scan results in the demo estate %s", dir)
+	}
+	args := []string{"assess", "--aws", filepath.Join(dir, "aws"), "--k8s", filepath.Join(dir, "k8s")}
+	for _, r := range results {
+		args = append(args, "--scan-results", r)
+	}
+	for _, f := range []string{"sarif", "openvex", "html"} {
+		got, stderr, code := c.run(append(args, "--format", f)...)
+		if code != 0 {
+			t.Fatalf("assess --format %s: exit %d: %s", f, code, stderr)
+		}
+		want, _, _ := c.run("demo", "--format", f)
+		if got != want {
+			t.Errorf("assess --format %s differs from demo --format %s", f, f)
+		}
+		if f == "openvex" && !strings.Contains(got, `"timestamp": "2026-01-01T00:00:00Z"`) {
+			t.Errorf("openvex ignores SOURCE_DATE_EPOCH")
+		}
+	}
+}
