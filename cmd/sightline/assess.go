@@ -51,9 +51,14 @@ cannot be exploited here (runtime-dormant package, or no internet path for a
 network-vector advisory; never for unknown), html a self-contained HTML
 report (summary, ranked rows, attack-path diagrams, filters; docs/risk.md).
 
+The gate never passes over what it could not check (scan's rule): with
+--fail-on-exposed, a scan without an advisory database, or an internet-exposed
+workload running an image not scanned or incompletely scanned, fails it too,
+unless --allow-unchecked.
+
 Exit codes: 0 done (no gate hit), 1 --fail-on-exposed hit: a finding exposed
-to the internet at or above SEVERITY (unknown severity always counts), 2 usage
-or input error, 3 internal error.`
+to the internet at or above SEVERITY (unknown severity always counts), or
+what could not be checked (above), 2 usage or input error, 3 internal error.`
 
 const assessExample = `  sightline scan image --format json app:1.4 > app.json
   sightline assess --aws ./snap --scan-results app.json
@@ -67,7 +72,7 @@ func newAssessCmd(g *cliutil.Globals) *cobra.Command {
 	var results, images []string
 	var failOn string
 	var top int
-	var noRuntime bool
+	var noRuntime, allowUnchecked bool
 	c := &cobra.Command{
 		Use:     "assess [--aws DIR] [--k8s PATH…|--kubeconfig FILE [--context C]] [--docker [--host-id I]] [--scan-results FILE…] [--images REF…]",
 		Short:   "Rank vulnerabilities by what an attacker can reach, with the path or the blocking control",
@@ -88,7 +93,7 @@ func newAssessCmd(g *cliutil.Globals) *cobra.Command {
 			if top < 0 {
 				return cliutil.Usagef("--top %d: want 0 (all) or more", top)
 			}
-			return runAssess(cmd.Context(), g, &src, &sf, results, images, failOn, top, noRuntime)
+			return runAssess(cmd.Context(), g, &src, &sf, results, images, gateFlags{failOn, allowUnchecked}, top, noRuntime)
 		},
 	}
 	src.register(c.Flags(), true)
@@ -96,12 +101,20 @@ func newAssessCmd(g *cliutil.Globals) *cobra.Command {
 	c.Flags().StringArrayVar(&results, "scan-results", nil, "a 'sightline scan … --format json' result (repeatable)")
 	c.Flags().StringArrayVar(&images, "images", nil, "scan this image, as 'sightline scan image' takes it (repeatable)")
 	c.Flags().StringVar(&failOn, "fail-on-exposed", "", "exit 1 when a finding exposed to the internet is at or above this severity: low|medium|high|critical")
+	c.Flags().BoolVar(&allowUnchecked, "allow-unchecked", false,
+		"let --fail-on-exposed pass although scans were not checked (no advisory database) or exposed workloads run unscanned or incompletely scanned images (still reported)")
 	c.Flags().IntVar(&top, "top", 20, "table: print the top N rows (0 = all)")
 	c.Flags().BoolVar(&noRuntime, "no-runtime", false, "--docker: do not read the containers' processes, sockets and mapped files (runtime states stay unknown)")
 	return c
 }
 
-func runAssess(ctx context.Context, g *cliutil.Globals, src *sourceFlags, sf *scanFlags, files, images []string, failOn string, top int, noRuntime bool) error {
+// gateFlags are the --fail-on-exposed gate and --allow-unchecked.
+type gateFlags struct {
+	failOn         string
+	allowUnchecked bool
+}
+
+func runAssess(ctx context.Context, g *cliutil.Globals, src *sourceFlags, sf *scanFlags, files, images []string, gate gateFlags, top int, noRuntime bool) error {
 	var results []*scan.Result
 	for _, p := range files {
 		r, err := readScanResult(p)
@@ -121,7 +134,7 @@ func runAssess(ctx context.Context, g *cliutil.Globals, src *sourceFlags, sf *sc
 	if err != nil {
 		return err
 	}
-	return printAssess(g, rep, failOn, top)
+	return printAssess(g, rep, gate, top)
 }
 
 // assessSources reads the workload sources given and ranks the scan
@@ -167,16 +180,30 @@ func assessRuntime(ctx context.Context, g *cliutil.Globals, src *sourceFlags, re
 
 // printAssess prints the report in the --format asked for and applies
 // the --fail-on-exposed gate.
-func printAssess(g *cliutil.Globals, rep *risk.Report, failOn string, top int) error {
+func printAssess(g *cliutil.Globals, rep *risk.Report, gate gateFlags, top int) error {
 	if err := writeAssess(g.Stdout, g.Format, rep, top, g.Width()); err != nil {
 		return err
 	}
+	if risk.NoDB(rep) {
+		g.Warnf("assess: no advisory database: run sightline db update; findings of the images scanned without one are unknown, not absent")
+	}
+	failOn := gate.failOn
 	if failOn == "" {
 		return nil
 	}
 	if hit := risk.ExposedAtOrAbove(rep, failOn); len(hit) > 0 {
 		return cliutil.Threshold(fmt.Errorf("%d finding(s) exposed to the internet at or above %s (first: #%d %s in %s)",
 			len(hit), failOn, hit[0].Rank, hit[0].ID, hit[0].Package.Name))
+	}
+	// The coverage rule of `sightline scan --fail-on`: a gate never passes
+	// over what could not be checked, unless --allow-unchecked.
+	if gaps := risk.UncheckedForGate(rep); len(gaps) > 0 {
+		if gate.allowUnchecked {
+			g.Warnf("assess: the gate passed with --allow-unchecked over what it could not check: %s", strings.Join(gaps, "; "))
+			return nil
+		}
+		return cliutil.Threshold(fmt.Errorf("the gate cannot pass over what it could not check: %s (--allow-unchecked accepts that)",
+			strings.Join(gaps, "; ")))
 	}
 	return nil
 }

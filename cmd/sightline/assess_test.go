@@ -166,3 +166,31 @@ func TestAssessUsage(t *testing.T) {
 		t.Errorf("--help: exit %d\n%s", code, out)
 	}
 }
+
+// TestAssessWithoutDB: with no advisory database assess never passes a
+// gate nor prints a clean headline; --allow-unchecked lets the gate pass
+// (scan's rule for --fail-on), still saying so.
+func TestAssessWithoutDB(t *testing.T) {
+	c, archive := assessCLI(t)
+	snap := withDigest(t, decodeResult(t, c.ok("scan", "image", "--offline", "--format", "json", "docker-archive:"+archive)).Target.Digest)
+	bare := newCLI(t)
+	res, _, code := bare.run("scan", "image", "--format", "json", "docker-archive:"+archive)
+	if code != 0 {
+		t.Fatalf("scan without db: exit %d", code)
+	}
+	resFile := filepath.Join(t.TempDir(), "nodb.json")
+	if err := os.WriteFile(resFile, []byte(res), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, in := range [][]string{{"--images", "docker-archive:" + archive}, {"--scan-results", resFile}} {
+		args := append([]string{"assess", "--aws", snap, "--fail-on-exposed", "low"}, in...)
+		out, stderr, code := bare.run(args...)
+		if code != 1 || !strings.Contains(stderr, "no advisory database") || !strings.Contains(stderr, "run sightline db update") ||
+			!strings.Contains(stderr, "--allow-unchecked") || !strings.Contains(out, "NOT CHECKED: no advisory database") {
+			t.Errorf("%v: exit %d\n%s\n%s", in, code, out, stderr)
+		}
+		if _, stderr, code := bare.run(append(args, "--allow-unchecked")...); code != 0 || !strings.Contains(stderr, "passed with --allow-unchecked") {
+			t.Errorf("%v --allow-unchecked: exit %d: %s", in, code, stderr)
+		}
+	}
+}

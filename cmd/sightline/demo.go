@@ -104,7 +104,7 @@ func runDemo(ctx context.Context, g *cliutil.Globals, out, html string, top int)
 	if err != nil {
 		return err
 	}
-	if err := printAssess(g, rep, "", top); err != nil {
+	if err := printAssess(g, rep, gateFlags{}, top); err != nil {
 		return err
 	}
 	if html != "" {

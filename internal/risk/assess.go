@@ -55,7 +55,7 @@ func Assess(inv *workload.Inventory, results []*scan.Result, opts Options) *Repo
 	results = dedupe(results, &rep.Coverage)
 	occ := joinImages(inv, results, &rep.Coverage)
 	for i, r := range results {
-		if gap, ok := scanGap(r); ok {
+		if gap, ok := scanGap(r, occ[i]); ok {
 			rep.Coverage.ScanGaps = append(rep.Coverage.ScanGaps, gap)
 		}
 		rep.Risks = append(rep.Risks, rowsOf(r, occ[i], opts)...)
@@ -138,6 +138,7 @@ func joinImages(inv *workload.Inventory, results []*scan.Result, cov *Coverage) 
 			if !slices.Contains(g.Workloads, w.ID) {
 				g.Workloads = append(g.Workloads, w.ID)
 			}
+			g.Exposed = g.Exposed || internetExposed(c)
 		}
 	}
 	cov.Images = len(images)
@@ -192,16 +193,36 @@ func normRef(ref string) string {
 	return r.Name()
 }
 
-func scanGap(r *scan.Result) (ScanGap, bool) {
+// scanGap is the coverage gap of an incomplete scan r, with the
+// workloads that run its image (occ) and whether one is internet exposed.
+func scanGap(r *scan.Result, occ []occurrence) (ScanGap, bool) {
 	c := r.Coverage
 	if c.Complete() {
 		return ScanGap{}, false
 	}
-	g := ScanGap{Target: r.Target.Name, DB: scan.CoverageDBNone}
+	g := ScanGap{Target: r.Target.Name, DB: scan.CoverageDBNone, Workloads: []string{}}
 	if c != nil {
 		g.DB, g.Unchecked, g.SkippedFiles = c.DB, c.Unchecked, c.SkippedCount()
 	}
+	for _, o := range occ {
+		if !slices.Contains(g.Workloads, o.w.ID) {
+			g.Workloads = append(g.Workloads, o.w.ID)
+		}
+		g.Exposed = g.Exposed || internetExposed(o.c)
+	}
+	sort.Strings(g.Workloads)
 	return g, true
+}
+
+// internetExposed says whether some port of c is exposed to the internet
+// (wide or narrow).
+func internetExposed(c *workload.Container) bool {
+	for _, v := range c.Exposure {
+		if v.Verdict == exposure.Exposed {
+			return true
+		}
+	}
+	return false
 }
 
 // runtimeCoverage summarises the runtime evidence for Coverage.

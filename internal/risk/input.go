@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strings"
 
 	"github.com/sightline-sec/sightline/internal/exposure"
 	"github.com/sightline-sec/sightline/internal/scan"
@@ -58,6 +59,45 @@ func ExposedAtOrAbove(rep *Report, level string) []Risk {
 	for _, r := range rep.Risks {
 		if r.Reachability.Verdict == exposure.Exposed && severityRank[r.Severity.Level] >= severityRank[level] {
 			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// NoDB says whether some scan result was matched against no advisory
+// database (coverage.db "none"): its findings are not known, not absent.
+func NoDB(rep *Report) bool {
+	for _, g := range rep.Coverage.ScanGaps {
+		if g.DB == scan.CoverageDBNone {
+			return true
+		}
+	}
+	return false
+}
+
+// UncheckedForGate lists what --fail-on-exposed cannot pass over (the
+// rule `sightline scan` applies to --fail-on, docs/risk.md): every scan
+// matched against no advisory database, and every image run by an
+// internet-exposed workload that no scan covers or whose scan is
+// incomplete (unchecked packages, skipped files).
+func UncheckedForGate(rep *Report) []string {
+	var out []string
+	for _, g := range rep.Coverage.ScanGaps {
+		switch {
+		case g.DB == scan.CoverageDBNone:
+			out = append(out, "no advisory database for "+g.Target+": run sightline db update")
+		case g.Exposed:
+			out = append(out, fmt.Sprintf("incomplete scan of %s (%d package(s) unchecked, %d file(s) skipped) run by exposed workload(s) %s",
+				g.Target, g.Unchecked, g.SkippedFiles, strings.Join(g.Workloads, ", ")))
+		}
+	}
+	for _, g := range rep.Coverage.ImagesNotScanned {
+		if g.Exposed {
+			name := g.Ref
+			if name == "" {
+				name = g.Digest
+			}
+			out = append(out, fmt.Sprintf("image %s not scanned, run by exposed workload(s) %s", name, strings.Join(g.Workloads, ", ")))
 		}
 	}
 	return out

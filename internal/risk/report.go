@@ -196,6 +196,9 @@ type ImageGap struct {
 	Ref       string   `json:"ref"`
 	Digest    string   `json:"digest,omitempty"`
 	Workloads []string `json:"workloads"`
+	// Exposed says whether one of those workloads has a container port
+	// exposed to the internet: such a gap fails --fail-on-exposed.
+	Exposed bool `json:"exposed"`
 }
 
 // ContainerRef names one container of a workload.
@@ -210,4 +213,8 @@ type ScanGap struct {
 	DB           string `json:"db"`
 	Unchecked    int    `json:"unchecked"`
 	SkippedFiles int    `json:"skipped_files"`
+	// Workloads run the scanned image; Exposed says whether one of them
+	// has a container port exposed to the internet.
+	Workloads []string `json:"workloads"`
+	Exposed   bool     `json:"exposed"`
 }

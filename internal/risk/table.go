@@ -163,12 +163,16 @@ func coverageLines(rep *Report) []string {
 	}
 	out := []string{fmt.Sprintf("%d risk(s), %d exposed to the internet; %d workload(s), %d image(s) run, %d scan result(s)",
 		len(rep.Risks), exposed, c.Workloads, c.Images, c.ScanResults)}
+	if NoDB(rep) {
+		// Never a clean headline over findings that were not looked up.
+		out[0] = "NOT CHECKED: no advisory database (run sightline db update): findings unknown, not absent; " + out[0]
+	}
 	for _, g := range c.ImagesNotScanned {
 		name := g.Ref
 		if name == "" {
 			name = g.Digest
 		}
-		out = append(out, fmt.Sprintf("not scanned (vulnerabilities unknown): %s, run by %d workload(s)", name, len(g.Workloads)))
+		out = append(out, fmt.Sprintf("not scanned (vulnerabilities unknown): %s, run by %d workload(s)%s", name, len(g.Workloads), exposedNote(g.Exposed)))
 	}
 	if n := len(c.UnknownImages); n > 0 {
 		out = append(out, fmt.Sprintf("%d container(s) with no known image", n))
@@ -177,7 +181,8 @@ func coverageLines(rep *Report) []string {
 		out = append(out, fmt.Sprintf("%d container(s) joined to a scan by tag only (lower confidence)", c.TagJoins))
 	}
 	for _, g := range c.ScanGaps {
-		out = append(out, fmt.Sprintf("incomplete scan %s: db %s, %d package(s) unchecked, %d file(s) skipped", g.Target, g.DB, g.Unchecked, g.SkippedFiles))
+		out = append(out, fmt.Sprintf("incomplete scan %s: db %s, %d package(s) unchecked, %d file(s) skipped, run by %d workload(s)%s",
+			g.Target, g.DB, g.Unchecked, g.SkippedFiles, len(g.Workloads), exposedNote(g.Exposed)))
 	}
 	for _, d := range c.DuplicateScans {
 		out = append(out, "ignored, same image digest as an earlier scan: "+d)
@@ -186,6 +191,14 @@ func coverageLines(rep *Report) []string {
 		out = append(out, "inventory gap: "+g.What+": "+g.Reason)
 	}
 	return append(out, runtimeLines(c.Runtime)...)
+}
+
+// exposedNote marks a coverage gap of an internet-exposed workload.
+func exposedNote(exposed bool) string {
+	if exposed {
+		return ", EXPOSED to the internet"
+	}
+	return ""
 }
 
 // maxRuntimeGapLines bounds the runtime gaps the footer lists (the JSON

@@ -1,0 +1,60 @@
+package risk
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+
+	"github.com/sightline-sec/sightline/internal/scan"
+)
+
+// TestGateCoverage: --fail-on-exposed never passes over a scan without an
+// advisory database, nor over an exposed workload's image that was not
+// scanned or whose scan is incomplete; an incomplete scan of an image no
+// exposed workload runs does not block it (docs/risk.md).
+func TestGateCoverage(t *testing.T) {
+	nginx := scan.Target{Kind: "image", Name: "docker.io/library/nginx:1.27"}
+	other := scan.Target{Kind: "image", Name: "docker.io/library/redis:7"}
+	cases := []struct {
+		name    string
+		results []*scan.Result
+		gate    int
+		want    string
+	}{
+		{"not scanned", nil, 1, "image docker.io/library/nginx:1.27 not scanned, run by exposed workload(s) docker:web"},
+		{"no db", []*scan.Result{{Schema: scan.Schema, Target: nginx, Coverage: &scan.Coverage{DB: scan.CoverageDBNone, Packages: 3, Unchecked: 3}}},
+			1, "no advisory database for docker.io/library/nginx:1.27: run sightline db update"},
+		{"unchecked", []*scan.Result{{Schema: scan.Schema, Target: nginx, Coverage: &scan.Coverage{DB: scan.CoverageDBOK, Packages: 3, Unchecked: 2}}},
+			1, "incomplete scan of docker.io/library/nginx:1.27 (2 package(s) unchecked, 0 file(s) skipped) run by exposed workload(s) docker:web"},
+		{"complete", []*scan.Result{{Schema: scan.Schema, Target: nginx, Coverage: &scan.Coverage{DB: scan.CoverageDBOK, Packages: 3}}}, 0, ""},
+		{"unchecked, not run", []*scan.Result{
+			{Schema: scan.Schema, Target: nginx, Coverage: &scan.Coverage{DB: scan.CoverageDBOK, Packages: 3}},
+			{Schema: scan.Schema, Target: other, Coverage: &scan.Coverage{DB: scan.CoverageDBOK, Packages: 3, Unchecked: 1}}}, 0, ""},
+	}
+	for _, tc := range cases {
+		rep := Assess(tagInventory(), tc.results, Options{})
+		got := UncheckedForGate(rep)
+		if len(got) != tc.gate || (tc.gate > 0 && got[0] != tc.want) {
+			t.Errorf("%s: gate gaps %q, want %d: %q", tc.name, got, tc.gate, tc.want)
+		}
+	}
+	rep := Assess(tagInventory(), nil, Options{})
+	if g := rep.Coverage.ImagesNotScanned; len(g) != 1 || !g[0].Exposed {
+		t.Errorf("images_not_scanned: %+v", g)
+	}
+	rep = Assess(tagInventory(), cases[2].results, Options{})
+	if g := rep.Coverage.ScanGaps; len(g) != 1 || !g[0].Exposed || len(g[0].Workloads) != 1 || g[0].Workloads[0] != "docker:web" {
+		t.Errorf("scan_gaps: %+v", g)
+	}
+	var b bytes.Buffer
+	rep = Assess(tagInventory(), cases[1].results, Options{})
+	if !NoDB(rep) {
+		t.Error("NoDB false for a scan with db none")
+	}
+	if err := WriteTable(&b, rep, 0, 80); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "NOT CHECKED: no advisory database") || !strings.Contains(b.String(), "EXPOSED to the internet") {
+		t.Errorf("table:\n%s", b.String())
+	}
+}
