@@ -145,6 +145,10 @@ func TestAssessECS(t *testing.T) {
 func TestAssessUsage(t *testing.T) {
 	bad := filepath.Join(t.TempDir(), "bad.json")
 	os.WriteFile(bad, []byte(`{"schema":"sightline.inventory/v1"}`), 0o644)
+	score := filepath.Join(t.TempDir(), "score.json")
+	os.WriteFile(score, []byte(`{"schema":"sightline.scan/v1","findings":[{"id":"CVE-9","severity":{"level":"high","score":99}}],"coverage":{"db":"ok"}}`), 0o644)
+	evil := filepath.Join(t.TempDir(), "evil.json")
+	os.WriteFile(evil, []byte(`{"schema":"sightline.scan/v1","findings":[{"id":"GHSA-\u001b[2J\u001b[31mEVIL\nX"}],"coverage":{"db":"ok"}}`), 0o644)
 	for _, tc := range []struct {
 		args []string
 		want string
@@ -152,6 +156,8 @@ func TestAssessUsage(t *testing.T) {
 		{[]string{"assess"}, "give findings"},
 		{[]string{"assess", "--scan-results", bad}, "bad.json: schema"},
 		{[]string{"assess", "--scan-results", bad + ".missing"}, "no such file"},
+		{[]string{"assess", "--scan-results", score}, "score.json: finding CVE-9: CVSS score 99 outside 0-10"},
+		{[]string{"assess", "--scan-results", evil}, "evil.json: finding 0: advisory ID"},
 		{[]string{"assess", "--scan-results", bad, "--fail-on-exposed", "severe"}, "--fail-on-exposed"},
 		{[]string{"assess", "--scan-results", bad, "--format", "cyclonedx"}, "not supported"},
 		{[]string{"assess", "--scan-results", bad, "--host-id", "i-1"}, "--host-id names the Docker host: it needs --docker"},

@@ -47,7 +47,7 @@ func Assess(inv *workload.Inventory, results []*scan.Result, opts Options) *Repo
 	}
 	rep := &Report{Schema: Schema, Risks: []Risk{}, Fixes: []FixGroup{},
 		Coverage: Coverage{ScanResults: len(results), Workloads: len(inv.Workloads), ImagesNotScanned: []ImageGap{},
-			UnknownImages: []ContainerRef{}, ScanGaps: []ScanGap{}, DuplicateScans: []string{}, InventoryGaps: inv.Gaps}}
+			UnknownImages: []ContainerRef{}, ScanGaps: []ScanGap{}, DuplicateScans: []string{}, SeverityNotes: []string{}, InventoryGaps: inv.Gaps}}
 	if rep.Coverage.InventoryGaps == nil {
 		rep.Coverage.InventoryGaps = []workload.Gap{}
 	}
@@ -55,6 +55,7 @@ func Assess(inv *workload.Inventory, results []*scan.Result, opts Options) *Repo
 	results = dedupe(results, &rep.Coverage)
 	occ := joinImages(inv, results, &rep.Coverage)
 	for i, r := range results {
+		normaliseLevels(r, &rep.Coverage)
 		if gap, ok := scanGap(r, occ[i]); ok {
 			rep.Coverage.ScanGaps = append(rep.Coverage.ScanGaps, gap)
 		}

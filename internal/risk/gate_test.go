@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/sightline-sec/sightline/internal/scan"
+	"github.com/sightline-sec/sightline/internal/vulndb"
 )
 
 // TestGateCoverage: --fail-on-exposed never passes over a scan without an
@@ -56,5 +57,32 @@ func TestGateCoverage(t *testing.T) {
 	}
 	if !strings.Contains(b.String(), "NOT CHECKED: no advisory database") || !strings.Contains(b.String(), "EXPOSED to the internet") {
 		t.Errorf("table:\n%s", b.String())
+	}
+}
+
+// TestSeverityLevels: levels are case-normalised; a level that is no
+// known one is ranked and gated as unknown, with a coverage note.
+func TestSeverityLevels(t *testing.T) {
+	finding := func(id, level string) scan.Finding {
+		return scan.Finding{Vulnerability: vulndb.Vulnerability{ID: id, Severity: vulndb.Severity{Level: level}},
+			Package: scan.PackageRef{Name: "nginx", Version: "1.27", Ecosystem: "Debian"}}
+	}
+	r := &scan.Result{Schema: scan.Schema, Target: scan.Target{Kind: "image", Name: "docker.io/library/nginx:1.27"},
+		Findings: []scan.Finding{finding("A", "CRITICAL"), finding("B", "ultra"), finding("C", " Low ")},
+		Coverage: &scan.Coverage{DB: scan.CoverageDBOK, Packages: 1}}
+	rep := Assess(tagInventory(), []*scan.Result{r}, Options{})
+	levels := map[string]string{}
+	for _, rk := range rep.Risks {
+		levels[rk.ID] = rk.Severity.Level
+	}
+	if levels["A"] != "critical" || levels["B"] != "unknown" || levels["C"] != "low" {
+		t.Errorf("levels %v", levels)
+	}
+	if hit := ExposedAtOrAbove(rep, "critical"); len(hit) != 2 {
+		t.Errorf("--fail-on-exposed critical: %d rows, want 2 (CRITICAL and the unknown ultra)", len(hit))
+	}
+	want := `docker.io/library/nginx:1.27: finding B: severity level "ultra" is not low, medium, high or critical: counted as unknown`
+	if n := rep.Coverage.SeverityNotes; len(n) != 1 || n[0] != want {
+		t.Errorf("severity notes %q", n)
 	}
 }

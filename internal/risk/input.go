@@ -6,10 +6,13 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/sightline-sec/sightline/internal/exposure"
 	"github.com/sightline-sec/sightline/internal/scan"
+	"github.com/sightline-sec/sightline/internal/vulndb"
 )
 
 // MaxScanResult bounds the size of one `sightline scan --format json`
@@ -38,7 +41,62 @@ func ReadScanResult(r io.Reader, name string) (*scan.Result, error) {
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return nil, fmt.Errorf("%s: data after the scan result", name)
 	}
+	if err := checkFindings(res.Findings, name); err != nil {
+		return nil, err
+	}
 	return &res, nil
+}
+
+// checkFindings rejects what no scanner writes and a ranking must not
+// take: advisory IDs with control characters (they would reach the
+// terminal) and CVSS or EPSS scores out of range (a score of 99 would
+// outrank every real finding). Each error names the file and the finding.
+func checkFindings(fs []scan.Finding, name string) error {
+	for i := range fs {
+		f := &fs[i]
+		for _, id := range append([]string{f.ID}, f.Aliases...) {
+			if hasControl(id) {
+				return fmt.Errorf("%s: finding %d: advisory ID %q contains control characters", name, i, id)
+			}
+		}
+		sv := f.Severity
+		scores := []float64{sv.Score}
+		for _, c := range []*vulndb.CVSS{sv.CVSSv2, sv.CVSSv3, sv.CVSSv4} {
+			if c != nil {
+				scores = append(scores, c.Score)
+			}
+		}
+		for _, x := range scores {
+			if !(x >= 0 && x <= 10) {
+				return fmt.Errorf("%s: finding %s: CVSS score %v outside 0-10", name, f.ID, x)
+			}
+		}
+		if f.EPSS != nil && !(f.EPSS.Score >= 0 && f.EPSS.Score <= 1) {
+			return fmt.Errorf("%s: finding %s: EPSS score %v outside 0-1", name, f.ID, f.EPSS.Score)
+		}
+	}
+	return nil
+}
+
+// hasControl says whether s holds a control character (C0, DEL, C1).
+func hasControl(s string) bool {
+	return strings.ContainsFunc(s, unicode.IsControl)
+}
+
+// normaliseLevels lower-cases every finding's severity level; a level
+// that is none of Levels nor "unknown" becomes "unknown" (which every
+// --fail-on-exposed level counts) and is noted in cov.SeverityNotes.
+func normaliseLevels(r *scan.Result, cov *Coverage) {
+	for i := range r.Findings {
+		sv := &r.Findings[i].Severity
+		l := strings.ToLower(strings.TrimSpace(sv.Level))
+		if l != "" && l != "unknown" && !slices.Contains(Levels, l) {
+			cov.SeverityNotes = append(cov.SeverityNotes, fmt.Sprintf("%s: finding %s: severity level %s is not low, medium, high or critical: counted as unknown",
+				r.Target.Name, r.Findings[i].ID, strconv.Quote(sv.Level)))
+			l = "unknown"
+		}
+		sv.Level = l
+	}
 }
 
 // severityRank orders severity levels for gates; unknown counts as the

@@ -17,6 +17,13 @@ func TestReadScanResult(t *testing.T) {
 		{`{"schema":"sightline.scan/v1","coverage":{}} {}`, "f.json: data after"},
 		{`[1,2`, "f.json: not a scan result"},
 		{``, "f.json: not a scan result"},
+		{`{"schema":"sightline.scan/v1","findings":[{"id":"CVE-1","severity":{"level":"high","score":99}}],"coverage":{"db":"ok"}}`,
+			"f.json: finding CVE-1: CVSS score 99 outside 0-10"},
+		{`{"schema":"sightline.scan/v1","findings":[{"id":"CVE-1","severity":{"level":"high","cvss_v3":{"score":-1}}}],"coverage":{"db":"ok"}}`,
+			"f.json: finding CVE-1: CVSS score -1 outside 0-10"},
+		{`{"schema":"sightline.scan/v1","findings":[{"id":"GHSA-\u001b[2J\u001b[31mEVIL\nX"}],"coverage":{"db":"ok"}}`,
+			`f.json: finding 0: advisory ID "GHSA-\x1b[2J\x1b[31mEVIL\nX" contains control characters`},
+		{`{"schema":"sightline.scan/v1","findings":[{"id":"CVE-1","aliases":["A\u0085"]}],"coverage":{"db":"ok"}}`, "contains control characters"},
 	} {
 		_, err := ReadScanResult(strings.NewReader(tc.in), "f.json")
 		if (err == nil) != (tc.want == "") || (err != nil && !strings.Contains(err.Error(), tc.want)) {

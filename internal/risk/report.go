@@ -184,6 +184,9 @@ type Coverage struct {
 	// DuplicateScans are scan results of an image digest already given
 	// (by name): the first result of each digest is used.
 	DuplicateScans []string `json:"duplicate_scans"`
+	// SeverityNotes name findings whose severity level was not a known
+	// level: they are ranked (and gated) as unknown.
+	SeverityNotes []string `json:"severity_notes"`
 	// InventoryGaps are what the workload sources could not read.
 	InventoryGaps []workload.Gap `json:"inventory_gaps"`
 	// Runtime says whether runtime evidence was collected and lists what

@@ -184,6 +184,7 @@ func coverageLines(rep *Report) []string {
 		out = append(out, fmt.Sprintf("incomplete scan %s: db %s, %d package(s) unchecked, %d file(s) skipped, run by %d workload(s)%s",
 			g.Target, g.DB, g.Unchecked, g.SkippedFiles, len(g.Workloads), exposedNote(g.Exposed)))
 	}
+	out = append(out, c.SeverityNotes...)
 	for _, d := range c.DuplicateScans {
 		out = append(out, "ignored, same image digest as an earlier scan: "+d)
 	}
