@@ -86,3 +86,20 @@ func TestSeverityLevels(t *testing.T) {
 		t.Errorf("severity notes %q", n)
 	}
 }
+
+// TestTableEscapesControls: a hostile advisory ID or summary that reached
+// the report (e.g. from the database) is printed with visible escapes,
+// never raw, in the table and its footer.
+func TestTableEscapesControls(t *testing.T) {
+	r := &scan.Result{Schema: scan.Schema, Target: scan.Target{Kind: "image", Name: "docker.io/library/nginx:1.27\x1b[31m"},
+		Findings: []scan.Finding{{Vulnerability: vulndb.Vulnerability{ID: "GHSA-\x1b[2J\x1b[31mEVIL\nX", Severity: vulndb.Severity{Level: "ultra\x1b[0m"}},
+			Package: scan.PackageRef{Name: "nginx\x07", Version: "1"}}},
+		Coverage: &scan.Coverage{DB: scan.CoverageDBOK, Packages: 2, Unchecked: 1}}
+	var b bytes.Buffer
+	if err := WriteTable(&b, Assess(nil, []*scan.Result{r}, Options{}), 0, 80); err != nil {
+		t.Fatal(err)
+	}
+	if strings.ContainsAny(b.String(), "\x1b\x07") || !strings.Contains(b.String(), `GHSA-\x1b[2J`) {
+		t.Errorf("table:\n%q", b.String())
+	}
+}

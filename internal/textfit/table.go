@@ -3,6 +3,7 @@ package textfit
 import (
 	"bufio"
 	"io"
+	"slices"
 	"strings"
 )
 
@@ -49,9 +50,13 @@ func (t *Table) Write(w io.Writer) error {
 	if width <= 0 {
 		width = DefaultWidth
 	}
-	rows := t.Rows
+	rows := make([][]string, 0, len(t.Rows)+1)
 	if len(t.Header) > 0 {
-		rows = append([][]string{t.Header}, rows...)
+		rows = append(rows, t.Header)
+	}
+	rows = append(rows, t.Rows...)
+	for i, r := range rows {
+		rows[i] = visibleCells(r)
 	}
 	cols := 0
 	for _, r := range rows {
@@ -70,6 +75,21 @@ func (t *Table) Write(w io.Writer) error {
 		writeRow(bw, r, widths, cols, width, minLast, t.Cut)
 	}
 	return bw.Flush()
+}
+
+// visibleCells is r with every cell passed through Visible (a copy
+// only when a cell changes).
+func visibleCells(r []string) []string {
+	out := r
+	for j, c := range r {
+		if v := Visible(c); v != c {
+			if &out[0] == &r[0] {
+				out = slices.Clone(r)
+			}
+			out[j] = v
+		}
+	}
+	return out
 }
 
 // widths sizes the fixed columns (all but the last).

@@ -14,7 +14,9 @@
 package textfit
 
 import (
+	"fmt"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -24,6 +26,36 @@ const DefaultWidth = 80
 
 // Len is the display width of s in columns (runes; see the package doc).
 func Len(s string) int { return utf8.RuneCountInString(s) }
+
+// Visible replaces every control character (C0 including newline and
+// tab, DEL, C1; ECMA-48 escape sequences start with one) and every bidi
+// formatting character (Unicode UAX #9: they reorder what follows) with
+// a visible Go escape (\x1b, \u202e), so text from an input file can
+// neither move the cursor, recolour or clear the terminal, nor break a
+// line or a table. Table.Write applies it to every cell; Wrap and Hang
+// to every word (whitespace, newlines included, only separates words).
+func Visible(s string) string {
+	if !strings.ContainsFunc(s, invisible) {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case !invisible(r):
+			b.WriteRune(r)
+		case r < 0x100:
+			fmt.Fprintf(&b, "\\x%02x", r)
+		default:
+			fmt.Fprintf(&b, "\\u%04x", r)
+		}
+	}
+	return b.String()
+}
+
+// invisible is a rune Visible escapes.
+func invisible(r rune) bool {
+	return unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r)
+}
 
 // Cut shortens s to at most n columns, replacing the tail with "…".
 // n < 1 returns "".
@@ -85,6 +117,7 @@ func Wrap(s string, width int) []string {
 		}
 	}
 	for _, w := range strings.Fields(s) {
+		w = Visible(w) // whitespace controls (newline, tab) separate words
 		for Len(w) > width {
 			flush()
 			r := []rune(w)
@@ -122,6 +155,7 @@ func Indent(s string, indent, width int) []string {
 // cont spaces. A word longer than a whole line is split. The prefix is
 // kept whole, so only a prefix longer than width gives a longer line.
 func Hang(prefix, text string, cont, width int) []string {
+	prefix = Visible(prefix)
 	width = max(width, 1)
 	if cont >= width { // no room after the indent: continuation lines start at 0
 		cont = 0
@@ -134,6 +168,7 @@ func Hang(prefix, text string, cont, width int) []string {
 		line, room, used = indent, width-cont, 0
 	}
 	for _, w := range strings.Fields(text) {
+		w = Visible(w) // whitespace controls (newline, tab) separate words
 		for w != "" {
 			n := Len(w)
 			switch {

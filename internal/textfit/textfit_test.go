@@ -156,3 +156,30 @@ func TestTableCutPerColumn(t *testing.T) {
 		t.Errorf("the image's tail is not kept:\n%s", b.String())
 	}
 }
+
+// TestVisible: control characters, ANSI escapes, newlines and bidi
+// overrides from input never reach the terminal raw, in table cells,
+// wrapped text or hanging lines.
+func TestVisible(t *testing.T) {
+	evil := "GHSA-\x1b[2J\x1b[31mEVIL\nX\u202e\x7f\u0085"
+	want := `GHSA-\x1b[2J\x1b[31mEVIL\x0aX\u202e\x7f\x85`
+	if got := Visible(evil); got != want {
+		t.Errorf("Visible = %q, want %q", got, want)
+	}
+	if Visible("plain — text…") != "plain — text…" {
+		t.Error("Visible changed printable text")
+	}
+	var b strings.Builder
+	tb := Table{Header: []string{"ID", "WHY"}, Width: 200}
+	tb.Add(evil, "why\x1b[0m")
+	if err := tb.Write(&b); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String() + strings.Join(Hang("- ", "a "+evil, 2, 200), "\n") + strings.Join(Wrap("b "+evil, 200), "\n")
+	if strings.ContainsFunc(strings.ReplaceAll(out, "\n", ""), invisible) || strings.Count(b.String(), "\n") != 2 {
+		t.Errorf("raw control characters or extra lines in output:\n%q", out)
+	}
+	if !strings.Contains(b.String(), want) || !strings.Contains(out, `GHSA-\x1b[2J\x1b[31mEVIL`) {
+		t.Errorf("escapes not shown:\n%q", out)
+	}
+}
