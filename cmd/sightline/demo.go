@@ -42,7 +42,7 @@ closing lines go to stderr then). --html FILE writes the HTML report to FILE
 as well, whatever --format prints: open it in a browser, no network needed.
 
 Exit codes: 0 done, 2 usage error (such as an --out that is not a writable
-directory), 3 internal error.`
+directory, or not empty and not an earlier demo estate), 3 internal error.`
 
 const demoExample = `  sightline demo
   sightline demo --top 0                  # every row, not only the top 20
@@ -154,7 +154,17 @@ func checkOutDir(dir string) error {
 		return cliutil.Usagef("--out %s: not a writable directory: %v", dir, err)
 	}
 	f.Close()
-	return os.Remove(f.Name())
+	if err := os.Remove(f.Name()); err != nil {
+		return fmt.Errorf("--out %s: %w", dir, err)
+	}
+	// Never merge the demo into someone's files: a non-empty --out must
+	// hold an earlier demo estate (which is then replaced).
+	if ents, err := os.ReadDir(dir); err == nil && len(ents) > 0 {
+		if ok, _ := demo.HoldsEstate(dir); !ok {
+			return cliutil.Usagef("--out %s: not empty and not a demo estate (it holds %s); give a new or empty directory", dir, ents[0].Name())
+		}
+	}
+	return nil
 }
 
 // writeDemoEpilogue says what the demo did, points at the mission's case
@@ -173,10 +183,18 @@ func writeDemoEpilogue(w io.Writer, e *demo.Estate, rep *risk.Report, out string
 			a.Rank, shortImage(a.Image.Ref), reachWord(a), risk.ShortWhy(a),
 			b.Rank, shortImage(b.Image.Ref), reachWord(b), risk.ShortWhy(b)))
 	}
+	cmdLine := ""
 	if out != "" {
-		paras = append(paras, fmt.Sprintf("The estate is in %s; the same ranking from its files: "+
-			"sightline assess --aws %s --k8s %s --scan-results %s",
-			out, e.AWS, strings.Join(e.K8s, " --k8s "), strings.Join(e.ScanResults, " --scan-results ")))
+		paras = append(paras, fmt.Sprintf("The estate is in %s; the same ranking from its files (one line):", out))
+		// A command is never wrapped: it must paste as is, whatever the width.
+		cmdLine = "  sightline assess --aws " + shellWord(e.AWS)
+		for _, k := range e.K8s {
+			cmdLine += " --k8s " + shellWord(k)
+		}
+		for _, r := range e.ScanResults {
+			cmdLine += " --scan-results " + shellWord(r)
+		}
+		cmdLine = textfit.Visible(cmdLine) + "\n"
 	} else {
 		paras = append(paras, "The estate was written to a temporary directory and removed; keep it with --out DIR.")
 	}
@@ -187,6 +205,7 @@ func writeDemoEpilogue(w io.Writer, e *demo.Estate, rep *risk.Report, out string
 			b.WriteString(l + "\n")
 		}
 	}
+	b.WriteString(cmdLine)
 	b.WriteString("\nOn your own estate:\n" +
 		"  sightline collect aws --out snap/\n" +
 		"  sightline scan image --format json IMAGE > image.json    # per image you run\n" +
@@ -195,6 +214,18 @@ func writeDemoEpilogue(w io.Writer, e *demo.Estate, rep *risk.Report, out string
 		"  to scan while assessing; sightline assess --help)\n")
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// shellWord quotes s for a POSIX shell when it holds anything but
+// characters that are safe unquoted (IEEE Std 1003.1, 2.2 Quoting).
+func shellWord(s string) string {
+	safe := func(r rune) bool {
+		return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("/._-+:,=@%", r)
+	}
+	if s != "" && !strings.ContainsFunc(s, func(r rune) bool { return !safe(r) }) {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // missionPair finds the mission's case in the ranking: the best-ranked

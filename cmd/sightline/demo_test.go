@@ -125,7 +125,8 @@ func TestDemoOutKeepsEstate(t *testing.T) {
 	if !ok {
 		t.Fatalf("no closing lines:\n%s", out)
 	}
-	m := regexp.MustCompile(`from its files: sightline (assess .*?)\s*On your own estate`).FindStringSubmatch(oneLine(epilogue))
+	// The command is printed on one line, never wrapped, so it pastes.
+	m := regexp.MustCompile(`from its files \(one line\):\n  sightline (assess --aws [^\n]*)\n`).FindStringSubmatch(epilogue)
 	if m == nil {
 		t.Fatalf("--out: no assess command for the kept estate:\n%s", epilogue)
 	}
@@ -135,6 +136,10 @@ func TestDemoOutKeepsEstate(t *testing.T) {
 	}
 	if got != table {
 		t.Errorf("%s prints another ranking than the demo:\n%s\n--- demo ---\n%s", m[1], got, table)
+	}
+	// A second demo into the estate it wrote replaces it (exit 0).
+	if _, stderr, code := c.run("demo", "--out", dir); code != 0 {
+		t.Errorf("demo --out over its own estate: exit %d: %s", code, stderr)
 	}
 }
 
@@ -149,6 +154,7 @@ func TestDemoBadOut(t *testing.T) {
 		"file":       {file, "--out " + file + ": not a directory"},
 		"under file": {filepath.Join(file, "sub"), "--out " + filepath.Join(file, "sub") + ": cannot create the directory"},
 		"unwritable": {unwritableDir(t), ": not a writable directory: "},
+		"not empty":  {nonEmptyDir(t), ": not empty and not a demo estate (it holds aws); give a new or empty directory"},
 		"bad --top":  {"", "--top -1"},
 	}
 	for name, tc := range cases {
@@ -163,6 +169,20 @@ func TestDemoBadOut(t *testing.T) {
 			}
 		})
 	}
+}
+
+// nonEmptyDir is a directory holding a user's file and an "aws"
+// directory (as a snapshot of their own would be): no demo estate.
+func nonEmptyDir(t *testing.T) string {
+	t.Helper()
+	d := t.TempDir()
+	if err := os.Mkdir(filepath.Join(d, "aws"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(d, "notes.txt"), []byte("mine"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return d
 }
 
 // unwritableDir is a directory this process cannot create files in: a

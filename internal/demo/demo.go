@@ -33,6 +33,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 )
 
 //go:embed estate
@@ -114,6 +115,32 @@ func Write(ctx context.Context, dir string) (*Estate, error) {
 	}
 	e.ScanResults = res
 	return e, nil
+}
+
+// estateEntries are the top-level entries Write creates in its directory.
+var estateEntries = []string{"advisories", "aws", "db", "images", "k8s", "scan"}
+
+// HoldsEstate says whether dir holds an estate an earlier Write left
+// there (only Write's top-level entries, its Kubernetes manifest and scan
+// results among them), which a new Write may replace. An empty or absent
+// dir holds none; a non-empty dir that holds none must not be written
+// into: Write would merge the demo into the user's files.
+func HoldsEstate(dir string) (bool, error) {
+	ents, err := os.ReadDir(dir)
+	if err != nil || len(ents) == 0 {
+		return false, err
+	}
+	for _, e := range ents {
+		if !slices.Contains(estateEntries, e.Name()) || !e.IsDir() {
+			return false, nil
+		}
+	}
+	for _, p := range []string{filepath.Join("k8s", "cluster.yaml"), "scan", "aws"} {
+		if _, err := os.Stat(filepath.Join(dir, p)); err != nil {
+			return false, nil
+		}
+	}
+	return true, nil
 }
 
 // copyTree copies the embedded directory from (and everything below it)
