@@ -205,3 +205,14 @@ func unwritableDir(t *testing.T) string {
 	t.Cleanup(func() { os.Chmod(d, 0o755) })
 	return d
 }
+
+// TestShellWord: printed paths paste into a POSIX shell as one word.
+func TestShellWord(t *testing.T) {
+	for in, want := range map[string]string{
+		"/tmp/est/aws": "/tmp/est/aws", "my dir/aws": "'my dir/aws'", "it's": `'it'\''s'`, "": "''", "a$(x)": "'a$(x)'",
+	} {
+		if got := shellWord(in); got != want {
+			t.Errorf("shellWord(%q) = %s, want %s", in, got, want)
+		}
+	}
+}
