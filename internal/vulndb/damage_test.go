@@ -206,6 +206,11 @@ func TestDamagedDatabase(t *testing.T) {
 			binary.LittleEndian.PutUint64(b[id*pageSize+16+8:], uint64(id))
 			return b
 		}
+		// The routing keys after the element headers: lookups go astray
+		// while a walk over every key still passes (found in CI: the
+		// mid-file case landed there on some builds).
+		n := int(binary.LittleEndian.Uint16(intact[id*pageSize+10:]))
+		cases = append(cases, damage{fmt.Sprintf("branch page %d keys zeroed", id), zero(id*pageSize+16+n*16, 64)})
 		cases = append(cases, damage{fmt.Sprintf("branch page %d zeroed", id), zero(id*pageSize, pageSize)},
 			damage{fmt.Sprintf("branch page %d elements zeroed", id), zero(id*pageSize+16, 64)},
 			damage{fmt.Sprintf("branch page %d points at itself", id), cycle})

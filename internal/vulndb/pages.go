@@ -1,6 +1,7 @@
 package vulndb
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -31,7 +32,8 @@ func checkPages(f io.ReaderAt, pageSize int, txid uint64) error {
 	c.hwm = m.hwm
 	c.seen = make([]bool, m.hwm)
 	c.seen[0], c.seen[1] = true, true
-	return c.tree(m.root, 0)
+	_, _, err = c.tree(m.root, 0)
+	return err
 }
 
 const (
@@ -138,58 +140,96 @@ func (c *pageChecker) bytes(pg *page, o, n int) ([]byte, error) {
 	return b, nil
 }
 
-// tree checks the B+tree rooted at page id.
-func (c *pageChecker) tree(id uint64, depth int) error {
+// tree checks the B+tree rooted at page id and returns its first and
+// last keys (nil for an empty tree).
+func (c *pageChecker) tree(id uint64, depth int) (first, last []byte, err error) {
 	pg, err := c.page(id, depth)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	return c.node(pg, depth)
 }
 
 // node checks one page's elements: branch children recursively, leaf
-// keys and values inside the page, bucket values as buckets.
-func (c *pageChecker) node(pg *page, depth int) error {
+// keys and values inside the page, bucket values as buckets. It returns
+// the first and last keys under the page.
+//
+// Branch keys route lookups: bbolt's Get descends to the child whose
+// branch key is the greatest one not above the key sought, while cursors
+// (and so a walk over every key) visit children in order whatever their
+// branch keys say. Damage to a branch key therefore hides keys from
+// lookups without disturbing a walk; so every branch's keys must increase,
+// and child i's keys must lie in [key i, key i+1).
+func (c *pageChecker) node(pg *page, depth int) (first, last []byte, err error) {
 	p := pg.head
 	flags, count := binary.LittleEndian.Uint16(p[8:]), int(binary.LittleEndian.Uint16(p[10:]))
 	switch flags {
 	case flagBranch:
 		if count == 0 {
-			return fmt.Errorf("page %d: empty branch", pg.id)
+			return nil, nil, fmt.Errorf("page %d: empty branch", pg.id)
 		}
+		var prev, prevLast []byte
 		for i := range count {
 			e := pageHeaderSize + i*elemSize
 			pos, ksize := binary.LittleEndian.Uint32(p[e:]), binary.LittleEndian.Uint32(p[e+4:])
 			if !fits(e, pos, ksize, 0, pg.size) {
-				return fmt.Errorf("page %d: branch element %d outside the page", pg.id, i)
+				return nil, nil, fmt.Errorf("page %d: branch element %d outside the page", pg.id, i)
 			}
-			if err := c.tree(binary.LittleEndian.Uint64(p[e+8:]), depth+1); err != nil {
-				return err
+			key, err := c.bytes(pg, e+int(pos), int(ksize))
+			if err != nil {
+				return nil, nil, err
 			}
+			if i > 0 && bytes.Compare(prev, key) >= 0 {
+				return nil, nil, fmt.Errorf("page %d: branch keys out of order at element %d", pg.id, i)
+			}
+			if prevLast != nil && bytes.Compare(prevLast, key) >= 0 {
+				return nil, nil, fmt.Errorf("page %d: branch element %d's key is not above its left sibling's keys", pg.id, i)
+			}
+			cf, cl, err := c.tree(binary.LittleEndian.Uint64(p[e+8:]), depth+1)
+			if err != nil {
+				return nil, nil, err
+			}
+			if cf != nil && bytes.Compare(key, cf) > 0 {
+				return nil, nil, fmt.Errorf("page %d: branch element %d's key is above its child's first key", pg.id, i)
+			}
+			if i == 0 {
+				first = cf
+			}
+			prev, prevLast, last = key, cl, cl
 		}
-		return nil
+		return first, last, nil
 	case flagLeaf:
 		for i := range count {
 			e := pageHeaderSize + i*elemSize
 			fl, pos := binary.LittleEndian.Uint32(p[e:]), binary.LittleEndian.Uint32(p[e+4:])
 			ksize, vsize := binary.LittleEndian.Uint32(p[e+8:]), binary.LittleEndian.Uint32(p[e+12:])
 			if !fits(e, pos, ksize, vsize, pg.size) {
-				return fmt.Errorf("page %d: leaf element %d outside the page", pg.id, i)
+				return nil, nil, fmt.Errorf("page %d: leaf element %d outside the page", pg.id, i)
+			}
+			if i == 0 || i == count-1 {
+				k, err := c.bytes(pg, e+int(pos), int(ksize))
+				if err != nil {
+					return nil, nil, err
+				}
+				if i == 0 {
+					first = k
+				}
+				last = k
 			}
 			if fl&bucketLeafFlag == 0 {
 				continue
 			}
 			v, err := c.bytes(pg, e+int(pos)+int(ksize), int(vsize))
 			if err != nil {
-				return err
+				return nil, nil, err
 			}
 			if err := c.bucket(v, pg.id, depth); err != nil {
-				return err
+				return nil, nil, err
 			}
 		}
-		return nil
+		return first, last, nil
 	}
-	return fmt.Errorf("page %d: type %#x is neither branch nor leaf", pg.id, flags)
+	return nil, nil, fmt.Errorf("page %d: type %#x is neither branch nor leaf", pg.id, flags)
 }
 
 // bucket checks a bucket value: root page id and sequence, then either a
@@ -199,7 +239,8 @@ func (c *pageChecker) bucket(v []byte, parent uint64, depth int) error {
 		return fmt.Errorf("page %d: bucket value of %d bytes", parent, len(v))
 	}
 	if root := binary.LittleEndian.Uint64(v); root != 0 {
-		return c.tree(root, depth+1)
+		_, _, err := c.tree(root, depth+1)
+		return err
 	}
 	inline := v[16:]
 	if len(inline) < pageHeaderSize {
@@ -214,7 +255,8 @@ func (c *pageChecker) bucket(v []byte, parent uint64, depth int) error {
 	if pageHeaderSize+int(binary.LittleEndian.Uint16(inline[10:]))*elemSize > len(inline) {
 		return fmt.Errorf("page %d: inline bucket elements do not fit", parent)
 	}
-	return c.node(&page{id: parent, off: -1, size: len(inline), head: inline}, depth+1)
+	_, _, err := c.node(&page{id: parent, off: -1, size: len(inline), head: inline}, depth+1)
+	return err
 }
 
 // fits reports whether an element at offset e whose key (and value)
