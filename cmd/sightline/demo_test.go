@@ -93,7 +93,7 @@ func TestDemoMissionCase(t *testing.T) {
 		t.Errorf("ranks: public #%d (%.1f), internal #%d (%.1f); want the public one first",
 			public.Rank, public.Score, internal.Rank, internal.Score)
 	}
-	if public.Reachability.Class != risk.ReachWide || !strings.Contains(public.Reasons[0], "exposed (wide) from the internet (IPv4) to tcp/8080 via targetgroup/shop-api") {
+	if public.Reachability.Class != risk.ReachWide || !strings.Contains(public.Reasons[0], "exposed (wide) from the internet (IPv4) to tcp/8080 via alb/shop-api") {
 		t.Errorf("public row: class %s, reason %q", public.Reachability.Class, public.Reasons[0])
 	}
 	b := internal.Reachability.BlockedBy

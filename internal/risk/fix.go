@@ -152,8 +152,8 @@ func reasons(r *Risk, priv []string, v *vulndb.Vulnerability, now time.Time) []s
 	switch rc.Class {
 	case ReachWide, ReachNarrow:
 		s := fmt.Sprintf("exposed (%s) from %s to %s", rc.Width, exposure.SourcesText(rc.Sources), rc.Port)
-		if rc.Via != "" {
-			s += " via " + exposure.ShortID(rc.Via)
+		if f := outermostFront(rc); f != "" {
+			s += " via " + shortFront(f) // as the table says it
 		}
 		out = append(out, s)
 	case ReachUnknown:

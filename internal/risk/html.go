@@ -235,7 +235,7 @@ func diagramCaption(r *Risk) string {
 	case rc.Verdict == "unknown":
 		return "Unknown: " + strings.Join(rc.Missing, "; ")
 	}
-	return fmt.Sprintf("Exposed (%s) on %s via %s from %s", rc.Width, rc.Port, shortFront(rc.Via), sourcesText(rc.Sources))
+	return fmt.Sprintf("Exposed (%s) on %s via %s from %s", rc.Width, rc.Port, shortFront(outermostFront(rc)), sourcesText(rc.Sources))
 }
 
 func sourcesText(s []string) string {
