@@ -72,7 +72,7 @@ func newAssessCmd(g *cliutil.Globals) *cobra.Command {
 	var results, images []string
 	var failOn string
 	var top int
-	var noRuntime, allowUnchecked bool
+	var noRuntime, allowUnchecked, vexNetwork bool
 	c := &cobra.Command{
 		Use:     "assess [--aws DIR] [--k8s PATH…|--kubeconfig FILE [--context C]] [--docker [--host-id I]] [--scan-results FILE…] [--images REF…]",
 		Short:   "Rank vulnerabilities by what an attacker can reach, with the path or the blocking control",
@@ -93,7 +93,7 @@ func newAssessCmd(g *cliutil.Globals) *cobra.Command {
 			if top < 0 {
 				return cliutil.Usagef("--top %d: want 0 (all) or more", top)
 			}
-			return runAssess(cmd.Context(), g, &src, &sf, results, images, gateFlags{failOn, allowUnchecked}, top, noRuntime)
+			return runAssess(cmd.Context(), g, &src, &sf, results, images, gateFlags{failOn, allowUnchecked, vexNetwork}, top, noRuntime)
 		},
 	}
 	src.register(c.Flags(), true)
@@ -104,6 +104,7 @@ func newAssessCmd(g *cliutil.Globals) *cobra.Command {
 	c.Flags().BoolVar(&allowUnchecked, "allow-unchecked", false,
 		"let --fail-on-exposed pass although scans were not checked (no advisory database) or exposed workloads run unscanned or incompletely scanned images (still reported)")
 	c.Flags().IntVar(&top, "top", 20, "table: print the top N rows (0 = all)")
+	c.Flags().BoolVar(&vexNetwork, "vex-network-blocked", false, vexNetworkUsage)
 	c.Flags().BoolVar(&noRuntime, "no-runtime", false, "--docker: do not read the containers' processes, sockets and mapped files (runtime states stay unknown)")
 	return c
 }
@@ -112,7 +113,12 @@ func newAssessCmd(g *cliutil.Globals) *cobra.Command {
 type gateFlags struct {
 	failOn         string
 	allowUnchecked bool
+	vexNetwork     bool // --vex-network-blocked
 }
+
+// vexNetworkUsage is the help of --vex-network-blocked (assess and demo).
+const vexNetworkUsage = "--format openvex: also state not_affected where every internet path is blocked by a named control " +
+	"(off by default: peers inside the network may still reach the port, and consumers suppress the finding)"
 
 func runAssess(ctx context.Context, g *cliutil.Globals, src *sourceFlags, sf *scanFlags, files, images []string, gate gateFlags, top int, noRuntime bool) error {
 	var results []*scan.Result
@@ -181,7 +187,7 @@ func assessRuntime(ctx context.Context, g *cliutil.Globals, src *sourceFlags, re
 // printAssess prints the report in the --format asked for and applies
 // the --fail-on-exposed gate.
 func printAssess(g *cliutil.Globals, rep *risk.Report, gate gateFlags, top int) error {
-	if err := writeAssess(g.Stdout, g.Format, rep, top, g.Width()); err != nil {
+	if err := writeAssess(g.Stdout, g.Format, rep, top, g.Width(), gate.vexNetwork); err != nil {
 		return err
 	}
 	if risk.NoDB(rep) {
@@ -212,7 +218,7 @@ func printAssess(g *cliutil.Globals, rep *risk.Report, gate gateFlags, top int) 
 var assessFormats = []string{"table", "json", "sarif", "openvex", "html"}
 
 // writeAssess writes the report in format (an assessFormats value).
-func writeAssess(w io.Writer, format string, rep *risk.Report, top, width int) error {
+func writeAssess(w io.Writer, format string, rep *risk.Report, top, width int, vexNetwork bool) error {
 	ver, _, _ := buildInfo()
 	switch format {
 	case "json":
@@ -220,7 +226,7 @@ func writeAssess(w io.Writer, format string, rep *risk.Report, top, width int) e
 	case "sarif":
 		return report.WriteRiskSARIF(w, rep, ver)
 	case "openvex":
-		return risk.WriteOpenVEX(w, rep, risk.VEXOptions{Now: (&outputOptions{}).clock(), ToolVersion: ver})
+		return risk.WriteOpenVEX(w, rep, risk.VEXOptions{Now: (&outputOptions{}).clock(), ToolVersion: ver, NetworkBlocked: vexNetwork})
 	case "html":
 		return risk.WriteHTML(w, rep)
 	}

@@ -53,6 +53,7 @@ const demoExample = `  sightline demo
 func newDemoCmd(g *cliutil.Globals) *cobra.Command {
 	var out, html string
 	var top int
+	var vexNetwork bool
 	c := &cobra.Command{
 		Use:     "demo [--out DIR] [--top N] [--html FILE]",
 		Short:   "Rank the findings of a demo estate shipped in the binary, offline",
@@ -63,16 +64,17 @@ func newDemoCmd(g *cliutil.Globals) *cobra.Command {
 			if top < 0 {
 				return cliutil.Usagef("--top %d: want 0 (all) or more", top)
 			}
-			return runDemo(cmd.Context(), g, out, html, top)
+			return runDemo(cmd.Context(), g, out, html, top, vexNetwork)
 		},
 	}
 	c.Flags().StringVar(&out, "out", "", "write the estate into DIR and keep it (default: a temporary directory, removed afterwards)")
 	c.Flags().IntVar(&top, "top", 20, "table: print the top N rows (0 = all)")
+	c.Flags().BoolVar(&vexNetwork, "vex-network-blocked", false, vexNetworkUsage)
 	c.Flags().StringVar(&html, "html", "", "also write the self-contained HTML report to FILE")
 	return c
 }
 
-func runDemo(ctx context.Context, g *cliutil.Globals, out, html string, top int) error {
+func runDemo(ctx context.Context, g *cliutil.Globals, out, html string, top int, vexNetwork bool) error {
 	t0 := time.Now()
 	dir := out
 	if out != "" {
@@ -104,7 +106,7 @@ func runDemo(ctx context.Context, g *cliutil.Globals, out, html string, top int)
 	if err != nil {
 		return err
 	}
-	if err := printAssess(g, rep, gateFlags{}, top); err != nil {
+	if err := printAssess(g, rep, gateFlags{vexNetwork: vexNetwork}, top); err != nil {
 		return err
 	}
 	if html != "" {

@@ -39,6 +39,12 @@ import (
 type VEXOptions struct {
 	Now         time.Time // document and statement timestamp
 	ToolVersion string
+	// NetworkBlocked also states not_affected for rows whose every path
+	// from the internet is blocked by a named control (attack vector
+	// network). Off by default: such a port may still be reached from
+	// inside the network (peers, lateral movement), and a consumer of the
+	// document suppresses the finding wherever it applies it.
+	NetworkBlocked bool
 }
 
 // VEXIDPrefix starts the @id of the documents Sightline writes (an IRI,
@@ -51,7 +57,14 @@ const VEXAuthor = "Sightline (automated assessment)"
 // VEXStatement returns the not_affected statement of r, or false when r
 // may be exploitable here or when that cannot be told.
 func VEXStatement(r *Risk, now time.Time) (vex.Statement, bool) {
+	return vexStatement(r, now, true)
+}
+
+func vexStatement(r *Risk, now time.Time, network bool) (vex.Statement, bool) {
 	just, impact, ok := notAffected(r)
+	if ok && just == "" && !network {
+		return vex.Statement{}, false // a network-only reason: opt-in (VEXOptions.NetworkBlocked)
+	}
 	if !ok {
 		return vex.Statement{}, false
 	}
@@ -135,7 +148,7 @@ func VEXDocument(rep *Report, o VEXOptions) (*vex.VEX, error) {
 		Version: 1, Timestamp: &now, Tooling: "sightline " + versionOr(o.ToolVersion) + " assess",
 	}, Statements: []vex.Statement{}}
 	for i := range rep.Risks {
-		if s, ok := VEXStatement(&rep.Risks[i], now); ok {
+		if s, ok := vexStatement(&rep.Risks[i], now, o.NetworkBlocked); ok {
 			doc.Statements = append(doc.Statements, s)
 		}
 	}

@@ -35,7 +35,14 @@ func TestOpenVEXMission(t *testing.T) {
 	rep := missionReport(t)
 	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	var b bytes.Buffer
-	if err := risk.WriteOpenVEX(&b, rep, risk.VEXOptions{Now: now, ToolVersion: "test"}); err != nil {
+	var def bytes.Buffer
+	if err := risk.WriteOpenVEX(&def, rep, risk.VEXOptions{Now: now, ToolVersion: "test"}); err != nil {
+		t.Fatal(err)
+	}
+	if d, err := vex.Parse(def.Bytes()); err != nil || len(d.Statements) != 0 {
+		t.Fatalf("by default a blocked network path states nothing (peers may still reach the port): %v, %+v", err, d)
+	}
+	if err := risk.WriteOpenVEX(&b, rep, risk.VEXOptions{Now: now, ToolVersion: "test", NetworkBlocked: true}); err != nil {
 		t.Fatal(err)
 	}
 	checkVEXDocument(t, b.Bytes())
@@ -67,7 +74,7 @@ func TestOpenVEXMission(t *testing.T) {
 		t.Errorf("metadata: %v %q", doc.Timestamp, doc.ID)
 	}
 	var again bytes.Buffer
-	if err := risk.WriteOpenVEX(&again, rep, risk.VEXOptions{Now: now, ToolVersion: "test"}); err != nil || !bytes.Equal(again.Bytes(), b.Bytes()) {
+	if err := risk.WriteOpenVEX(&again, rep, risk.VEXOptions{Now: now, ToolVersion: "test", NetworkBlocked: true}); err != nil || !bytes.Equal(again.Bytes(), b.Bytes()) {
 		t.Error("two runs differ")
 	}
 }
