@@ -24,9 +24,9 @@ import (
 	"time"
 
 	"github.com/sightline-sec/sightline/bench/inventory/kubegen"
-	"github.com/sightline-sec/sightline/internal/collect/aws/netcompile"
 	"github.com/sightline-sec/sightline/internal/collect/aws/snapshot"
 	"github.com/sightline-sec/sightline/internal/exposure"
+	"github.com/sightline-sec/sightline/internal/reach"
 	"github.com/sightline-sec/sightline/internal/workload/ecs"
 	"github.com/sightline-sec/sightline/internal/workload/kube"
 )
@@ -50,11 +50,8 @@ func main() {
 
 // analyze is the one place this command runs the cloud engine.
 func analyze(ctx context.Context, snap *snapshot.Snapshot) (*exposure.Report, error) {
-	model, err := netcompile.Compile(snap)
-	if err != nil {
-		return nil, err
-	}
-	return exposure.Analyze(ctx, model)
+	_, rep, err := reach.AnalyzeAWS(ctx, snap)
+	return rep, err
 }
 
 func run(dir string, sh kubegen.Shape) error {

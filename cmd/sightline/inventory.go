@@ -14,10 +14,10 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/sightline-sec/sightline/internal/cliutil"
-	"github.com/sightline-sec/sightline/internal/collect/aws/netcompile"
 	"github.com/sightline-sec/sightline/internal/collect/aws/snapshot"
 	"github.com/sightline-sec/sightline/internal/exposure"
 	"github.com/sightline-sec/sightline/internal/netmodel"
+	"github.com/sightline-sec/sightline/internal/reach"
 	"github.com/sightline-sec/sightline/internal/textfit"
 	"github.com/sightline-sec/sightline/internal/workload"
 	"github.com/sightline-sec/sightline/internal/workload/docker"
@@ -121,13 +121,13 @@ type sources struct {
 // into this build are usage errors.
 func loadSources(ctx context.Context, g *cliutil.Globals, f *sourceFlags, join bool) (*sources, error) {
 	out := &sources{inv: &workload.Inventory{Schema: workload.Schema, Workloads: []workload.Workload{}, Gaps: []workload.Gap{}}}
-	var aliases map[string]string
+	var snap *snapshot.Snapshot
 	if f.docker {
 		inv, err := docker.Collect(ctx, docker.Options{HostID: f.hostID, Logf: g.Logf})
 		if err != nil {
 			return nil, dockerError(err)
 		}
-		merge(out.inv, inv)
+		out.inv.Merge(inv)
 		out.read = append(out.read, "the Docker engine")
 	}
 	if len(f.k8s) > 0 {
@@ -135,7 +135,7 @@ func loadSources(ctx context.Context, g *cliutil.Globals, f *sourceFlags, join b
 		if err != nil {
 			return nil, inputError(err)
 		}
-		merge(out.inv, kube.Build(objs))
+		out.inv.Merge(kube.Build(objs))
 		out.read = append(out.read, "Kubernetes manifests")
 	}
 	if f.live() {
@@ -143,16 +143,16 @@ func loadSources(ctx context.Context, g *cliutil.Globals, f *sourceFlags, join b
 		if err != nil {
 			return nil, kubeError(err)
 		}
-		merge(out.inv, kube.Build(objs))
+		out.inv.Merge(kube.Build(objs))
 		out.read = append(out.read, "a Kubernetes cluster")
 	}
 	if f.aws != "" {
 		t0 := time.Now()
-		snap, err := snapshot.Load(ctx, f.aws)
-		if err != nil {
+		var err error
+		if snap, err = snapshot.Load(ctx, f.aws); err != nil {
 			return nil, inputError(err)
 		}
-		model, rep, err := analyzeCloud(ctx, snap)
+		model, rep, err := reach.AnalyzeAWS(ctx, snap)
 		if err != nil {
 			return nil, inputError(err)
 		}
@@ -166,11 +166,10 @@ func loadSources(ctx context.Context, g *cliutil.Globals, f *sourceFlags, join b
 			out.inv.Gaps = append(out.inv.Gaps, tasks.Gaps...)
 			return out, nil
 		}
-		aliases = ecs.Aliases(snap)
-		merge(out.inv, tasks)
+		out.inv.Merge(tasks)
 	}
 	t0 := time.Now()
-	exposure.Containers(out.inv, exposure.NewCloudIndex(out.cloud, aliases))
+	reach.Join(out.inv, snap, out.cloud)
 	g.Logf("inventory: %d workloads joined in %v", len(out.inv.Workloads), time.Since(t0).Round(time.Millisecond))
 	return out, nil
 }
@@ -204,38 +203,6 @@ func kubeError(err error) error {
 		return &cliutil.Error{Code: cliutil.ExitInternal, Err: err}
 	}
 	return cliutil.Usage(err)
-}
-
-// analyzeCloud is the one place the CLI runs the cloud engine.
-func analyzeCloud(ctx context.Context, snap *snapshot.Snapshot) (*netmodel.Model, *exposure.Report, error) {
-	model, err := netcompile.Compile(snap)
-	if err != nil {
-		return nil, nil, err
-	}
-	rep, err := exposure.Analyze(ctx, model)
-	return model, rep, err
-}
-
-// merge appends one source's inventory to another, marking how each
-// image can be joined to scanned images: by digest when the running
-// digest is known, else by tag (lower confidence: a tag can move).
-func merge(dst, src *workload.Inventory) {
-	for i := range src.Workloads {
-		for j := range src.Workloads[i].Containers {
-			im := &src.Workloads[i].Containers[j].Image
-			if im.Confidence == "" {
-				im.Confidence = "tag"
-				if im.Digest != "" {
-					im.Confidence = "digest"
-				}
-			}
-		}
-	}
-	dst.Workloads = append(dst.Workloads, src.Workloads...)
-	dst.Services = append(dst.Services, src.Services...)
-	dst.Policies = append(dst.Policies, src.Policies...)
-	dst.Clusters = append(dst.Clusters, src.Clusters...)
-	dst.Gaps = append(dst.Gaps, src.Gaps...)
 }
 
 func newInventoryCmd(g *cliutil.Globals) *cobra.Command {

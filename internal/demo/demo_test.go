@@ -13,9 +13,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sightline-sec/sightline/internal/collect/aws/netcompile"
 	"github.com/sightline-sec/sightline/internal/collect/aws/snapshot"
 	"github.com/sightline-sec/sightline/internal/exposure"
+	"github.com/sightline-sec/sightline/internal/reach"
 	"github.com/sightline-sec/sightline/internal/scan"
 	"github.com/sightline-sec/sightline/internal/workload"
 	"github.com/sightline-sec/sightline/internal/workload/ecs"
@@ -66,11 +66,7 @@ func join(t *testing.T, e *Estate) (*workload.Inventory, *exposure.Report) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	model, err := netcompile.Compile(snap)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rep, err := exposure.Analyze(ctx, model)
+	_, rep, err := reach.AnalyzeAWS(ctx, snap)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,14 +75,9 @@ func join(t *testing.T, e *Estate) (*workload.Inventory, *exposure.Report) {
 		t.Fatal(err)
 	}
 	inv := &workload.Inventory{Schema: workload.Schema}
-	for _, src := range []*workload.Inventory{kube.Build(objs), ecs.FromSnapshot(snap)} {
-		inv.Workloads = append(inv.Workloads, src.Workloads...)
-		inv.Services = append(inv.Services, src.Services...)
-		inv.Policies = append(inv.Policies, src.Policies...)
-		inv.Clusters = append(inv.Clusters, src.Clusters...)
-		inv.Gaps = append(inv.Gaps, src.Gaps...)
-	}
-	exposure.Containers(inv, exposure.NewCloudIndex(rep, ecs.Aliases(snap)))
+	inv.Merge(kube.Build(objs))
+	inv.Merge(ecs.FromSnapshot(snap))
+	reach.Join(inv, snap, rep)
 	return inv, rep
 }
 

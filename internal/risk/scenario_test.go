@@ -14,19 +14,18 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
-	"github.com/sightline-sec/sightline/internal/collect/aws/netcompile"
 	"github.com/sightline-sec/sightline/internal/collect/aws/snapshot"
 	"github.com/sightline-sec/sightline/internal/exposure"
 	"github.com/sightline-sec/sightline/internal/image"
 	"github.com/sightline-sec/sightline/internal/image/imagetest"
 	"github.com/sightline-sec/sightline/internal/inventory"
 	"github.com/sightline-sec/sightline/internal/match"
+	"github.com/sightline-sec/sightline/internal/reach"
 	"github.com/sightline-sec/sightline/internal/risk"
 	"github.com/sightline-sec/sightline/internal/scan"
 	"github.com/sightline-sec/sightline/internal/vulndb"
 	"github.com/sightline-sec/sightline/internal/vulndb/vulndbtest"
 	"github.com/sightline-sec/sightline/internal/workload"
-	"github.com/sightline-sec/sightline/internal/workload/ecs"
 	"github.com/sightline-sec/sightline/internal/workload/kube"
 )
 
@@ -164,22 +163,18 @@ func estate(t *testing.T, frontDigest, apiBDigest string, withAWS bool) *workloa
 		inv.Gaps[i].Input = strings.TrimPrefix(inv.Gaps[i].Input, dir+string(filepath.Separator))
 	}
 	if !withAWS {
-		exposure.Containers(inv, exposure.NewCloudIndex(nil, nil))
+		reach.Join(inv, nil, nil)
 		return inv
 	}
 	snap, err := snapshot.Load(ctx, filepath.Join("..", "..", "testdata", "aws", "scenarios", "eks"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	model, err := netcompile.Compile(snap)
+	_, rep, err := reach.AnalyzeAWS(ctx, snap)
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep, err := exposure.Analyze(ctx, model)
-	if err != nil {
-		t.Fatal(err)
-	}
-	exposure.Containers(inv, exposure.NewCloudIndex(rep, ecs.Aliases(snap)))
+	reach.Join(inv, snap, rep)
 	return inv
 }
 

@@ -331,3 +331,26 @@ type Cluster struct {
 	// pod on any node, so its exposure is that of the most open node.
 	Nodes []Host `json:"nodes,omitempty"`
 }
+
+// Merge appends src's workloads, Services, policies, clusters and gaps to
+// inv, marking how each image can be joined to scanned images: by digest
+// when the running digest is known, else by tag (lower confidence: a tag
+// can move).
+func (inv *Inventory) Merge(src *Inventory) {
+	for i := range src.Workloads {
+		for j := range src.Workloads[i].Containers {
+			im := &src.Workloads[i].Containers[j].Image
+			if im.Confidence == "" {
+				im.Confidence = "tag"
+				if im.Digest != "" {
+					im.Confidence = "digest"
+				}
+			}
+		}
+	}
+	inv.Workloads = append(inv.Workloads, src.Workloads...)
+	inv.Services = append(inv.Services, src.Services...)
+	inv.Policies = append(inv.Policies, src.Policies...)
+	inv.Clusters = append(inv.Clusters, src.Clusters...)
+	inv.Gaps = append(inv.Gaps, src.Gaps...)
+}

@@ -7,9 +7,9 @@ import (
 	"testing"
 
 	"github.com/sightline-sec/sightline/bench/exposuregen/estate"
-	"github.com/sightline-sec/sightline/internal/collect/aws/netcompile"
 	"github.com/sightline-sec/sightline/internal/collect/aws/snapshot"
 	"github.com/sightline-sec/sightline/internal/exposure"
+	"github.com/sightline-sec/sightline/internal/reach"
 	"github.com/sightline-sec/sightline/internal/workload"
 	"github.com/sightline-sec/sightline/internal/workload/ecs"
 	"github.com/sightline-sec/sightline/internal/workload/kube"
@@ -17,11 +17,8 @@ import (
 
 // analyze is the one place this package runs the cloud engine.
 func analyze(reg *snapshot.Region) (*exposure.Report, error) {
-	model, err := netcompile.Compile(&snapshot.Snapshot{Regions: []*snapshot.Region{reg}})
-	if err != nil {
-		return nil, err
-	}
-	return exposure.Analyze(context.Background(), model)
+	_, rep, err := reach.AnalyzeAWS(context.Background(), &snapshot.Snapshot{Regions: []*snapshot.Region{reg}})
+	return rep, err
 }
 
 // BenchmarkInventory measures the inventory benchmark in memory:

@@ -6,11 +6,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/sightline-sec/sightline/internal/collect/aws/netcompile"
 	"github.com/sightline-sec/sightline/internal/collect/aws/snapshot"
-	"github.com/sightline-sec/sightline/internal/exposure"
+	"github.com/sightline-sec/sightline/internal/reach"
 	"github.com/sightline-sec/sightline/internal/workload"
-	"github.com/sightline-sec/sightline/internal/workload/ecs"
 )
 
 // eksJoin builds the eks-join cluster with the given NetworkPolicy
@@ -32,15 +30,11 @@ func eksJoin(t *testing.T, enforcement string) *workload.Inventory {
 	if err != nil {
 		t.Fatal(err)
 	}
-	model, err := netcompile.Compile(snap)
+	_, rep, err := reach.AnalyzeAWS(ctx, snap)
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep, err := exposure.Analyze(ctx, model)
-	if err != nil {
-		t.Fatal(err)
-	}
-	exposure.Containers(inv, exposure.NewCloudIndex(rep, ecs.Aliases(snap)))
+	reach.Join(inv, snap, rep)
 	return inv
 }
 
