@@ -63,7 +63,7 @@ what could not be checked (above), 2 usage or input error, 3 internal error.`
 const assessExample = `  sightline scan image --format json app:1.4 > app.json
   sightline assess --aws ./snap --scan-results app.json
   sightline assess --k8s ./manifests --aws ./snap --images ghcr.io/org/api:2.0 --images nginx:1.27
-  sightline assess --docker --host-id i-0abc123 --aws ./snap --images docker:web --fail-on-exposed high
+  sightline assess --docker --host-id i-0abc1234def567890 --aws ./snap --images docker:web --fail-on-exposed high
   sightline assess --kubeconfig ~/.kube/config --context prod --scan-results *.json --format json`
 
 func newAssessCmd(g *cliutil.Globals) *cobra.Command {
@@ -192,6 +192,14 @@ func printAssess(g *cliutil.Globals, rep *risk.Report, gate gateFlags, top int) 
 	}
 	if risk.NoDB(rep) {
 		g.Warnf("assess: no advisory database: run sightline db update; findings of the images scanned without one are unknown, not absent")
+	}
+	// As inventory and exposure do for their gaps: what could not be
+	// checked is said on stderr too, not only in the footer.
+	if n := len(rep.Coverage.ImagesNotScanned); n > 0 {
+		g.Warnf("assess: %d image(s) run by workloads have no scan result: their vulnerabilities are unknown, not absent (see the footer or coverage.images_not_scanned; scan them with --images or --scan-results)", n)
+	}
+	if gaps := risk.UncheckedForGate(rep); len(gaps) > 0 && gate.failOn == "" {
+		g.Warnf("assess: not checked, on paths exposed to the internet: %s", strings.Join(gaps, "; "))
 	}
 	failOn := gate.failOn
 	if failOn == "" {

@@ -200,3 +200,20 @@ func TestAssessWithoutDB(t *testing.T) {
 		}
 	}
 }
+
+// TestAssessWarnsUnscanned: images that workloads run but no scan result
+// covers are said on stderr (as inventory says its gaps), not only in the
+// table footer, and the exposed ones are named.
+func TestAssessWarnsUnscanned(t *testing.T) {
+	c := newCLI(t)
+	dir := t.TempDir()
+	if _, stderr, code := c.run("demo", "--out", dir); code != 0 {
+		t.Fatalf("demo --out: exit %d: %s", code, stderr)
+	}
+	_, stderr, code := c.run("assess", "--aws", filepath.Join(dir, "aws"), "--k8s", filepath.Join(dir, "k8s"),
+		"--scan-results", filepath.Join(dir, "scan", "shop-web.json"))
+	if code != 0 || !strings.Contains(stderr, "2 image(s) run by workloads have no scan result") ||
+		!strings.Contains(stderr, "not checked, on paths exposed to the internet: image") || !strings.Contains(stderr, "shop/api:1.4.2 not scanned") {
+		t.Errorf("exit %d, stderr:\n%s", code, stderr)
+	}
+}

@@ -48,13 +48,13 @@ Docker container name or ID.`
 
 const exposureExample = `  sightline exposure --aws ./snap
   sightline exposure --aws ./snap --format json > exposure.json
-  sightline exposure --aws ./snap --why i-0abc123:tcp/22
+  sightline exposure --aws ./snap --why i-0abc1234def567890:tcp/22
   sightline exposure --aws ./snap --why alb/web:tcp/443
   sightline exposure --aws ./snap --why task/prod/1b2c3d4e/web:tcp/80
   sightline exposure --aws ./snap --why arn:aws:elasticloadbalancing:eu-west-1:111122223333:loadbalancer/app/web/50dc:tcp/443
   sightline exposure --k8s ./manifests
   sightline exposure --context prod --aws ./snap --why shop/web-7d9f8b6c5-q8m3z/web:tcp/8080
-  sightline exposure --docker --host-id i-0abc123 --aws ./snap --why web-1:tcp/8080`
+  sightline exposure --docker --host-id i-0abc1234def567890 --aws ./snap --why web-1:tcp/8080`
 
 func newExposureCmd(g *cliutil.Globals) *cobra.Command {
 	var src sourceFlags

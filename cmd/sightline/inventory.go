@@ -49,7 +49,7 @@ sightline.inventory/v1, docs/inventory.md).`
 
 const inventoryExample = `  sightline inventory --aws ./snap
   sightline inventory --aws ./snap --format json > inventory.json
-  sightline inventory --docker --host-id i-0abc123 --aws ./snap
+  sightline inventory --docker --host-id i-0abc1234def567890 --aws ./snap
   sightline inventory --k8s ./manifests --k8s ./chart --set frontend.externalService=false
   sightline inventory --kubeconfig ./prod.kubeconfig --aws ./snap
   sightline inventory --context prod --aws ./snap        # $KUBECONFIG or ~/.kube/config`

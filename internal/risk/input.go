@@ -30,6 +30,9 @@ func ReadScanResult(r io.Reader, name string) (*scan.Result, error) {
 		if lr.N <= 0 {
 			return nil, fmt.Errorf("%s: larger than %d bytes", name, MaxScanResult)
 		}
+		if errors.Is(err, io.EOF) && lr.N == MaxScanResult+1 {
+			return nil, fmt.Errorf("%s: not a scan result: the file is empty (want the output of `sightline scan … --format json`)", name)
+		}
 		return nil, fmt.Errorf("%s: not a scan result: %w", name, err)
 	}
 	if res.Schema != scan.Schema {

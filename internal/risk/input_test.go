@@ -16,7 +16,7 @@ func TestReadScanResult(t *testing.T) {
 		{`{"schema":"sightline.scan/v1"}`, `f.json: no "coverage" block`},
 		{`{"schema":"sightline.scan/v1","coverage":{}} {}`, "f.json: data after"},
 		{`[1,2`, "f.json: not a scan result"},
-		{``, "f.json: not a scan result"},
+		{``, "f.json: not a scan result: the file is empty"},
 		{`{"schema":"sightline.scan/v1","findings":[{"id":"CVE-1","severity":{"level":"high","score":99}}],"coverage":{"db":"ok"}}`,
 			"f.json: finding CVE-1: CVSS score 99 outside 0-10"},
 		{`{"schema":"sightline.scan/v1","findings":[{"id":"CVE-1","severity":{"level":"high","cvss_v3":{"score":-1}}}],"coverage":{"db":"ok"}}`,
