@@ -76,6 +76,11 @@ func newDemoCmd(g *cliutil.Globals) *cobra.Command {
 
 func runDemo(ctx context.Context, g *cliutil.Globals, out, html string, top int, vexNetwork bool) error {
 	t0 := time.Now()
+	if html != "" {
+		if err := checkFlagFile("--html", html); err != nil {
+			return err
+		}
+	}
 	dir := out
 	if out != "" {
 		if err := checkOutDir(out); err != nil {

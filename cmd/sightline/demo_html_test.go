@@ -207,3 +207,21 @@ func TestAssessOtherFormats(t *testing.T) {
 		}
 	}
 }
+
+// TestOutputFilesCheckedFirst: a --html or --output that cannot be
+// written (a directory, a missing parent) is refused before any work, so
+// nothing is printed and no pipeline runs only to fail at the end.
+func TestOutputFilesCheckedFirst(t *testing.T) {
+	c := newCLI(t)
+	dir := t.TempDir()
+	for _, args := range [][]string{
+		{"demo", "--html", dir},
+		{"demo", "--html", filepath.Join(dir, "missing", "r.html")},
+		{"scan", "sbom", filepath.Join("..", "..", "testdata", "sbom", "syft-alpine-3.10.spdx.json"), "--output", dir},
+	} {
+		out, stderr, code := c.run(args...)
+		if code != 2 || out != "" || !strings.Contains(stderr, dir) {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q; want exit 2 naming the path, nothing on stdout", args, code, out, stderr)
+		}
+	}
+}

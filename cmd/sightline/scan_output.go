@@ -109,6 +109,11 @@ func (o *outputOptions) prepare(g *cliutil.Globals) error {
 	if err := o.gate.Validate(); err != nil {
 		return cliutil.Usage(err)
 	}
+	if o.output != "" {
+		if err := checkFlagFile("--output", o.output); err != nil {
+			return err
+		}
+	}
 	o.sopts = suppress.Options{IgnoreUnfixed: o.ignoreUnfixed, Now: o.clock()}
 	ig, err := o.loadIgnore()
 	if err != nil {
@@ -220,6 +225,20 @@ func writeFileAtomic(path string, data []byte) error {
 }
 
 // writeFlagFile is writeFileAtomic for the file named by flag.
+// checkFlagFile checks, before any work, that the file a flag names can
+// be written where it says: not a directory, in a directory that exists.
+// (The write itself still reports what this cannot foresee.)
+func checkFlagFile(flag, path string) error {
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		return cliutil.Usagef("%s: writing %s: is a directory (want a file name)", flag, path)
+	}
+	dir := filepath.Dir(path)
+	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+		return cliutil.Usagef("%s: writing %s: no such file or directory (directory %s does not exist)", flag, path, dir)
+	}
+	return nil
+}
+
 func writeFlagFile(flag, path string, data []byte) error {
 	err := atomicfile.Write(path, data, 0o644)
 	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrPermission) ||
