@@ -54,6 +54,11 @@ type Object struct {
 	Location Location
 	// Data is the object as CEL sees it (variable `object`).
 	Data map[string]any
+	// Vars are values an input derives for rules (CEL variable `vars`),
+	// JSON-shaped like Data and documented by each input: the pod spec
+	// and containers of any workload controller, a Dockerfile's stages,
+	// the exposure results of a Terraform resource.
+	Vars map[string]any
 	// Lines maps a field path in Data to the 1-based line that holds it,
 	// when the input knows it. Paths are dotted with [i] for list indexes:
 	// "spec.template.spec.containers[0].securityContext.privileged". A
