@@ -232,3 +232,24 @@ func TestEmbeddedBuiltinsLoad(t *testing.T) {
 		}
 	}
 }
+
+func TestNumbersCompareAcrossIntAndDouble(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, dir+"/r.yaml", `rules:
+  - id: T-1
+    title: port 22
+    severity: low
+    inputs: [terraform]
+    violations: object.port == 22 && object.port >= 22 && object.big > 1
+`)
+	s := loadTest(t, dir+"/r.yaml")
+	set := check.Set{Objects: []check.Object{
+		{Input: check.InputTerraform, Type: "x", Name: "int", Data: map[string]any{"port": int64(22), "big": 2.5}},
+		{Input: check.InputTerraform, Type: "x", Name: "double", Data: map[string]any{"port": 22.0, "big": int64(2)}},
+		{Input: check.InputTerraform, Type: "x", Name: "other", Data: map[string]any{"port": 23.0, "big": int64(2)}},
+	}}
+	res := s.Evaluate(context.Background(), set)
+	if len(res.Findings) != 2 || len(res.Gaps) != 0 || res.Findings[0].Object != "int" || res.Findings[1].Object != "double" {
+		t.Fatalf("findings %+v gaps %+v", res.Findings, res.Gaps)
+	}
+}
