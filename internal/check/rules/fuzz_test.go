@@ -21,7 +21,7 @@ func FuzzLoadRules(f *testing.F) {
 	}
 	f.Add([]byte("rules:\n  - id: X\n    disabled: true\n"))
 	f.Add([]byte("rules: [{id: A-1, title: t, severity: low, inputs: [aws], violations: '[\"m\", {\"message\": \"x\", \"path\": \"a[0]\"}]'}]"))
-	c, err := newCompiler()
+	c, err := newCompiler(0)
 	if err != nil {
 		f.Fatal(err)
 	}
