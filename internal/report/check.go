@@ -203,16 +203,25 @@ func writeFindingGroups(bw *bufio.Writer, findings []rules.Finding, width int) {
 		}
 		t := textfit.Table{Width: width, Cut: map[int]func(string, int) string{0: textfit.CutLeft}}
 		for _, f := range fs[i:j] {
-			where := fmt.Sprintf("  %d", f.Location.Line)
-			if f.Location.File == "" {
-				where = "  " + f.Location.Resource
-			}
+			where := "  " + rowPlace(f.Location)
 			t.Add(where, strings.ToUpper(string(f.Severity)), f.RuleID, f.Object+": "+f.Message)
 		}
 		_ = t.Write(bw) // bufio errors surface at Flush
 		fmt.Fprintln(bw)
 		i = j
 	}
+}
+
+// rowPlace is a finding's place under its file heading: the line, else
+// the resource ID (a plan's resource has no line), else "-".
+func rowPlace(l check.Location) string {
+	switch {
+	case l.File != "" && l.Line > 0:
+		return fmt.Sprint(l.Line)
+	case l.Resource != "":
+		return l.Resource
+	}
+	return "-"
 }
 
 // checkFooter says what was read and run, and the counts.
