@@ -138,26 +138,21 @@ func WriteCheckTable(w io.Writer, r *CheckReport, width int) error {
 	bw := bufio.NewWriter(w)
 	writeFindingGroups(bw, r.Findings, width)
 	if len(r.Unknown) > 0 {
-		fmt.Fprintf(bw, "Unknown (%d): the result depended on values that could not be worked out — neither pass nor finding:\n", len(r.Unknown))
-		for _, u := range r.Unknown {
-			for _, l := range textfit.Hang("  ", fmt.Sprintf("%s %s at %s: depends on %s", u.RuleID, u.Object, LocationText(u.Location), strings.Join(u.Paths, ", ")), 4, width) {
-				fmt.Fprintln(bw, l)
-			}
+		lines := make([]string, len(r.Unknown))
+		for i, u := range r.Unknown {
+			lines[i] = fmt.Sprintf("%s %s at %s: depends on %s", u.RuleID, u.Object, LocationText(u.Location), strings.Join(u.Paths, ", "))
 		}
-		fmt.Fprintln(bw)
+		writeCapped(bw, fmt.Sprintf("Unknown (%d): the result depended on values that could not be worked out — neither pass nor finding:", len(r.Unknown)), lines, width)
 	}
 	if len(r.Gaps) > 0 {
-		fmt.Fprintf(bw, "Not checked (%d):\n", len(r.Gaps))
-		for _, g := range r.Gaps {
-			where := LocationText(g.Location)
-			if where != "" {
-				where += ": "
-			}
-			for _, l := range textfit.Hang("  ", where+g.Reason, 4, width) {
-				fmt.Fprintln(bw, l)
+		lines := make([]string, len(r.Gaps))
+		for i, g := range r.Gaps {
+			lines[i] = g.Reason
+			if where := LocationText(g.Location); where != "" {
+				lines[i] = where + ": " + g.Reason
 			}
 		}
-		fmt.Fprintln(bw)
+		writeCapped(bw, fmt.Sprintf("Not checked (%d):", len(r.Gaps)), lines, width)
 	}
 	for _, l := range checkFooter(r) {
 		for _, wl := range textfit.Hang("", l, 2, width) {
@@ -245,6 +240,28 @@ func rowPlace(l check.Location) string {
 		return fmt.Sprint(l.Line)
 	}
 	return "-"
+}
+
+// MaxTableNotes is how many unknown results and gaps the table lists
+// each; the rest are counted (the JSON and SARIF have them all).
+const MaxTableNotes = 25
+
+// writeCapped writes a heading and at most MaxTableNotes of lines, then
+// how many more there are, and a blank line.
+func writeCapped(bw *bufio.Writer, heading string, lines []string, width int) {
+	for _, l := range textfit.Hang("", heading, 2, width) {
+		fmt.Fprintln(bw, l)
+	}
+	for i, line := range lines {
+		if i == MaxTableNotes {
+			fmt.Fprintf(bw, "  … and %d more (all are in --format json and sarif)\n", len(lines)-i)
+			break
+		}
+		for _, l := range textfit.Hang("  ", line, 4, width) {
+			fmt.Fprintln(bw, l)
+		}
+	}
+	fmt.Fprintln(bw)
 }
 
 // checkFooter says what was read and run, and the counts.

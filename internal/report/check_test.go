@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -228,5 +229,21 @@ func TestCheckRowPlace(t *testing.T) {
 		if got := rowPlace(c.loc); got != c.want {
 			t.Errorf("rowPlace(%+v) = %q, want %q", c.loc, got, c.want)
 		}
+	}
+}
+
+func TestCheckTableCapsNotes(t *testing.T) {
+	r, _ := checkFixture(t)
+	for i := range 40 {
+		r.Gaps = append(r.Gaps, check.Gap{Input: check.InputKubernetes, Reason: fmt.Sprintf("rule X could not be evaluated on object %d", i)})
+	}
+	var buf bytes.Buffer
+	if err := WriteCheckTable(&buf, r, 80); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	if !strings.Contains(out, "Not checked (41):") || !strings.Contains(out, "… and 16 more (all are in --format json and sarif)") ||
+		strings.Contains(out, "object 24\n") || !strings.Contains(out, "object 23\n") {
+		t.Fatalf("table:\n%s", out)
 	}
 }
