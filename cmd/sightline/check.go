@@ -64,6 +64,8 @@ const checkExample = `  sightline check .
 // checkFlags are the options of `sightline check`.
 type checkFlags struct {
 	k8s            []string
+	namespace      string   // --k8s: namespace of objects naming none, Helm release namespace
+	set            []string // --k8s: Helm values
 	kubeconfig     string
 	kubeContext    string
 	aws            string
@@ -78,7 +80,7 @@ type checkFlags struct {
 func newCheckCmd(g *cliutil.Globals) *cobra.Command {
 	var f checkFlags
 	c := &cobra.Command{
-		Use:     "check [PATH…] [--k8s PATH…|--kubeconfig FILE [--context C]] [--aws DIR] [--rules PATH…] [--fail-on SEVERITY]",
+		Use:     "check [PATH…] [--k8s PATH… [--set K=V] [--namespace N]|--kubeconfig FILE [--context C]] [--aws DIR] [--rules PATH…] [--fail-on SEVERITY]",
 		Short:   "Check Dockerfiles, Kubernetes, Terraform and AWS against CEL rules (built-in packs and your own)",
 		Long:    checkLong,
 		Example: checkExample,
@@ -89,6 +91,8 @@ func newCheckCmd(g *cliutil.Globals) *cobra.Command {
 	}
 	fl := c.Flags()
 	fl.StringArrayVar(&f.k8s, "k8s", nil, "Kubernetes manifests: a YAML file, a directory, a Helm chart or a Kustomize directory (repeatable)")
+	fl.StringVar(&f.namespace, "namespace", "", "--k8s: the namespace of objects that name none, and the Helm release namespace (default \"default\")")
+	fl.StringArrayVar(&f.set, "set", nil, "--k8s: a Helm value for the charts, as helm install --set takes it (a.b=c,d=e; repeatable)")
 	fl.StringVar(&f.kubeconfig, "kubeconfig", "", "check a live Kubernetes cluster through this kubeconfig (read-only list calls)")
 	fl.StringVar(&f.kubeContext, "context", "", "the kubeconfig context of the live cluster (default: the current context)")
 	fl.StringVar(&f.aws, "aws", "", "AWS snapshot directory (sightline collect aws; docs/aws-snapshot.md)")
@@ -110,6 +114,9 @@ type checkInputs struct {
 	files *check.Registry
 	// k8s reads --k8s paths (manifests, charts, Kustomize directories).
 	k8s func(ctx context.Context, paths []string) (check.Set, error)
+	// k8sWith is k8s with --namespace and --set; nil: those flags are
+	// refused.
+	k8sWith func(namespace string, values []string) func(ctx context.Context, paths []string) (check.Set, error)
 	// cluster reads a live cluster.
 	cluster func(ctx context.Context, kubeconfig, kubeContext string) (check.Set, error)
 	// aws reads an AWS snapshot directory.
@@ -131,6 +138,9 @@ func (f *checkFlags) validate(args []string) (rules.Severity, error) {
 	}
 	if f.noBuiltin && len(f.rules) == 0 {
 		return "", cliutil.Usagef("--no-builtin-rules needs --rules: there would be no rule to run")
+	}
+	if (f.namespace != "" || len(f.set) > 0) && len(f.k8s) == 0 {
+		return "", cliutil.Usagef("--namespace and --set apply to --k8s manifests and charts: give --k8s PATH")
 	}
 	if f.allowUnchecked && f.failOn == "" {
 		return "", cliutil.Usagef("--allow-unchecked applies to the --fail-on gate: give --fail-on")
@@ -407,8 +417,17 @@ func checkSources(ctx context.Context, f *checkFlags, in *checkInputs) ([]checkS
 			}
 		}
 		s := checkSource{flag: "--k8s", name: strings.Join(f.k8s, ", "), input: check.InputKubernetes}
-		if in.k8s != nil {
-			s.read = func() (check.Set, error) { return in.k8s(ctx, f.k8s) }
+		read := in.k8s
+		if f.namespace != "" || len(f.set) > 0 {
+			if in.k8s != nil && in.k8sWith == nil {
+				return nil, cliutil.Usagef("--namespace and --set are not supported by this build's Kubernetes input")
+			}
+			if in.k8sWith != nil {
+				read = in.k8sWith(f.namespace, f.set)
+			}
+		}
+		if read != nil {
+			s.read = func() (check.Set, error) { return read(ctx, f.k8s) }
 		}
 		out = append(out, s)
 	}

@@ -88,6 +88,15 @@ func testInputs(t *testing.T) *checkInputs {
 		t.Fatal(err)
 	}
 	in.k8s = yamlReader{}.Read
+	in.k8sWith = func(namespace string, _ []string) func(context.Context, []string) (check.Set, error) {
+		return func(ctx context.Context, paths []string) (check.Set, error) {
+			set, err := yamlReader{}.Read(ctx, paths)
+			for i := range set.Objects {
+				set.Objects[i].Name = namespace + "/" + set.Objects[i].Name
+			}
+			return set, err
+		}
+	}
 	return in
 }
 
@@ -126,6 +135,7 @@ func TestCheckCLIUsageErrors(t *testing.T) {
 		{[]string{"check", "--aws", "/nonexistent"}, "--aws /nonexistent: want an AWS snapshot directory"},
 		{[]string{"check", "--allow-unchecked", realManifests}, "--allow-unchecked applies to the --fail-on gate"},
 		{[]string{"check", "--ignore-file", "/nonexistent/.sightline.yaml", realManifests}, "/nonexistent/.sightline.yaml"},
+		{[]string{"check", "--set", "a=b", realManifests}, "--namespace and --set apply to --k8s manifests and charts"},
 	}
 	for _, c := range cases {
 		_, stderr, code := runCLI(t, c.args...)
@@ -245,11 +255,16 @@ func TestCheckCLIInputsNotBuiltAreGaps(t *testing.T) {
 	if code != 2 || !strings.Contains(stderr, "--k8s: the kubernetes input is not part of this build") {
 		t.Fatalf("--k8s without the input: exit %d, %s", code, stderr)
 	}
+	plain := &checkInputs{files: &check.Registry{}, k8s: yamlReader{}.Read}
+	_, stderr, code = runCheckWith(t, plain, "table", checkFlags{k8s: []string{realManifests}, set: []string{"a=b"}})
+	if code != 2 || !strings.Contains(stderr, "--namespace and --set are not supported by this build's Kubernetes input") {
+		t.Fatalf("--set without k8sWith: exit %d, %s", code, stderr)
+	}
 }
 
 func TestCheckCLISARIF(t *testing.T) {
 	in := testInputs(t)
-	f := checkFlags{rules: []string{writeRules(t, checkTestRules)}, noBuiltin: true, k8s: []string{filepath.Join(realManifests, "inflate.yaml")}}
+	f := checkFlags{rules: []string{writeRules(t, checkTestRules)}, noBuiltin: true, k8s: []string{filepath.Join(realManifests, "inflate.yaml")}, namespace: "prod"}
 	out, stderr, code := runCheckWith(t, in, "sarif", f)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
@@ -271,8 +286,8 @@ func TestCheckCLISARIF(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &log); err != nil {
 		t.Fatal(err)
 	}
-	if log.Version != "2.1.0" || len(log.Runs[0].Results) != 1 {
-		t.Fatalf("SARIF %s", out)
+	if log.Version != "2.1.0" || len(log.Runs[0].Results) != 1 || !strings.Contains(out, `"object": "prod/Deployment/inflate"`) {
+		t.Fatalf("SARIF (--namespace prod) %s", out)
 	}
 	r := log.Runs[0].Results[0]
 	if r.RuleID != "TEST-K8S-003" || r.Locations[0].PhysicalLocation.ArtifactLocation.URI != "../../internal/check/rules/testdata/real/inflate.yaml" ||
