@@ -1,0 +1,180 @@
+package dockerfile
+
+import (
+	// go-digest validates sha256 digests only when the hash is linked in.
+	_ "crypto/sha256"
+
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/distribution/reference"
+	"github.com/moby/buildkit/frontend/dockerfile/parser"
+
+	"github.com/sightline-sec/sightline/internal/check"
+)
+
+// Base kinds of a stage (stages[i].base_kind).
+const (
+	baseImage   = "image"   // an image from a registry
+	baseStage   = "stage"   // an earlier stage of this Dockerfile
+	baseScratch = "scratch" // the empty image
+	baseUnknown = "unknown" // a variable without a value, or not a valid reference
+)
+
+// from starts a new stage. BuildKit expands FROM with the ARGs declared
+// before the first FROM (https://docs.docker.com/reference/dockerfile/#understand-how-arg-and-from-interact);
+// the expanded reference is parsed like `docker pull` does
+// (github.com/distribution/reference, docker.io/library/ for short names).
+func (b *builder) from(i int, n *parser.Node) error {
+	args := nodeArgs("from", n)
+	if len(args) == 0 {
+		return b.errAt(n.StartLine, "FROM requires an image argument")
+	}
+	idx := len(b.stages)
+	name := ""
+	if len(args) >= 3 && strings.EqualFold(args[1], "as") {
+		name = strings.ToLower(args[2])
+	}
+	s := &stage{baseStage: -1, m: map[string]any{
+		"index":       int64(idx),
+		"name":        name,
+		"base":        args[0],
+		"line":        int64(n.StartLine),
+		"platform":    flagValue(n.Flags, "platform"),
+		"user":        "",
+		"healthcheck": "",
+	}}
+	b.lines[fmt.Sprintf("stages[%d]", idx)] = n.StartLine
+	b.lines[fmt.Sprintf("stages[%d].base", idx)] = n.StartLine
+	b.resolveBase(idx, n.StartLine, args[0], s)
+	b.stages = append(b.stages, s)
+	return nil
+}
+
+func (b *builder) resolveBase(idx, line int, base string, s *stage) {
+	res, err := b.lex.ProcessWordWithMatches(base, mapEnv(b.globalArgs))
+	expanded := res.Result
+	s.m["base_expanded"] = expanded
+	s.m["base_stage"] = int64(-1)
+	s.m["base_parts"] = map[string]any{}
+	kind, why := b.baseKind(expanded, err, res.Unmatched, s)
+	s.m["base_kind"] = kind
+	if kind != baseUnknown {
+		return
+	}
+	p := fmt.Sprintf("stages[%d]", idx)
+	b.unknown = append(b.unknown, p+".base_expanded", p+".base_parts", p+".base_kind")
+	b.gaps = append(b.gaps, check.Gap{
+		Input:    check.InputDockerfile,
+		Location: check.Location{File: b.name, Line: line},
+		Reason:   fmt.Sprintf("base image of stage %d (%q) is not known: %s; rules on the base image cannot decide", idx, base, why),
+	})
+}
+
+func (b *builder) baseKind(expanded string, err error, unmatched map[string]struct{}, s *stage) (string, string) {
+	if err != nil {
+		return baseUnknown, err.Error()
+	}
+	if len(unmatched) > 0 {
+		return baseUnknown, "it uses " + strings.Join(keys(unmatched), ", ") + " with no default value"
+	}
+	low := strings.ToLower(expanded)
+	for j := len(b.stages) - 1; j >= 0; j-- {
+		if b.stages[j].m["name"] == low && low != "" {
+			s.baseStage = j
+			s.m["base_stage"] = int64(j)
+			return baseStage, ""
+		}
+	}
+	if low == "scratch" {
+		return baseScratch, ""
+	}
+	named, perr := reference.ParseNormalizedNamed(expanded)
+	if perr != nil {
+		return baseUnknown, "not a valid image reference: " + perr.Error()
+	}
+	parts := map[string]any{
+		"registry":   reference.Domain(named),
+		"repository": reference.Path(named),
+		"tag":        "",
+		"digest":     "",
+	}
+	if t, ok := named.(reference.Tagged); ok {
+		parts["tag"] = t.Tag()
+	}
+	if d, ok := named.(reference.Digested); ok {
+		parts["digest"] = d.Digest().String()
+	}
+	s.m["base_parts"] = parts
+	return baseImage, ""
+}
+
+func keys(m map[string]struct{}) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// mapEnv is a shell.EnvGetter over the global ARG defaults.
+type mapEnv map[string]string
+
+func (m mapEnv) Get(k string) (string, bool) { v, ok := m[k]; return v, ok }
+func (m mapEnv) Keys() []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}
+
+// flagValue is the value of --name=value among an instruction's flags, ""
+// when absent.
+func flagValue(flags []string, name string) string {
+	for _, f := range flags {
+		if v, ok := strings.CutPrefix(f, "--"+name+"="); ok {
+			return v
+		}
+	}
+	return ""
+}
+
+// effective follows a stage's chain of stage bases (FROM builder) to the
+// last value get returns non-empty, with the stage that set it: a USER or
+// HEALTHCHECK in an earlier stage is inherited by stages built FROM it.
+func (b *builder) effective(idx int, get func(*stage) string) (string, int) {
+	for seen := 0; idx >= 0 && seen <= len(b.stages); seen++ {
+		s := b.stages[idx]
+		if v := get(s); v != "" {
+			return v, idx
+		}
+		idx = s.baseStage
+	}
+	return "", -1
+}
+
+// vars are the derived values rules read as `vars` (see the package doc).
+func (b *builder) vars() map[string]any {
+	last := len(b.stages) - 1
+	user, us := b.effective(last, func(s *stage) string { return s.user })
+	health, hs := b.effective(last, func(s *stage) string { return s.health })
+	userLine := int64(0)
+	if us >= 0 {
+		userLine = int64(b.stages[us].userLine)
+	}
+	name, _, _ := strings.Cut(user, ":")
+	return map[string]any{
+		"final_stage":             b.stages[last].m,
+		"final_stage_index":       int64(last),
+		"final_user":              user,
+		"final_user_stage":        int64(us),
+		"final_user_line":         userLine,
+		"final_user_root":         name == "root" || name == "0",
+		"final_healthcheck":       health,
+		"final_healthcheck_stage": int64(hs),
+		"runs":                    orEmpty(b.runs),
+	}
+}
