@@ -40,6 +40,7 @@ type stage struct {
 	baseStage  int
 	user       string
 	userLine   int
+	userIndex  int
 	health     string
 	shell      []string
 	pipNoCache bool
@@ -120,6 +121,10 @@ func (b *builder) instruction(i int, cmd string, n *parser.Node) map[string]any 
 		"stage":    stageIdx,
 		"heredocs": heredocs(n.Heredocs),
 	}
+	if cmd == command.Add || cmd == command.Copy {
+		sources, dest := splitDest(nodeArgs(cmd, n))
+		in["sources"], in["dest"] = strs(sources), dest
+	}
 	b.instructions = append(b.instructions, in)
 	b.lines[fmt.Sprintf("instructions[%d]", i)] = n.StartLine
 	if s := b.cur(); s != nil {
@@ -149,6 +154,15 @@ func nodeArgs(cmd string, n *parser.Node) []string {
 		out = append(out, a.Value)
 	}
 	return out
+}
+
+// splitDest splits ADD/COPY arguments into sources and the destination
+// (the last argument).
+func splitDest(args []string) ([]string, string) {
+	if len(args) == 0 {
+		return nil, ""
+	}
+	return args[:len(args)-1], args[len(args)-1]
 }
 
 // keyValues reads ENV/LABEL's (key, value, separator) node triplets.
@@ -194,7 +208,7 @@ func (b *builder) dispatch(i int, cmd string, n *parser.Node, in map[string]any)
 			b.labels = append(b.labels, b.kv(i, n, kv[0], kv[1], true))
 		}
 	case command.User:
-		s.user, s.userLine = firstArg(n), n.StartLine
+		s.user, s.userLine, s.userIndex = firstArg(n), n.StartLine, i
 		s.m["user"] = s.user
 	case command.Healthcheck:
 		s.health = strings.ToLower(firstArg(n))

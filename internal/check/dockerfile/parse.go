@@ -1,6 +1,7 @@
 package dockerfile
 
 import (
+	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
@@ -70,6 +71,17 @@ func (e sizeError) Error() string {
 	return fmt.Sprintf("file is %d bytes, more than the %d-byte limit for a Dockerfile", e.size, MaxSize)
 }
 
+// maxLine is the longest line the BuildKit parser's scanner accepts
+// (bufio.MaxScanTokenSize less the newline); checked here so the error
+// names the line, which the parser's own error does not.
+const maxLine = bufio.MaxScanTokenSize - 1
+
+type lineError struct{ line int }
+
+func (e lineError) Error() string {
+	return fmt.Sprintf("line longer than %d bytes", maxLine)
+}
+
 func checkBytes(src []byte) error {
 	if len(src) > MaxSize {
 		return sizeError{len(src)}
@@ -77,12 +89,26 @@ func checkBytes(src []byte) error {
 	if bytes.IndexByte(src, 0) >= 0 || !utf8.Valid(src) {
 		return errBinary
 	}
+	for i, rest := 1, src; len(rest) > 0; i++ {
+		n := bytes.IndexByte(rest, '\n')
+		if n < 0 {
+			n = len(rest)
+		}
+		if n > maxLine {
+			return lineError{i}
+		}
+		rest = rest[min(n+1, len(rest)):]
+	}
 	return nil
 }
 
 // lineOf is the line of the first NUL or invalid UTF-8 byte for errBinary,
-// 0 otherwise.
+// the long line for lineError, 0 otherwise.
 func lineOf(src []byte, err error) int {
+	var le lineError
+	if errors.As(err, &le) {
+		return le.line
+	}
 	if !errors.Is(err, errBinary) {
 		return 0
 	}

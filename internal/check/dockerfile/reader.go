@@ -1,7 +1,6 @@
 package dockerfile
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -9,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 
 	"github.com/moby/buildkit/frontend/dockerfile/command"
@@ -29,12 +29,12 @@ func Detect(path string, head []byte) bool {
 	if bytes.IndexByte(head, 0) >= 0 {
 		return false
 	}
-	first, hasFrom := firstInstruction(head)
+	first, firstOK, hasFrom := firstInstruction(head)
 	if byName(filepath.Base(path)) {
 		_, ok := command.Commands[first]
 		return ok
 	}
-	return (first == "from" || first == "arg") && hasFrom
+	return firstOK && hasFrom
 }
 
 func byName(base string) bool {
@@ -50,29 +50,34 @@ func byName(base string) bool {
 	return false
 }
 
+// fromLine and argLine match FROM and ARG lines as the Dockerfile reference
+// writes them: FROM [--flag=v…] image [AS name]; ARG name[=value]. Prose
+// starting with "From" does not match.
+var (
+	fromLine = regexp.MustCompile(`(?i)^FROM\s+(--\S+\s+)*[\w.\-/:@${}]+(\s+AS\s+[\w.\-${}]+)?\s*$`)
+	argLine  = regexp.MustCompile(`(?i)^ARG\s+[A-Za-z_]\w*(=\S*)?(\s+[A-Za-z_]\w*(=\S*)?)*\s*$`)
+)
+
 // firstInstruction is the lower-cased first word of the first line that
-// is neither blank nor a comment (parser directives are comments), and
-// whether any line begins with FROM followed by an argument.
-func firstInstruction(head []byte) (string, bool) {
-	first := ""
-	hasFrom := false
-	sc := bufio.NewScanner(bytes.NewReader(head))
-	sc.Buffer(make([]byte, 0, 4096), len(head)+1)
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
+// is neither blank nor a comment (parser directives are comments), whether
+// that line is a well-formed FROM or ARG line, and whether any line is a
+// well-formed FROM line.
+func firstInstruction(head []byte) (string, bool, bool) {
+	first, firstOK, hasFrom := "", false, false
+	for _, raw := range strings.Split(string(head), "\n") {
+		line := strings.TrimSpace(raw)
 		if line == "" || strings.HasPrefix(line, "#") {
 			continue
 		}
-		word, rest, _ := strings.Cut(line, " ")
-		word = strings.ToLower(strings.TrimSpace(strings.SplitN(word, "\t", 2)[0]))
+		isFrom := fromLine.MatchString(line)
 		if first == "" {
-			first = word
+			word, _, _ := strings.Cut(strings.ReplaceAll(line, "\t", " "), " ")
+			first = strings.ToLower(word)
+			firstOK = isFrom || argLine.MatchString(line)
 		}
-		if word == "from" && strings.TrimSpace(rest) != "" {
-			hasFrom = true
-		}
+		hasFrom = hasFrom || isFrom
 	}
-	return first, hasFrom
+	return first, firstOK, hasFrom
 }
 
 // Read parses the Dockerfiles at paths (files, as chosen by Detect) into a

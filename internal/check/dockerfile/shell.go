@@ -60,24 +60,36 @@ func (b *builder) run(i int, n *parser.Node, in map[string]any, s *stage) map[st
 // (https://docs.docker.com/reference/dockerfile/#here-documents).
 var heredocOnly = regexp.MustCompile(`^\s*(<<-?\s*["']?\w+["']?\s*)+$`)
 
-// scriptOf is the shell text of a shell-form RUN: the command line, or the
-// here-document bodies when the command is only here-documents or a shell
-// reading one (RUN bash <<EOF).
+// scriptOf is the shell text of a shell-form RUN. When the command is only
+// here-documents, or a shell reading one (RUN bash <<EOF), the bodies are
+// the script. Otherwise the bodies are data for the command (RUN python3
+// <<EOF) and are appended as here-documents, so the text parses as shell
+// with the bodies as data.
 func scriptOf(args []string, hs []parser.Heredoc) string {
 	text := strings.Join(args, " ")
 	if len(hs) == 0 {
 		return text
 	}
+	var sb strings.Builder
 	first, _, _ := strings.Cut(strings.TrimSpace(text), " ")
 	if heredocOnly.MatchString(text) || posixShells[path.Base(first)] {
-		var sb strings.Builder
 		for _, h := range hs {
 			sb.WriteString(h.Content)
 			sb.WriteString("\n")
 		}
 		return sb.String()
 	}
-	return text
+	sb.WriteString(text)
+	sb.WriteString("\n")
+	for _, h := range hs {
+		sb.WriteString(h.Content)
+		if !strings.HasSuffix(h.Content, "\n") && h.Content != "" {
+			sb.WriteString("\n")
+		}
+		sb.WriteString(h.Name)
+		sb.WriteString("\n")
+	}
+	return sb.String()
 }
 
 // splitScript parses script as shell and records its commands and

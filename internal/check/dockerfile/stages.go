@@ -156,22 +156,48 @@ func (b *builder) effective(idx int, get func(*stage) string) (string, int) {
 	return "", -1
 }
 
+// finalChain lists the stages whose layers end up in the final image: the
+// final stage and the stages it is built FROM, final first.
+func (b *builder) finalChain() []int {
+	var out []int
+	for idx := len(b.stages) - 1; idx >= 0 && len(out) <= len(b.stages); idx = b.stages[idx].baseStage {
+		out = append(out, idx)
+	}
+	return out
+}
+
 // vars are the derived values rules read as `vars` (see the package doc).
 func (b *builder) vars() map[string]any {
 	last := len(b.stages) - 1
 	user, us := b.effective(last, func(s *stage) string { return s.user })
 	health, hs := b.effective(last, func(s *stage) string { return s.health })
-	userLine := int64(0)
+	userLine, userIdx := int64(0), int64(-1)
 	if us >= 0 {
-		userLine = int64(b.stages[us].userLine)
+		userLine, userIdx = int64(b.stages[us].userLine), int64(b.stages[us].userIndex)
+	}
+	chain := b.finalChain()
+	inFinal := map[int64]bool{}
+	chainAny := make([]any, len(chain))
+	for i, c := range chain {
+		chainAny[i] = int64(c)
+		inFinal[int64(c)] = true
+	}
+	for i, s := range b.stages {
+		s.m["in_final_image"] = inFinal[int64(i)]
+	}
+	for _, r := range b.runs {
+		rm := r.(map[string]any)
+		rm["in_final_image"] = inFinal[rm["stage"].(int64)]
 	}
 	name, _, _ := strings.Cut(user, ":")
 	return map[string]any{
 		"final_stage":             b.stages[last].m,
 		"final_stage_index":       int64(last),
+		"final_chain":             chainAny,
 		"final_user":              user,
 		"final_user_stage":        int64(us),
 		"final_user_line":         userLine,
+		"final_user_index":        userIdx,
 		"final_user_root":         name == "root" || name == "0",
 		"final_healthcheck":       health,
 		"final_healthcheck_stage": int64(hs),
