@@ -42,6 +42,7 @@ type stage struct {
 	userLine   int
 	userIndex  int
 	health     string
+	healthIdx  int
 	shell      []string
 	pipNoCache bool
 }
@@ -211,7 +212,7 @@ func (b *builder) dispatch(i int, cmd string, n *parser.Node, in map[string]any)
 		s.user, s.userLine, s.userIndex = firstArg(n), n.StartLine, i
 		s.m["user"] = s.user
 	case command.Healthcheck:
-		s.health = strings.ToLower(firstArg(n))
+		s.health, s.healthIdx = strings.ToLower(firstArg(n)), i
 		s.m["healthcheck"] = s.health
 	case command.Shell:
 		s.shell = nodeArgs(cmd, n)

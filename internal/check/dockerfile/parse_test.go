@@ -133,8 +133,10 @@ func TestFinalUser(t *testing.T) {
 	}
 	obj, _ = parseFile(t, "testdata/handwritten/insecure.Dockerfile")
 	st := obj.Data["stages"].([]any)[0].(map[string]any)
-	if st["user"] != "root" || st["healthcheck"] != "none" || obj.Vars["final_user"] != "" {
-		t.Errorf("insecure: stage user %v health %v final %v", st["user"], st["healthcheck"], obj.Vars["final_user"])
+	if st["user"] != "root" || st["healthcheck"] != "none" || obj.Vars["final_user"] != "root" || obj.Vars["final_user_root"] != true ||
+		obj.Vars["final_healthcheck_index"] != int64(14) {
+		t.Errorf("insecure: stage user %v health %v final %v %v %v", st["user"], st["healthcheck"],
+			obj.Vars["final_user"], obj.Vars["final_user_root"], obj.Vars["final_healthcheck_index"])
 	}
 }
 

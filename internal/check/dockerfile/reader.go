@@ -126,3 +126,17 @@ func errGap(p string, err error) check.Gap {
 	}
 	return g
 }
+
+// Reader is the check.Reader for Dockerfiles, for the CLI's registry.
+type Reader struct{}
+
+var _ check.Reader = Reader{}
+
+// Input is check.InputDockerfile.
+func (Reader) Input() check.Input { return check.InputDockerfile }
+
+// Detect is the package-level Detect.
+func (Reader) Detect(path string, head []byte) bool { return Detect(path, head) }
+
+// Read is the package-level Read.
+func (Reader) Read(ctx context.Context, paths []string) (check.Set, error) { return Read(ctx, paths) }

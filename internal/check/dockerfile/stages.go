@@ -175,6 +175,10 @@ func (b *builder) vars() map[string]any {
 	if us >= 0 {
 		userLine, userIdx = int64(b.stages[us].userLine), int64(b.stages[us].userIndex)
 	}
+	healthIdx := int64(-1)
+	if hs >= 0 {
+		healthIdx = int64(b.stages[hs].healthIdx)
+	}
 	chain := b.finalChain()
 	inFinal := map[int64]bool{}
 	chainAny := make([]any, len(chain))
@@ -201,6 +205,7 @@ func (b *builder) vars() map[string]any {
 		"final_user_root":         name == "root" || name == "0",
 		"final_healthcheck":       health,
 		"final_healthcheck_stage": int64(hs),
+		"final_healthcheck_index": healthIdx,
 		"runs":                    orEmpty(b.runs),
 	}
 }

@@ -1,5 +1,5 @@
 # hand-written test case (not a real input): one instance of each insecure pattern, each on its own line
-FROM ubuntu:latest AS build
+FROM ubuntu:latest
 ARG NPM_TOKEN=npm_0123456789abcdef
 ENV DB_PASSWORD="s3cr3t" API_KEY=$FROM_BUILD_ARG
 RUN apt-get update
@@ -15,6 +15,3 @@ RUN pip3 install flask
 RUN python3 -m pip install --no-cache-dir requests
 HEALTHCHECK NONE
 USER root
-
-FROM alpine
-COPY --from=build /app /app
