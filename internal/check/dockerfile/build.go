@@ -1,7 +1,9 @@
 package dockerfile
 
 import (
+	"bytes"
 	"fmt"
+	"regexp"
 	"strings"
 
 	"github.com/moby/buildkit/frontend/dockerfile/command"
@@ -327,17 +329,29 @@ func orEmpty(v []any) []any {
 
 // directives are the parser directives at the top of the file
 // (https://docs.docker.com/reference/dockerfile/#parser-directives):
-// syntax, escape, check.
+// "# key=value" lines before any other line, comment or blank line; keys
+// are case-insensitive, and only syntax, escape and check are directives.
+// The BuildKit parser already applied escape; this records what was
+// written.
 func (b *builder) directives() (string, map[string]any) {
-	var dp parser.DirectiveParser
-	ds, _ := dp.ParseAll(b.src) // errors were already reported by parser.Parse
 	out := map[string]any{}
-	syntax := ""
-	for _, d := range ds {
-		out[d.Name] = d.Value
-		if d.Name == "syntax" {
-			syntax = d.Value
+	src := bytes.TrimPrefix(b.src, []byte("\xef\xbb\xbf"))
+	for _, line := range bytes.Split(src, []byte("\n")) {
+		m := directiveRe.FindSubmatch(line)
+		if m == nil {
+			break
 		}
+		key := strings.ToLower(string(m[1]))
+		if key != "syntax" && key != "escape" && key != "check" {
+			break
+		}
+		if _, dup := out[key]; dup {
+			break
+		}
+		out[key] = string(m[2])
 	}
+	syntax, _ := out["syntax"].(string)
 	return syntax, out
 }
+
+var directiveRe = regexp.MustCompile(`^\s*#\s*([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.+?)\s*\r?$`)

@@ -28,7 +28,7 @@ func parseFile(t *testing.T, path string) (check.Object, []check.Gap) {
 	return obj, gaps
 }
 
-func realFiles(t *testing.T) []string {
+func realFiles(t testing.TB) []string {
 	t.Helper()
 	var out []string
 	err := filepath.WalkDir("testdata/real", func(p string, d os.DirEntry, err error) error {
