@@ -13,6 +13,7 @@ import (
 const (
 	md = "testdata/real/microservices-demo/src/"
 	hw = "testdata/handwritten/"
+	cg = "testdata/real/cloudgoat/aws/ecs_privesc_evade_protection/assets/ssrf-web/Dockerfile"
 )
 
 // ruleCases: for each built-in Dockerfile rule, files and the exact lines
@@ -74,7 +75,9 @@ var ruleCases = []struct {
 	{"SL-DF-012", hw + "heredoc.Dockerfile", []int{12, 13}},
 	{"SL-DF-012", "testdata/real/docker-nginx/modules/Dockerfile.alpine", nil}, // apk add without --no-cache only in the builder stage
 	{"SL-DF-012", md + "currencyservice/Dockerfile", nil},
+	{"SL-DF-012", cg, nil}, // apk --no-cache add
 	{"SL-DF-012", "testdata/real/python/3.14/alpine3.24/Dockerfile", nil},
+	{"SL-DF-013", cg, []int{3}},                          // pip3 install awscli
 	{"SL-DF-013", hw + "insecure.Dockerfile", []int{14}}, // not python3 -m pip … --no-cache-dir
 	{"SL-DF-013", md + "emailservice/Dockerfile", nil},   // pip install only in the builder stage
 	{"SL-DF-013", hw + "secure.Dockerfile", nil},         // ENV PIP_NO_CACHE_DIR=1
