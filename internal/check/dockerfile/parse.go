@@ -65,10 +65,10 @@ func Parse(name string, src []byte) (check.Object, []check.Gap, error) {
 // garbage instructions rather than fail.
 var errBinary = errors.New("not a text file (NUL byte or invalid UTF-8)")
 
-type sizeError struct{ size int }
+type sizeError struct{}
 
-func (e sizeError) Error() string {
-	return fmt.Sprintf("file is %d bytes, more than the %d-byte limit for a Dockerfile", e.size, MaxSize)
+func (sizeError) Error() string {
+	return fmt.Sprintf("file is larger than the %d-byte limit for a Dockerfile", MaxSize)
 }
 
 // maxLine is the longest line the BuildKit parser's scanner accepts
@@ -84,7 +84,7 @@ func (e lineError) Error() string {
 
 func checkBytes(src []byte) error {
 	if len(src) > MaxSize {
-		return sizeError{len(src)}
+		return sizeError{}
 	}
 	if bytes.IndexByte(src, 0) >= 0 || !utf8.Valid(src) {
 		return errBinary

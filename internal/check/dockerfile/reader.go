@@ -22,9 +22,10 @@ import (
 // By name: Dockerfile, Containerfile, Dockerfile.<x>, Containerfile.<x>,
 // <x>.Dockerfile, <x>.Containerfile (any case; not <x>.dockerignore) — if
 // the first instruction in head is a Dockerfile instruction. By content,
-// for any other name: the first instruction is FROM or ARG and head has a
-// FROM line, as BuildKit requires of every Dockerfile. Files with a NUL
-// byte in head are never Dockerfiles.
+// for any other name: the first instruction is a well-formed FROM or ARG
+// line (fromLine, argLine) and head has a FROM line, as BuildKit requires
+// of every Dockerfile. Files with a NUL byte in head are never
+// Dockerfiles.
 func Detect(path string, head []byte) bool {
 	if bytes.IndexByte(head, 0) >= 0 {
 		return false
