@@ -303,6 +303,7 @@ func (b *builder) object() check.Object {
 		"env":          orEmpty(b.env),
 		"labels":       orEmpty(b.labels),
 	}
+	vars := b.vars() // may add to b.unknown
 	first := 1
 	if len(b.res.AST.Children) > 0 {
 		first = b.res.AST.Children[0].StartLine
@@ -313,7 +314,7 @@ func (b *builder) object() check.Object {
 		Name:     b.name,
 		Location: check.Location{File: b.name, Line: first},
 		Data:     data,
-		Vars:     b.vars(),
+		Vars:     vars,
 		Lines:    b.lines,
 		Unknown:  b.unknown,
 		Ignores:  ignores(b.src, b.res.AST.Children),

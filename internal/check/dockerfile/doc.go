@@ -64,8 +64,10 @@
 //
 // Object.Unknown lists stages[i].base_expanded, .base_parts and .base_kind
 // when FROM uses an ARG without a default value, or the reference is not
-// valid: rules on the base image then give an unknown result, and a Gap
-// names the FROM line.
+// valid (then also a Gap at the FROM line, as BuildKit would refuse it);
+// and vars.final_user… / vars.final_healthcheck… when the final stage's
+// chain reaches such a base before a USER / HEALTHCHECK (the base could be
+// a stage that sets one). Rules that read these give an unknown result.
 //
 // Object.Ignores: each "# sightline:ignore RULE-ID reason" comment line
 // covers the next instruction; its Line is set to the line just before

@@ -154,20 +154,37 @@ func TestBaseFromGlobalArg(t *testing.T) {
 	}
 }
 
-// A base image that depends on an ARG without a default is unknown: a path
-// in Object.Unknown and a Gap with the FROM line, never a guess.
+// A base image that depends on an ARG without a default is unknown: paths
+// in Object.Unknown (the base, and the final USER/HEALTHCHECK it could
+// set), never a guess. An invalid reference is also a Gap at the FROM.
 func TestUnknownBase(t *testing.T) {
 	src := "# hand-written\nARG IMAGE\nFROM ${IMAGE}:1.0\nRUN true\n"
 	obj, gaps, err := Parse("x/Dockerfile", []byte(src))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !slices.Contains(obj.Unknown, "stages[0].base_parts") || len(gaps) != 1 || gaps[0].Location.Line != 3 ||
-		!strings.Contains(gaps[0].Reason, "IMAGE") {
-		t.Errorf("unknown %v gaps %v", obj.Unknown, gaps)
+	for _, p := range []string{"stages[0].base_parts", "stages[0].base_kind", "vars.final_user", "vars.final_healthcheck"} {
+		if !slices.Contains(obj.Unknown, p) {
+			t.Errorf("unknown %v lacks %s", obj.Unknown, p)
+		}
+	}
+	if len(gaps) != 0 {
+		t.Errorf("gaps %v", gaps)
 	}
 	if k := obj.Data["stages"].([]any)[0].(map[string]any)["base_kind"]; k != "unknown" {
 		t.Errorf("base_kind %v", k)
+	}
+	// A USER in the final stage is known whatever the base.
+	obj, _, err = Parse("x/Dockerfile", []byte("ARG IMAGE\nFROM $IMAGE\nUSER 1000\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if slices.Contains(obj.Unknown, "vars.final_user") || obj.Vars["final_user"] != "1000" {
+		t.Errorf("unknown %v user %v", obj.Unknown, obj.Vars["final_user"])
+	}
+	_, gaps, err = Parse("x/Dockerfile", []byte("FROM UPPER/Case:1\n"))
+	if err != nil || len(gaps) != 1 || gaps[0].Location.Line != 1 || !strings.Contains(gaps[0].Reason, "not a valid image reference") {
+		t.Errorf("invalid reference: err %v gaps %v", err, gaps)
 	}
 }
 

@@ -176,3 +176,31 @@ func TestInlineSuppression(t *testing.T) {
 		t.Errorf("reasonless ignore: findings %v warnings %v", res.Findings, res.Warnings)
 	}
 }
+
+// Rules that read an unknown base image (FROM $ARG without a default) give
+// an unknown result naming the path, never a pass or a guess; rules that
+// do not read it still decide.
+func TestRulesOnUnknownBase(t *testing.T) {
+	src := "# hand-written\nARG IMAGE\nFROM ${IMAGE}\nRUN sudo true\n"
+	obj, gaps, err := Parse("x/Dockerfile", []byte(src))
+	if err != nil || len(gaps) != 0 {
+		t.Fatal(err, gaps)
+	}
+	res := loadRules(t).Evaluate(context.Background(), check.Set{Objects: []check.Object{obj}})
+	unknown := map[string][]string{}
+	for _, u := range res.Unknown {
+		unknown[u.RuleID] = u.Paths
+	}
+	for _, id := range []string{"SL-DF-001", "SL-DF-002", "SL-DF-007", "SL-DF-008"} {
+		if len(unknown[id]) == 0 {
+			t.Errorf("%s: not unknown (unknown: %v)", id, unknown)
+		}
+	}
+	var found []string
+	for _, f := range res.Findings {
+		found = append(found, f.RuleID)
+	}
+	if !slices.Equal(found, []string{"SL-DF-009"}) {
+		t.Errorf("findings %v, want only SL-DF-009 (sudo)", found)
+	}
+}

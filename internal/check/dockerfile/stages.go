@@ -10,8 +10,6 @@ import (
 
 	"github.com/distribution/reference"
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
-
-	"github.com/sightline-sec/sightline/internal/check"
 )
 
 // Base kinds of a stage (stages[i].base_kind).
@@ -58,41 +56,44 @@ func (b *builder) resolveBase(idx, line int, base string, s *stage) {
 	s.m["base_expanded"] = expanded
 	s.m["base_stage"] = int64(-1)
 	s.m["base_parts"] = map[string]any{}
-	kind, why := b.baseKind(expanded, err, res.Unmatched, s)
+	kind, why, invalid := b.baseKind(expanded, err, res.Unmatched, s)
 	s.m["base_kind"] = kind
 	if kind != baseUnknown {
 		return
 	}
 	p := fmt.Sprintf("stages[%d]", idx)
 	b.unknown = append(b.unknown, p+".base_expanded", p+".base_parts", p+".base_kind")
-	b.gaps = append(b.gaps, check.Gap{
-		Input:    check.InputDockerfile,
-		Location: check.Location{File: b.name, Line: line},
-		Reason:   fmt.Sprintf("base image of stage %d (%q) is not known: %s; rules on the base image cannot decide", idx, base, why),
-	})
+	if invalid {
+		// BuildKit would refuse this FROM: say so, beside the unknown.
+		b.gaps = append(b.gaps, gapAt(b.name, line,
+			fmt.Sprintf("base image of stage %d (%q) is not known: %s; rules on the base image cannot decide", idx, base, why)))
+	}
 }
 
-func (b *builder) baseKind(expanded string, err error, unmatched map[string]struct{}, s *stage) (string, string) {
+// baseKind classifies an expanded FROM reference. invalid is set when the
+// reference itself is wrong (not when it depends on an unset ARG, which a
+// build with --build-arg would set).
+func (b *builder) baseKind(expanded string, err error, unmatched map[string]struct{}, s *stage) (kind, why string, invalid bool) {
 	if err != nil {
-		return baseUnknown, err.Error()
+		return baseUnknown, err.Error(), true
 	}
 	if len(unmatched) > 0 {
-		return baseUnknown, "it uses " + strings.Join(keys(unmatched), ", ") + " with no default value"
+		return baseUnknown, "it uses " + strings.Join(keys(unmatched), ", ") + " with no default value", false
 	}
 	low := strings.ToLower(expanded)
 	for j := len(b.stages) - 1; j >= 0; j-- {
 		if b.stages[j].m["name"] == low && low != "" {
 			s.baseStage = j
 			s.m["base_stage"] = int64(j)
-			return baseStage, ""
+			return baseStage, "", false
 		}
 	}
 	if low == "scratch" {
-		return baseScratch, ""
+		return baseScratch, "", false
 	}
 	named, perr := reference.ParseNormalizedNamed(expanded)
 	if perr != nil {
-		return baseUnknown, "not a valid image reference: " + perr.Error()
+		return baseUnknown, "not a valid image reference: " + perr.Error(), true
 	}
 	parts := map[string]any{
 		"registry":   reference.Domain(named),
@@ -107,7 +108,7 @@ func (b *builder) baseKind(expanded string, err error, unmatched map[string]stru
 		parts["digest"] = d.Digest().String()
 	}
 	s.m["base_parts"] = parts
-	return baseImage, ""
+	return baseImage, "", false
 }
 
 func keys(m map[string]struct{}) []string {
@@ -145,15 +146,20 @@ func flagValue(flags []string, name string) string {
 // effective follows a stage's chain of stage bases (FROM builder) to the
 // last value get returns non-empty, with the stage that set it: a USER or
 // HEALTHCHECK in an earlier stage is inherited by stages built FROM it.
-func (b *builder) effective(idx int, get func(*stage) string) (string, int) {
+// unknown is set when the chain ends at a base that is not known (FROM
+// $ARG without a default): that base could be a stage that sets the value.
+func (b *builder) effective(idx int, get func(*stage) string) (v string, at int, unknown bool) {
 	for seen := 0; idx >= 0 && seen <= len(b.stages); seen++ {
 		s := b.stages[idx]
 		if v := get(s); v != "" {
-			return v, idx
+			return v, idx, false
+		}
+		if s.m["base_kind"] == baseUnknown {
+			return "", -1, true
 		}
 		idx = s.baseStage
 	}
-	return "", -1
+	return "", -1, false
 }
 
 // finalChain lists the stages whose layers end up in the final image: the
@@ -169,8 +175,14 @@ func (b *builder) finalChain() []int {
 // vars are the derived values rules read as `vars` (see the package doc).
 func (b *builder) vars() map[string]any {
 	last := len(b.stages) - 1
-	user, us := b.effective(last, func(s *stage) string { return s.user })
-	health, hs := b.effective(last, func(s *stage) string { return s.health })
+	user, us, userUnknown := b.effective(last, func(s *stage) string { return s.user })
+	health, hs, healthUnknown := b.effective(last, func(s *stage) string { return s.health })
+	if userUnknown {
+		b.unknown = append(b.unknown, "vars.final_user", "vars.final_user_root", "vars.final_user_index")
+	}
+	if healthUnknown {
+		b.unknown = append(b.unknown, "vars.final_healthcheck", "vars.final_healthcheck_index")
+	}
 	userLine, userIdx := int64(0), int64(-1)
 	if us >= 0 {
 		userLine, userIdx = int64(b.stages[us].userLine), int64(b.stages[us].userIndex)
