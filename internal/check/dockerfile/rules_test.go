@@ -44,6 +44,8 @@ var ruleCases = []struct {
 	{"SL-DF-004", md + "adservice/Dockerfile", nil},
 	{"SL-DF-005", hw + "insecure.Dockerfile", []int{8}}, // not the one with --checksum
 	{"SL-DF-005", md + "adservice/Dockerfile", nil},
+	{"SL-DF-015", hw + "insecure.Dockerfile", []int{10}}, // ADD vendor.tar.gz, not the remote .tar.gz
+	{"SL-DF-015", md + "adservice/Dockerfile", nil},
 	// 4.10 secrets
 	{"SL-DF-006", hw + "insecure.Dockerfile", []int{3, 4}},                   // not API_KEY=$VAR
 	{"SL-DF-006", "testdata/real/python/3.13/slim-bookworm/Dockerfile", nil}, // ENV GPG_KEY <fingerprint>
