@@ -315,6 +315,23 @@ func TestDirectives(t *testing.T) {
 	}
 }
 
+// CRLF line endings (Windows checkouts) read like LF ones.
+func TestCRLF(t *testing.T) {
+	src := "FROM alpine:3.20\r\nRUN apk add git \\\r\n    && echo ok\r\nUSER 1000\r\n"
+	obj, gaps, err := Parse("crlf/Dockerfile", []byte(src))
+	if err != nil || len(gaps) != 0 {
+		t.Fatal(err, gaps)
+	}
+	if obj.Vars["final_user"] != "1000" || obj.Lines["instructions[2]"] != 4 {
+		t.Errorf("user %q lines %v", obj.Vars["final_user"], obj.Lines)
+	}
+	got := runView(obj)[2]
+	want := []cmdView{{"apk", "add", ""}, {"echo", "ok", ""}}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("commands %v, want %v", got, want)
+	}
+}
+
 func TestIgnores(t *testing.T) {
 	obj, _ := parseFile(t, "testdata/handwritten/ignore.Dockerfile")
 	want := []check.Ignore{
@@ -386,6 +403,7 @@ func TestDetect(t *testing.T) {
 		{"a/notes.txt", []byte("From the start, we\n"), false},
 		{"a/pod.yaml", []byte("apiVersion: v1\nkind: Pod\n"), false},
 		{"a/Dockerfile", []byte("FROM alpine\x00"), false},
+		{"a/build.txt", []byte("\xef\xbb\xbfFROM alpine:3.20\r\nRUN true\r\n"), true}, // BOM, CRLF
 	}
 	for _, c := range cases {
 		if got := Detect(c.path, c.head); got != c.want {

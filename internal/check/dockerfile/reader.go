@@ -65,7 +65,8 @@ var (
 // well-formed FROM line.
 func firstInstruction(head []byte) (string, bool, bool) {
 	first, firstOK, hasFrom := "", false, false
-	for _, raw := range strings.Split(string(head), "\n") {
+	text := strings.TrimPrefix(string(head), "\ufeff") // a UTF-8 byte-order mark, as BuildKit strips it
+	for _, raw := range strings.Split(text, "\n") {
 		line := strings.TrimSpace(raw)
 		if line == "" || strings.HasPrefix(line, "#") {
 			continue
