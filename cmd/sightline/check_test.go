@@ -280,3 +280,29 @@ func TestCheckCLISARIF(t *testing.T) {
 		t.Errorf("result %+v", r)
 	}
 }
+
+func TestCheckCLIListRules(t *testing.T) {
+	rf := writeRules(t, checkTestRules+`  - id: TEST-OFF
+    disabled: true
+    title: off
+    severity: low
+    inputs: [aws]
+    violations: "true"
+`)
+	out, stderr, code := runCLI(t, "check", "--list-rules", "--no-builtin-rules", "--rules", rf)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if !strings.Contains(out, "TEST-K8S-003") || !strings.Contains(out, "TEST-K8S-004") || strings.Contains(out, "TEST-OFF") ||
+		!strings.Contains(out, "2 rule(s) enabled, 1 disabled.") {
+		t.Fatalf("list:\n%s", out)
+	}
+	out, _, code = runCLI(t, "check", "--list-rules", "--no-builtin-rules", "--rules", rf, "--format", "json")
+	var doc struct {
+		Rules []struct{ ID, Violations, Source string }
+	}
+	if code != 0 || json.Unmarshal([]byte(out), &doc) != nil || len(doc.Rules) != 2 ||
+		doc.Rules[0].Violations == "" || doc.Rules[0].Source != rf+":2" {
+		t.Fatalf("json list (exit %d): %s", code, out)
+	}
+}
