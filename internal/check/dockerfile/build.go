@@ -337,7 +337,7 @@ func orEmpty(v []any) []any {
 func (b *builder) directives() (string, map[string]any) {
 	out := map[string]any{}
 	src := bytes.TrimPrefix(b.src, []byte("\xef\xbb\xbf"))
-	for _, line := range bytes.Split(src, []byte("\n")) {
+	for line := range bytes.Lines(src) {
 		m := directiveRe.FindSubmatch(line)
 		if m == nil {
 			break
@@ -355,4 +355,4 @@ func (b *builder) directives() (string, map[string]any) {
 	return syntax, out
 }
 
-var directiveRe = regexp.MustCompile(`^\s*#\s*([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.+?)\s*\r?$`)
+var directiveRe = regexp.MustCompile(`^\s*#\s*([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.+?)\s*$`)

@@ -25,12 +25,16 @@ var ignoreRe = regexp.MustCompile(`^\s*#\s*sightline:ignore\s+(\S+)\s*(.*?)\s*$`
 // covers nothing.
 func ignores(src []byte, nodes []*parser.Node) []check.Ignore {
 	var out []check.Ignore
-	for i, line := range bytes.Split(src, []byte("\n")) {
+	n := 0
+	for line := range bytes.Lines(src) {
+		n++
+		if !bytes.Contains(line, []byte("sightline:ignore")) {
+			continue
+		}
 		m := ignoreRe.FindSubmatch(line)
 		if m == nil {
 			continue
 		}
-		n := i + 1
 		out = append(out, check.Ignore{RuleID: string(m[1]), Reason: string(m[2]), Line: coverLine(n, nodes)})
 	}
 	return out
