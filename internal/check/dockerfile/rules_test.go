@@ -83,7 +83,7 @@ var ruleCases = []struct {
 	{"SL-DF-013", hw + "insecure.Dockerfile", []int{14}}, // not python3 -m pip … --no-cache-dir
 	{"SL-DF-013", md + "emailservice/Dockerfile", nil},   // pip install only in the builder stage
 	{"SL-DF-013", hw + "secure.Dockerfile", nil},         // ENV PIP_NO_CACHE_DIR=1
-	{"SL-DF-016", hw + "rhel.Dockerfile", []int{3, 6}}, // not dnf … && dnf clean all, not the cache mount
+	{"SL-DF-016", hw + "rhel.Dockerfile", []int{3, 6}},   // not dnf … && dnf clean all, not the cache mount
 	{"SL-DF-016", "testdata/real/python/3.14/slim-trixie/Dockerfile", nil},
 	// curl | sh
 	{"SL-DF-014", hw + "insecure.Dockerfile", []int{11}},
