@@ -25,7 +25,10 @@ type source struct {
 
 // decodeJSON decodes a JSON object into JSON-shaped values, numbers as
 // int64 when integral (runAsUser: 0 is an int in CEL, as the API's int64
-// fields are) and float64 otherwise.
+// fields are) and float64 otherwise. A map entry whose value is null is
+// dropped: the API server decodes a null field as unset and never serves
+// it (`securityContext:` with nothing after it is no security context), so
+// rules see what the cluster would hold, and `x.?f.orValue(d)` gives d.
 func decodeJSON(js []byte) (map[string]any, error) {
 	dec := json.NewDecoder(bytes.NewReader(js))
 	dec.UseNumber()
@@ -48,6 +51,10 @@ func numbers(v any) any {
 	switch x := v.(type) {
 	case map[string]any:
 		for k, e := range x {
+			if e == nil {
+				delete(x, k)
+				continue
+			}
 			x[k] = numbers(e)
 		}
 	case []any:
