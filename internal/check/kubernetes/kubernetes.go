@@ -268,3 +268,6 @@ var errNoObjects = errors.New("no object")
 func wrapf(format string, a ...any) error {
 	return fmt.Errorf("kubernetes: "+format, a...)
 }
+
+// Reader is the check.Reader of the kubernetes input.
+var _ check.Reader = Reader{}
