@@ -167,13 +167,25 @@ func fromDocument(d kube.RawDocument, namespace string) ([]check.Object, []check
 	if err != nil {
 		return nil, []check.Gap{gapAt(src, err.Error())}
 	}
-	var tree *yamlTree
-	if src.withLines {
-		// A document yaml.v3 cannot parse (YAML 1.1 corner cases the
-		// Kubernetes parser accepts) keeps its object, without field lines.
-		tree, _ = parseTree(d.YAML, d.StartLine)
+	// A document yaml.v3 cannot parse (YAML 1.1 corner cases the
+	// Kubernetes parser accepts) keeps its object, without field lines or
+	// ignores.
+	tree, _ := parseTree(d.YAML, d.StartLine)
+	objs, gaps := documentObjects(src, data, d.YAML, tree)
+	if !src.withLines {
+		// Kustomize output: its comments (ignores) count, its lines are
+		// nobody's file.
+		for i := range objs {
+			objs[i].Lines, objs[i].Location.Line = nil, 0
+			for j := range objs[i].Ignores {
+				objs[i].Ignores[j].Line = 0
+			}
+		}
+		for i := range gaps {
+			gaps[i].Location.Line = 0
+		}
 	}
-	return documentObjects(src, data, d.YAML, tree)
+	return objs, gaps
 }
 
 // fromWorkloadGap converts a gap of the manifest reader; its Input is

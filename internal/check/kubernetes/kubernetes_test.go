@@ -398,3 +398,37 @@ func TestFromLive(t *testing.T) {
 		t.Errorf("%d objects", len(live.Objects))
 	}
 }
+
+// TestKustomizeDropsComments (hand-written input): kustomize build does
+// not keep comments, so an ignore comment in a kustomization's resource
+// does not reach the built object (docs/check-kubernetes.md says to use
+// the ignore file); the object has no lines either.
+func TestKustomizeDropsComments(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "kustomization.yaml"), []byte("resources:\n- pod.yaml\nnamePrefix: k-\n"), 0o600)
+	os.WriteFile(filepath.Join(dir, "pod.yaml"), []byte("apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  # sightline:ignore SL-K8S-PSS-002 needs the node's network\n  hostNetwork: true\n  containers:\n  - name: c\n    image: x\n"), 0o600)
+	set := read(t, kube.LoadOptions{}, dir)
+	o := byName(t, set, "default/Pod/k-p")
+	if len(o.Ignores) != 0 || o.Lines != nil || o.Location.Line != 0 {
+		t.Errorf("ignores %+v, %d lines, line %d", o.Ignores, len(o.Lines), o.Location.Line)
+	}
+	if o.Data["spec"].(map[string]any)["hostNetwork"] != true {
+		t.Errorf("spec %v", o.Data["spec"])
+	}
+}
+
+// TestHelmKeepsIgnores (hand-written chart): comments in a template are in
+// the rendered output, so an inline ignore works for charts, at the line
+// of the rendered template.
+func TestHelmKeepsIgnores(t *testing.T) {
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "templates"), 0o700)
+	os.WriteFile(filepath.Join(dir, "Chart.yaml"), []byte("apiVersion: v2\nname: c\nversion: 0.1.0\n"), 0o600)
+	os.WriteFile(filepath.Join(dir, "templates", "pod.yaml"), []byte("apiVersion: v1\nkind: Pod\nmetadata:\n  name: {{ .Release.Name }}-p\nspec:\n  # sightline:ignore SL-K8S-PSS-002 needs the node's network\n  hostNetwork: true\n  containers:\n  - name: c\n    image: x\n"), 0o600)
+	set := read(t, kube.LoadOptions{}, dir)
+	o := byName(t, set, "default/Pod/release-name-p")
+	want := []check.Ignore{{RuleID: "SL-K8S-PSS-002", Reason: "needs the node's network", Line: 6}}
+	if !reflect.DeepEqual(o.Ignores, want) || o.Lines["spec.hostNetwork"] != 7 {
+		t.Errorf("ignores %+v, hostNetwork line %d", o.Ignores, o.Lines["spec.hostNetwork"])
+	}
+}
