@@ -159,9 +159,19 @@ func readAll(ctx context.Context, paths []string, opts kube.LoadOptions, set *ch
 
 // fromDocument turns one raw document into Objects.
 func fromDocument(d kube.RawDocument, namespace string) ([]check.Object, []check.Gap) {
-	src := source{file: d.Source, line: d.Line, withLines: d.Line > 0, namespace: namespace}
+	src := source{file: d.Source, line: d.Line, withLines: d.Line > 0 && !d.Rendered, namespace: namespace}
 	if d.File != "" {
 		src.file = d.File
+	}
+	if d.Rendered && d.RenderedFrom != "" {
+		// Rendered output: the location is the file it comes from (a real
+		// path, as SARIF needs), without lines — the rendered text's lines
+		// are not the template's; the resource says what was rendered.
+		src.file = d.RenderedFrom
+		src.resource = d.Source
+		if d.Line > 0 {
+			src.resource = fmt.Sprintf("%s, line %d of the rendered output", d.Source, d.Line)
+		}
 	}
 	data, err := decodeJSON(d.JSON)
 	if err != nil {
@@ -173,10 +183,11 @@ func fromDocument(d kube.RawDocument, namespace string) ([]check.Object, []check
 	tree, _ := parseTree(d.YAML, d.StartLine)
 	objs, gaps := documentObjects(src, data, d.YAML, tree)
 	if !src.withLines {
-		// Kustomize output: its comments (ignores) count, its lines are
-		// nobody's file.
+		// Helm and Kustomize output: its comments (ignores) count, its
+		// lines are not the source file's.
 		for i := range objs {
 			objs[i].Lines, objs[i].Location.Line = nil, 0
+			objs[i].Location.Resource = src.resource
 			for j := range objs[i].Ignores {
 				objs[i].Ignores[j].Line = 0
 			}

@@ -62,6 +62,9 @@ func TestReadDocumentsRendered(t *testing.T) {
 	rendered := 0
 	_, err := ReadDocuments(context.Background(), []string{filepath.Join(demo, "helm-chart")}, LoadOptions{}, func(d RawDocument) error {
 		if d.Rendered && d.File == "" && strings.HasPrefix(d.Source, "chart ") {
+			if _, err := os.Stat(d.RenderedFrom); err != nil || !strings.Contains(d.RenderedFrom, "templates") {
+				t.Errorf("rendered from %q: %v", d.RenderedFrom, err)
+			}
 			rendered++
 		}
 		var h header
