@@ -84,6 +84,7 @@ func Detect(path string, head []byte) bool {
 	if base == "Chart.yaml" || slices.Contains(kustomizationNames, base) {
 		return true
 	}
+	head = bytes.TrimPrefix(head, []byte("\xef\xbb\xbf")) // a UTF-8 byte order mark
 	switch strings.ToLower(filepath.Ext(base)) {
 	case ".yaml", ".yml":
 		return yamlAPIVersion.Match(head) && yamlKind.Match(head)

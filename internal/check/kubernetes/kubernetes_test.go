@@ -325,6 +325,7 @@ func TestDetect(t *testing.T) {
 		{"Chart.yaml", "apiVersion: v2\nname: x\n", true},
 		{"kustomization.yaml", "resources: []\n", true},
 		{"pod.json", `{"apiVersion": "v1", "kind": "Pod"}`, true},
+		{"bom.yaml", "\xef\xbb\xbfapiVersion: v1\nkind: Pod\n", true},
 		{"package.json", `{"name": "x", "kind": "y"}`, false},
 		{"compose.yaml", "services:\n  web:\n    image: x\n", false},
 		{"Dockerfile", "FROM x\n", false},
