@@ -32,9 +32,11 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/sightline-sec/sightline/internal/check"
 	"github.com/sightline-sec/sightline/internal/workload"
@@ -141,16 +143,43 @@ func ctxErr(ctx context.Context, err error) error {
 	return nil
 }
 
-// readAll reads paths with kube.ReadDocuments into set.
+// readAll reads paths with kube.ReadDocuments into set. Documents are
+// read and split in one goroutine (kube's reader) and converted — JSON
+// decoding, the yaml.v3 parse for lines and comments, vars — by
+// GOMAXPROCS workers; results keep the order documents were read in.
 func readAll(ctx context.Context, paths []string, opts kube.LoadOptions, set *check.Set) error {
+	type result struct {
+		objs []check.Object
+		gaps []check.Gap
+	}
+	type job struct {
+		doc kube.RawDocument
+		out *result
+	}
+	jobs := make(chan job, 64)
+	var wg sync.WaitGroup
+	for range max(1, runtime.GOMAXPROCS(0)) {
+		wg.Go(func() {
+			for j := range jobs {
+				j.out.objs, j.out.gaps = fromDocument(j.doc, opts.Namespace)
+			}
+		})
+	}
+	var results []*result // appended by the reading goroutine only
 	gaps, err := kube.ReadDocuments(ctx, paths, opts, func(d kube.RawDocument) error {
-		objs, gaps := fromDocument(d, opts.Namespace)
-		set.Objects = append(set.Objects, objs...)
-		set.Gaps = append(set.Gaps, gaps...)
+		r := &result{}
+		results = append(results, r)
+		jobs <- job{doc: d, out: r}
 		return nil
 	})
+	close(jobs)
+	wg.Wait()
 	if err != nil {
 		return err
+	}
+	for _, r := range results {
+		set.Objects = append(set.Objects, r.objs...)
+		set.Gaps = append(set.Gaps, r.gaps...)
 	}
 	for _, g := range gaps {
 		set.Gaps = append(set.Gaps, fromWorkloadGap(g))
