@@ -274,19 +274,21 @@ func inputRoots(paths []string) []string {
 			}
 		}
 	}
-	return slices.DeleteFunc(roots, func(p string) bool {
-		for _, k := range kustomize {
-			if p != k && strings.HasPrefix(p, k+string(filepath.Separator)) {
-				return true
-			}
+	// Charts and kustomizations being rendered take in the files under
+	// them (a chart's subcharts, a kustomization's resources).
+	parents := kustomize
+	for _, r := range roots {
+		if isChartDir(r) {
+			parents = append(parents, r)
 		}
-		for _, r := range roots {
-			if p != r && isChartDir(r) && strings.HasPrefix(p, r+string(filepath.Separator)) {
-				return true
-			}
+	}
+	out := make([]string, 0, len(roots))
+	for _, p := range roots {
+		if !slices.ContainsFunc(parents, func(d string) bool { return strings.HasPrefix(p, d+string(filepath.Separator)) }) {
+			out = append(out, p)
 		}
-		return false
-	})
+	}
+	return out
 }
 
 // chartOf returns the chart directory a file lies in (a Chart.yaml at most
