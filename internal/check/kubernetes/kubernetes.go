@@ -27,7 +27,6 @@ package kubernetes
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -314,14 +313,6 @@ func chartOf(p string) string {
 func isChartDir(dir string) bool {
 	fi, err := os.Stat(filepath.Join(dir, "Chart.yaml"))
 	return err == nil && fi.Mode().IsRegular()
-}
-
-// errNoObjects is returned by FromAdmission for an empty object.
-var errNoObjects = errors.New("no object")
-
-// wrapf is fmt.Errorf with the input named.
-func wrapf(format string, a ...any) error {
-	return fmt.Errorf("kubernetes: "+format, a...)
 }
 
 // Reader is the check.Reader of the kubernetes input.
