@@ -1,8 +1,14 @@
 package main
 
 import (
+	"context"
+
 	"github.com/sightline-sec/sightline/internal/check"
+	"github.com/sightline-sec/sightline/internal/check/awsrun"
 	"github.com/sightline-sec/sightline/internal/check/dockerfile"
+	"github.com/sightline-sec/sightline/internal/check/kubernetes"
+	"github.com/sightline-sec/sightline/internal/check/terraform"
+	"github.com/sightline-sec/sightline/internal/workload/kube/live"
 )
 
 // defaultCheckInputs are the inputs built into this binary: each input
@@ -11,14 +17,18 @@ import (
 // Reader whose Detect accepts a file reads it.
 func defaultCheckInputs() *checkInputs {
 	files := &check.Registry{}
-	mustRegister(files, dockerfile.Reader{})
-	return &checkInputs{files: files}
-}
-
-// mustRegister registers a built-in Reader; a duplicate is a programming
-// error in the list above.
-func mustRegister(g *check.Registry, r check.Reader) {
-	if err := g.Register(r); err != nil {
-		panic(err)
+	k8s := kubernetes.Reader{}
+	for _, r := range []check.Reader{dockerfile.Reader{}, k8s, &terraform.Reader{}} {
+		if err := files.Register(r); err != nil {
+			panic(err) // a programming error: two readers for one input
+		}
+	}
+	return &checkInputs{
+		files: files,
+		k8s:   k8s.Read,
+		cluster: func(ctx context.Context, kubeconfig, kubeContext string) (check.Set, error) {
+			return kubernetes.ReadCluster(ctx, live.Options{Kubeconfig: kubeconfig, Context: kubeContext})
+		},
+		aws: awsrun.Load,
 	}
 }
