@@ -96,13 +96,16 @@ func loadModule(ctx context.Context, dir string) (*module, error) {
 	return m, nil
 }
 
-func readBounded(path string) ([]byte, error) {
+func readBounded(path string) ([]byte, error) { return readLimit(path, maxFileBytes) }
+
+// readLimit reads a file of at most limit bytes.
+func readLimit(path string, limit int64) ([]byte, error) {
 	st, err := os.Stat(path)
 	if err != nil {
 		return nil, fmt.Errorf("reading %s: %w", path, err)
 	}
-	if st.Size() > maxFileBytes {
-		return nil, fmt.Errorf("%s: %d bytes, more than the %d read", path, st.Size(), maxFileBytes)
+	if st.Size() > limit {
+		return nil, fmt.Errorf("%s: %d bytes, more than the %d read", path, st.Size(), limit)
 	}
 	src, err := os.ReadFile(path)
 	if err != nil {

@@ -151,6 +151,14 @@ func splitPath(p string) []string {
 // unknown, "" when it is known.
 func unknownAt(o *check.Object, path string) string {
 	reasons, _ := o.Vars["unknown"].(map[string]any)
+	if computed, _ := o.Vars["computed"].([]any); len(computed) > 0 {
+		top := splitPath(path)[0]
+		for _, c := range computed {
+			if c == top {
+				return ""
+			}
+		}
+	}
 	for _, u := range o.Unknown {
 		if u == path || strings.HasPrefix(u, path+".") || strings.HasPrefix(u, path+"[") {
 			why, _ := reasons[u].(string)
