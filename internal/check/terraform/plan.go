@@ -34,7 +34,6 @@ func LoadPlan(ctx context.Context, path string, opt Options) (check.Set, error) 
 	return ParsePlan(ctx, path, src, opt)
 }
 
-
 // ParsePlan reads plan JSON already in memory; path names it in errors
 // and locations.
 func ParsePlan(ctx context.Context, path string, src []byte, opt Options) (check.Set, error) {
