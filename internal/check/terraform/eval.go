@@ -24,8 +24,14 @@ type refMark struct{ Addr, Attr string }
 // whyMark marks an unknown value with the reason it is unknown.
 type whyMark string
 
-// maxModuleDepth bounds nested local modules (and catches cycles).
-const maxModuleDepth = 8
+// Bounds that keep bad input from taking unbounded time: nested local
+// modules (which also catches cycles) and instances of one resource.
+const (
+	maxModuleDepth = 8
+	maxInstances   = 10000
+	// maxModuleCalls bounds the module instances of one configuration.
+	maxModuleCalls = 1000
+)
 
 // evaluator evaluates one module instance: the root module or one
 // instance of a local module call.
@@ -46,11 +52,24 @@ type evaluator struct {
 	refAttrs map[string]map[string]bool
 	nodes    map[string]func()
 	out      *result
+	parent   *evaluator
+}
+
+// onPath reports whether dir is the directory of this module instance or
+// of one that calls it.
+func (e *evaluator) onPath(dir string) bool {
+	for x := e; x != nil; x = x.parent {
+		if filepath.Clean(x.m.dir) == filepath.Clean(dir) {
+			return true
+		}
+	}
+	return false
 }
 
 // result is what evaluating a configuration produced.
 type result struct {
-	set  check.Set
+	set     check.Set
+	modules int // module instances evaluated
 	refs map[string]map[string]string // object name → path → referenced resource address
 }
 
@@ -328,7 +347,7 @@ func countOf(v cty.Value) (int, bool) {
 		return 0, false
 	}
 	i, acc := n.AsBigFloat().Int64()
-	if acc != 0 || i < 0 || i > 100000 {
+	if acc != 0 || i < 0 || i > maxInstances {
 		return 0, false
 	}
 	return int(i), true
@@ -513,6 +532,14 @@ func (e *evaluator) moduleCall(c *moduleCall) {
 		return
 	}
 	dir := filepath.Join(e.m.dir, filepath.FromSlash(c.source))
+	if e.onPath(dir) {
+		unknown(fmt.Sprintf("module %s not evaluated: %s calls itself (a module cycle)", base, dir))
+		return
+	}
+	if e.out.modules >= maxModuleCalls {
+		unknown(fmt.Sprintf("module %s not evaluated: more than %d module instances", base, maxModuleCalls))
+		return
+	}
 	child, err := loadModule(e.ctx, dir)
 	if err != nil {
 		unknown(fmt.Sprintf("module %s not evaluated: %v", base, err))
@@ -533,7 +560,9 @@ func (e *evaluator) moduleCall(c *moduleCall) {
 			in[n] = e.eval(a.Expr, ctx)
 		}
 		vars := moduleVars(child, in, base+k.suffix)
+		e.out.modules++
 		ce := newEvaluator(e.ctx, child, base+k.suffix+".", e.depth+1, vars, e.out)
+		ce.parent = e
 		outs, err := ce.run()
 		if err != nil {
 			outs = cty.DynamicVal.Mark(whyMark(err.Error()))
