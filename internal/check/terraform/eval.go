@@ -69,8 +69,8 @@ func (e *evaluator) onPath(dir string) bool {
 // result is what evaluating a configuration produced.
 type result struct {
 	set     check.Set
-	modules int // module instances evaluated
-	refs map[string]map[string]string // object name → path → referenced resource address
+	modules int                          // module instances evaluated
+	refs    map[string]map[string]string // object name → path → referenced resource address
 }
 
 func newEvaluator(ctx context.Context, m *module, prefix string, depth int, vars map[string]cty.Value, out *result) *evaluator {

@@ -156,7 +156,9 @@ func TestFeatures(t *testing.T) {
 	}
 	a := object(t, set, `aws_instance.web["a"]`)
 	b := object(t, set, `aws_instance.web["b"]`)
-	tokens := func(o *check.Object) any { return o.Data["metadata_options"].([]any)[0].(map[string]any)["http_tokens"] }
+	tokens := func(o *check.Object) any {
+		return o.Data["metadata_options"].([]any)[0].(map[string]any)["http_tokens"]
+	}
 	if tokens(a) != "required" || tokens(b) != "optional" {
 		t.Errorf("each.key: %v %v", tokens(a), tokens(b))
 	}
