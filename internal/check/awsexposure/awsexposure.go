@@ -7,9 +7,11 @@ package awsexposure
 
 import (
 	"context"
+	"fmt"
 	"sort"
 	"strings"
 
+	"github.com/sightline-sec/sightline/internal/check"
 	"github.com/sightline-sec/sightline/internal/collect/aws/netcompile"
 	"github.com/sightline-sec/sightline/internal/collect/aws/snapshot"
 	"github.com/sightline-sec/sightline/internal/exposure"
@@ -163,4 +165,19 @@ func anyList(s []string) []any {
 		out = append(out, x)
 	}
 	return out
+}
+
+// Set puts rows into o.Vars.exposure; each unknown verdict is also an
+// unknown path (vars.exposure[i].verdict), so that a rule whose result
+// depends on it is unknown, never a pass.
+func Set(o *check.Object, rows []exposure.Result) {
+	if o.Vars == nil {
+		o.Vars = map[string]any{}
+	}
+	o.Vars["exposure"] = ToVars(rows)
+	for i := range rows {
+		if rows[i].Verdict == exposure.Unknown {
+			o.Unknown = append(o.Unknown, fmt.Sprintf("vars.exposure[%d].verdict", i))
+		}
+	}
 }

@@ -44,10 +44,7 @@ func addExposure(ctx context.Context, set *check.Set, refs map[string]map[string
 		}
 		awsexposure.Explain(rows, b.explain[o.Name])
 		awsexposure.Rename(rows, b.placeholders)
-		if o.Vars == nil {
-			o.Vars = map[string]any{}
-		}
-		o.Vars["exposure"] = awsexposure.ToVars(rows)
+		awsexposure.Set(o, rows)
 	}
 	return nil
 }
