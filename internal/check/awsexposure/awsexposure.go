@@ -167,17 +167,26 @@ func anyList(s []string) []any {
 	return out
 }
 
-// Set puts rows into o.Vars.exposure; each unknown verdict is also an
-// unknown path (vars.exposure[i].verdict), so that a rule whose result
-// depends on it is unknown, never a pass.
+// Set puts rows into o.Vars.exposure. When a verdict is unknown,
+// Vars.exposure_unknown lists the reasons and is bound as an unknown
+// value (Object.Unknown "vars.exposure_unknown"): a rule that finds no
+// exposed row for its ports but an unknown one returns it, so its result
+// is unknown, never a pass. (Marking the rows themselves unknown would
+// make every read of vars.exposure unknown, hiding the verdicts that are
+// sure.)
 func Set(o *check.Object, rows []exposure.Result) {
 	if o.Vars == nil {
 		o.Vars = map[string]any{}
 	}
 	o.Vars["exposure"] = ToVars(rows)
+	var why []any
 	for i := range rows {
 		if rows[i].Verdict == exposure.Unknown {
-			o.Unknown = append(o.Unknown, fmt.Sprintf("vars.exposure[%d].verdict", i))
+			why = append(why, fmt.Sprintf("%s %d-%d: %s", rows[i].Protocol, rows[i].FromPort, rows[i].ToPort, strings.Join(rows[i].Missing, "; ")))
 		}
+	}
+	if len(why) > 0 {
+		o.Vars["exposure_unknown"] = why
+		o.Unknown = append(o.Unknown, "vars.exposure_unknown")
 	}
 }

@@ -86,6 +86,7 @@ func ParsePlan(ctx context.Context, path string, src []byte, opt Options) (check
 	if err := walk(p.PlannedValues.RootModule); err != nil {
 		return check.Set{}, err
 	}
+	linkBuckets(&out.set, out.refs)
 	if !opt.NoExposure {
 		if err := addExposure(ctx, &out.set, out.refs, "plan "+path); err != nil {
 			return check.Set{}, err
@@ -206,25 +207,29 @@ func planObject(file string, r *tfjson.StateResource, afterUnknown any, exprs ma
 	sort.Strings(unk)
 	o.Unknown = unk
 	// Attributes the configuration does not set are computed by the
-	// provider: for the network they mean "not set" (the subnet's
-	// map_public_ip_on_launch decides the public address, routes come from
-	// aws_route resources), as in the HCL reader.
+	// provider (its defaults, ids, addresses): like the HCL reader, which
+	// never sees them, they are absent from Data rather than unknown, and
+	// listed in Vars.computed. Attributes the configuration sets to a
+	// value known only after apply stay unknown.
 	if exprs != nil {
 		var computed []any
-		seen := map[string]bool{}
+		kept := unk[:0]
 		for _, p := range unk {
-			top := splitPath(p)[0]
-			if _, set := exprs[top]; !set && !seen[top] {
-				seen[top] = true
-				computed = append(computed, top)
+			if configSets(exprs, p) {
+				kept = append(kept, p)
+				continue
 			}
+			computed = append(computed, p)
+			deletePath(data, p)
+			delete(reasons, p)
+		}
+		o.Unknown = kept
+		if len(reasons) == 0 {
+			delete(o.Vars, "unknown")
 		}
 		if len(computed) > 0 {
 			o.Vars["computed"] = computed
 		}
-	}
-	if len(reasons) > 0 {
-		o.Vars["unknown"] = reasons
 	}
 	return o, refs
 }
@@ -376,4 +381,57 @@ func listRefs(e *tfjson.Expression) []string {
 		return nil
 	}
 	return attrRefs(e.References)
+}
+
+// configSets reports whether the configuration sets the attribute at path
+// (top-level, or inside a nested block); list elements count as their
+// attribute.
+func configSets(exprs map[string]*tfjson.Expression, path string) bool {
+	parts := splitPath(path)
+	cur := exprs
+	for i := 0; i < len(parts); i++ {
+		x, ok := cur[parts[i]]
+		if !ok || x == nil || x.ExpressionData == nil {
+			return false
+		}
+		if len(x.NestedBlocks) == 0 || i+1 >= len(parts) {
+			return true
+		}
+		var idx int
+		if _, err := fmt.Sscanf(parts[i+1], "%d", &idx); err != nil || idx >= len(x.NestedBlocks) {
+			return true
+		}
+		if i+2 >= len(parts) {
+			return true
+		}
+		cur = x.NestedBlocks[idx]
+		i++
+	}
+	return true
+}
+
+// deletePath removes the value at path from data when it is a map member.
+func deletePath(data map[string]any, path string) {
+	parts := splitPath(path)
+	var cur any = data
+	for i, p := range parts {
+		switch c := cur.(type) {
+		case map[string]any:
+			if i == len(parts)-1 {
+				if c[p] == nil {
+					delete(c, p)
+				}
+				return
+			}
+			cur = c[p]
+		case []any:
+			var idx int
+			if _, err := fmt.Sscanf(p, "%d", &idx); err != nil || idx >= len(c) || i == len(parts)-1 {
+				return
+			}
+			cur = c[idx]
+		default:
+			return
+		}
+	}
 }

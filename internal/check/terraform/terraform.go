@@ -57,6 +57,7 @@ func LoadDir(ctx context.Context, dir string, opt Options) (check.Set, error) {
 	if _, err := e.run(); err != nil {
 		return check.Set{}, err
 	}
+	linkBuckets(&out.set, out.refs)
 	if !opt.NoExposure {
 		if err := addExposure(ctx, &out.set, out.refs, "terraform "+dir); err != nil {
 			return check.Set{}, err

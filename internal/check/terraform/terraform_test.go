@@ -222,8 +222,13 @@ func TestPlanCheckov(t *testing.T) {
 	if o.Location.Resource != "aws_instance.web_host" || o.Location.Line != 0 {
 		t.Errorf("location = %+v", o.Location)
 	}
-	if !slices.Contains(o.Unknown, "id") || !slices.Contains(o.Unknown, "vpc_security_group_ids[0]") {
+	// Set in the configuration, known after apply: unknown. Computed by
+	// the provider without a configured value: absent, listed as computed.
+	if !slices.Contains(o.Unknown, "subnet_id") || !slices.Contains(o.Unknown, "vpc_security_group_ids[0]") || slices.Contains(o.Unknown, "id") {
 		t.Errorf("unknown = %v", o.Unknown)
+	}
+	if _, ok := o.Data["id"]; ok || !slices.Contains(o.Vars["computed"].([]any), any("id")) {
+		t.Errorf("id: data %v computed %v", o.Data["id"], o.Vars["computed"])
 	}
 	r := row(t, o, "tcp", 22)
 	if r["verdict"] != "exposed" || !anyContains(r["proof"], "aws_security_group.web-node allows tcp 22 from 0.0.0.0/0") {
