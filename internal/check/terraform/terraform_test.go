@@ -262,3 +262,41 @@ func TestPlanEncodingsAndErrors(t *testing.T) {
 		t.Error("IsPlan")
 	}
 }
+
+// The Reader: .tf files grouped by directory, modules called by another
+// directory not read as roots, plans by content, bad files as gaps.
+func TestReader(t *testing.T) {
+	r := &Reader{}
+	if !r.Detect("x/main.tf", nil) || !r.Detect("p.json", []byte(`{"format_version":"1.1","terraform_version":"1.5.0","planned_values":{}}`)) || r.Detect("p.json", []byte(`{"a":1}`)) {
+		t.Fatal("Detect")
+	}
+	bad := t.TempDir()
+	if err := os.WriteFile(filepath.Join(bad, "main.tf"), []byte("resource \"a\" {\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	set, err := r.Read(context.Background(), []string{
+		"testdata/handwritten/features/main.tf",
+		"testdata/handwritten/features/modules/net/main.tf",
+		"testdata/plans/trivy-plan.json",
+		filepath.Join(bad, "main.tf"),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := map[string]int{}
+	for _, o := range set.Objects {
+		names[o.Name]++
+	}
+	if names["module.net.aws_vpc.this"] != 1 || names["aws_vpc.this"] != 0 || names["aws_s3_bucket.planbucket"] != 1 {
+		t.Errorf("objects %v", names)
+	}
+	found := false
+	for _, g := range set.Gaps {
+		if strings.Contains(g.Reason, filepath.Join(bad, "main.tf")+":1") {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("no gap naming the bad file and line: %+v", set.Gaps)
+	}
+}
