@@ -457,6 +457,9 @@ func (e *evaluator) evalBody(b *hclsyntax.Body, ctx *hcl.EvalContext, path strin
 		}
 		p := fmt.Sprintf("%s[%d]", joinPath(path, blk.Type), len(groups[blk.Type]))
 		lines[p] = blk.TypeRange.Start.Line
+		if _, ok := lines[joinPath(path, blk.Type)]; !ok {
+			lines[joinPath(path, blk.Type)] = blk.TypeRange.Start.Line // the list: its first block
+		}
 		groups[blk.Type] = append(groups[blk.Type], e.evalBody(blk.Body, ctx, p, lines, false))
 	}
 	for t, vs := range groups {

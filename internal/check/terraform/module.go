@@ -23,7 +23,7 @@ const (
 // are one module: https://developer.hashicorp.com/terraform/language/files).
 type module struct {
 	dir       string
-	files     map[string][]byte // file → source, for inline ignore comments
+	files     map[string][]string // file → its lines, for inline ignore comments
 	variables map[string]*hclsyntax.Block
 	locals    map[string]*hclsyntax.Attribute
 	resources []*resourceBlock
@@ -63,7 +63,7 @@ func loadModule(ctx context.Context, dir string) (*module, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading Terraform module %s: %w", dir, err)
 	}
-	m := &module{dir: dir, files: map[string][]byte{}, variables: map[string]*hclsyntax.Block{},
+	m := &module{dir: dir, files: map[string][]string{}, variables: map[string]*hclsyntax.Block{},
 		locals: map[string]*hclsyntax.Attribute{}, outputs: map[string]*hclsyntax.Attribute{}}
 	var names []string
 	for _, e := range ents {
@@ -145,7 +145,7 @@ func (m *module) addFile(path string, src []byte) error {
 	if diags.HasErrors() {
 		return diagError(diags)
 	}
-	m.files[path] = src
+	m.files[path] = strings.Split(string(src), "\n")
 	body, ok := f.Body.(*hclsyntax.Body)
 	if !ok {
 		return fmt.Errorf("%s: not native HCL syntax", path)

@@ -162,11 +162,7 @@ var ignoreRe = regexp.MustCompile(`(?:#|//)\s*sightline:ignore\s+(\S+)\s*(.*)$`)
 // ignoresFor returns the inline suppressions of a block spanning lines
 // [start, end] of src: comments inside it, and the run of comment lines
 // right above it.
-func ignoresFor(src []byte, file string, start, end int) []check.Ignore {
-	if src == nil {
-		return nil
-	}
-	lines := strings.Split(string(src), "\n")
+func ignoresFor(lines []string, file string, start, end int) []check.Ignore {
 	var out []check.Ignore
 	add := func(i int) {
 		if m := ignoreRe.FindStringSubmatch(lines[i]); m != nil {

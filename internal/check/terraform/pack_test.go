@@ -71,6 +71,10 @@ func TestPackAdminPortCloudGoat(t *testing.T) {
 		}
 	}
 
+	// The same instance's root volume does not ask for encryption.
+	if fs := findings(res, "SL-AWS-011", instance); len(fs) != 1 || fs[0].Path != "root_block_device" || fs[0].Location.Line != 109 {
+		t.Errorf("SL-AWS-011 = %+v", fs)
+	}
 	res = evaluate(t, load(t, cloudgoat, "testdata/handwritten/vars-whitelist.tfvars"))
 	if fs := findings(res, "SL-AWS-001", instance); len(fs) != 0 {
 		t.Errorf("whitelisted SSH reported: %+v", fs)
