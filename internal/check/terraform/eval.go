@@ -236,6 +236,22 @@ func bodyTraversals(b *hclsyntax.Body) []hcl.Traversal {
 // evalCtx returns the evaluation context of the module instance, with
 // extra variables (count, each, a dynamic block's iterator) in a child.
 func (e *evaluator) evalCtx(extra map[string]cty.Value) *hcl.EvalContext {
+	return e.evalCtxFor(nil, extra)
+}
+
+// rootsOf returns the root names traversals read.
+func rootsOf(ts []hcl.Traversal) map[string]bool {
+	out := map[string]bool{}
+	for _, t := range ts {
+		out[t.RootName()] = true
+	}
+	return out
+}
+
+// evalCtxFor is evalCtx with only the resource types in roots (all when
+// roots is nil): building the value of every type for every expression
+// would make reading a configuration quadratic in its size.
+func (e *evaluator) evalCtxFor(roots map[string]bool, extra map[string]cty.Value) *hcl.EvalContext {
 	vars := map[string]cty.Value{
 		"var":       objOrEmpty(e.vars),
 		"local":     objOrEmpty(e.locals),
@@ -243,13 +259,17 @@ func (e *evaluator) evalCtx(extra map[string]cty.Value) *hcl.EvalContext {
 		"path":      cty.ObjectVal(map[string]cty.Value{"module": cty.StringVal(e.m.dir), "root": cty.StringVal(e.m.dir), "cwd": cty.StringVal(".")}),
 		"terraform": cty.ObjectVal(map[string]cty.Value{"workspace": cty.StringVal("default")}),
 	}
-	dataObj := map[string]cty.Value{}
-	for typ := range e.data {
-		dataObj[typ] = e.typeValue("data."+typ, e.data[typ])
+	if roots == nil || roots["data"] {
+		dataObj := map[string]cty.Value{}
+		for typ := range e.data {
+			dataObj[typ] = e.typeValue("data."+typ, e.data[typ])
+		}
+		vars["data"] = objOrEmpty(dataObj)
 	}
-	vars["data"] = objOrEmpty(dataObj)
 	for typ := range e.res {
-		vars[typ] = e.typeValue(typ, e.res[typ])
+		if roots == nil || roots[typ] {
+			vars[typ] = e.typeValue(typ, e.res[typ])
+		}
 	}
 	ctx := &hcl.EvalContext{Variables: vars, Functions: e.funcs}
 	if len(extra) == 0 {
@@ -315,7 +335,13 @@ func (e *evaluator) expand(b *hclsyntax.Body, addr, file string) []instKey {
 	}
 	if a, ok := b.Attributes["for_each"]; ok {
 		v, _ := e.eval(a.Expr, e.evalCtx(nil)).UnmarkDeep()
-		if !v.IsWhollyKnown() || v.IsNull() || !(v.CanIterateElements()) {
+		// The keys must be known: a map's or object's are once the value
+		// is; a set's are its elements.
+		known := v.IsKnown() && !v.IsNull() && v.CanIterateElements()
+		if known && !(v.Type().IsMapType() || v.Type().IsObjectType()) {
+			known = v.IsWhollyKnown()
+		}
+		if !known {
 			e.gap(file, a.SrcRange.Start.Line, addr, "for_each of "+addr+" is unknown; its instances are evaluated once as "+addr+"[*] with an unknown each.key and each.value")
 			return []instKey{{suffix: "[*]", extra: map[string]cty.Value{"each": cty.ObjectVal(map[string]cty.Value{"key": cty.UnknownVal(cty.String), "value": cty.DynamicVal})}}}
 		}
@@ -361,13 +387,14 @@ func (e *evaluator) gap(file string, line int, addr, reason string) {
 // resource evaluates every instance of a resource or data block.
 func (e *evaluator) resource(r *resourceBlock) {
 	base := e.prefix + r.key()
+	roots := rootsOf(bodyTraversals(r.block.Body))
 	keys := e.expand(r.block.Body, base, r.file)
 	var insts []cty.Value
 	byKey := map[string]cty.Value{}
 	for _, k := range keys {
 		addr := base + k.suffix
 		lines := map[string]int{}
-		cfg := e.evalBody(r.block.Body, e.evalCtx(k.extra), "", lines, true)
+		cfg := e.evalBody(r.block.Body, e.evalCtxFor(roots, k.extra), "", lines, true)
 		val := e.instanceValue(addr, cfg, r.key(), r.data)
 		insts = append(insts, val)
 		if k.keyed {

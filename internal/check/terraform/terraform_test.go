@@ -300,3 +300,26 @@ func TestReader(t *testing.T) {
 		t.Errorf("no gap naming the bad file and line: %+v", set.Gaps)
 	}
 }
+
+// for_each over a map whose keys are known and values are not expands
+// into one instance per key, the values unknown.
+func TestForEachKnownKeys(t *testing.T) {
+	dir := t.TempDir()
+	src := `# hand-written
+variable "x" {}
+resource "aws_ecr_repository" "r" {
+  for_each = { api = var.x, web = "MUTABLE" }
+  name                 = each.key
+  image_tag_mutability = each.value
+}
+`
+	if err := os.WriteFile(filepath.Join(dir, "main.tf"), []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	set := load(t, dir)
+	api := object(t, set, `aws_ecr_repository.r["api"]`)
+	web := object(t, set, `aws_ecr_repository.r["web"]`)
+	if !slices.Contains(api.Unknown, "image_tag_mutability") || web.Data["image_tag_mutability"] != "MUTABLE" || api.Data["name"] != "api" {
+		t.Errorf("api %v %v, web %v", api.Data, api.Unknown, web.Data)
+	}
+}
