@@ -22,7 +22,9 @@ const rootLong = `Sightline treats cloud and containers as one stack. Today it:
     path that proves it (sightline exposure);
   - ranks every vulnerability by what an attacker can reach, with the path
     or the blocking control (sightline assess; offline on a demo estate:
-    sightline demo), as a table, JSON, SARIF, OpenVEX or an HTML report.
+    sightline demo), as a table, JSON, SARIF, OpenVEX or an HTML report;
+  - checks Dockerfiles, Kubernetes, Terraform and AWS against CEL rules, the
+    built-in packs and your own (sightline check).
 
 Exit codes: 0 ok, 1 a --fail-on threshold was hit, 2 usage or input error,
 3 internal or environment error (such as no network for db update).`
@@ -50,6 +52,7 @@ var commandFormats = map[string][]string{
 	"sightline exposure":     {"table", "json"},
 	"sightline inventory":    {"table", "json"},
 	"sightline assess":       assessFormats,
+	"sightline check":        checkFormats,
 	"sightline demo":         assessFormats,
 	"sightline completion *": {"table"}, // shell scripts; --format does not apply
 }
@@ -79,6 +82,7 @@ func newRootCmd(g *cliutil.Globals) *cobra.Command {
 		newExposureCmd(g),
 		newInventoryCmd(g),
 		newAssessCmd(g),
+		newCheckCmd(g),
 		newDemoCmd(g),
 	)
 	root.InitDefaultHelpCmd()

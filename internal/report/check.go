@@ -136,9 +136,12 @@ func WriteCheckJSON(w io.Writer, r *CheckReport) error {
 func WriteCheckTable(w io.Writer, r *CheckReport, width int) error {
 	bw := bufio.NewWriter(w)
 	if len(r.Findings) > 0 {
-		t := textfit.Table{Header: []string{"SEVERITY", "RULE", "OBJECT", "LOCATION", "MESSAGE"}, Width: width, Squeeze: []int{2, 3}}
+		// The location keeps its end (file name and line) when cut; the
+		// object leads the wrapping message column.
+		t := textfit.Table{Header: []string{"SEVERITY", "RULE", "LOCATION", "OBJECT: MESSAGE"}, Width: width, Squeeze: []int{2},
+			Cut: map[int]func(string, int) string{2: textfit.CutLeft}}
 		for _, f := range r.Findings {
-			t.Add(strings.ToUpper(string(f.Severity)), f.RuleID, f.Object, LocationText(f.Location), f.Message)
+			t.Add(strings.ToUpper(string(f.Severity)), f.RuleID, LocationText(f.Location), f.Object+": "+f.Message)
 		}
 		if err := t.Write(bw); err != nil {
 			return err

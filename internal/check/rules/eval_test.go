@@ -232,3 +232,66 @@ func TestEmbeddedBuiltinsLoad(t *testing.T) {
 		}
 	}
 }
+
+func TestNumbersCompareAcrossIntAndDouble(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, dir+"/r.yaml", `rules:
+  - id: T-1
+    title: port 22
+    severity: low
+    inputs: [terraform]
+    violations: object.port == 22 && object.port >= 22 && object.big > 1
+`)
+	s := loadTest(t, dir+"/r.yaml")
+	set := check.Set{Objects: []check.Object{
+		{Input: check.InputTerraform, Type: "x", Name: "int", Data: map[string]any{"port": int64(22), "big": 2.5}},
+		{Input: check.InputTerraform, Type: "x", Name: "double", Data: map[string]any{"port": 22.0, "big": int64(2)}},
+		{Input: check.InputTerraform, Type: "x", Name: "other", Data: map[string]any{"port": 23.0, "big": int64(2)}},
+	}}
+	res := s.Evaluate(context.Background(), set)
+	if len(res.Findings) != 2 || len(res.Gaps) != 0 || res.Findings[0].Object != "int" || res.Findings[1].Object != "double" {
+		t.Fatalf("findings %+v gaps %+v", res.Findings, res.Gaps)
+	}
+}
+
+func TestCostLimitIsGap(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, dir+"/r.yaml", `rules:
+  - id: T-COST
+    title: quadratic
+    severity: low
+    inputs: [kubernetes]
+    violations: vars.containers.map(a, vars.containers.map(b, a.path + b.path)).size() > 100
+  - id: T-CHEAP
+    title: cheap
+    severity: low
+    inputs: [kubernetes]
+    types: [Deployment]
+    violations: "true"
+`)
+	s, err := Load(context.Background(), Options{Paths: []string{dir + "/r.yaml"}, NoBuiltin: true, CostLimit: 50})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := s.Evaluate(context.Background(), realSet(t))
+	// loadgenerator has two containers (4 pairs): over 50 units.
+	found := false
+	for _, g := range res.Gaps {
+		if strings.Contains(g.Reason, "rule T-COST could not be evaluated on Deployment/loadgenerator") && strings.Contains(g.Reason, "cost limit") {
+			found = true
+		}
+	}
+	if !found {
+		t.Fatalf("no cost-limit gap: %+v", res.Gaps)
+	}
+	if n := len(findingsOf(res, "T-CHEAP")); n != 3 {
+		t.Errorf("other rules still run: T-CHEAP found %d, want 3", n)
+	}
+	sel, err := s.Select("T-CHEAP")
+	if err != nil || len(sel.Rules()) != 1 {
+		t.Fatalf("Select: %v", err)
+	}
+	if _, err := s.Select("T-NONE"); err == nil {
+		t.Error("Select of an unknown ID did not fail")
+	}
+}
