@@ -55,7 +55,25 @@ func Load(ctx context.Context, dir string) (check.Set, error) {
 			return check.Set{}, err
 		}
 	}
+	set.Objects = dedup(set.Objects)
 	return set, nil
+}
+
+// dedup keeps the first Object of each type and name in one account and
+// region: list outputs merged from overlapping pages can hold a resource
+// twice, which would report each finding twice.
+func dedup(objs []check.Object) []check.Object {
+	seen := map[string]bool{}
+	out := objs[:0]
+	for _, o := range objs {
+		k := fmt.Sprint(o.Vars["account"], "/", o.Vars["region"], "/", o.Type, "/", o.Name)
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		out = append(out, o)
+	}
+	return out
 }
 
 type region struct {

@@ -57,6 +57,15 @@ func TestGoldenSnapshot(t *testing.T) {
 	if !slices.Contains(b2.Unknown, "PublicAccessBlockConfiguration") {
 		t.Errorf("bucket-2 unknown = %v", b2.Unknown)
 	}
+	groups := 0
+	for _, o := range set.Objects {
+		if o.Type == TypeSecurityGroup {
+			groups++
+		}
+	}
+	if groups != 4 { // the recorded output lists each of the 4 groups twice
+		t.Errorf("%d security groups, want 4", groups)
+	}
 	c := find(t, set, TypeCluster, "example")
 	if !slices.Contains(c.Unknown, "resourcesVpcConfig") || !strings.Contains(c.Vars["unknown"].(map[string]any)["resourcesVpcConfig"].(string), "eks describe-cluster") {
 		t.Errorf("cluster unknown = %v %v", c.Unknown, c.Vars["unknown"])
