@@ -50,7 +50,7 @@ func Load(ctx context.Context, dir string) (check.Set, error) {
 	res := awsexposure.Index(rep)
 	var set check.Set
 	for _, reg := range snap.Regions {
-		r := &region{reg: reg, res: res, set: &set}
+		r := &region{reg: reg, res: res, set: &set, man: snap.Manifest}
 		if err := r.read(); err != nil {
 			return check.Set{}, err
 		}
@@ -77,6 +77,7 @@ func dedup(objs []check.Object) []check.Object {
 }
 
 type region struct {
+	man *layout.Manifest // nil for a snapshot without manifest.json
 	reg *snapshot.Region
 	res *awsexposure.Results
 	set *check.Set
@@ -366,9 +367,9 @@ func (r *region) clusters() error {
 // buckets reads s3api list-buckets with each bucket's
 // get-public-access-block (in PublicAccessBlockConfiguration). A bucket
 // without a public access block makes the API answer
-// NoSuchPublicAccessBlockConfiguration, which the collector records as a
-// gap of the bucket: the field is then absent (known: no block). Any other
-// missing output makes the field unknown.
+// NoSuchPublicAccessBlockConfiguration, which the collector records in the
+// manifest's not_found: the field is then null (known: no block). Any
+// other missing output makes the field unknown.
 func (r *region) buckets() error {
 	const op = "s3api/list-buckets"
 	bs, _, err := r.list(op, "Buckets")
@@ -388,6 +389,7 @@ func (r *region) buckets() error {
 				b["PublicAccessBlockConfiguration"] = c
 			}
 		case r.noBlock(name):
+			b["PublicAccessBlockConfiguration"] = nil
 		default:
 			b["PublicAccessBlockConfiguration"] = nil
 			o.Unknown = append(o.Unknown, "PublicAccessBlockConfiguration")
@@ -398,10 +400,15 @@ func (r *region) buckets() error {
 }
 
 // noBlock reports whether the collector recorded that the bucket has no
-// public access block configuration.
+// public access block configuration (manifest not_found,
+// docs/aws-collect.md).
 func (r *region) noBlock(bucket string) bool {
-	for _, g := range r.reg.Gaps {
-		if g.Service == "s3api" && g.Operation == "get-public-access-block" && g.ResourceID == bucket && g.ErrorCode == "NoSuchPublicAccessBlockConfiguration" {
+	if r.man == nil {
+		return false
+	}
+	for _, n := range r.man.NotFound {
+		if n.Service == "s3api" && n.Operation == "get-public-access-block" && n.ResourceID == bucket &&
+			n.ErrorCode == "NoSuchPublicAccessBlockConfiguration" && (n.Account == "" || n.Account == r.reg.Account) {
 			return true
 		}
 	}
