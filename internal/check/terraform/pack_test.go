@@ -188,3 +188,41 @@ func TestPackExposedNextToUnknown(t *testing.T) {
 		t.Errorf("http_tokens optional: %+v", fs)
 	}
 }
+
+// A publicly accessible database: reported when the engine finds a path
+// (hand-written: security group open on 5432, public subnets), not when
+// its security group admits only the VPC (TerraGoat's plan: publicly
+// accessible, yet unreachable — a flag check would report it).
+func TestPackDatabaseReachable(t *testing.T) {
+	res := evaluate(t, load(t, "testdata/handwritten/features"))
+	fs := findings(res, "SL-AWS-003", "aws_db_instance.pg")
+	if len(fs) != 2 || !strings.Contains(fs[0].Message, "database port 5432 reachable from the internet (0.0.0.0/0, wide)") {
+		t.Fatalf("SL-AWS-003 = %+v", fs)
+	}
+	if fs := findings(res, "SL-AWS-012", "aws_db_instance.pg"); len(fs) != 0 {
+		t.Errorf("encrypted storage reported: %+v", fs)
+	}
+	res = evaluate(t, planSet(t, "testdata/plans/checkov-runner-plan.json"))
+	if fs, us := findings(res, "SL-AWS-003", "aws_db_instance.default"), unknowns(res, "SL-AWS-003", "aws_db_instance.default"); len(fs)+len(us) != 0 {
+		t.Errorf("TerraGoat database: findings %+v unknown %+v, want neither", fs, us)
+	}
+}
+
+// The load balancer's listener is exposed; the instance behind it is
+// reached only through it, and its security group does not admit the
+// target port from the load balancer.
+func TestLoadBalancerExposure(t *testing.T) {
+	set := load(t, "testdata/handwritten/features")
+	if r := row(t, object(t, set, "aws_lb.web"), "tcp", 80); r["verdict"] != "exposed" || r["width"] != "wide" {
+		t.Errorf("listener row = %v", r)
+	}
+	var via map[string]any
+	for _, x := range object(t, set, `aws_instance.web["a"]`).Vars["exposure"].([]any) {
+		if m := x.(map[string]any); m["via"] == "aws_lb.web" {
+			via = m
+		}
+	}
+	if via == nil || via["verdict"] != "not_exposed" || via["from_port"] != int64(8080) {
+		t.Errorf("instance via load balancer = %v", via)
+	}
+}
