@@ -66,13 +66,20 @@ type builder struct {
 	nextPub      int
 	// explain: object name → reasons its network inputs are unknown.
 	explain map[string][]string
+	// alias: a resource's known id (a plan or state of existing
+	// infrastructure: "vpc-0abc…") → its address.
+	alias map[string]string
 }
 
 func newBuilder(objs []check.Object, refs map[string]map[string]string) *builder {
 	b := &builder{objs: objs, refs: refs, byTyp: map[string][]*check.Object{}, missing: map[string][]string{},
 		owned: map[string][]string{}, pubUnknown: map[string]string{}, placeholders: map[string]string{}, explain: map[string][]string{}}
+	b.alias = map[string]string{}
 	for i := range objs {
 		b.byTyp[objs[i].Type] = append(b.byTyp[objs[i].Type], &objs[i])
+		if id, ok := objs[i].Data["id"].(string); ok && id != "" {
+			b.alias[id] = objs[i].Name
+		}
 	}
 	return b
 }
@@ -178,6 +185,9 @@ func (b *builder) ref(o *check.Object, path string) (id string, why string) {
 		return "", w
 	}
 	s, _ := get(o, path).(string)
+	if addr, ok := b.alias[s]; ok {
+		return addr, ""
+	}
 	return s, ""
 }
 
