@@ -323,3 +323,42 @@ resource "aws_ecr_repository" "r" {
 		t.Errorf("api %v %v, web %v", api.Data, api.Unknown, web.Data)
 	}
 }
+
+// Variable precedence: default < terraform.tfvars < *.auto.tfvars (lexical)
+// < var files < -var values.
+func TestVariablePrecedence(t *testing.T) {
+	dir := t.TempDir()
+	files := map[string]string{
+		"main.tf": `# hand-written
+variable "a" { default = "default" }
+variable "b" { default = "default" }
+variable "c" { default = "default" }
+variable "d" { default = "default" }
+variable "e" { default = "default" }
+variable "n" { type = number }
+resource "aws_ecr_repository" "r" {
+  name = join(",", [var.a, var.b, var.c, var.d, var.e, tostring(var.n + 1)])
+}
+`,
+		"terraform.tfvars":     "b = \"tfvars\"\nc = \"tfvars\"\nd = \"tfvars\"\ne = \"tfvars\"\n",
+		"x.auto.tfvars":        "c = \"auto-x\"\n",
+		"y.auto.tfvars.json":   `{"c": "auto-y", "d": "auto-y"}`,
+		"extra/given.tfvars":   "d = \"var-file\"\ne = \"var-file\"\n",
+		"extra/ignored.tfvars": "a = \"never read\"\n",
+	}
+	for n, c := range files {
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, n)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, n), []byte(c), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	set, err := LoadDir(context.Background(), dir, Options{VarFiles: []string{filepath.Join(dir, "extra/given.tfvars")}, Vars: map[string]string{"e": "cli", "n": "41"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := object(t, set, "aws_ecr_repository.r").Data["name"]; got != "default,tfvars,auto-y,var-file,cli,42" {
+		t.Errorf("name = %v", got)
+	}
+}
