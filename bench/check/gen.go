@@ -8,8 +8,8 @@ import (
 
 // Generate returns n Deployments shaped like the microservices-demo
 // manifests, with a Lines entry for every field (as a YAML input gives)
-// and the vars a Kubernetes input derives (containers, podSpec,
-// podSpecPath). Every 10th is privileged, every 25th mounts the Docker
+// and the vars the Kubernetes input derives (containers, podSpec,
+// podSpecPath, podMeta, podMetaPath; docs/check-kubernetes.md). Every 10th is privileged, every 25th mounts the Docker
 // socket, every 40th uses the host network, every 15th adds NET_ADMIN.
 func Generate(n int) []check.Object {
 	out := make([]check.Object, n)
@@ -60,14 +60,15 @@ func deployment(i int) check.Object {
 	walk(data, "", lines, &line)
 	const specPath = "spec.template.spec"
 	ctrs := []any{
-		map[string]any{"container": app, "path": specPath + ".containers[0]"},
-		map[string]any{"container": sidecar, "path": specPath + ".containers[1]"},
+		map[string]any{"container": app, "path": specPath + ".containers[0]", "kind": "containers"},
+		map[string]any{"container": sidecar, "path": specPath + ".containers[1]", "kind": "containers"},
 	}
 	return check.Object{
 		Input: check.InputKubernetes, Type: "Deployment", Name: "ns/Deployment/" + name,
 		Location: check.Location{File: fmt.Sprintf("manifests/%s.yaml", name), Line: 1},
 		Data:     data, Lines: lines,
-		Vars: map[string]any{"containers": ctrs, "podSpec": podSpec, "podSpecPath": specPath},
+		Vars: map[string]any{"containers": ctrs, "podSpec": podSpec, "podSpecPath": specPath,
+			"podMeta": data["spec"].(map[string]any)["template"].(map[string]any)["metadata"], "podMetaPath": "spec.template.metadata"},
 	}
 }
 

@@ -337,7 +337,7 @@ func readCheckInputs(ctx context.Context, f *checkFlags, args []string, in *chec
 	for _, gr := range groups {
 		s, err := gr.reader.Read(ctx, gr.files)
 		if err != nil {
-			return set, nil, 0, fmt.Errorf("reading %s input: %w", gr.reader.Input(), err)
+			return set, nil, 0, inputError(fmt.Errorf("reading %s input: %w", gr.reader.Input(), err))
 		}
 		set.Add(s)
 		for _, file := range gr.files {
@@ -355,7 +355,14 @@ func readCheckInputs(ctx context.Context, f *checkFlags, args []string, in *chec
 		}
 		got, err := s.read()
 		if err != nil {
-			return set, nil, 0, cliutil.Usage(fmt.Errorf("%s %s: %w", s.flag, s.name, err))
+			// A source that sorted its error (a cluster that cannot be
+			// reached: 3) keeps its code; others are bad input (2), or
+			// 3 when the run was interrupted.
+			var ce *cliutil.Error
+			if errors.As(err, &ce) {
+				return set, nil, 0, err
+			}
+			return set, nil, 0, inputError(fmt.Errorf("%s %s: %w", s.flag, s.name, err))
 		}
 		set.Add(got)
 		note(s.input, s.name, len(got.Objects))

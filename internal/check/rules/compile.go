@@ -104,11 +104,13 @@ func cleanIssues(s string) string {
 // programs builds the normal and the partial-evaluation program of ast.
 func (c *compiler) programs(env *cel.Env, ast *cel.Ast) (main, partial cel.Program, err error) {
 	opts := []cel.ProgramOption{cel.CostLimit(c.costLimit), cel.InterruptCheckFrequency(interruptEvery)}
-	main, err = env.Program(ast, opts...)
+	// OptOptimize folds constant parts (list literals of `in`) once, at
+	// load.
+	main, err = env.Program(ast, append(opts, cel.EvalOptions(cel.OptOptimize))...)
 	if err != nil {
 		return nil, nil, err
 	}
-	partial, err = env.Program(ast, append(opts, cel.EvalOptions(cel.OptPartialEval))...)
+	partial, err = env.Program(ast, append(opts, cel.EvalOptions(cel.OptOptimize, cel.OptPartialEval))...)
 	return main, partial, err
 }
 

@@ -5,8 +5,10 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
+	"time"
 
 	"github.com/sightline-sec/sightline/internal/check"
+	"github.com/sightline-sec/sightline/internal/suppress"
 )
 
 func loadTest(t *testing.T, paths ...string) *Set {
@@ -293,5 +295,43 @@ func TestCostLimitIsGap(t *testing.T) {
 	}
 	if _, err := s.Select("T-NONE"); err == nil {
 		t.Error("Select of an unknown ID did not fail")
+	}
+}
+
+func TestApplyIgnoreFileObjectAndExpiry(t *testing.T) {
+	s := loadTest(t, "testdata/rules/test-rules.yaml")
+	ig, err := suppress.ParseIgnore([]byte(`ignore:
+  - id: TEST-K8S-002
+    object: "Deployment/load*"
+    reason: the load generator is a test tool
+  - id: TEST-K8S-003
+    reason: expired
+    expires: 2020-01-01
+  - id: TEST-K8S-001
+    package: libc6
+    reason: a scan entry
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ig.Path = ".sightline.yaml"
+	res := s.Evaluate(context.Background(), realSet(t))
+	before := len(findingsOf(res, "TEST-K8S-002"))
+	warnings := res.ApplyIgnoreFile(ig, time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC))
+	for _, f := range res.Suppressed {
+		if f.Object != "Deployment/loadgenerator" || f.RuleID != "TEST-K8S-002" || f.Suppressed.By != "ignore-file .sightline.yaml:2" {
+			t.Errorf("suppressed %+v", f)
+		}
+	}
+	// loadgenerator's init container image is pinned by digest: one
+	// finding (the main container's), now suppressed; the others stay.
+	if len(res.Suppressed) != 1 || len(findingsOf(res, "TEST-K8S-002")) != before-1 || before < 2 {
+		t.Fatalf("suppressed %d of %d", len(res.Suppressed), before)
+	}
+	if len(findingsOf(res, "TEST-K8S-003")) != 1 || len(findingsOf(res, "TEST-K8S-001")) != 1 {
+		t.Error("expired or scan entries suppressed a finding")
+	}
+	if len(warnings) != 1 || !strings.Contains(warnings[0], ".sightline.yaml:5: ignore entry TEST-K8S-003 expired on 2020-01-01") {
+		t.Errorf("warnings %v", warnings)
 	}
 }
