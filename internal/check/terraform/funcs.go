@@ -22,8 +22,8 @@ func functions() map[string]function.Function {
 		"abs": stdlib.AbsoluteFunc, "ceil": stdlib.CeilFunc, "floor": stdlib.FloorFunc,
 		"max": stdlib.MaxFunc, "min": stdlib.MinFunc, "parseint": stdlib.ParseIntFunc,
 		"pow": stdlib.PowFunc, "signum": stdlib.SignumFunc, "log": stdlib.LogFunc,
-		"chomp": stdlib.ChompFunc, "format": stdlib.FormatFunc, "formatlist": stdlib.FormatListFunc,
-		"indent": stdlib.IndentFunc, "join": stdlib.JoinFunc, "lower": stdlib.LowerFunc,
+		"chomp": stdlib.ChompFunc, "format": guard(stdlib.FormatFunc, formatWidth), "formatlist": guard(stdlib.FormatListFunc, formatWidth),
+		"indent": guard(stdlib.IndentFunc, indentWidth), "join": stdlib.JoinFunc, "lower": stdlib.LowerFunc,
 		"upper": stdlib.UpperFunc, "regex": stdlib.RegexFunc, "regexall": stdlib.RegexAllFunc,
 		"replace": stdlib.ReplaceFunc, "split": stdlib.SplitFunc, "strrev": stdlib.ReverseFunc,
 		"substr": stdlib.SubstrFunc, "title": stdlib.TitleFunc, "trim": stdlib.TrimFunc,
@@ -35,7 +35,7 @@ func functions() map[string]function.Function {
 		"element": stdlib.ElementFunc, "flatten": stdlib.FlattenFunc, "index": stdlib.IndexFunc,
 		"keys": stdlib.KeysFunc, "length": stdlib.LengthFunc, "lookup": stdlib.LookupFunc,
 		"merge": stdlib.MergeFunc, "range": stdlib.RangeFunc, "reverse": stdlib.ReverseListFunc,
-		"setintersection": stdlib.SetIntersectionFunc, "setproduct": stdlib.SetProductFunc,
+		"setintersection": stdlib.SetIntersectionFunc, "setproduct": guard(stdlib.SetProductFunc, productSize),
 		"setsubtract": stdlib.SetSubtractFunc, "setunion": stdlib.SetUnionFunc,
 		"slice": stdlib.SliceFunc, "sort": stdlib.SortFunc, "values": stdlib.ValuesFunc,
 		"zipmap":     stdlib.ZipmapFunc,
@@ -47,6 +47,73 @@ func functions() map[string]function.Function {
 		"try": tryfunc.TryFunc, "can": tryfunc.CanFunc,
 		"cidrhost": cidrHostFunc, "cidrnetmask": cidrNetmaskFunc, "cidrsubnet": cidrSubnetFunc,
 	}
+}
+
+// Bounds on what one function call may build: bad input must not take
+// unbounded memory (a format width of 10^9, the product of large sets).
+const (
+	maxWidth   = 10000
+	maxProduct = 100000
+)
+
+// guard wraps f with a check of its arguments.
+func guard(f function.Function, check func(args []cty.Value) error) function.Function {
+	return function.New(&function.Spec{
+		Params:   f.Params(),
+		VarParam: f.VarParam(),
+		Type:     func(args []cty.Value) (cty.Type, error) { return f.ReturnTypeForValues(args) },
+		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+			if err := check(args); err != nil {
+				return cty.NilVal, err
+			}
+			return f.Call(args)
+		},
+	})
+}
+
+// formatWidth rejects format verbs with a width or precision above maxWidth.
+func formatWidth(args []cty.Value) error {
+	if len(args) == 0 || !args[0].IsKnown() || args[0].IsNull() || args[0].Type() != cty.String {
+		return nil
+	}
+	n := 0
+	for _, c := range args[0].AsString() {
+		switch {
+		case c >= '0' && c <= '9':
+			n = min(n*10+int(c-'0'), 1<<30)
+			if n > maxWidth {
+				return fmt.Errorf("format width or precision above %d", maxWidth)
+			}
+		default:
+			n = 0
+		}
+	}
+	return nil
+}
+
+// indentWidth rejects indentations above maxWidth spaces.
+func indentWidth(args []cty.Value) error {
+	if len(args) > 0 && args[0].IsKnown() && !args[0].IsNull() && args[0].Type() == cty.Number {
+		if f, _ := args[0].AsBigFloat().Float64(); f > maxWidth {
+			return fmt.Errorf("indent above %d spaces", maxWidth)
+		}
+	}
+	return nil
+}
+
+// productSize rejects set products of more than maxProduct elements.
+func productSize(args []cty.Value) error {
+	size := 1
+	for _, a := range args {
+		if !a.IsKnown() || a.IsNull() || !a.CanIterateElements() {
+			continue
+		}
+		size *= max(1, a.LengthInt())
+		if size > maxProduct {
+			return fmt.Errorf("setproduct of more than %d elements", maxProduct)
+		}
+	}
+	return nil
 }
 
 // cidrSubnetFunc is Terraform's cidrsubnet(prefix, newbits, netnum):

@@ -362,3 +362,30 @@ resource "aws_ecr_repository" "r" {
 		t.Errorf("name = %v", got)
 	}
 }
+
+// Functions that could build unbounded values fail instead: the value is
+// unknown, naming the bound.
+func TestFunctionBounds(t *testing.T) {
+	dir := t.TempDir()
+	src := `# hand-written
+resource "aws_ecr_repository" "r" {
+  name        = format("%999999999d", 1)
+  description = indent(99999999, "x\ny")
+  size        = length(setproduct(range(1000), range(1000)))
+  tags        = { c = format("%05d", 7) }
+}
+`
+	if err := os.WriteFile(filepath.Join(dir, "main.tf"), []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	o := object(t, load(t, dir), "aws_ecr_repository.r")
+	reasons := o.Vars["unknown"].(map[string]any)
+	for p, want := range map[string]string{"name": "format width", "description": "indent above", "size": "setproduct of more than"} {
+		if why, _ := reasons[p].(string); !strings.Contains(why, want) {
+			t.Errorf("%s: reason %q, want %q", p, why, want)
+		}
+	}
+	if o.Data["tags"].(map[string]any)["c"] != "00007" {
+		t.Errorf("format within bounds: %v", o.Data["tags"])
+	}
+}
