@@ -197,7 +197,8 @@ func (b *builder) routeTables() {
 			}
 			a.Main = true
 		case swhy != "":
-			b.miss(rt, "an association of "+o.Name+" is unknown: "+swhy)
+			// Any subnet without an explicit association may be the one.
+			b.floatingRT = append(b.floatingRT, fmt.Sprintf("%s associates %s with a subnet that is unknown (%s)", o.Name, rt, swhy))
 			continue
 		case sub != "":
 			a.SubnetId = sub
@@ -245,7 +246,7 @@ func (b *builder) acls() {
 		id := b.snap.NetworkAcls[i].NetworkAclId
 		subs, whys := b.refList(o, "subnet_ids")
 		for _, w := range whys {
-			b.miss(id, w)
+			b.floatingACL = append(b.floatingACL, fmt.Sprintf("%s is associated with a subnet that is unknown (%s)", id, w))
 		}
 		for _, s := range subs {
 			b.snap.NetworkAcls[i].Associations = append(b.snap.NetworkAcls[i].Associations, struct {
@@ -283,7 +284,11 @@ func (b *builder) acls() {
 	for _, o := range b.typs("aws_network_acl_association") {
 		acl, _ := b.ref(o, "network_acl_id")
 		sub, why := b.ref(o, "subnet_id")
-		if i, ok := idx[acl]; ok && why == "" {
+		if why != "" {
+			b.floatingACL = append(b.floatingACL, fmt.Sprintf("%s associates %s with a subnet that is unknown (%s)", o.Name, acl, why))
+			continue
+		}
+		if i, ok := idx[acl]; ok {
 			b.snap.NetworkAcls[i].Associations = append(b.snap.NetworkAcls[i].Associations, struct {
 				SubnetId     string `json:"SubnetId"`
 				NetworkAclId string `json:"NetworkAclId"`

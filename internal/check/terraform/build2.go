@@ -87,7 +87,7 @@ var (
 // perm reads one rule as an IpPermission; a rule with an unknown part is
 // left out and the group marked incomplete (its verdicts unknown).
 func (b *builder) perm(o *check.Object, p, group string, k permKeys) (snapshot.IpPermission, bool) {
-	for _, f := range []string{"from_port", "to_port", k.proto, k.v4, k.v6, k.pl, k.groups, "self", "source_security_group_id"} {
+	for _, f := range []string{"from_port", "to_port", k.proto, k.v4, k.v6, k.pl, "self"} {
 		if w := unknownAt(o, p+f); w != "" {
 			b.miss(group, w)
 			return snapshot.IpPermission{}, false
@@ -126,15 +126,23 @@ func (b *builder) perm(o *check.Object, p, group string, k permKeys) (snapshot.I
 	for _, c := range list(k.pl) {
 		pls = append(pls, map[string]string{"PrefixListId": c})
 	}
-	var refs []string
+	// Referenced groups: followed through references; one that cannot be
+	// followed leaves the rule out and the group incomplete.
+	var refs, whys []string
 	if k.list {
-		ids, _ := b.refList(o, p+k.groups)
-		refs = append(refs, ids...)
-	} else if id, _ := b.ref(o, p+k.groups); id != "" {
-		refs = append(refs, id)
+		ids, w := b.refList(o, p+k.groups)
+		refs, whys = append(refs, ids...), append(whys, w...)
+	} else if id, w := b.ref(o, p+k.groups); id != "" || w != "" {
+		refs, whys = append(refs, id), append(whys, w)
 	}
-	if id, _ := b.ref(o, p+"source_security_group_id"); id != "" {
-		refs = append(refs, id)
+	if id, w := b.ref(o, p+"source_security_group_id"); id != "" || w != "" {
+		refs, whys = append(refs, id), append(whys, w)
+	}
+	for _, w := range whys {
+		if w != "" {
+			b.miss(group, w)
+			return snapshot.IpPermission{}, false
+		}
 	}
 	if self, _ := boolAt(o, p+"self"); self {
 		refs = append(refs, group)

@@ -334,12 +334,14 @@ func (e *evaluator) expand(b *hclsyntax.Body, addr, file string) []instKey {
 		return out
 	}
 	if a, ok := b.Attributes["for_each"]; ok {
-		v, _ := e.eval(a.Expr, e.evalCtx(nil)).UnmarkDeep()
+		// Values keep their marks (each.value may be a reference to follow).
+		v, _ := e.eval(a.Expr, e.evalCtx(nil)).Unmark()
 		// The keys must be known: a map's or object's are once the value
 		// is; a set's are its elements.
 		known := v.IsKnown() && !v.IsNull() && v.CanIterateElements()
 		if known && !(v.Type().IsMapType() || v.Type().IsObjectType()) {
-			known = v.IsWhollyKnown()
+			plain, _ := v.UnmarkDeep()
+			known = plain.IsWhollyKnown()
 		}
 		if !known {
 			e.gap(file, a.SrcRange.Start.Line, addr, "for_each of "+addr+" is unknown; its instances are evaluated once as "+addr+"[*] with an unknown each.key and each.value")
@@ -351,6 +353,7 @@ func (e *evaluator) expand(b *hclsyntax.Body, addr, file string) []instKey {
 			if v.Type().IsSetType() || v.Type().IsListType() || v.Type().IsTupleType() {
 				k = val
 			}
+			k, _ = k.UnmarkDeep()
 			ks, err := convert.Convert(k, cty.String)
 			if err != nil || ks.IsNull() {
 				e.gap(file, a.SrcRange.Start.Line, addr, "for_each of "+addr+" has a key that is not a string; instances not evaluated")

@@ -65,6 +65,10 @@ type builder struct {
 	nextPub      int
 	// explain: object name → reasons its network inputs are unknown.
 	explain map[string][]string
+	// floatingRT, floatingACL: associations whose subnet is unknown; every
+	// subnet without an explicit association may be theirs.
+	floatingRT, floatingACL []string
+	explicitRT, explicitACL map[string]bool // subnets with an explicit association
 	// alias: a resource's known id (a plan or state of existing
 	// infrastructure: "vpc-0abc…") → its address.
 	alias map[string]string
@@ -104,6 +108,19 @@ func (b *builder) typs(ts ...string) []*check.Object {
 // patch adds the missing data recorded while building to the compiled
 // model: groups, route tables and the subnets using them.
 func (b *builder) patch(m *netmodel.Model) {
+	b.explicitRT, b.explicitACL = map[string]bool{}, map[string]bool{}
+	for _, t := range b.snap.RouteTables {
+		for _, a := range t.Associations {
+			if a.SubnetId != "" {
+				b.explicitRT[a.SubnetId] = true
+			}
+		}
+	}
+	for _, a := range b.snap.NetworkAcls {
+		for _, as := range a.Associations {
+			b.explicitACL[as.SubnetId] = true
+		}
+	}
 	for _, reg := range m.Regions {
 		for i := range reg.Groups {
 			reg.Groups[i].Missing = append(reg.Groups[i].Missing, b.missing[reg.Groups[i].ID]...)
@@ -113,6 +130,12 @@ func (b *builder) patch(m *netmodel.Model) {
 		}
 		for i := range reg.Subnets {
 			s := &reg.Subnets[i]
+			if !b.explicitRT[s.ID] {
+				s.RouteMissing = append(s.RouteMissing, b.floatingRT...)
+			}
+			if !b.explicitACL[s.ID] {
+				s.ACLMissing = append(s.ACLMissing, b.floatingACL...)
+			}
 			s.RouteMissing = append(s.RouteMissing, b.missing[s.RouteTable]...)
 			s.ACLMissing = append(s.ACLMissing, b.missing[s.ACL]...)
 			s.RouteMissing = append(s.RouteMissing, b.missing[s.ID]...)

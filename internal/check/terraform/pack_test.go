@@ -226,3 +226,19 @@ func TestLoadBalancerExposure(t *testing.T) {
 		t.Errorf("instance via load balancer = %v", via)
 	}
 }
+
+// glue_privesc associates its subnets with route tables through for_each
+// over a map of subnet ids: the instance's public subnet routes to the
+// internet gateway, so SSH is reported (before the values of a for_each
+// map kept their references, the subnet fell back to the main table and
+// the port read as not exposed).
+func TestPackForEachAssociations(t *testing.T) {
+	set := load(t, "testdata/cloudgoat/glue_privesc", "testdata/handwritten/vars-open.tfvars")
+	o := object(t, set, "aws_instance.linux_ec2")
+	if r := row(t, o, "tcp", 22); r["verdict"] != "exposed" || !anyContains(r["proof"], "route_table aws_route_table.public_subnet") {
+		t.Fatalf("tcp/22 = %v %v %v", r["verdict"], r["proof"], r["blocked_by"])
+	}
+	if fs := findings(evaluate(t, set), "SL-AWS-001", "aws_instance.linux_ec2"); len(fs) != 1 {
+		t.Errorf("SL-AWS-001 = %+v", fs)
+	}
+}

@@ -389,3 +389,51 @@ resource "aws_ecr_repository" "r" {
 		t.Errorf("format within bounds: %v", o.Data["tags"])
 	}
 }
+
+// A route table association whose subnet is unknown may be any subnet's
+// without an explicit association: their verdicts are unknown, not
+// decided by the main table.
+func TestUnknownAssociationSubnet(t *testing.T) {
+	dir := t.TempDir()
+	src := `# hand-written
+variable "subnet" {}
+resource "aws_vpc" "v" { cidr_block = "10.0.0.0/16" }
+resource "aws_internet_gateway" "g" { vpc_id = aws_vpc.v.id }
+resource "aws_subnet" "s" {
+  vpc_id     = aws_vpc.v.id
+  cidr_block = "10.0.1.0/24"
+}
+resource "aws_route_table" "public" {
+  vpc_id = aws_vpc.v.id
+  route {
+    cidr_block = "0.0.0.0/0"
+    gateway_id = aws_internet_gateway.g.id
+  }
+}
+resource "aws_route_table_association" "a" {
+  subnet_id      = var.subnet
+  route_table_id = aws_route_table.public.id
+}
+resource "aws_security_group" "ssh" {
+  vpc_id = aws_vpc.v.id
+  ingress {
+    from_port   = 22
+    to_port     = 22
+    protocol    = "tcp"
+    cidr_blocks = ["0.0.0.0/0"]
+  }
+}
+resource "aws_instance" "i" {
+  subnet_id                   = aws_subnet.s.id
+  associate_public_ip_address = true
+  vpc_security_group_ids      = [aws_security_group.ssh.id]
+}
+`
+	if err := os.WriteFile(filepath.Join(dir, "main.tf"), []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := row(t, object(t, load(t, dir), "aws_instance.i"), "tcp", 22)
+	if r["verdict"] != "unknown" || !anyContains(r["missing"], "aws_route_table_association.a associates aws_route_table.public with a subnet that is unknown") {
+		t.Errorf("tcp/22 = %v %v", r["verdict"], r["missing"])
+	}
+}
