@@ -525,8 +525,14 @@ func (e *evaluator) dynamic(blk *hclsyntax.Block, ctx *hcl.EvalContext, path str
 	if content == nil || !ok {
 		return
 	}
-	fe, marks := e.eval(fa.Expr, ctx).UnmarkDeep()
-	if !fe.IsWhollyKnown() || fe.IsNull() || !fe.CanIterateElements() {
+	// Iterator values keep their marks (references to follow).
+	fe, marks := e.eval(fa.Expr, ctx).Unmark()
+	known := fe.IsKnown() && !fe.IsNull() && fe.CanIterateElements()
+	if known && !(fe.Type().IsMapType() || fe.Type().IsObjectType()) {
+		plain, _ := fe.UnmarkDeep()
+		known = plain.IsWhollyKnown()
+	}
+	if !known {
 		if len(marks) == 0 {
 			marks = cty.NewValueMarks(whyMark(fmt.Sprintf("%s:%d: for_each of dynamic %q is unknown", blk.TypeRange.Filename, fa.SrcRange.Start.Line, label)))
 		}
