@@ -82,6 +82,33 @@ func Unsure(rows []exposure.Result, why string) {
 	}
 }
 
+// Compare makes unknown the load-balancer rows (Via set) whose verdict
+// differs in alt, a run of the same network with other private addresses
+// for the resource: the verdict depends on an address only known later.
+func Compare(rows, alt []exposure.Result, why string) {
+	type key struct {
+		via, proto string
+		from, to   int
+	}
+	other := map[key]string{}
+	for _, r := range alt {
+		if r.Via != "" {
+			other[key{r.Via, r.Protocol, r.FromPort, r.ToPort}] = r.Verdict
+		}
+	}
+	for i := range rows {
+		r := &rows[i]
+		if r.Via == "" {
+			continue
+		}
+		if v, ok := other[key{r.Via, r.Protocol, r.FromPort, r.ToPort}]; ok && v == r.Verdict {
+			continue
+		}
+		r.Verdict, r.BlockedBy, r.Sources, r.Width = exposure.Unknown, nil, []string{}, ""
+		r.Missing = append(append([]string{}, r.Missing...), why)
+	}
+}
+
 // Explain adds the reasons of unknown inputs to the unknown verdicts.
 func Explain(rows []exposure.Result, whys []string) {
 	if len(whys) == 0 {

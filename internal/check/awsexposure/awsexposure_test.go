@@ -50,3 +50,22 @@ func TestUnsureOnlyTurnsExposed(t *testing.T) {
 		t.Errorf("explain: %+v", rs)
 	}
 }
+
+func TestCompareLoadBalancerRows(t *testing.T) {
+	rs := []exposure.Result{
+		{Via: "lb", Protocol: "tcp", FromPort: 80, ToPort: 80, Verdict: exposure.NotExposed, BlockedBy: &exposure.Hop{Kind: "lb_security_group"}},
+		{Via: "lb", Protocol: "tcp", FromPort: 81, ToPort: 81, Verdict: exposure.Exposed},
+		{Protocol: "tcp", FromPort: 22, ToPort: 22, Verdict: exposure.Exposed},
+	}
+	alt := []exposure.Result{
+		{Via: "lb", Protocol: "tcp", FromPort: 80, ToPort: 80, Verdict: exposure.Exposed},
+		{Via: "lb", Protocol: "tcp", FromPort: 81, ToPort: 81, Verdict: exposure.Exposed},
+	}
+	Compare(rs, alt, "address")
+	if rs[0].Verdict != exposure.Unknown || rs[0].BlockedBy != nil || !slices.Contains(rs[0].Missing, "address") {
+		t.Errorf("differing row = %+v", rs[0])
+	}
+	if rs[1].Verdict != exposure.Exposed || rs[2].Verdict != exposure.Exposed {
+		t.Errorf("agreeing or direct rows changed: %+v", rs)
+	}
+}

@@ -24,6 +24,7 @@ func (b *builder) build() {
 	b.groups()
 	b.instances()
 	b.loadBalancers()
+	b.classicLoadBalancers()
 	b.databases()
 }
 

@@ -3,6 +3,7 @@ package terraform
 import (
 	"encoding/json"
 	"fmt"
+	"net/netip"
 	"strings"
 
 	"github.com/sightline-sec/sightline/internal/check"
@@ -228,6 +229,9 @@ func (b *builder) instances() {
 		}
 		eni := snapshot.NetworkInterface{NetworkInterfaceId: o.Name + "#eni0", SubnetId: sub, VpcId: b.vpcOf(sub),
 			PrivateIpAddress: str(o, "private_ip"), InterfaceType: "interface", Status: "in-use"}
+		if eni.PrivateIpAddress == "" {
+			eni.PrivateIpAddress = b.privatePlaceholder(o.Name, sub)
+		}
 		eni.Attachment = &struct {
 			InstanceId  string `json:"InstanceId"`
 			DeviceIndex int    `json:"DeviceIndex"`
@@ -267,4 +271,52 @@ func (b *builder) instancePublic(o *check.Object, sub string) (public, known boo
 	}
 	v, _ := boolAt(so, "map_public_ip_on_launch")
 	return v, true
+}
+
+// privatePlaceholder stands for the private address EC2 assigns at
+// launch: the first address of the subnet AWS does not reserve (VPC User
+// Guide, "Subnet CIDR blocks": the first four are reserved), so that
+// paths from a load balancer to the instance are evaluated against the
+// subnet's range. Verdicts that a rule about that one address decides are
+// made unknown (a second run with addresses from the end of the subnet,
+// awsexposure.Compare). "" when the subnet's range is not known.
+func (b *builder) privatePlaceholder(inst, subnet string) string {
+	for i := range b.snap.Subnets {
+		s := &b.snap.Subnets[i]
+		if s.SubnetId != subnet || s.CidrBlock == "" {
+			continue
+		}
+		p, err := netip.ParsePrefix(s.CidrBlock)
+		if err != nil || !p.Addr().Is4() || p.Bits() > 28 {
+			return ""
+		}
+		a := p.Masked().Addr()
+		b.privateNext[subnet]++
+		if b.lastAddr {
+			// The last address is reserved too: count down from it.
+			a = lastAddr(p)
+			for range b.privateNext[subnet] {
+				a = a.Prev()
+			}
+		} else {
+			for range 3 + b.privateNext[subnet] {
+				a = a.Next()
+			}
+		}
+		if !p.Contains(a) {
+			return ""
+		}
+		b.placeholders[a.String()] = "(private IPv4 of " + inst + ", assigned at launch)"
+		b.privateUnknown[inst] = a.String()
+		return a.String()
+	}
+	return ""
+}
+
+// lastAddr is the highest address of an IPv4 prefix.
+func lastAddr(p netip.Prefix) netip.Addr {
+	b := p.Masked().Addr().As4()
+	host := uint32(1)<<(32-p.Bits()) - 1
+	v := uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3]) | host
+	return netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)})
 }

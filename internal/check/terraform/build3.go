@@ -1,6 +1,7 @@
 package terraform
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -208,4 +209,64 @@ func (b *builder) dbSubnets(o *check.Object) ([]string, string) {
 		}
 	}
 	return nil, fmt.Sprintf("DB subnet group %q of %s is not in the configuration", or(name, target), o.Name)
+}
+
+// classicLoadBalancers maps aws_elb (with aws_elb_attachment): listeners
+// forward to the registered instances on their instance port (ELB Classic
+// guide, "Listeners for your Classic Load Balancer").
+func (b *builder) classicLoadBalancers() {
+	attached := map[string][]string{}
+	for _, o := range b.typs("aws_elb_attachment") {
+		elb, _ := b.ref(o, "elb")
+		if in, _ := b.ref(o, "instance"); elb != "" && in != "" {
+			attached[elb] = append(attached[elb], in)
+		}
+	}
+	for _, o := range b.typs("aws_elb") {
+		scheme := "internet-facing"
+		if w := unknownAt(o, "internal"); w != "" {
+			b.explain[o.Name] = append(b.explain[o.Name], w)
+			b.pubUnknown[o.Name] = w
+		} else if in, _ := boolAt(o, "internal"); in {
+			scheme = "internal"
+		}
+		subs, whys := b.refList(o, "subnets")
+		b.explain[o.Name] = append(b.explain[o.Name], whys...)
+		sgs := b.sgList(o, "security_groups")
+		insts, iw := b.refList(o, "instances")
+		b.explain[o.Name] = append(b.explain[o.Name], iw...)
+		insts = append(insts, attached[o.Name]...)
+		type listener struct {
+			Protocol         string `json:"Protocol"`
+			LoadBalancerPort int    `json:"LoadBalancerPort"`
+			InstanceProtocol string `json:"InstanceProtocol"`
+			InstancePort     int    `json:"InstancePort"`
+		}
+		var lds []map[string]listener
+		for j := 0; j < blocks(o, "listener"); j++ {
+			p := fmt.Sprintf("listener[%d].", j)
+			lp, _ := intAt(o, p+"lb_port")
+			ip, _ := intAt(o, p+"instance_port")
+			lds = append(lds, map[string]listener{"Listener": {Protocol: strings.ToUpper(str(o, p+"lb_protocol")), LoadBalancerPort: lp,
+				InstanceProtocol: strings.ToUpper(str(o, p+"instance_protocol")), InstancePort: ip}})
+		}
+		var is []map[string]string
+		for _, i := range insts {
+			is = append(is, map[string]string{"InstanceId": i})
+		}
+		vpc := ""
+		if len(subs) > 0 {
+			vpc = b.vpcOf(subs[0])
+		}
+		raw := map[string]any{"LoadBalancerName": o.Name, "Scheme": scheme, "VPCId": vpc, "Subnets": subs,
+			"SecurityGroups": sgs, "ListenerDescriptions": lds, "Instances": is}
+		js, _ := json.Marshal(raw)
+		var lb snapshot.ClassicLoadBalancer
+		if err := json.Unmarshal(js, &lb); err != nil {
+			b.explain[o.Name] = append(b.explain[o.Name], fmt.Sprintf("%s not read: %v", o.Name, err))
+			continue
+		}
+		b.snap.ClassicLoadBalancers = append(b.snap.ClassicLoadBalancers, lb)
+		b.owned[o.Name] = []string{o.Name}
+	}
 }

@@ -31,6 +31,18 @@ func addExposure(ctx context.Context, set *check.Set, refs map[string]map[string
 	if err != nil {
 		return fmt.Errorf("exposure of %s: %w", source, err)
 	}
+	// Private addresses assigned at launch: a second run with other
+	// addresses of the same subnets tells the load-balancer verdicts that
+	// depend on which address an instance gets.
+	var alt *awsexposure.Results
+	if len(b.privateUnknown) > 0 {
+		b2 := newBuilder(set.Objects, refs)
+		b2.lastAddr = true
+		b2.build()
+		if alt, err = awsexposure.Analyze(ctx, b2.snap, b2.patch); err != nil {
+			return fmt.Errorf("exposure of %s: %w", source, err)
+		}
+	}
 	for i := range set.Objects {
 		o := &set.Objects[i]
 		ids := b.owned[o.Name]
@@ -40,6 +52,9 @@ func addExposure(ctx context.Context, set *check.Set, refs map[string]map[string
 		rows := res.Rows(ids...)
 		if why := b.pubUnknown[o.Name]; why != "" {
 			awsexposure.Unsure(rows, why)
+		}
+		if alt != nil && b.privateUnknown[o.Name] != "" {
+			awsexposure.Compare(rows, alt.Rows(ids...), "the private IPv4 address of "+o.Name+" is assigned at launch, and whether the load balancer reaches it depends on which one")
 		}
 		awsexposure.Explain(rows, b.explain[o.Name])
 		awsexposure.Rename(rows, b.placeholders)
@@ -69,6 +84,11 @@ type builder struct {
 	// subnet without an explicit association may be theirs.
 	floatingRT, floatingACL []string
 	explicitRT, explicitACL map[string]bool // subnets with an explicit association
+	// privateUnknown: instance → the placeholder standing for its private
+	// address.
+	privateUnknown map[string]string
+	privateNext    map[string]int // subnet → placeholders handed out
+	lastAddr       bool           // placeholders from the end of the subnet
 	// alias: a resource's known id (a plan or state of existing
 	// infrastructure: "vpc-0abc…") → its address.
 	alias map[string]string
@@ -76,7 +96,7 @@ type builder struct {
 
 func newBuilder(objs []check.Object, refs map[string]map[string]string) *builder {
 	b := &builder{objs: objs, refs: refs, byTyp: map[string][]*check.Object{}, missing: map[string][]string{},
-		owned: map[string][]string{}, pubUnknown: map[string]string{}, placeholders: map[string]string{}, explain: map[string][]string{}}
+		owned: map[string][]string{}, pubUnknown: map[string]string{}, placeholders: map[string]string{}, explain: map[string][]string{}, privateUnknown: map[string]string{}, privateNext: map[string]int{}}
 	b.alias = map[string]string{}
 	for i := range objs {
 		b.byTyp[objs[i].Type] = append(b.byTyp[objs[i].Type], &objs[i])
@@ -89,7 +109,7 @@ func newBuilder(objs []check.Object, refs map[string]map[string]string) *builder
 
 // relevant reports whether there is anything the engine could expose.
 func (b *builder) relevant() bool {
-	for _, t := range []string{"aws_instance", "aws_lb", "aws_alb", "aws_db_instance"} {
+	for _, t := range []string{"aws_instance", "aws_lb", "aws_alb", "aws_elb", "aws_db_instance"} {
 		if len(b.byTyp[t]) > 0 {
 			return true
 		}

@@ -242,3 +242,22 @@ func TestPackForEachAssociations(t *testing.T) {
 		t.Errorf("SL-AWS-001 = %+v", fs)
 	}
 }
+
+// TerraGoat's classic ELB: port 80 open to the internet; the instance
+// behind it on 8000 is not reached, its security group admitting only 22
+// and 80 — a verdict that holds whatever private address it gets.
+func TestClassicLoadBalancerPlan(t *testing.T) {
+	set := planSet(t, "testdata/plans/checkov-runner-plan.json")
+	if r := row(t, object(t, set, "aws_elb.weblb"), "tcp", 80); r["verdict"] != "exposed" {
+		t.Errorf("elb row = %v", r)
+	}
+	var via map[string]any
+	for _, x := range object(t, set, "aws_instance.web_host").Vars["exposure"].([]any) {
+		if m := x.(map[string]any); m["via"] == "aws_elb.weblb" {
+			via = m
+		}
+	}
+	if via == nil || via["verdict"] != "not_exposed" || !strings.Contains(via["blocked_by"].(string), "security_group aws_security_group.web-node") {
+		t.Errorf("instance via elb = %v", via)
+	}
+}
