@@ -148,10 +148,13 @@ func runCheck(ctx context.Context, g *cliutil.Globals, f *checkFlags, args []str
 	if err != nil {
 		return err
 	}
+	if f.listRules && g.Format == "sarif" {
+		return cliutil.Usagef("--list-rules prints a table or JSON (--format table|json)")
+	}
 	t0 := time.Now()
 	rs, err := rules.Load(ctx, rules.Options{Paths: f.rules, NoBuiltin: f.noBuiltin})
 	if err != nil {
-		return cliutil.Usage(err)
+		return inputError(err)
 	}
 	for _, w := range rs.Warnings {
 		g.Warnf("check: %s", w)
@@ -197,7 +200,7 @@ func runCheck(ctx context.Context, g *cliutil.Globals, f *checkFlags, args []str
 }
 
 // listRules prints the enabled rules: a table (id, severity, inputs,
-// title, where defined), or with json/sarif the rule objects as JSON.
+// title, where defined), or with json the rule objects.
 func listRules(g *cliutil.Globals, rs *rules.Set) error {
 	enabled := rs.Enabled()
 	if g.Format != "table" {

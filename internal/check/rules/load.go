@@ -301,6 +301,12 @@ func (s *Set) add(c *compiler, file string, line int, r *Rule) error {
 		}
 		replaced = old
 	}
+	if r.Disabled && replaced == nil && r.Violations == "" && r.ID != "" {
+		// Turning off a rule that is not loaded (a typo, or
+		// --no-builtin-rules): said, not an error.
+		s.Warnings = append(s.Warnings, fmt.Sprintf("%s:%d: disabled: true for %s, which is not a loaded rule (nothing turned off)", file, line, r.ID))
+		return nil
+	}
 	if r.Disabled && replaced != nil && r.Violations == "" {
 		// `- id: SL-…  disabled: true` turns the built-in off.
 		off := *replaced
