@@ -1,0 +1,90 @@
+package terraform
+
+import (
+	"context"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/sightline-sec/sightline/internal/check"
+)
+
+// Reader is the check.Reader of Terraform input: *.tf files (read per
+// directory, each directory a root module) and plan JSON
+// (`terraform show -json`).
+type Reader struct {
+	Options Options
+}
+
+var _ check.Reader = (*Reader)(nil)
+
+// Input implements check.Reader.
+func (*Reader) Input() check.Input { return check.InputTerraform }
+
+// Detect accepts *.tf files and JSON whose head looks like a plan.
+func (*Reader) Detect(path string, head []byte) bool {
+	switch {
+	case strings.HasSuffix(path, ".tf"):
+		return true
+	case strings.HasSuffix(path, ".json"):
+		h, err := utf8JSON(head)
+		return err == nil && strings.Contains(string(h), `"format_version"`) &&
+			(strings.Contains(string(h), `"planned_values"`) || strings.Contains(string(h), `"terraform_version"`))
+	}
+	return false
+}
+
+// Read reads the plans, and the directories of the .tf files as root
+// modules, except directories that another one calls as a local module
+// (they are evaluated through the call, with its inputs). A file that does
+// not parse is a Gap naming file and line.
+func (r *Reader) Read(ctx context.Context, paths []string) (check.Set, error) {
+	var set check.Set
+	dirs := map[string]bool{}
+	for _, p := range paths {
+		if strings.HasSuffix(p, ".json") {
+			s, err := LoadPlan(ctx, p, r.Options)
+			if err != nil {
+				if ctx.Err() != nil {
+					return set, ctx.Err()
+				}
+				set.Gaps = append(set.Gaps, check.Gap{Input: check.InputTerraform, Location: check.Location{File: p}, Reason: err.Error()})
+				continue
+			}
+			set.Add(s)
+			continue
+		}
+		dirs[filepath.Clean(filepath.Dir(p))] = true
+	}
+	called := map[string]bool{}
+	for d := range dirs {
+		m, err := loadModule(ctx, d)
+		if err != nil {
+			continue // reported when the directory is read
+		}
+		for _, c := range m.calls {
+			if localSource(c.source) {
+				called[filepath.Clean(filepath.Join(d, filepath.FromSlash(c.source)))] = true
+			}
+		}
+	}
+	roots := make([]string, 0, len(dirs))
+	for d := range dirs {
+		if !called[d] {
+			roots = append(roots, d)
+		}
+	}
+	sort.Strings(roots)
+	for _, d := range roots {
+		s, err := LoadDir(ctx, d, r.Options)
+		if err != nil {
+			if ctx.Err() != nil {
+				return set, ctx.Err()
+			}
+			set.Gaps = append(set.Gaps, check.Gap{Input: check.InputTerraform, Location: check.Location{File: d}, Reason: err.Error()})
+			continue
+		}
+		set.Add(s)
+	}
+	return set, nil
+}
