@@ -39,6 +39,9 @@ const reindexEvery = 30 * time.Second
 type ScanCache struct {
 	dir string
 	log *slog.Logger
+	// reindexEvery is how often a miss may re-read dir (reindexEvery
+	// constant; tests set 0).
+	reindexEvery time.Duration
 
 	mu        sync.RWMutex
 	byDigest  map[string]*imageSummary
@@ -54,7 +57,7 @@ func OpenScanCache(ctx context.Context, dir string, log *slog.Logger) (*ScanCach
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	c := &ScanCache{dir: dir, log: log, byDigest: map[string]*imageSummary{}, files: map[string]time.Time{}}
+	c := &ScanCache{dir: dir, log: log, reindexEvery: reindexEvery, byDigest: map[string]*imageSummary{}, files: map[string]time.Time{}}
 	if dir == "" {
 		return c, nil
 	}
@@ -79,7 +82,7 @@ func (c *ScanCache) Len() int {
 func (c *ScanCache) Lookup(ctx context.Context, digest string) (*imageSummary, bool) {
 	c.mu.RLock()
 	s, ok := c.byDigest[digest]
-	stale := c.dir != "" && time.Since(c.lastIndex) > reindexEvery
+	stale := c.dir != "" && time.Since(c.lastIndex) >= c.reindexEvery
 	c.mu.RUnlock()
 	if ok || !stale {
 		return s, ok
