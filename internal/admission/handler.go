@@ -214,7 +214,10 @@ func (h *Handler) review(ctx context.Context, req *admissionv1.AdmissionRequest)
 	switch {
 	case req.Operation != admissionv1.Create && req.Operation != admissionv1.Update:
 		d.Skipped = "operation " + string(req.Operation)
-	case req.SubResource != "":
+	case req.SubResource != "" && !(req.SubResource == "ephemeralcontainers" && req.Kind.Kind == "Pod"):
+		// pods/ephemeralcontainers carries the whole Pod (kubectl debug
+		// adds containers through it); other subresources (status, scale)
+		// change no pod spec.
 		d.Skipped = "subresource " + req.SubResource
 	case !isWorkload(req.Kind.Group, req.Kind.Kind):
 		d.Skipped = "kind " + req.Kind.Group + "/" + req.Kind.Kind
