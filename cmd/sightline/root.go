@@ -23,6 +23,8 @@ const rootLong = `Sightline treats cloud and containers as one stack. Today it:
   - ranks every vulnerability by what an attacker can reach, with the path
     or the blocking control (sightline assess; offline on a demo estate:
     sightline demo), as a table, JSON, SARIF, OpenVEX or an HTML report;
+  - checks Dockerfiles, Kubernetes, Terraform and AWS against CEL rules, the
+    built-in packs and your own (sightline check);
   - guards a Kubernetes cluster as a validating admission webhook: rules
     and an image policy from scan results (sightline admission serve).
 
@@ -52,6 +54,7 @@ var commandFormats = map[string][]string{
 	"sightline exposure":    {"table", "json"},
 	"sightline inventory":   {"table", "json"},
 	"sightline assess":      assessFormats,
+	"sightline check":       checkFormats,
 	"sightline demo":        assessFormats,
 	// Serves until stopped; its output is JSON log lines, not a report.
 	"sightline admission serve": {"table"},
@@ -83,6 +86,7 @@ func newRootCmd(g *cliutil.Globals) *cobra.Command {
 		newExposureCmd(g),
 		newInventoryCmd(g),
 		newAssessCmd(g),
+		newCheckCmd(g),
 		newDemoCmd(g),
 		newAdmissionCmd(g),
 	)

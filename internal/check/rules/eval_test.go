@@ -1,0 +1,234 @@
+package rules
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"github.com/sightline-sec/sightline/internal/check"
+)
+
+func loadTest(t *testing.T, paths ...string) *Set {
+	t.Helper()
+	s, err := Load(context.Background(), Options{Paths: paths, NoBuiltin: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func realSet(t *testing.T) check.Set {
+	var set check.Set
+	for _, f := range []string{"testdata/real/frontend.yaml", "testdata/real/loadgenerator.yaml", "testdata/real/inflate.yaml"} {
+		set.Objects = append(set.Objects, k8sObjects(t, f)...)
+	}
+	return set
+}
+
+func findingsOf(res Result, id string) []Finding {
+	var out []Finding
+	for _, f := range res.Findings {
+		if f.RuleID == id {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+func TestEvaluateRealManifests(t *testing.T) {
+	s := loadTest(t, "testdata/rules/test-rules.yaml")
+	set := realSet(t)
+	res := s.Evaluate(context.Background(), set)
+	if len(res.Gaps) != 0 || len(res.Unknown) != 0 {
+		t.Fatalf("gaps %v unknown %v", res.Gaps, res.Unknown)
+	}
+	// frontend sets readOnlyRootFilesystem: true; loadgenerator's
+	// frontend-check init container and main container both set it too;
+	// inflate sets no securityContext at all.
+	ro := findingsOf(res, "TEST-K8S-001")
+	if len(ro) != 1 || ro[0].Object != "Deployment/inflate" {
+		t.Fatalf("TEST-K8S-001 = %+v, want only Deployment/inflate", ro)
+	}
+	// The field is missing: the line is its nearest parent's, container 0.
+	if ro[0].Location.Line != 17 || ro[0].Path != "spec.template.spec.containers[0].securityContext.readOnlyRootFilesystem" {
+		t.Errorf("location %+v path %s, want line 17 (the container)", ro[0].Location, ro[0].Path)
+	}
+	if ro[0].Message != "container inflate has a writable root filesystem" || ro[0].Severity != "medium" {
+		t.Errorf("finding %+v", ro[0])
+	}
+	// Every image in these manifests is by tag.
+	tags := findingsOf(res, "TEST-K8S-002")
+	if len(tags) < 3 {
+		t.Fatalf("TEST-K8S-002: %d findings, want one per container (>= 3)", len(tags))
+	}
+	lines := map[string]map[string]int{}
+	for _, o := range set.Objects {
+		lines[o.Name] = o.Lines
+	}
+	for _, f := range tags {
+		if !strings.HasSuffix(f.Path, ".image") || f.Location.Line != lines[f.Object][f.Path] || f.Location.Line == 0 {
+			t.Errorf("image finding %+v: want the line of %s", f, f.Path)
+		}
+	}
+	// Bool rules: inflate has 5 replicas, loadgenerator 1, frontend none.
+	rep := findingsOf(res, "TEST-K8S-003")
+	if len(rep) != 1 || rep[0].Object != "Deployment/inflate" || rep[0].Message != "Deployment runs more than 4 replicas" {
+		t.Fatalf("TEST-K8S-003 = %+v", rep)
+	}
+	if rep[0].Location.Line != 1 {
+		t.Errorf("bool rule line = %d, want the object's line 1", rep[0].Location.Line)
+	}
+	if got := res.Stats.Objects[check.InputKubernetes]; got != len(set.Objects) {
+		t.Errorf("stats objects = %d, want %d", got, len(set.Objects))
+	}
+	if res.Stats.Rules != 3 || res.Stats.RulesApplied != 3 {
+		t.Errorf("stats %+v", res.Stats)
+	}
+}
+
+func TestEvaluateUnknownPath(t *testing.T) {
+	s := loadTest(t, "testdata/rules/test-rules.yaml")
+	set := realSet(t)
+	var inflate *check.Object
+	for i := range set.Objects {
+		if set.Objects[i].Name == "Deployment/inflate" {
+			inflate = &set.Objects[i]
+		}
+	}
+	inflate.Unknown = []string{"spec.replicas"}
+	res := s.Evaluate(context.Background(), set)
+	if n := len(findingsOf(res, "TEST-K8S-003")); n != 0 {
+		t.Fatalf("TEST-K8S-003 found %d with spec.replicas unknown, want an unknown result", n)
+	}
+	if len(res.Unknown) != 1 || res.Unknown[0].RuleID != "TEST-K8S-003" || res.Unknown[0].Object != "Deployment/inflate" ||
+		strings.Join(res.Unknown[0].Paths, ",") != "spec.replicas" {
+		t.Fatalf("unknown = %+v", res.Unknown)
+	}
+	// Rules that do not read the unknown value are decided normally.
+	if n := len(findingsOf(res, "TEST-K8S-001")); n != 1 {
+		t.Errorf("TEST-K8S-001: %d findings, want 1", n)
+	}
+}
+
+func TestEvaluateRuntimeErrorIsGap(t *testing.T) {
+	s := loadTest(t, "testdata/vap/typechecking-multiple-match.yaml")
+	res := s.Evaluate(context.Background(), realSet(t))
+	// object.replicas does not exist on any Deployment: each is a Gap
+	// naming rule and object, none is a pass or a finding.
+	if len(res.Findings) != 0 || len(res.Gaps) != 3 {
+		t.Fatalf("findings %v gaps %v, want 3 gaps", res.Findings, res.Gaps)
+	}
+	for _, g := range res.Gaps {
+		if !strings.Contains(g.Reason, "VAP/replica-policy.example.com/1") || !strings.Contains(g.Reason, "Deployment/") {
+			t.Errorf("gap %q does not name rule and object", g.Reason)
+		}
+	}
+}
+
+func TestInlineIgnore(t *testing.T) {
+	s := loadTest(t, "testdata/rules/test-rules.yaml")
+	set := realSet(t)
+	for i := range set.Objects {
+		switch set.Objects[i].Name {
+		case "Deployment/inflate":
+			set.Objects[i].Ignores = []check.Ignore{{RuleID: "TEST-K8S-003", Reason: "load test", Line: 5}}
+		case "Deployment/frontend":
+			set.Objects[i].Ignores = []check.Ignore{{RuleID: "TEST-K8S-002", Line: 3}, {RuleID: "TEST-NOPE", Reason: "x", Line: 4}}
+		}
+	}
+	res := s.Evaluate(context.Background(), set)
+	if n := len(findingsOf(res, "TEST-K8S-003")); n != 0 {
+		t.Fatalf("ignored finding still reported")
+	}
+	if len(res.Suppressed) != 1 || res.Suppressed[0].Suppressed.Reason != "load test" ||
+		res.Suppressed[0].Suppressed.By != "inline testdata/real/inflate.yaml:5" {
+		t.Fatalf("suppressed = %+v", res.Suppressed)
+	}
+	// No reason: not honoured, and said.
+	frontendTags := 0
+	for _, f := range findingsOf(res, "TEST-K8S-002") {
+		if f.Object == "Deployment/frontend" {
+			frontendTags++
+		}
+	}
+	if frontendTags != 1 {
+		t.Errorf("frontend image findings = %d, want 1 (reasonless ignore not honoured)", frontendTags)
+	}
+	w := strings.Join(res.Warnings, "\n")
+	if !strings.Contains(w, "frontend.yaml:3: sightline:ignore TEST-K8S-002 has no reason") ||
+		!strings.Contains(w, "TEST-NOPE, which is not a loaded rule") {
+		t.Errorf("warnings:\n%s", w)
+	}
+}
+
+func TestEvaluateCancelled(t *testing.T) {
+	s := loadTest(t, "testdata/rules/test-rules.yaml")
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	res := s.Evaluate(ctx, realSet(t))
+	if len(res.Findings) != 0 || len(res.Gaps) != 1 || !strings.Contains(res.Gaps[0].Reason, "not checked") {
+		t.Fatalf("cancelled evaluation: findings %d gaps %v", len(res.Findings), res.Gaps)
+	}
+}
+
+func TestBuiltinOverrideAndDisable(t *testing.T) {
+	fsys := fstest.MapFS{
+		"builtin/a.yaml": {Data: []byte(`rules:
+  - id: SL-T-001
+    title: replicas over 4
+    severity: high
+    inputs: [kubernetes]
+    violations: object.spec.?replicas.orValue(1) > 4
+  - id: SL-T-002
+    title: always
+    severity: info
+    inputs: [kubernetes]
+    violations: "true"
+`)},
+	}
+	dir := t.TempDir()
+	user := dir + "/user.yaml"
+	writeFile(t, user, `rules:
+  - id: SL-T-001
+    title: replicas over 0
+    severity: low
+    inputs: [kubernetes]
+    types: [Deployment]
+    violations: object.spec.?replicas.orValue(1) > 0
+  - id: SL-T-002
+    disabled: true
+`)
+	s, err := Load(context.Background(), Options{Builtin: fsys, Paths: []string{user}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := s.Rule("SL-T-001"); r == nil || r.Severity != "low" || r.Builtin {
+		t.Fatalf("SL-T-001 not replaced: %+v", r)
+	}
+	if r := s.Rule("SL-T-002"); r == nil || !r.Disabled {
+		t.Fatalf("SL-T-002 not disabled: %+v", r)
+	}
+	res := s.Evaluate(context.Background(), realSet(t))
+	if n := len(findingsOf(res, "SL-T-002")); n != 0 {
+		t.Errorf("disabled rule found %d", n)
+	}
+	if n := len(findingsOf(res, "SL-T-001")); n != 3 { // every Deployment has >= 1 replica by default
+		t.Errorf("SL-T-001 found %d, want 3", n)
+	}
+	if res.Stats.Rules != 1 || res.Stats.Disabled != 1 {
+		t.Errorf("stats %+v", res.Stats)
+	}
+}
+
+func TestEmbeddedBuiltinsLoad(t *testing.T) {
+	s, err := Load(context.Background(), Options{})
+	if err != nil {
+		t.Fatalf("built-in packs do not load: %v", err)
+	}
+	for _, r := range s.Rules() {
+		if !r.Builtin || !strings.HasPrefix(r.Source, "builtin/") {
+			t.Errorf("rule %s from %s", r.ID, r.Source)
+		}
+	}
+}

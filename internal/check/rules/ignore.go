@@ -1,0 +1,116 @@
+package rules
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/sightline-sec/sightline/internal/check"
+	"github.com/sightline-sec/sightline/internal/suppress"
+)
+
+// Suppression sources recorded in Suppression.By.
+const (
+	byInline     = "inline"
+	byIgnoreFile = "ignore-file"
+)
+
+// inlineSuppression returns the Object's inline ignore for the rule, if
+// one with a reason exists. A comment without a reason does not suppress
+// (reasonlessIgnoreWarnings says so): a reviewer must see why.
+func inlineSuppression(o *check.Object, ruleID string) *Suppression {
+	for _, ig := range o.Ignores {
+		if ig.RuleID == ruleID && strings.TrimSpace(ig.Reason) != "" {
+			return &Suppression{By: fmt.Sprintf("%s %s", byInline, lineRef(o.Location.File, ig.Line)), Reason: ig.Reason}
+		}
+	}
+	return nil
+}
+
+func lineRef(file string, line int) string {
+	switch {
+	case file == "":
+		return fmt.Sprintf("line %d", line)
+	case line <= 0:
+		return file
+	}
+	return fmt.Sprintf("%s:%d", file, line)
+}
+
+// reasonlessIgnoreWarnings names each inline ignore of o without a reason.
+func reasonlessIgnoreWarnings(o *check.Object) []string {
+	var out []string
+	for _, ig := range o.Ignores {
+		if strings.TrimSpace(ig.Reason) == "" {
+			out = append(out, fmt.Sprintf("%s: sightline:ignore %s has no reason and is not honoured (write: # sightline:ignore %s <why>)",
+				lineRef(o.Location.File, ig.Line), ig.RuleID, ig.RuleID))
+		}
+	}
+	return out
+}
+
+// unknownIgnoreWarnings names inline ignores for rules that are not
+// loaded (a typo in the ID would otherwise silently suppress nothing).
+func (s *Set) unknownIgnoreWarnings(set check.Set) []string {
+	var out []string
+	for i := range set.Objects {
+		o := &set.Objects[i]
+		for _, ig := range o.Ignores {
+			if s.Rule(ig.RuleID) == nil {
+				out = append(out, fmt.Sprintf("%s: sightline:ignore names %s, which is not a loaded rule",
+					lineRef(o.Location.File, ig.Line), ig.RuleID))
+			}
+		}
+	}
+	return out
+}
+
+// ApplyIgnoreFile moves the findings an ignore-file entry covers (entry id
+// = rule ID; entries with a package are for `sightline scan` and do not
+// apply) to Suppressed, and returns warnings for expired entries that
+// would have matched. The file format and expiry rule are
+// internal/suppress's (docs/report.md): the expiry day still suppresses.
+func (r *Result) ApplyIgnoreFile(ig *suppress.IgnoreFile, now time.Time) []string {
+	if ig == nil {
+		return nil
+	}
+	var warnings []string
+	active := map[string]suppress.IgnoreEntry{}
+	for _, e := range ig.Entries {
+		if e.Package != "" {
+			continue
+		}
+		if e.Expired(now) {
+			if n := countRule(r.Findings, e.ID); n > 0 {
+				warnings = append(warnings, fmt.Sprintf("%s:%d: ignore entry %s expired on %s and no longer suppresses (%d finding(s) back)",
+					ig.Path, e.Line(), e.ID, e.Expires, n))
+			}
+			continue
+		}
+		if _, dup := active[e.ID]; !dup {
+			active[e.ID] = e
+		}
+	}
+	kept := r.Findings[:0]
+	for _, f := range r.Findings {
+		if e, ok := active[f.RuleID]; ok {
+			f.Suppressed = &Suppression{By: fmt.Sprintf("%s %s:%d", byIgnoreFile, ig.Path, e.Line()), Reason: e.Reason}
+			r.Suppressed = append(r.Suppressed, f)
+			continue
+		}
+		kept = append(kept, f)
+	}
+	r.Findings = kept
+	r.Warnings = append(r.Warnings, warnings...)
+	return warnings
+}
+
+func countRule(fs []Finding, id string) int {
+	n := 0
+	for _, f := range fs {
+		if f.RuleID == id {
+			n++
+		}
+	}
+	return n
+}

@@ -1,0 +1,233 @@
+package report
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/sightline-sec/sightline/internal/check"
+	"github.com/sightline-sec/sightline/internal/check/rules"
+	"github.com/sightline-sec/sightline/internal/textfit"
+)
+
+// CheckSchema names the JSON document of `sightline check --format json`
+// (docs/check.md "JSON").
+const CheckSchema = "sightline.check/v1"
+
+// CheckReport is what `sightline check` prints: the engine's result, the
+// rules that ran, what was read and the gate's verdict. Every count is
+// there so that an empty findings list is never mistaken for a clean run.
+type CheckReport struct {
+	Schema     string           `json:"schema"`
+	Tool       CheckTool        `json:"tool"`
+	Summary    CheckSummary     `json:"summary"`
+	Gate       *CheckGate       `json:"gate,omitempty"`
+	Findings   []rules.Finding  `json:"findings"`
+	Unknown    []rules.Unknown  `json:"unknown"`
+	Gaps       []check.Gap      `json:"gaps"`
+	Suppressed []rules.Finding  `json:"suppressed"`
+	Warnings   []string         `json:"warnings"`
+	Rules      []*rules.Rule    `json:"rules"`
+	Inputs     []CheckInputRead `json:"inputs"`
+}
+
+// CheckTool names the program that wrote the report.
+type CheckTool struct {
+	Name    string `json:"name"`
+	Version string `json:"version"`
+}
+
+// CheckInputRead is what one input read: the files (or the cluster,
+// the snapshot directory) and the objects they gave.
+type CheckInputRead struct {
+	Input   check.Input `json:"input"`
+	Sources []string    `json:"sources"`
+	Objects int         `json:"objects"`
+}
+
+// CheckSummary counts what was checked and found.
+type CheckSummary struct {
+	Objects      map[check.Input]int `json:"objects"`
+	Rules        int                 `json:"rules"`
+	Disabled     int                 `json:"rules_disabled"`
+	RulesApplied int                 `json:"rules_applied"`
+	Evaluations  int                 `json:"evaluations"`
+	Findings     int                 `json:"findings"`
+	BySeverity   map[string]int      `json:"by_severity"`
+	Suppressed   int                 `json:"suppressed"`
+	Unknown      int                 `json:"unknown"`
+	Gaps         int                 `json:"gaps"`
+	// FilesSkipped counts files under PATH directories that are not an
+	// input of any kind (source code, READMEs); files that look like an
+	// input but could not be read are Gaps instead.
+	FilesSkipped int `json:"files_skipped"`
+}
+
+// CheckGate is the --fail-on verdict.
+type CheckGate struct {
+	FailOn         string `json:"fail_on"`
+	AllowUnchecked bool   `json:"allow_unchecked"`
+	Passed         bool   `json:"passed"`
+	Reason         string `json:"reason,omitempty"`
+}
+
+// NewCheckReport assembles the report of one run.
+func NewCheckReport(res rules.Result, rs *rules.Set, inputs []CheckInputRead, skipped int, version string) *CheckReport {
+	if version == "" {
+		version = "dev"
+	}
+	r := &CheckReport{
+		Schema: CheckSchema, Tool: CheckTool{Name: "sightline", Version: version},
+		Findings: nonNil(res.Findings), Unknown: nonNil(res.Unknown), Gaps: nonNil(res.Gaps),
+		Suppressed: nonNil(res.Suppressed), Warnings: nonNil(res.Warnings), Rules: nonNil(rs.Enabled()),
+		Inputs: nonNil(inputs),
+	}
+	objects := map[check.Input]int{}
+	maps.Copy(objects, res.Stats.Objects)
+	r.Summary = CheckSummary{Objects: objects, Rules: res.Stats.Rules, Disabled: res.Stats.Disabled,
+		RulesApplied: res.Stats.RulesApplied, Evaluations: res.Stats.Evaluations, Findings: len(res.Findings),
+		BySeverity: map[string]int{}, Suppressed: len(res.Suppressed), Unknown: len(res.Unknown),
+		Gaps: len(res.Gaps), FilesSkipped: skipped}
+	for _, f := range res.Findings {
+		r.Summary.BySeverity[string(f.Severity)]++
+	}
+	sortFindings(r.Findings)
+	return r
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+// sortFindings orders by severity (highest first), then file, line, rule.
+func sortFindings(fs []rules.Finding) {
+	slices.SortStableFunc(fs, func(a, b rules.Finding) int {
+		if d := b.Severity.Rank() - a.Severity.Rank(); d != 0 {
+			return d
+		}
+		if c := strings.Compare(a.Location.File, b.Location.File); c != 0 {
+			return c
+		}
+		if d := a.Location.Line - b.Location.Line; d != 0 {
+			return d
+		}
+		return strings.Compare(a.RuleID, b.RuleID)
+	})
+}
+
+// WriteCheckJSON writes the sightline.check/v1 document.
+func WriteCheckJSON(w io.Writer, r *CheckReport) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(r)
+}
+
+// WriteCheckTable writes the findings (severity, rule, object,
+// file:line, message), then what is unknown, the gaps, and a footer that
+// counts what was checked, fitted to width columns.
+func WriteCheckTable(w io.Writer, r *CheckReport, width int) error {
+	bw := bufio.NewWriter(w)
+	if len(r.Findings) > 0 {
+		// The location keeps its end (file name and line) when cut; the
+		// object leads the wrapping message column.
+		t := textfit.Table{Header: []string{"SEVERITY", "RULE", "LOCATION", "OBJECT: MESSAGE"}, Width: width, Squeeze: []int{2},
+			Cut: map[int]func(string, int) string{2: textfit.CutLeft}}
+		for _, f := range r.Findings {
+			t.Add(strings.ToUpper(string(f.Severity)), f.RuleID, LocationText(f.Location), f.Object+": "+f.Message)
+		}
+		if err := t.Write(bw); err != nil {
+			return err
+		}
+		fmt.Fprintln(bw)
+	}
+	if len(r.Unknown) > 0 {
+		fmt.Fprintf(bw, "Unknown (%d): the result depended on values that could not be worked out — neither pass nor finding:\n", len(r.Unknown))
+		for _, u := range r.Unknown {
+			for _, l := range textfit.Hang("  ", fmt.Sprintf("%s %s at %s: depends on %s", u.RuleID, u.Object, LocationText(u.Location), strings.Join(u.Paths, ", ")), 4, width) {
+				fmt.Fprintln(bw, l)
+			}
+		}
+		fmt.Fprintln(bw)
+	}
+	if len(r.Gaps) > 0 {
+		fmt.Fprintf(bw, "Not checked (%d):\n", len(r.Gaps))
+		for _, g := range r.Gaps {
+			where := LocationText(g.Location)
+			if where != "" {
+				where += ": "
+			}
+			for _, l := range textfit.Hang("  ", where+g.Reason, 4, width) {
+				fmt.Fprintln(bw, l)
+			}
+		}
+		fmt.Fprintln(bw)
+	}
+	for _, l := range checkFooter(r) {
+		for _, wl := range textfit.Hang("", l, 2, width) {
+			fmt.Fprintln(bw, wl)
+		}
+	}
+	return bw.Flush()
+}
+
+// checkFooter says what was read and run, and the counts.
+func checkFooter(r *CheckReport) []string {
+	s := r.Summary
+	var objs []string
+	for _, in := range slices.Sorted(maps.Keys(s.Objects)) {
+		objs = append(objs, fmt.Sprintf("%d %s", s.Objects[in], in))
+	}
+	if len(objs) == 0 {
+		objs = []string{"none"}
+	}
+	var sev []string
+	for i := len(rules.Severities) - 1; i >= 0; i-- {
+		if n := s.BySeverity[string(rules.Severities[i])]; n > 0 {
+			sev = append(sev, fmt.Sprintf("%d %s", n, rules.Severities[i]))
+		}
+	}
+	found := fmt.Sprintf("%d finding(s)", s.Findings)
+	if len(sev) > 0 {
+		found += " (" + strings.Join(sev, ", ") + ")"
+	}
+	lines := []string{
+		fmt.Sprintf("Checked objects: %s. Rules: %d enabled (%d applied to these objects, %d disabled), %d evaluations.",
+			strings.Join(objs, ", "), s.Rules, s.RulesApplied, s.Disabled, s.Evaluations),
+		fmt.Sprintf("%s, %d suppressed, %d unknown, %d not checked (gaps), %d file(s) skipped as no input.",
+			found, s.Suppressed, s.Unknown, s.Gaps, s.FilesSkipped),
+	}
+	for _, w := range r.Warnings {
+		lines = append(lines, "Warning: "+w)
+	}
+	if g := r.Gate; g != nil {
+		verdict := "passed"
+		if !g.Passed {
+			verdict = "FAILED"
+		}
+		line := fmt.Sprintf("Gate --fail-on %s: %s", g.FailOn, verdict)
+		if g.Reason != "" {
+			line += ": " + g.Reason
+		}
+		lines = append(lines, line)
+	}
+	return lines
+}
+
+// LocationText is file:line, else the resource, else "".
+func LocationText(l check.Location) string {
+	switch {
+	case l.File != "" && l.Line > 0:
+		return fmt.Sprintf("%s:%d", l.File, l.Line)
+	case l.File != "":
+		return l.File
+	}
+	return l.Resource
+}
