@@ -52,6 +52,13 @@ type decoder struct {
 	// read counts the objects decoded (modelled or ignored): "nothing
 	// usable was read" means read == 0.
 	read int
+	// raw, when set, receives every document instead of the typed
+	// decoding (ReadDocuments).
+	raw func(RawDocument) error
+	// rawErr is the first error raw returned; reading stops there.
+	rawErr error
+	// rendered is true while a Helm or Kustomize output is decoded.
+	rendered bool
 }
 
 func newDecoder(ctx context.Context, objs *Objects, opts LoadOptions) (*decoder, error) {
@@ -148,6 +155,13 @@ func (d *decoder) stream(where string, data []byte, isJSON, lineSuffix bool) {
 			return
 		}
 		d.docs++
+		if d.raw != nil {
+			d.rawDocument(where, doc.line, lineSuffix, loc, doc.body)
+			if d.rawErr != nil {
+				return
+			}
+			continue
+		}
 		d.document(loc, doc.body)
 	}
 }

@@ -303,6 +303,8 @@ func (l *loader) render(dir, kind string) error {
 	}
 	sort.Strings(names)
 	l.opts.logf("rendered %s: %d bytes", src, total)
+	l.d.rendered = true
+	defer func() { l.d.rendered = false }()
 	for _, n := range names {
 		where := src
 		if n != "" {

@@ -1,0 +1,270 @@
+// Package kubernetes is the Kubernetes input of `sightline check`: it
+// turns Kubernetes objects — from manifest files and directories, Helm
+// charts and Kustomize directories (read and rendered by
+// internal/workload/kube, with its bounds), a live cluster
+// (internal/workload/kube/live) or one admission request — into
+// check.Objects for the rule engine.
+//
+// Every object is kept as the API gives it (Data: apiVersion, kind,
+// metadata, spec, …, any kind, custom resources included), with:
+//
+//   - Type = kind, Name = "namespace/Kind/name" ("Kind/name" for
+//     cluster-scoped kinds), Location = file and first line of the
+//     document;
+//   - Lines: the line of every field path, from the YAML text
+//     ("spec.template.spec.containers[0].securityContext.privileged" →
+//     24), so a finding points at the line to change;
+//   - Vars: podSpec, podSpecPath, podMeta, podMetaPath and containers, the
+//     pod template of every kind that makes Pods, so one rule covers Pods
+//     and all workload controllers;
+//   - Ignores: the "# sightline:ignore RULE-ID reason" comments in the
+//     document.
+//
+// docs/check-kubernetes.md documents the data shape and the built-in
+// rules.
+package kubernetes
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/sightline-sec/sightline/internal/check"
+	"github.com/sightline-sec/sightline/internal/workload"
+	"github.com/sightline-sec/sightline/internal/workload/kube"
+)
+
+// Reader reads Kubernetes manifests for `sightline check` (the
+// check.Reader of the kubernetes input).
+type Reader struct {
+	// Namespace is the namespace of objects that name none and the Helm
+	// release namespace; "" = "default".
+	Namespace string
+	// Values are Helm --set style values applied to charts.
+	Values []string
+	// Logf receives progress lines; optional.
+	Logf func(string, ...any)
+}
+
+// Input is check.InputKubernetes.
+func (Reader) Input() check.Input { return check.InputKubernetes }
+
+// Detect reports whether a file is Kubernetes input (see Detect).
+func (Reader) Detect(path string, head []byte) bool { return Detect(path, head) }
+
+// Read reads paths (see Read).
+func (r Reader) Read(ctx context.Context, paths []string) (check.Set, error) {
+	return Read(ctx, paths, r.options())
+}
+
+func (r Reader) options() kube.LoadOptions {
+	return kube.LoadOptions{Namespace: r.Namespace, Values: r.Values, Logf: r.Logf}
+}
+
+var (
+	yamlAPIVersion = regexp.MustCompile(`(?m)^apiVersion:[ \t]*["']?[A-Za-z0-9]`)
+	yamlKind       = regexp.MustCompile(`(?m)^kind:[ \t]*["']?[A-Z]`)
+	jsonAPIVersion = regexp.MustCompile(`"apiVersion"\s*:\s*"`)
+	jsonKindRe     = regexp.MustCompile(`"kind"\s*:\s*"`)
+)
+
+// Detect reports whether the file at path is Kubernetes input, judged by
+// its first bytes: a .yaml/.yml/.json file with top-level apiVersion and
+// kind (a Helm template too: Read renders its chart), a Helm chart's
+// Chart.yaml, or a kustomization file.
+func Detect(path string, head []byte) bool {
+	base := filepath.Base(path)
+	if base == "Chart.yaml" || slices.Contains(kustomizationNames, base) {
+		return true
+	}
+	switch strings.ToLower(filepath.Ext(base)) {
+	case ".yaml", ".yml":
+		return yamlAPIVersion.Match(head) && yamlKind.Match(head)
+	case ".json":
+		t := bytes.TrimSpace(head)
+		return len(t) > 0 && t[0] == '{' && jsonAPIVersion.Match(head) && jsonKindRe.Match(head)
+	}
+	return false
+}
+
+// kustomizationNames are the file names that make a directory a
+// Kustomization (kustomize konfig.RecognizedKustomizationFileNames).
+var kustomizationNames = []string{"kustomization.yaml", "kustomization.yml", "Kustomization"}
+
+// maxChartDepth is how many directories up from a template file Read looks
+// for the chart's Chart.yaml (templates/ and one level of subdirectory
+// under it, as real charts use).
+const maxChartDepth = 3
+
+// Read reads files and directories (as kube.LoadManifests does: plain
+// manifests, Helm charts, Kustomize directories) into Objects. A
+// Chart.yaml or kustomization file stands for its directory, which is
+// rendered; a file under a chart (a template) is read by rendering its
+// chart; files under a kustomization given too are read through it only.
+// What cannot be read is a Gap; the error is non-nil only when ctx ends.
+func Read(ctx context.Context, paths []string, opts kube.LoadOptions) (check.Set, error) {
+	roots := inputRoots(paths)
+	var set check.Set
+	err := readAll(ctx, roots, opts, &set)
+	if err == nil || ctx.Err() != nil {
+		return set, ctxErr(ctx, err)
+	}
+	// One path failed as a whole (missing, or nothing in it parses): read
+	// the paths one by one so that each failure is a Gap of its own and
+	// the others are still read.
+	set = check.Set{}
+	for _, p := range roots {
+		var one check.Set
+		if err := readAll(ctx, []string{p}, opts, &one); err != nil {
+			if ctx.Err() != nil {
+				return set, ctx.Err()
+			}
+			one = check.Set{Gaps: []check.Gap{{Input: check.InputKubernetes, Location: check.Location{File: p}, Reason: err.Error()}}}
+		}
+		set.Add(one)
+	}
+	return set, nil
+}
+
+func ctxErr(ctx context.Context, err error) error {
+	if err != nil && ctx.Err() != nil {
+		return ctx.Err()
+	}
+	return nil
+}
+
+// readAll reads paths with kube.ReadDocuments into set.
+func readAll(ctx context.Context, paths []string, opts kube.LoadOptions, set *check.Set) error {
+	gaps, err := kube.ReadDocuments(ctx, paths, opts, func(d kube.RawDocument) error {
+		objs, gaps := fromDocument(d, opts.Namespace)
+		set.Objects = append(set.Objects, objs...)
+		set.Gaps = append(set.Gaps, gaps...)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, g := range gaps {
+		set.Gaps = append(set.Gaps, fromWorkloadGap(g))
+	}
+	return nil
+}
+
+// fromDocument turns one raw document into Objects.
+func fromDocument(d kube.RawDocument, namespace string) ([]check.Object, []check.Gap) {
+	src := source{file: d.Source, line: d.Line, withLines: d.Line > 0, namespace: namespace}
+	if d.File != "" {
+		src.file = d.File
+	}
+	data, err := decodeJSON(d.JSON)
+	if err != nil {
+		return nil, []check.Gap{gapAt(src, err.Error())}
+	}
+	var tree *yamlTree
+	if src.withLines {
+		// A document yaml.v3 cannot parse (YAML 1.1 corner cases the
+		// Kubernetes parser accepts) keeps its object, without field lines.
+		tree, _ = parseTree(d.YAML, d.StartLine)
+	}
+	return documentObjects(src, data, d.YAML, tree)
+}
+
+// fromWorkloadGap converts a gap of the manifest reader; its Input is
+// "file:line" or a rendered source's name.
+func fromWorkloadGap(g workload.Gap) check.Gap {
+	loc := check.Location{File: g.Input}
+	if i := strings.LastIndexByte(g.Input, ':'); i > 0 {
+		if n, err := strconv.Atoi(g.Input[i+1:]); err == nil && n > 0 {
+			loc = check.Location{File: g.Input[:i], Line: n}
+		}
+	}
+	reason := g.Reason
+	if g.What != "" {
+		reason = g.What + ": " + g.Reason
+	}
+	return check.Gap{Input: check.InputKubernetes, Location: loc, Reason: reason}
+}
+
+// inputRoots maps the paths given to what kube.ReadDocuments reads:
+// Chart.yaml and kustomization files become their directories, a file
+// inside a chart becomes the chart, files under a kustomization being
+// rendered are dropped, and duplicates go.
+func inputRoots(paths []string) []string {
+	var roots, kustomize []string
+	seen := map[string]bool{}
+	add := func(p string) {
+		if p = filepath.Clean(p); !seen[p] {
+			seen[p] = true
+			roots = append(roots, p)
+		}
+	}
+	for _, p := range paths {
+		base := filepath.Base(p)
+		switch {
+		case base == "Chart.yaml":
+			add(filepath.Dir(p))
+		case slices.Contains(kustomizationNames, base):
+			add(filepath.Dir(p))
+			kustomize = append(kustomize, filepath.Clean(filepath.Dir(p)))
+		default:
+			if chart := chartOf(p); chart != "" {
+				add(chart)
+			} else {
+				add(p)
+			}
+		}
+	}
+	return slices.DeleteFunc(roots, func(p string) bool {
+		for _, k := range kustomize {
+			if p != k && strings.HasPrefix(p, k+string(filepath.Separator)) {
+				return true
+			}
+		}
+		for _, r := range roots {
+			if p != r && isChartDir(r) && strings.HasPrefix(p, r+string(filepath.Separator)) {
+				return true
+			}
+		}
+		return false
+	})
+}
+
+// chartOf returns the chart directory a file lies in (a Chart.yaml at most
+// maxChartDepth directories up), or "".
+func chartOf(p string) string {
+	if fi, err := os.Stat(p); err != nil || fi.IsDir() {
+		return ""
+	}
+	dir := filepath.Dir(p)
+	for range maxChartDepth {
+		if isChartDir(dir) {
+			return dir
+		}
+		up := filepath.Dir(dir)
+		if up == dir {
+			break
+		}
+		dir = up
+	}
+	return ""
+}
+
+func isChartDir(dir string) bool {
+	fi, err := os.Stat(filepath.Join(dir, "Chart.yaml"))
+	return err == nil && fi.Mode().IsRegular()
+}
+
+// errNoObjects is returned by FromAdmission for an empty object.
+var errNoObjects = errors.New("no object")
+
+// wrapf is fmt.Errorf with the input named.
+func wrapf(format string, a ...any) error {
+	return fmt.Errorf("kubernetes: "+format, a...)
+}

@@ -1,0 +1,400 @@
+package kubernetes
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/sightline-sec/sightline/internal/check"
+	"github.com/sightline-sec/sightline/internal/workload/kube"
+)
+
+const (
+	goat = "testdata/kubernetes-goat"
+	demo = "testdata/microservices-demo"
+)
+
+func read(t *testing.T, opts kube.LoadOptions, paths ...string) check.Set {
+	t.Helper()
+	set, err := Read(context.Background(), paths, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return set
+}
+
+func byName(t *testing.T, set check.Set, name string) check.Object {
+	t.Helper()
+	for _, o := range set.Objects {
+		if o.Name == name {
+			return o
+		}
+	}
+	var names []string
+	for _, o := range set.Objects {
+		names = append(names, o.Name)
+	}
+	t.Fatalf("no object %s in %v", name, names)
+	return check.Object{}
+}
+
+// TestReadGoatHealthCheck: the real insecure manifest is read with the
+// line of each field, so a finding on privileged points at line 25.
+func TestReadGoatHealthCheck(t *testing.T) {
+	path := filepath.Join(goat, "health-check", "deployment.yaml")
+	set := read(t, kube.LoadOptions{}, path)
+	if len(set.Gaps) != 0 || len(set.Objects) != 2 {
+		t.Fatalf("objects %d gaps %v", len(set.Objects), set.Gaps)
+	}
+	d := byName(t, set, "default/Deployment/health-check-deployment")
+	if d.Input != check.InputKubernetes || d.Type != "Deployment" || d.Location != (check.Location{File: path, Line: 1}) {
+		t.Errorf("object %+v %v", d.Location, d.Type)
+	}
+	for p, want := range map[string]int{
+		"spec.template.spec.containers[0].securityContext.privileged": 25,
+		"spec.template.spec.containers[0]":                            15,
+		"spec.template.spec.containers[0].ports[0].containerPort":     22,
+		"spec.template.spec.volumes[0].hostPath.path":                 32,
+		"metadata.name": 4,
+	} {
+		if got := d.Lines[p]; got != want {
+			t.Errorf("Lines[%s] = %d, want %d", p, got, want)
+		}
+	}
+	if d.Vars["podSpecPath"] != "spec.template.spec" || d.Vars["podMetaPath"] != "spec.template.metadata" {
+		t.Errorf("vars %v", d.Vars)
+	}
+	cs := d.Vars["containers"].([]any)
+	if len(cs) != 1 {
+		t.Fatalf("containers %v", cs)
+	}
+	c := cs[0].(map[string]any)
+	if c["path"] != "spec.template.spec.containers[0]" || c["kind"] != "containers" {
+		t.Errorf("container %v", c)
+	}
+	port := c["container"].(map[string]any)["ports"].([]any)[0].(map[string]any)["containerPort"]
+	if port != int64(80) {
+		t.Errorf("containerPort %#v, want int64 80", port)
+	}
+	s := byName(t, set, "default/Service/health-check-service")
+	if s.Location.Line != 35 || s.Vars["podSpec"] != nil || s.Vars["podSpecPath"] != "" || len(s.Vars["containers"].([]any)) != 0 {
+		t.Errorf("service %v %v", s.Location, s.Vars)
+	}
+}
+
+// TestLinesMatchText: over every real manifest file, each path's line
+// holds that path's last key (or, for a list item, the item's "- ").
+func TestLinesMatchText(t *testing.T) {
+	files, _ := filepath.Glob(filepath.Join(demo, "kubernetes-manifests", "*service.yaml"))
+	more, _ := filepath.Glob(filepath.Join(goat, "*", "*.yaml"))
+	files = append(append(files, more...), filepath.Join(demo, "release", "kubernetes-manifests.yaml"))
+	checked := 0
+	for _, f := range files {
+		text, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines := strings.Split(string(text), "\n")
+		set := read(t, kube.LoadOptions{}, f)
+		for _, o := range set.Objects {
+			if len(o.Lines) == 0 {
+				t.Errorf("%s: no lines", o.Name)
+			}
+			for p, n := range o.Lines {
+				l := lines[n-1]
+				if strings.HasSuffix(p, "]") && !strings.HasSuffix(p, "\"]") {
+					if !strings.Contains(l, "- ") && !strings.Contains(l, "[") {
+						t.Errorf("%s %s: line %d %q is not a list item", f, p, n, l)
+					}
+				} else if key := lastKey(p); !strings.Contains(l, key+":") && !strings.Contains(l, key+`":`) {
+					t.Errorf("%s %s: line %d %q does not hold key %q", f, p, n, l, key)
+				}
+				checked++
+			}
+		}
+	}
+	if checked < 1000 {
+		t.Fatalf("only %d paths checked", checked)
+	}
+}
+
+func lastKey(p string) string {
+	if strings.HasSuffix(p, "\"]") {
+		i := strings.LastIndex(p, "[\"")
+		k, _ := strconv.Unquote(p[i+1 : len(p)-1])
+		return k
+	}
+	return p[strings.LastIndexAny(p, ".]")+1:]
+}
+
+// TestReadKustomize: a kustomization is built; its output has no lines
+// of its own, so objects carry none (never a wrong line), and files under
+// it given too are not read twice.
+func TestReadKustomize(t *testing.T) {
+	dir := filepath.Join(demo, "kubernetes-manifests")
+	files, _ := filepath.Glob(filepath.Join(dir, "*.yaml"))
+	set := read(t, kube.LoadOptions{}, files...) // kustomization.yaml is among them
+	if len(set.Gaps) != 0 {
+		t.Fatalf("gaps %v", set.Gaps)
+	}
+	n := 0
+	for _, o := range set.Objects {
+		if o.Type == "Deployment" {
+			n++
+		}
+		if o.Lines != nil || o.Location.Line != 0 || !strings.HasPrefix(o.Location.File, "kustomization ") {
+			t.Errorf("%s: location %v, %d lines", o.Name, o.Location, len(o.Lines))
+		}
+	}
+	if n != 11 {
+		t.Errorf("%d Deployments, want 11 (each once)", n)
+	}
+}
+
+// TestReadHelm: a template file stands for its chart, which is rendered
+// with the values given; rendered objects get lines of the rendered
+// template.
+func TestReadHelm(t *testing.T) {
+	tmpl := filepath.Join(demo, "helm-chart", "templates", "frontend.yaml")
+	set := read(t, kube.LoadOptions{Values: []string{"seccompProfile.enable=true"}}, tmpl, filepath.Join(demo, "helm-chart", "Chart.yaml"))
+	d := byName(t, set, "default/Deployment/frontend")
+	if !strings.HasPrefix(d.Location.File, "chart "+filepath.Join(demo, "helm-chart")) || !strings.HasSuffix(d.Location.File, "templates/frontend.yaml") {
+		t.Errorf("location %v", d.Location)
+	}
+	spec := d.Vars["podSpec"].(map[string]any)
+	if spec["securityContext"].(map[string]any)["seccompProfile"].(map[string]any)["type"] != "RuntimeDefault" {
+		t.Errorf("values not applied: %v", spec["securityContext"])
+	}
+	if d.Lines["spec.template.spec.securityContext.seccompProfile.type"] == 0 {
+		t.Errorf("no line for seccompProfile.type")
+	}
+	deployments := 0
+	for _, o := range set.Objects {
+		if o.Type == "Deployment" {
+			deployments++
+		}
+	}
+	if deployments < 11 {
+		t.Errorf("%d deployments", deployments)
+	}
+}
+
+// TestVarsKinds: podSpec is found for every kind that makes Pods
+// (hand-written minimal objects, one per kind).
+func TestVarsKinds(t *testing.T) {
+	spec := map[string]any{"containers": []any{map[string]any{"name": "a"}}, "initContainers": []any{map[string]any{"name": "i"}}}
+	tmpl := map[string]any{"metadata": map[string]any{"annotations": map[string]any{"x": "y"}}, "spec": spec}
+	cases := map[string]map[string]any{
+		"Pod":                   {"metadata": map[string]any{"name": "p"}, "spec": spec},
+		"PodTemplate":           {"metadata": map[string]any{"name": "p"}, "template": tmpl},
+		"Deployment":            {"metadata": map[string]any{"name": "p"}, "spec": map[string]any{"template": tmpl}},
+		"ReplicationController": {"metadata": map[string]any{"name": "p"}, "spec": map[string]any{"template": tmpl}},
+		"CronJob":               {"metadata": map[string]any{"name": "p"}, "spec": map[string]any{"jobTemplate": map[string]any{"spec": map[string]any{"template": tmpl}}}},
+	}
+	for kind, data := range cases {
+		data["apiVersion"], data["kind"] = "v1", kind
+		o, err := newObject(source{}, data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(o.Vars["podSpec"], spec) {
+			t.Errorf("%s: podSpec %v", kind, o.Vars["podSpec"])
+		}
+		cs := o.Vars["containers"].([]any)
+		if len(cs) != 2 || cs[0].(map[string]any)["kind"] != "initContainers" {
+			t.Errorf("%s: containers %v", kind, cs)
+		}
+		want := podSpecPaths[kind][0] + ".containers[0]"
+		if cs[1].(map[string]any)["path"] != want {
+			t.Errorf("%s: path %v, want %s", kind, cs[1].(map[string]any)["path"], want)
+		}
+	}
+	o, _ := newObject(source{}, map[string]any{"apiVersion": "v1", "kind": "ClusterRole", "metadata": map[string]any{"name": "r"}})
+	if o.Name != "ClusterRole/r" || o.Vars["podSpec"] != nil {
+		t.Errorf("cluster-scoped %v %v", o.Name, o.Vars)
+	}
+}
+
+// TestListsAndIgnores (hand-written input): List items are objects with
+// lines of their own; ignore comments belong to the item they are in, and
+// text that only looks like one (inside a string) is not one.
+func TestListsAndIgnores(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "list.yaml")
+	text := `apiVersion: v1
+kind: List
+items:
+- apiVersion: v1
+  kind: Pod
+  metadata:
+    name: a # sightline:ignore SL-K8S-001 token needed by the agent
+    namespace: ops
+  spec:
+    containers:
+    - name: c
+      image: x
+      args: ["# sightline:ignore SL-K8S-002 not a comment"]
+# sightline:ignore SL-K8S-PSS-001 debugging only
+- apiVersion: v1
+  kind: Pod
+  metadata:
+    name: b
+  spec:
+    containers:
+    - name: c
+      image: "y # sightline:ignore SL-K8S-003 also not a comment"
+`
+	if err := os.WriteFile(p, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	set := read(t, kube.LoadOptions{}, p)
+	if len(set.Objects) != 2 || len(set.Gaps) != 0 {
+		t.Fatalf("objects %d gaps %v", len(set.Objects), set.Gaps)
+	}
+	a, b := byName(t, set, "ops/Pod/a"), byName(t, set, "default/Pod/b")
+	if a.Location.Line != 4 || b.Location.Line != 15 {
+		t.Errorf("lines %d %d", a.Location.Line, b.Location.Line)
+	}
+	if a.Lines["spec.containers[0].image"] != 12 || b.Lines["spec.containers[0].image"] != 22 {
+		t.Errorf("image lines %d %d", a.Lines["spec.containers[0].image"], b.Lines["spec.containers[0].image"])
+	}
+	wantA := []check.Ignore{{RuleID: "SL-K8S-001", Reason: "token needed by the agent", Line: 7}}
+	wantB := []check.Ignore{{RuleID: "SL-K8S-PSS-001", Reason: "debugging only", Line: 14}}
+	if !reflect.DeepEqual(a.Ignores, wantA) || !reflect.DeepEqual(b.Ignores, wantB) {
+		t.Errorf("ignores a %+v b %+v", a.Ignores, b.Ignores)
+	}
+}
+
+// TestAnnotationPath: keys holding dots are written ["…"], the syntax the
+// rule engine reads.
+func TestAnnotationPath(t *testing.T) {
+	set := read(t, kube.LoadOptions{}, filepath.Join(demo, "kubernetes-manifests", "frontend.yaml"))
+	d := byName(t, set, "default/Deployment/frontend")
+	if n := d.Lines[`spec.template.metadata.annotations["sidecar.istio.io/rewriteAppHTTPProbers"]`]; n != 30 {
+		t.Errorf("annotation line %d, want 30", n)
+	}
+}
+
+// TestGaps: what cannot be read is a Gap naming file and line; other
+// paths are still read.
+func TestGaps(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.yaml")
+	os.WriteFile(bad, []byte("apiVersion: v1\nkind: Pod\nmetadata:\n  name: ok\n---\napiVersion: v1\nkind: Pod\nmetadata: [\n"), 0o600)
+	noName := filepath.Join(dir, "noname.yaml")
+	os.WriteFile(noName, []byte("apiVersion: v1\nkind: Pod\nmetadata: {}\n"), 0o600)
+	health := filepath.Join(goat, "health-check", "deployment.yaml")
+	set, err := Read(context.Background(), []string{bad, filepath.Join(dir, "missing.yaml"), noName, health}, kube.LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]bool{bad + ":6": false, filepath.Join(dir, "missing.yaml") + ":0": false, noName + ":1": false}
+	for _, g := range set.Gaps {
+		k := g.Location.File + ":" + strconv.Itoa(g.Location.Line)
+		if _, ok := want[k]; !ok {
+			t.Errorf("unexpected gap %+v", g)
+		}
+		want[k] = true
+	}
+	for k, seen := range want {
+		if !seen {
+			t.Errorf("no gap at %s; gaps %+v", k, set.Gaps)
+		}
+	}
+	byName(t, set, "default/Pod/ok")
+	byName(t, set, "default/Deployment/health-check-deployment")
+}
+
+func TestDetect(t *testing.T) {
+	health, _ := os.ReadFile(filepath.Join(goat, "health-check", "deployment.yaml"))
+	tmpl, _ := os.ReadFile(filepath.Join(demo, "helm-chart", "templates", "frontend.yaml"))
+	values, _ := os.ReadFile(filepath.Join(demo, "helm-chart", "values.yaml"))
+	for _, c := range []struct {
+		path string
+		head string
+		want bool
+	}{
+		{"deploy.yaml", string(health), true},
+		{"templates/frontend.yaml", string(tmpl), true},
+		{"values.yaml", string(values), false},
+		{"Chart.yaml", "apiVersion: v2\nname: x\n", true},
+		{"kustomization.yaml", "resources: []\n", true},
+		{"pod.json", `{"apiVersion": "v1", "kind": "Pod"}`, true},
+		{"package.json", `{"name": "x", "kind": "y"}`, false},
+		{"compose.yaml", "services:\n  web:\n    image: x\n", false},
+		{"Dockerfile", "FROM x\n", false},
+	} {
+		if got := Detect(c.path, []byte(c.head)); got != c.want {
+			t.Errorf("Detect(%s) = %v", c.path, got)
+		}
+	}
+}
+
+// TestFromAdmission: the object of an admission request becomes the same
+// Object the manifest reader makes (bar lines and location).
+func TestFromAdmission(t *testing.T) {
+	path := filepath.Join(goat, "system-monitor", "deployment.yaml")
+	set := read(t, kube.LoadOptions{}, path)
+	want := byName(t, set, "default/Deployment/system-monitor-deployment")
+	docs := 0
+	_, err := kube.ReadDocuments(context.Background(), []string{path}, kube.LoadOptions{}, func(d kube.RawDocument) error {
+		docs++
+		if docs != 2 {
+			return nil
+		}
+		got, err := FromAdmission(d.JSON, AdmissionRequest{UID: "u1", Namespace: "default"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Name != want.Name || !reflect.DeepEqual(got.Data, want.Data) || !reflect.DeepEqual(got.Vars, want.Vars) {
+			t.Errorf("admission object differs: %v", got.Name)
+		}
+		if got.Location.Resource != "admission request u1: default/Deployment/system-monitor-deployment" {
+			t.Errorf("resource %q", got.Location.Resource)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, bad := range []string{"", "null", "[1]", `{"kind":"Pod"}`, `{"apiVersion":"v1","kind":"Pod","metadata":{}}`, `{"apiVersion":"v1"`} {
+		if _, err := FromAdmission([]byte(bad), AdmissionRequest{UID: "u2"}); err == nil || !strings.Contains(err.Error(), "u2") {
+			t.Errorf("FromAdmission(%q) error %v", bad, err)
+		}
+	}
+	o, err := FromAdmission([]byte(`{"apiVersion":"v1","kind":"Pod","metadata":{"generateName":"web-"}}`), AdmissionRequest{Namespace: "shop"})
+	if err != nil || o.Name != "shop/Pod/web-" {
+		t.Errorf("generateName: %v %v", o.Name, err)
+	}
+}
+
+// TestFromLive: typed objects (as the live collector lists them, here
+// decoded from the real release manifests) become Objects whose Data
+// holds what the manifest says.
+func TestFromLive(t *testing.T) {
+	path := filepath.Join(demo, "release", "kubernetes-manifests.yaml")
+	objs, err := kube.LoadManifests(context.Background(), []string{path}, kube.LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	objs.Cluster = "kind-test"
+	live := FromLive(objs)
+	fromFile := read(t, kube.LoadOptions{}, path)
+	d := byName(t, live, "default/Deployment/frontend")
+	f := byName(t, fromFile, "default/Deployment/frontend")
+	if d.Location.Resource != "kind-test: default/Deployment/frontend" || d.Data["apiVersion"] != "apps/v1" {
+		t.Errorf("live object %v %v", d.Location, d.Data["apiVersion"])
+	}
+	lc := d.Vars["containers"].([]any)[0].(map[string]any)["container"].(map[string]any)
+	fc := f.Vars["containers"].([]any)[0].(map[string]any)["container"].(map[string]any)
+	if !reflect.DeepEqual(lc["securityContext"], fc["securityContext"]) || lc["image"] != fc["image"] {
+		t.Errorf("live container %v, file %v", lc["securityContext"], fc["securityContext"])
+	}
+	if len(live.Objects) != len(objs.Deployments)+len(objs.Services)+len(objs.ServiceAccounts) {
+		t.Errorf("%d objects", len(live.Objects))
+	}
+}
