@@ -15,6 +15,8 @@ import (
 
 	admissionv1 "k8s.io/api/admission/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/sightline-sec/sightline/internal/check/rules"
 )
 
 // DefaultMaxBodyBytes bounds a request body. The API server sends the
@@ -50,6 +52,11 @@ type Config struct {
 	// ImageFailure decides on an image that could not be checked,
 	// RuleFailure on rules that could not be evaluated.
 	ImageFailure, RuleFailure Failure
+	// DenySeverity is the lowest rule severity enforce mode denies
+	// ("info", "low", "medium", "high", "critical"; default "info": every
+	// violation). Violations below it are admitted with a warning.
+	// Unchecked items under a closed failure choice always deny.
+	DenySeverity string
 	// MaxBodyBytes bounds a request body (default DefaultMaxBodyBytes).
 	MaxBodyBytes int64
 	// Log receives one structured line per decision, and every error.
@@ -78,6 +85,14 @@ func NewHandler(cfg Config) (*Handler, error) {
 			return nil, err
 		}
 	}
+	if cfg.DenySeverity == "" {
+		cfg.DenySeverity = "info"
+	}
+	sev, err := rules.ParseSeverity(cfg.DenySeverity)
+	if err != nil {
+		return nil, fmt.Errorf("deny severity: %w", err)
+	}
+	cfg.DenySeverity = string(sev)
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = DefaultMaxBodyBytes
 	}
@@ -225,7 +240,7 @@ func (h *Handler) review(ctx context.Context, req *admissionv1.AdmissionRequest)
 	if d.Skipped != "" {
 		return &admissionv1.AdmissionResponse{Allowed: true}, d
 	}
-	obj := Object{Kind: req.Kind.Kind, Group: req.Kind.Group, Namespace: req.Namespace, Name: req.Name,
+	obj := Object{Kind: req.Kind.Kind, Group: req.Kind.Group, Namespace: req.Namespace, Name: req.Name, UID: string(req.UID),
 		Operation: string(req.Operation), Raw: req.Object.Raw}
 	var wg sync.WaitGroup
 	var ruleViolations []Violation
@@ -278,12 +293,11 @@ func (h *Handler) checkImages(ctx context.Context, obj Object) []imageVerdict {
 
 // collect sorts what was found into d.Deny, d.Open and d.Notes.
 func (h *Handler) collect(d *decision, rules []Violation, ruleErr error) {
+	d.Deny = append(d.Deny, rules...)
 	if ruleErr != nil {
 		v := Violation{RuleID: RuleEvaluationError, Title: "Rules not evaluated",
 			Message: "the Kubernetes rules could not be evaluated: " + ruleErr.Error()}
 		h.unchecked(d, v, h.cfg.RuleFailure)
-	} else {
-		d.Deny = append(d.Deny, rules...)
 	}
 	for _, iv := range d.Images {
 		d.Deny = append(d.Deny, iv.Denials...)
@@ -319,11 +333,13 @@ func (h *Handler) respond(d *decision) *admissionv1.AdmissionResponse {
 	var warn []string
 	switch h.cfg.Mode {
 	case ModeEnforce:
-		if len(d.Deny) > 0 {
+		deny, below := splitSeverity(d.Deny, rules.Severity(h.cfg.DenySeverity))
+		if len(deny) > 0 {
 			resp.Allowed = false
 			resp.Result = &metav1.Status{Status: metav1.StatusFailure, Code: http.StatusForbidden,
-				Reason: metav1.StatusReasonForbidden, Message: denialMessage(d.Deny)}
+				Reason: metav1.StatusReasonForbidden, Message: denialMessage(deny)}
 		}
+		warn = appendViolations(warn, below)
 	case ModeWarn:
 		warn = appendViolations(warn, d.Deny)
 	}
@@ -334,6 +350,19 @@ func (h *Handler) respond(d *decision) *admissionv1.AdmissionResponse {
 	}
 	resp.AuditAnnotations = auditAnnotations(h.cfg.Mode, d, resp.Allowed)
 	return resp
+}
+
+// splitSeverity separates the violations at or above min (and those
+// without a severity: unchecked items) from the ones below it.
+func splitSeverity(vs []Violation, min rules.Severity) (deny, below []Violation) {
+	for _, v := range vs {
+		if v.Severity != "" && rules.Severity(v.Severity).Rank() < min.Rank() {
+			below = append(below, v)
+			continue
+		}
+		deny = append(deny, v)
+	}
+	return deny, below
 }
 
 func appendViolations(dst []string, vs []Violation) []string {

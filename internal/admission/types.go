@@ -62,6 +62,8 @@ type Object struct {
 	// Namespace and Name come from the request: on CREATE with
 	// metadata.generateName the object itself has no name yet.
 	Namespace, Name string
+	// UID is the request's UID, for messages and logs.
+	UID string
 	// Operation is CREATE or UPDATE.
 	Operation string
 	// Raw is the object's JSON exactly as the API server sent it.
@@ -93,9 +95,10 @@ func (v Violation) String() string {
 // real one wraps the rule engine (internal/check/rules) and the Kubernetes
 // input (internal/check/kubernetes); tests may use any other.
 //
-// An error means the rules could not be evaluated (an object the input
-// cannot read, a rule whose result is unknown): the webhook then applies
-// the rule failure choice, never a pass.
+// An error means the rules could not be evaluated, or not all of them (an
+// object the input cannot read, a rule whose result is unknown): the
+// webhook reports the violations returned with it and applies the rule
+// failure choice to the error, never a pass.
 type Evaluator interface {
 	Evaluate(ctx context.Context, obj Object) ([]Violation, error)
 }
