@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/sightline-sec/sightline/internal/admission"
+	"github.com/sightline-sec/sightline/internal/check/rules"
 	"github.com/sightline-sec/sightline/internal/cliutil"
 	"github.com/sightline-sec/sightline/internal/scan"
 )
@@ -58,6 +59,7 @@ type admissionFlags struct {
 	imageFailure      string
 	ruleFailure       string
 	maxBody           int64
+	denySeverity      string
 	scan              scanFlags
 }
 
@@ -90,6 +92,7 @@ func newAdmissionServeCmd(g *cliutil.Globals) *cobra.Command {
 	fl.DurationVar(&f.scanBudget, "scan-budget", 5*time.Second, "how long a request waits for the scan of an image not in the cache; 0 never scans")
 	fl.StringVar(&f.imageFailure, "image-policy-failure", string(admission.FailClosed), "an image that could not be checked: open (admit with a warning) or closed (a violation)")
 	fl.StringVar(&f.ruleFailure, "rule-failure", string(admission.FailClosed), "rules that could not be evaluated: open (admit with a warning) or closed (a violation)")
+	fl.StringVar(&f.denySeverity, "deny-severity", "info", "enforce mode: rule violations below this severity (info, low, medium, high, critical) are admitted with a warning")
 	fl.Int64Var(&f.maxBody, "max-request-bytes", admission.DefaultMaxBodyBytes, "largest AdmissionReview body accepted (HTTP 413 above)")
 	f.scan.add(cmd, true)
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error { return runAdmissionServe(cmd.Context(), g, &f) }
@@ -116,6 +119,9 @@ func (f *admissionFlags) config() (admission.Mode, admission.Failure, admission.
 	}
 	if f.scanBudget < 0 || f.scanBudget > 30*time.Second {
 		return "", "", "", cliutil.Usagef("--scan-budget %s: want 0 to 30s (the API server waits at most 30s for a webhook)", f.scanBudget)
+	}
+	if _, err := rules.ParseSeverity(f.denySeverity); err != nil {
+		return "", "", "", cliutil.Usagef("--deny-severity: %w", err)
 	}
 	if f.maxBody < 64<<10 {
 		return "", "", "", cliutil.Usagef("--max-request-bytes %d: want at least 65536", f.maxBody)
@@ -147,7 +153,7 @@ func runAdmissionServe(ctx context.Context, g *cliutil.Globals, f *admissionFlag
 	}
 	defer closeScanner()
 	h, err := admission.NewHandler(admission.Config{Mode: mode, Rules: rules, Images: images,
-		ImageFailure: imgFail, RuleFailure: ruleFail, MaxBodyBytes: f.maxBody, Log: log})
+		ImageFailure: imgFail, RuleFailure: ruleFail, DenySeverity: f.denySeverity, MaxBodyBytes: f.maxBody, Log: log})
 	if err != nil {
 		return cliutil.Usage(err)
 	}
@@ -192,7 +198,12 @@ func admissionImages(ctx context.Context, g *cliutil.Globals, f *admissionFlags,
 	return pol, closeDB, nil
 }
 
-// admissionRules loads the built-in Kubernetes pack and the --rules files.
+// admissionRules loads the built-in packs and the --rules files; the rules
+// for Kubernetes objects apply.
 func admissionRules(ctx context.Context, paths []string) (admission.Evaluator, error) {
-	return nil, fmt.Errorf("the rule engine is not built into this binary yet (issue 10)")
+	ev, err := admission.LoadRules(ctx, paths)
+	if err != nil {
+		return nil, fmt.Errorf("loading rules: %w", err)
+	}
+	return ev, nil
 }

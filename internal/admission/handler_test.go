@@ -7,6 +7,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -20,12 +21,22 @@ import (
 // newTestHandler builds a handler over the test cache directory.
 func newTestHandler(t *testing.T, mode Mode, imgFail, ruleFail Failure, rules Evaluator, scanFn ScanFunc) *Handler {
 	t.Helper()
+	return newHandlerTB(t, Config{Mode: mode, Rules: rules, ImageFailure: imgFail, RuleFailure: ruleFail}, scanFn)
+}
+
+// newTestHandlerTB is an enforce-mode handler for benchmarks.
+func newTestHandlerTB(t testing.TB, rules Evaluator) *Handler {
+	return newHandlerTB(t, Config{Mode: ModeEnforce, Rules: rules, ImageFailure: FailClosed, RuleFailure: FailClosed}, nil)
+}
+
+func newHandlerTB(t testing.TB, cfg Config, scanFn ScanFunc) *Handler {
+	t.Helper()
 	cache, err := OpenScanCache(context.Background(), testCacheDir(t), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := NewHandler(Config{Mode: mode, Rules: rules, ImageFailure: imgFail, RuleFailure: ruleFail,
-		Images: &ImagePolicy{Cache: cache, Scan: scanFn, Budget: 2 * time.Second}})
+	cfg.Images = &ImagePolicy{Cache: cache, Scan: scanFn, Budget: 2 * time.Second}
+	h, err := NewHandler(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,7 +48,7 @@ func podReview(t *testing.T, name string, obj []byte) []byte {
 }
 
 func TestEnforceDeniesPrivilegedPodNamingTheRule(t *testing.T) {
-	h := newTestHandler(t, ModeEnforce, FailOpen, FailClosed, privilegedRule, nil)
+	h := newTestHandler(t, ModeEnforce, FailOpen, FailClosed, liveRules(t), nil)
 	_, resp := post(t, h, podReview(t, "priv", privilegedPod("priv", fixtureRepo+"@"+cleanDigest)))
 	if resp == nil || resp.Allowed {
 		t.Fatalf("privileged pod admitted: %+v", resp)
@@ -45,17 +56,17 @@ func TestEnforceDeniesPrivilegedPodNamingTheRule(t *testing.T) {
 	if resp.UID != "0d6f6a4c-7d2e-4b0e-9c51-aaaaaaaaaaaa" {
 		t.Errorf("UID %q not echoed", resp.UID)
 	}
-	want := "SL-K8S-PSS-001: container shell is privileged (spec.containers[0].securityContext.privileged)"
+	want := privilegedMessage
 	if resp.Result == nil || resp.Result.Code != 403 || !strings.Contains(resp.Result.Message, want) {
 		t.Errorf("result %+v, want 403 naming %q", resp.Result, want)
 	}
-	if resp.AuditAnnotations["decision"] != "denied" || !strings.Contains(resp.AuditAnnotations["violations"], "SL-K8S-PSS-001") {
+	if resp.AuditAnnotations["decision"] != "denied" || !strings.Contains(resp.AuditAnnotations["violations"], "SL-K8S-PSS-003") {
 		t.Errorf("audit annotations %v", resp.AuditAnnotations)
 	}
 }
 
 func TestEnforceAdmitsCompliantPodWithCleanImage(t *testing.T) {
-	h := newTestHandler(t, ModeEnforce, FailClosed, FailClosed, privilegedRule, nil)
+	h := newTestHandler(t, ModeEnforce, FailClosed, FailClosed, liveRules(t), nil)
 	_, resp := post(t, h, podReview(t, "web", compliantPod("web", fixtureRepo+"@"+cleanDigest)))
 	if resp == nil || !resp.Allowed || len(resp.Warnings) != 0 {
 		t.Fatalf("compliant pod: %+v", resp)
@@ -66,7 +77,7 @@ func TestEnforceAdmitsCompliantPodWithCleanImage(t *testing.T) {
 }
 
 func TestImagePolicyDeniesKEVAndCriticalFixable(t *testing.T) {
-	h := newTestHandler(t, ModeEnforce, FailOpen, FailClosed, privilegedRule, nil)
+	h := newTestHandler(t, ModeEnforce, FailOpen, FailClosed, liveRules(t), nil)
 	_, resp := post(t, h, podReview(t, "web", compliantPod("web", fixtureRepo+"@"+plainDigest)))
 	if resp == nil || resp.Allowed {
 		t.Fatalf("image with a KEV-listed vulnerability admitted: %+v", resp)
@@ -81,13 +92,26 @@ func TestImagePolicyDeniesKEVAndCriticalFixable(t *testing.T) {
 		}
 	}
 	// The release's Deployment names its images by tag: not in the cache,
-	// no scanner, failure open → admitted, and the warning says why.
+	// no scanner, failure open → admitted, and the warning says why. Its
+	// rule violations are medium and low: warnings when only high and
+	// critical ones deny.
+	h.cfg.DenySeverity = "high"
 	_, resp = post(t, h, reviewBody(t, admissionv1.Create, "apps", "Deployment", "shop", "frontend", manifest(t, "Deployment", "frontend")))
 	if resp == nil || !resp.Allowed {
 		t.Fatalf("frontend deployment: %+v", resp)
 	}
-	if len(resp.Warnings) != 1 || !strings.Contains(resp.Warnings[0], "SL-IMG-000: image us-central1-docker.pkg.dev/online-boutique-ci/microservices-demo/frontend:v0.10.6 not checked: not in the scan cache, and scanning is off (failure choice open: admitted)") {
-		t.Errorf("warnings %q", resp.Warnings)
+	joined := strings.Join(resp.Warnings, "\n")
+	for _, want := range []string{
+		"sightline SL-K8S-004: container \"server\" image us-central1-docker.pkg.dev/online-boutique-ci/microservices-demo/frontend:v0.10.6 is referenced by tag, not digest",
+		"sightline SL-K8S-002: ", "sightline SL-K8S-PSS-105: ",
+		"sightline SL-IMG-000: image us-central1-docker.pkg.dev/online-boutique-ci/microservices-demo/frontend:v0.10.6 not checked: not in the scan cache, and scanning is off (failure choice open: admitted)",
+	} {
+		if !strings.Contains(joined, want) {
+			t.Errorf("warnings %q lack %q", resp.Warnings, want)
+		}
+	}
+	if len(resp.Warnings) != 4 {
+		t.Errorf("%d warnings, want 4", len(resp.Warnings))
 	}
 	if !strings.Contains(resp.AuditAnnotations["unchecked"], "SL-IMG-000") {
 		t.Errorf("annotations %v", resp.AuditAnnotations)
@@ -96,25 +120,25 @@ func TestImagePolicyDeniesKEVAndCriticalFixable(t *testing.T) {
 
 func TestImageWithoutAdvisoryDatabaseFollowsFailureChoice(t *testing.T) {
 	pod := podReview(t, "web", compliantPod("web", fixtureRepo+"@"+nodbDigest))
-	_, resp := post(t, newTestHandler(t, ModeEnforce, FailClosed, FailClosed, privilegedRule, nil), pod)
+	_, resp := post(t, newTestHandler(t, ModeEnforce, FailClosed, FailClosed, liveRules(t), nil), pod)
 	if resp == nil || resp.Allowed || !strings.Contains(resp.Result.Message, "SL-IMG-000") ||
 		!strings.Contains(resp.Result.Message, "no advisory database") || !strings.Contains(resp.Result.Message, "failure choice closed") {
 		t.Errorf("closed: %+v", resp)
 	}
-	_, resp = post(t, newTestHandler(t, ModeEnforce, FailOpen, FailClosed, privilegedRule, nil), pod)
+	_, resp = post(t, newTestHandler(t, ModeEnforce, FailOpen, FailClosed, liveRules(t), nil), pod)
 	if resp == nil || !resp.Allowed || len(resp.Warnings) != 1 || !strings.Contains(resp.Warnings[0], "no advisory database") {
 		t.Errorf("open: %+v", resp)
 	}
 }
 
 func TestWarnModeAdmitsWithWarnings(t *testing.T) {
-	h := newTestHandler(t, ModeWarn, FailOpen, FailClosed, privilegedRule, nil)
+	h := newTestHandler(t, ModeWarn, FailOpen, FailClosed, liveRules(t), nil)
 	_, resp := post(t, h, podReview(t, "priv", privilegedPod("priv", fixtureRepo+"@"+plainDigest)))
 	if resp == nil || !resp.Allowed || resp.Result != nil {
 		t.Fatalf("warn mode: %+v", resp)
 	}
 	joined := strings.Join(resp.Warnings, "\n")
-	for _, want := range []string{"sightline SL-K8S-PSS-001: container shell is privileged", "sightline SL-IMG-001:", "sightline SL-IMG-002:"} {
+	for _, want := range []string{"sightline " + privilegedMessage, "sightline SL-IMG-001:", "sightline SL-IMG-002:"} {
 		if !strings.Contains(joined, want) {
 			t.Errorf("warnings %q lack %q", resp.Warnings, want)
 		}
@@ -125,24 +149,24 @@ func TestWarnModeAdmitsWithWarnings(t *testing.T) {
 }
 
 func TestAuditModeAdmitsAndAnnotates(t *testing.T) {
-	h := newTestHandler(t, ModeAudit, FailOpen, FailClosed, privilegedRule, nil)
+	h := newTestHandler(t, ModeAudit, FailOpen, FailClosed, liveRules(t), nil)
 	_, resp := post(t, h, podReview(t, "priv", privilegedPod("priv", fixtureRepo+"@"+cleanDigest)))
 	if resp == nil || !resp.Allowed || len(resp.Warnings) != 0 {
 		t.Fatalf("audit mode: %+v", resp)
 	}
 	var vs []Violation
-	if err := json.Unmarshal([]byte(resp.AuditAnnotations["violations"]), &vs); err != nil || len(vs) != 1 || vs[0].RuleID != "SL-K8S-PSS-001" {
+	if err := json.Unmarshal([]byte(resp.AuditAnnotations["violations"]), &vs); err != nil || !slices.Contains(ruleIDs(vs), "SL-K8S-PSS-003") {
 		t.Errorf("violations annotation %q (%v)", resp.AuditAnnotations["violations"], err)
 	}
 }
 
 func TestRuleEvaluationErrorIsNeverASilentPass(t *testing.T) {
 	broken := EvaluatorFunc(func(context.Context, Object) ([]Violation, error) {
-		return nil, errors.New("rule SL-K8S-PSS-001: no such key: containers")
+		return nil, errors.New("rule SL-K8S-PSS-003: no such key: containers")
 	})
 	pod := podReview(t, "web", compliantPod("web", fixtureRepo+"@"+cleanDigest))
 	_, resp := post(t, newTestHandler(t, ModeEnforce, FailOpen, FailClosed, broken, nil), pod)
-	if resp == nil || resp.Allowed || !strings.Contains(resp.Result.Message, "SL-RULES-000: the Kubernetes rules could not be evaluated: rule SL-K8S-PSS-001: no such key") {
+	if resp == nil || resp.Allowed || !strings.Contains(resp.Result.Message, "SL-RULES-000: the Kubernetes rules could not be evaluated: rule SL-K8S-PSS-003: no such key") {
 		t.Errorf("closed: %+v", resp)
 	}
 	_, resp = post(t, newTestHandler(t, ModeEnforce, FailOpen, FailOpen, broken, nil), pod)
@@ -167,7 +191,7 @@ func TestScanWithinBudgetThenCache(t *testing.T) {
 	}
 	cache, _ := OpenScanCache(context.Background(), t.TempDir(), nil)
 	pol := &ImagePolicy{Cache: cache, Scan: scanFn, Budget: 50 * time.Millisecond}
-	h, err := NewHandler(Config{Mode: ModeEnforce, Rules: privilegedRule, ImageFailure: FailClosed, RuleFailure: FailClosed, Images: pol})
+	h, err := NewHandler(Config{Mode: ModeEnforce, Rules: liveRules(t), ImageFailure: FailClosed, RuleFailure: FailClosed, Images: pol})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -182,8 +206,10 @@ func TestScanWithinBudgetThenCache(t *testing.T) {
 	for cache.Len() == 0 && time.Now().Before(deadline) {
 		time.Sleep(10 * time.Millisecond)
 	}
+	// The tag itself is a low violation (SL-K8S-004): a warning here.
+	h.cfg.DenySeverity = "medium"
 	_, resp = post(t, h, pod)
-	if resp == nil || !resp.Allowed || len(resp.Warnings) != 0 {
+	if resp == nil || !resp.Allowed || len(resp.Warnings) != 1 || !strings.Contains(resp.Warnings[0], "SL-K8S-004") {
 		t.Fatalf("after the scan: %+v", resp)
 	}
 	if n := scans.Load(); n != 1 {
@@ -197,7 +223,7 @@ func TestScanWithinBudgetThenCache(t *testing.T) {
 }
 
 func TestSkipsWhatIsNotAWorkload(t *testing.T) {
-	h := newTestHandler(t, ModeEnforce, FailClosed, FailClosed, privilegedRule, nil)
+	h := newTestHandler(t, ModeEnforce, FailClosed, FailClosed, liveRules(t), nil)
 	for _, body := range [][]byte{
 		reviewBody(t, admissionv1.Create, "", "ConfigMap", "shop", "cfg", []byte(`{"apiVersion":"v1","kind":"ConfigMap"}`)),
 		reviewBody(t, admissionv1.Delete, "", "Pod", "shop", "priv", nil),
@@ -214,7 +240,7 @@ func TestSkipsWhatIsNotAWorkload(t *testing.T) {
 }
 
 func TestBadRequests(t *testing.T) {
-	h, err := NewHandler(Config{Mode: ModeEnforce, Rules: privilegedRule, ImageFailure: FailOpen, RuleFailure: FailClosed, MaxBodyBytes: 1 << 20})
+	h, err := NewHandler(Config{Mode: ModeEnforce, Rules: liveRules(t), ImageFailure: FailOpen, RuleFailure: FailClosed, MaxBodyBytes: 1 << 20})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -248,7 +274,7 @@ func TestBadRequests(t *testing.T) {
 }
 
 func TestHealthAndReadiness(t *testing.T) {
-	h, _ := NewHandler(Config{Mode: ModeEnforce, Rules: privilegedRule, ImageFailure: FailOpen, RuleFailure: FailClosed})
+	h, _ := NewHandler(Config{Mode: ModeEnforce, Rules: liveRules(t), ImageFailure: FailOpen, RuleFailure: FailClosed})
 	get := func(path string) int {
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
@@ -275,8 +301,8 @@ func TestReviewDeadlineFollowsAPIServerTimeout(t *testing.T) {
 func TestNewHandlerRefusesBadConfig(t *testing.T) {
 	for _, cfg := range []Config{
 		{Mode: ModeEnforce, ImageFailure: FailOpen, RuleFailure: FailOpen},
-		{Mode: "block", Rules: privilegedRule, ImageFailure: FailOpen, RuleFailure: FailOpen},
-		{Mode: ModeWarn, Rules: privilegedRule, ImageFailure: "maybe", RuleFailure: FailOpen},
+		{Mode: "block", Rules: liveRules(t), ImageFailure: FailOpen, RuleFailure: FailOpen},
+		{Mode: ModeWarn, Rules: liveRules(t), ImageFailure: "maybe", RuleFailure: FailOpen},
 	} {
 		if _, err := NewHandler(cfg); err == nil {
 			t.Errorf("%+v accepted", cfg)
@@ -291,7 +317,7 @@ func FuzzValidate(f *testing.F) {
 	f.Add([]byte(`{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"u","kind":{"group":"batch","version":"v1","kind":"CronJob"},"operation":"UPDATE","object":{"spec":{"jobTemplate":{"spec":{"template":{"spec":{"containers":[{"image":"::"}]}}}}}}}}`))
 	f.Add([]byte(`{}`))
 	cache, _ := OpenScanCache(context.Background(), "", nil)
-	h, err := NewHandler(Config{Mode: ModeEnforce, Rules: privilegedRule, ImageFailure: FailClosed, RuleFailure: FailClosed,
+	h, err := NewHandler(Config{Mode: ModeEnforce, Rules: liveRules(f), ImageFailure: FailClosed, RuleFailure: FailClosed,
 		MaxBodyBytes: 64 << 10, Images: &ImagePolicy{Cache: cache}})
 	if err != nil {
 		f.Fatal(err)

@@ -2,7 +2,6 @@ package admission
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -82,26 +81,6 @@ func testCacheDir(t testing.TB) string {
 	write("nodb.json", b)
 	return dir
 }
-
-// privilegedRule is a stand-in Evaluator for tests of the handler alone
-// (the real rules are tested through the engine in engine_test.go): it
-// flags privileged containers with the ID and wording of the built-in
-// Pod Security Standards rule.
-var privilegedRule = EvaluatorFunc(func(_ context.Context, obj Object) ([]Violation, error) {
-	spec, prefix, err := podSpec(obj.Kind, obj.Raw)
-	if err != nil || spec == nil {
-		return nil, err
-	}
-	var out []Violation
-	for i, c := range spec.Containers {
-		if c.SecurityContext != nil && c.SecurityContext.Privileged != nil && *c.SecurityContext.Privileged {
-			out = append(out, Violation{RuleID: "SL-K8S-PSS-001", Severity: "high", Title: "Privileged containers",
-				Message: "container " + c.Name + " is privileged",
-				Path:    fmt.Sprintf("%s.containers[%d].securityContext.privileged", prefix, i)})
-		}
-	}
-	return out, nil
-})
 
 // manifest returns one object of the microservices-demo release manifest
 // as JSON.
@@ -188,4 +167,11 @@ func post(t testing.TB, h http.Handler, body []byte) (*httptest.ResponseRecorder
 		t.Fatalf("response is not an AdmissionReview: %s", rec.Body)
 	}
 	return rec, out.Response
+}
+
+func writeFile(t testing.TB, path, content string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
 }

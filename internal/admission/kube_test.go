@@ -194,6 +194,9 @@ func TestLiveEnforce(t *testing.T) {
 	srv := apiServer(t)
 	cs := kubernetes.NewForConfigOrDie(srv.Config)
 	h := newTestHandler(t, ModeEnforce, FailOpen, FailClosed, liveRules(t), nil)
+	// High and critical violations deny; the microservices-demo frontend's
+	// medium and low ones are warnings.
+	h.cfg.DenySeverity = "high"
 	url, ca := startWebhook(t, h)
 	ns := setup(t, cs, webhookConfig("enforce", url, ca, admissionregv1.Fail))
 	ctx := context.Background()
@@ -246,8 +249,11 @@ func TestLiveEnforce(t *testing.T) {
 	if _, err := kubernetes.NewForConfigOrDie(wcfg).AppsV1().Deployments(ns).Create(ctx, &dep, metav1.CreateOptions{}); err != nil {
 		t.Errorf("microservices-demo frontend Deployment: %v", err)
 	}
-	if w := rec.all(); !strings.Contains(w, "SL-IMG-000: image us-central1-docker.pkg.dev/online-boutique-ci/microservices-demo/frontend:v0.10.6 not checked") {
-		t.Errorf("frontend Deployment warnings %q, want the unchecked tag-only image", w)
+	for _, want := range []string{"SL-IMG-000: image us-central1-docker.pkg.dev/online-boutique-ci/microservices-demo/frontend:v0.10.6 not checked",
+		"SL-K8S-004: container \"server\" image us-central1-docker.pkg.dev/online-boutique-ci/microservices-demo/frontend:v0.10.6 is referenced by tag, not digest"} {
+		if w := rec.all(); !strings.Contains(w, want) {
+			t.Errorf("frontend Deployment warnings %q lack %q", w, want)
+		}
 	}
 }
 
