@@ -269,6 +269,12 @@ func (w *warnings) HandleWarningHeader(_ int, _ string, text string) {
 	w.list = append(w.list, text)
 }
 
+func (w *warnings) reset() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.list = nil
+}
+
 func (w *warnings) all() string {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -295,7 +301,7 @@ func TestLiveWarnMode(t *testing.T) {
 		}
 		return nil
 	})
-	rec.list = nil
+	rec.reset()
 	if _, err := pods.Create(ctx, priv, metav1.CreateOptions{}); err != nil {
 		t.Fatalf("warn mode denied: %v", err)
 	}
