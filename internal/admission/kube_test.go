@@ -223,6 +223,14 @@ func TestLiveEnforce(t *testing.T) {
 		t.Errorf("compliant pod not stored: %v", err)
 	}
 
+	// Pods of controllers are named by generateName: the review's name is
+	// empty and the rules still read the object.
+	gen := decodePod(t, compliantPod("", fixtureRepo+"@"+cleanDigest))
+	gen.GenerateName = "web-"
+	if got, err := pods.Create(ctx, gen, metav1.CreateOptions{}); err != nil || !strings.HasPrefix(got.Name, "web-") {
+		t.Errorf("compliant pod by generateName: %v", err)
+	}
+
 	_, err = pods.Create(ctx, decodePod(t, compliantPod("kev", fixtureRepo+"@"+plainDigest)), metav1.CreateOptions{})
 	if err == nil || !strings.Contains(err.Error(), "SL-IMG-001: image "+fixtureRepo+"@"+plainDigest+" has CVE-2023-44487 (nginx 1.22.1-9+deb12u11) listed in CISA KEV") {
 		t.Errorf("pod with a KEV-listed image: %v", err)
