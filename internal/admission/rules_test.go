@@ -57,6 +57,12 @@ func TestBuiltinRulesOnAdmittedObjects(t *testing.T) {
 	if want := []string{"SL-K8S-002", "SL-K8S-004", "SL-K8S-PSS-105"}; err != nil || !slices.Equal(ruleIDs(vs), want) {
 		t.Errorf("frontend: %v (%v), want %v", vs, err, want)
 	}
+	// A controller's pod named by generateName: no name in the review.
+	gen := strings.Replace(string(compliantPod("", fixtureRepo+"@"+cleanDigest)), `"name":""`, `"generateName":"web-"`, 1)
+	vs, err = ev.Evaluate(ctx, Object{Kind: "Pod", Namespace: "shop", UID: "u3", Raw: []byte(gen)})
+	if err != nil || len(vs) != 0 {
+		t.Errorf("generateName pod: %v %v", vs, err)
+	}
 	// An object the input cannot read is an error, not "no violations".
 	vs, err = ev.Evaluate(ctx, Object{Kind: "Pod", Name: "x", UID: "u2", Raw: []byte(`[1,2]`)})
 	if err == nil || len(vs) != 0 || !strings.Contains(err.Error(), "reading the Pod") {
