@@ -21,6 +21,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -35,6 +36,12 @@ import (
 
 	"github.com/sightline-sec/sightline/internal/kubetest"
 )
+
+// seq makes the names of each test run unique on the shared API server
+// (go test -count=N runs a test again against it).
+var seq atomic.Int64
+
+func unique(prefix string) string { return fmt.Sprintf("%s-%d", prefix, seq.Add(1)) }
 
 var kube struct {
 	once sync.Once
@@ -200,12 +207,12 @@ func TestLiveEnforce(t *testing.T) {
 	// medium and low ones are warnings.
 	h.cfg.DenySeverity = "high"
 	url, ca := startWebhook(t, h)
-	ns := setup(t, cs, webhookConfig("enforce", url, ca, admissionregv1.Fail))
+	ns := setup(t, cs, webhookConfig(unique("enforce"), url, ca, admissionregv1.Fail))
 	ctx := context.Background()
 	pods := cs.CoreV1().Pods(ns)
 
 	priv := decodePod(t, privilegedPod("priv", fixtureRepo+"@"+cleanDigest))
-	const denied = `admission webhook "enforce.sightline.dev" denied the request: sightline:`
+	denied := `admission webhook "` + ns + `.sightline.dev" denied the request: sightline:`
 	eventually(t, "webhook active", func() error {
 		_, err := pods.Create(ctx, priv, dryRun)
 		if err == nil || !strings.Contains(err.Error(), denied) {
@@ -295,7 +302,7 @@ func TestLiveWarnMode(t *testing.T) {
 	srv := apiServer(t)
 	h := newTestHandler(t, ModeWarn, FailOpen, FailClosed, liveRules(t), nil)
 	url, ca := startWebhook(t, h)
-	ns := setup(t, kubernetes.NewForConfigOrDie(srv.Config), webhookConfig("warn", url, ca, admissionregv1.Fail))
+	ns := setup(t, kubernetes.NewForConfigOrDie(srv.Config), webhookConfig(unique("warn"), url, ca, admissionregv1.Fail))
 	rec := &warnings{}
 	cfg := rest.CopyConfig(srv.Config)
 	cfg.WarningHandler = rec
@@ -330,20 +337,20 @@ func TestLiveWebhookDownFollowsFailurePolicy(t *testing.T) {
 	url := "https://" + ln.Addr().String()
 	ln.Close() // nothing listens there: the webhook is down
 	caPEM, _, _ := servingCert(t, t.TempDir())
-	cfg := webhookConfig("down", url, caPEM, admissionregv1.Fail)
+	cfg := webhookConfig(unique("down"), url, caPEM, admissionregv1.Fail)
 	ns := setup(t, cs, cfg)
 	ctx := context.Background()
 	pod := decodePod(t, compliantPod("web", fixtureRepo+"@"+cleanDigest))
 	pods := cs.CoreV1().Pods(ns)
 	eventually(t, "failurePolicy Fail denies", func() error {
 		_, err := pods.Create(ctx, pod, dryRun)
-		if err == nil || !strings.Contains(err.Error(), `failed calling webhook "down.sightline.dev"`) {
+		if err == nil || !strings.Contains(err.Error(), `failed calling webhook "`+ns+`.sightline.dev"`) {
 			return fmt.Errorf("create: %v", err)
 		}
 		return nil
 	})
 	whs := cs.AdmissionregistrationV1().ValidatingWebhookConfigurations()
-	got, err := whs.Get(ctx, "down", metav1.GetOptions{})
+	got, err := whs.Get(ctx, ns, metav1.GetOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
