@@ -3,10 +3,6 @@ package admission
 import (
 	"encoding/json"
 	"fmt"
-
-	appsv1 "k8s.io/api/apps/v1"
-	batchv1 "k8s.io/api/batch/v1"
-	corev1 "k8s.io/api/core/v1"
 )
 
 // workloadKinds are the kinds the webhook checks, by "group/Kind" (core
@@ -26,83 +22,77 @@ type image struct {
 	Path string // "spec.template.spec.containers[0].image"
 }
 
-// podImages decodes obj (a workload kind) and lists the images of every
-// container, init container and ephemeral container of its pod spec.
+// specImages is the part of a core/v1 PodSpec the image policy reads.
+// Decoding only these fields costs a fraction of decoding the typed
+// object (k8s.io/api), which the rules do not need either: they read the
+// Kubernetes input's check.Object.
+type specImages struct {
+	InitContainers      []struct{ Image string } `json:"initContainers"`
+	Containers          []struct{ Image string } `json:"containers"`
+	EphemeralContainers []struct{ Image string } `json:"ephemeralContainers"`
+}
+
+// workloadImages covers every workload kind: a Pod's spec is the pod spec,
+// a controller's is spec.template.spec, a CronJob's
+// spec.jobTemplate.spec.template.spec.
+type workloadImages struct {
+	Spec struct {
+		specImages
+		Template *struct {
+			Spec specImages `json:"spec"`
+		} `json:"template"`
+		JobTemplate *struct {
+			Spec struct {
+				Template struct {
+					Spec specImages `json:"spec"`
+				} `json:"template"`
+			} `json:"spec"`
+		} `json:"jobTemplate"`
+	} `json:"spec"`
+}
+
+// podImages lists the images of every container, init container and
+// ephemeral container of a workload object's pod spec, with their paths.
+// A controller without a template has none.
 func podImages(kind string, raw []byte) ([]image, error) {
-	spec, prefix, err := podSpec(kind, raw)
-	if err != nil {
-		return nil, err
+	if !isWorkload(groupOf(kind), kind) {
+		return nil, fmt.Errorf("kind %s holds no pod spec", kind)
 	}
-	if spec == nil {
+	var w workloadImages
+	if err := json.Unmarshal(raw, &w); err != nil {
+		return nil, fmt.Errorf("decoding %s: %w", kind, err)
+	}
+	var spec *specImages
+	prefix := "spec.template.spec"
+	switch {
+	case kind == "Pod":
+		spec, prefix = &w.Spec.specImages, "spec"
+	case kind == "CronJob" && w.Spec.JobTemplate != nil:
+		spec, prefix = &w.Spec.JobTemplate.Spec.Template.Spec, "spec.jobTemplate.spec.template.spec"
+	case kind != "CronJob" && w.Spec.Template != nil:
+		spec = &w.Spec.Template.Spec
+	default:
 		return nil, nil
 	}
 	var out []image
-	add := func(field string, i int, ref string) {
-		out = append(out, image{Ref: ref, Path: fmt.Sprintf("%s.%s[%d].image", prefix, field, i)})
+	add := func(field string, list []struct{ Image string }) {
+		for i, c := range list {
+			out = append(out, image{Ref: c.Image, Path: fmt.Sprintf("%s.%s[%d].image", prefix, field, i)})
+		}
 	}
-	for i, c := range spec.InitContainers {
-		add("initContainers", i, c.Image)
-	}
-	for i, c := range spec.Containers {
-		add("containers", i, c.Image)
-	}
-	for i, c := range spec.EphemeralContainers {
-		add("ephemeralContainers", i, c.Image)
-	}
+	add("initContainers", spec.InitContainers)
+	add("containers", spec.Containers)
+	add("ephemeralContainers", spec.EphemeralContainers)
 	return out, nil
 }
 
-// podSpec returns the pod spec of a workload object and its field path.
-// A controller without a template (nil) yields a nil spec.
-func podSpec(kind string, raw []byte) (*corev1.PodSpec, string, error) {
-	const tmpl = "spec.template.spec"
-	var err error
+// groupOf is the API group of a workload kind.
+func groupOf(kind string) string {
 	switch kind {
-	case "Pod":
-		var o corev1.Pod
-		if err = json.Unmarshal(raw, &o); err == nil {
-			return &o.Spec, "spec", nil
-		}
-	case "Deployment":
-		var o appsv1.Deployment
-		if err = json.Unmarshal(raw, &o); err == nil {
-			return &o.Spec.Template.Spec, tmpl, nil
-		}
-	case "StatefulSet":
-		var o appsv1.StatefulSet
-		if err = json.Unmarshal(raw, &o); err == nil {
-			return &o.Spec.Template.Spec, tmpl, nil
-		}
-	case "DaemonSet":
-		var o appsv1.DaemonSet
-		if err = json.Unmarshal(raw, &o); err == nil {
-			return &o.Spec.Template.Spec, tmpl, nil
-		}
-	case "ReplicaSet":
-		var o appsv1.ReplicaSet
-		if err = json.Unmarshal(raw, &o); err == nil {
-			return &o.Spec.Template.Spec, tmpl, nil
-		}
-	case "Job":
-		var o batchv1.Job
-		if err = json.Unmarshal(raw, &o); err == nil {
-			return &o.Spec.Template.Spec, tmpl, nil
-		}
-	case "CronJob":
-		var o batchv1.CronJob
-		if err = json.Unmarshal(raw, &o); err == nil {
-			return &o.Spec.JobTemplate.Spec.Template.Spec, "spec.jobTemplate.spec.template.spec", nil
-		}
-	case "ReplicationController":
-		var o corev1.ReplicationController
-		if err = json.Unmarshal(raw, &o); err == nil {
-			if o.Spec.Template == nil {
-				return nil, "", nil
-			}
-			return &o.Spec.Template.Spec, tmpl, nil
-		}
-	default:
-		return nil, "", fmt.Errorf("kind %s holds no pod spec", kind)
+	case "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet":
+		return "apps"
+	case "Job", "CronJob":
+		return "batch"
 	}
-	return nil, "", fmt.Errorf("decoding %s: %w", kind, err)
+	return ""
 }
