@@ -33,6 +33,8 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
+	"runtime/pprof"
 	"slices"
 	"strings"
 	"sync"
@@ -53,9 +55,26 @@ func main() {
 	n := flag.Int("n", 10000, "requests in total")
 	c := flag.Int("c", 50, "concurrent clients")
 	mode := flag.String("mode", "enforce", "webhook mode")
+	prof := flag.String("cpuprofile", "", "write a CPU profile of the measured run to this file")
 	flag.Parse()
+	// The CLI runs non-scan commands at GOGC=200 (cmd/sightline tuneGC).
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(200)
+	}
+	if *prof != "" {
+		f, err := os.Create(*prof)
+		if err != nil {
+			log.Fatal(err)
+		}
+		defer pprof.StopCPUProfile()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			log.Fatal(err)
+		}
+	}
 	if err := run(*n, *c, admission.Mode(*mode)); err != nil {
-		log.Fatal(err)
+		log.Print(err)
+		pprof.StopCPUProfile()
+		os.Exit(1)
 	}
 }
 

@@ -189,6 +189,7 @@ func admissionImages(ctx context.Context, g *cliutil.Globals, f *admissionFlags,
 	if err != nil {
 		return nil, nil, err
 	}
+	s.Progress = nil // stderr carries JSON log lines only
 	if s.Matcher == nil {
 		log.Warn("no advisory database: images scanned by the webhook count as not checked (--image-policy-failure decides); run 'sightline db update'")
 	}
