@@ -88,3 +88,25 @@ func TestUserRulesReplaceBuiltins(t *testing.T) {
 		t.Errorf("bad rule file: %v, want an error naming the file and line", err)
 	}
 }
+
+// TestValidatingAdmissionPolicyAsRule: a Kubernetes ValidatingAdmissionPolicy
+// (the documentation's example: Deployments with at most 5 replicas) given
+// with --rules decides at admission like the built-in rules.
+func TestValidatingAdmissionPolicyAsRule(t *testing.T) {
+	ev, err := LoadRules(context.Background(), []string{"testdata/vap-basic-example-policy.yaml"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw := manifest(t, "Deployment", "loadgenerator") // replicas: 1
+	obj := Object{Kind: "Deployment", Group: "apps", Name: "loadgenerator", Namespace: "shop", Raw: raw}
+	vs, err := ev.Evaluate(context.Background(), obj)
+	if err != nil || slices.ContainsFunc(vs, func(v Violation) bool { return strings.HasPrefix(v.RuleID, "VAP/") }) {
+		t.Errorf("replicas 1: %v %v", ruleIDs(vs), err)
+	}
+	// Derived: the same Deployment scaled to 10.
+	obj.Raw = []byte(strings.Replace(string(raw), `"replicas":1`, `"replicas":10`, 1))
+	vs, err = ev.Evaluate(context.Background(), obj)
+	if err != nil || !slices.Contains(ruleIDs(vs), "VAP/demo-policy.example.com/1") {
+		t.Errorf("replicas 10: %v %v", vs, err)
+	}
+}
