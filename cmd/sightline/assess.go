@@ -127,6 +127,12 @@ func runAssess(ctx context.Context, g *cliutil.Globals, src *sourceFlags, sf *sc
 		if err != nil {
 			return err
 		}
+		if r.DB != nil && r.DB.Stale {
+			// The scan said so when it ran; the ranking of its findings
+			// inherits the gap, so say it again where the ranking is read.
+			g.Warnf("assess: %s was scanned with a stale advisory database (%s): advisories published since are missing from its findings; rescan after 'sightline db update'",
+				p, r.DB.StaleDetail)
+		}
 		results = append(results, r)
 	}
 	if len(images) > 0 {

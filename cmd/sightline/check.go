@@ -11,6 +11,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -20,6 +21,7 @@ import (
 	"github.com/sightline-sec/sightline/internal/cliutil"
 	"github.com/sightline-sec/sightline/internal/report"
 	"github.com/sightline-sec/sightline/internal/suppress"
+	"github.com/sightline-sec/sightline/internal/textfit"
 )
 
 const checkLong = `Check Dockerfiles, Kubernetes manifests, Terraform and AWS snapshots against
@@ -68,6 +70,7 @@ type checkFlags struct {
 	failOn         string
 	allowUnchecked bool
 	ignoreFile     string
+	listRules      bool
 }
 
 func newCheckCmd(g *cliutil.Globals) *cobra.Command {
@@ -92,6 +95,7 @@ func newCheckCmd(g *cliutil.Globals) *cobra.Command {
 	fl.StringVar(&f.failOn, "fail-on", "", "exit 1 when a finding is at or above this severity: info|low|medium|high|critical")
 	fl.BoolVar(&f.allowUnchecked, "allow-unchecked", false,
 		"let --fail-on pass although something could not be checked (gaps, unknown results; still reported)")
+	fl.BoolVar(&f.listRules, "list-rules", false, "print the rules that would run (built-in and --rules; json: with their CEL source) and exit")
 	fl.StringVar(&f.ignoreFile, "ignore-file", "",
 		"ignore file (YAML: id: RULE-ID, reason, expires; docs/check.md); default "+suppress.DefaultIgnoreFile+" in the working directory if present")
 	return c
@@ -111,6 +115,12 @@ type checkInputs struct {
 }
 
 func (f *checkFlags) validate(args []string) (rules.Severity, error) {
+	if f.listRules {
+		if f.noBuiltin && len(f.rules) == 0 {
+			return "", cliutil.Usagef("--no-builtin-rules needs --rules: there would be no rule to list")
+		}
+		return "", nil
+	}
 	if len(args) == 0 && len(f.k8s) == 0 && f.kubeconfig == "" && f.kubeContext == "" && f.aws == "" {
 		return "", cliutil.Usagef("nothing to check: give PATH arguments, --k8s, --kubeconfig/--context or --aws")
 	}
@@ -145,6 +155,9 @@ func runCheck(ctx context.Context, g *cliutil.Globals, f *checkFlags, args []str
 	}
 	for _, w := range rs.Warnings {
 		g.Warnf("check: %s", w)
+	}
+	if f.listRules {
+		return listRules(g, rs)
 	}
 	ig, err := loadCheckIgnore(f.ignoreFile)
 	if err != nil {
@@ -181,6 +194,29 @@ func runCheck(ctx context.Context, g *cliutil.Globals, f *checkFlags, args []str
 		g.Warnf("check: %s", rep.Gate.Reason)
 	}
 	return gateErr
+}
+
+// listRules prints the enabled rules: a table (id, severity, inputs,
+// title, where defined), or with json/sarif the rule objects as JSON.
+func listRules(g *cliutil.Globals, rs *rules.Set) error {
+	enabled := rs.Enabled()
+	if g.Format != "table" {
+		return writeJSON(g.Stdout, map[string]any{"schema": report.CheckSchema, "rules": enabled})
+	}
+	t := textfit.Table{Header: []string{"RULE", "SEVERITY", "INPUTS", "SOURCE", "TITLE"}, Width: g.Width(), Squeeze: []int{3},
+		Cut: map[int]func(string, int) string{3: textfit.CutLeft}}
+	for _, r := range enabled {
+		ins := make([]string, len(r.Inputs))
+		for i, in := range r.Inputs {
+			ins[i] = string(in)
+		}
+		t.Add(r.ID, string(r.Severity), strings.Join(ins, ","), r.Source, r.Title)
+	}
+	if err := t.Write(g.Stdout); err != nil {
+		return err
+	}
+	_, err := fmt.Fprintf(g.Stdout, "%d rule(s) enabled, %d disabled.\n", len(enabled), len(rs.Rules())-len(enabled))
+	return err
 }
 
 func writeCheck(g *cliutil.Globals, rep *report.CheckReport) error {
@@ -299,16 +335,24 @@ func readCheckInputs(ctx context.Context, f *checkFlags, args []string, in *chec
 		return set, nil, 0, err
 	}
 	set.Gaps = append(set.Gaps, gaps...)
-	for _, gr := range groups {
-		s, err := gr.reader.Read(ctx, gr.files)
-		if err != nil {
-			return set, nil, 0, fmt.Errorf("reading %s input: %w", gr.reader.Input(), err)
+	// The inputs read their files concurrently (they share nothing); the
+	// results are added in detection order, so output order is stable.
+	got := make([]check.Set, len(groups))
+	errs := make([]error, len(groups))
+	var wg sync.WaitGroup
+	for i, gr := range groups {
+		wg.Go(func() { got[i], errs[i] = gr.reader.Read(ctx, gr.files) })
+	}
+	wg.Wait()
+	for i, gr := range groups {
+		if errs[i] != nil {
+			return set, nil, 0, inputError(fmt.Errorf("reading %s input: %w", gr.reader.Input(), errs[i]))
 		}
-		set.Add(s)
+		set.Add(got[i])
 		for _, file := range gr.files {
 			note(gr.reader.Input(), file, 0)
 		}
-		reads[gr.reader.Input()].Objects += len(s.Objects)
+		reads[gr.reader.Input()].Objects += len(got[i].Objects)
 	}
 	sources, err := checkSources(ctx, f, in)
 	if err != nil {
@@ -320,7 +364,14 @@ func readCheckInputs(ctx context.Context, f *checkFlags, args []string, in *chec
 		}
 		got, err := s.read()
 		if err != nil {
-			return set, nil, 0, cliutil.Usage(fmt.Errorf("%s %s: %w", s.flag, s.name, err))
+			// A source that sorted its error (a cluster that cannot be
+			// reached: 3) keeps its code; others are bad input (2), or
+			// 3 when the run was interrupted.
+			var ce *cliutil.Error
+			if errors.As(err, &ce) {
+				return set, nil, 0, err
+			}
+			return set, nil, 0, inputError(fmt.Errorf("%s %s: %w", s.flag, s.name, err))
 		}
 		set.Add(got)
 		note(s.input, s.name, len(got.Objects))

@@ -144,7 +144,7 @@ func TestCheckCLIFindingsAndGate(t *testing.T) {
 		t.Fatalf("exit %d without --fail-on: %s", code, stderr)
 	}
 	out = strings.Join(strings.Fields(out), " ")
-	for _, want := range []string{"HIGH", "TEST-K8S-003", "Deployment/inflate", "inflate.yaml:1", "LOW", "TEST-K8S-004", "frontend.yaml:123",
+	for _, want := range []string{"real/frontend.yaml 123 LOW TEST-K8S-004 Service/frontend-external: Service of type LoadBalancer", "real/inflate.yaml 1 HIGH TEST-K8S-003 Deployment/inflate: Deployment runs more than 4 replicas",
 		"Checked objects: 7 kubernetes. Rules: 2 enabled (2 applied", "2 finding(s) (1 high, 1 low)"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("table lacks %q:\n%s", want, out)
@@ -278,5 +278,31 @@ func TestCheckCLISARIF(t *testing.T) {
 	if r.RuleID != "TEST-K8S-003" || r.Locations[0].PhysicalLocation.ArtifactLocation.URI != "../../internal/check/rules/testdata/real/inflate.yaml" ||
 		r.Locations[0].PhysicalLocation.Region.StartLine != 1 {
 		t.Errorf("result %+v", r)
+	}
+}
+
+func TestCheckCLIListRules(t *testing.T) {
+	rf := writeRules(t, checkTestRules+`  - id: TEST-OFF
+    disabled: true
+    title: off
+    severity: low
+    inputs: [aws]
+    violations: "true"
+`)
+	out, stderr, code := runCLI(t, "check", "--list-rules", "--no-builtin-rules", "--rules", rf)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if !strings.Contains(out, "TEST-K8S-003") || !strings.Contains(out, "TEST-K8S-004") || strings.Contains(out, "TEST-OFF") ||
+		!strings.Contains(out, "2 rule(s) enabled, 1 disabled.") {
+		t.Fatalf("list:\n%s", out)
+	}
+	out, _, code = runCLI(t, "check", "--list-rules", "--no-builtin-rules", "--rules", rf, "--format", "json")
+	var doc struct {
+		Rules []struct{ ID, Violations, Source string }
+	}
+	if code != 0 || json.Unmarshal([]byte(out), &doc) != nil || len(doc.Rules) != 2 ||
+		doc.Rules[0].Violations == "" || doc.Rules[0].Source != rf+":2" {
+		t.Fatalf("json list (exit %d): %s", code, out)
 	}
 }

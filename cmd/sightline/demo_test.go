@@ -89,6 +89,20 @@ func TestDemoMissionCase(t *testing.T) {
 	if public == nil || internal == nil {
 		t.Fatalf("GHSA-xvch-5gv4-984h: rows public %v, internal %v", public != nil, internal != nil)
 	}
+	// CVE-2010-0928 has no CVSS and Debian rates it unimportant (a fault
+	// attack needing physical access to the processor): exposed or not, it
+	// ranks below every finding the advisories rate, the blocked ones too.
+	lastRated := 0
+	for _, r := range rep.Risks {
+		if r.ID != "CVE-2010-0928" {
+			lastRated = max(lastRated, r.Rank)
+		}
+	}
+	for _, r := range rep.Risks {
+		if r.ID == "CVE-2010-0928" && (r.Rank < lastRated || r.Severity.Rating != "unimportant") {
+			t.Errorf("CVE-2010-0928 (%s, %s) ranks #%d, above a rated finding at #%d", r.Severity.Rating, r.Reachability.Class, r.Rank, lastRated)
+		}
+	}
 	if public.Rank != 1 || internal.Rank <= public.Rank || internal.Score >= public.Score {
 		t.Errorf("ranks: public #%d (%.1f), internal #%d (%.1f); want the public one first",
 			public.Rank, public.Score, internal.Rank, internal.Score)

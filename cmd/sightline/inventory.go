@@ -652,6 +652,12 @@ func writeInventoryTable(w io.Writer, s *sources, all bool, width int) error {
 		len(s.inv.Workloads), containers, strings.Join(s.read, ", "), counts[exposure.Exposed], counts[exposure.NotExposed], counts[exposure.Unknown]), 0, width) {
 		b.WriteString(l + "\n")
 	}
+	if len(s.inv.Workloads) == 0 {
+		// Checked and found nothing: say where else workloads come from.
+		for _, l := range textfit.Indent("no workloads in what was read: ECS tasks come from an AWS snapshot (--aws), containers on a Docker host from --docker, Kubernetes pods from --k8s or --kubeconfig", 2, width) {
+			b.WriteString(l + "\n")
+		}
+	}
 	for _, l := range exposure.GapLines(s.inv.Gaps, width) {
 		b.WriteString(l + "\n")
 	}

@@ -176,9 +176,16 @@ func pathHas(v workload.Verdict, kind, detail string) bool {
 // with UpdateStatus as the kubelet and the load balancer controller would.
 func seedEKS(t *testing.T, srv *kubetest.Server) {
 	t.Helper()
+	seedCluster(t, srv, eksCluster)
+}
+
+// seedCluster creates the objects of the manifests under dir through the
+// API, as seedEKS does.
+func seedCluster(t *testing.T, srv *kubetest.Server, dir string) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	objs, err := kube.LoadManifests(ctx, []string{eksCluster}, kube.LoadOptions{})
+	objs, err := kube.LoadManifests(ctx, []string{dir}, kube.LoadOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

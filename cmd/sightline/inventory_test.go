@@ -80,6 +80,10 @@ func TestInventoryGapsNeverSilent(t *testing.T) {
 	if !strings.Contains(stderr, "gap") || !strings.Contains(out, "gap(s): what could not be read") || !strings.Contains(out, "0 workloads") {
 		t.Errorf("a source read partially must say so:\nstdout %s\nstderr %s", out, stderr)
 	}
+	// Zero workloads says where workloads come from.
+	if !strings.Contains(out, "no workloads in what was read") || !strings.Contains(out, "--docker") {
+		t.Errorf("0 workloads without a hint:\n%s", out)
+	}
 }
 
 func TestInventoryUsage(t *testing.T) {

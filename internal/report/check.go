@@ -130,24 +130,13 @@ func WriteCheckJSON(w io.Writer, r *CheckReport) error {
 	return enc.Encode(r)
 }
 
-// WriteCheckTable writes the findings (severity, rule, object,
-// file:line, message), then what is unknown, the gaps, and a footer that
-// counts what was checked, fitted to width columns.
+// WriteCheckTable writes the findings grouped by file (line, severity,
+// rule, object and message; writeFindingGroups), then what is unknown,
+// the gaps, and a footer that counts what was checked, fitted to width
+// columns.
 func WriteCheckTable(w io.Writer, r *CheckReport, width int) error {
 	bw := bufio.NewWriter(w)
-	if len(r.Findings) > 0 {
-		// The location keeps its end (file name and line) when cut; the
-		// object leads the wrapping message column.
-		t := textfit.Table{Header: []string{"SEVERITY", "RULE", "LOCATION", "OBJECT: MESSAGE"}, Width: width, Squeeze: []int{2},
-			Cut: map[int]func(string, int) string{2: textfit.CutLeft}}
-		for _, f := range r.Findings {
-			t.Add(strings.ToUpper(string(f.Severity)), f.RuleID, LocationText(f.Location), f.Object+": "+f.Message)
-		}
-		if err := t.Write(bw); err != nil {
-			return err
-		}
-		fmt.Fprintln(bw)
-	}
+	writeFindingGroups(bw, r.Findings, width)
 	if len(r.Unknown) > 0 {
 		fmt.Fprintf(bw, "Unknown (%d): the result depended on values that could not be worked out — neither pass nor finding:\n", len(r.Unknown))
 		for _, u := range r.Unknown {
@@ -176,6 +165,63 @@ func WriteCheckTable(w io.Writer, r *CheckReport, width int) error {
 		}
 	}
 	return bw.Flush()
+}
+
+// writeFindingGroups writes the findings grouped by file (a heading with
+// the path, then one row per finding: line, severity, rule, and
+// "object: message", the last column wrapping), files in order and rows
+// by line; findings without a file (AWS resources) come last, under
+// "Resources", with the resource ID in the first column.
+func writeFindingGroups(bw *bufio.Writer, findings []rules.Finding, width int) {
+	fs := slices.Clone(findings)
+	slices.SortStableFunc(fs, func(a, b rules.Finding) int {
+		switch {
+		case a.Location.File == "" && b.Location.File != "":
+			return 1
+		case a.Location.File != "" && b.Location.File == "":
+			return -1
+		}
+		if c := strings.Compare(a.Location.File, b.Location.File); c != 0 {
+			return c
+		}
+		if d := a.Location.Line - b.Location.Line; d != 0 {
+			return d
+		}
+		return b.Severity.Rank() - a.Severity.Rank()
+	})
+	for i := 0; i < len(fs); {
+		j := i
+		for j < len(fs) && fs[j].Location.File == fs[i].Location.File {
+			j++
+		}
+		heading := fs[i].Location.File
+		if heading == "" {
+			heading = "Resources"
+		}
+		for _, l := range textfit.Hang("", heading, 2, width) {
+			fmt.Fprintln(bw, l)
+		}
+		t := textfit.Table{Width: width, Cut: map[int]func(string, int) string{0: textfit.CutLeft}}
+		for _, f := range fs[i:j] {
+			where := "  " + rowPlace(f.Location)
+			t.Add(where, strings.ToUpper(string(f.Severity)), f.RuleID, f.Object+": "+f.Message)
+		}
+		_ = t.Write(bw) // bufio errors surface at Flush
+		fmt.Fprintln(bw)
+		i = j
+	}
+}
+
+// rowPlace is a finding's place under its file heading: the line, else
+// the resource ID (a plan's resource has no line), else "-".
+func rowPlace(l check.Location) string {
+	switch {
+	case l.File != "" && l.Line > 0:
+		return fmt.Sprint(l.Line)
+	case l.Resource != "":
+		return l.Resource
+	}
+	return "-"
 }
 
 // checkFooter says what was read and run, and the counts.

@@ -36,7 +36,8 @@ func checkFixture(t *testing.T) (*CheckReport, string) {
     title: Open port
     severity: critical
     inputs: [aws]
-    violations: "true"
+    violations: '[{"message": "tcp 22 reachable from the internet", "proof": vars.proof}]'
+
 `), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -48,7 +49,8 @@ func checkFixture(t *testing.T) (*CheckReport, string) {
 		{Input: check.InputKubernetes, Type: "Pod", Name: "default/Pod/web", Location: check.Location{File: "deploy/web.yaml", Line: 3}},
 		{Input: check.InputKubernetes, Type: "Pod", Name: "default/Pod/db", Location: check.Location{File: filepath.Join(dir, "k8s", "db.yaml"), Line: 1},
 			Ignores: []check.Ignore{{RuleID: "ORG-K8S-001", Reason: "vendor image needs it", Line: 1}}},
-		{Input: check.InputAWS, Type: "AWS::EC2::SecurityGroup", Name: "sg-0abc", Location: check.Location{Resource: "arn:aws:ec2:eu-west-1:1:security-group/sg-0abc"}},
+		{Input: check.InputAWS, Type: "AWS::EC2::SecurityGroup", Name: "sg-0abc", Location: check.Location{Resource: "arn:aws:ec2:eu-west-1:1:security-group/sg-0abc"},
+			Vars: map[string]any{"proof": []any{"internet_gateway igw-1 routes 0.0.0.0/0", "security_group sg-0abc allows tcp 22 from 0.0.0.0/0"}}},
 	}, Gaps: []check.Gap{{Input: check.InputKubernetes, Location: check.Location{File: "broken.yaml", Line: 7}, Reason: "YAML does not parse"}}}
 	res := rs.Evaluate(context.Background(), set)
 	return NewCheckReport(res, rs, []CheckInputRead{{Input: check.InputKubernetes, Sources: []string{"deploy/web.yaml"}, Objects: 3}}, 2, "1.2.3"), dir
@@ -98,6 +100,13 @@ func TestCheckSARIFValidatesAndFollowsGitHub(t *testing.T) {
 				}
 				PartialFingerprints map[string]string
 				Suppressions        []struct{ Kind, Justification string }
+				CodeFlows           []struct {
+					ThreadFlows []struct {
+						Locations []struct {
+							Location struct{ Message struct{ Text string } }
+						}
+					}
+				}
 			}
 		}
 	}
@@ -133,6 +142,19 @@ func TestCheckSARIFValidatesAndFollowsGitHub(t *testing.T) {
 		if !uris[want] {
 			t.Errorf("no result at %s (have %v)", want, uris)
 		}
+	}
+	flows := 0
+	for _, res := range run.Results {
+		if len(res.CodeFlows) == 1 {
+			steps := res.CodeFlows[0].ThreadFlows[0].Locations
+			if res.RuleID != "ORG-AWS-001" || len(steps) != 2 || steps[1].Location.Message.Text != "security_group sg-0abc allows tcp 22 from 0.0.0.0/0" {
+				t.Errorf("proof code flow %+v", res.CodeFlows)
+			}
+			flows++
+		}
+	}
+	if flows != 1 {
+		t.Errorf("%d results with a proof code flow, want 1", flows)
 	}
 	sup, unk := 0, 0
 	for _, res := range run.Results {
@@ -180,7 +202,7 @@ func TestCheckJSONAndTableCountEverything(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := buf.String()
-	for _, want := range []string{"CRITICAL", "ORG-AWS-001", "deploy/web.yaml:3", "Not checked (1):", "broken.yaml:7: YAML does not parse",
+	for _, want := range []string{"CRITICAL", "ORG-AWS-001", "deploy/web.yaml\n  3 ", "Resources\n  arn:aws:ec2:eu-west-1:1:security-group/sg-0abc  CRITICAL", "Not checked (1):", "broken.yaml:7: YAML does not parse",
 		"Checked objects: 1 aws, 2 kubernetes. Rules: 2 enabled (2 applied", "2 finding(s) (1 critical, 1 high), 1 suppressed, 0 unknown, 1 not checked (gaps), 2 file(s) skipped",
 		"Gate --fail-on high: FAILED: 2 finding(s) at or above high"} {
 		if !strings.Contains(out, want) {
@@ -190,6 +212,21 @@ func TestCheckJSONAndTableCountEverything(t *testing.T) {
 	for _, l := range strings.Split(out, "\n") {
 		if len([]rune(l)) > 100 {
 			t.Errorf("line longer than 100: %q", l)
+		}
+	}
+}
+
+func TestCheckRowPlace(t *testing.T) {
+	for _, c := range []struct {
+		loc  check.Location
+		want string
+	}{
+		{check.Location{File: "main.tf", Line: 62, Resource: "aws_instance.web"}, "62"},
+		{check.Location{File: "plan.json", Resource: "aws_instance.db_app"}, "aws_instance.db_app"}, // a plan has no lines
+		{check.Location{File: "x.yaml"}, "-"},
+	} {
+		if got := rowPlace(c.loc); got != c.want {
+			t.Errorf("rowPlace(%+v) = %q, want %q", c.loc, got, c.want)
 		}
 	}
 }

@@ -23,6 +23,7 @@ import (
 //     and partialFingerprints that stay put when lines move;
 //   - suppressed findings carry suppressions (inSource for an inline
 //     comment, external for the ignore file) with the reason;
+//   - an exposure rule's proof is a codeFlow, one threadFlow step per hop;
 //   - unknown results are kind "review" (a person must decide; SARIF
 //     2.1.0 §3.27.9) with level "none";
 //   - gaps are toolExecutionNotifications of the invocation, which is
@@ -57,6 +58,7 @@ type sarifCheckResult struct {
 	Locations           []sarifCheckLocation `json:"locations"`
 	PartialFingerprints map[string]string    `json:"partialFingerprints,omitempty"`
 	Suppressions        []sarifSuppression   `json:"suppressions,omitempty"`
+	CodeFlows           []sarifCodeFlow      `json:"codeFlows,omitempty"`
 	Properties          map[string]any       `json:"properties,omitempty"`
 }
 
@@ -224,8 +226,20 @@ func checkResult(f rules.Finding, idx int, baseDir string) sarifCheckResult {
 	}
 	if len(f.Proof) > 0 {
 		res.Properties["proof"] = f.Proof
+		res.CodeFlows = []sarifCodeFlow{{Message: &sarifMessage{Text: "proof: " + f.Message}, ThreadFlows: []sarifThreadFlow{{Locations: proofSteps(f.Proof)}}}}
 	}
 	return res
+}
+
+// proofSteps are an exposure rule's proof hops as a thread flow (as the
+// assess SARIF writes a network path), the last one essential.
+func proofSteps(proof []string) []sarifThreadFlowLocation {
+	out := make([]sarifThreadFlowLocation, len(proof))
+	for i, hop := range proof {
+		out[i] = sarifThreadFlowLocation{Location: sarifLocation{Message: &sarifMessage{Text: hop}}, Importance: "important"}
+	}
+	out[len(out)-1].Importance = "essential"
+	return out
 }
 
 // checkLocation is the file and line; an object without a file (an AWS

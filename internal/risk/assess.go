@@ -330,11 +330,11 @@ func row(r *scan.Result, fs []*scan.Finding, occ []occurrence, p *pathOf, source
 	if rk.Image.Ref == "" {
 		rk.Image.Ref = targetRef(r.Target)
 	}
-	rk.Fix = fixOf(fs, rk.Package)
+	rk.Fix = fixOf(fs, rk.Package, r)
 	priv, privNames := p.priv, p.privNames
 	rk.ScoreParts = ScoreParts{
 		Exploitability: exploitability(rk.Severity, rk.Fix),
-		Reachability:   reachPoints(best) * Weights.VectorFactor[rk.Severity.AttackVector],
+		Reachability:   reachPoints(best) * vectorFactor(rk.Severity),
 		Port:           Weights.Port[best.port.Match],
 		Privilege:      priv,
 		FixAge:         fixAge(&f.Vulnerability, rk.Fix, now),
@@ -358,7 +358,8 @@ func round1(x float64) float64 { return math.Round(x*10) / 10 }
 // severityOf extracts the exploitability data, the attack vector from the
 // CVSS v3 vector, else v4, else v2 ("AV:N" …, FIRST CVSS specifications).
 func severityOf(v *vulndb.Vulnerability) Severity {
-	s := Severity{Level: v.Severity.Level, CVSS: v.Severity.Score, AttackVector: VectorUnknown, KEV: v.KEV != nil}
+	s := Severity{Level: v.Severity.Level, CVSS: v.Severity.Score, AttackVector: VectorUnknown, KEV: v.KEV != nil,
+		Rating: v.Severity.Ecosystem}
 	if s.Level == "" {
 		s.Level = "unknown"
 	}
@@ -374,6 +375,16 @@ func severityOf(v *vulndb.Vulnerability) Severity {
 		break
 	}
 	return s
+}
+
+// vectorFactor is what the reachability points are scaled by: the CVSS
+// attack vector's factor, or NegligibleFactor when there is no vector and
+// the distribution rates the flaw negligible (Weights).
+func vectorFactor(s Severity) float64 {
+	if s.AttackVector == VectorUnknown && NegligibleRatings[s.Rating] {
+		return Weights.NegligibleFactor
+	}
+	return Weights.VectorFactor[s.AttackVector]
 }
 
 func attackVector(vec string) string {

@@ -21,8 +21,13 @@ func fixName(p Package) string {
 	return p.Name
 }
 
-// fixOf is the row's fix: the highest fixed version of its findings.
-func fixOf(fs []*scan.Finding, p Package) Fix {
+// fixOf is the row's fix: the highest fixed version of its findings;
+// when every vulnerable package came with the image's base layers from
+// the distribution (inventory.LayerRef.Base), the fastest fix is to
+// rebuild on a current base, which picks up the distribution's security
+// update with the other base packages' fixes — grouped per distribution
+// release, not per package.
+func fixOf(fs []*scan.Finding, p Package, r *scan.Result) Fix {
 	fx := Fix{State: vulndb.FixStateNotFixed, FixedVersions: []string{}}
 	for _, f := range fs {
 		for _, v := range f.FixedVersions {
@@ -37,9 +42,38 @@ func fixOf(fs []*scan.Finding, p Package) Fix {
 		return fx
 	}
 	fx.State = vulndb.FixStateFixed
+	if base := baseRelease(fs, r); base != "" {
+		fx.Kind = FixRebuild
+		fx.Base = base
+		fx.Action = fmt.Sprintf("rebuild on a current %s base (its security updates carry %s %s; now %s)", base, fixName(p), to, p.Version)
+		fx.Group = "rebuild/" + r.OS.Ecosystem
+		return fx
+	}
+	fx.Kind = FixUpgrade
 	fx.Action = fmt.Sprintf("upgrade %s %s → %s", fixName(p), p.Version, to)
 	fx.Group = p.Ecosystem + "/" + fixName(p)
 	return fx
+}
+
+// baseRelease names the distribution release ("Debian 12") when every
+// finding's package is a package of the image's distribution that came
+// with the base image's layers; "" otherwise (an added layer installed it,
+// or which layers are the base's cannot be told).
+func baseRelease(fs []*scan.Finding, r *scan.Result) string {
+	if r == nil || r.OS == nil || r.OS.Ecosystem == "" {
+		return ""
+	}
+	for _, f := range fs {
+		l := f.Package.Layer
+		if f.Package.Ecosystem != r.OS.Ecosystem || l == nil || l.Base == nil || !*l.Base {
+			return ""
+		}
+	}
+	name := r.OS.ID
+	if n, _, ok := strings.Cut(r.OS.Ecosystem, ":"); ok {
+		name = n
+	}
+	return strings.TrimSpace(name + " " + r.OS.VersionID)
 }
 
 func contains(s []string, v string) bool {
@@ -95,9 +129,16 @@ func fixGroups(rs []Risk) []FixGroup {
 		}
 		a := groups[r.Fix.Group]
 		if a == nil {
-			a = &acc{g: FixGroup{Key: r.Fix.Group, Package: fixName(r.Package), Ecosystem: r.Package.Ecosystem, BestRank: r.Rank},
+			a = &acc{g: FixGroup{Key: r.Fix.Group, Kind: r.Fix.Kind, Base: r.Fix.Base, Package: fixName(r.Package),
+				Ecosystem: r.Package.Ecosystem, BestRank: r.Rank},
 				versions: map[string]bool{}, workloads: map[string]bool{}, images: map[string]bool{}}
+			if r.Fix.Kind == FixRebuild {
+				a.g.Package = ""
+			}
 			groups[r.Fix.Group] = a
+		}
+		if r.Fix.Kind == FixRebuild && !contains(a.g.Packages, fixName(r.Package)) {
+			a.g.Packages = append(a.g.Packages, fixName(r.Package))
 		}
 		a.g.Findings++
 		if r.Reachability.Verdict == exposure.Exposed {
@@ -120,9 +161,14 @@ func fixGroups(rs []Risk) []FixGroup {
 			vs = append(vs, v)
 		}
 		sort.Strings(vs) // maxVersion keeps the first of equal versions
-		g.To = maxVersion(g.Ecosystem, vs)
 		g.Workloads, g.Images = len(a.workloads), len(a.images)
-		g.Action = fmt.Sprintf("upgrade %s to %s", g.Package, g.To)
+		if g.Kind == FixRebuild {
+			sort.Strings(g.Packages)
+			g.Action = fmt.Sprintf("rebuild on a current %s base", g.Base)
+		} else {
+			g.To = maxVersion(g.Ecosystem, vs)
+			g.Action = fmt.Sprintf("upgrade %s to %s", g.Package, g.To)
+		}
 		g.Summary = fmt.Sprintf("%s fixes %d finding(s), %d exposed, in %d workload(s) and %d image(s)",
 			g.Action, g.Findings, g.Exposed, g.Workloads, g.Images)
 		out = append(out, g)
@@ -188,8 +234,12 @@ func reasons(r *Risk, priv []string, v *vulndb.Vulnerability, now time.Time) []s
 		sev += fmt.Sprintf(" CVSS %.1f", s.CVSS)
 	}
 	sev += ", attack vector " + s.AttackVector
-	if s.AttackVector == VectorLocal || s.AttackVector == VectorPhysical || s.AttackVector == VectorAdjacent {
+	switch {
+	case s.AttackVector == VectorLocal || s.AttackVector == VectorPhysical || s.AttackVector == VectorAdjacent:
 		sev += fmt.Sprintf(" (network path weighs ×%g)", Weights.VectorFactor[s.AttackVector])
+	case vectorFactor(s) != Weights.VectorFactor[s.AttackVector]:
+		sev += fmt.Sprintf("; the distribution rates it %s, not a security problem as shipped (network path weighs ×%g)",
+			s.Rating, vectorFactor(s))
 	}
 	out = append(out, sev)
 	if s.KEV {

@@ -50,8 +50,11 @@ type Severity struct {
 	CVSS         float64 `json:"cvss,omitempty"`
 	Vector       string  `json:"vector,omitempty"`
 	AttackVector string  `json:"attack_vector"` // network, adjacent, local, physical, unknown
-	KEV          bool    `json:"kev"`
-	EPSS         float64 `json:"epss,omitempty"`
+	// Rating is the ecosystem's own rating when the advisory has one
+	// (Debian urgency, Ubuntu priority, GHSA severity), lower-case.
+	Rating string  `json:"rating,omitempty"`
+	KEV    bool    `json:"kev"`
+	EPSS   float64 `json:"epss,omitempty"`
 }
 
 // Package is the vulnerable package (the first by name when several
@@ -135,9 +138,20 @@ type Fix struct {
 	State         string   `json:"state"` // fixed, not_fixed
 	FixedVersions []string `json:"fixed_versions"`
 	Action        string   `json:"action"`
+	// Kind is FixUpgrade or FixRebuild ("" without a fixed version).
+	Kind string `json:"kind,omitempty"`
+	// Base is the distribution release a rebuild takes ("Debian 12").
+	Base string `json:"base,omitempty"`
 	// Group is the key of the FixGroup this row counts in ("" without a fix).
 	Group string `json:"group,omitempty"`
 }
+
+// Fix kinds: upgrade one package, or rebuild the image on a current base
+// when the vulnerable packages came with the base image's layers.
+const (
+	FixUpgrade = "upgrade"
+	FixRebuild = "rebuild"
+)
 
 // ScoreParts are the addends of Score (docs/risk.md).
 type ScoreParts struct {
@@ -153,17 +167,22 @@ type ScoreParts struct {
 
 // FixGroup is one upgrade and the rows it fixes.
 type FixGroup struct {
-	Key       string `json:"key"` // ecosystem/package
-	Action    string `json:"action"`
-	Package   string `json:"package"`
-	Ecosystem string `json:"ecosystem"`
-	To        string `json:"to"`
-	Findings  int    `json:"findings"`
-	Exposed   int    `json:"exposed"` // rows whose path is exposed to the internet
-	Workloads int    `json:"workloads"`
-	Images    int    `json:"images"`
-	BestRank  int    `json:"best_rank"`
-	Summary   string `json:"summary"`
+	Key    string `json:"key"` // ecosystem/package, or rebuild/ecosystem
+	Kind   string `json:"kind"`
+	Action string `json:"action"`
+	// Package is the package an upgrade names ("" for a rebuild, whose
+	// packages are in Packages).
+	Package   string   `json:"package"`
+	Packages  []string `json:"packages,omitempty"`
+	Base      string   `json:"base,omitempty"` // rebuild: "Debian 12"
+	Ecosystem string   `json:"ecosystem"`
+	To        string   `json:"to"` // the version an upgrade reaches ("" for a rebuild)
+	Findings  int      `json:"findings"`
+	Exposed   int      `json:"exposed"` // rows whose path is exposed to the internet
+	Workloads int      `json:"workloads"`
+	Images    int      `json:"images"`
+	BestRank  int      `json:"best_rank"`
+	Summary   string   `json:"summary"`
 }
 
 // Coverage lists what could not be assessed.

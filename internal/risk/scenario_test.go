@@ -210,10 +210,22 @@ func TestMissionCase(t *testing.T) {
 			t.Errorf("row %d: frontend %s, api %s: same vulnerabilities, same order", i, fr[i].ID, ar[i].ID)
 		}
 	}
-	lastPublic := fr[len(fr)-1].Rank
+	// Every closed-fleet row ranks below every public row the advisories
+	// rate (a row the distribution rates negligible — CVE-2010-0928,
+	// Debian "unimportant" — ranks low wherever it runs), and below the
+	// same finding's public row.
+	lastPublic := 0
+	publicRank := map[string]int{}
+	for _, r := range fr {
+		publicRank[r.ID] = r.Rank
+		if !risk.NegligibleRatings[r.Severity.Rating] {
+			lastPublic = max(lastPublic, r.Rank)
+		}
+	}
 	for _, r := range ar {
-		if r.Rank <= lastPublic {
-			t.Errorf("%s in the closed fleet ranks %d, not below every public row (last public rank %d)", r.ID, r.Rank, lastPublic)
+		if (r.Rank <= lastPublic && !risk.NegligibleRatings[r.Severity.Rating]) || r.Rank <= publicRank[r.ID] {
+			t.Errorf("%s in the closed fleet ranks %d, not below every rated public row (last %d) and its own public row (%d)",
+				r.ID, r.Rank, lastPublic, publicRank[r.ID])
 		}
 	}
 	// The public fleet: both frontend pods, exposed wide through the
@@ -356,5 +368,62 @@ func golden(t *testing.T, name string, rep *risk.Report, replace map[string]stri
 	}
 	if string(want) != got {
 		t.Errorf("%s differs (go test ./internal/risk -run %s -update to accept); got:\n%s", p, t.Name(), got)
+	}
+}
+
+// TestRebuildOnBase: when the vulnerable packages came with the base
+// image's layers (the history ends the base at its CMD), the fix is a
+// rebuild on a current base, grouped per distribution release; the same
+// packages installed by the image's own layer are upgrades.
+func TestRebuildOnBase(t *testing.T) {
+	m := matcher(t)
+	x, err := inventory.NewExtractor()
+	if err != nil {
+		t.Fatal(err)
+	}
+	build := func(name string, steps ...imagetest.Step) *scan.Result {
+		img := imagetest.Image(t, v1.Config{Labels: map[string]string{"org.opencontainers.image.title": name}}, steps...)
+		d, err := img.Digest()
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := &scan.Scanner{Extractor: x, Matcher: m, DB: &scan.DBInfo{Path: "test"}}
+		res, err := s.ScanImage(context.Background(), &image.Image{Image: img, Input: name, Transport: "registry", Digest: d.String(), Platform: "linux/amd64"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	app := imagetest.Layer(t, []imagetest.File{{Path: "srv/app.txt", Mode: 0o644, Data: []byte("app")}})
+	onBase := build("on-base",
+		imagetest.Step{Layer: imagetest.Layer(t, vulnerableBase(t)), CreatedBy: "# debian.sh --arch 'amd64' out/ 'bookworm'"},
+		imagetest.Step{CreatedBy: `CMD ["bash"]`},
+		imagetest.Step{Layer: app, CreatedBy: "COPY app /srv # buildkit"})
+	// No CMD in the history: which layers are the base's cannot be told.
+	unknown := build("unknown-base", imagetest.Step{Layer: imagetest.Layer(t, vulnerableBase(t)), CreatedBy: "debian 12.2 base"})
+	rep := risk.Assess(&workload.Inventory{}, []*scan.Result{onBase, unknown}, risk.Options{Now: now})
+	kinds := map[string]string{}
+	for _, r := range rep.Risks {
+		if r.Fix.State != vulndb.FixStateFixed {
+			continue
+		}
+		k := r.Image.Scanned + " " + r.Fix.Kind
+		if r.Fix.Kind == risk.FixRebuild && (r.Fix.Base != "Debian 12" || !strings.HasPrefix(r.Fix.Action, "rebuild on a current Debian 12 base (its security updates carry openssl ")) {
+			t.Errorf("rebuild fix: %+v", r.Fix)
+		}
+		kinds[k] = r.Fix.Group
+	}
+	if kinds["on-base rebuild"] != "rebuild/Debian:12" || kinds["unknown-base upgrade"] != "Debian:12/openssl" || len(kinds) != 2 {
+		t.Errorf("fix kinds by image: %v", kinds)
+	}
+	var rebuild *risk.FixGroup
+	for i := range rep.Fixes {
+		if rep.Fixes[i].Kind == risk.FixRebuild {
+			rebuild = &rep.Fixes[i]
+		}
+	}
+	if rebuild == nil || rebuild.Action != "rebuild on a current Debian 12 base" || strings.Join(rebuild.Packages, ",") != "openssl" ||
+		rebuild.Package != "" || rebuild.Images != 1 || rebuild.Findings == 0 {
+		t.Errorf("rebuild group: %+v", rebuild)
 	}
 }

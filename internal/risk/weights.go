@@ -20,6 +20,12 @@ var Weights = struct {
 	// VectorFactor scales reachability by the CVSS attack vector: a
 	// local or physical attack is not carried by a network path.
 	VectorFactor map[string]float64
+	// NegligibleFactor scales reachability instead when the advisory has
+	// no CVSS vector and the distribution rates the flaw as no real
+	// security problem in its build: Debian urgency "unimportant", Ubuntu
+	// priority "negligible" (NegligibleRatings). Without a vector the
+	// attack vector is unknown, which otherwise weighs as network.
+	NegligibleFactor float64
 
 	// Port evidence (PortEvidence.Match).
 	Port map[string]float64
@@ -76,6 +82,7 @@ var Weights = struct {
 		VectorPhysical: 0.25,
 		VectorUnknown:  1,
 	},
+	NegligibleFactor: 0.25,
 	Port: map[string]float64{
 		PortServed:    10,
 		PortDeclared:  5,
@@ -156,3 +163,10 @@ const (
 	// PortNone: no port at all (not reachable, not running).
 	PortNone = "none"
 )
+
+// NegligibleRatings are the distributions' own ratings that say a flaw is
+// not a security problem as shipped: Debian's "unimportant" urgency
+// (https://security-team.debian.org/security_tracker.html#severity-levels)
+// and Ubuntu's "negligible" priority
+// (https://ubuntu.com/security/cves/about#priority).
+var NegligibleRatings = map[string]bool{"unimportant": true, "negligible": true}

@@ -205,6 +205,7 @@ func layerRefs(im *image.Image, cf *v1.ConfigFile) []inventory.LayerRef {
 		refs[i].CreatedBy = strings.TrimSpace(h.CreatedBy)
 		i++
 	}
+	markBase(refs, cf.History)
 	return refs
 }
 

@@ -94,10 +94,13 @@ func countMatches(fs []scan.Finding, e IgnoreEntry, sources map[string]string) i
 	return n
 }
 
-// matches: the id equals the finding's id or an alias (case-insensitive,
+// matches: the entry is not a check entry (object), the id equals the finding's id or an alias (case-insensitive,
 // ids are upper-case by convention but hand-typed), and the package scope,
 // if any, names the package, its source package or covers its PURL.
 func (e IgnoreEntry) matches(f *scan.Finding, sources map[string]string) bool {
+	if e.Object != "" { // a sightline check entry
+		return false
+	}
 	if !strings.EqualFold(e.ID, f.ID) && !slices.ContainsFunc(f.Aliases, func(a string) bool { return strings.EqualFold(a, e.ID) }) {
 		return false
 	}

@@ -25,6 +25,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path"
 	"slices"
 	"strings"
 	"time"
@@ -56,6 +57,11 @@ type IgnoreEntry struct {
 	Reason string `yaml:"reason"`
 	// Expires (YYYY-MM-DD, inclusive, UTC) ends the suppression.
 	Expires string `yaml:"expires,omitempty"`
+	// Object limits an entry for a `sightline check` rule ID to the
+	// objects whose name, file or resource ID matches this pattern
+	// (path.Match: "prod/Deployment/*", "deploy/*.yaml"). An entry with
+	// an object is a check entry: it never suppresses a scan finding.
+	Object string `yaml:"object,omitempty"`
 
 	line    int
 	expires time.Time // zero: never
@@ -129,7 +135,7 @@ func ParseIgnore(b []byte) (*IgnoreFile, error) {
 }
 
 // entryKeys are the keys of an ignore entry, as IgnoreEntry's yaml tags.
-var entryKeys = []string{"id", "package", "reason", "expires"}
+var entryKeys = []string{"id", "package", "reason", "expires", "object"}
 
 // decodeEntry reads one ignore entry: a mapping of known keys to text.
 func decodeEntry(n *yaml.Node) (IgnoreEntry, error) {
@@ -151,6 +157,8 @@ func decodeEntry(n *yaml.Node) (IgnoreEntry, error) {
 			e.Reason = v.Value
 		case "expires":
 			e.Expires = v.Value
+		case "object":
+			e.Object = v.Value
 		}
 	}
 	return e, nil
@@ -192,6 +200,14 @@ func (e *IgnoreEntry) validate() error {
 		}
 		e.expires = t
 	}
+	if e.Object != "" {
+		if e.Package != "" {
+			return fmt.Errorf("entry %s: give package (a scan entry) or object (a check entry), not both", e.ID)
+		}
+		if _, err := path.Match(e.Object, ""); err != nil {
+			return fmt.Errorf("entry %s: object %q is not a valid pattern (path.Match syntax: *, ?, [a-z])", e.ID, e.Object)
+		}
+	}
 	if strings.HasPrefix(e.Package, "pkg:") {
 		if _, err := parsePURL(e.Package); err != nil {
 			return fmt.Errorf("entry %s: package %q: %w", e.ID, e.Package, err)
@@ -207,4 +223,26 @@ func (e IgnoreEntry) Expired(now time.Time) bool {
 		return false
 	}
 	return !now.UTC().Before(e.expires.AddDate(0, 0, 1))
+}
+
+// MatchesCheck reports whether the entry covers a `sightline check`
+// finding: the id is the rule ID (case-insensitive, as for advisories),
+// the entry has no package (package entries are scan entries), and its
+// object pattern, if any, matches the object's name, file or resource.
+func (e IgnoreEntry) MatchesCheck(ruleID, object, file, resource string) bool {
+	if !strings.EqualFold(e.ID, ruleID) || e.Package != "" {
+		return false
+	}
+	if e.Object == "" {
+		return true
+	}
+	for _, s := range []string{object, file, resource} {
+		if s == "" {
+			continue
+		}
+		if ok, _ := path.Match(e.Object, s); ok {
+			return true
+		}
+	}
+	return false
 }

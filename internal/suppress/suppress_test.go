@@ -10,6 +10,7 @@ import (
 
 	"github.com/sightline-sec/sightline/internal/report/reporttest"
 	"github.com/sightline-sec/sightline/internal/scan"
+	"github.com/sightline-sec/sightline/internal/vulndb"
 )
 
 var now = time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
@@ -298,6 +299,40 @@ func TestGateCoverage(t *testing.T) {
 		fail, msg := c.gate.CheckCoverage(c.cov)
 		if fail != c.fail || !strings.Contains(msg, c.contains) || (c.contains == "") != (msg == "") {
 			t.Errorf("%+v on %+v: fail=%v %q; want fail=%v containing %q", c.gate, c.cov, fail, msg, c.fail, c.contains)
+		}
+	}
+}
+
+func TestIgnoreEntryObjectForCheck(t *testing.T) {
+	ig, err := ParseIgnore([]byte(`ignore:
+  - id: SL-K8S-002
+    object: "prod/Deployment/*"
+    reason: tokens are needed by the operator
+  - id: sl-df-001
+    reason: base image runs as root by design
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	scoped, all := ig.Entries[0], ig.Entries[1]
+	if !scoped.MatchesCheck("SL-K8S-002", "prod/Deployment/web", "k8s/web.yaml", "") ||
+		scoped.MatchesCheck("SL-K8S-002", "dev/Deployment/web", "k8s/web.yaml", "") ||
+		scoped.MatchesCheck("SL-K8S-003", "prod/Deployment/web", "", "") {
+		t.Error("object-scoped entry matched wrongly")
+	}
+	if !all.MatchesCheck("SL-DF-001", "images/api/Dockerfile", "images/api/Dockerfile", "") {
+		t.Error("rule IDs match case-insensitively, as advisory ids do")
+	}
+	// A check entry never suppresses a scan finding of the same id.
+	if scoped.matches(&scan.Finding{Vulnerability: vulndb.Vulnerability{ID: "SL-K8S-002"}}, nil) {
+		t.Error("object entry suppressed a scan finding")
+	}
+	for _, bad := range []string{
+		"ignore:\n  - id: X\n    object: \"[\"\n    reason: r\n",
+		"ignore:\n  - id: X\n    object: a\n    package: b\n    reason: r\n",
+	} {
+		if _, err := ParseIgnore([]byte(bad)); err == nil || !strings.Contains(err.Error(), "line 2: entry X") {
+			t.Errorf("%q: error %v", bad, err)
 		}
 	}
 }

@@ -101,8 +101,10 @@ func CutLeft(s string, n int) string {
 }
 
 // Wrap breaks s into lines of at most width columns at spaces. A word
-// longer than width is split at width (URLs, long ids), so no line is ever
-// longer than width. Runs of spaces collapse; an empty s gives no lines.
+// longer than width (URLs, long ids) is split after its last separator
+// ("/", "-", ".", ":", ",", ";", "_", "=", "@") that leaves at least half
+// a line, else at width, so no line is ever longer than width and an
+// identifier is cut between its parts where it has any. Runs of spaces collapse; an empty s gives no lines.
 // width < 1 is treated as 1.
 func Wrap(s string, width int) []string {
 	width = max(width, 1)
@@ -121,8 +123,9 @@ func Wrap(s string, width int) []string {
 		for Len(w) > width {
 			flush()
 			r := []rune(w)
-			lines = append(lines, string(r[:width]))
-			w = string(r[width:])
+			at := splitAt(r, width)
+			lines = append(lines, string(r[:at]))
+			w = string(r[at:])
 		}
 		n := Len(w)
 		if curLen > 0 && curLen+1+n > width {
@@ -137,6 +140,17 @@ func Wrap(s string, width int) []string {
 	}
 	flush()
 	return lines
+}
+
+// splitAt is where a word of runes r longer than width is split: after
+// the last separator within width that keeps at least half the line.
+func splitAt(r []rune, width int) int {
+	for i := width; i > width/2; i-- {
+		if strings.ContainsRune("/-.:,;_=@", r[i-1]) {
+			return i
+		}
+	}
+	return width
 }
 
 // Indent wraps s to width columns and prefixes every line with indent

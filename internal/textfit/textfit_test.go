@@ -28,6 +28,25 @@ func TestWrapNeverExceedsWidth(t *testing.T) {
 	}
 }
 
+// TestWrapSplitsIdentifiersBetweenParts: a long identifier is cut after a
+// separator, not inside a part (the assess table showed
+// "nlb/k8s-shop-web-7f3e9a1c2" / "b;").
+func TestWrapSplitsIdentifiersBetweenParts(t *testing.T) {
+	for _, tc := range []struct {
+		in    string
+		width int
+		want  string
+	}{
+		{"tcp/8080 via nlb/k8s-shop-web-7f3e9a1c2b; 2 workload(s)", 26, "tcp/8080 via|nlb/k8s-shop-web-|7f3e9a1c2b; 2 workload(s)"},
+		// No separator in the second half of the line: cut at width.
+		{"abcdefghij-klmnopqrstuvwxyz", 8, "abcdefgh|ij-klmno|pqrstuvw|xyz"},
+	} {
+		if got := strings.Join(Wrap(tc.in, tc.width), "|"); got != tc.want {
+			t.Errorf("Wrap(%q, %d) = %q, want %q", tc.in, tc.width, got, tc.want)
+		}
+	}
+}
+
 func TestCut(t *testing.T) {
 	cases := []struct {
 		in   string

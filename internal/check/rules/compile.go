@@ -16,14 +16,18 @@ import (
 // Terraform module's resources) gets ten times that.
 const CostLimit = 10_000_000
 
+// DefaultCostLimit is CostLimit as the type Options.CostLimit takes.
+const DefaultCostLimit uint64 = CostLimit
+
 // interruptEvery is how many comprehension iterations pass between checks
 // of the context (cel.InterruptCheckFrequency).
 const interruptEvery = 100
 
 // compiler holds the CEL environments rules compile in.
 type compiler struct {
-	env *cel.Env // variables object, vars, type, name
-	vap *cel.Env // ValidatingAdmissionPolicy variables
+	env       *cel.Env // variables object, vars, type, name
+	vap       *cel.Env // ValidatingAdmissionPolicy variables
+	costLimit uint64
 }
 
 // libraries are the CEL extensions rules may use: the cel-go ext packages
@@ -39,7 +43,10 @@ func libraries() []cel.EnvOption {
 	}
 }
 
-func newCompiler() (*compiler, error) {
+func newCompiler(costLimit uint64) (*compiler, error) {
+	if costLimit == 0 {
+		costLimit = DefaultCostLimit
+	}
 	env, err := cel.NewEnv(append(libraries(),
 		cel.Variable("object", cel.MapType(cel.StringType, cel.DynType)),
 		cel.Variable("vars", cel.MapType(cel.StringType, cel.DynType)),
@@ -53,7 +60,7 @@ func newCompiler() (*compiler, error) {
 	if err != nil {
 		return nil, fmt.Errorf("rules: CEL environment: %w", err)
 	}
-	return &compiler{env: env, vap: vap}, nil
+	return &compiler{env: env, vap: vap, costLimit: costLimit}, nil
 }
 
 // exprError is a CEL compile error at a line of the expression (1-based).
@@ -95,13 +102,15 @@ func cleanIssues(s string) string {
 }
 
 // programs builds the normal and the partial-evaluation program of ast.
-func programs(env *cel.Env, ast *cel.Ast) (main, partial cel.Program, err error) {
-	opts := []cel.ProgramOption{cel.CostLimit(CostLimit), cel.InterruptCheckFrequency(interruptEvery)}
-	main, err = env.Program(ast, opts...)
+func (c *compiler) programs(env *cel.Env, ast *cel.Ast) (main, partial cel.Program, err error) {
+	opts := []cel.ProgramOption{cel.CostLimit(c.costLimit), cel.InterruptCheckFrequency(interruptEvery)}
+	// OptOptimize folds constant parts (list literals of `in`) once, at
+	// load.
+	main, err = env.Program(ast, append(opts, cel.EvalOptions(cel.OptOptimize))...)
 	if err != nil {
 		return nil, nil, err
 	}
-	partial, err = env.Program(ast, append(opts, cel.EvalOptions(cel.OptPartialEval))...)
+	partial, err = env.Program(ast, append(opts, cel.EvalOptions(cel.OptOptimize, cel.OptPartialEval))...)
 	return main, partial, err
 }
 
@@ -116,7 +125,7 @@ func (c *compiler) compileRule(r *Rule) (*program, error) {
 	if err := checkOutput(ast.OutputType()); err != nil {
 		return nil, err
 	}
-	main, partial, err := programs(c.env, ast)
+	main, partial, err := c.programs(c.env, ast)
 	if err != nil {
 		return nil, fmt.Errorf("CEL program: %w", err)
 	}

@@ -5,8 +5,10 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
+	"time"
 
 	"github.com/sightline-sec/sightline/internal/check"
+	"github.com/sightline-sec/sightline/internal/suppress"
 )
 
 func loadTest(t *testing.T, paths ...string) *Set {
@@ -230,5 +232,106 @@ func TestEmbeddedBuiltinsLoad(t *testing.T) {
 		if !r.Builtin || !strings.HasPrefix(r.Source, "builtin/") {
 			t.Errorf("rule %s from %s", r.ID, r.Source)
 		}
+	}
+}
+
+func TestNumbersCompareAcrossIntAndDouble(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, dir+"/r.yaml", `rules:
+  - id: T-1
+    title: port 22
+    severity: low
+    inputs: [terraform]
+    violations: object.port == 22 && object.port >= 22 && object.big > 1
+`)
+	s := loadTest(t, dir+"/r.yaml")
+	set := check.Set{Objects: []check.Object{
+		{Input: check.InputTerraform, Type: "x", Name: "int", Data: map[string]any{"port": int64(22), "big": 2.5}},
+		{Input: check.InputTerraform, Type: "x", Name: "double", Data: map[string]any{"port": 22.0, "big": int64(2)}},
+		{Input: check.InputTerraform, Type: "x", Name: "other", Data: map[string]any{"port": 23.0, "big": int64(2)}},
+	}}
+	res := s.Evaluate(context.Background(), set)
+	if len(res.Findings) != 2 || len(res.Gaps) != 0 || res.Findings[0].Object != "int" || res.Findings[1].Object != "double" {
+		t.Fatalf("findings %+v gaps %+v", res.Findings, res.Gaps)
+	}
+}
+
+func TestCostLimitIsGap(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, dir+"/r.yaml", `rules:
+  - id: T-COST
+    title: quadratic
+    severity: low
+    inputs: [kubernetes]
+    violations: vars.containers.map(a, vars.containers.map(b, a.path + b.path)).size() > 100
+  - id: T-CHEAP
+    title: cheap
+    severity: low
+    inputs: [kubernetes]
+    types: [Deployment]
+    violations: "true"
+`)
+	s, err := Load(context.Background(), Options{Paths: []string{dir + "/r.yaml"}, NoBuiltin: true, CostLimit: 50})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := s.Evaluate(context.Background(), realSet(t))
+	// loadgenerator has two containers (4 pairs): over 50 units.
+	found := false
+	for _, g := range res.Gaps {
+		if strings.Contains(g.Reason, "rule T-COST could not be evaluated on Deployment/loadgenerator") && strings.Contains(g.Reason, "cost limit") {
+			found = true
+		}
+	}
+	if !found {
+		t.Fatalf("no cost-limit gap: %+v", res.Gaps)
+	}
+	if n := len(findingsOf(res, "T-CHEAP")); n != 3 {
+		t.Errorf("other rules still run: T-CHEAP found %d, want 3", n)
+	}
+	sel, err := s.Select("T-CHEAP")
+	if err != nil || len(sel.Rules()) != 1 {
+		t.Fatalf("Select: %v", err)
+	}
+	if _, err := s.Select("T-NONE"); err == nil {
+		t.Error("Select of an unknown ID did not fail")
+	}
+}
+
+func TestApplyIgnoreFileObjectAndExpiry(t *testing.T) {
+	s := loadTest(t, "testdata/rules/test-rules.yaml")
+	ig, err := suppress.ParseIgnore([]byte(`ignore:
+  - id: TEST-K8S-002
+    object: "Deployment/load*"
+    reason: the load generator is a test tool
+  - id: TEST-K8S-003
+    reason: expired
+    expires: 2020-01-01
+  - id: TEST-K8S-001
+    package: libc6
+    reason: a scan entry
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ig.Path = ".sightline.yaml"
+	res := s.Evaluate(context.Background(), realSet(t))
+	before := len(findingsOf(res, "TEST-K8S-002"))
+	warnings := res.ApplyIgnoreFile(ig, time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC))
+	for _, f := range res.Suppressed {
+		if f.Object != "Deployment/loadgenerator" || f.RuleID != "TEST-K8S-002" || f.Suppressed.By != "ignore-file .sightline.yaml:2" {
+			t.Errorf("suppressed %+v", f)
+		}
+	}
+	// loadgenerator's init container image is pinned by digest: one
+	// finding (the main container's), now suppressed; the others stay.
+	if len(res.Suppressed) != 1 || len(findingsOf(res, "TEST-K8S-002")) != before-1 || before < 2 {
+		t.Fatalf("suppressed %d of %d", len(res.Suppressed), before)
+	}
+	if len(findingsOf(res, "TEST-K8S-003")) != 1 || len(findingsOf(res, "TEST-K8S-001")) != 1 {
+		t.Error("expired or scan entries suppressed a finding")
+	}
+	if len(warnings) != 1 || !strings.Contains(warnings[0], ".sightline.yaml:5: ignore entry TEST-K8S-003 expired on 2020-01-01") {
+		t.Errorf("warnings %v", warnings)
 	}
 }

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -66,8 +67,9 @@ func (s *Set) unknownIgnoreWarnings(set check.Set) []string {
 }
 
 // ApplyIgnoreFile moves the findings an ignore-file entry covers (entry id
-// = rule ID; entries with a package are for `sightline scan` and do not
-// apply) to Suppressed, and returns warnings for expired entries that
+// = rule ID, optionally limited by object to matching object names, files
+// or resource IDs; entries with a package are for `sightline scan` and do
+// not apply) to Suppressed, and returns warnings for expired entries that
 // would have matched. The file format and expiry rule are
 // internal/suppress's (docs/report.md): the expiry day still suppresses.
 func (r *Result) ApplyIgnoreFile(ig *suppress.IgnoreFile, now time.Time) []string {
@@ -75,26 +77,24 @@ func (r *Result) ApplyIgnoreFile(ig *suppress.IgnoreFile, now time.Time) []strin
 		return nil
 	}
 	var warnings []string
-	active := map[string]suppress.IgnoreEntry{}
+	var active []suppress.IgnoreEntry
 	for _, e := range ig.Entries {
 		if e.Package != "" {
 			continue
 		}
 		if e.Expired(now) {
-			if n := countRule(r.Findings, e.ID); n > 0 {
+			if n := countMatching(r.Findings, e); n > 0 {
 				warnings = append(warnings, fmt.Sprintf("%s:%d: ignore entry %s expired on %s and no longer suppresses (%d finding(s) back)",
 					ig.Path, e.Line(), e.ID, e.Expires, n))
 			}
 			continue
 		}
-		if _, dup := active[e.ID]; !dup {
-			active[e.ID] = e
-		}
+		active = append(active, e)
 	}
 	kept := r.Findings[:0]
 	for _, f := range r.Findings {
-		if e, ok := active[f.RuleID]; ok {
-			f.Suppressed = &Suppression{By: fmt.Sprintf("%s %s:%d", byIgnoreFile, ig.Path, e.Line()), Reason: e.Reason}
+		if i := slices.IndexFunc(active, func(e suppress.IgnoreEntry) bool { return matchesFinding(e, f) }); i >= 0 {
+			f.Suppressed = &Suppression{By: fmt.Sprintf("%s %s:%d", byIgnoreFile, ig.Path, active[i].Line()), Reason: active[i].Reason}
 			r.Suppressed = append(r.Suppressed, f)
 			continue
 		}
@@ -105,10 +105,14 @@ func (r *Result) ApplyIgnoreFile(ig *suppress.IgnoreFile, now time.Time) []strin
 	return warnings
 }
 
-func countRule(fs []Finding, id string) int {
+func matchesFinding(e suppress.IgnoreEntry, f Finding) bool {
+	return e.MatchesCheck(f.RuleID, f.Object, f.Location.File, f.Location.Resource)
+}
+
+func countMatching(fs []Finding, e suppress.IgnoreEntry) int {
 	n := 0
 	for _, f := range fs {
-		if f.RuleID == id {
+		if matchesFinding(e, f) {
 			n++
 		}
 	}

@@ -40,6 +40,8 @@ type Options struct {
 	// Builtin replaces the embedded packs (tests); nil: the embedded ones.
 	// Files are read from its "builtin" directory.
 	Builtin fs.FS
+	// CostLimit bounds one evaluation (CEL cost units); 0: CostLimit.
+	CostLimit uint64
 }
 
 // Set is the loaded rules, in load order (built-in packs by file name,
@@ -63,6 +65,21 @@ func (s *Set) Enabled() []*Rule {
 	return out
 }
 
+// Select returns a Set of only the rules with the given IDs (for a pack's
+// tests: evaluate one rule on its positive and negative cases). An ID
+// that is not loaded is an error.
+func (s *Set) Select(ids ...string) (*Set, error) {
+	out := &Set{}
+	for _, id := range ids {
+		r := s.Rule(id)
+		if r == nil {
+			return nil, fmt.Errorf("rules: no rule %s is loaded", id)
+		}
+		out.rules = append(out.rules, r)
+	}
+	return out, nil
+}
+
 // Rule returns the rule with the ID, or nil.
 func (s *Set) Rule(id string) *Rule {
 	for _, r := range s.rules {
@@ -78,7 +95,7 @@ func (s *Set) Rule(id string) *Rule {
 // the user's; `disabled: true` with only an id turns the built-in off).
 // Errors name the file and line ("rules.yaml:12: severity "hgih": …").
 func Load(ctx context.Context, opts Options) (*Set, error) {
-	c, err := newCompiler()
+	c, err := newCompiler(opts.CostLimit)
 	if err != nil {
 		return nil, err
 	}
@@ -283,6 +300,12 @@ func (s *Set) add(c *compiler, file string, line int, r *Rule) error {
 			return fileError(file, line, "rule %s is defined twice (first at %s)", r.ID, old.Source)
 		}
 		replaced = old
+	}
+	if r.Disabled && replaced == nil && r.Violations == "" && r.ID != "" {
+		// Turning off a rule that is not loaded (a typo, or
+		// --no-builtin-rules): said, not an error.
+		s.Warnings = append(s.Warnings, fmt.Sprintf("%s:%d: disabled: true for %s, which is not a loaded rule (nothing turned off)", file, line, r.ID))
+		return nil
 	}
 	if r.Disabled && replaced != nil && r.Violations == "" {
 		// `- id: SL-…  disabled: true` turns the built-in off.

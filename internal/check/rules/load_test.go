@@ -55,3 +55,15 @@ func TestLoadDirectory(t *testing.T) {
 		t.Fatal("an empty rules directory loaded without error")
 	}
 }
+
+func TestDisableUnknownRuleWarns(t *testing.T) {
+	f := t.TempDir() + "/off.yaml"
+	writeFile(t, f, "rules:\n  - id: SL-DF-999\n    disabled: true\n")
+	s, err := Load(context.Background(), Options{Paths: []string{f}, NoBuiltin: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.Rules()) != 0 || len(s.Warnings) != 1 || !strings.Contains(s.Warnings[0], f+":2: disabled: true for SL-DF-999, which is not a loaded rule") {
+		t.Fatalf("rules %d warnings %v", len(s.Rules()), s.Warnings)
+	}
+}

@@ -29,24 +29,26 @@ func parsePath(p string) ([]step, error) {
 			}
 			i++
 		case '[':
+			if i+1 < len(p) && p[i+1] == '"' {
+				q, err := strconv.QuotedPrefix(p[i+1:])
+				if err != nil || i+1+len(q) >= len(p) || p[i+1+len(q)] != ']' {
+					return nil, fmt.Errorf("path %q: bad quoted key at %d", p, i)
+				}
+				k, _ := strconv.Unquote(q)
+				steps = append(steps, step{key: k, index: -1})
+				i += len(q) + 2
+				continue
+			}
 			end := strings.IndexByte(p[i:], ']')
 			if end < 0 {
 				return nil, fmt.Errorf("path %q: unclosed [", p)
 			}
 			inner := p[i+1 : i+end]
-			if strings.HasPrefix(inner, `"`) {
-				k, err := strconv.Unquote(inner)
-				if err != nil {
-					return nil, fmt.Errorf("path %q: bad quoted key %s", p, inner)
-				}
-				steps = append(steps, step{key: k, index: -1})
-			} else {
-				n, err := strconv.Atoi(inner)
-				if err != nil || n < 0 {
-					return nil, fmt.Errorf("path %q: list index %q is not a number >= 0", p, inner)
-				}
-				steps = append(steps, step{index: n})
+			n, err := strconv.Atoi(inner)
+			if err != nil || n < 0 || inner != strconv.Itoa(n) {
+				return nil, fmt.Errorf("path %q: list index %q is not a number >= 0", p, inner)
 			}
+			steps = append(steps, step{index: n})
 			i += end + 1
 		default:
 			j := i

@@ -246,7 +246,7 @@ func (c *compiler) vapExprProgram(file, policy, what string, n yaml.Node) (*name
 	if refs := refusedRefs(ast); len(refs) > 0 {
 		return nil, refusedError(file, policy, what, n.Line, refs)
 	}
-	main, partial, err := programs(c.vap, ast)
+	main, partial, err := c.programs(c.vap, ast)
 	if err != nil {
 		return nil, fileError(file, n.Line, "ValidatingAdmissionPolicy %s: %s: %v", policy, what, err)
 	}

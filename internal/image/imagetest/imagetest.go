@@ -83,6 +83,8 @@ func Layer(t testing.TB, files []File) v1.Layer {
 
 // Step is one layer plus the Dockerfile-like history line that made it.
 type Step struct {
+	// Layer is the step's layer; nil makes an empty-layer history entry
+	// (a CMD, ENV or EXPOSE instruction of a Dockerfile).
 	Layer     v1.Layer
 	CreatedBy string
 }
@@ -91,10 +93,19 @@ type Step struct {
 func Image(t testing.TB, cfg v1.Config, steps ...Step) v1.Image {
 	t.Helper()
 	img := empty.Image
+	var empties []v1.History // empty-layer entries, placed after the append
+	var hist []v1.History
 	for _, s := range steps {
+		h := v1.History{CreatedBy: s.CreatedBy, Created: v1.Time{Time: epoch}}
+		if s.Layer == nil {
+			h.EmptyLayer = true
+			hist = append(hist, h)
+			empties = append(empties, h)
+			continue
+		}
+		hist = append(hist, h)
 		var err error
-		img, err = mutate.Append(img, mutate.Addendum{Layer: s.Layer,
-			History: v1.History{CreatedBy: s.CreatedBy, Created: v1.Time{Time: epoch}}})
+		img, err = mutate.Append(img, mutate.Addendum{Layer: s.Layer, History: h})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -104,6 +115,9 @@ func Image(t testing.TB, cfg v1.Config, steps ...Step) v1.Image {
 		t.Fatal(err)
 	}
 	cf = cf.DeepCopy()
+	if len(empties) > 0 {
+		cf.History = hist
+	}
 	cf.OS, cf.Architecture, cf.Config = "linux", "amd64", cfg
 	cf.Created = v1.Time{Time: epoch}
 	img, err = mutate.ConfigFile(img, cf)
