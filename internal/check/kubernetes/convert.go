@@ -21,6 +21,7 @@ type source struct {
 	// output, whose lines are nobody's file).
 	withLines bool
 	namespace string // the namespace of objects that name none
+	resource  string // Location.Resource: what rendered the document, if anything
 }
 
 // decodeJSON decodes a JSON object into JSON-shaped values, numbers as

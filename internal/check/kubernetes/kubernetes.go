@@ -32,9 +32,11 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/sightline-sec/sightline/internal/check"
 	"github.com/sightline-sec/sightline/internal/workload"
@@ -84,6 +86,7 @@ func Detect(path string, head []byte) bool {
 	if base == "Chart.yaml" || slices.Contains(kustomizationNames, base) {
 		return true
 	}
+	head = bytes.TrimPrefix(head, []byte("\xef\xbb\xbf")) // a UTF-8 byte order mark
 	switch strings.ToLower(filepath.Ext(base)) {
 	case ".yaml", ".yml":
 		return yamlAPIVersion.Match(head) && yamlKind.Match(head)
@@ -140,16 +143,43 @@ func ctxErr(ctx context.Context, err error) error {
 	return nil
 }
 
-// readAll reads paths with kube.ReadDocuments into set.
+// readAll reads paths with kube.ReadDocuments into set. Documents are
+// read and split in one goroutine (kube's reader) and converted — JSON
+// decoding, the yaml.v3 parse for lines and comments, vars — by
+// GOMAXPROCS workers; results keep the order documents were read in.
 func readAll(ctx context.Context, paths []string, opts kube.LoadOptions, set *check.Set) error {
+	type result struct {
+		objs []check.Object
+		gaps []check.Gap
+	}
+	type job struct {
+		doc kube.RawDocument
+		out *result
+	}
+	jobs := make(chan job, 64)
+	var wg sync.WaitGroup
+	for range max(1, runtime.GOMAXPROCS(0)) {
+		wg.Go(func() {
+			for j := range jobs {
+				j.out.objs, j.out.gaps = fromDocument(j.doc, opts.Namespace)
+			}
+		})
+	}
+	var results []*result // appended by the reading goroutine only
 	gaps, err := kube.ReadDocuments(ctx, paths, opts, func(d kube.RawDocument) error {
-		objs, gaps := fromDocument(d, opts.Namespace)
-		set.Objects = append(set.Objects, objs...)
-		set.Gaps = append(set.Gaps, gaps...)
+		r := &result{}
+		results = append(results, r)
+		jobs <- job{doc: d, out: r}
 		return nil
 	})
+	close(jobs)
+	wg.Wait()
 	if err != nil {
 		return err
+	}
+	for _, r := range results {
+		set.Objects = append(set.Objects, r.objs...)
+		set.Gaps = append(set.Gaps, r.gaps...)
 	}
 	for _, g := range gaps {
 		set.Gaps = append(set.Gaps, fromWorkloadGap(g))
@@ -159,21 +189,44 @@ func readAll(ctx context.Context, paths []string, opts kube.LoadOptions, set *ch
 
 // fromDocument turns one raw document into Objects.
 func fromDocument(d kube.RawDocument, namespace string) ([]check.Object, []check.Gap) {
-	src := source{file: d.Source, line: d.Line, withLines: d.Line > 0, namespace: namespace}
+	src := source{file: d.Source, line: d.Line, withLines: d.Line > 0 && !d.Rendered, namespace: namespace}
 	if d.File != "" {
 		src.file = d.File
+	}
+	if d.Rendered && d.RenderedFrom != "" {
+		// Rendered output: the location is the file it comes from (a real
+		// path, as SARIF needs), without lines — the rendered text's lines
+		// are not the template's; the resource says what was rendered.
+		src.file = d.RenderedFrom
+		src.resource = d.Source
+		if d.Line > 0 {
+			src.resource = fmt.Sprintf("%s, line %d of the rendered output", d.Source, d.Line)
+		}
 	}
 	data, err := decodeJSON(d.JSON)
 	if err != nil {
 		return nil, []check.Gap{gapAt(src, err.Error())}
 	}
-	var tree *yamlTree
-	if src.withLines {
-		// A document yaml.v3 cannot parse (YAML 1.1 corner cases the
-		// Kubernetes parser accepts) keeps its object, without field lines.
-		tree, _ = parseTree(d.YAML, d.StartLine)
+	// A document yaml.v3 cannot parse (YAML 1.1 corner cases the
+	// Kubernetes parser accepts) keeps its object, without field lines or
+	// ignores.
+	tree, _ := parseTree(d.YAML, d.StartLine)
+	objs, gaps := documentObjects(src, data, d.YAML, tree)
+	if !src.withLines {
+		// Helm and Kustomize output: its comments (ignores) count, its
+		// lines are not the source file's.
+		for i := range objs {
+			objs[i].Lines, objs[i].Location.Line = nil, 0
+			objs[i].Location.Resource = src.resource
+			for j := range objs[i].Ignores {
+				objs[i].Ignores[j].Line = 0
+			}
+		}
+		for i := range gaps {
+			gaps[i].Location.Line = 0
+		}
 	}
-	return documentObjects(src, data, d.YAML, tree)
+	return objs, gaps
 }
 
 // fromWorkloadGap converts a gap of the manifest reader; its Input is
@@ -268,3 +321,6 @@ var errNoObjects = errors.New("no object")
 func wrapf(format string, a ...any) error {
 	return fmt.Errorf("kubernetes: "+format, a...)
 }
+
+// Reader is the check.Reader of the kubernetes input.
+var _ check.Reader = Reader{}

@@ -2,6 +2,7 @@ package kubernetes
 
 import (
 	"bytes"
+	"errors"
 	"regexp"
 	"strconv"
 	"strings"
@@ -33,7 +34,14 @@ type yamlTree struct {
 // means the document is YAML sigs.k8s.io/yaml accepted but yaml.v3 does
 // not (YAML 1.1 vs 1.2 corner cases): the caller keeps the object without
 // field lines.
+//
+// A document with a lone carriage return (a line break to YAML, not to
+// the "\n"-counting document splitter) is refused too: its lines would be
+// counted two ways, and a wrong line is worse than none.
 func parseTree(doc []byte, startLine int) (*yamlTree, error) {
+	if i := bytes.IndexByte(doc, '\r'); i >= 0 && bytes.Contains(bytes.ReplaceAll(doc, []byte("\r\n"), nil), []byte("\r")) {
+		return nil, errors.New("lone carriage return in the document; field lines not recorded")
+	}
 	var n yaml.Node
 	if err := yaml.Unmarshal(doc, &n); err != nil {
 		return nil, err

@@ -1,10 +1,13 @@
 package kubernetes
 
 import (
+	"context"
 	"encoding/json"
+	"fmt"
 
 	"github.com/sightline-sec/sightline/internal/check"
 	"github.com/sightline-sec/sightline/internal/workload/kube"
+	"github.com/sightline-sec/sightline/internal/workload/kube/live"
 )
 
 // FromLive turns the objects listed from a running cluster
@@ -76,4 +79,16 @@ func (c liveConv) add(apiVersion, kind string, obj any) {
 
 func (c liveConv) gap(kind string, err error) check.Gap {
 	return check.Gap{Input: check.InputKubernetes, Location: check.Location{Resource: c.cluster}, Reason: "read " + kind + ": " + err.Error()}
+}
+
+// ReadCluster lists a running cluster read-only (live.Collect, with its
+// kubeconfig, context and concurrency options) and returns its objects as
+// FromLive does. The error is non-nil when the cluster cannot be reached
+// or refuses the credentials; a list that fails (an RBAC denial) is a Gap.
+func ReadCluster(ctx context.Context, opts live.Options) (check.Set, error) {
+	objs, err := live.Collect(ctx, opts)
+	if err != nil {
+		return check.Set{}, fmt.Errorf("kubernetes cluster: %w", err)
+	}
+	return FromLive(objs), nil
 }

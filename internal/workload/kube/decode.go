@@ -57,8 +57,10 @@ type decoder struct {
 	raw func(RawDocument) error
 	// rawErr is the first error raw returned; reading stops there.
 	rawErr error
-	// rendered is true while a Helm or Kustomize output is decoded.
-	rendered bool
+	// rendered is true while a Helm or Kustomize output is decoded;
+	// renderedFrom is then the file it comes from (RawDocument.RenderedFrom).
+	rendered     bool
+	renderedFrom string
 }
 
 func newDecoder(ctx context.Context, objs *Objects, opts LoadOptions) (*decoder, error) {

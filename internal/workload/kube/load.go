@@ -304,13 +304,37 @@ func (l *loader) render(dir, kind string) error {
 	sort.Strings(names)
 	l.opts.logf("rendered %s: %d bytes", src, total)
 	l.d.rendered = true
-	defer func() { l.d.rendered = false }()
+	defer func() { l.d.rendered, l.d.renderedFrom = false, "" }()
 	for _, n := range names {
 		where := src
 		if n != "" {
 			where = src + " " + n
 		}
+		l.d.renderedFrom = renderedFrom(dir, kind, n)
 		l.d.stream(where, out[n], false, n != "")
 	}
 	return nil
+}
+
+// renderedFrom is the file a rendered output comes from: for a chart
+// directory the template ("chart/templates/web.yaml" as Helm names it →
+// DIR/templates/web.yaml; a subchart's "chart/charts/db/templates/x.yaml" →
+// DIR/charts/db/templates/x.yaml), for a packaged chart the archive, for a
+// kustomization its kustomization file.
+func renderedFrom(dir, kind, name string) string {
+	if kind != "helm" {
+		for _, n := range kustomizationNames {
+			if p := filepath.Join(dir, n); fileExists(p) {
+				return p
+			}
+		}
+		return dir
+	}
+	if isChartArchive(dir) {
+		return dir
+	}
+	if i := strings.IndexByte(name, '/'); i >= 0 {
+		return filepath.Join(dir, filepath.FromSlash(name[i+1:]))
+	}
+	return dir
 }

@@ -28,6 +28,10 @@ type RawDocument struct {
 	// Rendered is true for Helm and Kustomize output: YAML holds the
 	// rendered text, whose lines are those of the rendered template.
 	Rendered bool
+	// RenderedFrom is, for rendered output, the file it comes from: the
+	// template of a chart directory (DIR/templates/web.yaml), a packaged
+	// chart's archive, or a kustomization's kustomization file.
+	RenderedFrom string
 	// YAML is the document's text (from its "---" separator on; the lines
 	// of YAML start at StartLine).
 	YAML []byte
@@ -87,7 +91,7 @@ func (d *decoder) rawDocument(where string, line int, hasLines bool, loc string,
 	if !hasLines {
 		doc.Line, doc.StartLine = 0, 0
 	}
-	doc.Rendered = d.rendered
+	doc.Rendered, doc.RenderedFrom = d.rendered, d.renderedFrom
 	if !doc.Rendered {
 		doc.File = where
 	}

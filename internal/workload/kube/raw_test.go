@@ -62,6 +62,9 @@ func TestReadDocumentsRendered(t *testing.T) {
 	rendered := 0
 	_, err := ReadDocuments(context.Background(), []string{filepath.Join(demo, "helm-chart")}, LoadOptions{}, func(d RawDocument) error {
 		if d.Rendered && d.File == "" && strings.HasPrefix(d.Source, "chart ") {
+			if _, err := os.Stat(d.RenderedFrom); err != nil || !strings.Contains(d.RenderedFrom, "templates") {
+				t.Errorf("rendered from %q: %v", d.RenderedFrom, err)
+			}
 			rendered++
 		}
 		var h header
@@ -99,4 +102,43 @@ func sum(m map[string]int) int {
 		n += v
 	}
 	return n
+}
+
+// FuzzReadDocumentsRaw feeds arbitrary bytes through the raw-document path
+// of the decoder (ReadDocuments): no panic, every document handed on has
+// JSON and a StartLine/Line pair consistent with its text, and the count
+// stays within MaxDocuments.
+//
+//	go test -fuzz FuzzReadDocumentsRaw -fuzztime 30s ./internal/workload/kube/
+func FuzzReadDocumentsRaw(f *testing.F) {
+	seeds, _ := filepath.Glob(filepath.Join(demo, "kubernetes-manifests", "*.yaml"))
+	for _, s := range seeds[:2] {
+		if b, err := os.ReadFile(s); err == nil {
+			f.Add(b)
+		}
+	}
+	f.Add([]byte("---\n# c\n---\n...\napiVersion: v1\nkind: List\nitems: [{}]\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		objs := &Objects{Inputs: map[string]string{}}
+		d, err := newDecoder(context.Background(), objs, LoadOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines := bytes.Count(data, []byte("\n")) + 1
+		n := 0
+		d.raw = func(doc RawDocument) error {
+			n++
+			if len(doc.JSON) == 0 || doc.File != "fuzz.yaml" {
+				t.Fatalf("document %+v", doc)
+			}
+			if doc.Line < 1 || doc.Line > lines || doc.StartLine < 1 || doc.StartLine > doc.Line {
+				t.Fatalf("line %d, start %d, of %d lines", doc.Line, doc.StartLine, lines)
+			}
+			return nil
+		}
+		d.stream("fuzz.yaml", data, false, true)
+		if n > MaxDocuments {
+			t.Fatalf("%d documents", n)
+		}
+	})
 }
