@@ -232,6 +232,19 @@ func TestSkipsWhatIsNotAWorkload(t *testing.T) {
 			t.Errorf("%s: %+v", body[:80], resp)
 		}
 	}
+	// Subresources: status changes no pod spec; ephemeralcontainers
+	// (kubectl debug) carries the whole Pod and is checked.
+	for sub, allowed := range map[string]bool{"status": true, "ephemeralcontainers": false} {
+		var r admissionv1.AdmissionReview
+		if err := json.Unmarshal(podReview(t, "priv", privilegedPod("priv", fixtureRepo+"@"+cleanDigest)), &r); err != nil {
+			t.Fatal(err)
+		}
+		r.Request.Operation, r.Request.SubResource = admissionv1.Update, sub
+		b, _ := json.Marshal(&r)
+		if _, resp := post(t, h, b); resp == nil || resp.Allowed != allowed {
+			t.Errorf("pods/%s: %+v, want allowed=%v", sub, resp, allowed)
+		}
+	}
 	// A workload with an empty object is an evaluation error, not a pass.
 	_, resp := post(t, h, podReview(t, "empty", nil))
 	if resp == nil || resp.Allowed || !strings.Contains(resp.Result.Message, "no object") {
