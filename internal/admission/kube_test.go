@@ -139,7 +139,7 @@ func webhookConfig(name, url string, caPEM []byte, policy admissionregv1.Failure
 			ClientConfig: admissionregv1.WebhookClientConfig{URL: &u, CABundle: caPEM},
 			Rules: []admissionregv1.RuleWithOperations{
 				{Operations: []admissionregv1.OperationType{admissionregv1.Create, admissionregv1.Update},
-					Rule: admissionregv1.Rule{APIGroups: []string{""}, APIVersions: []string{"v1"}, Resources: []string{"pods", "replicationcontrollers"}}},
+					Rule: admissionregv1.Rule{APIGroups: []string{""}, APIVersions: []string{"v1"}, Resources: []string{"pods", "pods/ephemeralcontainers", "replicationcontrollers"}}},
 				{Operations: []admissionregv1.OperationType{admissionregv1.Create, admissionregv1.Update},
 					Rule: admissionregv1.Rule{APIGroups: []string{"apps"}, APIVersions: []string{"v1"}, Resources: []string{"deployments", "statefulsets", "daemonsets", "replicasets"}}},
 				{Operations: []admissionregv1.OperationType{admissionregv1.Create, admissionregv1.Update},
@@ -230,6 +230,22 @@ func TestLiveEnforce(t *testing.T) {
 	}
 	if got, err := pods.Get(ctx, "web", metav1.GetOptions{}); err != nil || got.Name != "web" {
 		t.Errorf("compliant pod not stored: %v", err)
+	}
+
+	// kubectl debug adds an ephemeral container through the
+	// pods/ephemeralcontainers subresource: a privileged one is denied.
+	web, err := pods.Get(ctx, "web", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	privileged := true
+	web.Spec.EphemeralContainers = append(web.Spec.EphemeralContainers, corev1.EphemeralContainer{
+		EphemeralContainerCommon: corev1.EphemeralContainerCommon{Name: "debugger", Image: fixtureRepo + "@" + cleanDigest,
+			SecurityContext: &corev1.SecurityContext{Privileged: &privileged}}})
+	_, err = pods.UpdateEphemeralContainers(ctx, "web", web, metav1.UpdateOptions{})
+	if err == nil || !strings.Contains(err.Error(), `SL-K8S-PSS-003: container "debugger" is privileged`) ||
+		!strings.Contains(err.Error(), "spec.ephemeralContainers[0].securityContext.privileged") {
+		t.Errorf("privileged ephemeral container: %v", err)
 	}
 
 	// Pods of controllers are named by generateName: the review's name is
