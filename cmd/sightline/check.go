@@ -42,7 +42,8 @@ AWS snapshot (sightline collect aws).
 
 Suppress a finding with a comment '# sightline:ignore RULE-ID reason' (the
 reason is required) on or above the object, or with an entry (id: RULE-ID,
-reason, expires) in the ignore file (.sightline.yaml, or --ignore-file).
+reason, optional object glob and expires) in the ignore file
+(.sightline.yaml, or --ignore-file).
 
 The gate: --fail-on SEVERITY exits 1 when a finding is at or above it. It
 never passes over what it could not check: gaps, unknown results of rules at
@@ -57,7 +58,8 @@ const checkExample = `  sightline check .
   sightline check Dockerfile deploy/ infra/ --fail-on high
   sightline check --k8s ./charts/web --rules ./policies --format sarif > check.sarif
   sightline check --kubeconfig ~/.kube/config --context prod --format json
-  sightline check --aws ./snap --fail-on critical --allow-unchecked`
+  sightline check --aws ./snap --fail-on critical --allow-unchecked
+  sightline check --list-rules --format json`
 
 // checkFlags are the options of `sightline check`.
 type checkFlags struct {
@@ -97,7 +99,7 @@ func newCheckCmd(g *cliutil.Globals) *cobra.Command {
 		"let --fail-on pass although something could not be checked (gaps, unknown results; still reported)")
 	fl.BoolVar(&f.listRules, "list-rules", false, "print the rules that would run (built-in and --rules; json: with their CEL source) and exit")
 	fl.StringVar(&f.ignoreFile, "ignore-file", "",
-		"ignore file (YAML: id: RULE-ID, reason, expires; docs/check.md); default "+suppress.DefaultIgnoreFile+" in the working directory if present")
+		"ignore file (YAML: id: RULE-ID, reason, object, expires; docs/check.md); default "+suppress.DefaultIgnoreFile+" in the working directory if present")
 	return c
 }
 
@@ -148,10 +150,13 @@ func runCheck(ctx context.Context, g *cliutil.Globals, f *checkFlags, args []str
 	if err != nil {
 		return err
 	}
+	if f.listRules && g.Format == "sarif" {
+		return cliutil.Usagef("--list-rules prints a table or JSON (--format table|json)")
+	}
 	t0 := time.Now()
 	rs, err := rules.Load(ctx, rules.Options{Paths: f.rules, NoBuiltin: f.noBuiltin})
 	if err != nil {
-		return cliutil.Usage(err)
+		return inputError(err)
 	}
 	for _, w := range rs.Warnings {
 		g.Warnf("check: %s", w)
@@ -197,7 +202,7 @@ func runCheck(ctx context.Context, g *cliutil.Globals, f *checkFlags, args []str
 }
 
 // listRules prints the enabled rules: a table (id, severity, inputs,
-// title, where defined), or with json/sarif the rule objects as JSON.
+// title, where defined), or with json the rule objects.
 func listRules(g *cliutil.Globals, rs *rules.Set) error {
 	enabled := rs.Enabled()
 	if g.Format != "table" {

@@ -144,7 +144,7 @@ func TestCheckCLIFindingsAndGate(t *testing.T) {
 		t.Fatalf("exit %d without --fail-on: %s", code, stderr)
 	}
 	out = strings.Join(strings.Fields(out), " ")
-	for _, want := range []string{"real/frontend.yaml 123 LOW TEST-K8S-004 Service/frontend-external: Service of type LoadBalancer", "real/inflate.yaml 1 HIGH TEST-K8S-003 Deployment/inflate: Deployment runs more than 4 replicas",
+	for _, want := range []string{"real/frontend.yaml Service/frontend-external 123 LOW TEST-K8S-004 Service of type LoadBalancer", "real/inflate.yaml Deployment/inflate 1 HIGH TEST-K8S-003 Deployment runs more than 4 replicas",
 		"Checked objects: 7 kubernetes. Rules: 2 enabled (2 applied", "2 finding(s) (1 high, 1 low)"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("table lacks %q:\n%s", want, out)

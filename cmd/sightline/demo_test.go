@@ -113,6 +113,9 @@ func TestDemoMissionCase(t *testing.T) {
 	b := internal.Reachability.BlockedBy
 	if internal.Reachability.Class != risk.ReachInternal || b == nil || b.Kind != "security_group" || b.ID != "sg-0backoffice" ||
 		!strings.Contains(b.Detail, "tcp 32768-60999 from 10.0.0.0/16 only") ||
+		// The proof is about the host port the path crosses (the
+		// container's dynamic host port), not the host's whole range.
+		!regexp.MustCompile(`no rule admits tcp/3277[0-9]|no rule admits tcp/3276[89]`).MatchString(b.Detail) ||
 		!strings.HasPrefix(internal.Reasons[0], "not exposed to the internet on tcp/8080: blocked by security_group sg-0backoffice") {
 		t.Errorf("internal row: class %s, blocked_by %+v, reason %q", internal.Reachability.Class, b, internal.Reasons[0])
 	}

@@ -347,16 +347,37 @@ func (c *composer) host(s *state, w *workload.Workload, proto string, port int) 
 	}
 }
 
-// slice returns the rows of protocol/port.
+// slice returns the rows of protocol/port. A blocked row of a port range
+// is narrowed to the port (narrowBlocked): the path is about that port.
 func (ix *CloudIndex) slice(idx []int32, proto string, port int) []*Result {
 	var out []*Result
 	for _, i := range idx {
 		r := &ix.rep.Results[i]
 		if r.Protocol == proto && r.FromPort <= port && port <= r.ToPort {
-			out = append(out, r)
+			out = append(out, narrowBlocked(r, port))
 		}
 	}
 	return out
+}
+
+// narrowBlocked returns r, or a copy whose blocking hop states its
+// negative proof for port instead of r's whole range: "no rule admits
+// tcp/0-65535 from …" is true of every port in the range, but a
+// container's path crosses one host port, and the proof should name it.
+func narrowBlocked(r *Result, port int) *Result {
+	b := r.BlockedBy
+	if b == nil || r.FromPort == r.ToPort {
+		return r
+	}
+	whole := fmt.Sprintf("no rule admits %s/%s ", r.Protocol, portText(uint16(r.FromPort), uint16(r.ToPort)))
+	if !strings.Contains(b.Detail, whole) {
+		return r
+	}
+	c := *r
+	h := *b
+	h.Detail = strings.Replace(b.Detail, whole, fmt.Sprintf("no rule admits %s/%d ", r.Protocol, port), 1)
+	c.BlockedBy = &h
+	return &c
 }
 
 // lb resolves a load balancer name to the resource its results carry.

@@ -138,26 +138,21 @@ func WriteCheckTable(w io.Writer, r *CheckReport, width int) error {
 	bw := bufio.NewWriter(w)
 	writeFindingGroups(bw, r.Findings, width)
 	if len(r.Unknown) > 0 {
-		fmt.Fprintf(bw, "Unknown (%d): the result depended on values that could not be worked out — neither pass nor finding:\n", len(r.Unknown))
-		for _, u := range r.Unknown {
-			for _, l := range textfit.Hang("  ", fmt.Sprintf("%s %s at %s: depends on %s", u.RuleID, u.Object, LocationText(u.Location), strings.Join(u.Paths, ", ")), 4, width) {
-				fmt.Fprintln(bw, l)
-			}
+		lines := make([]string, len(r.Unknown))
+		for i, u := range r.Unknown {
+			lines[i] = fmt.Sprintf("%s %s at %s: depends on %s", u.RuleID, u.Object, LocationText(u.Location), strings.Join(u.Paths, ", "))
 		}
-		fmt.Fprintln(bw)
+		writeCapped(bw, fmt.Sprintf("Unknown (%d): the result depended on values that could not be worked out — neither pass nor finding:", len(r.Unknown)), lines, width)
 	}
 	if len(r.Gaps) > 0 {
-		fmt.Fprintf(bw, "Not checked (%d):\n", len(r.Gaps))
-		for _, g := range r.Gaps {
-			where := LocationText(g.Location)
-			if where != "" {
-				where += ": "
-			}
-			for _, l := range textfit.Hang("  ", where+g.Reason, 4, width) {
-				fmt.Fprintln(bw, l)
+		lines := make([]string, len(r.Gaps))
+		for i, g := range r.Gaps {
+			lines[i] = g.Reason
+			if where := LocationText(g.Location); where != "" {
+				lines[i] = where + ": " + g.Reason
 			}
 		}
-		fmt.Fprintln(bw)
+		writeCapped(bw, fmt.Sprintf("Not checked (%d):", len(r.Gaps)), lines, width)
 	}
 	for _, l := range checkFooter(r) {
 		for _, wl := range textfit.Hang("", l, 2, width) {
@@ -168,12 +163,21 @@ func WriteCheckTable(w io.Writer, r *CheckReport, width int) error {
 }
 
 // writeFindingGroups writes the findings grouped by file (a heading with
-// the path, then one row per finding: line, severity, rule, and
-// "object: message", the last column wrapping), files in order and rows
-// by line; findings without a file (AWS resources) come last, under
-// "Resources", with the resource ID in the first column.
+// the path) and, within a file, by object (a subheading), one row per
+// finding: line, severity, rule and the message, the last column
+// wrapping. Files come in order, rows by line; findings without a file
+// (AWS resources) come last, under "Resources".
 func writeFindingGroups(bw *bufio.Writer, findings []rules.Finding, width int) {
 	fs := slices.Clone(findings)
+	// Objects in a file come in document order: by the first line any of
+	// their findings is at (0 when none has a line), then by name.
+	first := map[[2]string]int{}
+	for _, f := range fs {
+		k := [2]string{f.Location.File, f.Object}
+		if l, ok := first[k]; !ok || (f.Location.Line > 0 && (l == 0 || f.Location.Line < l)) {
+			first[k] = f.Location.Line
+		}
+	}
 	slices.SortStableFunc(fs, func(a, b rules.Finding) int {
 		switch {
 		case a.Location.File == "" && b.Location.File != "":
@@ -182,6 +186,13 @@ func writeFindingGroups(bw *bufio.Writer, findings []rules.Finding, width int) {
 			return -1
 		}
 		if c := strings.Compare(a.Location.File, b.Location.File); c != 0 {
+			return c
+		}
+		fa, fb := first[[2]string{a.Location.File, a.Object}], first[[2]string{b.Location.File, b.Object}]
+		if fa != fb {
+			return fa - fb
+		}
+		if c := strings.Compare(a.Object, b.Object); c != 0 {
 			return c
 		}
 		if d := a.Location.Line - b.Location.Line; d != 0 {
@@ -201,27 +212,56 @@ func writeFindingGroups(bw *bufio.Writer, findings []rules.Finding, width int) {
 		for _, l := range textfit.Hang("", heading, 2, width) {
 			fmt.Fprintln(bw, l)
 		}
-		t := textfit.Table{Width: width, Cut: map[int]func(string, int) string{0: textfit.CutLeft}}
-		for _, f := range fs[i:j] {
-			where := "  " + rowPlace(f.Location)
-			t.Add(where, strings.ToUpper(string(f.Severity)), f.RuleID, f.Object+": "+f.Message)
+		for k := i; k < j; {
+			m := k
+			for m < j && fs[m].Object == fs[k].Object {
+				m++
+			}
+			for _, l := range textfit.Hang("  ", fs[k].Object, 4, width) {
+				fmt.Fprintln(bw, l)
+			}
+			t := textfit.Table{Width: width}
+			for _, f := range fs[k:m] {
+				t.Add("    "+rowPlace(f.Location), strings.ToUpper(string(f.Severity)), f.RuleID, f.Message)
+			}
+			_ = t.Write(bw) // bufio errors surface at Flush
+			k = m
 		}
-		_ = t.Write(bw) // bufio errors surface at Flush
 		fmt.Fprintln(bw)
 		i = j
 	}
 }
 
-// rowPlace is a finding's place under its file heading: the line, else
-// the resource ID (a plan's resource has no line), else "-".
+// rowPlace is a finding's place under its object: the line, else "-" (a
+// plan's resource has no line; an AWS resource is named by its object
+// heading).
 func rowPlace(l check.Location) string {
-	switch {
-	case l.File != "" && l.Line > 0:
+	if l.Line > 0 {
 		return fmt.Sprint(l.Line)
-	case l.Resource != "":
-		return l.Resource
 	}
 	return "-"
+}
+
+// MaxTableNotes is how many unknown results and gaps the table lists
+// each; the rest are counted (the JSON and SARIF have them all).
+const MaxTableNotes = 25
+
+// writeCapped writes a heading and at most MaxTableNotes of lines, then
+// how many more there are, and a blank line.
+func writeCapped(bw *bufio.Writer, heading string, lines []string, width int) {
+	for _, l := range textfit.Hang("", heading, 2, width) {
+		fmt.Fprintln(bw, l)
+	}
+	for i, line := range lines {
+		if i == MaxTableNotes {
+			fmt.Fprintf(bw, "  … and %d more (all are in --format json and sarif)\n", len(lines)-i)
+			break
+		}
+		for _, l := range textfit.Hang("  ", line, 4, width) {
+			fmt.Fprintln(bw, l)
+		}
+	}
+	fmt.Fprintln(bw)
 }
 
 // checkFooter says what was read and run, and the counts.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -202,7 +203,7 @@ func TestCheckJSONAndTableCountEverything(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := buf.String()
-	for _, want := range []string{"CRITICAL", "ORG-AWS-001", "deploy/web.yaml\n  3 ", "Resources\n  arn:aws:ec2:eu-west-1:1:security-group/sg-0abc  CRITICAL", "Not checked (1):", "broken.yaml:7: YAML does not parse",
+	for _, want := range []string{"CRITICAL", "ORG-AWS-001", "deploy/web.yaml\n  default/Pod/web\n    3 ", "Resources\n  sg-0abc\n    -  CRITICAL  ORG-AWS-001  tcp 22 reachable from the internet", "Not checked (1):", "broken.yaml:7: YAML does not parse",
 		"Checked objects: 1 aws, 2 kubernetes. Rules: 2 enabled (2 applied", "2 finding(s) (1 critical, 1 high), 1 suppressed, 0 unknown, 1 not checked (gaps), 2 file(s) skipped",
 		"Gate --fail-on high: FAILED: 2 finding(s) at or above high"} {
 		if !strings.Contains(out, want) {
@@ -222,11 +223,27 @@ func TestCheckRowPlace(t *testing.T) {
 		want string
 	}{
 		{check.Location{File: "main.tf", Line: 62, Resource: "aws_instance.web"}, "62"},
-		{check.Location{File: "plan.json", Resource: "aws_instance.db_app"}, "aws_instance.db_app"}, // a plan has no lines
+		{check.Location{File: "plan.json", Resource: "aws_instance.db_app"}, "-"}, // a plan has no lines
 		{check.Location{File: "x.yaml"}, "-"},
 	} {
 		if got := rowPlace(c.loc); got != c.want {
 			t.Errorf("rowPlace(%+v) = %q, want %q", c.loc, got, c.want)
 		}
+	}
+}
+
+func TestCheckTableCapsNotes(t *testing.T) {
+	r, _ := checkFixture(t)
+	for i := range 40 {
+		r.Gaps = append(r.Gaps, check.Gap{Input: check.InputKubernetes, Reason: fmt.Sprintf("rule X could not be evaluated on object %d", i)})
+	}
+	var buf bytes.Buffer
+	if err := WriteCheckTable(&buf, r, 80); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	if !strings.Contains(out, "Not checked (41):") || !strings.Contains(out, "… and 16 more (all are in --format json and sarif)") ||
+		strings.Contains(out, "object 24\n") || !strings.Contains(out, "object 23\n") {
+		t.Fatalf("table:\n%s", out)
 	}
 }

@@ -134,7 +134,7 @@ func TestInlineIgnore(t *testing.T) {
 	for i := range set.Objects {
 		switch set.Objects[i].Name {
 		case "Deployment/inflate":
-			set.Objects[i].Ignores = []check.Ignore{{RuleID: "TEST-K8S-003", Reason: "load test", Line: 5}}
+			set.Objects[i].Ignores = []check.Ignore{{RuleID: "test-k8s-003", Reason: "load test", Line: 5}}
 		case "Deployment/frontend":
 			set.Objects[i].Ignores = []check.Ignore{{RuleID: "TEST-K8S-002", Line: 3}, {RuleID: "TEST-NOPE", Reason: "x", Line: 4}}
 		}

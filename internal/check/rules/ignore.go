@@ -16,12 +16,13 @@ const (
 	byIgnoreFile = "ignore-file"
 )
 
-// inlineSuppression returns the Object's inline ignore for the rule, if
-// one with a reason exists. A comment without a reason does not suppress
+// inlineSuppression returns the Object's inline ignore for the rule (IDs
+// compared case-insensitively, as in the ignore file), if one with a
+// reason exists. A comment without a reason does not suppress
 // (reasonlessIgnoreWarnings says so): a reviewer must see why.
 func inlineSuppression(o *check.Object, ruleID string) *Suppression {
 	for _, ig := range o.Ignores {
-		if ig.RuleID == ruleID && strings.TrimSpace(ig.Reason) != "" {
+		if strings.EqualFold(ig.RuleID, ruleID) && strings.TrimSpace(ig.Reason) != "" {
 			return &Suppression{By: fmt.Sprintf("%s %s", byInline, lineRef(o.Location.File, ig.Line)), Reason: ig.Reason}
 		}
 	}
@@ -57,7 +58,7 @@ func (s *Set) unknownIgnoreWarnings(set check.Set) []string {
 	for i := range set.Objects {
 		o := &set.Objects[i]
 		for _, ig := range o.Ignores {
-			if s.Rule(ig.RuleID) == nil {
+			if !slices.ContainsFunc(s.rules, func(r *Rule) bool { return strings.EqualFold(r.ID, ig.RuleID) }) {
 				out = append(out, fmt.Sprintf("%s: sightline:ignore names %s, which is not a loaded rule",
 					lineRef(o.Location.File, ig.Line), ig.RuleID))
 			}

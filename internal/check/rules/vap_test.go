@@ -2,6 +2,7 @@ package rules
 
 import (
 	"context"
+	"os"
 	"strings"
 	"testing"
 )
@@ -123,4 +124,50 @@ spec:
 			}
 		})
 	}
+}
+
+func TestVAPMatchConditions(t *testing.T) {
+	// Hand-written: every Deployment must have more than 4 replicas,
+	// except those the match condition leaves out (name "inflate").
+	f := t.TempDir() + "/vap.yaml"
+	writeFile(t, f, `apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata: {name: many-replicas}
+spec:
+  matchConstraints:
+    resourceRules: [{apiGroups: [apps], apiVersions: [v1], operations: [CREATE], resources: [deployments]}]
+  matchConditions:
+  - name: not-inflate
+    expression: object.metadata.name != "inflate"
+  validations:
+  - expression: object.spec.?replicas.orValue(1) > 4
+    message: too few replicas
+`)
+	s := loadTest(t, f)
+	res := s.Evaluate(context.Background(), realSet(t))
+	var objs []string
+	for _, fd := range res.Findings {
+		objs = append(objs, fd.Object)
+	}
+	// frontend (1 by default) and loadgenerator (1) violate; inflate (5)
+	// would pass anyway, and is left out by the condition.
+	if strings.Join(objs, ",") != "Deployment/frontend,Deployment/loadgenerator" || res.Stats.Evaluations != 3 {
+		t.Fatalf("findings on %v, evaluations %d", objs, res.Stats.Evaluations)
+	}
+	// A condition that leaves out a violating object: frontend.
+	writeFile(t, f, strings.Replace(mustRead(t, f), `!= "inflate"`, `!= "frontend"`, 1))
+	s = loadTest(t, f)
+	res = s.Evaluate(context.Background(), realSet(t))
+	if len(res.Findings) != 1 || res.Findings[0].Object != "Deployment/loadgenerator" || res.Findings[0].Message != "too few replicas" {
+		t.Fatalf("findings %+v", res.Findings)
+	}
+}
+
+func mustRead(t *testing.T, f string) string {
+	t.Helper()
+	b, err := os.ReadFile(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }
