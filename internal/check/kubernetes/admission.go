@@ -2,6 +2,8 @@ package kubernetes
 
 import (
 	"bytes"
+	"errors"
+	"fmt"
 
 	"github.com/sightline-sec/sightline/internal/check"
 )
@@ -57,4 +59,12 @@ func FromAdmission(raw []byte, req AdmissionRequest) (check.Object, error) {
 		o.Location.Resource = "admission request " + req.UID + ": " + o.Name
 	}
 	return o, nil
+}
+
+// errNoObjects is returned by FromAdmission for an empty object.
+var errNoObjects = errors.New("no object")
+
+// wrapf is fmt.Errorf with the input named.
+func wrapf(format string, a ...any) error {
+	return fmt.Errorf("kubernetes: "+format, a...)
 }

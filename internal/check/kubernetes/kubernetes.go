@@ -27,7 +27,6 @@ package kubernetes
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -274,19 +273,21 @@ func inputRoots(paths []string) []string {
 			}
 		}
 	}
-	return slices.DeleteFunc(roots, func(p string) bool {
-		for _, k := range kustomize {
-			if p != k && strings.HasPrefix(p, k+string(filepath.Separator)) {
-				return true
-			}
+	// Charts and kustomizations being rendered take in the files under
+	// them (a chart's subcharts, a kustomization's resources).
+	parents := kustomize
+	for _, r := range roots {
+		if isChartDir(r) {
+			parents = append(parents, r)
 		}
-		for _, r := range roots {
-			if p != r && isChartDir(r) && strings.HasPrefix(p, r+string(filepath.Separator)) {
-				return true
-			}
+	}
+	out := make([]string, 0, len(roots))
+	for _, p := range roots {
+		if !slices.ContainsFunc(parents, func(d string) bool { return strings.HasPrefix(p, d+string(filepath.Separator)) }) {
+			out = append(out, p)
 		}
-		return false
-	})
+	}
+	return out
 }
 
 // chartOf returns the chart directory a file lies in (a Chart.yaml at most
@@ -312,14 +313,6 @@ func chartOf(p string) string {
 func isChartDir(dir string) bool {
 	fi, err := os.Stat(filepath.Join(dir, "Chart.yaml"))
 	return err == nil && fi.Mode().IsRegular()
-}
-
-// errNoObjects is returned by FromAdmission for an empty object.
-var errNoObjects = errors.New("no object")
-
-// wrapf is fmt.Errorf with the input named.
-func wrapf(format string, a ...any) error {
-	return fmt.Errorf("kubernetes: "+format, a...)
 }
 
 // Reader is the check.Reader of the kubernetes input.

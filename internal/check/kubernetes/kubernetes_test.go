@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -432,5 +433,23 @@ func TestHelmKeepsIgnores(t *testing.T) {
 	want := []check.Ignore{{RuleID: "SL-K8S-PSS-002", Reason: "needs the node's network"}}
 	if !reflect.DeepEqual(o.Ignores, want) || o.Location.File != filepath.Join(dir, "templates", "pod.yaml") {
 		t.Errorf("ignores %+v, location %+v", o.Ignores, o.Location)
+	}
+}
+
+// TestInputRoots: what the CLI's file walk hands over is mapped to what is
+// read — a chart once (its Chart.yaml, templates and subchart files all
+// stand for it), a kustomization once (its resources dropped), plain files
+// as they are.
+func TestInputRoots(t *testing.T) {
+	chart := filepath.Join(demo, "helm-chart")
+	kust := filepath.Join(demo, "kubernetes-manifests")
+	templates, _ := filepath.Glob(filepath.Join(chart, "templates", "*.yaml"))
+	resources, _ := filepath.Glob(filepath.Join(kust, "*.yaml"))
+	paths := append(append([]string{filepath.Join(chart, "Chart.yaml")}, templates...), resources...)
+	paths = append(paths, filepath.Join(goat, "health-check", "deployment.yaml"))
+	got := inputRoots(paths)
+	want := []string{chart, kust, filepath.Join(goat, "health-check", "deployment.yaml")}
+	if !slices.Equal(got, want) {
+		t.Errorf("roots %v, want %v", got, want)
 	}
 }

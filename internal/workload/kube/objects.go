@@ -7,7 +7,10 @@
 // Kustomize directories (Kustomize API) into Objects, bounded (MaxFileBytes,
 // MaxDocuments, MaxFiles, MaxRenderSourceBytes, RenderTimeout) and with a
 // workload.Gap naming file and line for whatever does not parse; the live
-// client (subpackage live) fills the same Objects. Build turns Objects into
+// client (subpackage live) fills the same Objects. ReadDocuments reads the
+// same inputs with the same bounds but hands over every raw document (any
+// kind, with its text, file and line) for policy checks
+// (internal/check/kubernetes). Build turns Objects into
 // a workload.Inventory: workloads and containers, the routes (Service,
 // NodePort, LoadBalancer, Ingress, hostPort, hostNetwork) in front of each
 // container port, and NetworkPolicies. docs/workloads-kubernetes.md
