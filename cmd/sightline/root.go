@@ -24,7 +24,9 @@ const rootLong = `Sightline treats cloud and containers as one stack. Today it:
     or the blocking control (sightline assess; offline on a demo estate:
     sightline demo), as a table, JSON, SARIF, OpenVEX or an HTML report;
   - checks Dockerfiles, Kubernetes, Terraform and AWS against CEL rules, the
-    built-in packs and your own (sightline check).
+    built-in packs and your own (sightline check);
+  - guards a Kubernetes cluster as a validating admission webhook: rules
+    and an image policy from scan results (sightline admission serve).
 
 Exit codes: 0 ok, 1 a --fail-on threshold was hit, 2 usage or input error,
 3 internal or environment error (such as no network for db update).`
@@ -39,22 +41,24 @@ const rootExample = `  sightline demo
 // command's --help lists its formats from here, and any other value is a
 // usage error (exit 2) naming the allowed ones before the command runs.
 var commandFormats = map[string][]string{
-	"sightline version":      {"table", "json"},
-	"sightline db import":    {"table"},
-	"sightline db query":     {"table", "json"},
-	"sightline db status":    {"table", "json"},
-	"sightline db update":    {"table", "json"},
-	"sightline db export":    {"table"},
-	"sightline scan image":   report.Formats,
-	"sightline scan fs":      report.Formats,
-	"sightline scan sbom":    report.Formats,
-	"sightline collect aws":  {"table", "json"},
-	"sightline exposure":     {"table", "json"},
-	"sightline inventory":    {"table", "json"},
-	"sightline assess":       assessFormats,
-	"sightline check":        checkFormats,
-	"sightline demo":         assessFormats,
-	"sightline completion *": {"table"}, // shell scripts; --format does not apply
+	"sightline version":     {"table", "json"},
+	"sightline db import":   {"table"},
+	"sightline db query":    {"table", "json"},
+	"sightline db status":   {"table", "json"},
+	"sightline db update":   {"table", "json"},
+	"sightline db export":   {"table"},
+	"sightline scan image":  report.Formats,
+	"sightline scan fs":     report.Formats,
+	"sightline scan sbom":   report.Formats,
+	"sightline collect aws": {"table", "json"},
+	"sightline exposure":    {"table", "json"},
+	"sightline inventory":   {"table", "json"},
+	"sightline assess":      assessFormats,
+	"sightline check":       checkFormats,
+	"sightline demo":        assessFormats,
+	// Serves until stopped; its output is JSON log lines, not a report.
+	"sightline admission serve": {"table"},
+	"sightline completion *":    {"table"}, // shell scripts; --format does not apply
 }
 
 func newRootCmd(g *cliutil.Globals) *cobra.Command {
@@ -84,6 +88,7 @@ func newRootCmd(g *cliutil.Globals) *cobra.Command {
 		newAssessCmd(g),
 		newCheckCmd(g),
 		newDemoCmd(g),
+		newAdmissionCmd(g),
 	)
 	root.InitDefaultHelpCmd()
 	root.InitDefaultCompletionCmd()
