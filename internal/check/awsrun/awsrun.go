@@ -159,10 +159,6 @@ func (r *region) add(typ, name, resource, op string, data map[string]any) *check
 	return &r.set.Objects[len(r.set.Objects)-1]
 }
 
-func (r *region) gap(op, why string) {
-	r.set.Gaps = append(r.set.Gaps, check.Gap{Input: check.InputAWS, Location: check.Location{File: r.file(op)}, Reason: why})
-}
-
 func (r *region) read() error {
 	for _, step := range []func() error{r.instances, r.groups, r.volumes, r.databases, r.repositories, r.clusters, r.buckets} {
 		if err := step(); err != nil {

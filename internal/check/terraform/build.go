@@ -144,7 +144,6 @@ func (b *builder) routeTables() {
 				continue
 			}
 			b.owned[o.Name] = nil
-			id = b.snap.RouteTables[i].RouteTableId
 			b.snap.RouteTables[i].Routes = b.snap.RouteTables[i].Routes[:min(1, len(b.snap.RouteTables[i].Routes))]
 			b.addRoutes(o, i)
 			continue

@@ -77,7 +77,7 @@ func loadModule(ctx context.Context, dir string) (*module, error) {
 		}
 	}
 	if len(names) > maxFiles {
-		return nil, fmt.Errorf("Terraform module %s: %d .tf files, more than the %d read", dir, len(names), maxFiles)
+		return nil, fmt.Errorf("terraform module %s: %d .tf files, more than the %d read", dir, len(names), maxFiles)
 	}
 	sort.Strings(names)
 	for _, n := range names {
