@@ -198,8 +198,9 @@ func Hang(prefix, text string, cont, width int) []string {
 				newLine()
 			default: // longer than the room of an empty line: split it
 				r := []rune(w)
-				line += string(r[:room])
-				w = string(r[room:])
+				at := splitAt(r, room)
+				line += string(r[:at])
+				w = string(r[at:])
 				newLine()
 			}
 		}
