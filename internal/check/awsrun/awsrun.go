@@ -116,7 +116,7 @@ func (r *region) list(op, top string) ([]map[string]any, bool, error) {
 		}
 	}
 	for _, m := range out {
-		normalize(m)
+		check.Normalize(m)
 	}
 	return out, true, nil
 }
@@ -134,7 +134,7 @@ func (r *region) perResource(op, arg string) (map[string]any, bool, error) {
 		if err := json.Unmarshal(b, &m); err != nil {
 			return nil, false, fmt.Errorf("%s: %w", p, err)
 		}
-		normalize(m)
+		check.Normalize(m)
 		return m, true, nil
 	}
 	b, err = os.ReadFile(r.file(op))
@@ -147,7 +147,7 @@ func (r *region) perResource(op, arg string) (map[string]any, bool, error) {
 	}
 	m, ok := keyed[arg]
 	if ok {
-		normalize(m)
+		check.Normalize(m)
 	}
 	return m, ok, nil
 }
@@ -428,24 +428,4 @@ func or(a, b string) string {
 		return a
 	}
 	return b
-}
-
-// normalize turns JSON numbers that are integers into int64, so rules
-// compare ports and sizes as integers.
-func normalize(v any) any {
-	switch x := v.(type) {
-	case map[string]any:
-		for k, e := range x {
-			x[k] = normalize(e)
-		}
-	case []any:
-		for i, e := range x {
-			x[i] = normalize(e)
-		}
-	case float64:
-		if x == float64(int64(x)) {
-			return int64(x)
-		}
-	}
-	return v
 }

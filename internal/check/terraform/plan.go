@@ -6,7 +6,6 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
-	"math"
 	"regexp"
 	"sort"
 	"strings"
@@ -157,7 +156,7 @@ func configExprs(m *tfjson.ConfigModule, prefix string, out map[string]map[strin
 
 // planObject converts one planned resource instance.
 func planObject(file string, r *tfjson.StateResource, afterUnknown any, exprs map[string]*tfjson.Expression) (check.Object, map[string]string) {
-	data, _ := normalize(r.AttributeValues).(map[string]any)
+	data, _ := check.Normalize(r.AttributeValues).(map[string]any)
 	if data == nil {
 		data = map[string]any{}
 	}
@@ -241,28 +240,6 @@ func moduleOf(addr string) string {
 		mod = append(mod, parts[i], parts[i+1])
 	}
 	return strings.Join(mod, ".")
-}
-
-// normalize turns JSON numbers that are integers into int64, as the HCL
-// reader gives them.
-func normalize(v any) any {
-	switch x := v.(type) {
-	case map[string]any:
-		for k, e := range x {
-			x[k] = normalize(e)
-		}
-		return x
-	case []any:
-		for i, e := range x {
-			x[i] = normalize(e)
-		}
-		return x
-	case float64:
-		if x == math.Trunc(x) && math.Abs(x) < 1<<53 {
-			return int64(x)
-		}
-	}
-	return v
 }
 
 // unknownPaths collects the paths after_unknown marks true.
