@@ -26,6 +26,9 @@ func defaultCheckInputs() *checkInputs {
 	return &checkInputs{
 		files: files,
 		k8s:   k8s.Read,
+		k8sWith: func(namespace string, values []string) func(context.Context, []string) (check.Set, error) {
+			return kubernetes.Reader{Namespace: namespace, Values: values}.Read
+		},
 		cluster: func(ctx context.Context, kubeconfig, kubeContext string) (check.Set, error) {
 			return kubernetes.ReadCluster(ctx, live.Options{Kubeconfig: kubeconfig, Context: kubeContext})
 		},
