@@ -83,6 +83,10 @@ type Ignore struct {
 	// Line of the comment; it covers the object that begins on the next
 	// line, or the line it is on when written at the end of a line.
 	Line int
+	// Covers, when > 0, narrows the ignore to the findings on that line:
+	// an input whose one Object spans a whole file (a Dockerfile) scopes
+	// each comment to the instruction below it, not to the file.
+	Covers int
 }
 
 // Set is what one or more inputs produced: the Objects, and Gaps for what

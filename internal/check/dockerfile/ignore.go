@@ -35,7 +35,11 @@ func ignores(src []byte, nodes []*parser.Node) []check.Ignore {
 		if m == nil {
 			continue
 		}
-		out = append(out, check.Ignore{RuleID: string(m[1]), Reason: string(m[2]), Line: coverLine(n, nodes)})
+		// The whole file is one Object: the comment covers the findings
+		// of the instruction it precedes, not the file (a trailing
+		// comment covers a line with no instruction: nothing).
+		l := coverLine(n, nodes)
+		out = append(out, check.Ignore{RuleID: string(m[1]), Reason: string(m[2]), Line: l, Covers: l + 1})
 	}
 	return out
 }

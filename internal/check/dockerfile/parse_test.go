@@ -335,10 +335,11 @@ func TestCRLF(t *testing.T) {
 func TestIgnores(t *testing.T) {
 	obj, _ := parseFile(t, "testdata/handwritten/ignore.Dockerfile")
 	want := []check.Ignore{
-		{RuleID: "SL-DF-012", Reason: "the index is needed by the entrypoint", Line: 3},
-		{RuleID: "SL-DF-009", Reason: "legacy build script, tracked in #123", Line: 7},
-		{RuleID: "SL-DF-014", Reason: "comment inside a continued RUN", Line: 8},
-		{RuleID: "SL-DF-001", Reason: "", Line: 12},
+		{RuleID: "SL-DF-012", Reason: "the index is needed by the entrypoint", Line: 3, Covers: 4},
+		{RuleID: "SL-DF-009", Reason: "legacy build script, tracked in #123", Line: 7, Covers: 8},
+		{RuleID: "SL-DF-014", Reason: "comment inside a continued RUN", Line: 8, Covers: 9},
+		// After the last instruction: covers a line with none, so nothing.
+		{RuleID: "SL-DF-001", Reason: "", Line: 12, Covers: 13},
 	}
 	if !reflect.DeepEqual(obj.Ignores, want) {
 		t.Errorf("ignores\n got %+v\nwant %+v", obj.Ignores, want)

@@ -2,6 +2,7 @@ package dockerfile
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -174,6 +175,31 @@ func TestInlineSuppression(t *testing.T) {
 		if f.RuleID == "SL-DF-012" || f.RuleID == "SL-DF-009" {
 			t.Errorf("not suppressed: %+v", f)
 		}
+	}
+	// A comment covers the instruction below it, not the whole file: the
+	// same rule on another instruction still reports.
+	dir := t.TempDir()
+	two := filepath.Join(dir, "Dockerfile")
+	src := "FROM alpine:3.20\n# sightline:ignore SL-DF-012 the index is needed here\nRUN apk add git\nRUN apk add curl\nUSER 1000\n"
+	if err := os.WriteFile(two, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	set2, err := Read(context.Background(), []string{two})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res2 := loadRules(t).Evaluate(context.Background(), set2)
+	var left, hidden []int
+	for _, f := range res2.Findings {
+		if f.RuleID == "SL-DF-012" {
+			left = append(left, f.Location.Line)
+		}
+	}
+	for _, f := range res2.Suppressed {
+		hidden = append(hidden, f.Location.Line)
+	}
+	if !slices.Equal(left, []int{4}) || !slices.Equal(hidden, []int{3}) {
+		t.Errorf("SL-DF-012 reported at %v, suppressed at %v; want 4 and 3", left, hidden)
 	}
 	// the ignore without a reason does not suppress SL-DF-001
 	if !slices.ContainsFunc(res.Findings, func(f rules.Finding) bool { return f.RuleID == "SL-DF-001" }) || len(res.Warnings) != 1 {

@@ -129,7 +129,7 @@ func evalObject(ctx context.Context, rules []*Rule, o *check.Object, seen []bool
 		default:
 			for _, v := range vs {
 				f := newFinding(r, o, v)
-				if sup := inlineSuppression(o, r.ID); sup != nil {
+				if sup := inlineSuppression(o, r.ID, f.Location.Line); sup != nil {
 					f.Suppressed = sup
 					out.suppressed = append(out.suppressed, f)
 					continue

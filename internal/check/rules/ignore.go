@@ -17,11 +17,16 @@ const (
 )
 
 // inlineSuppression returns the Object's inline ignore for the rule (IDs
-// compared case-insensitively, as in the ignore file), if one with a
-// reason exists. A comment without a reason does not suppress
+// compared case-insensitively, as in the ignore file) that covers a
+// finding on line, if one with a reason exists: every ignore of the
+// Object covers it, except one with Covers set, which covers that line
+// only. A comment without a reason does not suppress
 // (reasonlessIgnoreWarnings says so): a reviewer must see why.
-func inlineSuppression(o *check.Object, ruleID string) *Suppression {
+func inlineSuppression(o *check.Object, ruleID string, line int) *Suppression {
 	for _, ig := range o.Ignores {
+		if ig.Covers > 0 && ig.Covers != line {
+			continue
+		}
 		if strings.EqualFold(ig.RuleID, ruleID) && strings.TrimSpace(ig.Reason) != "" {
 			return &Suppression{By: fmt.Sprintf("%s %s", byInline, lineRef(o.Location.File, ig.Line)), Reason: ig.Reason}
 		}
