@@ -18,6 +18,7 @@ import (
 
 	"github.com/sightline-sec/sightline/internal/check"
 	"github.com/sightline-sec/sightline/internal/check/rules"
+	"github.com/sightline-sec/sightline/internal/check/terraform"
 	"github.com/sightline-sec/sightline/internal/cliutil"
 	"github.com/sightline-sec/sightline/internal/report"
 	"github.com/sightline-sec/sightline/internal/suppress"
@@ -75,6 +76,30 @@ type checkFlags struct {
 	allowUnchecked bool
 	ignoreFile     string
 	listRules      bool
+	varFiles       []string // Terraform -var-file
+	vars           []string // Terraform -var NAME=VALUE
+}
+
+// terraformOptions are --var-file and --var as the Terraform input takes
+// them; a --var without "=" is a usage error.
+func (f *checkFlags) terraformOptions() (terraform.Options, error) {
+	o := terraform.Options{VarFiles: f.varFiles}
+	for _, v := range f.vars {
+		name, val, ok := strings.Cut(v, "=")
+		if !ok || strings.TrimSpace(name) == "" {
+			return o, cliutil.Usagef("--var %q: want NAME=VALUE, as terraform -var takes it", v)
+		}
+		if o.Vars == nil {
+			o.Vars = map[string]string{}
+		}
+		o.Vars[strings.TrimSpace(name)] = val
+	}
+	for _, p := range f.varFiles {
+		if _, err := os.Stat(p); err != nil {
+			return o, cliutil.Usagef("--var-file %s: %v", p, unwrapPathErr(err))
+		}
+	}
+	return o, nil
 }
 
 func newCheckCmd(g *cliutil.Globals) *cobra.Command {
@@ -86,7 +111,11 @@ func newCheckCmd(g *cliutil.Globals) *cobra.Command {
 		Example: checkExample,
 		Args:    cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runCheck(cmd.Context(), g, &f, args, defaultCheckInputs())
+			tf, err := f.terraformOptions()
+			if err != nil {
+				return err
+			}
+			return runCheck(cmd.Context(), g, &f, args, defaultCheckInputs(tf))
 		},
 	}
 	fl := c.Flags()
@@ -102,6 +131,8 @@ func newCheckCmd(g *cliutil.Globals) *cobra.Command {
 	fl.BoolVar(&f.allowUnchecked, "allow-unchecked", false,
 		"let --fail-on pass although something could not be checked (gaps, unknown results; still reported)")
 	fl.BoolVar(&f.listRules, "list-rules", false, "print the rules that would run (built-in and --rules; json: with their CEL source) and exit")
+	fl.StringArrayVar(&f.varFiles, "var-file", nil, "Terraform: a .tfvars file, as terraform -var-file takes it, applied after terraform.tfvars and *.auto.tfvars (repeatable)")
+	fl.StringArrayVar(&f.vars, "var", nil, "Terraform: NAME=VALUE, as terraform -var takes it, applied last (repeatable)")
 	fl.StringVar(&f.ignoreFile, "ignore-file", "",
 		"ignore file (YAML: id: RULE-ID, reason, object, expires; docs/check.md); default "+suppress.DefaultIgnoreFile+" in the working directory if present")
 	return c

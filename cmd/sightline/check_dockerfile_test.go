@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/sightline-sec/sightline/internal/check/terraform"
 )
 
 // realDockerfiles are the real Online Boutique Dockerfiles the dockerfile
@@ -15,7 +17,7 @@ var realDockerfiles = filepath.Join("..", "..", "internal", "check", "dockerfile
 // `sightline check DIR` finds Dockerfiles by name and content through the
 // built-in registry and runs the built-in Dockerfile pack on them.
 func TestCheckCLIDockerfiles(t *testing.T) {
-	out, stderr, code := runCheckWith(t, defaultCheckInputs(), "json", checkFlags{}, realDockerfiles)
+	out, stderr, code := runCheckWith(t, defaultCheckInputs(terraform.Options{}), "json", checkFlags{}, realDockerfiles)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
@@ -56,10 +58,10 @@ func TestCheckCLIDockerfiles(t *testing.T) {
 		t.Error("cartservice sets USER 1000 and must not be flagged")
 	}
 	// The gate: the worst finding is medium.
-	if _, _, code := runCheckWith(t, defaultCheckInputs(), "table", checkFlags{failOn: "high"}, realDockerfiles); code != 0 {
+	if _, _, code := runCheckWith(t, defaultCheckInputs(terraform.Options{}), "table", checkFlags{failOn: "high"}, realDockerfiles); code != 0 {
 		t.Errorf("--fail-on high: exit %d", code)
 	}
-	if _, _, code := runCheckWith(t, defaultCheckInputs(), "table", checkFlags{failOn: "medium"}, realDockerfiles); code != 1 {
+	if _, _, code := runCheckWith(t, defaultCheckInputs(terraform.Options{}), "table", checkFlags{failOn: "medium"}, realDockerfiles); code != 1 {
 		t.Errorf("--fail-on medium: exit %d", code)
 	}
 }

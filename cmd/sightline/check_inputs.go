@@ -14,11 +14,12 @@ import (
 // defaultCheckInputs are the inputs built into this binary: each input
 // package (internal/check/dockerfile, …/kubernetes, …/terraform,
 // …/awsrun) is registered here. Order matters for detection: the first
-// Reader whose Detect accepts a file reads it.
-func defaultCheckInputs() *checkInputs {
+// Reader whose Detect accepts a file reads it. tf holds --var-file and
+// --var for the Terraform input.
+func defaultCheckInputs(tf terraform.Options) *checkInputs {
 	files := &check.Registry{}
 	k8s := kubernetes.Reader{}
-	for _, r := range []check.Reader{dockerfile.Reader{}, k8s, &terraform.Reader{}} {
+	for _, r := range []check.Reader{dockerfile.Reader{}, k8s, &terraform.Reader{Options: tf}} {
 		if err := files.Register(r); err != nil {
 			panic(err) // a programming error: two readers for one input
 		}

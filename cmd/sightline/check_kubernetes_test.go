@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/sightline-sec/sightline/internal/check/terraform"
 )
 
 // goatManifests are real insecure manifests (kubernetes-goat, MIT; see
@@ -19,7 +21,7 @@ var goatManifests = filepath.Join("..", "..", "internal", "check", "kubernetes",
 // mount of the container runtime socket, at file and line, and the gate
 // fails.
 func TestCheckKubernetesGoat(t *testing.T) {
-	out, stderr, code := runCheckWith(t, defaultCheckInputs(), "json", checkFlags{failOn: "high"}, goatManifests)
+	out, stderr, code := runCheckWith(t, defaultCheckInputs(terraform.Options{}), "json", checkFlags{failOn: "high"}, goatManifests)
 	if code != 1 {
 		t.Fatalf("exit %d, want 1 (gate): %s", code, stderr)
 	}

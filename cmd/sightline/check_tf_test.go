@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/sightline-sec/sightline/internal/check/terraform"
 )
 
 // Done-when of issue 10, Terraform part: `sightline check` on a real plan
@@ -15,7 +17,7 @@ import (
 // exposure engine's proof path, file and line.
 func TestCheckCLITerraformAdminPort(t *testing.T) {
 	plan := "../../internal/check/terraform/testdata/plans/checkov-runner-plan.json"
-	out, stderr, code := runCheckWith(t, defaultCheckInputs(), "json", checkFlags{failOn: "critical"}, plan)
+	out, stderr, code := runCheckWith(t, defaultCheckInputs(terraform.Options{}), "json", checkFlags{failOn: "critical"}, plan)
 	if code != 1 {
 		t.Fatalf("exit %d (want 1, critical findings): %s", code, stderr)
 	}
@@ -69,7 +71,7 @@ func TestCheckCLITerraformAdminPort(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "terraform.tfvars"), vars, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	out, stderr, code = runCheckWith(t, defaultCheckInputs(), "json", checkFlags{failOn: "critical"}, dir)
+	out, stderr, code = runCheckWith(t, defaultCheckInputs(terraform.Options{}), "json", checkFlags{failOn: "critical"}, dir)
 	if code != 1 {
 		t.Fatalf("cloudgoat: exit %d: %s", code, stderr)
 	}
@@ -80,5 +82,36 @@ func TestCheckCLITerraformAdminPort(t *testing.T) {
 	f := has(doc.Findings, "SL-AWS-001", "aws_instance.ec2-vulnerable-proxy-server", "tcp 22", "internet_gateway aws_internet_gateway.cg-internet-gateway")
 	if f == nil || f.Location.File != filepath.Join(dir, "ec2.tf") || f.Location.Line != 96 {
 		t.Errorf("cloudgoat: finding %+v in %s", f, out)
+	}
+}
+
+// TestCheckCLITerraformVars: --var-file and --var give a configuration its
+// variables as terraform plan -var-file/-var would; without them the
+// whitelist is unknown and the gate does not pass quietly.
+func TestCheckCLITerraformVars(t *testing.T) {
+	src := "../../internal/check/terraform/testdata/cloudgoat/cloud_breach_s3"
+	vars := "../../internal/check/terraform/testdata/handwritten/vars-open.tfvars"
+	for _, tc := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"--var-file", vars}, 1, "SL-AWS-001"},
+		{[]string{"--var", "cgid=sltest", "--var", `cg_whitelist=["0.0.0.0/0"]`}, 1, "SL-AWS-001"},
+		// A one-address whitelist: nothing open to the internet.
+		{[]string{"--var", "cgid=sltest", "--var", `cg_whitelist=["203.0.113.7/32"]`}, 0, `"findings"`},
+		// No value: the path is unknown, and --fail-on does not pass over it.
+		{nil, 1, "cg_whitelist"},
+		{[]string{"--var", "novalue"}, 2, `--var "novalue": want NAME=VALUE`},
+		{[]string{"--var-file", vars + ".missing"}, 2, "--var-file"},
+	} {
+		args := append([]string{"check", src, "--format", "json", "--fail-on", "critical"}, tc.args...)
+		out, stderr, code := runCLI(t, args...)
+		if code != tc.code || !strings.Contains(out+stderr, tc.want) {
+			t.Errorf("%v: exit %d (want %d), want %q in:\n%.600s\n%s", tc.args, code, tc.code, tc.want, out, stderr)
+		}
+		if tc.code == 0 && strings.Contains(out, `"rule_id": "SL-AWS-001"`) {
+			t.Errorf("%v: SSH reported open with a one-address whitelist", tc.args)
+		}
 	}
 }

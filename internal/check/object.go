@@ -70,6 +70,8 @@ type Object struct {
 	// attribute of a plan). The engine reports a rule that reads only
 	// known values normally; a rule whose evaluation touches an unknown
 	// value yields an "unknown" result naming the path, never a pass.
+	// Why a path is unknown goes in Vars["unknown"], a map from the path
+	// to a string (UnknownReason reads it): the result shows it.
 	Unknown []string
 	// Ignores are the inline suppressions written in the input
 	// ("# sightline:ignore RULE-ID reason").
@@ -108,4 +110,26 @@ type Gap struct {
 func (s *Set) Add(other Set) {
 	s.Objects = append(s.Objects, other.Objects...)
 	s.Gaps = append(s.Gaps, other.Gaps...)
+}
+
+// UnknownReason is why the Unknown path p of o could not be worked out, as
+// the input recorded it in Vars["unknown"][p]; "" when it did not.
+func (o *Object) UnknownReason(p string) string {
+	m, _ := o.Vars["unknown"].(map[string]any)
+	why, _ := m[p].(string)
+	return why
+}
+
+// SetUnknown marks path p of o unknown for the reason why.
+func (o *Object) SetUnknown(p, why string) {
+	o.Unknown = append(o.Unknown, p)
+	if o.Vars == nil {
+		o.Vars = map[string]any{}
+	}
+	m, _ := o.Vars["unknown"].(map[string]any)
+	if m == nil {
+		m = map[string]any{}
+		o.Vars["unknown"] = m
+	}
+	m[p] = why
 }

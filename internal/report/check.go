@@ -141,6 +141,9 @@ func WriteCheckTable(w io.Writer, r *CheckReport, width int) error {
 		lines := make([]string, len(r.Unknown))
 		for i, u := range r.Unknown {
 			lines[i] = fmt.Sprintf("%s %s at %s: depends on %s", u.RuleID, u.Object, LocationText(u.Location), strings.Join(u.Paths, ", "))
+			if len(u.Reasons) > 0 {
+				lines[i] += " (" + strings.Join(u.Reasons, "; ") + ")"
+			}
 		}
 		writeCapped(bw, fmt.Sprintf("Unknown (%d): the result depended on values that could not be worked out — neither pass nor finding:", len(r.Unknown)), lines, width)
 	}

@@ -8,6 +8,7 @@ package awsexposure
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -214,6 +215,16 @@ func Set(o *check.Object, rows []exposure.Result) {
 	}
 	if len(why) > 0 {
 		o.Vars["exposure_unknown"] = why
-		o.Unknown = append(o.Unknown, "vars.exposure_unknown")
+		// The reason names each missing piece once (rows of several
+		// port ranges usually miss the same one).
+		var text []string
+		for i := range rows {
+			for _, m := range rows[i].Missing {
+				if rows[i].Verdict == exposure.Unknown && !slices.Contains(text, m) {
+					text = append(text, m)
+				}
+			}
+		}
+		o.SetUnknown("vars.exposure_unknown", "exposure unknown: "+strings.Join(text, "; "))
 	}
 }

@@ -125,7 +125,7 @@ func evalObject(ctx context.Context, rules []*Rule, o *check.Object, seen []bool
 				Reason: fmt.Sprintf("rule %s could not be evaluated on %s: %v", r.ID, o.Name, err)})
 		case unk != nil:
 			out.unknown = append(out.unknown, Unknown{RuleID: r.ID, Title: r.Title, Severity: r.Severity,
-				Input: o.Input, Type: o.Type, Object: o.Name, Location: o.Location, Paths: unk})
+				Input: o.Input, Type: o.Type, Object: o.Name, Location: o.Location, Paths: unk, Reasons: unknownReasons(o, unk)})
 		default:
 			for _, v := range vs {
 				f := newFinding(r, o, v)
@@ -392,4 +392,26 @@ func (a *objActivation) rebind(m map[string]any) (interpreter.Activation, error)
 		return interpreter.NewActivation(m)
 	}
 	return cel.PartialVars(m, a.partial.UnknownAttributePatterns()...)
+}
+
+// unknownReasons are the inputs' reasons for the unknown paths a result
+// depended on: the reason of each Object.Unknown entry that is one of the
+// paths, lies under one, or holds one (partial evaluation reports the
+// attribute it stopped at, which may be a parent or a child of the entry).
+func unknownReasons(o *check.Object, paths []string) []string {
+	var out []string
+	under := func(a, b string) bool {
+		return a == b || strings.HasPrefix(a, b+".") || strings.HasPrefix(a, b+"[")
+	}
+	for _, u := range o.Unknown {
+		for _, p := range paths {
+			if under(u, p) || under(p, u) {
+				if why := o.UnknownReason(u); why != "" && !slices.Contains(out, why) {
+					out = append(out, why)
+				}
+				break
+			}
+		}
+	}
+	return out
 }

@@ -40,6 +40,9 @@ type Unknown struct {
 	// Paths are the unknown values the result depended on, in the
 	// Object.Unknown syntax ("ingress[0].cidr_blocks").
 	Paths []string `json:"paths"`
+	// Reasons say why those values are unknown, where the input said
+	// ("var.cg_whitelist has no value"), one per path that has one.
+	Reasons []string `json:"reasons,omitempty"`
 }
 
 // Stats say how much was checked, so that an empty result is never
