@@ -58,6 +58,7 @@ not be checked), 2 usage or input error (a bad rule file names file:line),
 const checkExample = `  sightline check .
   sightline check Dockerfile deploy/ infra/ --fail-on high
   sightline check --k8s ./charts/web --rules ./policies --format sarif > check.sarif
+  sightline check infra/ --var-file prod.tfvars --var region=eu-west-1
   sightline check --kubeconfig ~/.kube/config --context prod --format json
   sightline check --aws ./snap --fail-on critical --allow-unchecked
   sightline check --list-rules --format json`
