@@ -143,8 +143,12 @@ func TestAssessDockerRuntime(t *testing.T) {
 		for i, n := range names {
 			ok = ok && i < len(d.Runtime.Lines) && strings.HasPrefix(d.Runtime.Lines[i], n+" installed, dormant: none of its")
 		}
+		// Dormant keeps more than an unknown path would get under the same
+		// attack-vector or rating factor (CVE-2010-0928, rated unimportant
+		// by Debian, weighs ×0.25 on either).
+		factor := d.ScoreParts.Reachability / risk.Weights.Reach[d.Reachability.Class]
 		if !ok || d.ScoreParts.Runtime >= 0 ||
-			d.ScoreParts.Reachability+d.ScoreParts.Runtime <= risk.Weights.Reach[risk.ReachUnknown] {
+			d.ScoreParts.Reachability+d.ScoreParts.Runtime <= risk.Weights.Reach[risk.ReachUnknown]*factor {
 			t.Errorf("%s dormant runtime: %+v parts %+v", id, d.Runtime, d.ScoreParts)
 		}
 		if d.PortEvidence.Source == "runtime" {
