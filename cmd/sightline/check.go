@@ -495,7 +495,9 @@ type fileGroup struct {
 // a Gap; so is a file under a directory that looks like an input (by
 // name or content: see looksLike) when no Reader accepts it. Other files
 // under directories are counted as skipped. Hidden directories
-// (.git, .terraform) are not entered.
+// (.git, .terraform) are not entered; a symbolic link to a file is read
+// as the file, other links (to directories, dangling, looping) are
+// counted as skipped.
 func detectFiles(paths []string, reg *check.Registry) ([]fileGroup, []check.Gap, int, error) {
 	var groups []fileGroup
 	var gaps []check.Gap
@@ -556,8 +558,21 @@ func detectFiles(paths []string, reg *check.Registry) ([]fileGroup, []check.Gap,
 				}
 				return nil
 			}
-			if d.Type().IsRegular() {
+			switch {
+			case d.Type().IsRegular():
 				files = append(files, path)
+			case d.Type()&fs.ModeSymlink != 0:
+				// A link to a file is read like the file (as Terraform
+				// and docker build do); a link to a directory is not
+				// followed (no loops), and neither it nor a dangling or
+				// looping link is dropped silently: it is counted.
+				if fi, err := os.Stat(path); err == nil && fi.Mode().IsRegular() {
+					files = append(files, path)
+				} else {
+					skipped++
+				}
+			default:
+				skipped++ // a socket, a FIFO, a device
 			}
 			return nil
 		})

@@ -321,3 +321,42 @@ func TestCheckCLIListRules(t *testing.T) {
 		t.Fatalf("json list (exit %d): %s", code, out)
 	}
 }
+
+// TestCheckCLISymlinksInDirectories: under a directory, a symbolic link to
+// a file is read as the file (it was dropped without a trace: not read,
+// not a gap, not counted); links to directories, looping and dangling
+// links are not followed but counted as skipped.
+func TestCheckCLISymlinksInDirectories(t *testing.T) {
+	src, err := filepath.Abs(filepath.Join(realManifests, "inflate.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	for _, l := range [][2]string{
+		{src, "inflate.yaml"},        // a link to a manifest: read
+		{dir, "up"},                  // a link to a directory (a loop): not followed
+		{"self", "self"},             // a looping link
+		{"missing.yaml", "dangling"}, // a dangling link
+	} {
+		if err := os.Symlink(l[0], filepath.Join(dir, l[1])); err != nil {
+			t.Skip("symlinks:", err)
+		}
+	}
+	out, stderr, code := runCheckWith(t, testInputs(t), "json", checkFlags{rules: []string{writeRules(t, checkTestRules)}, noBuiltin: true}, dir)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var doc struct {
+		Summary struct {
+			Objects      map[string]int
+			FilesSkipped int `json:"files_skipped"`
+		}
+		Gaps []any
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.Summary.Objects["kubernetes"] == 0 || doc.Summary.FilesSkipped != 3 || len(doc.Gaps) != 0 {
+		t.Errorf("objects %v, skipped %d (want 3), gaps %v", doc.Summary.Objects, doc.Summary.FilesSkipped, doc.Gaps)
+	}
+}
