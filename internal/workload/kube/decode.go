@@ -164,15 +164,21 @@ func (d *decoder) stream(where string, data []byte, isJSON, lineSuffix bool) {
 			}
 			continue
 		}
-		d.document(loc, doc.body)
+		start := 0
+		if lineSuffix {
+			start = doc.line - leadingLines(doc.body)
+		}
+		d.document(loc, start, doc.body)
 	}
 }
 
 // document decodes one YAML or JSON document.
-func (d *decoder) document(loc string, body []byte) {
+// start is the file line the document begins on (0: unknown, as in
+// rendered output), to give a parser error's line in the file.
+func (d *decoder) document(loc string, start int, body []byte) {
 	js, err := yaml.YAMLToJSON(body)
 	if err != nil {
-		d.gap(loc, "parse document", err.Error())
+		d.gap(loc, "parse document", fileLines(err.Error(), start))
 		return
 	}
 	if bytes.Equal(bytes.TrimSpace(js), []byte("null")) {

@@ -43,7 +43,7 @@ func TestMalformedDocumentIsAGapNamingFileAndLine(t *testing.T) {
 	}
 	g := gapsText(objs)
 	for _, want := range []string{
-		p + ":11 | parse document | yaml: line",
+		p + ":11 | parse document | yaml: line 12:", // the file's line, not the document's
 		p + ":14 | parse document | not a Kubernetes object",
 		p + ":16 | read DaemonSet | apiVersion apps/v1beta1 is not read",
 		p + ":20 | read Deployment/default/ok | duplicate of the object read at " + p + ":1",
@@ -301,5 +301,20 @@ func TestDirectoryGivenThroughSymlink(t *testing.T) {
 	}
 	if objs.Inputs["Deployment/default/ok"] != filepath.Join(link, "app.yaml")+":1" {
 		t.Errorf("inputs = %v, gaps %v", objs.Inputs, objs.Gaps)
+	}
+}
+
+// A YAML parser error gives the file's line, not the line within the
+// document (ReadDocuments, the reader of sightline check): the gap at the
+// document's start said "yaml: line 2" for an error on line 12.
+func TestRawDocumentParseErrorGivesFileLine(t *testing.T) {
+	dir := t.TempDir()
+	p := writeFile(t, dir, "mixed.yaml", goodDeployment+"---\n# a comment\nkind: Service\nmetadata: {name: [unclosed\n")
+	gaps, err := ReadDocuments(context.Background(), []string{p}, LoadOptions{}, func(RawDocument) error { return nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(gaps) != 1 || !strings.Contains(gaps[0].Reason, "yaml: line 12:") {
+		t.Errorf("gaps %+v, want one naming yaml: line 12", gaps)
 	}
 }

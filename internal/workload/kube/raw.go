@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"regexp"
+	"strconv"
 	"strings"
 
 	"sigs.k8s.io/yaml"
@@ -81,7 +83,11 @@ func ReadDocuments(ctx context.Context, paths []string, opts LoadOptions, yield 
 func (d *decoder) rawDocument(where string, line int, hasLines bool, loc string, body []byte) {
 	js, err := yaml.YAMLToJSON(body)
 	if err != nil {
-		d.gap(loc, "parse document", err.Error())
+		msg := err.Error()
+		if hasLines {
+			msg = fileLines(msg, line-leadingLines(body))
+		}
+		d.gap(loc, "parse document", msg)
 		return
 	}
 	if bytes.Equal(bytes.TrimSpace(js), []byte("null")) {
@@ -106,4 +112,22 @@ func (d *decoder) rawDocument(where string, line int, hasLines bool, loc string,
 // line i.
 func leadingLines(body []byte) int {
 	return firstContentLine(body, 1) - 1
+}
+
+// yamlLineRe matches the document-relative line of a YAML parser error
+// ("yaml: line 7: did not find expected ',' or '}'").
+var yamlLineRe = regexp.MustCompile(`\byaml: line (\d+):`)
+
+// fileLines rewrites the document-relative line of a YAML parser error
+// into the file's line, the document's first line being start: the gap is
+// already located at the document's start, and "multi.yaml:11: … yaml:
+// line 7" sent users to line 7 of the file.
+func fileLines(msg string, start int) string {
+	return yamlLineRe.ReplaceAllStringFunc(msg, func(m string) string {
+		n, err := strconv.Atoi(yamlLineRe.FindStringSubmatch(m)[1])
+		if err != nil || start < 1 {
+			return m
+		}
+		return fmt.Sprintf("yaml: line %d:", start+n-1)
+	})
 }
