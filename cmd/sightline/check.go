@@ -513,7 +513,19 @@ func detectFiles(paths []string, reg *check.Registry) ([]fileGroup, []check.Gap,
 			gaps = append(gaps, check.Gap{Location: check.Location{File: file}, Reason: err.Error()})
 			return nil
 		}
-		if r := reg.Detect(file, head); r != nil {
+		kind := looksLike(file, head)
+		r := reg.Detect(file, head)
+		if r == nil && kind != "" {
+			// It looks like an input whose reader did not accept it (a
+			// Dockerfile with a NUL byte or an unknown first
+			// instruction): that reader says why, with the line, in
+			// its gap ("no reader of this build accepted it" said
+			// neither).
+			if i := slices.IndexFunc(reg.Readers(), func(x check.Reader) bool { return x.Input() == kind }); i >= 0 {
+				r = reg.Readers()[i]
+			}
+		}
+		if r != nil {
 			i := slices.IndexFunc(groups, func(g fileGroup) bool { return g.reader.Input() == r.Input() })
 			if i < 0 {
 				groups = append(groups, fileGroup{reader: r})
@@ -522,7 +534,6 @@ func detectFiles(paths []string, reg *check.Registry) ([]fileGroup, []check.Gap,
 			groups[i].files = append(groups[i].files, file)
 			return nil
 		}
-		kind := looksLike(file, head)
 		switch {
 		case kind != "":
 			gaps = append(gaps, check.Gap{Input: kind, Location: check.Location{File: file},

@@ -2,6 +2,8 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -63,5 +65,44 @@ func TestCheckCLIDockerfiles(t *testing.T) {
 	}
 	if _, _, code := runCheckWith(t, defaultCheckInputs(terraform.Options{}), "table", checkFlags{failOn: "medium"}, realDockerfiles); code != 1 {
 		t.Errorf("--fail-on medium: exit %d", code)
+	}
+}
+
+// A file named like a Dockerfile that the Dockerfile reader does not
+// accept is handed to it anyway, so its gap says why and where ("unknown
+// instruction" at line 1, a NUL byte) instead of "no reader of this build
+// accepted it", which is wrong: this build has one.
+func TestCheckDockerfileRefusedSaysWhy(t *testing.T) {
+	dir := t.TempDir()
+	for name, src := range map[string]string{
+		"Dockerfile.typo": "FRM alpine:3.20\nRUN true\n",
+		"Dockerfile.bin":  "FROM alpine\n\x00\x01\x02",
+	} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out, stderr, code := runCheckWith(t, defaultCheckInputs(), "json", checkFlags{}, dir)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var doc struct {
+		Gaps []struct {
+			Location struct {
+				File string
+				Line int
+			}
+			Reason string
+		}
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, g := range doc.Gaps {
+		got[filepath.Base(g.Location.File)] = fmt.Sprintf("%d %s", g.Location.Line, g.Reason)
+	}
+	if !strings.Contains(got["Dockerfile.typo"], `unknown instruction "FRM"`) || !strings.Contains(got["Dockerfile.bin"], "not a text file") || len(got) != 2 {
+		t.Errorf("gaps %v", got)
 	}
 }
