@@ -504,10 +504,16 @@ func detectFiles(paths []string, reg *check.Registry) ([]fileGroup, []check.Gap,
 	skipped := 0
 	seen := map[string]bool{}
 	add := func(file string, explicit bool) error {
-		if seen[file] {
+		// One file named twice (dir and dir/app.yaml, ./x and /abs/x) is
+		// read once: its findings would otherwise be counted twice.
+		key := filepath.Clean(file)
+		if abs, err := filepath.Abs(file); err == nil {
+			key = abs
+		}
+		if seen[key] {
 			return nil
 		}
-		seen[file] = true
+		seen[key] = true
 		head, err := readHead(file)
 		if err != nil {
 			gaps = append(gaps, check.Gap{Location: check.Location{File: file}, Reason: err.Error()})

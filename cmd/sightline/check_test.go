@@ -360,3 +360,31 @@ func TestCheckCLISymlinksInDirectories(t *testing.T) {
 		t.Errorf("objects %v, skipped %d (want 3), gaps %v", doc.Summary.Objects, doc.Summary.FilesSkipped, doc.Gaps)
 	}
 }
+
+// TestCheckCLISameFileTwice: a file reached by two spellings of its path
+// (a directory and the file in it, relative and absolute) is checked once;
+// its findings were reported twice.
+func TestCheckCLISameFileTwice(t *testing.T) {
+	rel := filepath.Join(realManifests, "inflate.yaml")
+	abs, err := filepath.Abs(rel)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := checkFlags{rules: []string{writeRules(t, checkTestRules)}, noBuiltin: true}
+	count := func(args ...string) int {
+		t.Helper()
+		out, stderr, code := runCheckWith(t, testInputs(t), "json", f, args...)
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, stderr)
+		}
+		var doc struct{ Summary struct{ Evaluations int } }
+		if err := json.Unmarshal([]byte(out), &doc); err != nil {
+			t.Fatal(err)
+		}
+		return doc.Summary.Evaluations
+	}
+	once := count(rel)
+	if twice := count(rel, abs, "./"+rel, realManifests); once == 0 || twice != count(realManifests) {
+		t.Errorf("evaluations: file once %d; file, its absolute path and its directory %d, the directory alone %d", once, twice, count(realManifests))
+	}
+}
