@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/sightline-sec/sightline/internal/check"
@@ -232,5 +233,52 @@ func TestRulesOnUnknownBase(t *testing.T) {
 	}
 	if !slices.Equal(found, []string{"SL-DF-009"}) {
 		t.Errorf("findings %v, want only SL-DF-009 (sudo)", found)
+	}
+}
+
+// An inline ignore covers the next instruction only: a second instruction
+// breaking the same rule further down is still a finding (the engine used
+// to suppress every finding of the rule in the Dockerfile).
+func TestInlineSuppressionNextInstructionOnly(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "Dockerfile")
+	src := "FROM alpine:3.20\n# sightline:ignore SL-DF-012 the index is read by the entrypoint\nRUN apk add git\nRUN apk add \\\n    curl\n"
+	if err := os.WriteFile(p, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	set, err := Read(context.Background(), []string{p})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := loadRules(t).Evaluate(context.Background(), set)
+	var sup, found []int
+	for _, f := range res.Suppressed {
+		if f.RuleID == "SL-DF-012" {
+			sup = append(sup, f.Location.Line)
+		}
+	}
+	for _, f := range res.Findings {
+		if f.RuleID == "SL-DF-012" {
+			found = append(found, f.Location.Line)
+		}
+	}
+	if !slices.Equal(sup, []int{3}) || !slices.Equal(found, []int{4}) {
+		t.Errorf("SL-DF-012 suppressed at %v, found at %v; want suppressed [3], found [4]", sup, found)
+	}
+}
+
+// A gap's reason does not repeat "not checked:": the table lists gaps under
+// "Not checked" and SARIF prefixes its notifications with it, which gave
+// "not checked: not checked: unterminated heredoc".
+func TestGapReasonHasNoPrefix(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "Dockerfile")
+	if err := os.WriteFile(p, []byte("FROM alpine\nRUN <<EOF\necho hi\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	set, err := Read(context.Background(), []string{p})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(set.Gaps) != 1 || set.Gaps[0].Location.Line != 2 || strings.HasPrefix(set.Gaps[0].Reason, "not checked") {
+		t.Errorf("gaps %+v", set.Gaps)
 	}
 }
