@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -372,8 +373,19 @@ func appendViolations(dst []string, vs []Violation) []string {
 	return dst
 }
 
-// denialMessage names every violation, bounded by maxMessageChars.
+// denialMessage names every violation, bounded by maxMessageChars, the
+// most severe first (an unchecked item, which has no severity, counts as
+// critical: it always denies), so that a bound never hides a privileged
+// container behind missing limits.
 func denialMessage(vs []Violation) string {
+	vs = slices.Clone(vs)
+	rank := func(v Violation) int {
+		if v.Severity == "" {
+			return rules.Severity("critical").Rank()
+		}
+		return rules.Severity(v.Severity).Rank()
+	}
+	slices.SortStableFunc(vs, func(a, b Violation) int { return rank(b) - rank(a) })
 	msg := fmt.Sprintf("sightline: %d violation(s)", len(vs))
 	for i, v := range vs {
 		next := "; " + v.String()

@@ -5,9 +5,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -343,4 +345,28 @@ func FuzzValidate(f *testing.F) {
 			t.Fatalf("status %d: %s", rec.Code, rec.Body)
 		}
 	})
+}
+
+// The denial message leads with the most severe violation: the privileged
+// container (critical) came fourth, after missing limits and the token
+// automount, in rule ID order, and the 4096-character bound cuts the tail.
+func TestDenialMessageMostSevereFirst(t *testing.T) {
+	msg := denialMessage([]Violation{
+		{RuleID: "SL-K8S-002", Severity: "medium", Message: "token"},
+		{RuleID: "SL-K8S-003", Severity: "low", Message: "limits"},
+		{RuleID: "SL-K8S-PSS-003", Severity: "critical", Message: "privileged"},
+		{RuleID: "SL-IMG-000", Message: "image not checked"},
+		{RuleID: "SL-K8S-PSS-102", Severity: "medium", Message: "escalation"},
+	})
+	var order []string
+	for _, id := range []string{"SL-K8S-PSS-003", "SL-IMG-000", "SL-K8S-002", "SL-K8S-PSS-102", "SL-K8S-003"} {
+		order = append(order, fmt.Sprint(strings.Index(msg, id+":")))
+	}
+	for i := 1; i < len(order); i++ {
+		a, _ := strconv.Atoi(order[i-1])
+		b, _ := strconv.Atoi(order[i])
+		if a < 0 || b < a {
+			t.Fatalf("order of rule IDs in %q: positions %v", msg, order)
+		}
+	}
 }
