@@ -48,7 +48,10 @@ func (r *Reader) Read(ctx context.Context, paths []string) (check.Set, error) {
 				if ctx.Err() != nil {
 					return set, ctx.Err()
 				}
-				set.Gaps = append(set.Gaps, check.Gap{Input: check.InputTerraform, Location: check.Location{File: p}, Reason: err.Error()})
+				// The error names the file, as the gap's location does:
+				// "plan.json: plan.json: line 1: …" said it twice.
+				set.Gaps = append(set.Gaps, check.Gap{Input: check.InputTerraform, Location: check.Location{File: p},
+					Reason: strings.TrimPrefix(err.Error(), p+": ")})
 				continue
 			}
 			set.Add(s)

@@ -437,3 +437,19 @@ resource "aws_instance" "i" {
 		t.Errorf("tcp/22 = %v %v", r["verdict"], r["missing"])
 	}
 }
+
+// A plan that does not parse is a gap whose reason does not repeat the
+// file its location names ("plan.json: plan.json: line 1: …").
+func TestReaderPlanGapNamesFileOnce(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "plan.json")
+	if err := os.WriteFile(p, []byte(`{"format_version": "1.2", "planned_values": {"root_module": `), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	set, err := (&Reader{}).Read(context.Background(), []string{p})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(set.Gaps) != 1 || set.Gaps[0].Location.File != p || strings.Contains(set.Gaps[0].Reason, p) {
+		t.Errorf("gaps %+v", set.Gaps)
+	}
+}
