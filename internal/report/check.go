@@ -220,8 +220,12 @@ func writeFindingGroups(bw *bufio.Writer, findings []rules.Finding, width int) {
 			for m < j && fs[m].Object == fs[k].Object {
 				m++
 			}
-			for _, l := range textfit.Hang("  ", fs[k].Object, 4, width) {
-				fmt.Fprintln(bw, l)
+			// A Dockerfile's object is named by its path: the file
+			// heading already says it.
+			if fs[k].Object != fs[k].Location.File {
+				for _, l := range textfit.Hang("  ", fs[k].Object, 4, width) {
+					fmt.Fprintln(bw, l)
+				}
 			}
 			t := textfit.Table{Width: width}
 			for _, f := range fs[k:m] {

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -245,5 +246,20 @@ func TestCheckTableCapsNotes(t *testing.T) {
 	if !strings.Contains(out, "Not checked (41):") || !strings.Contains(out, "… and 16 more (all are in --format json and sarif)") ||
 		strings.Contains(out, "object 24\n") || !strings.Contains(out, "object 23\n") {
 		t.Fatalf("table:\n%s", out)
+	}
+}
+
+// A Dockerfile's object is named by its path: the table does not print
+// the path twice (file heading, then the same path as the object).
+func TestCheckTableDockerfileNamedOnce(t *testing.T) {
+	f := rules.Finding{RuleID: "SL-DF-001", Severity: "medium", Input: check.InputDockerfile, Type: "Dockerfile",
+		Object: "src/web/Dockerfile", Location: check.Location{File: "src/web/Dockerfile", Line: 3}, Message: "no USER"}
+	var buf bytes.Buffer
+	w := bufio.NewWriter(&buf)
+	writeFindingGroups(w, []rules.Finding{f}, 100)
+	w.Flush()
+	out := buf.String()
+	if n := strings.Count(out, "src/web/Dockerfile"); n != 1 || !strings.Contains(out, "3  MEDIUM  SL-DF-001") {
+		t.Errorf("path %d times:\n%s", n, out)
 	}
 }
