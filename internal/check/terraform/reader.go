@@ -59,7 +59,12 @@ func (r *Reader) Read(ctx context.Context, paths []string) (check.Set, error) {
 		}
 		dirs[filepath.Clean(filepath.Dir(p))] = true
 	}
+	// A directory another one calls as a local module is read through
+	// the call. A self-call does not count, and directories that only
+	// call each other in a cycle are read as roots too: otherwise they
+	// were not read at all, without a gap (LoadDir reports the cycle).
 	called := map[string]bool{}
+	calls := map[string][]string{}
 	for d := range dirs {
 		m, err := loadModule(ctx, d)
 		if err != nil {
@@ -67,14 +72,43 @@ func (r *Reader) Read(ctx context.Context, paths []string) (check.Set, error) {
 		}
 		for _, c := range m.calls {
 			if localSource(c.source) {
-				called[filepath.Clean(filepath.Join(d, filepath.FromSlash(c.source)))] = true
+				t := filepath.Clean(filepath.Join(d, filepath.FromSlash(c.source)))
+				if t != d {
+					called[t] = true
+					calls[d] = append(calls[d], t)
+				}
 			}
 		}
 	}
 	roots := make([]string, 0, len(dirs))
+	reached := map[string]bool{}
+	var reach func(string)
+	reach = func(d string) {
+		if reached[d] {
+			return
+		}
+		reached[d] = true
+		for _, t := range calls[d] {
+			reach(t)
+		}
+	}
 	for d := range dirs {
 		if !called[d] {
 			roots = append(roots, d)
+			reach(d)
+		}
+	}
+	var rest []string
+	for d := range dirs {
+		if !reached[d] {
+			rest = append(rest, d)
+		}
+	}
+	sort.Strings(rest)
+	for _, d := range rest {
+		if !reached[d] {
+			roots = append(roots, d)
+			reach(d)
 		}
 	}
 	sort.Strings(roots)

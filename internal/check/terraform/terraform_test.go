@@ -453,3 +453,32 @@ func TestReaderPlanGapNamesFileOnce(t *testing.T) {
 		t.Errorf("gaps %+v", set.Gaps)
 	}
 }
+
+// A directory that calls itself, or directories that call each other in a
+// cycle, are still read (with a gap for the cycle): they were excluded as
+// "called by another directory" and nothing was read, without a gap.
+func TestReaderModuleCyclesAreRead(t *testing.T) {
+	dir := t.TempDir()
+	write := func(rel, src string) string {
+		p := filepath.Join(dir, rel)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	self := write("self/main.tf", "module \"self\" {\n  source = \"./\"\n}\nresource \"aws_s3_bucket\" \"b\" {\n  bucket = \"x\"\n}\n")
+	a := write("a/main.tf", "module \"b\" {\n  source = \"../b\"\n}\nresource \"aws_s3_bucket\" \"a\" {\n  bucket = \"a\"\n}\n")
+	b := write("b/main.tf", "module \"a\" {\n  source = \"../a\"\n}\n")
+	for _, paths := range [][]string{{self}, {a, b}} {
+		set, err := (&Reader{}).Read(context.Background(), paths)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(set.Objects) == 0 || len(set.Gaps) == 0 {
+			t.Errorf("%v: objects %d, gaps %+v; want the bucket read and the cycle a gap", paths, len(set.Objects), set.Gaps)
+		}
+	}
+}
