@@ -21,11 +21,12 @@ var _ check.Reader = (*Reader)(nil)
 // Input implements check.Reader.
 func (*Reader) Input() check.Input { return check.InputTerraform }
 
-// Detect accepts *.tf files and JSON whose head looks like a plan.
+// Detect accepts *.tf and *.tf.json files and JSON whose head looks like a
+// plan.
 func (*Reader) Detect(path string, head []byte) bool {
 	switch {
-	case strings.HasSuffix(path, ".tf"):
-		return true
+	case strings.HasSuffix(path, ".tf"), strings.HasSuffix(path, ".tf.json"):
+		return true // a .tf.json file is read as part of its directory, which names it as a gap
 	case strings.HasSuffix(path, ".json"):
 		h, err := utf8JSON(head)
 		return err == nil && strings.Contains(string(h), `"format_version"`) &&
@@ -42,7 +43,7 @@ func (r *Reader) Read(ctx context.Context, paths []string) (check.Set, error) {
 	var set check.Set
 	dirs := map[string]bool{}
 	for _, p := range paths {
-		if strings.HasSuffix(p, ".json") {
+		if strings.HasSuffix(p, ".json") && !strings.HasSuffix(p, ".tf.json") {
 			s, err := LoadPlan(ctx, p, r.Options)
 			if err != nil {
 				if ctx.Err() != nil {

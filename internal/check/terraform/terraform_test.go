@@ -482,3 +482,23 @@ func TestReaderModuleCyclesAreRead(t *testing.T) {
 		}
 	}
 }
+
+// A .tf.json file is a gap, as documented, not a file skipped without a
+// trace: Detect takes it and its directory names it.
+func TestReaderTFJSONIsAGap(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "main.tf.json")
+	if err := os.WriteFile(p, []byte(`{"resource": {"aws_s3_bucket": {"b": {"bucket": "x"}}}}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := &Reader{}
+	if !r.Detect(p, []byte(`{"resource": {}}`)) {
+		t.Fatal("Detect refused main.tf.json")
+	}
+	set, err := r.Read(context.Background(), []string{p})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(set.Gaps) != 1 || !strings.Contains(set.Gaps[0].Reason, ".tf.json") {
+		t.Errorf("gaps %+v", set.Gaps)
+	}
+}
