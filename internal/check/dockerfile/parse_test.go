@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/moby/buildkit/frontend/dockerfile/parser"
+
 	"github.com/sightline-sec/sightline/internal/check"
 )
 
@@ -438,5 +440,32 @@ func TestRead(t *testing.T) {
 	cancel()
 	if _, err := Read(ctx, []string{good}); !errors.Is(err, context.Canceled) {
 		t.Errorf("cancelled ctx: %v", err)
+	}
+}
+
+// RUN <<EOT bash (the form Docker's documentation shows) runs the body as
+// the script, like RUN <<EOT and RUN bash <<EOT; its commands were not
+// seen (curl | sh and apt-get install inside passed). A body given to
+// "bash -c …", a script file or another program stays data.
+func TestHeredocShellAfterMarker(t *testing.T) {
+	for _, c := range []struct {
+		args   string
+		script bool
+	}{
+		{"<<EOT", true},
+		{"<<EOT bash", true},
+		{"<<-EOT sh -e", true},
+		{`<<"EOT" bash -o pipefail -ex`, true},
+		{"bash <<EOT", true},
+		{"/bin/sh -eu <<EOT", true},
+		{"<<EOT bash -c 'echo hi'", false},
+		{"<<EOT bash install.sh", false},
+		{"<<EOT python3", false},
+		{"python3 <<EOT", false},
+	} {
+		got := scriptOf(strings.Fields(c.args), []parser.Heredoc{{Name: "EOT", Content: "apt-get install -y curl\n"}})
+		if isScript := got == "apt-get install -y curl\n\n"; isScript != c.script {
+			t.Errorf("RUN %s: script %q, want the body as the script: %v", c.args, got, c.script)
+		}
 	}
 }

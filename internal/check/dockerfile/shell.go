@@ -71,8 +71,7 @@ func scriptOf(args []string, hs []parser.Heredoc) string {
 		return text
 	}
 	var sb strings.Builder
-	first, _, _ := strings.Cut(strings.TrimSpace(text), " ")
-	if heredocOnly.MatchString(text) || posixShells[path.Base(first)] {
+	if heredocOnly.MatchString(text) || shellReadsStdin(strings.Fields(heredocMarker.ReplaceAllString(text, " "))) {
 		for _, h := range hs {
 			sb.WriteString(h.Content)
 			sb.WriteString("\n")
@@ -90,6 +89,36 @@ func scriptOf(args []string, hs []parser.Heredoc) string {
 		sb.WriteString("\n")
 	}
 	return sb.String()
+}
+
+// heredocMarker matches a here-document operator and its word (<<EOT,
+// <<-"EOT").
+var heredocMarker = regexp.MustCompile(`<<-?\s*["']?\w+["']?`)
+
+// shellReadsStdin says whether a command (the RUN's words with the
+// here-document operators removed) is a POSIX shell reading its script
+// from standard input: "bash", "sh -e", "bash -o pipefail" (RUN <<EOT
+// bash, the form Docker's documentation shows, and RUN bash <<EOT), not
+// "bash -c …" or "bash script.sh", whose here-documents are data.
+func shellReadsStdin(words []string) bool {
+	if len(words) == 0 || !posixShells[path.Base(words[0])] {
+		return false
+	}
+	for i := 1; i < len(words); i++ {
+		w := words[i]
+		switch {
+		case w == "-o" || w == "+o":
+			i++ // the option's name
+		case strings.HasPrefix(w, "--"):
+		case strings.HasPrefix(w, "-") || strings.HasPrefix(w, "+"):
+			if strings.Contains(w, "c") {
+				return false // -c: the script is the next word
+			}
+		default:
+			return false // a script file
+		}
+	}
+	return true
 }
 
 // splitScript parses script as shell and records its commands and
