@@ -52,6 +52,7 @@ var ruleCases = []struct {
 	{"SL-DF-006", hw + "insecure.Dockerfile", []int{3, 4}},                   // not API_KEY=$VAR
 	{"SL-DF-006", "testdata/real/python/3.13/slim-bookworm/Dockerfile", nil}, // ENV GPG_KEY <fingerprint>
 	{"SL-DF-006", hw + "secure.Dockerfile", nil},                             // ARG NPM_TOKEN without value
+	{"SL-DF-006", hw + "secret-file.Dockerfile", []int{6}},                   // *_FILE=/path is a path; API_TOKEN_FILE=hunter2 is not
 	// pinned base image
 	{"SL-DF-007", md + "checkoutservice/Dockerfile", []int{33}}, // gcr.io/distroless/static
 	{"SL-DF-007", hw + "insecure.Dockerfile", []int{2}},         // ubuntu:latest
