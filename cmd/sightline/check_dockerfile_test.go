@@ -82,7 +82,7 @@ func TestCheckDockerfileRefusedSaysWhy(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	out, stderr, code := runCheckWith(t, defaultCheckInputs(), "json", checkFlags{}, dir)
+	out, stderr, code := runCheckWith(t, defaultCheckInputs(terraform.Options{}), "json", checkFlags{}, dir)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}

@@ -31,7 +31,13 @@ func defaultCheckInputs(tf terraform.Options) *checkInputs {
 			return kubernetes.Reader{Namespace: namespace, Values: values}.Read
 		},
 		cluster: func(ctx context.Context, kubeconfig, kubeContext string) (check.Set, error) {
-			return kubernetes.ReadCluster(ctx, live.Options{Kubeconfig: kubeconfig, Context: kubeContext})
+			set, err := kubernetes.ReadCluster(ctx, live.Options{Kubeconfig: kubeconfig, Context: kubeContext})
+			if err != nil {
+				// An API server that cannot be reached is the
+				// environment (3), as for inventory; it was exit 2.
+				return set, kubeError(err)
+			}
+			return set, nil
 		},
 		aws: awsrun.Load,
 	}
