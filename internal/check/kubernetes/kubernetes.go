@@ -283,7 +283,7 @@ func inputRoots(paths []string) []string {
 	}
 	out := make([]string, 0, len(roots))
 	for _, p := range roots {
-		if !slices.ContainsFunc(parents, func(d string) bool { return strings.HasPrefix(p, d+string(filepath.Separator)) }) {
+		if !slices.ContainsFunc(parents, func(d string) bool { return under(p, d) }) {
 			out = append(out, p)
 		}
 	}
@@ -292,6 +292,17 @@ func inputRoots(paths []string) []string {
 
 // chartOf returns the chart directory a file lies in (a Chart.yaml at most
 // maxChartDepth directories up), or "".
+// under says whether path p is strictly inside directory d. A prefix test
+// missed every file when d is "." (`sightline check .` in a kustomization
+// or chart directory read each resource twice: directly and rendered).
+func under(p, d string) bool {
+	rel, err := filepath.Rel(d, p)
+	if err != nil || rel == "." {
+		return false
+	}
+	return rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
+}
+
 func chartOf(p string) string {
 	if fi, err := os.Stat(p); err != nil || fi.IsDir() {
 		return ""

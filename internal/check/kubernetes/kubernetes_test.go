@@ -453,3 +453,32 @@ func TestInputRoots(t *testing.T) {
 		t.Errorf("roots %v, want %v", got, want)
 	}
 }
+
+// `sightline check .` in a kustomization directory reads each resource
+// once, through the kustomization: with the directory "." the files under
+// it were also read directly, and every finding came twice.
+func TestKustomizationInWorkingDirectoryReadOnce(t *testing.T) {
+	dir := t.TempDir()
+	pod := "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: c\n    image: x:1\n"
+	for name, src := range map[string]string{"pod.yaml": pod, "kustomization.yaml": "resources:\n- pod.yaml\n"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Chdir(dir)
+	set, err := Reader{}.Read(context.Background(), []string{"kustomization.yaml", "pod.yaml"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(set.Objects) != 1 || len(set.Gaps) != 0 {
+		t.Errorf("objects %d (want 1), gaps %v", len(set.Objects), set.Gaps)
+	}
+	for _, c := range []struct {
+		p, d string
+		want bool
+	}{{"pod.yaml", ".", true}, {"a/b.yaml", "a", true}, {"ab/c.yaml", "a", false}, {".", ".", false}, {"../x.yaml", ".", false}} {
+		if got := under(c.p, c.d); got != c.want {
+			t.Errorf("under(%q, %q) = %v", c.p, c.d, got)
+		}
+	}
+}
