@@ -147,6 +147,9 @@ func WriteCheckSARIF(w io.Writer, r *CheckReport, baseDir string) error {
 		f := rules.Finding{RuleID: u.RuleID, Title: u.Title, Severity: u.Severity, Input: u.Input, Type: u.Type,
 			Object: u.Object, Location: u.Location,
 			Message: fmt.Sprintf("unknown: %s on %s depends on values that could not be worked out: %s", u.RuleID, u.Object, strings.Join(u.Paths, ", "))}
+		if len(u.Reasons) > 0 {
+			f.Message += " (" + strings.Join(u.Reasons, "; ") + ")"
+		}
 		res := checkResult(f, ruleIndex(u.RuleID, u.Title, u.Severity), baseDir)
 		res.Kind, res.Level = "review", "none"
 		res.PartialFingerprints = map[string]string{"sightlineCheckUnknown/v1": fingerprint(u.RuleID, u.Location.File, u.Object, strings.Join(u.Paths, ","))}
