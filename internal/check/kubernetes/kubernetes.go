@@ -37,6 +37,8 @@ import (
 	"strings"
 	"sync"
 
+	"go.yaml.in/yaml/v3"
+
 	"github.com/sightline-sec/sightline/internal/check"
 	"github.com/sightline-sec/sightline/internal/workload"
 	"github.com/sightline-sec/sightline/internal/workload/kube"
@@ -247,7 +249,7 @@ func fromWorkloadGap(g workload.Gap) check.Gap {
 // inputRoots maps the paths given to what kube.ReadDocuments reads:
 // Chart.yaml and kustomization files become their directories, a file
 // inside a chart becomes the chart, files under a kustomization being
-// rendered are dropped, and duplicates go.
+// rendered are dropped (nested kustomizations excepted), and duplicates go.
 func inputRoots(paths []string) []string {
 	var roots, kustomize []string
 	seen := map[string]bool{}
@@ -281,13 +283,53 @@ func inputRoots(paths []string) []string {
 			parents = append(parents, r)
 		}
 	}
+	// A kustomization under another one is a root of its own: an overlay
+	// is built separately, not through the parent (which names only its
+	// resources), so dropping it would leave its objects unchecked without
+	// a trace. A Component (kind: Component) is not: it cannot be built
+	// alone and is checked through the kustomizations that list it.
+	// Kustomization files are small (read at most 1 MiB each).
+	// A nested kustomization that a parent lists as a resource (or base)
+	// is built through the parent, and is not read again.
+	listed := map[string]bool{}
+	for _, d := range kustomize {
+		k := readKustomization(d)
+		for _, r := range append(k.Resources, k.Bases...) {
+			listed[filepath.Clean(filepath.Join(d, r))] = true
+		}
+	}
 	out := make([]string, 0, len(roots))
 	for _, p := range roots {
-		if !slices.ContainsFunc(parents, func(d string) bool { return under(p, d) }) {
+		nested := slices.Contains(kustomize, p) && readKustomization(p).Kind != "Component" && !listed[p]
+		if nested || !slices.ContainsFunc(parents, func(d string) bool { return under(p, d) }) {
 			out = append(out, p)
 		}
 	}
 	return out
+}
+
+// kustomizationFile is what inputRoots reads of a kustomization.
+type kustomizationFile struct {
+	Kind      string   `yaml:"kind"` // "Component" for a Kustomize Component
+	Resources []string `yaml:"resources"`
+	Bases     []string `yaml:"bases"`
+}
+
+// readKustomization reads the kustomization file of dir (zero when it
+// cannot be read: rendering reports that).
+func readKustomization(dir string) kustomizationFile {
+	var k kustomizationFile
+	for _, n := range kustomizationNames {
+		b, err := os.ReadFile(filepath.Join(dir, n))
+		if err != nil || len(b) > 1<<20 {
+			continue
+		}
+		if yaml.Unmarshal(b, &k) != nil {
+			return kustomizationFile{}
+		}
+		return k
+	}
+	return k
 }
 
 // chartOf returns the chart directory a file lies in (a Chart.yaml at most

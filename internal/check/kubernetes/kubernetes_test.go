@@ -482,3 +482,38 @@ func TestKustomizationInWorkingDirectoryReadOnce(t *testing.T) {
 		}
 	}
 }
+
+// TestNestedKustomizations: a kustomization under another one is read on
+// its own (an overlay the parent does not list was dropped with the
+// parent's resources, so its objects went unchecked without a trace),
+// unless the parent lists it as a resource — then it is built through the
+// parent only — or it is a Component, which cannot be built alone and is
+// checked through the kustomizations that list it. (Hand-written tree, the
+// shape of microservices-demo's kustomize/ directory.)
+func TestNestedKustomizations(t *testing.T) {
+	root := t.TempDir()
+	files := map[string]string{
+		"kustomization.yaml":         "resources:\n- base\n",
+		"base/kustomization.yaml":    "resources:\n- pod.yaml\n",
+		"base/pod.yaml":              "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: c\n    image: x:1\n",
+		"overlay/kustomization.yaml": "resources:\n- ../base\ncomponents:\n- ../comp\n",
+		"comp/kustomization.yaml":    "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\npatches: []\n",
+	}
+	var paths []string
+	for name, src := range files {
+		p := filepath.Join(root, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		paths = append(paths, p)
+	}
+	slices.Sort(paths)
+	got := inputRoots(paths)
+	want := []string{root, filepath.Join(root, "overlay")}
+	if !slices.Equal(got, want) {
+		t.Errorf("roots %v, want %v", got, want)
+	}
+}
