@@ -212,7 +212,18 @@ type violation struct {
 
 // eval runs the program on one Object: violations, or the unknown paths
 // the result depended on, or an error.
-func (p *program) eval(ctx context.Context, a *objActivation, r *Rule) ([]violation, []string, error) {
+func (p *program) eval(ctx context.Context, a *objActivation, r *Rule) (vs []violation, unk []string, err error) {
+	limited, cancel := context.WithTimeout(ctx, EvalTimeout)
+	defer cancel()
+	defer func() {
+		if err != nil && ctx.Err() == nil && limited.Err() != nil {
+			err = fmt.Errorf("evaluation took longer than %s (rules.EvalTimeout): %w", EvalTimeout, err)
+		}
+	}()
+	return p.evalIn(limited, a, r)
+}
+
+func (p *program) evalIn(ctx context.Context, a *objActivation, r *Rule) ([]violation, []string, error) {
 	if p.vap != nil {
 		return p.vap.eval(ctx, a, r)
 	}

@@ -335,3 +335,30 @@ func TestApplyIgnoreFileObjectAndExpiry(t *testing.T) {
 		t.Errorf("warnings %v", warnings)
 	}
 }
+
+// TestEvalTimeoutIsGap: a rule whose extension functions cost little but
+// take long (found by a tester: 11 s per object under the cost limit)
+// stops at EvalTimeout and is a gap naming it; the run goes on.
+func TestEvalTimeoutIsGap(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, dir+"/r.yaml", `rules:
+  - id: T-SLOW
+    title: slow
+    severity: low
+    inputs: [kubernetes]
+    types: [Deployment]
+    violations: lists.range(5000).all(i, lists.range(5000).all(j, i >= 0))
+`)
+	s := loadTest(t, dir+"/r.yaml")
+	set := realSet(t)
+	set.Objects = set.Objects[:1]
+	start := time.Now()
+	res := s.Evaluate(context.Background(), set)
+	if took := time.Since(start); took > 5*EvalTimeout {
+		t.Errorf("evaluation took %s, want about EvalTimeout (%s)", took, EvalTimeout)
+	}
+	if len(res.Gaps) != 1 || !strings.Contains(res.Gaps[0].Reason, "rule T-SLOW could not be evaluated") ||
+		!strings.Contains(res.Gaps[0].Reason, "took longer than") {
+		t.Errorf("gaps %+v", res.Gaps)
+	}
+}
