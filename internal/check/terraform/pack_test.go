@@ -126,6 +126,12 @@ func TestPackNegatives(t *testing.T) {
 			if fs := findings(res, "SL-AWS-010", o.Name); len(fs) != 0 {
 				t.Errorf("IMDSv2 required, still reported: %+v", fs)
 			}
+			// No root_block_device: the root volume's encryption is the
+			// AMI's or the account default's, never asked for (as
+			// checkov's CKV_AWS_8 also reports).
+			if fs := findings(res, "SL-AWS-011", o.Name); len(fs) != 1 || !strings.Contains(fs[0].Message, "no root_block_device") {
+				t.Errorf("instance without root_block_device: SL-AWS-011 = %+v", fs)
+			}
 		}
 	}
 	if n == 0 {
