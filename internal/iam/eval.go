@@ -290,16 +290,36 @@ func (e *Estate) Evaluate(principalARN, action, resource string) Decision {
 		bound.t = yes
 	}
 	resARN, rdoc := e.resourcePolicy(resource)
+	// A role's trust policy and a KMS key policy are required: identity
+	// policies count only when they allow the account (delegation) or the
+	// principal (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_manage-assume.html,
+	// https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-overview.html).
+	required := rdoc != nil && strings.HasPrefix(resource, "arn:aws:kms:")
 	if rdoc == nil && policy.ActionMatches("sts:AssumeRole*", action) {
-		if r, ok := e.Principals[resource]; ok && r.Kind == KindRole && r.Trust != nil {
-			resARN, rdoc = resource, r.Trust
+		if r, ok := e.Principals[resource]; ok && r.Kind == KindRole {
+			if r.Trust == nil {
+				d.Outcome, d.Reason = Unknown, "the role's trust policy is not in the snapshot"
+				return d
+			}
+			resARN, rdoc, required = resource, r.Trust, true
 		}
 	}
+	var acct layer
 	if rdoc != nil {
-		e.resourceLayer(p, rdoc, resARN, action, resource, &deny, &res)
+		e.resourceLayer(p, rdoc, resARN, action, resource, &deny, &res, &acct)
+	}
+	identBefore := ident.t
+	if required {
+		// Identity allows need the resource policy's consent.
+		ident.t = min(ident.t, max(acct.t, res.t))
+		ident.proof = append(ident.proof, acct.proof...)
 	}
 	d.Missing = c.missing
-	return decide(d, p, c.hasBound, deny, ident, bound, res)
+	d = decide(d, p, c.hasBound, deny, ident, bound, res)
+	if required && d.Outcome == ImplicitDeny && identBefore != no {
+		d.Reason = "identity policies allow it, but " + resARN + "'s resource policy allows neither the principal nor its account"
+	}
+	return d
 }
 
 func pick(deny, allow *layer, en entry, t tri, keys []string) {
@@ -310,7 +330,10 @@ func pick(deny, allow *layer, en entry, t tri, keys []string) {
 	}
 }
 
-func (e *Estate) resourceLayer(p *Principal, doc *policy.Document, arn, action, resource string, deny, res *layer) {
+// resourceLayer sorts a resource policy's statements: Deny for the
+// principal or its account into deny, Allow naming the principal into res,
+// Allow naming only the account into acct (delegation).
+func (e *Estate) resourceLayer(p *Principal, doc *policy.Document, arn, action, resource string, deny, res, acct *layer) {
 	src := SrcResource
 	if r, ok := e.Principals[arn]; ok && r.Trust == doc {
 		src = SrcTrust
@@ -328,6 +351,8 @@ func (e *Estate) resourceLayer(p *Principal, doc *policy.Document, arn, action, 
 		}
 		if direct {
 			res.add(t, ref, keys)
+		} else if account {
+			acct.add(t, ref, keys)
 		}
 	}
 }
