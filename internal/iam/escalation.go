@@ -50,7 +50,7 @@ var Patterns = []Pattern{
 	{ID: "PutGroupPolicy", Actions: []string{"iam:PutGroupPolicy"}, Source: rhino + " #11"},
 	{ID: "PutRolePolicy", Actions: []string{"iam:PutRolePolicy"}, Source: rhino + " #12"},
 	{ID: "AddUserToGroup", Actions: []string{"iam:AddUserToGroup"}, Source: rhino + " #13"},
-	{ID: "UpdateAssumeRolePolicy", Actions: []string{"iam:UpdateAssumeRolePolicy", "sts:AssumeRole"}, Source: rhino + " #14"},
+	{ID: "UpdateAssumeRolePolicy", Actions: []string{"iam:UpdateAssumeRolePolicy"}, Source: rhino + " #14 (a trust policy naming the principal itself then grants sts:AssumeRole in the same account)"},
 	{ID: "PassRole+Lambda", Actions: []string{"iam:PassRole", "lambda:CreateFunction", "lambda:InvokeFunction|lambda:CreateEventSourceMapping"}, Service: "lambda.amazonaws.com", Source: rhino + " #15-#17"},
 	{ID: "PassRole+Glue", Actions: []string{"iam:PassRole", "glue:CreateDevEndpoint"}, Service: "glue.amazonaws.com", Source: rhino + " #18"},
 	{ID: "PassRole+CloudFormation", Actions: []string{"iam:PassRole", "cloudformation:CreateStack"}, Service: "cloudformation.amazonaws.com", Source: rhino + " #20"},
@@ -72,6 +72,9 @@ func (e *Estate) escalations(p *Principal) []Escalation {
 }
 
 func (e *Estate) checkPattern(p *Principal, pat Pattern) (Escalation, bool) {
+	if !e.mayHaveAll(p, pat.Actions) {
+		return Escalation{}, false
+	}
 	switch pat.ID {
 	case "CreatePolicyVersion", "SetDefaultPolicyVersion":
 		return e.policyVersionPath(p, pat)
@@ -94,7 +97,7 @@ func (e *Estate) checkPattern(p *Principal, pat Pattern) (Escalation, bool) {
 	case "UpdateAssumeRolePolicy":
 		return e.onTargets(p, pat, e.roles(p))
 	case "AssumeRole":
-		return e.onTargets(p, pat, e.roles(p))
+		return e.onTargets(p, pat, e.assumeCandidates(p))
 	case "ModifyInstanceUserData":
 		return e.instanceUserData(p, pat)
 	}
@@ -106,9 +109,6 @@ func (e *Estate) checkPattern(p *Principal, pat Pattern) (Escalation, bool) {
 // actions are evaluated on the target ARN; the other actions (creating
 // compute) on "*", as the resource they create does not exist yet.
 func (e *Estate) onTargets(p *Principal, pat Pattern, targets []string) (Escalation, bool) {
-	if !e.mayHaveAll(p, pat.Actions) {
-		return Escalation{}, false
-	}
 	x := Escalation{Pattern: pat.ID, Outcome: Allowed}
 	seen := map[string]bool{}
 	for _, t := range targets {
@@ -177,7 +177,6 @@ func targetedAction(a string) bool {
 // mayHaveAll is a cheap filter: each needed action is matched by some
 // identity Allow statement, or (sts:AssumeRole) may come from a trust policy.
 func (e *Estate) mayHaveAll(p *Principal, actions []string) bool {
-	c := e.compile(p)
 	for _, alt := range actions {
 		found := false
 		for _, a := range strings.Split(alt, "|") {
@@ -185,11 +184,9 @@ func (e *Estate) mayHaveAll(p *Principal, actions []string) bool {
 				found = true
 				break
 			}
-			for _, en := range c.identity {
-				if en.st.Effect == policy.Allow && actionOnly(en.st, a) {
-					found = true
-					break
-				}
+			if e.identityMentions(p, a) {
+				found = true
+				break
 			}
 		}
 		if !found {
@@ -201,7 +198,7 @@ func (e *Estate) mayHaveAll(p *Principal, actions []string) bool {
 
 func (e *Estate) otherUsers(p *Principal) []string {
 	var out []string
-	for _, a := range e.SortedPrincipals() {
+	for _, a := range e.sorted() {
 		if q := e.Principals[a]; q.Kind == KindUser && a != p.ARN {
 			out = append(out, a)
 		}
@@ -231,7 +228,7 @@ func (e *Estate) allGroups() []string {
 // roles lists the roles of the estate other than p.
 func (e *Estate) roles(p *Principal) []string {
 	var out []string
-	for _, a := range e.SortedPrincipals() {
+	for _, a := range e.sorted() {
 		if q := e.Principals[a]; q.Kind == KindRole && a != p.ARN {
 			out = append(out, a)
 		}
@@ -245,9 +242,62 @@ func (e *Estate) selfAndAssumable(p *Principal) []string {
 	if p.Kind == KindRole {
 		out = append(out, p.ARN)
 	}
-	for _, r := range e.roles(p) {
+	for _, r := range e.assumeCandidates(p) {
 		if e.Evaluate(p.ARN, "sts:AssumeRole", r).Allows() {
 			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// assumeCandidates lists roles whose trust policy names p itself, or (when
+// an identity statement of p allows sts:AssumeRole) p's account or "*".
+// Other roles cannot be assumed by p in the same account.
+func (e *Estate) assumeCandidates(p *Principal) []string {
+	if e.trustIndex == nil {
+		e.trustIndex = map[string][]string{}
+		for _, a := range e.sorted() {
+			r := e.Principals[a]
+			if r.Kind != KindRole || r.Trust == nil {
+				continue
+			}
+			for _, st := range r.Trust.Statements {
+				vals := st.Principal["AWS"]
+				if _, ok := st.Principal["*"]; ok || st.NotPrincipalSet {
+					vals = append(vals, "*")
+				}
+				for _, v := range vals {
+					e.trustIndex[v] = append(e.trustIndex[v], a)
+				}
+			}
+		}
+	}
+	keys := []string{p.ARN}
+	if e.identityMentions(p, "sts:AssumeRole") {
+		keys = append(keys, "*", p.Account, "arn:aws:iam::"+p.Account+":root")
+	}
+	var out []string
+	for _, k := range keys {
+		out = append(out, e.trustIndex[k]...)
+	}
+	sort.Strings(out)
+	return uniqNot(out, p.ARN)
+}
+
+func (e *Estate) identityMentions(p *Principal, action string) bool {
+	for _, en := range e.compile(p).identity {
+		if en.st.Effect == policy.Allow && actionOnly(en.st, action) {
+			return true
+		}
+	}
+	return false
+}
+
+func uniqNot(sorted []string, not string) []string {
+	var out []string
+	for _, s := range sorted {
+		if s != not && (len(out) == 0 || out[len(out)-1] != s) {
+			out = append(out, s)
 		}
 	}
 	return out
@@ -258,7 +308,7 @@ func (e *Estate) selfAndAssumable(p *Principal) []string {
 func (e *Estate) rolesTrusting(service string, p *Principal) []string {
 	if e.services == nil {
 		e.services = map[string][]*Principal{}
-		for _, a := range e.SortedPrincipals() {
+		for _, a := range e.sorted() {
 			r := e.Principals[a]
 			if r.Kind != KindRole || r.Trust == nil {
 				continue

@@ -151,6 +151,7 @@ func (e *Estate) LoadFile(ctx context.Context, path, account string) error {
 
 // Load adds authorization details given as bytes; name is used in errors.
 func (e *Estate) Load(ctx context.Context, name, account string, data []byte) error {
+	defer e.resetCaches()
 	var d authDetails
 	if err := json.Unmarshal(data, &d); err != nil {
 		return fmt.Errorf("iam: %s: %w", name, jsonErr(data, err))

@@ -58,7 +58,8 @@ type Principal struct {
 }
 
 // Estate is the IAM content of one or more accounts plus resource-based
-// policies registered by callers (bucket and key policies).
+// policies registered by callers (bucket and key policies). It caches
+// derived data and is not safe for concurrent use.
 type Estate struct {
 	Principals map[string]*Principal     // by ARN
 	Policies   map[string]*ManagedPolicy // by ARN
@@ -71,6 +72,8 @@ type Estate struct {
 	byName     map[string]*Principal
 	compiled   map[string]*compiled
 	adminCache map[string]Verdict
+	trustIndex map[string][]string // trust-policy AWS principal value → role ARNs
+	sortedARNs []string
 	services   map[string][]*Principal // roles by trusted service principal
 }
 
@@ -113,6 +116,20 @@ func (e *Estate) resourcePolicy(arn string) (string, *policy.Document) {
 		}
 	}
 	return "", nil
+}
+
+// resetCaches drops everything derived from the loaded content.
+func (e *Estate) resetCaches() {
+	e.sortedARNs, e.trustIndex, e.services = nil, nil, nil
+	e.compiled = map[string]*compiled{}
+	e.adminCache = map[string]Verdict{}
+}
+
+func (e *Estate) sorted() []string {
+	if e.sortedARNs == nil {
+		e.sortedARNs = e.SortedPrincipals()
+	}
+	return e.sortedARNs
 }
 
 // SortedPrincipals returns principal ARNs in order.
