@@ -181,7 +181,7 @@ func (e *Estate) admin(p *Principal) Verdict {
 
 func (e *Estate) directAdmin(p *Principal) Verdict {
 	v := Verdict{Outcome: Allowed, Via: `allowed "*" on "*"`}
-	seen := map[string]bool{}
+	seen := map[refKey]bool{}
 	for _, a := range adminProbes {
 		d := e.Evaluate(p.ARN, a, "*")
 		if !d.Allows() {
@@ -191,7 +191,7 @@ func (e *Estate) directAdmin(p *Principal) Verdict {
 			v.Outcome = d.Outcome
 		}
 		for _, r := range d.Proof {
-			k := r.String()
+			k := keyOf(r)
 			if !seen[k] {
 				seen[k] = true
 				v.Proof = append(v.Proof, r)

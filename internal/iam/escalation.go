@@ -20,6 +20,13 @@ type Escalation struct {
 	Proof        []StatementRef
 }
 
+type refKey struct {
+	source, policy, version, group string
+	index                          int
+}
+
+func keyOf(r StatementRef) refKey { return refKey{r.Source, r.Policy, r.Version, r.Group, r.Index} }
+
 // MaxTargets bounds Escalation.Targets.
 const MaxTargets = 50
 
@@ -110,9 +117,26 @@ func (e *Estate) checkPattern(p *Principal, pat Pattern) (Escalation, bool) {
 // compute) on "*", as the resource they create does not exist yet.
 func (e *Estate) onTargets(p *Principal, pat Pattern, targets []string) (Escalation, bool) {
 	x := Escalation{Pattern: pat.ID, Outcome: Allowed}
-	seen := map[string]bool{}
+	seen := map[refKey]bool{}
+	// Untargeted actions (creating compute) are evaluated once, on "*".
+	var targeted, untargeted []string
+	for _, alt := range pat.Actions {
+		if targetedAction(strings.Split(alt, "|")[0]) {
+			targeted = append(targeted, alt)
+		} else {
+			untargeted = append(untargeted, alt)
+		}
+	}
+	baseProof, baseOut, ok := e.allActions(p, untargeted, "*")
+	if !ok {
+		return Escalation{}, false
+	}
 	for _, t := range targets {
-		proof, out, ok := e.allActions(p, pat.Actions, t)
+		proof, out, ok := e.allActions(p, targeted, t)
+		if baseOut != Allowed {
+			out = baseOut
+		}
+		proof = append(proof, baseProof...)
 		if !ok {
 			continue
 		}
@@ -127,7 +151,7 @@ func (e *Estate) onTargets(p *Principal, pat Pattern, targets []string) (Escalat
 			x.Outcome = out
 		}
 		for _, r := range proof {
-			k := r.String()
+			k := keyOf(r)
 			if !seen[k] {
 				seen[k] = true
 				x.Proof = append(x.Proof, r)

@@ -97,6 +97,54 @@ type compiled struct {
 	boundary []entry
 	hasBound bool
 	missing  []string
+	// byAction caches, per action, the statements whose Action/NotAction
+	// matches it: most requests repeat an action over many resources.
+	byAction map[string]*actionEntries
+}
+
+type actionEntries struct {
+	identity, boundary []entry
+	// anyResource: every statement applies to all resources (Resource "*"
+	// or none), so without a resource policy the answer is the same for
+	// every resource and is kept in decided.
+	anyResource bool
+	decided     *Decision
+}
+
+func everyResource(st *policy.Statement) bool {
+	if st.NotResourceSet {
+		return false
+	}
+	for _, r := range st.Resource {
+		if r != "*" {
+			return false
+		}
+	}
+	return true
+}
+
+func (c *compiled) forAction(action string) *actionEntries {
+	if a, ok := c.byAction[action]; ok {
+		return a
+	}
+	a := &actionEntries{anyResource: true}
+	for _, en := range c.identity {
+		if actionOnly(en.st, action) {
+			a.identity = append(a.identity, en)
+			a.anyResource = a.anyResource && everyResource(en.st)
+		}
+	}
+	for _, en := range c.boundary {
+		if actionOnly(en.st, action) {
+			a.boundary = append(a.boundary, en)
+			a.anyResource = a.anyResource && everyResource(en.st)
+		}
+	}
+	if c.byAction == nil {
+		c.byAction = map[string]*actionEntries{}
+	}
+	c.byAction[action] = a
+	return a
 }
 
 func (e *Estate) compile(p *Principal) *compiled {
@@ -273,13 +321,29 @@ func (e *Estate) Evaluate(principalARN, action, resource string) Decision {
 		return d
 	}
 	c := e.compile(p)
+	ae := c.forAction(action)
+	_, rdoc := e.resourcePolicy(resource)
+	if rdoc == nil && !policy.ActionMatches("sts:AssumeRole*", action) && ae.anyResource {
+		if ae.decided == nil {
+			x := e.evaluate(d, p, c, ae)
+			ae.decided = &x
+		}
+		x := *ae.decided
+		x.Resource = resource
+		return x
+	}
+	return e.evaluate(d, p, c, ae)
+}
+
+func (e *Estate) evaluate(d Decision, p *Principal, c *compiled, ae *actionEntries) Decision {
+	action, resource := d.Action, d.Resource
 	var deny, ident, bound, res layer
-	for _, en := range c.identity {
+	for _, en := range ae.identity {
 		t, keys := matchStatement(en.st, action, resource)
 		pick(&deny, &ident, en, t, keys)
 	}
 	var boundDeny layer
-	for _, en := range c.boundary {
+	for _, en := range ae.boundary {
 		t, keys := matchStatement(en.st, action, resource)
 		pick(&boundDeny, &bound, en, t, keys)
 	}

@@ -1,17 +1,17 @@
 package policy
 
-import "strings"
-
 // Glob reports whether s matches pattern, where '*' matches any run of
 // characters (including none) and '?' exactly one, as in IAM Action and
 // Resource elements. It runs in O(len(pattern)*len(s)) worst case, never
 // exponentially (greedy star with backtracking to the last star).
-func Glob(pattern, s string) bool {
+func Glob(pattern, s string) bool { return glob(pattern, s, false) }
+
+func glob(pattern, s string, fold bool) bool {
 	p, i := 0, 0
 	star, mark := -1, 0
 	for i < len(s) {
 		switch {
-		case p < len(pattern) && (pattern[p] == '?' || pattern[p] == s[i]):
+		case p < len(pattern) && (pattern[p] == '?' || pattern[p] == s[i] || fold && lower(pattern[p]) == lower(s[i])):
 			p++
 			i++
 		case p < len(pattern) && pattern[p] == '*':
@@ -35,7 +35,15 @@ func Glob(pattern, s string) bool {
 // action ("s3:GetObject"). Action names are case-insensitive
 // (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_action.html).
 func ActionMatches(pattern, action string) bool {
-	return Glob(strings.ToLower(pattern), strings.ToLower(action))
+	return glob(pattern, action, true)
+}
+
+// lower folds ASCII letters only: action names are ASCII.
+func lower(c byte) byte {
+	if 'A' <= c && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
 }
 
 // AnyAction reports whether any pattern matches the action.
