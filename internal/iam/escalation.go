@@ -118,62 +118,64 @@ func (e *Estate) checkPattern(p *Principal, pat Pattern) (Escalation, bool) {
 func (e *Estate) onTargets(p *Principal, pat Pattern, targets []string) (Escalation, bool) {
 	x := Escalation{Pattern: pat.ID, Outcome: Allowed}
 	seen := map[refKey]bool{}
-	// Untargeted actions (creating compute) are evaluated once, on "*".
-	var targeted, untargeted []string
-	for _, alt := range pat.Actions {
-		if targetedAction(strings.Split(alt, "|")[0]) {
-			targeted = append(targeted, alt)
-		} else {
-			untargeted = append(untargeted, alt)
-		}
-	}
-	baseProof, baseOut, ok := e.allActions(p, untargeted, "*")
-	if !ok {
-		return Escalation{}, false
-	}
-	for _, t := range targets {
-		proof, out, ok := e.allActions(p, targeted, t)
-		if baseOut != Allowed {
-			out = baseOut
-		}
-		proof = append(proof, baseProof...)
-		if !ok {
-			continue
-		}
-		x.TargetCount++
-		if len(x.Targets) < MaxTargets {
-			x.Targets = append(x.Targets, t)
-		}
-		if tp, ok := e.Principals[t]; ok && e.admin(tp).Outcome == Allowed {
-			x.AdminTargets = append(x.AdminTargets, t)
-		}
-		if x.TargetCount == 1 || out == Allowed {
-			x.Outcome = out
-		}
-		for _, r := range proof {
-			k := keyOf(r)
-			if !seen[k] {
+	addProof := func(rs []StatementRef) {
+		for _, r := range rs {
+			if k := keyOf(r); !seen[k] {
 				seen[k] = true
 				x.Proof = append(x.Proof, r)
 			}
 		}
 	}
+	// Untargeted actions (creating compute) are evaluated once, on "*".
+	var targeted, untargeted [][]string
+	for _, alt := range pat.Actions {
+		alts := strings.Split(alt, "|")
+		if targetedAction(alts[0]) {
+			targeted = append(targeted, alts)
+		} else {
+			untargeted = append(untargeted, alts)
+		}
+	}
+	baseProof, baseOut, ok := e.allActions(p, untargeted, "*", nil)
+	if !ok {
+		return Escalation{}, false
+	}
+	var buf []StatementRef
+	for _, t := range targets {
+		var out Outcome
+		buf, out, ok = e.allActions(p, targeted, t, buf[:0])
+		if !ok {
+			continue
+		}
+		if baseOut != Allowed {
+			out = baseOut
+		}
+		x.TargetCount++
+		if len(x.Targets) < MaxTargets {
+			x.Targets = append(x.Targets, t)
+		}
+		if tp, ok := e.Principals[t]; ok && len(x.AdminTargets) < MaxTargets && e.admin(tp).Outcome == Allowed {
+			x.AdminTargets = append(x.AdminTargets, t)
+		}
+		if x.TargetCount == 1 || out == Allowed {
+			x.Outcome = out
+		}
+		addProof(buf)
+	}
 	if x.TargetCount == 0 {
 		return Escalation{}, false
 	}
-	if len(x.AdminTargets) > MaxTargets {
-		x.AdminTargets = x.AdminTargets[:MaxTargets]
-	}
+	addProof(baseProof)
 	return x, true
 }
 
-// allActions evaluates each needed action (alternatives a|b: the best one).
-func (e *Estate) allActions(p *Principal, actions []string, target string) ([]StatementRef, Outcome, bool) {
-	var proof []StatementRef
+// allActions evaluates each needed action (alternatives: the best one),
+// appending the proof to buf.
+func (e *Estate) allActions(p *Principal, actions [][]string, target string, buf []StatementRef) ([]StatementRef, Outcome, bool) {
 	out := Allowed
-	for _, alt := range actions {
+	for _, alts := range actions {
 		best := Decision{Outcome: ImplicitDeny}
-		for _, a := range strings.Split(alt, "|") {
+		for _, a := range alts {
 			res := target
 			if !targetedAction(a) {
 				res = "*"
@@ -184,14 +186,14 @@ func (e *Estate) allActions(p *Principal, actions []string, target string) ([]St
 			}
 		}
 		if !best.Allows() {
-			return nil, "", false
+			return buf, "", false
 		}
 		if best.Outcome != Allowed {
 			out = best.Outcome
 		}
-		proof = append(proof, best.Proof...)
+		buf = append(buf, best.Proof...)
 	}
-	return proof, out, true
+	return buf, out, true
 }
 
 func targetedAction(a string) bool {

@@ -434,9 +434,9 @@ func principalMatch(s *policy.Statement, p *Principal) (direct, account bool) {
 			switch {
 			case v == "*" || v == p.ARN:
 				d = true
-			case p.Kind == KindRole && strings.HasPrefix(v, "arn:aws:sts::"+p.Account+":assumed-role/"+p.Name+"/"):
+			case p.Kind == KindRole && strings.HasPrefix(v, p.sessionPrefix):
 				d = true
-			case v == p.Account || v == "arn:aws:iam::"+p.Account+":root":
+			case v == p.Account || v == p.rootARN:
 				a = true
 			}
 		}

@@ -55,6 +55,9 @@ type Principal struct {
 	Boundary         string   // permissions boundary policy ARN, "" if none
 	Trust            *policy.Document
 	InstanceProfiles []string
+
+	rootARN       string // arn:aws:iam::<account>:root
+	sessionPrefix string // arn:aws:sts::<account>:assumed-role/<name>/ (roles)
 }
 
 // Estate is the IAM content of one or more accounts plus resource-based
@@ -91,6 +94,8 @@ func NewEstate() *Estate {
 }
 
 func (e *Estate) add(p *Principal) {
+	p.rootARN = "arn:aws:iam::" + p.Account + ":root"
+	p.sessionPrefix = "arn:aws:sts::" + p.Account + ":assumed-role/" + p.Name + "/"
 	e.Principals[p.ARN] = p
 	e.byName[string(p.Kind)+"/"+p.Name] = p
 }
