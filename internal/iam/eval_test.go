@@ -191,3 +191,27 @@ func TestEvaluateTrustAndKeyPolicyDelegation(t *testing.T) {
 		t.Fatalf("kms with delegation: %+v", d)
 	}
 }
+
+func TestCapabilitiesDataGrants(t *testing.T) {
+	e := estateJSON(t, carlosEstate)
+	s := e.CapabilitiesFor(carlos, []string{"s3:GetObject", "dynamodb:GetItem"})
+	if len(s.Data) != 2 {
+		t.Fatalf("grants %+v", s.Data)
+	}
+	g := s.Data[1]
+	if g.Action != "s3:GetObject" || g.Resource != "arn:aws:s3:::carlossalazar/*" || g.Decision.Outcome != Allowed {
+		t.Fatalf("grant %+v", g)
+	}
+	// Keys containing "log" in the own bucket are denied by DenyS3Logs: the grant is narrowed.
+	if len(g.NarrowedBy) != 1 || g.NarrowedBy[0].Sid != "DenyS3Logs" {
+		t.Fatalf("narrowed %+v", g.NarrowedBy)
+	}
+	if s.Admin.Outcome == Allowed || len(s.Escalations) != 0 {
+		t.Fatalf("carlos %+v", s)
+	}
+	// Boundary estate: iam:* is cut by the boundary, so no self-attach admin path.
+	b := estateJSON(t, boundaryEstate)
+	if v := b.Capabilities(bob).Admin; v.Outcome != ImplicitDeny {
+		t.Fatalf("bounded role admin %+v", v)
+	}
+}

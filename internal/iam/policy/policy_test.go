@@ -85,6 +85,8 @@ func TestGlob(t *testing.T) {
 		{"arn:aws:s3:::*log*", "arn:aws:s3:::my-logs/x", true},
 		{"arn:aws:s3:::b/*", "arn:aws:s3:::b", false},
 		{"a*b*c", "aXbYbZc", true},
+		{"*b", "*ab", true}, // a '*' in the subject is matched by the pattern's star, not literally first
+		{"arn:aws:s3:::b-*", "arn:aws:s3:::b-*/*", true},
 		{"a*b*c", "aXbYbZ", false},
 		{strings.Repeat("*a", 40), strings.Repeat("a", 200) + "b", false},
 	}
