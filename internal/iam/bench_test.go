@@ -79,7 +79,6 @@ func BenchmarkIdentityPaths(b *testing.B) {
 	if err := os.WriteFile(path, data, 0o644); err != nil {
 		b.Fatal(err)
 	}
-	b.ReportMetric(float64(len(data))/(1<<20), "file-MiB")
 	for b.Loop() {
 		var peak uint64
 		stop := sampleHeap(&peak)
@@ -94,6 +93,7 @@ func BenchmarkIdentityPaths(b *testing.B) {
 			esc += len(e.Capabilities(a).Escalations)
 		}
 		stop()
+		b.ReportMetric(float64(len(data))/(1<<20), "file-MiB")
 		b.ReportMetric(load.Seconds(), "load-s")
 		b.ReportMetric(time.Since(t0).Seconds(), "total-s")
 		b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MiB")

@@ -94,7 +94,7 @@ func (e *Estate) grants(p *Principal, c *compiled, action string) []Grant {
 			seen[key] = true
 			g := Grant{Action: action, Resource: key}
 			if prefix == "" {
-				g.Decision = e.Evaluate(p.ARN, action, pat)
+				g.Decision = e.evalP(p, action, pat)
 			} else {
 				g.Decision = Decision{Principal: p.ARN, Action: action, Resource: key, Outcome: Conditional,
 					Reason: "allowed on every resource except " + pat, Proof: []StatementRef{en.ref}}
@@ -166,8 +166,8 @@ var adminProbes = []string{
 // the principal can give itself any policy (attach/put a policy on itself or
 // its group: "via iam", one step from AdministratorAccess).
 func (e *Estate) admin(p *Principal) Verdict {
-	if v, ok := e.adminCache[p.ARN]; ok {
-		return v
+	if p.adminV != nil {
+		return *p.adminV
 	}
 	v := e.directAdmin(p)
 	if v.Outcome != Allowed {
@@ -175,7 +175,7 @@ func (e *Estate) admin(p *Principal) Verdict {
 			v = w
 		}
 	}
-	e.adminCache[p.ARN] = v
+	p.adminV = &v
 	return v
 }
 
@@ -183,7 +183,7 @@ func (e *Estate) directAdmin(p *Principal) Verdict {
 	v := Verdict{Outcome: Allowed, Via: `allowed "*" on "*"`}
 	seen := map[refKey]bool{}
 	for _, a := range adminProbes {
-		d := e.Evaluate(p.ARN, a, "*")
+		d := e.evalP(p, a, "*")
 		if !d.Allows() {
 			return Verdict{Outcome: d.Outcome, Via: a + ` on "*": ` + d.Reason, Proof: d.Proof}
 		}
@@ -218,7 +218,7 @@ func (e *Estate) selfAttach(p *Principal) Verdict {
 	}
 	best := Verdict{Outcome: ImplicitDeny}
 	for _, r := range reqs {
-		d := e.Evaluate(p.ARN, r.action, r.res)
+		d := e.evalP(p, r.action, r.res)
 		if d.Outcome == Allowed || (d.Allows() && best.Outcome == ImplicitDeny) {
 			best = Verdict{Outcome: d.Outcome, Via: r.action + " on itself (" + r.res + "): can attach AdministratorAccess", Proof: d.Proof}
 			if d.Outcome == Allowed {

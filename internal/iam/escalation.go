@@ -140,7 +140,7 @@ func (e *Estate) onTargets(p *Principal, pat Pattern, targets []string) (Escalat
 	if !ok {
 		return Escalation{}, false
 	}
-	var buf []StatementRef
+	var buf, prev []StatementRef
 	for _, t := range targets {
 		var out Outcome
 		buf, out, ok = e.allActions(p, targeted, t, buf[:0])
@@ -160,13 +160,30 @@ func (e *Estate) onTargets(p *Principal, pat Pattern, targets []string) (Escalat
 		if x.TargetCount == 1 || out == Allowed {
 			x.Outcome = out
 		}
-		addProof(buf)
+		if !sameRefs(buf, prev) {
+			addProof(buf)
+			buf, prev = prev[:0], buf
+		}
 	}
 	if x.TargetCount == 0 {
 		return Escalation{}, false
 	}
 	addProof(baseProof)
 	return x, true
+}
+
+// sameRefs: the same statements in the same order (the common case when
+// every target is allowed by the same statements).
+func sameRefs(a, b []StatementRef) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if keyOf(a[i]) != keyOf(b[i]) {
+			return false
+		}
+	}
+	return true
 }
 
 // allActions evaluates each needed action (alternatives: the best one),
@@ -180,7 +197,7 @@ func (e *Estate) allActions(p *Principal, actions [][]string, target string, buf
 			if !targetedAction(a) {
 				res = "*"
 			}
-			d := e.Evaluate(p.ARN, a, res)
+			d := e.evalP(p, a, res)
 			if d.Outcome == Allowed || (d.Allows() && !best.Allows()) {
 				best = d
 			}
@@ -269,7 +286,7 @@ func (e *Estate) selfAndAssumable(p *Principal) []string {
 		out = append(out, p.ARN)
 	}
 	for _, r := range e.assumeCandidates(p) {
-		if e.Evaluate(p.ARN, "sts:AssumeRole", r).Allows() {
+		if e.evalP(p, "sts:AssumeRole", r).Allows() {
 			out = append(out, r)
 		}
 	}
@@ -437,7 +454,7 @@ func (e *Estate) instanceUserData(p *Principal, pat Pattern) (Escalation, bool) 
 	var proof []StatementRef
 	out := Allowed
 	for _, a := range pat.Actions {
-		d := e.Evaluate(p.ARN, a, res)
+		d := e.evalP(p, a, res)
 		if !d.Allows() {
 			return Escalation{}, false
 		}

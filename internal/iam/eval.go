@@ -148,8 +148,8 @@ func (c *compiled) forAction(action string) *actionEntries {
 }
 
 func (e *Estate) compile(p *Principal) *compiled {
-	if c, ok := e.compiled[p.ARN]; ok {
-		return c
+	if p.comp != nil {
+		return p.comp
 	}
 	c := &compiled{}
 	addDoc := func(dst *[]entry, doc *policy.Document, ref StatementRef) {
@@ -190,7 +190,7 @@ func (e *Estate) compile(p *Principal) *compiled {
 		c.hasBound = true
 		addManaged(&c.boundary, p.Boundary, SrcBoundary, "")
 	}
-	e.compiled[p.ARN] = c
+	p.comp = c
 	return c
 }
 
@@ -314,12 +314,17 @@ func (l *layer) only(t tri) []StatementRef {
 // policies and grants nothing by itself. Not modelled: SCPs/RCPs, session
 // policies, cross-account requests (docs/iam.md).
 func (e *Estate) Evaluate(principalARN, action, resource string) Decision {
-	d := Decision{Principal: principalARN, Action: action, Resource: resource}
 	p, ok := e.Principals[principalARN]
 	if !ok {
-		d.Outcome, d.Reason = Unknown, "principal not in the IAM snapshot"
-		return d
+		return Decision{Principal: principalARN, Action: action, Resource: resource,
+			Outcome: Unknown, Reason: "principal not in the IAM snapshot"}
 	}
+	return e.evalP(p, action, resource)
+}
+
+// evalP is Evaluate for a principal already looked up.
+func (e *Estate) evalP(p *Principal, action, resource string) Decision {
+	d := Decision{Principal: p.ARN, Action: action, Resource: resource}
 	c := e.compile(p)
 	ae := c.forAction(action)
 	_, rdoc := e.resourcePolicy(resource)

@@ -56,8 +56,10 @@ type Principal struct {
 	Trust            *policy.Document
 	InstanceProfiles []string
 
-	rootARN       string // arn:aws:iam::<account>:root
-	sessionPrefix string // arn:aws:sts::<account>:assumed-role/<name>/ (roles)
+	comp          *compiled // cached statements, see compile
+	adminV        *Verdict  // cached admin verdict
+	rootARN       string    // arn:aws:iam::<account>:root
+	sessionPrefix string    // arn:aws:sts::<account>:assumed-role/<name>/ (roles)
 }
 
 // Estate is the IAM content of one or more accounts plus resource-based
@@ -73,8 +75,6 @@ type Estate struct {
 
 	resources  map[string]*policy.Document // resource-based policies by resource ARN
 	byName     map[string]*Principal
-	compiled   map[string]*compiled
-	adminCache map[string]Verdict
 	trustIndex map[string][]string // trust-policy AWS principal value → role ARNs
 	sortedARNs []string
 	services   map[string][]*Principal // roles by trusted service principal
@@ -88,8 +88,6 @@ func NewEstate() *Estate {
 		Groups:     map[string]*Group{},
 		resources:  map[string]*policy.Document{},
 		byName:     map[string]*Principal{},
-		compiled:   map[string]*compiled{},
-		adminCache: map[string]Verdict{},
 	}
 }
 
@@ -109,6 +107,9 @@ func (e *Estate) SetResourcePolicy(resourceARN string, doc *policy.Document) {
 
 // resourcePolicy finds the resource-based policy governing an ARN.
 func (e *Estate) resourcePolicy(arn string) (string, *policy.Document) {
+	if len(e.resources) == 0 {
+		return "", nil
+	}
 	if d, ok := e.resources[arn]; ok {
 		return arn, d
 	}
@@ -126,8 +127,9 @@ func (e *Estate) resourcePolicy(arn string) (string, *policy.Document) {
 // resetCaches drops everything derived from the loaded content.
 func (e *Estate) resetCaches() {
 	e.sortedARNs, e.trustIndex, e.services = nil, nil, nil
-	e.compiled = map[string]*compiled{}
-	e.adminCache = map[string]Verdict{}
+	for _, p := range e.Principals {
+		p.comp, p.adminV = nil, nil
+	}
 }
 
 func (e *Estate) sorted() []string {
