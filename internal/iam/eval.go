@@ -109,6 +109,7 @@ type actionEntries struct {
 	// every resource and is kept in decided.
 	anyResource bool
 	decided     *Decision
+	byTrust     map[*policy.Document]Decision // sts:AssumeRole answers by trust document
 }
 
 func everyResource(st *policy.Statement) bool {
@@ -337,7 +338,50 @@ func (e *Estate) evalP(p *Principal, action, resource string) Decision {
 		x.Resource = resource
 		return x
 	}
+	// Assuming a role: with resource-independent identity statements the
+	// answer depends only on the trust document, which many roles share
+	// (documents are interned at load).
+	if rdoc == nil && ae.anyResource && policy.ActionMatches("sts:AssumeRole*", action) {
+		if r, ok := e.Principals[resource]; ok && r.Kind == KindRole && r.Trust != nil && !hasResourceElement(r.Trust) {
+			if ae.byTrust == nil {
+				ae.byTrust = map[*policy.Document]Decision{}
+			}
+			x, ok := ae.byTrust[r.Trust]
+			if !ok {
+				x = e.evaluate(d, p, c, ae)
+				ae.byTrust[r.Trust] = x
+			}
+			return retarget(x, resource)
+		}
+	}
 	return e.evaluate(d, p, c, ae)
+}
+
+func hasResourceElement(d *policy.Document) bool {
+	for _, s := range d.Statements {
+		if s.Resource != nil || s.NotResourceSet {
+			return true
+		}
+	}
+	return false
+}
+
+// retarget copies a decision made for another role sharing the same trust
+// document: the resource and the trust statements' policy name change.
+func retarget(x Decision, role string) Decision {
+	if x.Resource == role {
+		return x
+	}
+	x.Resource = role
+	proof := make([]StatementRef, len(x.Proof))
+	for i, r := range x.Proof {
+		if r.Source == SrcTrust {
+			r.Policy = role
+		}
+		proof[i] = r
+	}
+	x.Proof = proof
+	return x
 }
 
 func (e *Estate) evaluate(d Decision, p *Principal, c *compiled, ae *actionEntries) Decision {
@@ -386,7 +430,7 @@ func (e *Estate) evaluate(d Decision, p *Principal, c *compiled, ae *actionEntri
 	d.Missing = c.missing
 	d = decide(d, p, c.hasBound, deny, ident, bound, res)
 	if required && d.Outcome == ImplicitDeny && identBefore != no {
-		d.Reason = "identity policies allow it, but " + resARN + "'s resource policy allows neither the principal nor its account"
+		d.Reason = "identity policies allow it, but the resource's policy (trust or key policy) allows neither the principal nor its account"
 	}
 	return d
 }

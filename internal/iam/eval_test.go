@@ -171,6 +171,8 @@ func TestEvaluateTrustAndKeyPolicyDelegation(t *testing.T) {
 	 {"UserName":"ops","Arn":"arn:aws:iam::111122223333:user/ops","UserPolicyList":[{"PolicyName":"p","PolicyDocument":{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["sts:AssumeRole","kms:Decrypt"],"Resource":"*"}]}}]},
 	 {"UserName":"dev","Arn":"arn:aws:iam::111122223333:user/dev"}],
 	 "RoleDetailList":[{"RoleName":"deploy","Arn":"arn:aws:iam::111122223333:role/deploy",
+	  "AssumeRolePolicyDocument":{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"sts:AssumeRole"}]}},
+	 {"RoleName":"deploy2","Arn":"arn:aws:iam::111122223333:role/deploy2",
 	  "AssumeRolePolicyDocument":{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"sts:AssumeRole"}]}}]}`)
 	ops, dev := "arn:aws:iam::111122223333:user/ops", "arn:aws:iam::111122223333:user/dev"
 	role := "arn:aws:iam::111122223333:role/deploy"
@@ -179,6 +181,15 @@ func TestEvaluateTrustAndKeyPolicyDelegation(t *testing.T) {
 	}
 	if d := e.Evaluate(dev, "sts:AssumeRole", role); d.Outcome != ImplicitDeny {
 		t.Fatalf("dev: %+v", d)
+	}
+	// The second role shares the trust text (one parsed document, one cached
+	// answer); its proof names the second role.
+	d2 := e.Evaluate(ops, "sts:AssumeRole", role+"2")
+	if d2.Outcome != Allowed || d2.Resource != role+"2" || d2.Proof[1].Policy != role+"2" || d2.Proof[1].Source != SrcTrust {
+		t.Fatalf("deploy2: %+v", d2)
+	}
+	if d := e.Evaluate(ops, "sts:AssumeRole", role); d.Proof[1].Policy != role {
+		t.Fatalf("cached answer leaked the other role: %+v", d)
 	}
 	key := "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 	e.SetResourcePolicy(key, mustDoc(t, `{"Version":"2012-10-17","Statement":[{"Sid":"OnlyAdmins","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:role/deploy"},"Action":"kms:*","Resource":"*"}]}`))

@@ -152,6 +152,8 @@ func (e *Estate) LoadFile(ctx context.Context, path, account string) error {
 // Load adds authorization details given as bytes; name is used in errors.
 func (e *Estate) Load(ctx context.Context, name, account string, data []byte) error {
 	defer e.resetCaches()
+	e.intern = map[string]*policy.Document{}
+	defer func() { e.intern = nil }()
 	var d authDetails
 	if err := json.Unmarshal(data, &d); err != nil {
 		return fmt.Errorf("iam: %s: %w", name, jsonErr(data, err))
@@ -193,7 +195,7 @@ func (e *Estate) addPolicies(ctx context.Context, name string, d *authDetails) e
 		}
 		mp := &ManagedPolicy{Name: p.PolicyName, ARN: p.Arn, DefaultVersion: p.DefaultVersionId}
 		for _, v := range p.PolicyVersionList {
-			doc, err := policy.Decode(v.Document)
+			doc, err := e.decode(v.Document)
 			if err != nil {
 				return fmt.Errorf("iam: %s: policy %s version %s: %w", name, p.Arn, v.VersionId, err)
 			}
@@ -208,10 +210,24 @@ func (e *Estate) addPolicies(ctx context.Context, name string, d *authDetails) e
 	return nil
 }
 
-func decodeInline(name, entity string, ps []inlinePolicy) ([]NamedDoc, error) {
+// decode parses a document once per distinct text: estates repeat the
+// same trust and inline policies across many roles.
+func (e *Estate) decode(raw json.RawMessage) (*policy.Document, error) {
+	k := string(bytes.TrimSpace(raw))
+	if d, ok := e.intern[k]; ok {
+		return d, nil
+	}
+	d, err := policy.Decode(raw)
+	if err == nil && e.intern != nil {
+		e.intern[k] = d
+	}
+	return d, err
+}
+
+func (e *Estate) decodeInline(name, entity string, ps []inlinePolicy) ([]NamedDoc, error) {
 	out := make([]NamedDoc, 0, len(ps))
 	for _, p := range ps {
-		doc, err := policy.Decode(p.PolicyDocument)
+		doc, err := e.decode(p.PolicyDocument)
 		if err != nil {
 			return nil, fmt.Errorf("iam: %s: %s inline policy %s: %w", name, entity, p.PolicyName, err)
 		}
@@ -230,7 +246,7 @@ func attachedARNs(a []attached) []string {
 
 func (e *Estate) addGroups(name string, d *authDetails) error {
 	for _, g := range d.GroupDetailList {
-		in, err := decodeInline(name, "group "+g.Arn, g.GroupPolicyList)
+		in, err := e.decodeInline(name, "group "+g.Arn, g.GroupPolicyList)
 		if err != nil {
 			return err
 		}
@@ -241,7 +257,7 @@ func (e *Estate) addGroups(name string, d *authDetails) error {
 
 func (e *Estate) addUsers(name, account string, d *authDetails) error {
 	for _, u := range d.UserDetailList {
-		in, err := decodeInline(name, "user "+u.Arn, u.UserPolicyList)
+		in, err := e.decodeInline(name, "user "+u.Arn, u.UserPolicyList)
 		if err != nil {
 			return err
 		}
@@ -257,14 +273,14 @@ func (e *Estate) addUsers(name, account string, d *authDetails) error {
 
 func (e *Estate) addRoles(name, account string, d *authDetails) error {
 	for _, r := range d.RoleDetailList {
-		in, err := decodeInline(name, "role "+r.Arn, r.RolePolicyList)
+		in, err := e.decodeInline(name, "role "+r.Arn, r.RolePolicyList)
 		if err != nil {
 			return err
 		}
 		p := &Principal{Kind: KindRole, Name: r.RoleName, ARN: r.Arn, Account: account,
 			Inline: in, Attached: attachedARNs(r.AttachedManagedPolicies)}
 		if len(bytes.TrimSpace(r.AssumeRolePolicyDocument)) > 0 {
-			p.Trust, err = policy.Decode(r.AssumeRolePolicyDocument)
+			p.Trust, err = e.decode(r.AssumeRolePolicyDocument)
 			if err != nil {
 				return fmt.Errorf("iam: %s: role %s trust policy: %w", name, r.Arn, err)
 			}

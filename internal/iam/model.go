@@ -77,7 +77,8 @@ type Estate struct {
 	byName     map[string]*Principal
 	trustIndex map[string][]string // trust-policy AWS principal value → role ARNs
 	sortedARNs []string
-	services   map[string][]*Principal // roles by trusted service principal
+	intern     map[string]*policy.Document // during Load: document text → parsed
+	services   map[string][]*Principal     // roles by trusted service principal
 }
 
 // NewEstate returns an empty estate.
