@@ -96,8 +96,11 @@ func (e *Estate) grants(p *Principal, c *compiled, action string) []Grant {
 			if prefix == "" {
 				g.Decision = e.evalP(p, action, pat)
 			} else {
-				g.Decision = Decision{Principal: p.ARN, Action: action, Resource: key, Outcome: Conditional,
-					Reason: "allowed on every resource except " + pat, Proof: []StatementRef{en.ref}}
+				// NotResource: evaluated on "*", which the statement covers.
+				g.Decision = e.evalP(p, action, "*")
+				if g.Decision.Outcome == Allowed {
+					g.Decision.Reason = "allowed on every resource except " + pat
+				}
 			}
 			if !g.Decision.Allows() {
 				continue

@@ -220,6 +220,14 @@ func TestCapabilitiesDataGrants(t *testing.T) {
 	if s.Admin.Outcome == Allowed || len(s.Escalations) != 0 {
 		t.Fatalf("carlos %+v", s)
 	}
+	// NotResource grant: allowed on everything except the named bucket.
+	n := estateJSON(t, `{"UserDetailList":[{"UserName":"n","Arn":"arn:aws:iam::111122223333:user/n","UserPolicyList":[{"PolicyName":"p","PolicyDocument":
+	 {"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"s3:*","NotResource":"arn:aws:s3:::audit/*"}}}]}]}`)
+	ns := n.CapabilitiesFor("arn:aws:iam::111122223333:user/n", []string{"s3:GetObject"})
+	if len(ns.Data) != 1 || ns.Data[0].Resource != "NOT arn:aws:s3:::audit/*" || ns.Data[0].Decision.Outcome != Allowed ||
+		ns.Data[0].Decision.Reason != "allowed on every resource except arn:aws:s3:::audit/*" {
+		t.Fatalf("NotResource grant %+v", ns.Data)
+	}
 	// Boundary estate: iam:* is cut by the boundary, so no self-attach admin path.
 	b := estateJSON(t, boundaryEstate)
 	if v := b.Capabilities(bob).Admin; v.Outcome != ImplicitDeny {
