@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/sightline-sec/sightline/internal/cliutil"
+	"github.com/sightline-sec/sightline/internal/reach"
 	"github.com/sightline-sec/sightline/internal/report"
 	"github.com/sightline-sec/sightline/internal/risk"
 	"github.com/sightline-sec/sightline/internal/runevidence"
@@ -183,6 +184,16 @@ func assessRuntime(ctx context.Context, g *cliutil.Globals, src *sourceFlags, re
 		if n := len(opts.Runtime.Gaps); n > 0 {
 			g.Warnf("assess: runtime evidence incomplete (%d gaps, first: %s); see coverage.runtime", n, opts.Runtime.Gaps[0].Reason)
 		}
+	}
+	if src.aws != "" {
+		// What the workloads' cloud roles may do (issue 11): read from the
+		// snapshot's IAM; without it the roles keep the generic weight.
+		ids, note, err := reach.Identities(ctx, src.aws, s.inv)
+		if err != nil {
+			return nil, cliutil.Usagef("--aws %s: %w", src.aws, err)
+		}
+		opts.Identities, opts.IdentityNote = ids, note
+		g.Logf("assess: %s", note)
 	}
 	t0 := time.Now()
 	rep := risk.Assess(s.inv, results, opts)

@@ -233,3 +233,46 @@ func TestAssessWarnsUnscanned(t *testing.T) {
 		t.Errorf("exit %d, stderr:\n%s", code, stderr)
 	}
 }
+
+// TestAssessIdentity: with the snapshot's IAM, the web task's role is
+// evaluated (internal/iam): the row says what the role may read, with the
+// statement, and weighs it (RoleData instead of the bare Role); without
+// IAM the coverage says the roles' permissions are unknown.
+func TestAssessIdentity(t *testing.T) {
+	c, archive := assessCLI(t)
+	res := c.ok("scan", "image", "--offline", "--format", "json", "docker-archive:"+archive)
+	resFile := filepath.Join(t.TempDir(), "web.json")
+	if err := os.WriteFile(resFile, []byte(res), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	snap := withDigest(t, decodeResult(t, res).Target.Digest)
+	bare := decodeAssess(t, c.ok("assess", "--aws", snap, "--scan-results", resFile, "--format", "json"))
+	if !strings.HasPrefix(bare.Coverage.Identity, "no IAM in the AWS snapshot") || bare.Risks[0].ScoreParts.Privilege != risk.Weights.Role {
+		t.Errorf("without IAM: identity %q, privilege %.1f", bare.Coverage.Identity, bare.Risks[0].ScoreParts.Privilege)
+	}
+
+	iamDir := filepath.Join(snap, "111122223333", "global", "iam")
+	if err := os.MkdirAll(iamDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join("testdata", "iam", "web-task-exports.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(iamDir, "get-account-authorization-details.json"), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rep := decodeAssess(t, c.ok("assess", "--aws", snap, "--scan-results", resFile, "--format", "json"))
+	top := rep.Risks[0]
+	reasons := strings.Join(top.Reasons, "\n")
+	if top.ScoreParts.Privilege != risk.Weights.RoleData || top.Score <= bare.Risks[0].Score ||
+		!strings.Contains(reasons, "role web-task can ") || !strings.Contains(reasons, "s3:GetObject on arn:aws:s3:::customer-exports/*") ||
+		!strings.Contains(reasons, "runs role web-task (data access)") {
+		t.Errorf("with IAM: privilege %.1f, score %.1f (bare %.1f), reasons:\n%s", top.ScoreParts.Privilege, top.Score, bare.Risks[0].Score, reasons)
+	}
+	// The api task's role is not in the IAM file: said, not guessed.
+	if !strings.Contains(rep.Coverage.Identity, "IAM evaluated for 1 workload role(s)") ||
+		!strings.Contains(rep.Coverage.Identity, "not in the IAM snapshot (permissions unknown): arn:aws:iam::111122223333:role/api-task") {
+		t.Errorf("coverage.identity %q", rep.Coverage.Identity)
+	}
+}

@@ -26,6 +26,10 @@ type Options struct {
 	// saying why ("--no-runtime"): every row's runtime state is unknown.
 	Runtime     *RuntimeInput
 	RuntimeNote string
+	// Identities are what the workloads' cloud roles may do (by role
+	// ARN); nil when no IAM was read, IdentityNote then saying why.
+	Identities   Identities
+	IdentityNote string
 }
 
 // occurrence is one workload container running a scanned image.
@@ -52,6 +56,7 @@ func Assess(inv *workload.Inventory, results []*scan.Result, opts Options) *Repo
 		rep.Coverage.InventoryGaps = []workload.Gap{}
 	}
 	rep.Coverage.Runtime = runtimeCoverage(opts)
+	rep.Coverage.Identity = opts.IdentityNote
 	results = dedupe(results, &rep.Coverage)
 	occ := joinImages(inv, results, &rep.Coverage)
 	for i, r := range results {
@@ -272,8 +277,8 @@ func rowsOf(r *scan.Result, occ []occurrence, opts Options) []Risk {
 		key := strings.Join(pk.names, "\x00")
 		p := paths[key]
 		if p == nil {
-			p = &pathOf{best: pickPath(r, pk, occ), refs: workloadRefs(r, pk, occ)}
-			p.priv, p.privNames = privilege(occ)
+			p = &pathOf{best: pickPath(r, pk, occ), refs: workloadRefs(r, pk, occ, opts.Identities)}
+			p.priv, p.privNames, p.privWhy = privilege(occ, opts.Identities)
 			p.runtime = runtimeOf(opts.Runtime, opts.RuntimeNote, pk.purl, fs[0].Package.Ecosystem, pk.names, occ)
 			paths[key] = p
 		}
@@ -289,6 +294,7 @@ type pathOf struct {
 	refs      []WorkloadRef
 	priv      float64
 	privNames []string
+	privWhy   []string // what the role of the most privileged container may do
 	runtime   Runtime
 }
 
@@ -342,7 +348,7 @@ func row(r *scan.Result, fs []*scan.Finding, occ []occurrence, p *pathOf, source
 	rk.ScoreParts.Runtime = runtimePoints(rk.Runtime.State, rk.ScoreParts.Reachability)
 	sp := rk.ScoreParts
 	rk.Score = round1(sp.Exploitability + sp.Reachability + sp.Port + sp.Privilege + sp.FixAge + sp.Runtime)
-	rk.Reasons = reasons(&rk, privNames, &f.Vulnerability, now)
+	rk.Reasons = reasons(&rk, privNames, p.privWhy, &f.Vulnerability, now)
 	return rk
 }
 
@@ -452,21 +458,21 @@ func fixAge(v *vulndb.Vulnerability, fix Fix, now time.Time) float64 {
 }
 
 // privilege scores the most privileged container running the image.
-func privilege(occ []occurrence) (float64, []string) {
+func privilege(occ []occurrence, ids Identities) (float64, []string, []string) {
 	var best float64
-	var names []string
+	var names, why []string
 	for _, o := range occ {
-		p, n := containerPrivilege(o.w, o.c)
+		p, n, w := containerPrivilege(o.w, o.c, ids)
 		if p > best || (p == best && len(n) > len(names)) {
-			best, names = p, n
+			best, names, why = p, n, w
 		}
 	}
-	return math.Min(best, Weights.PrivilegeCap), names
+	return math.Min(best, Weights.PrivilegeCap), names, why
 }
 
-func containerPrivilege(w *workload.Workload, c *workload.Container) (float64, []string) {
+func containerPrivilege(w *workload.Workload, c *workload.Container, ids Identities) (float64, []string, []string) {
 	var p float64
-	var n []string
+	var n, why []string
 	if c.Privileged {
 		p += Weights.Privileged
 		n = append(n, "privileged")
@@ -489,10 +495,12 @@ func containerPrivilege(w *workload.Workload, c *workload.Container) (float64, [
 		n = append(n, "host network")
 	}
 	if w.Role != "" {
-		p += Weights.Role
-		n = append(n, "role "+shortRole(w.Role))
+		rp, rn, rw := ids.rolePrivilege(w.Role)
+		p += rp
+		n = append(n, rn)
+		why = rw
 	}
-	return p, n
+	return p, n, why
 }
 
 func shortRole(arn string) string {
@@ -639,11 +647,11 @@ func portEvidence(r *scan.Result, pkg string, c *workload.Container, v *workload
 
 // workloadRefs lists every workload container running the image, sorted
 // by ID, each with its own most exposed class.
-func workloadRefs(r *scan.Result, pkg pkgKey, occ []occurrence) []WorkloadRef {
+func workloadRefs(r *scan.Result, pkg pkgKey, occ []occurrence, ids Identities) []WorkloadRef {
 	out := []WorkloadRef{}
 	for _, o := range occ {
 		best := pickPath(r, pkg, []occurrence{o})
-		_, priv := containerPrivilege(o.w, o.c)
+		_, priv, _ := containerPrivilege(o.w, o.c, ids)
 		out = append(out, WorkloadRef{ID: o.w.ID, Name: o.w.Name, Kind: o.w.Kind, Container: o.c.Name, Join: o.join,
 			Class: best.reach.Class, Privilege: priv})
 	}

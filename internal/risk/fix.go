@@ -192,7 +192,7 @@ func fixGroups(rs []Risk) []FixGroup {
 // reasons are the row's short explanations, most telling first: the
 // path (or its blocking control, or its missing data), the port
 // evidence, exploitability, privilege, the fix and the join's confidence.
-func reasons(r *Risk, priv []string, v *vulndb.Vulnerability, now time.Time) []string {
+func reasons(r *Risk, priv, privWhy []string, v *vulndb.Vulnerability, now time.Time) []string {
 	var out []string
 	rc := &r.Reachability
 	switch rc.Class {
@@ -251,6 +251,7 @@ func reasons(r *Risk, priv []string, v *vulndb.Vulnerability, now time.Time) []s
 	if len(priv) > 0 {
 		out = append(out, "runs "+strings.Join(priv, ", "))
 	}
+	out = append(out, privWhy...)
 	if r.Fix.State == vulndb.FixStateFixed {
 		f := "fix: " + r.Fix.Action
 		if !v.Published.IsZero() {

@@ -211,6 +211,9 @@ type Coverage struct {
 	// Runtime says whether runtime evidence was collected and lists what
 	// could not be read (a container, an image's package lists, the host).
 	Runtime RuntimeCoverage `json:"runtime"`
+	// Identity says whether the workloads' cloud roles were evaluated from
+	// the snapshot's IAM (Options.IdentityNote); empty without --aws.
+	Identity string `json:"identity,omitempty"`
 }
 
 // ImageGap is an image run by workloads with no scan result.

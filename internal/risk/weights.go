@@ -40,8 +40,13 @@ var Weights = struct {
 	RuntimeSocket float64
 	HostPath      float64
 	HostNetwork   float64
-	Role          float64
-	PrivilegeCap  float64
+	Role          float64 // a cloud role whose permissions are not known (no IAM read) or hold no data access
+	// A role whose IAM permissions were evaluated (internal/iam): it
+	// reaches data stores, can escalate its privileges, or is admin.
+	RoleData       float64
+	RoleEscalation float64
+	RoleAdmin      float64
+	PrivilegeCap   float64
 
 	// Fix age: days since the advisory was published, when a fix exists
 	// (the longer a fix has been out, the longer attackers have had).
@@ -96,6 +101,9 @@ var Weights = struct {
 	HostPath:        3,
 	HostNetwork:     3,
 	Role:            2,
+	RoleData:        5,
+	RoleEscalation:  8,
+	RoleAdmin:       12,
 	PrivilegeCap:    15,
 	FixAge: []AgeStep{
 		{Days: 365, Points: 5},

@@ -1,0 +1,107 @@
+package reach
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/sightline-sec/sightline/internal/iam"
+	"github.com/sightline-sec/sightline/internal/risk"
+	"github.com/sightline-sec/sightline/internal/workload"
+)
+
+// Identities evaluates what the cloud role of every workload in inv may
+// do, from the IAM of the AWS snapshot at dir (internal/iam): admin
+// equivalence, privilege-escalation paths and data-store grants, each
+// with the statements that decide it. Roles not in the snapshot, and a
+// snapshot without IAM, stay unknown: the returned note says so and assess
+// keeps the generic "role present" weight for them. Conditional answers
+// are listed with their condition keys, never counted as granted or not.
+func Identities(ctx context.Context, dir string, inv *workload.Inventory) (risk.Identities, string, error) {
+	roles := map[string]bool{}
+	for i := range inv.Workloads {
+		if r := inv.Workloads[i].Role; r != "" {
+			roles[r] = true
+		}
+	}
+	if len(roles) == 0 {
+		return nil, "no workload runs with a cloud role", nil
+	}
+	est, err := iam.LoadSnapshot(ctx, dir)
+	if err != nil {
+		return nil, "", fmt.Errorf("IAM of the AWS snapshot: %w", err)
+	}
+	if len(est.Principals) == 0 {
+		return nil, fmt.Sprintf("no IAM in the AWS snapshot (%s): what the %d workload role(s) may do is unknown",
+			missingText(est.Missing), len(roles)), nil
+	}
+	ids := risk.Identities{}
+	var unknown []string
+	for r := range roles {
+		if _, ok := est.Principals[r]; !ok {
+			unknown = append(unknown, r)
+			continue
+		}
+		ids[r] = identityOf(est.Capabilities(r))
+	}
+	note := fmt.Sprintf("IAM evaluated for %d workload role(s)", len(ids))
+	if len(unknown) > 0 {
+		sort.Strings(unknown)
+		note += fmt.Sprintf("; not in the IAM snapshot (permissions unknown): %s", strings.Join(unknown, ", "))
+	}
+	return ids, note, nil
+}
+
+func missingText(m []string) string {
+	if len(m) == 0 {
+		return "no get-account-authorization-details.json"
+	}
+	return "missing " + strings.Join(m, ", ")
+}
+
+// identityOf keeps what a risk row states: allowed (or conditional, with
+// its keys) admin equivalence, escalations and data grants.
+func identityOf(s iam.Summary) *risk.Identity {
+	id := &risk.Identity{Admin: s.Admin.Outcome == iam.Allowed}
+	if id.Admin {
+		id.Proof = append(id.Proof, "admin: "+proofText(s.Admin.Proof))
+	}
+	for _, e := range s.Escalations {
+		if e.Outcome != iam.Allowed && e.Outcome != iam.Conditional {
+			continue
+		}
+		t := e.Pattern
+		if len(e.Targets) > 0 {
+			t += " to " + e.Targets[0]
+			if e.TargetCount > 1 {
+				t += fmt.Sprintf(" (+%d more)", e.TargetCount-1)
+			}
+		}
+		if e.Outcome == iam.Conditional {
+			t += " (conditional)"
+		}
+		id.Escalations = append(id.Escalations, t)
+		id.Proof = append(id.Proof, e.Pattern+": "+proofText(e.Proof))
+	}
+	for _, g := range s.Data {
+		if g.Decision.Outcome != iam.Allowed && g.Decision.Outcome != iam.Conditional {
+			continue
+		}
+		t := g.Action + " on " + g.Resource
+		if g.Decision.Outcome == iam.Conditional {
+			t += " (conditional on " + strings.Join(g.Decision.ConditionKeys, ", ") + ")"
+		}
+		id.Data = append(id.Data, t)
+		id.Proof = append(id.Proof, t+": "+proofText(g.Decision.Proof))
+	}
+	return id
+}
+
+func proofText(refs []iam.StatementRef) string {
+	var out []string
+	for _, r := range refs {
+		out = append(out, r.String())
+	}
+	return strings.Join(out, "; ")
+}
