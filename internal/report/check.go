@@ -124,10 +124,16 @@ func sortFindings(fs []rules.Finding) {
 
 // WriteCheckJSON writes the sightline.check/v1 document.
 func WriteCheckJSON(w io.Writer, r *CheckReport) error {
+	return writeIndented(w, r)
+}
+
+// writeIndented writes v as indented JSON without HTML escaping (reports
+// are read by people and tools, not embedded in HTML).
+func writeIndented(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
-	return enc.Encode(r)
+	return enc.Encode(v)
 }
 
 // WriteCheckTable writes the findings grouped by file (line, severity,

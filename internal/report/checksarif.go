@@ -1,7 +1,6 @@
 package report
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/url"
@@ -164,10 +163,7 @@ func WriteCheckSARIF(w io.Writer, r *CheckReport, baseDir string) error {
 		inv.ToolExecutionNotifications = append(inv.ToolExecutionNotifications, n)
 	}
 	run.Invocations = []sarifInvocation{inv}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	return enc.Encode(sarifCheckLog{Schema: sarifSchemaURI, Version: "2.1.0", Runs: []sarifCheckRun{run}})
+	return writeIndented(w, sarifCheckLog{Schema: sarifSchemaURI, Version: "2.1.0", Runs: []sarifCheckRun{run}})
 }
 
 func checkRule(r *rules.Rule) sarifRule {

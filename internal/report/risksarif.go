@@ -1,7 +1,6 @@
 package report
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -89,10 +88,7 @@ func WriteRiskSARIF(w io.Writer, rep *risk.Report, toolVersion string) error {
 		}
 		run.Results = append(run.Results, riskResult(r, idx))
 	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	return enc.Encode(sarifRiskLog{Schema: sarifSchemaURI, Version: "2.1.0", Runs: []sarifRiskRun{run}})
+	return writeIndented(w, sarifRiskLog{Schema: sarifSchemaURI, Version: "2.1.0", Runs: []sarifRiskRun{run}})
 }
 
 func riskRule(r *risk.Risk) sarifRule {
