@@ -3,6 +3,7 @@ package reach
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"sort"
 	"strings"
 
@@ -34,7 +35,7 @@ func Identities(ctx context.Context, dir string, inv *workload.Inventory) (risk.
 	}
 	if len(est.Principals) == 0 {
 		return nil, fmt.Sprintf("no IAM in the AWS snapshot (%s): what the %d workload role(s) may do is unknown",
-			missingText(est.Missing), len(roles)), nil
+			missingText(dir, est.Missing), len(roles)), nil
 	}
 	ids := risk.Identities{}
 	var unknown []string
@@ -53,11 +54,21 @@ func Identities(ctx context.Context, dir string, inv *workload.Inventory) (risk.
 	return ids, note, nil
 }
 
-func missingText(m []string) string {
+// missingText names the missing IAM files relative to the snapshot
+// directory: the note must not depend on where the snapshot lies (the
+// demo writes it to a temporary directory).
+func missingText(dir string, m []string) string {
 	if len(m) == 0 {
 		return "no get-account-authorization-details.json"
 	}
-	return "missing " + strings.Join(m, ", ")
+	rel := make([]string, len(m))
+	for i, p := range m {
+		rel[i] = p
+		if r, err := filepath.Rel(dir, p); err == nil {
+			rel[i] = r
+		}
+	}
+	return "missing " + strings.Join(rel, ", ")
 }
 
 // identityOf keeps what a risk row states: allowed (or conditional, with
