@@ -292,15 +292,18 @@ func inputRoots(paths []string) []string {
 	// A nested kustomization that a parent lists as a resource (or base)
 	// is built through the parent, and is not read again.
 	listed := map[string]bool{}
+	files := map[string]kustomizationFile{} // each read once
 	for _, d := range kustomize {
 		k := readKustomization(d)
+		files[d] = k
 		for _, r := range append(k.Resources, k.Bases...) {
 			listed[filepath.Clean(filepath.Join(d, r))] = true
 		}
 	}
 	out := make([]string, 0, len(roots))
 	for _, p := range roots {
-		nested := slices.Contains(kustomize, p) && readKustomization(p).Kind != "Component" && !listed[p]
+		k, isKustomization := files[p]
+		nested := isKustomization && k.Kind != "Component" && !listed[p]
 		if nested || !slices.ContainsFunc(parents, func(d string) bool { return under(p, d) }) {
 			out = append(out, p)
 		}
