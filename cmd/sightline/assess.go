@@ -188,9 +188,15 @@ func assessRuntime(ctx context.Context, g *cliutil.Globals, src *sourceFlags, re
 	if src.aws != "" {
 		// What the workloads' cloud roles may do (issue 11): read from the
 		// snapshot's IAM; without it the roles keep the generic weight.
+		// A damaged IAM file does not stop the ranking: the roles keep the
+		// generic weight and the coverage says why (as a gap would).
 		ids, note, err := reach.Identities(ctx, src.aws, s.inv)
 		if err != nil {
-			return nil, cliutil.Usagef("--aws %s: %w", src.aws, err)
+			if ctx.Err() != nil {
+				return nil, err
+			}
+			note = fmt.Sprintf("the workload roles' permissions are unknown: %v", err)
+			g.Warnf("assess: %s", note)
 		}
 		opts.Identities, opts.IdentityNote = ids, note
 		g.Logf("assess: %s", note)

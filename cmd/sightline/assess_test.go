@@ -276,3 +276,28 @@ func TestAssessIdentity(t *testing.T) {
 		t.Errorf("coverage.identity %q", rep.Coverage.Identity)
 	}
 }
+
+// TestAssessIdentityDamagedIAM: an IAM file that does not parse does not
+// stop the ranking; the coverage and stderr say the roles' permissions
+// are unknown, naming the file.
+func TestAssessIdentityDamagedIAM(t *testing.T) {
+	c, archive := assessCLI(t)
+	res := c.ok("scan", "image", "--offline", "--format", "json", "docker-archive:"+archive)
+	snap := withDigest(t, decodeResult(t, res).Target.Digest)
+	iamDir := filepath.Join(snap, "111122223333", "global", "iam")
+	if err := os.MkdirAll(iamDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(iamDir, "get-account-authorization-details.json"), []byte(`{"RoleDetailList": [`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, stderr, code := c.run("assess", "--aws", snap, "--offline", "--images", "docker-archive:"+archive, "--format", "json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	rep := decodeAssess(t, out)
+	if !strings.Contains(rep.Coverage.Identity, "permissions are unknown") || !strings.Contains(rep.Coverage.Identity, "get-account-authorization-details.json") ||
+		!strings.Contains(stderr, "permissions are unknown") || rep.Risks[0].ScoreParts.Privilege != risk.Weights.Role {
+		t.Errorf("identity %q, privilege %.1f, stderr %s", rep.Coverage.Identity, rep.Risks[0].ScoreParts.Privilege, stderr)
+	}
+}
