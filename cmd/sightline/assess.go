@@ -65,7 +65,7 @@ const assessExample = `  sightline scan image --format json app:1.4 > app.json
   sightline assess --aws ./snap --scan-results app.json
   sightline assess --k8s ./manifests --aws ./snap --images ghcr.io/org/api:2.0 --images nginx:1.27
   sightline assess --docker --host-id i-0abc1234def567890 --aws ./snap --images docker:web --fail-on-exposed high
-  sightline assess --kubeconfig ~/.kube/config --context prod --scan-results *.json --format json`
+  sightline assess --kubeconfig ~/.kube/config --context prod --scan-results api.json --scan-results web.json --format json`
 
 func newAssessCmd(g *cliutil.Globals) *cobra.Command {
 	var src sourceFlags
@@ -79,7 +79,14 @@ func newAssessCmd(g *cliutil.Globals) *cobra.Command {
 		Short:   "Rank vulnerabilities by what an attacker can reach, with the path or the blocking control",
 		Long:    assessLong,
 		Example: assessExample,
-		Args:    cobra.NoArgs,
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				// Usually a shell glob after --scan-results: the flag takes
+				// one file, the other files arrive as arguments.
+				return cliutil.Usagef("unexpected argument %q: assess takes no arguments; give each scan result with its own --scan-results (a glob such as --scan-results *.json passes only the first file to the flag)", args[0])
+			}
+			return nil
+		},
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := src.check(); err != nil {
 				return err

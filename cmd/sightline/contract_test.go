@@ -210,3 +210,23 @@ func TestErrorsDoNotLeakInternals(t *testing.T) {
 		}
 	}
 }
+
+// TestEmptyGateAndStrayArguments: a gate flag given an empty value (an
+// unset CI variable) is a usage error, not a gate turned off; a glob after
+// --scan-results says how to pass several files.
+func TestEmptyGateAndStrayArguments(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"scan", "fs", ".", "--fail-on", ""}, "--fail-on was given an empty value"},
+		{[]string{"check", ".", "--fail-on", " "}, "--fail-on was given an empty value"},
+		{[]string{"assess", "--scan-results", "a.json", "--fail-on-exposed", ""}, "--fail-on-exposed was given an empty value"},
+		{[]string{"assess", "--scan-results", "a.json", "b.json"}, "give each scan result with its own --scan-results"},
+	} {
+		_, stderr, code := runCLI(t, tc.args...)
+		if code != 2 || !strings.Contains(stderr, tc.want) {
+			t.Errorf("%q: exit %d, stderr %q (want 2, %q)", tc.args, code, stderr, tc.want)
+		}
+	}
+}

@@ -107,6 +107,22 @@ func checkFormat(g *cliutil.Globals, cmd *cobra.Command) error {
 		strings.TrimPrefix(cmd.CommandPath(), "sightline "), strings.Join(allowed, ", "), suggest.Hint(g.Format, allowed))
 }
 
+// gateFlagNames are the flags that turn findings into exit code 1 (scan and
+// check --fail-on, assess --fail-on-exposed).
+var gateFlagNames = []string{"fail-on", "fail-on-exposed"}
+
+// checkGateFlags refuses a gate flag given an empty value: in CI an unset
+// variable (--fail-on "$SEV") would otherwise turn the gate off without a
+// word, and the build would pass whatever it found.
+func checkGateFlags(cmd *cobra.Command) error {
+	for _, name := range gateFlagNames {
+		if f := cmd.Flags().Lookup(name); f != nil && f.Changed && strings.TrimSpace(f.Value.String()) == "" {
+			return cliutil.Usagef("--%s was given an empty value: name a severity, or leave the flag out to run without a gate", name)
+		}
+	}
+	return nil
+}
+
 // formatsOf is the command's entry in commandFormats; "table" for
 // commands without one (groups and help, which print help text only).
 func formatsOf(cmd *cobra.Command) []string {
@@ -139,6 +155,9 @@ func wire(c *cobra.Command, g *cliutil.Globals) {
 		check := c.Args
 		c.Args = func(cmd *cobra.Command, args []string) error {
 			if err := checkFormat(g, cmd); err != nil {
+				return err
+			}
+			if err := checkGateFlags(cmd); err != nil {
 				return err
 			}
 			if check == nil {
