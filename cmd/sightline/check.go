@@ -226,6 +226,11 @@ func runCheck(ctx context.Context, g *cliutil.Globals, f *checkFlags, args []str
 	g.Logf("check: %d evaluations in %v", res.Stats.Evaluations, time.Since(t2).Round(time.Millisecond))
 	ver, _, _ := buildInfo()
 	rep := report.NewCheckReport(res, rs, reads, skipped, ver)
+	// Gap reasons often carry a decoder's error, which names Go types; say
+	// it in the input's terms in every format, as the CLI's errors do.
+	for i := range rep.Gaps {
+		rep.Gaps[i].Reason = cliutil.Humanize(rep.Gaps[i].Reason)
+	}
 	gateErr := checkGate(rep, failOn, f.allowUnchecked)
 	if err := writeCheck(g, rep); err != nil {
 		return err

@@ -13,11 +13,16 @@ import (
 // libraries wrap these errors with %v as often as with %w; it is applied
 // to every error and warning the CLI prints (main's run, Warnf).
 var (
-	jsonField = regexp.MustCompile(`(?:json: )?cannot unmarshal (.+?) into Go struct field \w+\.(\S+) of type (\S+)`)
-	jsonValue = regexp.MustCompile(`(?:json: )?cannot unmarshal (.+?) into Go value of type (\S+)`)
+	jsonField = regexp.MustCompile(`(?:json: )?cannot unmarshal (.+?) into Go struct field \w+\.(\S+) of type (` + goType + `)`)
+	jsonValue = regexp.MustCompile(`(?:json: )?cannot unmarshal (.+?) into Go value of type (` + goType + `)`)
 	yamlField = regexp.MustCompile(`field (\S+) not found in type \S+`)
-	yamlValue = regexp.MustCompile("cannot unmarshal !!(\\w+) `(.*?)` into (\\S+)")
+	yamlValue = regexp.MustCompile("cannot unmarshal !!(\\w+) `(.*?)` into (" + goType + ")")
 )
+
+// goType matches a Go type name as decoders print it ([]v1.Container,
+// *int64, map[string]string), and not the punctuation of the text around
+// it ("… of type []v1.Container); next part").
+const goType = `[\w.*\[\]]+`
 
 // Humanize returns msg with decoder errors rewritten (see above); other
 // text is unchanged.

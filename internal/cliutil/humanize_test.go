@@ -44,6 +44,13 @@ func TestHumanizeRealDecoderErrors(t *testing.T) {
 			t.Errorf("Humanize(%q) = %q, want %q", err, got, c.want)
 		}
 	}
+	// Text after the type is kept: the check gate joins parts with "; "
+	// ("… of type []v1.Container); no rule was evaluated" lost its "); ").
+	var b bom
+	err := json.Unmarshal([]byte(`{"components":"x"}`), &b)
+	if got := Humanize("(first: " + err.Error() + "); no rule was evaluated"); !strings.HasSuffix(got, `want a list); no rule was evaluated`) {
+		t.Errorf("text after the type: %q", got)
+	}
 	if got := Humanize("plain message"); got != "plain message" {
 		t.Errorf("changed plain text: %q", got)
 	}

@@ -27,6 +27,7 @@ package kubernetes
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -157,12 +158,17 @@ func readAll(ctx context.Context, paths []string, opts kube.LoadOptions, set *ch
 		doc kube.RawDocument
 		out *result
 	}
+	types, err := kube.NewTypeChecker()
+	if err != nil {
+		return err
+	}
 	jobs := make(chan job, 64)
 	var wg sync.WaitGroup
 	for range max(1, runtime.GOMAXPROCS(0)) {
 		wg.Go(func() {
 			for j := range jobs {
 				j.out.objs, j.out.gaps = fromDocument(j.doc, opts.Namespace)
+				j.out.objs, j.out.gaps = typeChecked(types, j.out.objs, j.out.gaps)
 			}
 		})
 	}
@@ -186,6 +192,29 @@ func readAll(ctx context.Context, paths []string, opts kube.LoadOptions, set *ch
 		set.Gaps = append(set.Gaps, fromWorkloadGap(g))
 	}
 	return nil
+}
+
+// typeChecked drops the objects the API server would reject because a
+// field has the wrong type (`privileged: "true"`, `containers:` as a map):
+// rules read such an object wrongly (the string "true" is not true), and
+// nothing runs from it anyway. Each is a gap naming it and the field, so a
+// --fail-on gate does not pass over it.
+func typeChecked(types *kube.TypeChecker, objs []check.Object, gaps []check.Gap) ([]check.Object, []check.Gap) {
+	kept := objs[:0]
+	for _, o := range objs {
+		apiVersion, _ := o.Data["apiVersion"].(string)
+		js, err := json.Marshal(o.Data)
+		if err == nil {
+			err = types.Check(js, apiVersion, o.Type)
+		}
+		if err != nil {
+			gaps = append(gaps, check.Gap{Input: check.InputKubernetes, Location: o.Location,
+				Reason: fmt.Sprintf("%s: the API server rejects it, not checked: %v", o.Name, err)})
+			continue
+		}
+		kept = append(kept, o)
+	}
+	return kept, gaps
 }
 
 // fromDocument turns one raw document into Objects.

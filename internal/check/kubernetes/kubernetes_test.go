@@ -517,3 +517,28 @@ func TestNestedKustomizations(t *testing.T) {
 		t.Errorf("roots %v, want %v", got, want)
 	}
 }
+
+// TestWrongFieldTypesAreGaps: a Pod whose containers are written as a map,
+// or whose privileged flag is the string "true", is rejected by the API
+// server; rules would read it wrongly (the string is not true), so it is a
+// gap naming the field, never a clean object. (Hand-written: the mistakes
+// a tester typed.)
+func TestWrongFieldTypesAreGaps(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "pods.yaml")
+	src := "apiVersion: v1\nkind: Pod\nmetadata:\n  name: w3\nspec:\n  containers:\n    name: c\n    image: x:1\n" +
+		"---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: c\n    image: x:1\n    securityContext:\n      privileged: \"true\"\n" +
+		"---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: ok\nspec:\n  containers:\n  - name: c\n    image: x:1\n"
+	if err := os.WriteFile(p, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	set, err := Reader{}.Read(context.Background(), []string{p})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(set.Objects) != 1 || set.Objects[0].Name != "default/Pod/ok" || len(set.Gaps) != 2 {
+		t.Fatalf("objects %d, gaps %+v", len(set.Objects), set.Gaps)
+	}
+	if g := set.Gaps[1]; g.Location.Line != 10 || !strings.Contains(g.Reason, "the API server rejects it") || !strings.Contains(g.Reason, "privileged") {
+		t.Errorf("gap %+v", g)
+	}
+}

@@ -63,7 +63,9 @@ type decoder struct {
 	renderedFrom string
 }
 
-func newDecoder(ctx context.Context, objs *Objects, opts LoadOptions) (*decoder, error) {
+// newScheme knows the API groups modelled here (core/v1, apps/v1,
+// batch/v1, networking/v1).
+func newScheme() (*runtime.Scheme, error) {
 	scheme := runtime.NewScheme()
 	for _, add := range []func(*runtime.Scheme) error{
 		corev1.AddToScheme, appsv1.AddToScheme, batchv1.AddToScheme, networkingv1.AddToScheme,
@@ -71,6 +73,14 @@ func newDecoder(ctx context.Context, objs *Objects, opts LoadOptions) (*decoder,
 		if err := add(scheme); err != nil {
 			return nil, fmt.Errorf("kubernetes scheme: %w", err)
 		}
+	}
+	return scheme, nil
+}
+
+func newDecoder(ctx context.Context, objs *Objects, opts LoadOptions) (*decoder, error) {
+	scheme, err := newScheme()
+	if err != nil {
+		return nil, err
 	}
 	return &decoder{codec: serializer.NewCodecFactory(scheme).UniversalDeserializer(), scheme: scheme, opts: opts, objs: objs, ctx: ctx}, nil
 }
