@@ -197,15 +197,18 @@ func assessRuntime(ctx context.Context, g *cliutil.Globals, src *sourceFlags, re
 		// snapshot's IAM; without it the roles keep the generic weight.
 		// A damaged IAM file does not stop the ranking: the roles keep the
 		// generic weight and the coverage says why (as a gap would).
-		ids, note, err := reach.Identities(ctx, src.aws, s.inv)
+		ids, note, incomplete, err := reach.Identities(ctx, src.aws, s.inv)
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil, err
 			}
 			note = fmt.Sprintf("the workload roles' permissions are unknown: %v", err)
+		}
+		if incomplete {
+			// Said where the image gaps are said: on stderr and in the footer.
 			g.Warnf("assess: %s", note)
 		}
-		opts.Identities, opts.IdentityNote = ids, note
+		opts.Identities, opts.IdentityNote, opts.IdentityIncomplete = ids, note, incomplete
 		g.Logf("assess: %s", note)
 	}
 	t0 := time.Now()

@@ -275,6 +275,12 @@ func TestAssessIdentity(t *testing.T) {
 		!strings.Contains(rep.Coverage.Identity, "not in the IAM snapshot (permissions unknown): arn:aws:iam::111122223333:role/api-task") {
 		t.Errorf("coverage.identity %q", rep.Coverage.Identity)
 	}
+	// …and the table's footer and stderr say it too, as for unscanned images.
+	table, stderr, code := c.run("assess", "--aws", snap, "--scan-results", resFile)
+	if code != 0 || !strings.Contains(table, "roles: IAM evaluated for 1 workload role(s); not in the IAM snapshot") ||
+		!strings.Contains(stderr, "role/api-task") {
+		t.Errorf("table footer / stderr lack the unevaluated role: exit %d\n%s\n%s", code, table, stderr)
+	}
 }
 
 // TestAssessIdentityDamagedIAM: an IAM file that does not parse does not

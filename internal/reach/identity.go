@@ -19,7 +19,9 @@ import (
 // snapshot without IAM, stay unknown: the returned note says so and assess
 // keeps the generic "role present" weight for them. Conditional answers
 // are listed with their condition keys, never counted as granted or not.
-func Identities(ctx context.Context, dir string, inv *workload.Inventory) (risk.Identities, string, error) {
+//
+// incomplete is true when some workload role was not evaluated.
+func Identities(ctx context.Context, dir string, inv *workload.Inventory) (ids risk.Identities, note string, incomplete bool, err error) {
 	roles := map[string]bool{}
 	for i := range inv.Workloads {
 		if r := inv.Workloads[i].Role; r != "" {
@@ -27,17 +29,17 @@ func Identities(ctx context.Context, dir string, inv *workload.Inventory) (risk.
 		}
 	}
 	if len(roles) == 0 {
-		return nil, "no workload runs with a cloud role", nil
+		return nil, "no workload runs with a cloud role", false, nil
 	}
 	est, err := iam.LoadSnapshot(ctx, dir)
 	if err != nil {
-		return nil, "", fmt.Errorf("IAM of the AWS snapshot: %w", err)
+		return nil, "", true, fmt.Errorf("IAM of the AWS snapshot: %w", err)
 	}
 	if len(est.Principals) == 0 {
 		return nil, fmt.Sprintf("no IAM in the AWS snapshot (%s): what the %d workload role(s) may do is unknown",
-			missingText(dir, est.Missing), len(roles)), nil
+			missingText(dir, est.Missing), len(roles)), true, nil
 	}
-	ids := risk.Identities{}
+	ids = risk.Identities{}
 	var unknown []string
 	for r := range roles {
 		if _, ok := est.Principals[r]; !ok {
@@ -46,12 +48,12 @@ func Identities(ctx context.Context, dir string, inv *workload.Inventory) (risk.
 		}
 		ids[r] = identityOf(est.Capabilities(r))
 	}
-	note := fmt.Sprintf("IAM evaluated for %d workload role(s)", len(ids))
+	note = fmt.Sprintf("IAM evaluated for %d workload role(s)", len(ids))
 	if len(unknown) > 0 {
 		sort.Strings(unknown)
 		note += fmt.Sprintf("; not in the IAM snapshot (permissions unknown): %s", strings.Join(unknown, ", "))
 	}
-	return ids, note, nil
+	return ids, note, len(unknown) > 0, nil
 }
 
 // missingText names the missing IAM files relative to the snapshot

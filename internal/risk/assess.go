@@ -30,6 +30,9 @@ type Options struct {
 	// ARN); nil when no IAM was read, IdentityNote then saying why.
 	Identities   Identities
 	IdentityNote string
+	// IdentityIncomplete: some workload role was not evaluated (no IAM
+	// in the snapshot, the role not in it, a damaged file).
+	IdentityIncomplete bool
 }
 
 // occurrence is one workload container running a scanned image.
@@ -57,6 +60,7 @@ func Assess(inv *workload.Inventory, results []*scan.Result, opts Options) *Repo
 	}
 	rep.Coverage.Runtime = runtimeCoverage(opts)
 	rep.Coverage.Identity = opts.IdentityNote
+	rep.Coverage.IdentityIncomplete = opts.IdentityIncomplete
 	results = dedupe(results, &rep.Coverage)
 	occ := joinImages(inv, results, &rep.Coverage)
 	for i, r := range results {

@@ -214,6 +214,9 @@ type Coverage struct {
 	// Identity says whether the workloads' cloud roles were evaluated from
 	// the snapshot's IAM (Options.IdentityNote); empty without --aws.
 	Identity string `json:"identity,omitempty"`
+	// IdentityIncomplete is true when some workload role's permissions are
+	// unknown (Identity says which and why).
+	IdentityIncomplete bool `json:"identity_incomplete,omitempty"`
 }
 
 // ImageGap is an image run by workloads with no scan result.

@@ -191,6 +191,9 @@ func coverageLines(rep *Report) []string {
 	for _, g := range c.InventoryGaps {
 		out = append(out, "inventory gap: "+g.What+": "+g.Reason)
 	}
+	if c.IdentityIncomplete {
+		out = append(out, "roles: "+c.Identity)
+	}
 	return append(out, runtimeLines(c.Runtime)...)
 }
 
