@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hashicorp/hcl/v2/hclparse"
 	"github.com/spf13/cobra"
 
 	"github.com/sightline-sec/sightline/internal/check"
@@ -23,6 +24,7 @@ import (
 	"github.com/sightline-sec/sightline/internal/report"
 	"github.com/sightline-sec/sightline/internal/suppress"
 	"github.com/sightline-sec/sightline/internal/textfit"
+	"github.com/sightline-sec/sightline/internal/workload/kube"
 )
 
 const checkLong = `Check Dockerfiles, Kubernetes manifests, Terraform and AWS snapshots against
@@ -96,8 +98,17 @@ func (f *checkFlags) terraformOptions() (terraform.Options, error) {
 		o.Vars[strings.TrimSpace(name)] = val
 	}
 	for _, p := range f.varFiles {
-		if _, err := os.Stat(p); err != nil {
+		// Read it now: a var file that does not parse is a usage error,
+		// as a missing one is, not a gap found after the work.
+		fi, err := os.Stat(p)
+		if err == nil && !fi.Mode().IsRegular() {
+			err = fmt.Errorf("not a file")
+		}
+		if err != nil {
 			return o, cliutil.Usagef("--var-file %s: %v", p, unwrapPathErr(err))
+		}
+		if _, diags := hclparse.NewParser().ParseHCLFile(p); diags.HasErrors() {
+			return o, cliutil.Usagef("--var-file %s", diags.Error())
 		}
 	}
 	return o, nil
@@ -173,6 +184,9 @@ func (f *checkFlags) validate(args []string) (rules.Severity, error) {
 	}
 	if (f.namespace != "" || len(f.set) > 0) && len(f.k8s) == 0 {
 		return "", cliutil.Usagef("--namespace and --set apply to --k8s manifests and charts: give --k8s PATH")
+	}
+	if err := kube.CheckValues(f.set); err != nil {
+		return "", cliutil.Usagef("--set: %v (write KEY=VALUE, as helm install --set takes it)", err)
 	}
 	if f.allowUnchecked && f.failOn == "" {
 		return "", cliutil.Usagef("--allow-unchecked applies to the --fail-on gate: give --fail-on")

@@ -104,6 +104,10 @@ func TestCheckCLITerraformVars(t *testing.T) {
 		{nil, 1, "cg_whitelist"},
 		{[]string{"--var", "novalue"}, 2, `--var "novalue": want NAME=VALUE`},
 		{[]string{"--var-file", vars + ".missing"}, 2, "--var-file"},
+		// A var file that does not parse, or a directory, is refused before
+		// any work, as a missing one is (it was a gap found afterwards).
+		{[]string{"--var-file", src}, 2, "not a file"},
+		{[]string{"--var-file", "check_tf_test.go"}, 2, "--var-file check_tf_test.go:"},
 	} {
 		args := append([]string{"check", src, "--format", "json", "--fail-on", "critical"}, tc.args...)
 		out, stderr, code := runCLI(t, args...)

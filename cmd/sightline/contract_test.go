@@ -223,6 +223,7 @@ func TestEmptyGateAndStrayArguments(t *testing.T) {
 		{[]string{"check", ".", "--fail-on", " "}, "--fail-on was given an empty value"},
 		{[]string{"assess", "--scan-results", "a.json", "--fail-on-exposed", ""}, "--fail-on-exposed was given an empty value"},
 		{[]string{"assess", "--scan-results", "a.json", "b.json"}, "give each scan result with its own --scan-results"},
+		{[]string{"check", "--k8s", ".", "--set", "a"}, `--set: value "a": key "a" has no value`},
 	} {
 		_, stderr, code := runCLI(t, tc.args...)
 		if code != 2 || !strings.Contains(stderr, tc.want) {

@@ -58,11 +58,9 @@ func renderHelm(ctx context.Context, dir string, opts LoadOptions) (map[string][
 	if err != nil {
 		return nil, err
 	}
-	vals := map[string]any{}
-	for _, s := range opts.Values {
-		if err := strvals.ParseInto(s, vals); err != nil {
-			return nil, fmt.Errorf("value %q: %w", s, err)
-		}
+	vals, err := parseValues(opts.Values)
+	if err != nil {
+		return nil, err
 	}
 	return withTimeout(ctx, func() (map[string][]byte, error) {
 		chrt, err := chartloader.Load(dir)
@@ -94,6 +92,24 @@ func renderHelm(ctx context.Context, dir string, opts LoadOptions) (map[string][
 		}
 		return out, nil
 	})
+}
+
+// CheckValues reports the first of values (Helm --set assignments,
+// "a.b=c,d=e") that does not parse, so a CLI can refuse it before reading
+// anything.
+func CheckValues(values []string) error {
+	_, err := parseValues(values)
+	return err
+}
+
+func parseValues(values []string) (map[string]any, error) {
+	vals := map[string]any{}
+	for _, s := range values {
+		if err := strvals.ParseInto(s, vals); err != nil {
+			return nil, fmt.Errorf("value %q: %w", s, err)
+		}
+	}
+	return vals, nil
 }
 
 // checkDependencies fails, as `helm template` does (Helm's
