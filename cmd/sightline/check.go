@@ -491,8 +491,10 @@ func checkSources(ctx context.Context, f *checkFlags, in *checkInputs) ([]checkS
 		out = append(out, s)
 	}
 	if f.aws != "" {
-		if fi, err := os.Stat(f.aws); err != nil || !fi.IsDir() {
-			return nil, cliutil.Usagef("--aws %s: want an AWS snapshot directory (sightline collect aws)", f.aws)
+		if fi, err := os.Stat(f.aws); err != nil {
+			return nil, cliutil.Usagef("--aws %s: %v", f.aws, unwrapPathErr(err))
+		} else if !fi.IsDir() {
+			return nil, cliutil.Usagef("--aws %s: not a directory: want an AWS snapshot directory (sightline collect aws)", f.aws)
 		}
 		s := checkSource{flag: "--aws", name: f.aws, input: check.InputAWS}
 		if in.aws != nil {

@@ -132,7 +132,7 @@ func TestCheckCLIUsageErrors(t *testing.T) {
 		{[]string{"check", "--fail-on", "severe", realManifests}, `--fail-on: severity "severe"`},
 		{[]string{"check", "/nonexistent/dir"}, "/nonexistent/dir: no such file or directory"},
 		{[]string{"check", "--format", "html", realManifests}, `--format "html" is not supported by check (supported: table, json, sarif)`},
-		{[]string{"check", "--aws", "/nonexistent"}, "--aws /nonexistent: want an AWS snapshot directory"},
+		{[]string{"check", "--aws", "/nonexistent"}, "--aws /nonexistent: no such file or directory"},
 		{[]string{"check", "--allow-unchecked", realManifests}, "--allow-unchecked applies to the --fail-on gate"},
 		{[]string{"check", "--ignore-file", "/nonexistent/.sightline.yaml", realManifests}, "/nonexistent/.sightline.yaml"},
 		{[]string{"check", "--set", "a=b", realManifests}, "--namespace and --set apply to --k8s manifests and charts"},

@@ -33,7 +33,7 @@ func ReadScanResult(r io.Reader, name string) (*scan.Result, error) {
 		if errors.Is(err, io.EOF) && lr.N == MaxScanResult+1 {
 			return nil, fmt.Errorf("%s: not a scan result: the file is empty (want the output of `sightline scan … --format json`)", name)
 		}
-		return nil, fmt.Errorf("%s: not a scan result: %w", name, err)
+		return nil, fmt.Errorf("%s: not a scan result (want the JSON output of `sightline scan … --format json`): %w", name, err)
 	}
 	if res.Schema != scan.Schema {
 		return nil, fmt.Errorf("%s: schema %q, want %q (the output of `sightline scan … --format json`)", name, res.Schema, scan.Schema)
