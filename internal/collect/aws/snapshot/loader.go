@@ -27,6 +27,11 @@ func loadRegion(ctx context.Context, account, region, dir string, man *layout.Ma
 				r.Gaps = append(r.Gaps, g)
 			}
 		}
+		for _, n := range man.NotFound {
+			if (n.Account == "" || n.Account == account) && (n.Region == region || n.Region == "") {
+				r.notFound = append(r.notFound, n)
+			}
+		}
 		r.CollectedAt = man.CollectedAt
 	}
 	l := &loader{r: r, dir: dir, sem: make(chan struct{}, runtime.GOMAXPROCS(0))}

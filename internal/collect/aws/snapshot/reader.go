@@ -61,6 +61,10 @@ type Region struct {
 	ContainerInstances   []ContainerInstance
 	TaskDefinitions      map[string]TaskDefinition // by ARN
 	Other                []GraphOnly
+	// Data holds the managed data services (datastores.go).
+	Data DataStores
+	// notFound are the manifest's not_found entries of this region.
+	notFound []layout.NotFound
 
 	// Outputs of per-resource operations by file key (keys.go).
 	plEntries    map[string][]PrefixListEntry
@@ -186,7 +190,8 @@ func gapError(g layout.Gap) string {
 }
 
 // services are the AWS CLI service directories a region directory may hold.
-var services = []string{"ec2", "elb", "elbv2", "ecs", "eks", "ecr", "iam", "rds", "redshift", "s3api", "lambda"}
+var services = []string{"ec2", "elb", "elbv2", "ecs", "eks", "ecr", "iam", "rds", "redshift", "s3api", "lambda",
+	"dynamodb", "elasticache", "opensearch", "secretsmanager"}
 
 // isRegionDir reports whether dir directly holds service directories.
 func isRegionDir(dir string) bool {

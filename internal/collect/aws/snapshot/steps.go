@@ -6,7 +6,7 @@ import "strings"
 // (loader.do); each returns what must run once all jobs are done (work
 // that combines the outputs of several jobs), or nil.
 var regionSteps = []func(*loader) func(){
-	readEC2, readPrefixLists, readELB, readELBv2, readECS, readGraphOnly,
+	readEC2, readPrefixLists, readELB, readELBv2, readECS, readDataStores, readGraphOnly,
 }
 
 func readEC2(l *loader) func() {
@@ -167,31 +167,22 @@ func readECS(l *loader) func() {
 	return nil
 }
 
-// readGraphOnly reads services that become graph nodes only.
+// readGraphOnly reads services that become graph nodes only; the data
+// stores among them come from readDataStores.
 func readGraphOnly(l *loader) func() {
 	r := l.r
-	var eks []string
-	list(l, "eks/list-clusters", "clusters", &eks)
 	var ecr []struct{ RepositoryArn, RepositoryName, RepositoryUri string }
 	list(l, "ecr/describe-repositories", "repositories", &ecr)
-	var rds []struct {
-		DBInstanceIdentifier, DBInstanceArn string
-		PubliclyAccessible                  bool
-	}
-	list(l, "rds/describe-db-instances", "DBInstances", &rds)
-	var lam []struct{ FunctionName, FunctionArn string }
-	list(l, "lambda/list-functions", "Functions", &lam)
-	var s3 []struct{ Name string }
-	list(l, "s3api/list-buckets", "Buckets", &s3)
 	return func() {
-		for _, c := range eks {
+		d := &r.Data
+		for _, c := range d.EKSClusterNames {
 			r.Other = append(r.Other, GraphOnly{Kind: "eks_cluster", ID: c, Name: c})
 		}
 		for _, x := range ecr {
 			r.Other = append(r.Other, GraphOnly{Kind: "ecr_repository", ID: x.RepositoryArn, Name: x.RepositoryName,
 				Attrs: map[string]string{"uri": x.RepositoryUri}})
 		}
-		for _, x := range rds {
+		for _, x := range d.DBInstances {
 			pa := "false"
 			if x.PubliclyAccessible {
 				pa = "true"
@@ -199,10 +190,10 @@ func readGraphOnly(l *loader) func() {
 			r.Other = append(r.Other, GraphOnly{Kind: "rds_instance", ID: x.DBInstanceArn, Name: x.DBInstanceIdentifier,
 				Attrs: map[string]string{"publicly_accessible": pa}})
 		}
-		for _, x := range lam {
+		for _, x := range d.Functions {
 			r.Other = append(r.Other, GraphOnly{Kind: "lambda_function", ID: x.FunctionArn, Name: x.FunctionName})
 		}
-		for _, x := range s3 {
+		for _, x := range d.Buckets {
 			r.Other = append(r.Other, GraphOnly{Kind: "s3_bucket", ID: "arn:aws:s3:::" + x.Name, Name: x.Name})
 		}
 	}
