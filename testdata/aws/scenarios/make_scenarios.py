@@ -141,6 +141,8 @@ class Snap:
         self.keyed = False  # write per-resource operations as keyed objects instead of directories
         self.omit = set()
         self.gaps = []  # manifest gaps (layout.Gap): calls the collector could not make
+        self.files = {}  # extra CLI outputs by path under the account directory ("<region>/<svc>/<op>.json")
+        self.not_found = []  # manifest not_found entries (layout.NotFound)
 
     def base(self, v6=True):
         """The common network: VPC, IGW, two public and two private subnets, NAT."""
@@ -209,11 +211,16 @@ class Snap:
         per("ecs/describe-tasks", {k: {"tasks": v, "failures": []} for k, v in self.tasks.items()})
         per("ecs/describe-container-instances", {k: {"containerInstances": v, "failures": []} for k, v in self.cis.items()})
         per("ecs/describe-task-definition", {k: {"taskDefinition": v} for k, v in self.taskdefs.items()})
+        for rel, obj in sorted(self.files.items()):
+            p = os.path.join(root, ACCT, rel)
+            os.makedirs(os.path.dirname(p), exist_ok=True)
+            with open(p, "w") as f: json.dump(obj, f, indent=4); f.write("\n")
         with open(os.path.join(root, "manifest.json"), "w") as f:
             files = sum(len(fs) for _, _, fs in os.walk(os.path.join(root, ACCT)))
             json.dump({"schema": "sightline.aws-snapshot/v1", "collected_at": "2026-11-27T10:00:00Z",
                        "tool": "make_scenarios.py", "tool_version": "", "accounts": [{"account_id": ACCT}],
-                       "regions": [REG], "files": files, "gaps": self.gaps}, f, indent=2)
+                       "regions": [REG], "files": files, "gaps": self.gaps,
+                       **({"not_found": self.not_found} if self.not_found else {})}, f, indent=2)
             f.write("\n")
 
 def lb_arn(kind, name, h): return f"arn:aws:elasticloadbalancing:{REG}:{ACCT}:loadbalancer/{kind}/{name}/{h}"
@@ -639,4 +646,106 @@ s.taskdefs[TDBO] = {"taskDefinitionArn": TDBO, "family": "backoffice-api", "revi
                     "taskRoleArn": f"arn:aws:iam::{ACCT}:role/backoffice-api-task",
                     "containerDefinitions": [{"name": "api", "image": BO_IMG, "essential": True, "user": "1000",
                                               "portMappings": [{"containerPort": 8080, "hostPort": 0, "protocol": "tcp"}]}]}
+s.write()
+
+# 18. Data stores behind workloads (issue 11) ------------------------------------------------------
+# Two Fargate services run the same image (digest sha256:0f1e…f0, replaced by tests with a scanned
+# image's) with public addresses and a group open to the internet on 8080:
+# - "api" (task role api-task) may s3:GetObject on customer-exports, and its group sg-0api is
+#   admitted by the database's group sg-0db on 5432: two data stores behind it;
+# - "resizer" (task role resizer-task: CloudWatch Logs only; group sg-0resizer, not admitted by sg-0db)
+#   has none.
+# Public data stores: RDS "legacy-mysql" (PubliclyAccessible, public subnet, 3306 open to the world),
+# bucket "public-assets" (bucket policy Principal "*" s3:GetObject), Lambda "thumbnailer" (function URL
+# AuthType NONE). Shapes: AWS CLI reference examples (rds describe-db-instances, s3api get-bucket-policy,
+# lambda list-function-url-configs, iam get-account-authorization-details).
+s = Snap("datastores"); V = s.base()
+DSCL = f"arn:aws:ecs:{REG}:{ACCT}:cluster/prod"
+DIG = "sha256:0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0"
+s.d["SecurityGroups"] += [
+    sg("sg-0api", V, [perm("tcp", 8080, cidrs=["0.0.0.0/0"])], name="api"),
+    sg("sg-0resizer", V, [perm("tcp", 8080, cidrs=["0.0.0.0/0"])], name="resizer"),
+    sg("sg-0db", V, [perm("tcp", 5432, groups=["sg-0api"])], name="db-prod"),
+    sg("sg-0legacydb", V, [perm("tcp", 3306, cidrs=["0.0.0.0/0"])], name="legacy-mysql")]
+s.clusters.append({"clusterArn": DSCL, "clusterName": "prod", "status": "ACTIVE", "runningTasksCount": 2, "activeServicesCount": 2})
+ds_tasks = []
+for n, (name, grp, ip, pub) in enumerate([("api", "sg-0api", "10.0.1.40", "52.16.20.40"),
+                                          ("resizer", "sg-0resizer", "10.0.2.41", "52.16.20.41")], 1):
+    tid = f"{n}c4d5e6f7a8b94c0d1e2f3a4b5c6d7e8f"
+    sub = "subnet-0pub1a" if n == 1 else "subnet-0pub1b"
+    td = f"arn:aws:ecs:{REG}:{ACCT}:task-definition/{name}:3"
+    s.d["NetworkInterfaces"].append(eni(f"eni-0{name}task", sub, V, ip, [grp], pub, managed=True,
+                                        desc=f"arn:aws:ecs:{REG}:{ACCT}:attachment/{tid[:8]}-{name}"))
+    t = task(tid, td, [{"containerArn": f"arn:aws:ecs:{REG}:{ACCT}:container/prod/{tid}/{name}", "name": name,
+                        "image": f"111122223333.dkr.ecr.{REG}.amazonaws.com/shop/{name}:2.1", "imageDigest": DIG,
+                        "lastStatus": "RUNNING", "networkBindings": [],
+                        "networkInterfaces": [{"attachmentId": "att-" + tid[:8], "privateIpv4Address": ip}]}],
+             f"eni-0{name}task", sub)
+    t["clusterArn"], t["group"], t["taskArn"] = DSCL, "service:" + name, f"arn:aws:ecs:{REG}:{ACCT}:task/prod/{tid}"
+    t["attachments"][0]["details"][2]["value"] = ip
+    ds_tasks.append(t)
+    s.taskdefs[td] = {"taskDefinitionArn": td, "family": name, "revision": 3, "networkMode": "awsvpc",
+                      "requiresCompatibilities": ["FARGATE"], "taskRoleArn": f"arn:aws:iam::{ACCT}:role/{name}-task",
+                      "containerDefinitions": [{"name": name, "image": f"111122223333.dkr.ecr.{REG}.amazonaws.com/shop/{name}:2.1",
+                                                "essential": True, "portMappings": [{"containerPort": 8080, "hostPort": 8080, "protocol": "tcp"}]}]}
+s.tasks[DSCL] = ds_tasks
+# RDS: the interfaces RDS creates (RequesterId amazon-rds, Description RDSNetworkInterface)
+def rds_eni(eid, sub, ip, groups, public=None):
+    e = eni(eid, sub, V, ip, groups, public, desc="RDSNetworkInterface", managed=True)
+    e["RequesterId"] = "amazon-rds"
+    return e
+s.d["NetworkInterfaces"] += [rds_eni("eni-0rdsprod", "subnet-0prv1a", "10.0.11.50", ["sg-0db"]),
+                             rds_eni("eni-0rdslegacy", "subnet-0pub1a", "10.0.1.51", ["sg-0legacydb"], "52.16.20.51")]
+def db(ident, engine, port, groups, subnets, pa, az="a", iam_auth=False):
+    return {"DBInstanceIdentifier": ident, "DBInstanceClass": "db.t3.medium", "Engine": engine, "DBInstanceStatus": "available",
+            "MasterUsername": "admin", "Endpoint": {"Address": f"{ident}.c9akciq32.{REG}.rds.amazonaws.com", "Port": port,
+                                                    "HostedZoneId": "Z29XKXDKYMONMX"},
+            "AllocatedStorage": 100, "InstanceCreateTime": "2026-10-01T10:00:00.000Z", "AvailabilityZone": REG + az,
+            "VpcSecurityGroups": [{"VpcSecurityGroupId": g, "Status": "active"} for g in groups],
+            "DBSubnetGroup": {"DBSubnetGroupName": ident + "-subnets", "DBSubnetGroupDescription": ident, "VpcId": V,
+                              "SubnetGroupStatus": "Complete",
+                              "Subnets": [{"SubnetIdentifier": sn, "SubnetAvailabilityZone": {"Name": REG + z}, "SubnetStatus": "Active"}
+                                          for sn, z in subnets]},
+            "MultiAZ": False, "PubliclyAccessible": pa, "StorageEncrypted": True, "DbiResourceId": "db-" + ident.upper().replace("-", "")[:20],
+            "DBInstanceArn": f"arn:aws:rds:{REG}:{ACCT}:db:{ident}", "IAMDatabaseAuthenticationEnabled": iam_auth,
+            "DbInstancePort": 0}
+s.files[f"{REG}/rds/describe-db-instances.json"] = {"DBInstances": [
+    db("db-prod", "postgres", 5432, ["sg-0db"], [("subnet-0prv1a", "a"), ("subnet-0prv1b", "b")], False),
+    db("legacy-mysql", "mysql", 3306, ["sg-0legacydb"], [("subnet-0pub1a", "a"), ("subnet-0pub1b", "b")], True)]}
+s.files[f"{REG}/rds/describe-db-clusters.json"] = {"DBClusters": []}
+s.files[f"{REG}/lambda/list-functions.json"] = {"Functions": [
+    {"FunctionName": "thumbnailer", "FunctionArn": f"arn:aws:lambda:{REG}:{ACCT}:function:thumbnailer", "Runtime": "python3.12",
+     "Role": f"arn:aws:iam::{ACCT}:role/thumbnailer", "Handler": "app.handler", "PackageType": "Zip"}]}
+s.files[f"{REG}/lambda/list-function-url-configs/thumbnailer.json"] = {"FunctionUrlConfigs": [
+    {"FunctionUrl": "https://a1b2c3d4e5f6g7h8i9j0k1l2m3n4o5p6.lambda-url.eu-west-1.on.aws/",
+     "FunctionArn": f"arn:aws:lambda:{REG}:{ACCT}:function:thumbnailer", "AuthType": "NONE",
+     "CreationTime": "2026-10-01T10:00:00.000000+0000", "LastModifiedTime": "2026-10-01T10:00:00.000000+0000"}]}
+s.files["global/s3api/list-buckets.json"] = {"Buckets": [
+    {"Name": n, "CreationDate": "2026-10-01T10:00:00+00:00", "BucketRegion": REG} for n in ("customer-exports", "public-assets")],
+    "Owner": {"DisplayName": "shop", "ID": "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0"}}
+s.files["global/s3api/get-public-access-block/customer-exports.json"] = {"PublicAccessBlockConfiguration": {
+    "BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True, "RestrictPublicBuckets": True}}
+s.files["global/s3api/get-bucket-policy-status/public-assets.json"] = {"PolicyStatus": {"IsPublic": True}}
+s.files["global/s3api/get-bucket-policy/public-assets.json"] = {"Policy": json.dumps({"Version": "2012-10-17", "Statement": [
+    {"Sid": "PublicRead", "Effect": "Allow", "Principal": "*", "Action": ["s3:GetObject", "s3:GetObjectVersion"],
+     "Resource": "arn:aws:s3:::public-assets/*"}]})}
+s.not_found = [{"account": ACCT, "region": "global", "service": "s3api", "operation": op, "resource_id": b, "error_code": code}
+               for op, b, code in [("get-public-access-block", "public-assets", "NoSuchPublicAccessBlockConfiguration"),
+                                   ("get-bucket-policy-status", "customer-exports", "NoSuchBucketPolicy"),
+                                   ("get-bucket-policy", "customer-exports", "NoSuchBucketPolicy")]]
+def role(name, trust_service, inline):
+    return {"Path": "/", "RoleName": name, "RoleId": "AROA" + name.upper().replace("-", "")[:16].ljust(17, "X"),
+            "Arn": f"arn:aws:iam::{ACCT}:role/{name}", "CreateDate": "2026-10-01T10:00:00+00:00",
+            "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [
+                {"Effect": "Allow", "Principal": {"Service": trust_service}, "Action": "sts:AssumeRole"}]},
+            "InstanceProfileList": [], "RolePolicyList": [{"PolicyName": n, "PolicyDocument": d} for n, d in inline],
+            "AttachedManagedPolicies": [], "Tags": [], "RoleLastUsed": {}}
+s.files["global/iam/get-account-authorization-details.json"] = {"UserDetailList": [], "GroupDetailList": [], "Policies": [],
+    "RoleDetailList": [
+        role("api-task", "ecs-tasks.amazonaws.com", [("read-exports", {"Version": "2012-10-17", "Statement": [
+            {"Sid": "ReadExports", "Effect": "Allow", "Action": ["s3:GetObject", "s3:ListBucket"],
+             "Resource": ["arn:aws:s3:::customer-exports", "arn:aws:s3:::customer-exports/*"]}]})]),
+        role("resizer-task", "ecs-tasks.amazonaws.com", [("logs", {"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"], "Resource": "*"}]})]),
+        role("thumbnailer", "lambda.amazonaws.com", [])]}
 s.write()
