@@ -85,45 +85,76 @@ type Flow struct {
 	Missing []string `json:"missing"`
 }
 
-// Flows answers flow queries about one region. A query naming an endpoint
-// that is not in the region is answered unknown, naming it (a stale ID
-// among thousands must not abort the batch); a query with a protocol
-// other than exactly TCP or UDP, or a port outside 0-65535, is an error
-// naming the query.
-//
-// Results are in query order. Queries are spread over GOMAXPROCS workers,
-// each with its own caches; the answers do not depend on the schedule.
+// Flows answers flow queries about one region (NewFlowIndex(reg).Flows).
+// A query naming an endpoint that is not in the region is answered
+// unknown, naming it (a stale ID among thousands must not abort the
+// batch); a query with a protocol other than exactly TCP or UDP, or a port
+// outside 0-65535, is an error naming the query.
 func Flows(ctx context.Context, reg *netmodel.Region, qs []FlowQuery) ([]Flow, error) {
+	x, err := NewFlowIndex(reg)
+	if err != nil {
+		return nil, err
+	}
+	return x.Flows(ctx, qs)
+}
+
+// FlowsTo is the batch form "who can reach to" (NewFlowIndex(reg).To).
+func FlowsTo(ctx context.Context, reg *netmodel.Region, to string, proto netmodel.Protocols, port int) ([]Flow, error) {
+	x, err := NewFlowIndex(reg)
+	if err != nil {
+		return nil, err
+	}
+	return x.To(ctx, to, proto, port)
+}
+
+// FlowIndex answers flow queries about one region: the region is compiled
+// once, and the evaluation caches (per equivalence key, see above) are
+// kept across calls, so a caller asking store by store pays for each
+// distinct key once. Safe for concurrent use; the region must not change
+// while the index is used.
+type FlowIndex struct {
+	m      *regionModel
+	ends   map[string]*flowEnd // every endpoint of the region, resolved
+	mu     sync.Mutex
+	caches []*flowCache // idle worker caches
+}
+
+// NewFlowIndex compiles a region for flow queries.
+func NewFlowIndex(reg *netmodel.Region) (*FlowIndex, error) {
+	m, err := newRegionModel(reg)
+	if err != nil {
+		return nil, err
+	}
+	return &FlowIndex{m: m, ends: resolveEnds(m)}, nil
+}
+
+// Flows answers queries, in query order (see the package function Flows
+// for errors and unknown endpoints). Queries are spread over GOMAXPROCS
+// workers, each with its own caches; the answers do not depend on the
+// schedule.
+func (x *FlowIndex) Flows(ctx context.Context, qs []FlowQuery) ([]Flow, error) {
 	for i, q := range qs {
 		if _, err := flowProto(q); err != nil {
 			return nil, fmt.Errorf("flow query %d (%s → %s): %w", i, q.From, q.To, err)
 		}
 	}
-	m, err := newRegionModel(reg)
-	if err != nil {
-		return nil, err
-	}
-	return runFlows(ctx, m, qs)
+	return x.run(ctx, qs)
 }
 
-// FlowsTo is the batch form "who can reach To": one flow from every other
-// endpoint of the region to To on protocol/port, in model order. Filter on
+// To is the batch form "who can reach to": one flow from every other
+// endpoint of the region to it on proto/port, in model order. Filter on
 // Verdict for the sources that reach it.
-func FlowsTo(ctx context.Context, reg *netmodel.Region, to string, proto netmodel.Protocols, port int) ([]Flow, error) {
+func (x *FlowIndex) To(ctx context.Context, to string, proto netmodel.Protocols, port int) ([]Flow, error) {
 	if _, err := flowProto(FlowQuery{Protocol: proto, Port: port}); err != nil {
 		return nil, fmt.Errorf("flows to %s: %w", to, err)
 	}
-	m, err := newRegionModel(reg)
-	if err != nil {
-		return nil, err
-	}
-	qs := make([]FlowQuery, 0, len(m.eniOrder))
-	for _, id := range m.eniOrder {
+	qs := make([]FlowQuery, 0, len(x.m.eniOrder))
+	for _, id := range x.m.eniOrder {
 		if id != to {
 			qs = append(qs, FlowQuery{From: id, To: to, Protocol: proto, Port: port})
 		}
 	}
-	return runFlows(ctx, m, qs)
+	return x.run(ctx, qs)
 }
 
 // flowProto validates a query's protocol and port.
@@ -143,7 +174,7 @@ func flowProto(q FlowQuery) (int, error) {
 // flowChunk is how many queries a worker takes at a time.
 const flowChunk = 1024
 
-func runFlows(ctx context.Context, m *regionModel, qs []FlowQuery) ([]Flow, error) {
+func (x *FlowIndex) run(ctx context.Context, qs []FlowQuery) ([]Flow, error) {
 	out := make([]Flow, len(qs))
 	workers := min(runtime.GOMAXPROCS(0), (len(qs)+flowChunk-1)/flowChunk)
 	var next atomic.Int64
@@ -152,7 +183,8 @@ func runFlows(ctx context.Context, m *regionModel, qs []FlowQuery) ([]Flow, erro
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			c := newFlowCache(m)
+			c := x.cache()
+			defer x.release(c)
 			for ctx.Err() == nil {
 				lo := int(next.Add(flowChunk)) - flowChunk
 				if lo >= len(qs) {
@@ -171,7 +203,25 @@ func runFlows(ctx context.Context, m *regionModel, qs []FlowQuery) ([]Flow, erro
 	return out, nil
 }
 
-// ---- per-worker caches ----------------------------------------------------
+// cache takes an idle worker cache (or a new one); release gives it back.
+func (x *FlowIndex) cache() *flowCache {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if n := len(x.caches); n > 0 {
+		c := x.caches[n-1]
+		x.caches = x.caches[:n-1]
+		return c
+	}
+	return newFlowCache(x.m, x.ends)
+}
+
+func (x *FlowIndex) release(c *flowCache) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	x.caches = append(x.caches, c)
+}
+
+// ---- endpoints and caches ------------------------------------------------
 
 // flowEnd is one endpoint resolved for flows.
 type flowEnd struct {
@@ -179,7 +229,7 @@ type flowEnd struct {
 	key     int32 // equivalence key: subnet, groups, policies
 	sub     *subnetInfo
 	set     *sgSet
-	pols    []string
+	pols    string     // policies, joined
 	first   netip.Addr // primary private address
 	v4, v6  netip.Addr // first private address of each family
 	missing []string   // the endpoint cannot be evaluated (unknown)
@@ -188,69 +238,28 @@ type flowEnd struct {
 	hostMissing []string
 }
 
-type planKey struct {
-	src, dst int32
-	proto    uint8
-	port     uint16
-}
-
-// maxFlowStages bounds the controls of one flow (see flowPlan.stages).
-const maxFlowStages = 10
-
-type outcomeKey struct {
-	plan   int32
-	labels [maxFlowStages]int32
-}
-
-type aclPortKey struct {
-	acl   *nacl
-	out   bool
-	proto uint8
-	port  uint16
-}
-
-type aclRetKey struct {
-	acl   *nacl
-	out   bool
-	proto uint8
-}
-
-type sgPartKey struct {
-	set   *sgSet
-	out   bool
-	proto uint8
-	port  uint16
-}
-
-// flowCache is one worker's state; nothing in it is shared.
-type flowCache struct {
-	m        *regionModel
-	ends     map[string]*flowEnd
-	keys     map[string]int32
-	plans    map[planKey]*flowPlan
-	nPlans   int32
-	outcomes map[outcomeKey]*flowOutcome
-	aclPort  map[aclPortKey]partition
-	aclRet   map[aclRetKey]partition
-	routes   map[*rtable]partition
-	sgPart   map[sgPartKey]partition
-	sgRules  map[sgPartKey][]*sgRule
-}
-
-func newFlowCache(m *regionModel) *flowCache {
-	return &flowCache{m: m, ends: map[string]*flowEnd{}, keys: map[string]int32{}, plans: map[planKey]*flowPlan{},
-		outcomes: map[outcomeKey]*flowOutcome{}, aclPort: map[aclPortKey]partition{}, aclRet: map[aclRetKey]partition{},
-		routes: map[*rtable]partition{}, sgPart: map[sgPartKey]partition{}, sgRules: map[sgPartKey][]*sgRule{}}
-}
-
-// end resolves an endpoint ID.
-func (c *flowCache) end(id string) *flowEnd {
-	if e, ok := c.ends[id]; ok {
-		return e
+// resolveEnds resolves every endpoint of the model once per index.
+func resolveEnds(m *regionModel) map[string]*flowEnd {
+	ends := make(map[string]*flowEnd, len(m.eniOrder))
+	keys := map[string]int32{}
+	for _, id := range m.eniOrder {
+		fe := resolveEnd(m, id)
+		if fe.sub != nil {
+			k := fe.sub.id + "|" + fe.set.name() + "|" + fe.pols
+			n, ok := keys[k]
+			if !ok {
+				n = int32(len(keys))
+				keys[k] = n
+			}
+			fe.key = n
+		}
+		ends[id] = fe
 	}
-	m := c.m
+	return ends
+}
+
+func resolveEnd(m *regionModel, id string) *flowEnd {
 	fe := &flowEnd{id: id, key: -1}
-	c.ends[id] = fe
 	e := m.enis[id]
 	if e == nil {
 		where := m.reg.Origin.Endpoints
@@ -274,16 +283,17 @@ func (c *flowCache) end(id string) *flowEnd {
 			fe.v6 = a
 		}
 	}
-	if !fe.v4.IsValid() && !fe.v6.IsValid() {
+	if !fe.first.IsValid() {
 		fe.missing = []string{fmt.Sprintf("endpoint %s has no private address in %s", id, m.reg.Origin.Endpoints)}
 	}
-	fe.sub = m.subnets[e.Subnet]
-	if fe.sub == nil {
+	sub := m.subnets[e.Subnet]
+	if sub == nil {
 		fe.missing = append(fe.missing, m.subnetMissing(e.Subnet, id)...)
 		return fe
 	}
+	fe.sub = sub
 	fe.set = m.groups(e.Groups)
-	fe.pols = e.Policies
+	fe.pols = strings.Join(e.Policies, ", ")
 	if e.Host != "" {
 		switch h := m.instances[e.Host]; {
 		case h == nil && len(m.reg.Missing.Hosts) > 0:
@@ -292,14 +302,81 @@ func (c *flowCache) end(id string) *flowEnd {
 			fe.down = &Hop{Kind: "instance", ID: e.Host, Detail: fmt.Sprintf("instance %s (of %s) is %s: it opens and accepts no connection", e.Host, id, h.State)}
 		}
 	}
-	k := fe.sub.id + "|" + fe.set.name() + "|" + strings.Join(e.Policies, ",")
-	n, ok := c.keys[k]
-	if !ok {
-		n = int32(len(c.keys))
-		c.keys[k] = n
-	}
-	fe.key = n
 	return fe
+}
+
+type planKey struct {
+	src, dst int32
+	proto    uint8
+	port     uint16
+}
+
+// maxFlowStages bounds the controls of one flow (see flowPlan).
+const maxFlowStages = 10
+
+// notFixed marks a stage whose label depends on the address.
+const notFixed = -1 << 31
+
+type stageKey struct {
+	kind  int
+	ctl   any // *sgSet, *subnetInfo or the joined policy IDs
+	proto uint8
+	port  uint16
+}
+
+type aclPortKey struct {
+	acl   *nacl
+	out   bool
+	proto uint8
+	port  uint16
+}
+
+type aclRetKey struct {
+	acl   *nacl
+	out   bool
+	proto uint8
+}
+
+// judgeKey identifies a judgement: a stage and label, and for route
+// stages the other subnet and the request's route.
+type judgeKey struct {
+	st    *flowStage
+	label int32
+	other *subnetInfo
+	fwd   *routeEntry
+}
+
+// flowCache is one worker's state; nothing in it is shared, so several
+// workers may compute the same plan (the answers are equal).
+type flowCache struct {
+	m       *regionModel
+	ends    map[string]*flowEnd // the index's, read-only
+	unknown map[string]*flowEnd // IDs not in the region
+	plans   map[planKey]*flowPlan
+	stages  map[stageKey]*flowStage
+	judged  map[judgeKey]*judgement
+	aclPort map[aclPortKey]partition
+	aclRet  map[aclRetKey]partition
+	routes  map[*rtable]partition
+}
+
+func newFlowCache(m *regionModel, ends map[string]*flowEnd) *flowCache {
+	return &flowCache{m: m, ends: ends, unknown: map[string]*flowEnd{}, plans: map[planKey]*flowPlan{},
+		stages: map[stageKey]*flowStage{}, judged: map[judgeKey]*judgement{},
+		aclPort: map[aclPortKey]partition{}, aclRet: map[aclRetKey]partition{}, routes: map[*rtable]partition{}}
+}
+
+// end resolves an endpoint ID.
+func (c *flowCache) end(id string) *flowEnd {
+	if e := c.ends[id]; e != nil {
+		return e
+	}
+	if e := c.unknown[id]; e != nil {
+		return e
+	}
+	e := resolveEnd(c.m, id)
+	c.unknown[id] = e
+	return e
 }
 
 // flow answers one query into out.
@@ -336,24 +413,19 @@ func (c *flowCache) flow(q *FlowQuery, out *Flow) {
 		return
 	}
 	pl := c.plan(src, dst, p, uint16(q.Port))
-	k := outcomeKey{plan: pl.id}
+	var labels [maxFlowStages]int32
 	sa, da := netset.FromAddr(s), netset.FromAddr(d)
-	for i := range pl.stages {
-		st := &pl.stages[i]
+	for i, st := range pl.stages[:pl.n] {
 		switch {
-		case st.fixed:
-			k.labels[i] = st.label
+		case pl.fixed[i] != notFixed:
+			labels[i] = pl.fixed[i]
 		case st.onSrc:
-			k.labels[i] = st.part.at(sa)
+			labels[i] = st.part.at(sa)
 		default:
-			k.labels[i] = st.part.at(da)
+			labels[i] = st.part.at(da)
 		}
 	}
-	o := c.outcomes[k]
-	if o == nil {
-		o = pl.decide(k.labels[:len(pl.stages)])
-		c.outcomes[k] = o
-	}
+	o := c.outcome(pl, &labels)
 	out.Verdict, out.Path, out.Blocked, out.Missing = o.verdict, o.path, o.blocked, o.missing
 	if o.verdict == FlowBlocked {
 		return
@@ -367,6 +439,29 @@ func (c *flowCache) flow(q *FlowQuery, out *Flow) {
 		out.Verdict = FlowUnknown
 		out.Missing = dedup(append(append(append([]string{}, o.missing...), src.hostMissing...), dst.hostMissing...))
 	}
+}
+
+// outcome finds (or decides) the outcome of a plan for a label vector:
+// most plans see one or two, so a short list is scanned before a map.
+func (c *flowCache) outcome(pl *flowPlan, labels *[maxFlowStages]int32) *flowOutcome {
+	for i := range pl.outs {
+		if pl.outs[i].labels == *labels {
+			return pl.outs[i].o
+		}
+	}
+	if o := pl.more[*labels]; o != nil {
+		return o
+	}
+	o := c.decide(pl, labels[:pl.n])
+	if len(pl.outs) < 8 {
+		pl.outs = append(pl.outs, planOutcome{*labels, o})
+	} else {
+		if pl.more == nil {
+			pl.more = map[[maxFlowStages]int32]*flowOutcome{}
+		}
+		pl.more[*labels] = o
+	}
+	return o
 }
 
 // ---- plans -----------------------------------------------------------------
@@ -384,34 +479,54 @@ const (
 	fsACLRetIn         // source subnet's ACL, inbound return traffic (destination address, ephemeral ports)
 )
 
-// flowStage is one control of a plan: the address it decides on
-// partitioned by the deciding rule (its label), or one label for every
-// address (fixed: a security-group reference, or data missing).
+// flowStage is one control for one protocol and port: the address it
+// decides on partitioned by the deciding rule (its label), or one label
+// for every address (fixed: data missing). Shared by every plan through
+// the control.
 type flowStage struct {
 	kind    int
+	p       int
+	port    uint16
 	onSrc   bool
 	fixed   bool
 	label   int32
 	part    partition
 	missing []string // the control's data is missing (or partly: a label that does not pass is unknown)
+	sub     *subnetInfo
 	acl     *nacl
 	rt      *rtable
 	set     *sgSet
+	pols    string
+	gw      string // route stages: the internet gateway of the subnet's network
 	rules   []*sgRule // the security-group rules the labels index
-	pass    netset.Set
 }
 
-// flowPlan is the evaluation of one equivalence key.
+// flowPlan is the evaluation of one equivalence key: its stages in packet
+// order, the labels fixed for the key (a security-group reference to the
+// other side's group admits every address), and its outcomes by labels.
 type flowPlan struct {
-	id                 int32
 	p                  int
 	port               uint16
 	srcSub, dstSub     *subnetInfo
-	srcSet, dstSet     *sgSet
-	dstPols            []string
 	sameSubnet, sameVN bool
-	srcGW, dstGW       string // the networks' internet gateways
-	stages             []flowStage
+	n                  int
+	stages             [maxFlowStages]*flowStage
+	fixed              [maxFlowStages]int32
+	outs               []planOutcome
+	more               map[[maxFlowStages]int32]*flowOutcome
+}
+
+type planOutcome struct {
+	labels [maxFlowStages]int32
+	o      *flowOutcome
+}
+
+func (pl *flowPlan) add(st *flowStage, fixed int32) {
+	if st.fixed {
+		fixed = st.label
+	}
+	pl.stages[pl.n], pl.fixed[pl.n] = st, fixed
+	pl.n++
 }
 
 func (c *flowCache) plan(src, dst *flowEnd, p int, port uint16) *flowPlan {
@@ -419,31 +534,43 @@ func (c *flowCache) plan(src, dst *flowEnd, p int, port uint16) *flowPlan {
 	if pl := c.plans[k]; pl != nil {
 		return pl
 	}
-	m := c.m
-	pl := &flowPlan{id: c.nPlans, p: p, port: port, srcSub: src.sub, dstSub: dst.sub, srcSet: src.set, dstSet: dst.set,
-		dstPols: dst.pols, sameSubnet: src.sub.id == dst.sub.id, sameVN: src.sub.vpc == dst.sub.vpc}
-	c.nPlans++
-	if v := m.vpcs[src.sub.vpc]; v != nil {
-		pl.srcGW = v.igw
-	}
-	if v := m.vpcs[dst.sub.vpc]; v != nil {
-		pl.dstGW = v.igw
-	}
-	pl.stages = append(pl.stages, c.sgStage(fsSGOut, src.set, dst.set, p, port))
+	pl := &flowPlan{p: p, port: port, srcSub: src.sub, dstSub: dst.sub,
+		sameSubnet: src.sub.id == dst.sub.id, sameVN: src.sub.vpc == dst.sub.vpc}
+	out := c.sgStage(fsSGOut, src.set, p, port)
+	pl.add(out, refLabel(out, dst.set))
 	if !pl.sameSubnet {
-		pl.stages = append(pl.stages, c.aclStage(fsACLOut, src.sub, true, p, port), c.routeStage(fsRoute, src.sub))
-		pl.stages = append(pl.stages, c.aclStage(fsACLIn, dst.sub, false, p, port))
+		pl.add(c.aclStage(fsACLOut, src.sub, p, port), notFixed)
+		pl.add(c.routeStage(fsRoute, src.sub), notFixed)
+		pl.add(c.aclStage(fsACLIn, dst.sub, p, port), notFixed)
 	}
-	pl.stages = append(pl.stages, c.sgStage(fsSGIn, dst.set, src.set, p, port))
-	if len(dst.pols) > 0 {
-		pl.stages = append(pl.stages, c.policyStage(dst.pols, p, port))
+	in := c.sgStage(fsSGIn, dst.set, p, port)
+	pl.add(in, refLabel(in, src.set))
+	if dst.pols != "" {
+		pl.add(c.policyStage(dst.pols, p, port), notFixed)
 	}
 	if !pl.sameSubnet {
-		pl.stages = append(pl.stages, c.aclStage(fsACLRetOut, dst.sub, true, p, 0), c.routeStage(fsRouteRet, dst.sub),
-			c.aclStage(fsACLRetIn, src.sub, false, p, 0))
+		pl.add(c.aclStage(fsACLRetOut, dst.sub, p, 0), notFixed)
+		pl.add(c.routeStage(fsRouteRet, dst.sub), notFixed)
+		pl.add(c.aclStage(fsACLRetIn, src.sub, p, 0), notFixed)
 	}
 	c.plans[k] = pl
 	return pl
+}
+
+// refLabel is the label of the first rule of a security-group stage that
+// references one of the other endpoint's groups (notFixed: none).
+func refLabel(st *flowStage, other *sgSet) int32 {
+	for i, r := range st.rules {
+		if r.ref == "" {
+			continue
+		}
+		for _, id := range other.ids {
+			if r.ref == id {
+				return int32(i)
+			}
+		}
+	}
+	return notFixed
 }
 
 // sgStage partitions the address a set of security groups decides on
@@ -455,53 +582,35 @@ func (c *flowCache) plan(src, dst *flowEnd, p int, port uint16) *flowPlan {
 // in the same region ("Update your security groups to reference peer
 // security groups"). The other endpoint's address is one of its private
 // addresses, so a reference to one of its groups admits it whatever the
-// address: such a stage is fixed on that rule.
-func (c *flowCache) sgStage(kind int, set, other *sgSet, p int, port uint16) flowStage {
-	st := flowStage{kind: kind, onSrc: kind == fsSGIn, set: set, missing: set.missing}
-	out := kind == fsSGOut
+// address: the plan fixes the stage on that rule (refLabel).
+func (c *flowCache) sgStage(kind int, set *sgSet, p int, port uint16) *flowStage {
+	k := stageKey{kind: kind, ctl: set, proto: uint8(p), port: port}
+	if st := c.stages[k]; st != nil {
+		return st
+	}
+	st := &flowStage{kind: kind, p: p, port: port, onSrc: kind == fsSGIn, set: set, missing: set.missing}
 	rules := ingress
-	if out {
+	if kind == fsSGOut {
 		rules = egress
 	}
-	pk := sgPartKey{set: set, out: out, proto: uint8(p), port: port}
-	flat, ok := c.sgRules[pk]
-	if !ok {
-		for _, g := range set.groups {
-			rs := rules(g)
-			for i := range rs {
-				if rs[i].protos[p] && port >= rs[i].lo && port <= rs[i].hi {
-					flat = append(flat, &rs[i])
-				}
+	var pieces []span
+	for _, g := range set.groups {
+		rs := rules(g)
+		for i := range rs {
+			r := &rs[i]
+			if !r.protos[p] || port < r.lo || port > r.hi {
+				continue
 			}
-		}
-		c.sgRules[pk] = flat
-	}
-	st.rules = flat
-	for i, r := range flat {
-		if r.ref == "" {
-			continue
-		}
-		for _, id := range other.ids {
-			if r.ref == id {
-				st.fixed, st.label = true, int32(i)
-				return st
-			}
-		}
-	}
-	part, ok := c.sgPart[pk]
-	if !ok {
-		var pieces []span
-		for i, r := range flat {
 			if r.ref == "" {
 				for _, rg := range r.addrs.Ranges() {
-					pieces = append(pieces, span{rg.Lo, rg.Hi, int32(i)})
+					pieces = append(pieces, span{rg.Lo, rg.Hi, int32(len(st.rules))})
 				}
 			}
+			st.rules = append(st.rules, r)
 		}
-		part = coverPartition(pieces)
-		c.sgPart[pk] = part
 	}
-	st.part = part
+	st.part = coverPartition(pieces)
+	c.stages[k] = st
 	return st
 }
 
@@ -512,25 +621,31 @@ func (c *flowCache) sgStage(kind int, set, other *sgSet, p int, port uint16) flo
 // list, for the ephemeral port the client chose (1024-65535, "Ephemeral
 // ports": one allowed port suffices, the client picks it); and they apply
 // to traffic entering or leaving a subnet only, so the caller adds them
-// only between different subnets. port is ignored for return stages.
-func (c *flowCache) aclStage(kind int, sub *subnetInfo, out bool, p int, port uint16) flowStage {
-	st := flowStage{kind: kind, onSrc: kind == fsACLIn || kind == fsACLRetOut, acl: sub.acl, missing: sub.aclMiss}
+// only between different subnets. port is 0 for return stages.
+func (c *flowCache) aclStage(kind int, sub *subnetInfo, p int, port uint16) *flowStage {
+	k := stageKey{kind: kind, ctl: sub, proto: uint8(p), port: port}
+	if st := c.stages[k]; st != nil {
+		return st
+	}
+	out := kind == fsACLOut || kind == fsACLRetOut
+	st := &flowStage{kind: kind, p: p, port: port, onSrc: kind == fsACLIn || kind == fsACLRetOut, sub: sub, acl: sub.acl, missing: sub.aclMiss}
+	c.stages[k] = st
 	if sub.acl == nil {
 		st.fixed, st.label = true, -1
 		return st
 	}
 	if kind == fsACLRetOut || kind == fsACLRetIn {
-		k := aclRetKey{acl: sub.acl, out: out, proto: uint8(p)}
-		part, ok := c.aclRet[k]
+		rk := aclRetKey{acl: sub.acl, out: out, proto: uint8(p)}
+		part, ok := c.aclRet[rk]
 		if !ok {
 			part = retPartition(sub.acl, out, p)
-			c.aclRet[k] = part
+			c.aclRet[rk] = part
 		}
 		st.part = part
 		return st
 	}
-	k := aclPortKey{acl: sub.acl, out: out, proto: uint8(p), port: port}
-	part, ok := c.aclPort[k]
+	pk := aclPortKey{acl: sub.acl, out: out, proto: uint8(p), port: port}
+	part, ok := c.aclPort[pk]
 	if !ok {
 		rules := sub.acl.in
 		if out {
@@ -545,7 +660,7 @@ func (c *flowCache) aclStage(kind int, sub *subnetInfo, out bool, p int, port ui
 			}
 		}
 		part = firstPartition(sets, labels)
-		c.aclPort[k] = part
+		c.aclPort[pk] = part
 	}
 	st.part = part
 	return st
@@ -585,8 +700,16 @@ func retPartition(acl *nacl, out bool, p int) partition {
 
 // routeStage partitions the address a route table decides on by the best
 // route (longest prefix match: VPC User Guide, "Route priority").
-func (c *flowCache) routeStage(kind int, sub *subnetInfo) flowStage {
-	st := flowStage{kind: kind, onSrc: kind == fsRouteRet, rt: sub.rt, missing: sub.rtMiss}
+func (c *flowCache) routeStage(kind int, sub *subnetInfo) *flowStage {
+	k := stageKey{kind: kind, ctl: sub}
+	if st := c.stages[k]; st != nil {
+		return st
+	}
+	st := &flowStage{kind: kind, onSrc: kind == fsRouteRet, sub: sub, rt: sub.rt, missing: sub.rtMiss}
+	if v := c.m.vpcs[sub.vpc]; v != nil {
+		st.gw = v.igw
+	}
+	c.stages[k] = st
 	if sub.rt == nil || len(sub.rtMiss) > 0 {
 		st.rt, st.fixed, st.label = nil, true, -1
 		if len(st.missing) == 0 {
@@ -613,10 +736,15 @@ func (c *flowCache) routeStage(kind int, sub *subnetInfo) flowStage {
 // policyStage: each of the destination's policies must allow the source
 // (netmodel.Policy: lowest priority number wins, deny first at equal
 // priority, no match denies; stateful). Label 0 passes, -1 does not.
-func (c *flowCache) policyStage(ids []string, p int, port uint16) flowStage {
-	st := flowStage{kind: fsPolicy, onSrc: true}
+func (c *flowCache) policyStage(pols string, p int, port uint16) *flowStage {
+	k := stageKey{kind: fsPolicy, ctl: pols, proto: uint8(p), port: port}
+	if st := c.stages[k]; st != nil {
+		return st
+	}
+	st := &flowStage{kind: fsPolicy, p: p, port: port, onSrc: true, pols: pols}
+	c.stages[k] = st
 	pass := allAddrs
-	for _, id := range ids {
+	for _, id := range strings.Split(pols, ", ") {
 		pol := c.m.policies[id]
 		if pol == nil {
 			st.missing = append(st.missing, fmt.Sprintf("policy %s not in the model", id))
@@ -629,12 +757,9 @@ func (c *flowCache) policyStage(ids []string, p int, port uint16) flowStage {
 		st.fixed, st.label = true, -1
 		return st
 	}
-	st.pass = pass
-	var pieces []span
 	for _, rg := range pass.Ranges() {
-		pieces = append(pieces, span{rg.Lo, rg.Hi, 0})
+		st.part = append(st.part, span{rg.Lo, rg.Hi, 0})
 	}
-	st.part = pieces
 	return st
 }
 
@@ -660,34 +785,46 @@ const (
 // the flow for certain blocks it (missing data elsewhere cannot make it
 // reachable); otherwise data missing at a control that does not admit it
 // makes it unknown; otherwise it is reachable.
-func (pl *flowPlan) decide(labels []int32) *flowOutcome {
+func (c *flowCache) decide(pl *flowPlan, labels []int32) *flowOutcome {
 	o := &flowOutcome{verdict: FlowReachable, missing: []string{}}
-	var hops []Hop
-	var missing []string
-	stopped := false // a stage did not pass: later hops leave the path
+	var js [maxFlowStages]*judgement
 	var fwd *routeEntry
-	for i := range pl.stages {
-		st := &pl.stages[i]
-		j := pl.judge(st, labels[i], fwd)
-		if st.kind == fsRoute && st.rt != nil && labels[i] >= 0 {
-			fwd = &st.rt.routes[labels[i]]
+	nHops, passed := 0, len(labels) // passed: stages before the first that did not pass
+	var missing []string
+	for i, label := range labels {
+		st := pl.stages[i]
+		jk := judgeKey{st: st, label: label}
+		switch st.kind {
+		case fsRoute:
+			jk.other = pl.dstSub
+		case fsRouteRet:
+			jk.other, jk.fwd = pl.srcSub, fwd
 		}
+		j := c.judged[jk]
+		if j == nil {
+			j = judge(st, label, jk.other, fwd)
+			c.judged[jk] = j
+		}
+		if st.kind == fsRoute && st.rt != nil && label >= 0 {
+			fwd = &st.rt.routes[label]
+		}
+		js[i] = j
 		switch j.res {
 		case stPass:
-			if !stopped {
-				hops = append(hops, j.hops...)
+			if i < passed {
+				nHops += len(j.hops)
 			}
 		case stBlock:
 			o.verdict, o.blocked = FlowBlocked, j.blocked
-			o.path = nonNilHops(hops)
+			o.path = collectHops(js[:min(i, passed)], nHops)
 			o.missing = dedup(missing)
 			return o
 		case stUnknown:
-			stopped = true
+			passed = min(passed, i)
 			missing = append(missing, j.missing...)
 		}
 	}
-	o.path = nonNilHops(hops)
+	o.path = collectHops(js[:passed], nHops)
 	if len(missing) > 0 {
 		o.verdict = FlowUnknown
 		o.missing = dedup(missing)
@@ -695,11 +832,13 @@ func (pl *flowPlan) decide(labels []int32) *flowOutcome {
 	return o
 }
 
-func nonNilHops(h []Hop) []Hop {
-	if h == nil {
-		return []Hop{}
+// collectHops concatenates the proof hops of passed stages.
+func collectHops(js []*judgement, n int) []Hop {
+	out := make([]Hop, 0, n)
+	for _, j := range js {
+		out = append(out, j.hops...)
 	}
-	return h
+	return out
 }
 
 // judgement is one stage's decision for one label.
@@ -710,15 +849,15 @@ type judgement struct {
 	missing []string // unknown: what is missing
 }
 
-func pass(h ...Hop) judgement { return judgement{res: stPass, hops: h} }
-func block(kind, id, detail string) judgement {
-	return judgement{res: stBlock, blocked: &Hop{Kind: kind, ID: id, Detail: detail}}
+func pass(h ...Hop) *judgement { return &judgement{res: stPass, hops: h} }
+func block(kind, id, detail string) *judgement {
+	return &judgement{res: stBlock, blocked: &Hop{Kind: kind, ID: id, Detail: detail}}
 }
-func unknownFor(why ...string) judgement { return judgement{res: stUnknown, missing: why} }
+func unknownFor(why ...string) *judgement { return &judgement{res: stUnknown, missing: why} }
 
 // judge decides one stage for one label.
-func (pl *flowPlan) judge(st *flowStage, label int32, fwd *routeEntry) judgement {
-	proto := protoNames[pl.p]
+func judge(st *flowStage, label int32, other *subnetInfo, fwd *routeEntry) *judgement {
+	proto := protoNames[st.p]
 	switch st.kind {
 	case fsSGOut, fsSGIn:
 		dir, whom, what, rules := "from", "the source address", "ingress", ingress
@@ -733,7 +872,7 @@ func (pl *flowPlan) judge(st *flowStage, label int32, fwd *routeEntry) judgement
 			return unknownFor(st.missing...)
 		}
 		return block("security_group", st.set.name(), fmt.Sprintf("%s: no %s rule admits %s/%d %s %s%s",
-			st.set.name(), what, proto, pl.port, dir, whom, st.set.admitted(rules, pl.p, pl.port, pl.port)))
+			st.set.name(), what, proto, st.port, dir, whom, st.set.admitted(rules, st.p, st.port, st.port)))
 	case fsACLOut, fsACLIn:
 		if st.acl == nil {
 			return unknownFor(st.missing...)
@@ -743,15 +882,15 @@ func (pl *flowPlan) judge(st *flowStage, label int32, fwd *routeEntry) judgement
 			dir, rules, whom = "outbound", st.acl.out, "to the destination address"
 		}
 		if label >= 0 && rules[label].allow {
-			return pass(Hop{Kind: "network_acl", ID: st.acl.id, Detail: fmt.Sprintf("%s %s %s: first match for %s/%d %s", st.acl.id, dir, &rules[label], proto, pl.port, whom)})
+			return pass(Hop{Kind: "network_acl", ID: st.acl.id, Detail: fmt.Sprintf("%s %s %s: first match for %s/%d %s", st.acl.id, dir, &rules[label], proto, st.port, whom)})
 		}
 		if len(st.missing) > 0 {
 			return unknownFor(st.missing...)
 		}
 		if label >= 0 {
-			return block("network_acl", st.acl.id, fmt.Sprintf("%s %s %s: first match for %s/%d %s", st.acl.id, dir, &rules[label], proto, pl.port, whom))
+			return block("network_acl", st.acl.id, fmt.Sprintf("%s %s %s: first match for %s/%d %s", st.acl.id, dir, &rules[label], proto, st.port, whom))
 		}
-		return block("network_acl", st.acl.id, fmt.Sprintf("%s %s: no rule matches %s/%d %s (implicit deny)", st.acl.id, dir, proto, pl.port, whom))
+		return block("network_acl", st.acl.id, fmt.Sprintf("%s %s: no rule matches %s/%d %s (implicit deny)", st.acl.id, dir, proto, st.port, whom))
 	case fsACLRetOut, fsACLRetIn:
 		if st.acl == nil {
 			return unknownFor(st.missing...)
@@ -773,18 +912,18 @@ func (pl *flowPlan) judge(st *flowStage, label int32, fwd *routeEntry) judgement
 		return block("network_acl", st.acl.id, fmt.Sprintf("%s %s: no rule allows return traffic %s on ephemeral %s ports %d-%d (stateless; %s)",
 			st.acl.id, dir, whom, proto, ephemeralLo, ephemeralHi, detail))
 	case fsRoute:
-		return pl.judgeRoute(st, label)
+		return judgeRoute(st, label, other)
 	case fsRouteRet:
-		return pl.judgeReturn(st, label, fwd)
+		return judgeReturn(st, label, other, fwd)
 	case fsPolicy:
-		id := strings.Join(pl.dstPols, ", ")
+		id := st.pols
 		if label >= 0 {
-			return pass(Hop{Kind: "firewall_policy", ID: id, Detail: fmt.Sprintf("%s allow %s/%d from the source address", id, proto, pl.port)})
+			return pass(Hop{Kind: "firewall_policy", ID: id, Detail: fmt.Sprintf("%s allow %s/%d from the source address", id, proto, st.port)})
 		}
 		if len(st.missing) > 0 {
 			return unknownFor(st.missing...)
 		}
-		return block("firewall_policy", id, fmt.Sprintf("%s: the deciding rule (lowest priority number) denies %s/%d from the source address, or no rule matches (implied deny)", id, proto, pl.port))
+		return block("firewall_policy", id, fmt.Sprintf("%s: the deciding rule (lowest priority number) denies %s/%d from the source address, or no rule matches (implied deny)", id, proto, st.port))
 	}
 	return unknownFor(fmt.Sprintf("internal: stage kind %d not evaluated", st.kind))
 }
@@ -807,28 +946,30 @@ func isPeering(target string) bool { return strings.HasPrefix(target, "pcx-") }
 // model cannot follow (transit gateway, NAT gateway, an appliance's
 // interface, a more specific route inside the VPC) are unknown, naming
 // the route.
-func (pl *flowPlan) judgeRoute(st *flowStage, label int32) judgement {
+func judgeRoute(st *flowStage, label int32, dstSub *subnetInfo) *judgement {
 	if st.rt == nil {
 		return unknownFor(st.missing...)
 	}
+	srcSub := st.sub
+	sameVN, srcGW := srcSub.vpc == dstSub.vpc, st.gw
 	id := st.rt.id
 	if label < 0 {
-		return block("route_table", id, fmt.Sprintf("route table %s (of %s) has no route for the destination address", id, pl.srcSub.id))
+		return block("route_table", id, fmt.Sprintf("route table %s (of %s) has no route for the destination address", id, srcSub.id))
 	}
 	r := &st.rt.routes[label]
-	to := pl.dstSub.vpc
+	to := dstSub.vpc
 	switch {
 	case r.state == "blackhole":
 		return block("route_table", id, fmt.Sprintf("route table %s: best route for the destination address is %s → %s, which is a blackhole", id, r.dest, r.target))
-	case r.target == "local" && pl.sameVN:
+	case r.target == "local" && sameVN:
 		return pass(Hop{Kind: "route_table", ID: id, Detail: fmt.Sprintf("route table %s: %s → local (inside %s)", id, r.dest, to)})
 	case r.target == "local":
-		return block("route_table", id, fmt.Sprintf("route table %s: the destination address matches the local route %s of %s (overlapping ranges), so it never leaves for %s", id, r.dest, pl.srcSub.vpc, to))
-	case pl.srcGW != "" && r.target == pl.srcGW:
+		return block("route_table", id, fmt.Sprintf("route table %s: the destination address matches the local route %s of %s (overlapping ranges), so it never leaves for %s", id, r.dest, srcSub.vpc, to))
+	case srcGW != "" && r.target == srcGW:
 		return block("route_table", id, fmt.Sprintf("route table %s: best route for the destination address is %s → %s, the internet gateway, which does not deliver to the private address of %s", id, r.dest, r.target, to))
-	case isPeering(r.target) && !pl.sameVN:
+	case isPeering(r.target) && !sameVN:
 		return pass(Hop{Kind: "route_table", ID: id, Detail: fmt.Sprintf("route table %s: %s → %s (VPC peering)", id, r.dest, r.target)},
-			Hop{Kind: "peering", ID: r.target, Detail: fmt.Sprintf("%s carries the request from %s to %s (the model lists no peering connections: taken from the route tables of both subnets, which target it)", r.target, pl.srcSub.vpc, to)})
+			Hop{Kind: "peering", ID: r.target, Detail: fmt.Sprintf("%s carries the request from %s to %s (the model lists no peering connections: taken from the route tables of both subnets, which target it)", r.target, srcSub.vpc, to)})
 	}
 	return unknownFor(fmt.Sprintf("route table %s sends traffic for the destination address via %s → %s, a target the model does not follow (transit gateway, NAT gateway, appliance…)", id, r.dest, r.target))
 }
@@ -838,26 +979,28 @@ func (pl *flowPlan) judgeRoute(st *flowStage, label int32) judgement {
 // route for the source address through the same connection (VPC Peering
 // Guide: both VPCs need routes). fwd is the request's route (nil when its
 // table is unknown).
-func (pl *flowPlan) judgeReturn(st *flowStage, label int32, fwd *routeEntry) judgement {
+func judgeReturn(st *flowStage, label int32, srcSub *subnetInfo, fwd *routeEntry) *judgement {
 	if st.rt == nil {
 		return unknownFor(st.missing...)
 	}
+	dstSub := st.sub
+	sameVN, dstGW := srcSub.vpc == dstSub.vpc, st.gw
 	id := st.rt.id
 	if label < 0 {
-		return block("route_table", id, fmt.Sprintf("route table %s (of %s) has no return route for the source address", id, pl.dstSub.id))
+		return block("route_table", id, fmt.Sprintf("route table %s (of %s) has no return route for the source address", id, dstSub.id))
 	}
 	r := &st.rt.routes[label]
 	ok := pass(Hop{Kind: "route_table", ID: id, Detail: fmt.Sprintf("route table %s: return traffic to the source address takes %s → %s", id, r.dest, r.target)})
 	switch {
 	case r.state == "blackhole":
 		return block("route_table", id, fmt.Sprintf("route table %s: best return route for the source address is %s → %s, which is a blackhole", id, r.dest, r.target))
-	case r.target == "local" && pl.sameVN:
+	case r.target == "local" && sameVN:
 		return ok
 	case r.target == "local":
-		return block("route_table", id, fmt.Sprintf("route table %s: the source address matches the local route %s of %s (overlapping ranges): the reply never leaves %s", id, r.dest, pl.dstSub.vpc, pl.dstSub.vpc))
-	case pl.dstGW != "" && r.target == pl.dstGW:
-		return block("route_table", id, fmt.Sprintf("route table %s: return traffic to the source address takes %s → %s, the internet gateway, not back to %s (no return route)", id, r.dest, r.target, pl.srcSub.vpc))
-	case !pl.sameVN && fwd != nil && isPeering(fwd.target) && fwd.state != "blackhole":
+		return block("route_table", id, fmt.Sprintf("route table %s: the source address matches the local route %s of %s (overlapping ranges): the reply never leaves %s", id, r.dest, dstSub.vpc, dstSub.vpc))
+	case dstGW != "" && r.target == dstGW:
+		return block("route_table", id, fmt.Sprintf("route table %s: return traffic to the source address takes %s → %s, the internet gateway, not back to %s (no return route)", id, r.dest, r.target, srcSub.vpc))
+	case !sameVN && fwd != nil && isPeering(fwd.target) && fwd.state != "blackhole":
 		if r.target == fwd.target {
 			return ok
 		}

@@ -152,7 +152,7 @@ func TestFlows(t *testing.T) {
 			path: "security_group:sg-app network_acl:acl-app route_table:rtb-app network_acl:acl-db security_group:sg-db " +
 				"network_acl:acl-db route_table:rtb-app network_acl:acl-app"},
 		{name: "reference to a group the source lacks", q: tcp5432("eni-web", "eni-rds"),
-			edit: func(r *netmodel.Region) { r.Groups[1].Outbound = egressAll },
+			edit:    func(r *netmodel.Region) { r.Groups[1].Outbound = egressAll },
 			verdict: FlowBlocked, blocked: "security_group:sg-db", detail: "no ingress rule admits tcp/5432 from the source address"},
 		{name: "CIDR admits", q: tcp5432("eni-app1", "eni-rdscidr"), verdict: FlowReachable,
 			path: "security_group:sg-app network_acl:acl-app route_table:rtb-app network_acl:acl-db security_group:sg-dbcidr " +
@@ -211,7 +211,7 @@ func TestFlows(t *testing.T) {
 			},
 			verdict: FlowBlocked, blocked: "route_table:rtb-app", detail: "0.0.0.0/0 → igw-app, the internet gateway"},
 		{name: "blackhole", q: tcp5432("eni-app1", "eni-peerdb"),
-			edit: func(r *netmodel.Region) { findRT(r, "rtb-app").Routes[1].Blackhole = true },
+			edit:    func(r *netmodel.Region) { findRT(r, "rtb-app").Routes[1].Blackhole = true },
 			verdict: FlowBlocked, blocked: "route_table:rtb-app", detail: "10.1.0.0/16 → pcx-ab, which is a blackhole"},
 		{name: "transit gateway is unknown", q: tcp5432("eni-app1", "eni-peerdb"),
 			edit: func(r *netmodel.Region) {
@@ -257,7 +257,9 @@ func TestFlows(t *testing.T) {
 			edit:    func(r *netmodel.Region) { r.Subnets[0].RouteTable = "rtb-gone" },
 			verdict: FlowUnknown, detail: "route table rtb-gone of subnet-app not in the model"},
 		{name: "network ACL not read", q: tcp5432("eni-app1", "eni-rds"),
-			edit:    func(r *netmodel.Region) { r.Subnets[2].ACL, r.Subnets[2].ACLMissing = "", []string{"ec2/describe-network-acls.json missing"} },
+			edit: func(r *netmodel.Region) {
+				r.Subnets[2].ACL, r.Subnets[2].ACLMissing = "", []string{"ec2/describe-network-acls.json missing"}
+			},
 			verdict: FlowUnknown, detail: "ec2/describe-network-acls.json missing"},
 		{name: "subnet not in the model", q: tcp5432("eni-app1", "eni-rds"),
 			edit:    func(r *netmodel.Region) { findEndpoint(r, "eni-rds").Subnet = "subnet-gone" },
