@@ -497,7 +497,7 @@ type flowStage struct {
 	rt      *rtable
 	set     *sgSet
 	pols    string
-	gw      string // route stages: the internet gateway of the subnet's network
+	gw      string    // route stages: the internet gateway of the subnet's network
 	rules   []*sgRule // the security-group rules the labels index
 }
 
@@ -710,7 +710,12 @@ func (c *flowCache) routeStage(kind int, sub *subnetInfo) *flowStage {
 		st.gw = v.igw
 	}
 	c.stages[k] = st
-	if sub.rt == nil || len(sub.rtMiss) > 0 {
+	// Routes the table could not read (a prefix list's entries) may be
+	// the best match for either address: the table is unknown.
+	if sub.rt != nil && len(sub.rtMiss) == 0 && len(sub.rt.missing) > 0 {
+		st.missing = sub.rt.missing
+	}
+	if sub.rt == nil || len(st.missing) > 0 {
 		st.rt, st.fixed, st.label = nil, true, -1
 		if len(st.missing) == 0 {
 			st.missing = []string{"no route table for " + sub.id}
