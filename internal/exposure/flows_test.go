@@ -401,6 +401,40 @@ func TestFlowsSharedPlanDifferentAddresses(t *testing.T) {
 	}
 }
 
+// TestFlowsReturnRouteFollowsTheRequest: two destinations in one peer
+// subnet, one reached through a more specific route to another peering
+// connection; the return route (the same for both) matches only the
+// other's request. Asked in one batch, in both orders: the return-route
+// proof is cached per request route, not per subnet pair.
+func TestFlowsReturnRouteFollowsTheRequest(t *testing.T) {
+	reg := flowRegion()
+	rt := findRT(reg, "rtb-app")
+	rt.Routes = append(rt.Routes, froute("10.1.1.16/28", "pcx-other"))
+	reg.Endpoints = append(reg.Endpoints, netmodel.Endpoint{ID: "eni-peerdb2", Network: "vpc-peer", Subnet: "subnet-peer",
+		Private: []netip.Addr{faddr("10.1.1.40")}, Groups: []string{"sg-peerdb"}})
+	a := FlowQuery{From: "eni-app1", To: "eni-peerdb2", Protocol: netmodel.TCP, Port: 5432} // 10.1.0.0/16 → pcx-ab
+	b := FlowQuery{From: "eni-app1", To: "eni-peerdb", Protocol: netmodel.TCP, Port: 5432}  // 10.1.1.16/28 → pcx-other
+	for _, qs := range [][]FlowQuery{{a, b}, {b, a}} {
+		fs, err := Flows(context.Background(), reg, qs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, f := range fs {
+			checkFlow(t, f)
+			want := FlowReachable
+			if qs[i] == b {
+				want = FlowBlocked
+				if f.Blocked == nil || f.Blocked.ID != "rtb-peer" || !strings.Contains(f.Blocked.Detail, "not pcx-other which carried the request") {
+					t.Errorf("%s: blocked by %+v, want rtb-peer's return route", f.To, f.Blocked)
+				}
+			}
+			if f.Verdict != want {
+				t.Errorf("%s: %s, want %s", f.To, f.Verdict, want)
+			}
+		}
+	}
+}
+
 func TestFlowsBadQuery(t *testing.T) {
 	for _, q := range []FlowQuery{
 		{From: "eni-app1", To: "eni-rds", Protocol: netmodel.AllProtocols, Port: 5432},
