@@ -125,6 +125,9 @@ func NewFlowIndex(reg *netmodel.Region) (*FlowIndex, error) {
 	if err != nil {
 		return nil, err
 	}
+	if len(m.eniOrder) >= 1<<23 {
+		return nil, fmt.Errorf("region %s/%s: %d endpoints, more than flows support (2^23)", reg.Account, reg.Name, len(m.eniOrder))
+	}
 	return &FlowIndex{m: m, ends: resolveEnds(m)}, nil
 }
 
@@ -305,10 +308,13 @@ func resolveEnd(m *regionModel, id string) *flowEnd {
 	return fe
 }
 
-type planKey struct {
-	src, dst int32
-	proto    uint8
-	port     uint16
+// planKey packs (source key, destination key, protocol, port) into 64
+// bits: keys below 2^23 each (one per endpoint at most), protocol 1 bit,
+// port 16 bits. An integer key hashes several times faster than a struct.
+type planKey uint64
+
+func makePlanKey(src, dst int32, p int, port uint16) planKey {
+	return planKey(uint64(src)<<40 | uint64(dst)<<17 | uint64(p)<<16 | uint64(port))
 }
 
 // maxFlowStages bounds the controls of one flow (see flowPlan).
@@ -352,6 +358,9 @@ type flowCache struct {
 	m       *regionModel
 	ends    map[string]*flowEnd // the index's, read-only
 	unknown map[string]*flowEnd // IDs not in the region
+	// the last source and destination resolved: callers ask per
+	// workload, so consecutive queries mostly share their source
+	last    [2]*flowEnd
 	plans   map[planKey]*flowPlan
 	stages  map[stageKey]*flowStage
 	judged  map[judgeKey]*judgement
@@ -367,7 +376,16 @@ func newFlowCache(m *regionModel, ends map[string]*flowEnd) *flowCache {
 }
 
 // end resolves an endpoint ID.
-func (c *flowCache) end(id string) *flowEnd {
+func (c *flowCache) end(id string, side int) *flowEnd {
+	if e := c.last[side]; e != nil && e.id == id {
+		return e
+	}
+	e := c.lookup(id)
+	c.last[side] = e
+	return e
+}
+
+func (c *flowCache) lookup(id string) *flowEnd {
 	if e := c.ends[id]; e != nil {
 		return e
 	}
@@ -383,7 +401,7 @@ func (c *flowCache) end(id string) *flowEnd {
 func (c *flowCache) flow(q *FlowQuery, out *Flow) {
 	p, _ := flowProto(*q)
 	*out = Flow{From: q.From, To: q.To, Protocol: protoNames[p], Port: q.Port, Path: []Hop{}, Missing: []string{}}
-	src, dst := c.end(q.From), c.end(q.To)
+	src, dst := c.end(q.From, 0), c.end(q.To, 1)
 	if len(src.missing) > 0 || len(dst.missing) > 0 {
 		out.Verdict = FlowUnknown
 		out.Missing = append(append([]string{}, src.missing...), dst.missing...)
@@ -530,7 +548,7 @@ func (pl *flowPlan) add(st *flowStage, fixed int32) {
 }
 
 func (c *flowCache) plan(src, dst *flowEnd, p int, port uint16) *flowPlan {
-	k := planKey{src: src.key, dst: dst.key, proto: uint8(p), port: port}
+	k := makePlanKey(src.key, dst.key, p, port)
 	if pl := c.plans[k]; pl != nil {
 		return pl
 	}

@@ -128,6 +128,7 @@ func BenchmarkFlows(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	var fs []Flow
+	cpu := cpuSeconds()
 	for i := 0; i < b.N; i++ {
 		var err error
 		fs, err = Flows(context.Background(), reg, qs)
@@ -136,6 +137,7 @@ func BenchmarkFlows(b *testing.B) {
 		}
 	}
 	b.StopTimer()
+	b.ReportMetric((cpuSeconds()-cpu)/float64(b.N), "cpu-s/op")
 	reportFlows(b, fs)
 	x, _ := NewFlowIndex(reg)
 	if _, err := x.Flows(context.Background(), qs); err != nil {
@@ -159,6 +161,8 @@ func BenchmarkFlowsTo(b *testing.B) {
 	reg, _, dsts, dstPort := flowEstate(20000, 5000, 1)
 	b.ReportAllocs()
 	b.ResetTimer()
+	cpu := cpuSeconds()
+	defer func() { b.ReportMetric((cpuSeconds()-cpu)/float64(b.N), "cpu-s/op") }()
 	for i := 0; i < b.N; i++ {
 		x, err := NewFlowIndex(reg)
 		if err != nil {
