@@ -536,3 +536,16 @@ func TestFlowsScenarios(t *testing.T) {
 		}
 	}
 }
+
+// TestFlowsCancelled: a cancelled context is an error, not partial answers.
+func TestFlowsCancelled(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	qs := make([]FlowQuery, 5000)
+	for i := range qs {
+		qs[i] = FlowQuery{From: "eni-app1", To: "eni-rds", Protocol: netmodel.TCP, Port: 5432}
+	}
+	if fs, err := Flows(ctx, flowRegion(), qs); err == nil {
+		t.Fatalf("no error, %d flows", len(fs))
+	}
+}
