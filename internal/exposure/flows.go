@@ -895,7 +895,7 @@ func judge(st *flowStage, label int32, other *subnetInfo, fwd *routeEntry) *judg
 			return unknownFor(st.missing...)
 		}
 		return block("security_group", st.set.name(), fmt.Sprintf("%s: no %s rule admits %s/%d %s %s%s",
-			st.set.name(), what, proto, st.port, dir, whom, st.set.admitted(rules, st.p, st.port, st.port)))
+			st.set.name(), what, proto, st.port, dir, whom, admittedDir(st.set, rules, st.p, st.port, dir)))
 	case fsACLOut, fsACLIn:
 		if st.acl == nil {
 			return unknownFor(st.missing...)
@@ -949,6 +949,31 @@ func judge(st *flowStage, label int32, other *subnetInfo, fwd *routeEntry) *judg
 		return block("firewall_policy", id, fmt.Sprintf("%s: the deciding rule (lowest priority number) denies %s/%d from the source address, or no rule matches (implied deny)", id, proto, st.port))
 	}
 	return unknownFor(fmt.Sprintf("internal: stage kind %d not evaluated", st.kind))
+}
+
+// admittedDir says what a set of groups does admit on one port, so that a
+// denial names the rules that come closest ("it admits tcp 5432 from
+// 10.0.1.0/24 only"); dir is "from" (ingress) or "to" (egress).
+func admittedDir(s *sgSet, rules func(*sg) []sgRule, p int, port uint16, dir string) string {
+	var parts []string
+	n := 0
+	for _, g := range s.groups {
+		for _, r := range rules(g) {
+			if !r.protos[p] || r.hi < port || r.lo > port {
+				continue
+			}
+			if n++; n <= 3 {
+				parts = append(parts, fmt.Sprintf("%s %s %s %s", protoNames[p], portText(r.lo, r.hi), dir, r.src))
+			}
+		}
+	}
+	switch {
+	case n == 0:
+		return fmt.Sprintf(" (it has no rule for %s/%d)", protoNames[p], port)
+	case n > 3:
+		parts = append(parts, fmt.Sprintf("%d more", n-3))
+	}
+	return " (it admits " + strings.Join(parts, "; ") + " only)"
 }
 
 // isPeering reports whether a route target is a VPC peering connection.
