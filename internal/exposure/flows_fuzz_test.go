@@ -3,6 +3,7 @@ package exposure
 import (
 	"context"
 	"encoding/binary"
+	"flag"
 	"fmt"
 	"math/rand/v2"
 	"net/netip"
@@ -220,14 +221,17 @@ func FuzzFlows(f *testing.F) {
 	})
 }
 
-// TestFlowsDifferential runs the reference comparison over 6 000 seeded
-// models (the fuzzer explores further).
+var flowIters = flag.Int("flows.iters", 6000, "models TestFlowsDifferential compares")
+
+// TestFlowsDifferential runs the reference comparison over seeded models
+// (6 000 by default, -flows.iters; the fuzzer explores further).
 func TestFlowsDifferential(t *testing.T) {
-	n := 6000
+	n := *flowIters
 	if testing.Short() {
 		n = 300
 	}
 	counts := map[string]int{}
+	flows := 0
 	for seed := 0; seed < n; seed++ {
 		r := rand.New(rand.NewPCG(uint64(seed), 11))
 		b := make([]byte, 400)
@@ -237,6 +241,7 @@ func TestFlowsDifferential(t *testing.T) {
 		reg, qs := randModel(&byteSource{b: b})
 		for _, v := range compareFlows(t, reg, qs) {
 			counts[v]++
+			flows++
 		}
 		if t.Failed() {
 			t.Fatalf("seed %d", seed)
@@ -248,7 +253,7 @@ func TestFlowsDifferential(t *testing.T) {
 			t.Errorf("only %d %s flows: %v", counts[v], v, counts)
 		}
 	}
-	t.Logf("verdicts %v", counts)
+	t.Logf("%d models, %d flows compared, verdicts %v", n, flows, counts)
 }
 
 func compareFlows(t *testing.T, reg *netmodel.Region, qs []FlowQuery) []string {
