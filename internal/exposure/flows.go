@@ -515,8 +515,9 @@ type flowStage struct {
 	rt      *rtable
 	set     *sgSet
 	pols    string
-	gw      string    // route stages: the internet gateway of the subnet's network
-	rules   []*sgRule // the security-group rules the labels index
+	gw      string           // route stages: the internet gateway of the subnet's network
+	rules   []*sgRule        // the security-group rules the labels index
+	refs    map[string]int32 // referenced group → label of its first rule
 }
 
 // flowPlan is the evaluation of one equivalence key: its stages in packet
@@ -578,17 +579,13 @@ func (c *flowCache) plan(src, dst *flowEnd, p int, port uint16) *flowPlan {
 // refLabel is the label of the first rule of a security-group stage that
 // references one of the other endpoint's groups (notFixed: none).
 func refLabel(st *flowStage, other *sgSet) int32 {
-	for i, r := range st.rules {
-		if r.ref == "" {
-			continue
-		}
-		for _, id := range other.ids {
-			if r.ref == id {
-				return int32(i)
-			}
+	best := int32(notFixed)
+	for _, id := range other.ids {
+		if l, ok := st.refs[id]; ok && (best == notFixed || l < best) {
+			best = l
 		}
 	}
-	return notFixed
+	return best
 }
 
 // sgStage partitions the address a set of security groups decides on
@@ -623,6 +620,11 @@ func (c *flowCache) sgStage(kind int, set *sgSet, p int, port uint16) *flowStage
 				for _, rg := range r.addrs.Ranges() {
 					pieces = append(pieces, span{rg.Lo, rg.Hi, int32(len(st.rules))})
 				}
+			} else if _, seen := st.refs[r.ref]; !seen {
+				if st.refs == nil {
+					st.refs = map[string]int32{}
+				}
+				st.refs[r.ref] = int32(len(st.rules))
 			}
 			st.rules = append(st.rules, r)
 		}

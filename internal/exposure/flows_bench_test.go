@@ -242,3 +242,30 @@ func TestFlowEstateKeys(t *testing.T) {
 	}
 	t.Logf("%d keys, verdicts %v", len(keys), count)
 }
+
+// BenchmarkFlowsHostileGroup: every store carries one group of 200k rules
+// (distinct /32 sources and ports, as BenchmarkSGUnion) plus 50k
+// references, asked by 2 000 workloads over ~400 keys.
+func BenchmarkFlowsHostileGroup(b *testing.B) {
+	reg, srcs, dsts, dstPort := flowEstate(2000, 500, 1)
+	h := hostileGroup(200000)
+	for i := 0; i < 50000; i++ {
+		h.Inbound = append(h.Inbound, sgRuleRef(netmodel.TCP, uint16(i), uint16(i), fmt.Sprintf("sg-ref%05d", i)))
+	}
+	reg.Groups = append(reg.Groups, *h)
+	for i := range reg.Endpoints {
+		if e := &reg.Endpoints[i]; e.ID[4] == 'd' {
+			e.Groups = append(e.Groups, h.ID)
+		}
+	}
+	qs := flowQueries(srcs, dsts, dstPort, 5, 3)
+	b.ReportAllocs()
+	b.ResetTimer()
+	cpu := cpuSeconds()
+	for i := 0; i < b.N; i++ {
+		if _, err := Flows(context.Background(), reg, qs); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric((cpuSeconds()-cpu)/float64(b.N), "cpu-s/op")
+}
