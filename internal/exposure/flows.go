@@ -273,7 +273,10 @@ func resolveEnd(m *regionModel, id string) *flowEnd {
 		return fe
 	}
 	for _, a := range e.Private {
-		a = a.Unmap()
+		if !a.IsValid() {
+			continue // a malformed address in the model: as if absent
+		}
+		a = a.Unmap().WithZone("")
 		if !fe.first.IsValid() {
 			fe.first = a
 		}
