@@ -125,6 +125,9 @@ func NewFlowIndex(reg *netmodel.Region) (*FlowIndex, error) {
 	if err != nil {
 		return nil, err
 	}
+	if len(m.eniOrder) >= 1<<23 {
+		return nil, fmt.Errorf("region %s/%s: %d endpoints, more than flows support (2^23)", reg.Account, reg.Name, len(m.eniOrder))
+	}
 	return &FlowIndex{m: m, ends: resolveEnds(m)}, nil
 }
 
@@ -270,7 +273,10 @@ func resolveEnd(m *regionModel, id string) *flowEnd {
 		return fe
 	}
 	for _, a := range e.Private {
-		a = a.Unmap()
+		if !a.IsValid() {
+			continue // a malformed address in the model: as if absent
+		}
+		a = a.Unmap().WithZone("")
 		if !fe.first.IsValid() {
 			fe.first = a
 		}
@@ -305,10 +311,13 @@ func resolveEnd(m *regionModel, id string) *flowEnd {
 	return fe
 }
 
-type planKey struct {
-	src, dst int32
-	proto    uint8
-	port     uint16
+// planKey packs (source key, destination key, protocol, port) into 64
+// bits: keys below 2^23 each (one per endpoint at most), protocol 1 bit,
+// port 16 bits. An integer key hashes several times faster than a struct.
+type planKey uint64
+
+func makePlanKey(src, dst int32, p int, port uint16) planKey {
+	return planKey(uint64(src)<<40 | uint64(dst)<<17 | uint64(p)<<16 | uint64(port))
 }
 
 // maxFlowStages bounds the controls of one flow (see flowPlan).
@@ -352,6 +361,9 @@ type flowCache struct {
 	m       *regionModel
 	ends    map[string]*flowEnd // the index's, read-only
 	unknown map[string]*flowEnd // IDs not in the region
+	// the last source and destination resolved: callers ask per
+	// workload, so consecutive queries mostly share their source
+	last    [2]*flowEnd
 	plans   map[planKey]*flowPlan
 	stages  map[stageKey]*flowStage
 	judged  map[judgeKey]*judgement
@@ -367,7 +379,16 @@ func newFlowCache(m *regionModel, ends map[string]*flowEnd) *flowCache {
 }
 
 // end resolves an endpoint ID.
-func (c *flowCache) end(id string) *flowEnd {
+func (c *flowCache) end(id string, side int) *flowEnd {
+	if e := c.last[side]; e != nil && e.id == id {
+		return e
+	}
+	e := c.lookup(id)
+	c.last[side] = e
+	return e
+}
+
+func (c *flowCache) lookup(id string) *flowEnd {
 	if e := c.ends[id]; e != nil {
 		return e
 	}
@@ -383,7 +404,7 @@ func (c *flowCache) end(id string) *flowEnd {
 func (c *flowCache) flow(q *FlowQuery, out *Flow) {
 	p, _ := flowProto(*q)
 	*out = Flow{From: q.From, To: q.To, Protocol: protoNames[p], Port: q.Port, Path: []Hop{}, Missing: []string{}}
-	src, dst := c.end(q.From), c.end(q.To)
+	src, dst := c.end(q.From, 0), c.end(q.To, 1)
 	if len(src.missing) > 0 || len(dst.missing) > 0 {
 		out.Verdict = FlowUnknown
 		out.Missing = append(append([]string{}, src.missing...), dst.missing...)
@@ -497,8 +518,9 @@ type flowStage struct {
 	rt      *rtable
 	set     *sgSet
 	pols    string
-	gw      string    // route stages: the internet gateway of the subnet's network
-	rules   []*sgRule // the security-group rules the labels index
+	gw      string           // route stages: the internet gateway of the subnet's network
+	rules   []*sgRule        // the security-group rules the labels index
+	refs    map[string]int32 // referenced group → label of its first rule
 }
 
 // flowPlan is the evaluation of one equivalence key: its stages in packet
@@ -530,7 +552,7 @@ func (pl *flowPlan) add(st *flowStage, fixed int32) {
 }
 
 func (c *flowCache) plan(src, dst *flowEnd, p int, port uint16) *flowPlan {
-	k := planKey{src: src.key, dst: dst.key, proto: uint8(p), port: port}
+	k := makePlanKey(src.key, dst.key, p, port)
 	if pl := c.plans[k]; pl != nil {
 		return pl
 	}
@@ -560,17 +582,13 @@ func (c *flowCache) plan(src, dst *flowEnd, p int, port uint16) *flowPlan {
 // refLabel is the label of the first rule of a security-group stage that
 // references one of the other endpoint's groups (notFixed: none).
 func refLabel(st *flowStage, other *sgSet) int32 {
-	for i, r := range st.rules {
-		if r.ref == "" {
-			continue
-		}
-		for _, id := range other.ids {
-			if r.ref == id {
-				return int32(i)
-			}
+	best := int32(notFixed)
+	for _, id := range other.ids {
+		if l, ok := st.refs[id]; ok && (best == notFixed || l < best) {
+			best = l
 		}
 	}
-	return notFixed
+	return best
 }
 
 // sgStage partitions the address a set of security groups decides on
@@ -605,6 +623,11 @@ func (c *flowCache) sgStage(kind int, set *sgSet, p int, port uint16) *flowStage
 				for _, rg := range r.addrs.Ranges() {
 					pieces = append(pieces, span{rg.Lo, rg.Hi, int32(len(st.rules))})
 				}
+			} else if _, seen := st.refs[r.ref]; !seen {
+				if st.refs == nil {
+					st.refs = map[string]int32{}
+				}
+				st.refs[r.ref] = int32(len(st.rules))
 			}
 			st.rules = append(st.rules, r)
 		}
@@ -877,7 +900,7 @@ func judge(st *flowStage, label int32, other *subnetInfo, fwd *routeEntry) *judg
 			return unknownFor(st.missing...)
 		}
 		return block("security_group", st.set.name(), fmt.Sprintf("%s: no %s rule admits %s/%d %s %s%s",
-			st.set.name(), what, proto, st.port, dir, whom, st.set.admitted(rules, st.p, st.port, st.port)))
+			st.set.name(), what, proto, st.port, dir, whom, admittedDir(st.set, rules, st.p, st.port, dir)))
 	case fsACLOut, fsACLIn:
 		if st.acl == nil {
 			return unknownFor(st.missing...)
@@ -931,6 +954,31 @@ func judge(st *flowStage, label int32, other *subnetInfo, fwd *routeEntry) *judg
 		return block("firewall_policy", id, fmt.Sprintf("%s: the deciding rule (lowest priority number) denies %s/%d from the source address, or no rule matches (implied deny)", id, proto, st.port))
 	}
 	return unknownFor(fmt.Sprintf("internal: stage kind %d not evaluated", st.kind))
+}
+
+// admittedDir says what a set of groups does admit on one port, so that a
+// denial names the rules that come closest ("it admits tcp 5432 from
+// 10.0.1.0/24 only"); dir is "from" (ingress) or "to" (egress).
+func admittedDir(s *sgSet, rules func(*sg) []sgRule, p int, port uint16, dir string) string {
+	var parts []string
+	n := 0
+	for _, g := range s.groups {
+		for _, r := range rules(g) {
+			if !r.protos[p] || r.hi < port || r.lo > port {
+				continue
+			}
+			if n++; n <= 3 {
+				parts = append(parts, fmt.Sprintf("%s %s %s %s", protoNames[p], portText(r.lo, r.hi), dir, r.src))
+			}
+		}
+	}
+	switch {
+	case n == 0:
+		return fmt.Sprintf(" (it has no rule for %s/%d)", protoNames[p], port)
+	case n > 3:
+		parts = append(parts, fmt.Sprintf("%d more", n-3))
+	}
+	return " (it admits " + strings.Join(parts, "; ") + " only)"
 }
 
 // isPeering reports whether a route target is a VPC peering connection.

@@ -3,6 +3,7 @@ package exposure
 import (
 	"context"
 	"encoding/binary"
+	"flag"
 	"fmt"
 	"math/rand/v2"
 	"net/netip"
@@ -11,6 +12,18 @@ import (
 
 	"github.com/sightline-sec/sightline/internal/netmodel"
 )
+
+// zpfx and zaddr parse, giving the zero value for "" (malformed model
+// data the engine must survive).
+func zpfx(s string) netip.Prefix {
+	p, _ := netip.ParsePrefix(s)
+	return p
+}
+
+func zaddr(s string) netip.Addr {
+	a, _ := netip.ParseAddr(s)
+	return a
+}
 
 // byteSource draws numbers from fuzz input (zero once exhausted), so
 // every input decodes to some model.
@@ -47,8 +60,9 @@ func randModel(s *byteSource) (*netmodel.Region, []FlowQuery) {
 		Origin: netmodel.Origin{Subnets: "subnets", Groups: "groups", Endpoints: "endpoints", Hosts: "hosts"}}
 	pick := func(xs []string) string { return xs[s.n(len(xs))] }
 	prefixes := []string{"10.0.0.0/16", "10.1.0.0/16", "10.0.1.0/24", "10.0.2.0/24", "10.1.1.0/24", "10.0.1.8/29", "0.0.0.0/0",
-		"10.0.0.0/8", "::/0", "2001:db8:1::/64", "10.1.1.16/28", "192.168.0.0/16"}
-	addrs := []string{"10.0.1.10", "10.0.1.12", "10.0.2.10", "10.1.1.20", "10.1.1.17", "10.0.3.5", "2001:db8:1::5", "192.168.1.1"}
+		"10.0.0.0/8", "::/0", "2001:db8:1::/64", "10.1.1.16/28", "192.168.0.0/16", "", "10.0.1.10/16", "::ffff:10.0.0.0/104"}
+	addrs := []string{"10.0.1.10", "10.0.1.12", "10.0.2.10", "10.1.1.20", "10.1.1.17", "10.0.3.5", "2001:db8:1::5", "192.168.1.1",
+		"", "::ffff:10.0.1.12", "fe80::1%eth0"}
 	targets := []string{"local", "pcx-1", "pcx-2", "tgw-1", "igw-a", "igw-b", "nat-1", "eni-fw"}
 	vpcs := []string{"vpc-a", "vpc-b"}
 	reg.Networks = []netmodel.Network{{ID: "vpc-a", Prefixes: []netip.Prefix{fpfx("10.0.0.0/16")}, Gateway: "igw-a"},
@@ -67,7 +81,7 @@ func randModel(s *byteSource) (*netmodel.Region, []FlowQuery) {
 		}
 		for k := 0; k < s.n(4); k++ {
 			p := pick(prefixes)
-			rt.Routes = append(rt.Routes, netmodel.Route{Dest: p, Prefix: fpfx(p), Target: pick(targets), Blackhole: s.n(6) == 0, FromList: s.n(5) == 0})
+			rt.Routes = append(rt.Routes, netmodel.Route{Dest: p, Prefix: zpfx(p), Target: pick(targets), Blackhole: s.n(6) == 0, FromList: s.n(5) == 0})
 		}
 		if s.n(16) == 0 {
 			rt.Missing = []string{"prefix list pl-1 entries missing"}
@@ -75,7 +89,7 @@ func randModel(s *byteSource) (*netmodel.Region, []FlowQuery) {
 		reg.RouteTables = append(reg.RouteTables, rt)
 	}
 	protos := []netmodel.Protocols{netmodel.TCP, netmodel.UDP, netmodel.AllProtocols, 0}
-	ports := []netmodel.Ports{netmodel.AllPorts, {Lo: 5432, Hi: 5432}, {Lo: 1024, Hi: 65535}, {Lo: 0, Hi: 1023}, {Lo: 5000, Hi: 6000}, {Lo: 2000, Hi: 1000}}
+	ports := []netmodel.Ports{netmodel.AllPorts, {Lo: 5432, Hi: 5432}, {Lo: 1024, Hi: 65535}, {Lo: 0, Hi: 1023}, {Lo: 5000, Hi: 6000}, {Lo: 2000, Hi: 1000}, {Lo: 65535, Hi: 65535}}
 	aclRules := func() []netmodel.ACLRule {
 		var out []netmodel.ACLRule
 		if s.n(3) != 0 { // usually the default list's allow-all at 100
@@ -84,7 +98,7 @@ func randModel(s *byteSource) (*netmodel.Region, []FlowQuery) {
 		for k := 0; k < s.n(4); k++ {
 			p := pick(prefixes)
 			out = append(out, netmodel.ACLRule{Number: 1 + s.n(300), Allow: s.n(3) != 0, Protocols: protos[s.n(len(protos))], ProtoText: "-1",
-				Ports: ports[s.n(len(ports))], Prefix: fpfx(p), CIDR: p})
+				Ports: ports[s.n(len(ports))], Prefix: zpfx(p), CIDR: p})
 		}
 		return out
 	}
@@ -105,7 +119,7 @@ func randModel(s *byteSource) (*netmodel.Region, []FlowQuery) {
 					r.Source = r.Ref
 				} else {
 					p := pick(prefixes)
-					r.Prefixes, r.Source = []netip.Prefix{fpfx(p)}, p
+					r.Prefixes, r.Source = []netip.Prefix{zpfx(p)}, p
 				}
 				out = append(out, r)
 			}
@@ -132,7 +146,7 @@ func randModel(s *byteSource) (*netmodel.Region, []FlowQuery) {
 		reg.Missing.Groups = []string{"groups file missing"}
 	}
 	reg.Policies = []netmodel.Policy{{ID: "pol-1", Rules: []netmodel.PolicyRule{{Name: "r1", Priority: s.n(3), Allow: s.n(2) == 0,
-		Protocols: netmodel.TCP, Ports: ports[s.n(len(ports))], Prefixes: []netip.Prefix{fpfx(pick(prefixes))}}}}}
+		Protocols: netmodel.TCP, Ports: ports[s.n(len(ports))], Prefixes: []netip.Prefix{zpfx(pick(prefixes))}}}}}
 	subnetIDs := []string{"subnet-0", "subnet-1", "subnet-2", "subnet-3", "subnet-gone"}
 	nSub := 1 + s.n(4)
 	for i := 0; i < nSub; i++ {
@@ -171,7 +185,7 @@ func randModel(s *byteSource) (*netmodel.Region, []FlowQuery) {
 		e := netmodel.Endpoint{ID: fmt.Sprintf("eni-%d", i), Subnet: subnetIDs[sub], Host: pick(hostIDs)}
 		for k := 0; k < s.n(3)+1; k++ {
 			if s.n(16) != 0 || k > 0 {
-				e.Private = append(e.Private, netip.MustParseAddr(pick(addrs)))
+				e.Private = append(e.Private, zaddr(pick(addrs)))
 			}
 		}
 		for k := 0; k < 1+s.n(2); k++ {
@@ -220,14 +234,17 @@ func FuzzFlows(f *testing.F) {
 	})
 }
 
-// TestFlowsDifferential runs the reference comparison over 6 000 seeded
-// models (the fuzzer explores further).
+var flowIters = flag.Int("flows.iters", 6000, "models TestFlowsDifferential compares")
+
+// TestFlowsDifferential runs the reference comparison over seeded models
+// (6 000 by default, -flows.iters; the fuzzer explores further).
 func TestFlowsDifferential(t *testing.T) {
-	n := 6000
+	n := *flowIters
 	if testing.Short() {
 		n = 300
 	}
 	counts := map[string]int{}
+	flows := 0
 	for seed := 0; seed < n; seed++ {
 		r := rand.New(rand.NewPCG(uint64(seed), 11))
 		b := make([]byte, 400)
@@ -237,6 +254,7 @@ func TestFlowsDifferential(t *testing.T) {
 		reg, qs := randModel(&byteSource{b: b})
 		for _, v := range compareFlows(t, reg, qs) {
 			counts[v]++
+			flows++
 		}
 		if t.Failed() {
 			t.Fatalf("seed %d", seed)
@@ -248,7 +266,7 @@ func TestFlowsDifferential(t *testing.T) {
 			t.Errorf("only %d %s flows: %v", counts[v], v, counts)
 		}
 	}
-	t.Logf("verdicts %v", counts)
+	t.Logf("%d models, %d flows compared, verdicts %v", n, flows, counts)
 }
 
 func compareFlows(t *testing.T, reg *netmodel.Region, qs []FlowQuery) []string {
@@ -302,14 +320,23 @@ func naiveFlow(reg *netmodel.Region, q FlowQuery) (string, string) {
 		return out
 	}
 	src, dst := ep(q.From), ep(q.To)
-	if src == nil || dst == nil || len(src.Private) == 0 || len(dst.Private) == 0 || subnet(src.Subnet) == nil || subnet(dst.Subnet) == nil {
+	valid := func(e *netmodel.Endpoint) []netip.Addr {
+		var out []netip.Addr
+		for _, a := range e.Private {
+			if a.IsValid() {
+				out = append(out, a.Unmap().WithZone(""))
+			}
+		}
+		return out
+	}
+	if src == nil || dst == nil || len(valid(src)) == 0 || len(valid(dst)) == 0 || subnet(src.Subnet) == nil || subnet(dst.Subnet) == nil {
 		return FlowUnknown, ""
 	}
-	d := dst.Private[0].Unmap()
+	d := valid(dst)[0]
 	var s netip.Addr
-	for _, a := range src.Private {
-		if a.Unmap().Is4() == d.Is4() {
-			s = a.Unmap()
+	for _, a := range valid(src) {
+		if a.Is4() == d.Is4() {
+			s = a
 			break
 		}
 	}
@@ -602,10 +629,20 @@ func naiveFlow(reg *netmodel.Region, q FlowQuery) (string, string) {
 	return FlowReachable, ""
 }
 
-// prefixHas is netip's Contains with the model's family rule: an IPv6
-// prefix never matches IPv4 traffic (netset removes the IPv4-mapped block).
+// prefixHas is netip's Contains with the model's family rules: an IPv6
+// prefix never matches IPv4 traffic (netset removes the IPv4-mapped
+// block), an IPv4-mapped prefix (::ffff:a.b.c.d/n) is the IPv4 prefix
+// it maps, and — netset's reading of malformed data, which the AWS
+// compiler never produces (it rejects bad CIDRs) — the zero Prefix is
+// every address.
 func prefixHas(p netip.Prefix, a netip.Addr) bool {
-	return p.IsValid() && p.Addr().Is4() == a.Is4() && p.Masked().Contains(a)
+	if !p.IsValid() {
+		return true
+	}
+	if p.Addr().Is4In6() && p.Bits() >= 96 {
+		p = netip.PrefixFrom(p.Addr().Unmap(), p.Bits()-96)
+	}
+	return p.Addr().Is4() == a.Is4() && p.Masked().Contains(a)
 }
 
 func joinIDs(ids []string) string {

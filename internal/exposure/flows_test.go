@@ -160,7 +160,12 @@ func TestFlows(t *testing.T) {
 		{name: "CIDR does not cover the source subnet", q: tcp5432("eni-app2", "eni-rdscidr"),
 			verdict: FlowBlocked, blocked: "security_group:sg-dbcidr", detail: "admits tcp 5432 from 10.0.1.0/24 only"},
 		{name: "egress restricted", q: tcp5432("eni-web", "eni-rdscidr"),
-			verdict: FlowBlocked, blocked: "security_group:sg-web", detail: "no egress rule admits tcp/5432 to the destination address"},
+			verdict: FlowBlocked, blocked: "security_group:sg-web", detail: "no egress rule admits tcp/5432 to the destination address (it has no rule for tcp/5432)"},
+		{name: "egress to another range only", q: tcp5432("eni-web", "eni-rdscidr"),
+			edit: func(r *netmodel.Region) {
+				r.Groups[1].Outbound = []netmodel.GroupRule{sgRuleCIDR(netmodel.TCP, 5432, 5432, "10.9.0.0/16")}
+			},
+			verdict: FlowBlocked, blocked: "security_group:sg-web", detail: "(it admits tcp 5432 to 10.9.0.0/16 only)"},
 		{name: "wrong port", q: FlowQuery{From: "eni-app1", To: "eni-rds", Protocol: netmodel.TCP, Port: 5433},
 			verdict: FlowBlocked, blocked: "security_group:sg-db", detail: "it has no rule for tcp/5433"},
 		{name: "udp is not tcp", q: FlowQuery{From: "eni-app1", To: "eni-rds", Protocol: netmodel.UDP, Port: 5432},
@@ -277,6 +282,55 @@ func TestFlows(t *testing.T) {
 				r.Missing.Hosts = []string{"ec2/describe-instances.json missing"}
 			},
 			verdict: FlowUnknown, detail: "ec2/describe-instances.json missing"},
+		{name: "IPv6 inside the VPC", q: tcp5432("eni-app1", "eni-rds"),
+			edit: func(r *netmodel.Region) {
+				findRT(r, "rtb-app").Routes = append(findRT(r, "rtb-app").Routes, froute("2a05:d018:1234:5600::/56", "local"))
+				for _, a := range []*netmodel.ACL{findACL(r, "acl-app"), findACL(r, "acl-db")} {
+					for _, dir := range []*[]netmodel.ACLRule{&a.Inbound, &a.Outbound} {
+						*dir = append([]netmodel.ACLRule{{Number: 101, Allow: true, Protocols: netmodel.AllProtocols, ProtoText: "-1", Ports: netmodel.AllPorts, Prefix: fpfx("::/0"), CIDR: "::/0"}}, *dir...)
+					}
+				}
+				r.Groups[0].Outbound = append(r.Groups[0].Outbound, sgRuleCIDR(netmodel.AllProtocols, 0, 65535, "::/0"))
+				findEndpoint(r, "eni-app1").Private = append(findEndpoint(r, "eni-app1").Private, faddr("2a05:d018:1234:5601::10"))
+				findEndpoint(r, "eni-rds").Private = []netip.Addr{faddr("2a05:d018:1234:5611::20")}
+			},
+			verdict: FlowReachable,
+			path: "security_group:sg-app network_acl:acl-app route_table:rtb-app network_acl:acl-db security_group:sg-db " +
+				"network_acl:acl-db route_table:rtb-app network_acl:acl-app"},
+		{name: "IPv6 destination, IPv4-only source", q: tcp5432("eni-app1", "eni-rds"),
+			edit: func(r *netmodel.Region) {
+				findEndpoint(r, "eni-rds").Private = []netip.Addr{faddr("2a05:d018:1234:5611::20")}
+			},
+			verdict: FlowBlocked, blocked: "network_interface:eni-app1", detail: "has no private IPv6 address"},
+		{name: "IPv6: the ACL admits IPv4 only", q: tcp5432("eni-app1", "eni-rds"),
+			edit: func(r *netmodel.Region) {
+				findRT(r, "rtb-app").Routes = append(findRT(r, "rtb-app").Routes, froute("2a05:d018:1234:5600::/56", "local"))
+				r.Groups[0].Outbound = append(r.Groups[0].Outbound, sgRuleCIDR(netmodel.AllProtocols, 0, 65535, "::/0"))
+				findEndpoint(r, "eni-app1").Private = []netip.Addr{faddr("2a05:d018:1234:5601::10")}
+				findEndpoint(r, "eni-rds").Private = []netip.Addr{faddr("2a05:d018:1234:5611::20")}
+			},
+			verdict: FlowBlocked, blocked: "network_acl:acl-app", detail: "acl-app outbound: no rule matches tcp/5432 to the destination address (implicit deny)"},
+		{name: "destination policy denies", q: tcp5432("eni-app1", "eni-rds"),
+			edit: func(r *netmodel.Region) {
+				r.Policies = []netmodel.Policy{{ID: "nsg-db", Rules: []netmodel.PolicyRule{
+					{Name: "deny-app", Priority: 100, Protocols: netmodel.TCP, Ports: netmodel.AllPorts, Prefixes: []netip.Prefix{fpfx("10.0.1.0/24")}},
+					{Name: "allow-vnet", Priority: 200, Allow: true, Protocols: netmodel.TCP, Ports: netmodel.AllPorts, Prefixes: []netip.Prefix{fpfx("10.0.0.0/8")}}}}}
+				findEndpoint(r, "eni-rds").Policies = []string{"nsg-db"}
+			},
+			verdict: FlowBlocked, blocked: "firewall_policy:nsg-db"},
+		{name: "destination policy allows", q: tcp5432("eni-app2", "eni-rds"),
+			edit: func(r *netmodel.Region) {
+				r.Policies = []netmodel.Policy{{ID: "nsg-db", Rules: []netmodel.PolicyRule{
+					{Name: "deny-app", Priority: 100, Protocols: netmodel.TCP, Ports: netmodel.AllPorts, Prefixes: []netip.Prefix{fpfx("10.0.1.0/24")}},
+					{Name: "allow-vnet", Priority: 200, Allow: true, Protocols: netmodel.TCP, Ports: netmodel.AllPorts, Prefixes: []netip.Prefix{fpfx("10.0.0.0/8")}}}}}
+				findEndpoint(r, "eni-rds").Policies = []string{"nsg-db"}
+			},
+			verdict: FlowReachable,
+			path: "security_group:sg-app network_acl:acl-app route_table:rtb-app network_acl:acl-db security_group:sg-db firewall_policy:nsg-db " +
+				"network_acl:acl-db route_table:rtb-app network_acl:acl-app"},
+		{name: "destination policy not in the model", q: tcp5432("eni-app2", "eni-rds"),
+			edit:    func(r *netmodel.Region) { findEndpoint(r, "eni-rds").Policies = []string{"nsg-gone"} },
+			verdict: FlowUnknown, detail: "policy nsg-gone not in the model"},
 		{name: "overlapping ranges: local route keeps it", q: tcp5432("eni-app1", "eni-peerdb"),
 			edit: func(r *netmodel.Region) {
 				findEndpoint(r, "eni-peerdb").Private = []netip.Addr{faddr("10.0.3.20")}
@@ -534,5 +588,18 @@ func TestFlowsScenarios(t *testing.T) {
 				t.Errorf("%s %s → %s: proof does not say %q: %q", tc.scenario, tc.q.From, tc.q.To, tc.detail, all)
 			}
 		}
+	}
+}
+
+// TestFlowsCancelled: a cancelled context is an error, not partial answers.
+func TestFlowsCancelled(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	qs := make([]FlowQuery, 5000)
+	for i := range qs {
+		qs[i] = FlowQuery{From: "eni-app1", To: "eni-rds", Protocol: netmodel.TCP, Port: 5432}
+	}
+	if fs, err := Flows(ctx, flowRegion(), qs); err == nil {
+		t.Fatalf("no error, %d flows", len(fs))
 	}
 }
