@@ -193,23 +193,21 @@ func assessRuntime(ctx context.Context, g *cliutil.Globals, src *sourceFlags, re
 		}
 	}
 	if src.aws != "" {
-		// What the workloads' cloud roles may do (issue 11): read from the
-		// snapshot's IAM; without it the roles keep the generic weight.
-		// A damaged IAM file does not stop the ranking: the roles keep the
-		// generic weight and the coverage says why (as a gap would).
-		ids, note, incomplete, err := reach.Identities(ctx, src.aws, s.inv)
+		// What the workloads' cloud roles may do and the data stores
+		// behind them (issue 11), from the snapshot's IAM and data
+		// services. A damaged IAM file does not stop the ranking: the
+		// roles keep the generic weight and the coverage says why.
+		b, err := reach.AssessBehind(ctx, src.aws, s.snap, s.model, s.cloud, s.inv)
 		if err != nil {
-			if ctx.Err() != nil {
-				return nil, err
-			}
-			note = fmt.Sprintf("the workload roles' permissions are unknown: %v", err)
+			return nil, err
 		}
-		if incomplete {
+		if b.IdentityIncomplete {
 			// Said where the image gaps are said: on stderr and in the footer.
-			g.Warnf("assess: %s", note)
+			g.Warnf("assess: %s", b.IdentityNote)
 		}
-		opts.Identities, opts.IdentityNote, opts.IdentityIncomplete = ids, note, incomplete
-		g.Logf("assess: %s", note)
+		opts.Identities, opts.IdentityNote, opts.IdentityIncomplete = b.Identities, b.IdentityNote, b.IdentityIncomplete
+		opts.DataBehind, opts.DataNote = b.Data.Behind, b.Data.Note
+		g.Logf("assess: %s; %s", b.IdentityNote, b.Data.Note)
 	}
 	t0 := time.Now()
 	rep := risk.Assess(s.inv, results, opts)

@@ -111,9 +111,10 @@ func (s *sourceFlags) check() error {
 // exposure filled) and the cloud results.
 type sources struct {
 	inv   *workload.Inventory
-	cloud *exposure.Report // nil without --aws
-	model *netmodel.Model  // the compiled network model; nil without --aws
-	read  []string         // the sources read, for the footer
+	cloud *exposure.Report   // nil without --aws
+	model *netmodel.Model    // the compiled network model; nil without --aws
+	snap  *snapshot.Snapshot // the AWS snapshot read; nil without --aws
+	read  []string           // the sources read, for the footer
 }
 
 // loadSources reads every source given, merges the inventories and
@@ -156,7 +157,7 @@ func loadSources(ctx context.Context, g *cliutil.Globals, f *sourceFlags, join b
 		if err != nil {
 			return nil, inputError(err)
 		}
-		out.cloud, out.model = rep, model
+		out.cloud, out.model, out.snap = rep, model, snap
 		out.read = append(out.read, "an AWS snapshot")
 		g.Logf("loaded and analysed the AWS snapshot in %v (%d results)", time.Since(t0).Round(time.Millisecond), len(rep.Results))
 		tasks := ecs.FromSnapshot(snap)

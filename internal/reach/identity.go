@@ -7,37 +7,38 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/sightline-sec/sightline/internal/collect/aws/snapshot"
+	"github.com/sightline-sec/sightline/internal/exposure"
 	"github.com/sightline-sec/sightline/internal/iam"
+	"github.com/sightline-sec/sightline/internal/netmodel"
 	"github.com/sightline-sec/sightline/internal/risk"
 	"github.com/sightline-sec/sightline/internal/workload"
 )
 
-// Identities evaluates what the cloud role of every workload in inv may
-// do, from the IAM of the AWS snapshot at dir (internal/iam): admin
-// equivalence, privilege-escalation paths and data-store grants, each
-// with the statements that decide it. Roles not in the snapshot, and a
-// snapshot without IAM, stay unknown: the returned note says so and assess
-// keeps the generic "role present" weight for them. Conditional answers
-// are listed with their condition keys, never counted as granted or not.
-//
-// incomplete is true when some workload role was not evaluated.
-func Identities(ctx context.Context, dir string, inv *workload.Inventory) (ids risk.Identities, note string, incomplete bool, err error) {
+// The workloads' roles are evaluated from the IAM of the AWS snapshot
+// (internal/iam): admin equivalence, privilege-escalation paths and
+// data-store grants, each with the statements that decide it. Roles not in
+// the snapshot, and a snapshot without IAM, stay unknown: the note says so
+// and assess keeps the generic "role present" weight for them.
+// Conditional answers are listed with their condition keys, never counted
+// as granted or not.
+
+func workloadRoles(inv *workload.Inventory) map[string]bool {
 	roles := map[string]bool{}
 	for i := range inv.Workloads {
 		if r := inv.Workloads[i].Role; r != "" {
 			roles[r] = true
 		}
 	}
-	if len(roles) == 0 {
-		return nil, "no workload runs with a cloud role", false, nil
-	}
-	est, err := iam.LoadSnapshot(ctx, dir)
-	if err != nil {
-		return nil, "", true, fmt.Errorf("IAM of the AWS snapshot: %w", err)
-	}
+	return roles
+}
+
+// identities evaluates the workload roles against a loaded estate.
+func identities(dir string, est *iam.Estate, inv *workload.Inventory) (ids risk.Identities, note string, incomplete bool) {
+	roles := workloadRoles(inv)
 	if len(est.Principals) == 0 {
 		return nil, fmt.Sprintf("no IAM in the AWS snapshot (%s): what the %d workload role(s) may do is unknown",
-			missingText(dir, est.Missing), len(roles)), true, nil
+			missingText(dir, est.Missing), len(roles)), true
 	}
 	ids = risk.Identities{}
 	var unknown []string
@@ -53,7 +54,7 @@ func Identities(ctx context.Context, dir string, inv *workload.Inventory) (ids r
 		sort.Strings(unknown)
 		note += fmt.Sprintf("; not in the IAM snapshot (permissions unknown): %s", strings.Join(unknown, ", "))
 	}
-	return ids, note, len(unknown) > 0, nil
+	return ids, note, len(unknown) > 0
 }
 
 // missingText names the missing IAM files relative to the snapshot
@@ -117,4 +118,42 @@ func proofText(refs []iam.StatementRef) string {
 		out = append(out, r.String())
 	}
 	return strings.Join(out, "; ")
+}
+
+// Behind is what stands behind the workloads of an AWS snapshot: what
+// their cloud roles may do, and the data stores they reach by identity
+// or over the network (issue 11; docs/risk.md).
+type Behind struct {
+	Identities         risk.Identities
+	IdentityNote       string
+	IdentityIncomplete bool
+	Data               *Data
+}
+
+// AssessBehind reads the snapshot's IAM once and evaluates both. A
+// damaged IAM file is not an error: the roles stay unknown and the notes
+// say why (assess keeps ranking); a failure of the network evaluation is.
+func AssessBehind(ctx context.Context, dir string, snap *snapshot.Snapshot, model *netmodel.Model, rep *exposure.Report,
+	inv *workload.Inventory) (*Behind, error) {
+	b := &Behind{}
+	est, err := iam.LoadSnapshot(ctx, dir)
+	switch {
+	case ctx.Err() != nil:
+		return nil, ctx.Err()
+	case err != nil:
+		b.IdentityNote = fmt.Sprintf("the workload roles' permissions are unknown: IAM of the AWS snapshot: %v", err)
+		b.IdentityIncomplete = len(workloadRoles(inv)) > 0
+		est = nil
+	case len(workloadRoles(inv)) == 0:
+		b.IdentityNote = "no workload runs with a cloud role"
+	default:
+		b.Identities, b.IdentityNote, b.IdentityIncomplete = identities(dir, est, inv)
+	}
+	if est != nil && len(est.Principals) == 0 {
+		est = nil
+	}
+	if b.Data, err = DataStores(ctx, snap, model, rep, inv, est); err != nil {
+		return nil, err
+	}
+	return b, nil
 }

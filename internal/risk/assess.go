@@ -33,6 +33,10 @@ type Options struct {
 	// IdentityIncomplete: some workload role was not evaluated (no IAM
 	// in the snapshot, the role not in it, a damaged file).
 	IdentityIncomplete bool
+	// DataBehind are the data stores behind each workload (by workload
+	// ID), DataNote what was read and checked to find them.
+	DataBehind DataBehind
+	DataNote   string
 }
 
 // occurrence is one workload container running a scanned image.
@@ -60,6 +64,7 @@ func Assess(inv *workload.Inventory, results []*scan.Result, opts Options) *Repo
 	}
 	rep.Coverage.Runtime = runtimeCoverage(opts)
 	rep.Coverage.Identity = opts.IdentityNote
+	rep.Coverage.DataStores = opts.DataNote
 	rep.Coverage.IdentityIncomplete = opts.IdentityIncomplete
 	results = dedupe(results, &rep.Coverage)
 	occ := joinImages(inv, results, &rep.Coverage)
@@ -283,6 +288,7 @@ func rowsOf(r *scan.Result, occ []occurrence, opts Options) []Risk {
 		if p == nil {
 			p = &pathOf{best: pickPath(r, pk, occ), refs: workloadRefs(r, pk, occ, opts.Identities)}
 			p.priv, p.privNames, p.privWhy = privilege(occ, opts.Identities)
+			p.data, p.dataAcc = dataBehind(occ, opts.DataBehind)
 			p.runtime = runtimeOf(opts.Runtime, opts.RuntimeNote, pk.purl, fs[0].Package.Ecosystem, pk.names, occ)
 			paths[key] = p
 		}
@@ -299,6 +305,8 @@ type pathOf struct {
 	priv      float64
 	privNames []string
 	privWhy   []string // what the role of the most privileged container may do
+	data      float64
+	dataAcc   []DataAccess
 	runtime   Runtime
 }
 
@@ -347,12 +355,14 @@ func row(r *scan.Result, fs []*scan.Finding, occ []occurrence, p *pathOf, source
 		Reachability:   reachPoints(best) * vectorFactor(rk.Severity),
 		Port:           Weights.Port[best.port.Match],
 		Privilege:      priv,
+		Data:           p.data,
 		FixAge:         fixAge(&f.Vulnerability, rk.Fix, now),
 	}
 	rk.ScoreParts.Runtime = runtimePoints(rk.Runtime.State, rk.ScoreParts.Reachability)
 	sp := rk.ScoreParts
-	rk.Score = round1(sp.Exploitability + sp.Reachability + sp.Port + sp.Privilege + sp.FixAge + sp.Runtime)
-	rk.Reasons = reasons(&rk, privNames, p.privWhy, &f.Vulnerability, now)
+	rk.Score = round1(sp.Exploitability + sp.Reachability + sp.Port + sp.Privilege + sp.Data + sp.FixAge + sp.Runtime)
+	rk.DataBehind = p.dataAcc
+	rk.Reasons = reasons(&rk, privNames, append(p.privWhy, dataReasons(p.dataAcc)...), &f.Vulnerability, now)
 	return rk
 }
 

@@ -40,8 +40,11 @@ type Risk struct {
 	PortEvidence PortEvidence  `json:"port_evidence"`
 	Runtime      Runtime       `json:"runtime"`
 	Reasons      []string      `json:"reasons"`
-	Fix          Fix           `json:"fix"`
-	ScoreParts   ScoreParts    `json:"score_parts"`
+	// DataBehind are the data stores behind the workload the row is
+	// scored for (DataAccess); omitted when none is known.
+	DataBehind []DataAccess `json:"data_behind,omitempty"`
+	Fix        Fix          `json:"fix"`
+	ScoreParts ScoreParts   `json:"score_parts"`
 }
 
 // Severity is the exploitability data of the advisory.
@@ -159,7 +162,9 @@ type ScoreParts struct {
 	Reachability   float64 `json:"reachability"`
 	Port           float64 `json:"port"`
 	Privilege      float64 `json:"privilege"`
-	FixAge         float64 `json:"fix_age"`
+	// Data: the data stores behind the workload (Weights.DataStore each).
+	Data   float64 `json:"data"`
+	FixAge float64 `json:"fix_age"`
 	// Runtime: + for loaded, − for dormant (a share of the reachability
 	// points), 0 for unknown.
 	Runtime float64 `json:"runtime"`
@@ -217,6 +222,9 @@ type Coverage struct {
 	// IdentityIncomplete is true when some workload role's permissions are
 	// unknown (Identity says which and why).
 	IdentityIncomplete bool `json:"identity_incomplete,omitempty"`
+	// DataStores says which data stores were read and how the paths to
+	// them were checked (Options.DataNote); empty without --aws.
+	DataStores string `json:"data_stores,omitempty"`
 }
 
 // ImageGap is an image run by workloads with no scan result.

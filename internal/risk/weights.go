@@ -48,6 +48,15 @@ var Weights = struct {
 	RoleAdmin      float64
 	PrivilegeCap   float64
 
+	// Data behind the workload (DataBehind): points per distinct data
+	// store its identity or its network path reaches (half when
+	// conditional or unknown), at most DataCap. A vulnerable service with
+	// the customer database behind it is a different emergency from a
+	// stateless one: two stores (12) outweigh a fix-age step or EPSS,
+	// but not a reachability class (10–20 points apart).
+	DataStore float64
+	DataCap   float64
+
 	// Fix age: days since the advisory was published, when a fix exists
 	// (the longer a fix has been out, the longer attackers have had).
 	FixAge []AgeStep
@@ -105,6 +114,8 @@ var Weights = struct {
 	RoleEscalation:  8,
 	RoleAdmin:       12,
 	PrivilegeCap:    15,
+	DataStore:       6,
+	DataCap:         12,
 	FixAge: []AgeStep{
 		{Days: 365, Points: 5},
 		{Days: 90, Points: 3},

@@ -649,8 +649,8 @@ s.taskdefs[TDBO] = {"taskDefinitionArn": TDBO, "family": "backoffice-api", "revi
 s.write()
 
 # 18. Data stores behind workloads (issue 11) ------------------------------------------------------
-# Two Fargate services run the same image (digest sha256:0f1e…f0, replaced by tests with a scanned
-# image's) with public addresses and a group open to the internet on 8080:
+# Two Fargate services run images with the same packages (digests sha256:0f1e…f0 and sha256:1f1e…f1,
+# replaced by tests with scanned images') with public addresses and a group open to the internet on 8080:
 # - "api" (task role api-task) may s3:GetObject on customer-exports, and its group sg-0api is
 #   admitted by the database's group sg-0db on 5432: two data stores behind it;
 # - "resizer" (task role resizer-task: CloudWatch Logs only; group sg-0resizer, not admitted by sg-0db)
@@ -661,7 +661,8 @@ s.write()
 # lambda list-function-url-configs, iam get-account-authorization-details).
 s = Snap("datastores"); V = s.base()
 DSCL = f"arn:aws:ecs:{REG}:{ACCT}:cluster/prod"
-DIG = "sha256:0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0"
+DIGS = {"api": "sha256:0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0",
+        "resizer": "sha256:1f1e2d3c4b5a69788796a5b4c3d2e1f01f1e2d3c4b5a69788796a5b4c3d2e1f1"}
 s.d["SecurityGroups"] += [
     sg("sg-0api", V, [perm("tcp", 8080, cidrs=["0.0.0.0/0"])], name="api"),
     sg("sg-0resizer", V, [perm("tcp", 8080, cidrs=["0.0.0.0/0"])], name="resizer"),
@@ -677,7 +678,7 @@ for n, (name, grp, ip, pub) in enumerate([("api", "sg-0api", "10.0.1.40", "52.16
     s.d["NetworkInterfaces"].append(eni(f"eni-0{name}task", sub, V, ip, [grp], pub, managed=True,
                                         desc=f"arn:aws:ecs:{REG}:{ACCT}:attachment/{tid[:8]}-{name}"))
     t = task(tid, td, [{"containerArn": f"arn:aws:ecs:{REG}:{ACCT}:container/prod/{tid}/{name}", "name": name,
-                        "image": f"111122223333.dkr.ecr.{REG}.amazonaws.com/shop/{name}:2.1", "imageDigest": DIG,
+                        "image": f"111122223333.dkr.ecr.{REG}.amazonaws.com/shop/{name}:2.1", "imageDigest": DIGS[name],
                         "lastStatus": "RUNNING", "networkBindings": [],
                         "networkInterfaces": [{"attachmentId": "att-" + tid[:8], "privateIpv4Address": ip}]}],
              f"eni-0{name}task", sub)
@@ -689,6 +690,12 @@ for n, (name, grp, ip, pub) in enumerate([("api", "sg-0api", "10.0.1.40", "52.16
                       "containerDefinitions": [{"name": name, "image": f"111122223333.dkr.ecr.{REG}.amazonaws.com/shop/{name}:2.1",
                                                 "essential": True, "portMappings": [{"containerPort": 8080, "hostPort": 8080, "protocol": "tcp"}]}]}
 s.tasks[DSCL] = ds_tasks
+s.cis[DSCL] = []
+s.services[DSCL] = [{"serviceArn": f"arn:aws:ecs:{REG}:{ACCT}:service/prod/{n}", "serviceName": n, "clusterArn": DSCL,
+                     "loadBalancers": [], "status": "ACTIVE", "desiredCount": 1, "runningCount": 1, "pendingCount": 0,
+                     "launchType": "FARGATE", "taskDefinition": f"arn:aws:ecs:{REG}:{ACCT}:task-definition/{n}:3",
+                     "networkConfiguration": {"awsvpcConfiguration": {"subnets": [sub], "securityGroups": [g], "assignPublicIp": "ENABLED"}}}
+                    for n, sub, g in [("api", "subnet-0pub1a", "sg-0api"), ("resizer", "subnet-0pub1b", "sg-0resizer")]]
 # RDS: the interfaces RDS creates (RequesterId amazon-rds, Description RDSNetworkInterface)
 def rds_eni(eid, sub, ip, groups, public=None):
     e = eni(eid, sub, V, ip, groups, public, desc="RDSNetworkInterface", managed=True)
@@ -713,6 +720,12 @@ s.files[f"{REG}/rds/describe-db-instances.json"] = {"DBInstances": [
     db("db-prod", "postgres", 5432, ["sg-0db"], [("subnet-0prv1a", "a"), ("subnet-0prv1b", "b")], False),
     db("legacy-mysql", "mysql", 3306, ["sg-0legacydb"], [("subnet-0pub1a", "a"), ("subnet-0pub1b", "b")], True)]}
 s.files[f"{REG}/rds/describe-db-clusters.json"] = {"DBClusters": []}
+# collected, none there (what the AWS CLI prints for an empty listing)
+for rel, key in [("redshift/describe-clusters", "Clusters"), ("dynamodb/list-tables", "TableNames"),
+                 ("elasticache/describe-cache-clusters", "CacheClusters"), ("elasticache/describe-replication-groups", "ReplicationGroups"),
+                 ("elasticache/describe-cache-subnet-groups", "CacheSubnetGroups"), ("opensearch/list-domain-names", "DomainNames"),
+                 ("secretsmanager/list-secrets", "SecretList"), ("eks/list-clusters", "clusters")]:
+    s.files[f"{REG}/{rel}.json"] = {key: []}
 s.files[f"{REG}/lambda/list-functions.json"] = {"Functions": [
     {"FunctionName": "thumbnailer", "FunctionArn": f"arn:aws:lambda:{REG}:{ACCT}:function:thumbnailer", "Runtime": "python3.12",
      "Role": f"arn:aws:iam::{ACCT}:role/thumbnailer", "Handler": "app.handler", "PackageType": "Zip"}]}

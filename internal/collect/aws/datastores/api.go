@@ -37,7 +37,7 @@ func (c *compiler) secrets() {
 		pol, ok := c.r.SecretPolicy(sec.ARN)
 		switch {
 		case !ok:
-			s.Missing = append(s.Missing, c.r.Missing(snapshot.OpSecretPolicy, sec.ARN))
+			s.Missing = append(s.Missing, c.miss(snapshot.OpSecretPolicy, sec.ARN))
 			s.Service = datastore.Access{Verdict: datastore.Unknown, Missing: s.Missing}
 		case pol == "":
 			s.Service = datastore.Access{Verdict: datastore.NotPublic, Proof: []string{
@@ -60,7 +60,7 @@ func (c *compiler) functionURLs() {
 		if !ok {
 			// One reason for all functions whose URL configuration is unknown.
 			c.missing = append(c.missing, fmt.Sprintf("%s: whether function %s has a public URL is unknown",
-				c.r.Missing(snapshot.OpFunctionURLConfigs, fn.FunctionName), fn.FunctionName))
+				c.miss(snapshot.OpFunctionURLConfigs, fn.FunctionName), fn.FunctionName))
 			continue
 		}
 		for _, u := range urls {
@@ -134,10 +134,10 @@ func (c *compiler) bucketAccess(name, arn string, s *datastore.Store) datastore.
 			v = datastore.Public
 		}
 		a = datastore.Access{Verdict: v, Proof: []string{fmt.Sprintf("S3 get-bucket-policy-status: IsPublic %t", st.IsPublic)},
-			Missing: []string{c.r.Missing(snapshot.OpBucketPolicy, name) + ": the statements are not shown"}}
+			Missing: []string{c.miss(snapshot.OpBucketPolicy, name) + ": the statements are not shown"}}
 	default:
 		return datastore.Access{Verdict: datastore.Unknown, Missing: []string{
-			c.r.Missing(snapshot.OpBucketPolicy, name), c.r.Missing(snapshot.OpBucketPolicyStatus, name)}}
+			c.miss(snapshot.OpBucketPolicy, name), c.miss(snapshot.OpBucketPolicyStatus, name)}}
 	}
 	if stOK && stFound && polOK && polFound {
 		a.Proof = append(a.Proof, fmt.Sprintf("S3 get-bucket-policy-status: IsPublic %t", st.IsPublic))
@@ -148,7 +148,7 @@ func (c *compiler) bucketAccess(name, arn string, s *datastore.Store) datastore.
 		}
 	}
 	if a.Verdict == datastore.Public && !pabOK {
-		a.Missing = append(a.Missing, c.r.Missing(snapshot.OpBucketPAB, name)+": Block Public Access could restrict the policy")
+		a.Missing = append(a.Missing, c.miss(snapshot.OpBucketPAB, name)+": Block Public Access could restrict the policy")
 	}
 	if a.Verdict == datastore.Public {
 		a.Missing = append(a.Missing, "account-level Block Public Access not collected (s3control get-public-access-block): it could restrict the policy")

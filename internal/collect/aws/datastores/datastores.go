@@ -26,6 +26,7 @@ package datastores
 
 import (
 	"fmt"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strconv"
@@ -49,6 +50,10 @@ func Compile(snap *snapshot.Snapshot) Inventory {
 	var inv Inventory
 	for _, r := range snap.Regions {
 		c := newCompiler(r)
+		c.relDir = r.Dir
+		if rel, err := filepath.Rel(snap.Root, r.Dir); err == nil && rel != "." {
+			c.relDir = rel
+		}
 		c.compile()
 		inv.Stores = append(inv.Stores, c.stores...)
 		inv.Missing = append(inv.Missing, c.missing...)
@@ -59,6 +64,7 @@ func Compile(snap *snapshot.Snapshot) Inventory {
 
 type compiler struct {
 	r       *snapshot.Region
+	relDir  string // r.Dir relative to the snapshot root, for messages
 	stores  []datastore.Store
 	missing []string
 	// interfaces indexed for attribution.
@@ -98,7 +104,7 @@ func (c *compiler) listed(op, kind string) bool {
 		return false
 	}
 	if !c.r.Has(op) {
-		c.missing = append(c.missing, fmt.Sprintf("%s: %s unknown", c.r.Missing(op, ""), kind))
+		c.missing = append(c.missing, fmt.Sprintf("%s: %s unknown", c.miss(op, ""), kind))
 	}
 	return true
 }
@@ -196,9 +202,20 @@ func ids(es []*snapshot.NetworkInterface) []string {
 // interfaces were not found.
 func (c *compiler) noInterfaces(how string) string {
 	if !c.eniOK {
-		return c.r.Missing("ec2/describe-network-interfaces", "") + ": the store's network interfaces are unknown"
+		return c.miss("ec2/describe-network-interfaces", "") + ": the store's network interfaces are unknown"
 	}
 	return "no network interface in ec2/describe-network-interfaces.json matches (" + how + ")"
+}
+
+// miss is snapshot.Region.Missing naming the region directory relative
+// to the snapshot root: a message must not depend on where the snapshot
+// lies (the demo writes it to a temporary directory).
+func (c *compiler) miss(op, arg string) string {
+	m := c.r.Missing(op, arg)
+	if c.r.Dir != "" {
+		m = strings.ReplaceAll(m, c.r.Dir, c.relDir)
+	}
+	return m
 }
 
 func flag(b bool) string { return strconv.FormatBool(b) }

@@ -2,6 +2,8 @@ package datastores
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -57,16 +59,32 @@ func TestScenarioVerdicts(t *testing.T) {
 	if p := m["db-prod"].Ports; len(p) != 1 || p[0] != 5432 {
 		t.Errorf("db-prod ports %v", p)
 	}
-	// The scenario collects no DynamoDB, ElastiCache, OpenSearch, Secrets
-	// Manager, Redshift or EKS: each is named as unknown, not as "none".
-	miss := strings.Join(inv.Missing, "\n")
+	if len(inv.Missing) != 0 {
+		t.Errorf("every listing is collected, yet missing: %v", inv.Missing)
+	}
+}
+
+// Listings that were not collected are named, each as "<kind> unknown",
+// relative to the snapshot root; collected ones are not.
+func TestMissingListings(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.CopyFS(dir, os.DirFS(scenario)); err != nil {
+		t.Fatal(err)
+	}
+	reg := filepath.Join(dir, "111122223333", "eu-west-1")
+	for _, svc := range []string{"dynamodb", "elasticache", "opensearch", "secretsmanager", "redshift", "eks"} {
+		if err := os.RemoveAll(filepath.Join(reg, svc)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	miss := strings.Join(load(t, dir).Missing, "\n")
 	for _, k := range []string{"DynamoDB tables", "ElastiCache clusters", "OpenSearch domains", "Secrets Manager secrets", "Redshift clusters", "EKS API endpoints"} {
 		if !strings.Contains(miss, k+" unknown") {
 			t.Errorf("missing listing of %s not said:\n%s", k, miss)
 		}
 	}
-	if strings.Contains(miss, "S3 buckets") || strings.Contains(miss, "RDS DB instances") {
-		t.Errorf("collected listings reported missing:\n%s", miss)
+	if strings.Contains(miss, "S3 buckets") || strings.Contains(miss, "RDS DB instances") || strings.Contains(miss, dir) {
+		t.Errorf("collected listings reported missing, or an absolute path:\n%s", miss)
 	}
 }
 

@@ -73,7 +73,7 @@ func (c *compiler) dbInstance(in *snapshot.DBInstance) datastore.Store {
 func (c *compiler) dbCluster(id string, cl *snapshot.DBCluster, ms []*snapshot.DBInstance, clustersRead bool) datastore.Store {
 	s := datastore.Store{ID: c.arn("rds", "cluster:"+id), Kind: datastore.RDSCluster, Name: id, InterfacesFrom: rdsAttribution}
 	if cl == nil && !clustersRead {
-		s.Missing = append(s.Missing, c.r.Missing(snapshot.OpDescribeDBClusters, "")+": the cluster's port and settings are unknown")
+		s.Missing = append(s.Missing, c.miss(snapshot.OpDescribeDBClusters, "")+": the cluster's port and settings are unknown")
 	}
 	if cl != nil {
 		s.ID, s.Engine = cl.DBClusterArn, cl.Engine
@@ -292,7 +292,7 @@ func (c *compiler) opensearch() {
 		dom, ok := c.r.OpenSearchDomain(name)
 		s := datastore.Store{ID: c.arn("es", "domain/"+name), Kind: datastore.OpenSearchDomain, Name: name, Engine: "opensearch"}
 		if !ok {
-			s.Missing = append(s.Missing, c.r.Missing(snapshot.OpDescribeDomain, name))
+			s.Missing = append(s.Missing, c.miss(snapshot.OpDescribeDomain, name))
 			s.Service = datastore.Access{Verdict: datastore.Unknown, Missing: s.Missing}
 			c.add(s)
 			continue
@@ -331,7 +331,7 @@ func (c *compiler) eks() {
 		s := datastore.Store{ID: c.arn("eks", "cluster/"+name), Kind: datastore.KubernetesAPI, Name: name, Engine: "kubernetes", Ports: []int{443}}
 		cl, ok := c.r.EKSCluster(name)
 		if !ok || cl.ResourcesVpcConfig == nil {
-			s.Missing = append(s.Missing, c.r.Missing(snapshot.OpDescribeCluster, name))
+			s.Missing = append(s.Missing, c.miss(snapshot.OpDescribeCluster, name))
 			s.Service = datastore.Access{Verdict: datastore.Unknown, Missing: s.Missing}
 			s.Ports = nil
 			c.add(s)

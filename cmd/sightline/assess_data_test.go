@@ -1,0 +1,105 @@
+package main
+
+import (
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/sightline-sec/sightline/internal/image/imagetest"
+	"github.com/sightline-sec/sightline/internal/risk"
+)
+
+// dataScenario is testdata/aws/scenarios/datastores (make_scenarios.py,
+// scenario 18).
+var dataScenario = filepath.Join("..", "..", "testdata", "aws", "scenarios", "datastores")
+
+// dataEstate scans two images with the same vulnerable Debian packages
+// (they differ by one label, so by digest) and returns the datastores
+// scenario with the api task running the first and the resizer the
+// second, plus their scan result files.
+func dataEstate(t *testing.T) (*cli, string, []string) {
+	t.Helper()
+	c := assessDB(t)
+	var files []string
+	repl := map[string]string{}
+	for _, svc := range []struct{ name, placeholder string }{
+		{"api", "sha256:0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0"},
+		{"resizer", "sha256:1f1e2d3c4b5a69788796a5b4c3d2e1f01f1e2d3c4b5a69788796a5b4c3d2e1f1"},
+	} {
+		img := imagetest.Image(t, v1.Config{ExposedPorts: map[string]struct{}{"8080/tcp": {}}, Labels: map[string]string{"service": svc.name}},
+			imagetest.Step{Layer: imagetest.Layer(t, vulnerableDebian(t)), CreatedBy: "debian 12.2"})
+		res := c.ok("scan", "image", "--offline", "--format", "json", "docker-archive:"+writeDockerArchive(t, img, ""))
+		f := filepath.Join(t.TempDir(), svc.name+".json")
+		if err := os.WriteFile(f, []byte(res), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, f)
+		repl[svc.placeholder] = decodeResult(t, res).Target.Digest
+
+	}
+	return c, copyReplacing(t, dataScenario, repl), files
+}
+
+// TestAssessDataBehind is issue 11's "done when": the exposed api task
+// whose role reads a bucket and whose security group the database admits
+// shows both stores behind it, with proofs, and its CVE ranks above the
+// same CVE on the exposed resizer, which has no data behind it.
+func TestAssessDataBehind(t *testing.T) {
+	c, snap, files := dataEstate(t)
+	rep := decodeAssess(t, c.ok("assess", "--aws", snap, "--scan-results", files[0], "--scan-results", files[1], "--format", "json"))
+	rank := map[string]risk.Risk{}
+	for _, r := range rep.Risks {
+		svc := strings.TrimSuffix(path.Base(r.Image.Ref), ":2.1")
+		if _, ok := rank[r.ID+" "+svc]; !ok {
+			rank[r.ID+" "+svc] = r
+		}
+	}
+	var checked int
+	for key, api := range rank {
+		id, name, _ := strings.Cut(key, " ")
+		if name != "api" {
+			continue
+		}
+		rs, ok := rank[id+" resizer"]
+		if !ok {
+			t.Fatalf("%s: on api but not on resizer", id)
+		}
+		checked++
+		if api.Rank >= rs.Rank || api.ScoreParts.Data != 2*risk.Weights.DataStore || rs.ScoreParts.Data != 0 {
+			t.Errorf("%s: api #%d data %.1f, resizer #%d data %.1f %+v", id, api.Rank, api.ScoreParts.Data, rs.Rank, rs.ScoreParts.Data, rs.DataBehind)
+		}
+	}
+	if checked == 0 {
+		t.Fatalf("no CVE found on both services: %d rows, coverage %+v, first %+v", len(rep.Risks), rep.Coverage, rep.Risks[:min(2, len(rep.Risks))])
+	}
+	var top risk.Risk
+	for _, r := range rep.Risks {
+		if strings.Contains(r.Image.Ref, "/shop/api:") {
+			top = r
+			break
+		}
+	}
+	got := map[string]risk.DataAccess{}
+	for _, a := range top.DataBehind {
+		got[a.Name+" "+a.Via] = a
+	}
+	bucket, db := got["customer-exports identity"], got["db-prod network"]
+	if bucket.Verdict != risk.DataYes || !strings.Contains(bucket.Detail, "role api-task can s3:GetObject, s3:ListBucket on customer-exports") ||
+		!strings.Contains(strings.Join(bucket.Proof, "\n"), "inline read-exports statement 0 (ReadExports) Allow") {
+		t.Errorf("bucket behind api: %+v", bucket)
+	}
+	if db.Verdict != risk.DataYes || !strings.Contains(db.Detail, "reaches db-prod tcp/5432 through sg-0db") ||
+		!strings.Contains(strings.Join(db.Proof, "\n"), "sg-0db") {
+		t.Errorf("database behind api: %+v", db)
+	}
+	reasons := strings.Join(top.Reasons, "\n")
+	if !strings.Contains(reasons, "data behind: role api-task can s3:GetObject") || !strings.Contains(reasons, "data behind: reaches db-prod tcp/5432") {
+		t.Errorf("reasons:\n%s", reasons)
+	}
+	if !strings.Contains(rep.Coverage.DataStores, "5 data store(s) read, 3 exposed to the internet") {
+		t.Errorf("coverage.data_stores %q", rep.Coverage.DataStores)
+	}
+}

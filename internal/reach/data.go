@@ -1,0 +1,336 @@
+package reach
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/sightline-sec/sightline/internal/collect/aws/datastores"
+	"github.com/sightline-sec/sightline/internal/collect/aws/snapshot"
+	"github.com/sightline-sec/sightline/internal/datastore"
+	"github.com/sightline-sec/sightline/internal/exposure"
+	"github.com/sightline-sec/sightline/internal/iam"
+	"github.com/sightline-sec/sightline/internal/iam/policy"
+	"github.com/sightline-sec/sightline/internal/netmodel"
+	"github.com/sightline-sec/sightline/internal/risk"
+	"github.com/sightline-sec/sightline/internal/workload"
+)
+
+// Internet verdicts of a data store (StoreExposure.Internet).
+const (
+	StoreExposed     = "exposed"
+	StoreNotExposed  = "not_exposed"
+	StoreConditional = "conditional"
+	StoreUnknown     = "unknown"
+)
+
+// StoreExposure is a data store with its internet verdict: for stores
+// reached over the network, the exposure engine's results for its
+// interfaces on its ports; for the others, the service-level verdict
+// (bucket policy, function URL authentication, API endpoint settings).
+type StoreExposure struct {
+	datastore.Store
+	Internet string   `json:"internet"`
+	Proof    []string `json:"proof,omitempty"`
+	Why      []string `json:"why_unknown,omitempty"`
+}
+
+// Data is what reach found about the data stores of a snapshot.
+type Data struct {
+	Stores []StoreExposure
+	// Missing: listings not collected (stores of that kind unknown).
+	Missing []string
+	// Behind: per workload ID, the data stores behind it.
+	Behind risk.DataBehind
+	// Note says what was read and checked, for coverage.data_stores.
+	Note string
+}
+
+// DataStores compiles the snapshot's data stores, judges their internet
+// exposure from the engine's results rep, and lists per workload of inv
+// the stores its cloud role may use (est may be nil: no IAM) and, when
+// model is given, those its network interface may connect to.
+func DataStores(ctx context.Context, snap *snapshot.Snapshot, model *netmodel.Model, rep *exposure.Report,
+	inv *workload.Inventory, est *iam.Estate) (*Data, error) {
+	ds := datastores.Compile(snap)
+	out := &Data{Missing: ds.Missing, Behind: risk.DataBehind{}}
+	idx := indexResults(rep)
+	for _, s := range ds.Stores {
+		out.Stores = append(out.Stores, internetVerdict(s, idx))
+	}
+	if est != nil {
+		docs := registerPolicies(est, ds.Stores)
+		if err := identityPaths(ctx, out, inv, est, docs); err != nil {
+			return nil, err
+		}
+	}
+	if model != nil {
+		if err := networkPaths(ctx, out, inv, model); err != nil {
+			return nil, err
+		}
+	}
+	for id := range out.Behind {
+		sortAccess(out.Behind[id])
+	}
+	out.Note = dataNote(out, est != nil, model != nil)
+	return out, nil
+}
+
+func sortAccess(a []risk.DataAccess) {
+	sort.SliceStable(a, func(i, j int) bool {
+		if a[i].Name != a[j].Name {
+			return a[i].Name < a[j].Name
+		}
+		return a[i].Via < a[j].Via
+	})
+}
+
+func dataNote(d *Data, withIAM, withNet bool) string {
+	pub := 0
+	for _, s := range d.Stores {
+		if s.Internet == StoreExposed {
+			pub++
+		}
+	}
+	n := fmt.Sprintf("%d data store(s) read, %d exposed to the internet", len(d.Stores), pub)
+	if !withIAM {
+		n += "; no IAM: what the workloads' roles may do with them is unknown"
+	}
+	if !withNet {
+		n += "; network paths to them not checked"
+	}
+	if len(d.Missing) > 0 {
+		n += fmt.Sprintf("; not collected (stores of that kind unknown): %s", d.Missing[0])
+		if len(d.Missing) > 1 {
+			n += fmt.Sprintf(" (+%d more)", len(d.Missing)-1)
+		}
+	}
+	return n
+}
+
+// resultIndex finds the engine's results by interface.
+type resultIndex map[string][]*exposure.Result
+
+func indexResults(rep *exposure.Report) resultIndex {
+	idx := resultIndex{}
+	if rep == nil {
+		return idx
+	}
+	for i := range rep.Results {
+		r := &rep.Results[i]
+		idx[r.Resource] = append(idx[r.Resource], r)
+		for _, e := range r.Interfaces {
+			if e != r.Resource {
+				idx[e] = append(idx[e], r)
+			}
+		}
+	}
+	return idx
+}
+
+// internetVerdict judges one store (type doc).
+func internetVerdict(s datastore.Store, idx resultIndex) StoreExposure {
+	se := StoreExposure{Store: s, Proof: s.Service.Proof}
+	if !s.Networked() {
+		switch s.Service.Verdict {
+		case datastore.Public:
+			se.Internet = StoreExposed
+		case datastore.Conditional:
+			se.Internet = StoreConditional
+		case datastore.NotPublic:
+			se.Internet = StoreNotExposed
+		default:
+			se.Internet = StoreUnknown
+		}
+		se.Why = append(s.Service.Missing, s.Missing...)
+		if se.Internet != StoreUnknown && len(s.Service.Missing) > 0 {
+			se.Proof = append(se.Proof, "not checked: "+strings.Join(s.Service.Missing, "; "))
+			se.Why = nil
+		}
+		return se
+	}
+	var exposed, unknown, blocked []string
+	for _, eni := range s.Interfaces {
+		rows := idx[eni]
+		if len(rows) == 0 {
+			unknown = append(unknown, eni+": no exposure result (the interface is not in the network model)")
+		}
+		for _, r := range rows {
+			if r.Protocol != "tcp" || !coversAny(r, s.Ports) {
+				continue
+			}
+			switch r.Verdict {
+			case exposure.Exposed:
+				exposed = append(exposed, fmt.Sprintf("%s tcp/%s exposed from %s: %s", eni, portText(r), exposure.SourcesText(r.Sources), hops(r.Path)))
+			case exposure.Unknown:
+				unknown = append(unknown, fmt.Sprintf("%s tcp/%s: %s", eni, portText(r), strings.Join(r.Missing, "; ")))
+			default:
+				b := ""
+				if r.BlockedBy != nil {
+					b = r.BlockedBy.Detail
+				}
+				blocked = append(blocked, fmt.Sprintf("%s tcp/%s not exposed: %s", eni, portText(r), b))
+			}
+		}
+	}
+	switch {
+	case len(exposed) > 0:
+		se.Internet, se.Proof = StoreExposed, append(se.Proof, exposed...)
+	case len(unknown) > 0 || len(s.Interfaces) == 0:
+		if len(s.Interfaces) == 0 && s.Service.Verdict == datastore.NotPublic {
+			// No interface found, but the service gives it no public
+			// address: not reachable from the internet either way.
+			se.Internet = StoreNotExposed
+			return se
+		}
+		se.Internet, se.Why = StoreUnknown, append(unknown, s.Missing...)
+	default:
+		se.Internet, se.Proof = StoreNotExposed, append(se.Proof, blocked...)
+	}
+	return se
+}
+
+func coversAny(r *exposure.Result, ports []int) bool {
+	for _, p := range ports {
+		if p >= r.FromPort && p <= r.ToPort {
+			return true
+		}
+	}
+	return false
+}
+
+func portText(r *exposure.Result) string {
+	if r.FromPort == r.ToPort {
+		return fmt.Sprint(r.FromPort)
+	}
+	return fmt.Sprintf("%d-%d", r.FromPort, r.ToPort)
+}
+
+func hops(h []exposure.Hop) string {
+	out := make([]string, 0, len(h))
+	for _, x := range h {
+		out = append(out, x.Detail)
+	}
+	return strings.Join(out, " → ")
+}
+
+// registerPolicies gives the IAM evaluation the stores' resource policies
+// (bucket, secret and domain policies); one that does not parse is left
+// out and said in the store's Missing.
+func registerPolicies(est *iam.Estate, stores []datastore.Store) map[string]*policy.Document {
+	docs := map[string]*policy.Document{}
+	for i := range stores {
+		s := &stores[i]
+		if s.Policy == "" {
+			continue
+		}
+		d, err := policy.DecodeString(s.Policy)
+		if err != nil {
+			s.Missing = append(s.Missing, "resource policy does not parse: "+err.Error())
+			continue
+		}
+		est.SetResourcePolicy(s.ID, d)
+		docs[s.ID] = d
+	}
+	return docs
+}
+
+// identityPaths lists, per workload, the stores its role may use: every
+// action of the store evaluated as AWS does (iam.Estate.Evaluate, with
+// the store's resource policy), allowed or conditional.
+func identityPaths(ctx context.Context, d *Data, inv *workload.Inventory, est *iam.Estate, docs map[string]*policy.Document) error {
+	byRole := map[string][]risk.DataAccess{}
+	for i := range inv.Workloads {
+		w := &inv.Workloads[i]
+		if w.Role == "" {
+			continue
+		}
+		acc, seen := byRole[w.Role]
+		if !seen {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			if _, ok := est.Principals[w.Role]; ok {
+				acc = roleAccess(est, w.Role, d.Stores, docs)
+			}
+			byRole[w.Role] = acc
+		}
+		d.Behind[w.ID] = append(d.Behind[w.ID], acc...)
+	}
+	return nil
+}
+
+// roleAccess evaluates one role against every store. An access is
+// Public when every action the role may do there is allowed to anyone by
+// the store's resource policy: the workload adds nothing an attacker
+// could not do without it.
+func roleAccess(est *iam.Estate, role string, stores []StoreExposure, docs map[string]*policy.Document) []risk.DataAccess {
+	var out []risk.DataAccess
+	short := shortName(role)
+	for i := range stores {
+		s := &stores[i]
+		var can, cond []string
+		var proof []string
+		write, public := false, true
+		for _, a := range s.Actions {
+			dec := est.Evaluate(role, a.Action, a.Resource)
+			switch dec.Outcome {
+			case iam.Allowed:
+				can = append(can, a.Action)
+				write = write || a.Write
+				public = public && iam.Anonymous(docs[s.ID], s.ID, a.Action, a.Resource).Outcome == iam.Allowed
+			case iam.Conditional:
+				cond = append(cond, a.Action+" (when "+strings.Join(dec.ConditionKeys, ", ")+")")
+				public = false
+			default:
+				continue
+			}
+			proof = append(proof, a.Action+" on "+a.Resource+": "+proofText(dec.Proof))
+		}
+		if len(can) == 0 && len(cond) == 0 {
+			continue
+		}
+		da := risk.DataAccess{Store: s.ID, Name: s.Name, Kind: s.Kind, Via: "identity", Write: write,
+			Proof: proof, Public: public}
+		if len(can) > 0 {
+			da.Verdict = risk.DataYes
+			da.Detail = fmt.Sprintf("role %s can %s on %s", short, strings.Join(can, ", "), s.Name)
+		} else {
+			da.Verdict = risk.DataConditional
+			da.Detail = fmt.Sprintf("role %s can %s on %s", short, strings.Join(cond, ", "), s.Name)
+		}
+		out = append(out, da)
+	}
+	return out
+}
+
+func shortName(arn string) string {
+	if i := strings.LastIndexByte(arn, '/'); i >= 0 {
+		return arn[i+1:]
+	}
+	return arn
+}
+
+// workloadInterfaces are the network interfaces a workload's connections
+// leave from: its own (awsvpc tasks, pods with VPC addresses), else the
+// interfaces holding its addresses, else its host's primary interface
+// (bridge and host networking share the host's).
+func workloadInterfaces(w *workload.Workload, byAddr map[string]string, primary map[string]string) []string {
+	if w.Interface != "" {
+		return []string{w.Interface}
+	}
+	var out []string
+	for _, a := range w.Addresses {
+		if e, ok := byAddr[a]; ok && !slices.Contains(out, e) {
+			out = append(out, e)
+		}
+	}
+	if len(out) == 0 && w.Host != nil && w.Host.InstanceID != "" {
+		if e, ok := primary[w.Host.InstanceID]; ok {
+			out = append(out, e)
+		}
+	}
+	return out
+}
