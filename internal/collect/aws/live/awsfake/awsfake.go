@@ -6,6 +6,7 @@ package awsfake
 import (
 	"encoding/json"
 	"fmt"
+	"hash/crc32"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -13,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -191,6 +193,9 @@ func (f *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", contentType(svc))
 	w.Header().Set("X-Amzn-Requestid", "fake-request-id")
+	if svc == "dynamodb" { // DynamoDB sends the CRC32 of every body; the SDK checks it
+		w.Header().Set("X-Amz-Crc32", strconv.FormatUint(uint64(crc32.ChecksumIEEE(data)), 10))
+	}
 	w.WriteHeader(status)
 	w.Write(data)
 }
