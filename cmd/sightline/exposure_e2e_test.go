@@ -223,4 +223,46 @@ func TestRecipeSnapshotMatchesCollector(t *testing.T) {
 	if g := normVerdicts(got.Results); len(want) == 0 || strings.Join(g, "\n") != strings.Join(want, "\n") {
 		t.Fatalf("verdicts differ:\ncollector:\n%s\nrecipe:\n%s", strings.Join(want, "\n"), strings.Join(g, "\n"))
 	}
+
+	// The data-service files (not read by exposure yet) are the same set
+	// as the collector writes: the recipe lists the same operations.
+	collected := filepath.Join(t.TempDir(), "snap")
+	if _, err := live.Run(context.Background(), live.Options{
+		Out: collected, Regions: []string{"us-east-1"}, EndpointURL: f.URL(),
+		Credentials: credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "secret", ""),
+		MaxBackoff:  time.Millisecond, ToolVersion: "test",
+	}); err != nil {
+		t.Fatalf("collect: %v", err)
+	}
+	wantFiles, gotFiles := dataServiceFiles(t, collected), dataServiceFiles(t, out)
+	if len(wantFiles) == 0 || strings.Join(gotFiles, "\n") != strings.Join(wantFiles, "\n") {
+		t.Fatalf("data-service files differ:\ncollector:\n%s\nrecipe:\n%s", strings.Join(wantFiles, "\n"), strings.Join(gotFiles, "\n"))
+	}
+}
+
+// dataServiceFiles lists the snapshot files of the managed data services
+// (and S3 bucket and EKS cluster calls), relative to root.
+func dataServiceFiles(t *testing.T, root string) []string {
+	t.Helper()
+	var out []string
+	err := filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, _ := filepath.Rel(root, p)
+		parts := strings.Split(filepath.ToSlash(rel), "/") // account/region/service/…
+		if len(parts) < 4 {
+			return nil
+		}
+		switch svc := parts[2]; {
+		case svc == "rds", svc == "redshift", svc == "dynamodb", svc == "elasticache", svc == "opensearch",
+			svc == "secretsmanager", svc == "s3api", svc == "eks" && parts[3] != "list-nodegroups" && parts[3] != "describe-nodegroup":
+			out = append(out, filepath.ToSlash(rel))
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
 }

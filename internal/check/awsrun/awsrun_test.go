@@ -32,7 +32,7 @@ func find(t *testing.T, set check.Set, typ, name string) *check.Object {
 // The recorded estate: the API's own fields, IMDSv1 allowed on every
 // instance, a bucket with a public access block and buckets whose block
 // was not collected (unknown), EKS clusters whose describe-cluster output
-// is empty (a failed call: unknown), ECR repositories whose recorded
+// is empty (a failed call: unknown) and one with its recorded output, ECR repositories whose recorded
 // output lacks the scanning settings (unknown).
 func TestGoldenSnapshot(t *testing.T) {
 	set := load(t, "../../../testdata/aws-wire/golden")
@@ -66,9 +66,14 @@ func TestGoldenSnapshot(t *testing.T) {
 	if groups != 4 { // the recorded output lists each of the 4 groups twice
 		t.Errorf("%d security groups, want 4", groups)
 	}
-	c := find(t, set, TypeCluster, "example")
+	c := find(t, set, TypeCluster, "sbx-ditto")
 	if !slices.Contains(c.Unknown, "resourcesVpcConfig") || !strings.Contains(c.Vars["unknown"].(map[string]any)["resourcesVpcConfig"].(string), "eks describe-cluster") {
 		t.Errorf("cluster unknown = %v %v", c.Unknown, c.Vars["unknown"])
+	}
+	// The recorded cluster "example": public endpoint open to 0.0.0.0/0.
+	ex := find(t, set, TypeCluster, "example")
+	if vpc, _ := ex.Data["resourcesVpcConfig"].(map[string]any); vpc["endpointPublicAccess"] != true || slices.Contains(ex.Unknown, "resourcesVpcConfig") {
+		t.Errorf("cluster example = %v unknown %v", ex.Data["resourcesVpcConfig"], ex.Unknown)
 	}
 	repo := find(t, set, TypeRepository, "test-repository")
 	if !slices.Contains(repo.Unknown, "imageScanningConfiguration") {

@@ -34,7 +34,8 @@ func count(res rules.Result, id, object string) (findings, unknown int) {
 	return findings, unknown
 }
 
-// The AWS pack on the recorded estate: IMDSv1 allowed (positive), a bucket
+// The AWS pack on the recorded estate: IMDSv1 allowed and the EKS cluster
+// "example" with its endpoint open to 0.0.0.0/0 (positives), a bucket
 // with all four Block Public Access settings (negative), what the
 // snapshot lacks UNKNOWN (buckets whose block was not collected, EKS
 // clusters whose describe-cluster failed, ECR repositories without their
@@ -49,7 +50,8 @@ func TestPackGolden(t *testing.T) {
 		{"SL-AWS-010", "i-07b1657fdb879c149", 1, 0},
 		{"SL-AWS-013", "bucket-1", 0, 0},
 		{"SL-AWS-013", "bucket-2", 0, 1},
-		{"SL-AWS-016", "example", 0, 1},
+		{"SL-AWS-016", "example", 1, 0},   // recorded: endpointPublicAccess, publicAccessCidrs 0.0.0.0/0
+		{"SL-AWS-016", "sbx-ditto", 0, 1}, // describe-cluster output empty
 		{"SL-AWS-014", "test-repository", 0, 1},
 		{"SL-AWS-001", "i-05799f38ad9df4c34", 0, 0},
 	} {

@@ -203,6 +203,9 @@ def serialize(service, op, data):
     if proto == "rest-xml":
         payload = shape.serialization.get("payload")
         out = ['<?xml version="1.0" encoding="UTF-8"?>']
+        if payload and shape.members[payload].type_name == "string":
+            # A string payload (s3 GetBucketPolicy) is the raw body itself.
+            return data[payload], "json"
         if payload:
             pshape = shape.members[payload]
             root = pshape.serialization.get("name") or pshape.name

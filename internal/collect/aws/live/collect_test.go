@@ -102,6 +102,7 @@ func TestCollectEstate(t *testing.T) {
 		"us-east-1 rds describe-db-instances":                "AccessDenied",
 		"us-east-1 ec2 describe-transit-gateway-attachments": "UnauthorizedOperation",
 		"global s3api get-public-access-block bucket-3":      "AccessDenied",
+		"global s3api get-bucket-policy bucket-3":            "AccessDenied",
 	}
 	got := map[string]string{}
 	for _, g := range m.Gaps {
@@ -122,8 +123,23 @@ func TestCollectEstate(t *testing.T) {
 			t.Errorf("%s written despite the gap", missing)
 		}
 	}
-	if len(m.NotFound) != 1 || m.NotFound[0].ResourceID != "bucket-2" || m.NotFound[0].ErrorCode != "NoSuchPublicAccessBlockConfiguration" {
-		t.Errorf("not_found = %+v", m.NotFound)
+	// Not found: data ("no such configuration"), not gaps, and no file.
+	wantNotFound := map[string]string{
+		"global s3api get-public-access-block bucket-2":  "NoSuchPublicAccessBlockConfiguration",
+		"global s3api get-bucket-policy-status bucket-1": "NoSuchBucketPolicy",
+		"global s3api get-bucket-policy bucket-1":        "NoSuchBucketPolicy",
+	}
+	gotNotFound := map[string]string{}
+	for _, n := range m.NotFound {
+		gotNotFound[n.Region+" "+n.Service+" "+n.Operation+" "+n.ResourceID] = n.ErrorCode
+	}
+	if !reflect.DeepEqual(gotNotFound, wantNotFound) {
+		t.Errorf("not_found = %v, want %v", gotNotFound, wantNotFound)
+	}
+	for _, missing := range []string{"global/s3api/get-bucket-policy/bucket-1.json", "global/s3api/get-bucket-policy/bucket-3.json"} {
+		if _, err := os.Stat(filepath.Join(acct, missing)); err == nil {
+			t.Errorf("%s written for a bucket without a readable policy", missing)
+		}
 	}
 
 	// Manifest on disk equals the returned one.
@@ -154,4 +170,51 @@ func countItems(t *testing.T, rel, marker string) int {
 		t.Fatal(err)
 	}
 	return bytes.Count(data, []byte(marker))
+}
+
+// A data-service call that AWS denies is a gap naming the service, the
+// operation and the resource, and leaves no file; the other resources of
+// the same list are still collected.
+func TestCollectDataServiceDeniedIsGap(t *testing.T) {
+	t.Parallel()
+	const denied = "arn:aws:secretsmanager:us-east-1:644160558196:secret:test-secret-1-000000"
+	deny := &awsfake.Route{Svc: "secretsmanager", Op: "GetResourcePolicy", Status: 400,
+		File: "errors/secretsmanager-AccessDeniedException.json", Match: map[string]string{"SecretId": denied}}
+	f := awsfake.New(t, wireDir, append([]*awsfake.Route{deny}, awsfake.EstateRoutes()...)...)
+	opts := testOptions(t, f)
+	var mu sync.Mutex
+	var warnings []string
+	opts.Warn = func(s string) { mu.Lock(); warnings = append(warnings, s); mu.Unlock() }
+	m, err := Run(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var gap *layout.Gap
+	for i, g := range m.Gaps {
+		if g.Service == "secretsmanager" {
+			if gap != nil {
+				t.Errorf("second secretsmanager gap %+v", g)
+			}
+			gap = &m.Gaps[i]
+		}
+	}
+	if gap == nil || gap.Operation != "get-resource-policy" || gap.ResourceID != denied || gap.Region != "us-east-1" ||
+		gap.ErrorCode != "AccessDeniedException" || !strings.Contains(gap.Message, "secretsmanager:GetResourcePolicy") {
+		t.Fatalf("secretsmanager gap = %+v, want get-resource-policy of %s denied", gap, denied)
+	}
+	warned := false
+	for _, w := range warnings {
+		warned = warned || strings.Contains(w, "secretsmanager get-resource-policy "+denied+": AccessDeniedException")
+	}
+	if !warned {
+		t.Errorf("no warning names the denied call: %q", warnings)
+	}
+	dir := filepath.Join(opts.Out, awsfake.Account, "us-east-1", "secretsmanager", "get-resource-policy")
+	if _, err := os.Stat(filepath.Join(dir, layout.EncodeID(denied)+".json")); err == nil {
+		t.Error("file written for the denied call")
+	}
+	other := readJSON(t, filepath.Join(dir, layout.EncodeID(strings.Replace(denied, "secret-1", "secret-2", 1))+".json")).(map[string]any)
+	if other["Name"] != "test-secret-2" {
+		t.Errorf("the other secret's get-resource-policy = %v", other)
+	}
 }

@@ -119,6 +119,9 @@ func cliArgs(t *testing.T, root string, parts []string) []string {
 		if svc == "ecs" && op == "describe-clusters" {
 			return append(args, append([]string{"--clusters"}, listIDs(t, root, acct, parts[1], "ecs/list-clusters.json", "clusterArns")...)...)
 		}
+		if svc == "elasticache" && op == "describe-cache-clusters" {
+			return append(args, "--show-cache-node-info")
+		}
 		return args
 	}
 	id, err := layout.DecodeID(strings.TrimSuffix(parts[4], ".json"))
@@ -141,6 +144,10 @@ func cliArgs(t *testing.T, root string, parts []string) []string {
 		"lambda list-function-url-configs":       "--function-name",
 		"s3api get-public-access-block":          "--bucket",
 		"s3api get-bucket-policy-status":         "--bucket",
+		"s3api get-bucket-policy":                "--bucket",
+		"dynamodb describe-table":                "--table-name",
+		"opensearch describe-domain":             "--domain-name",
+		"secretsmanager get-resource-policy":     "--secret-id",
 	}[svc+" "+op]
 	if flag != "" {
 		return append(args, flag, id)

@@ -11,6 +11,7 @@ import (
 var tokenFields = map[string]bool{
 	"NextToken": true, "Marker": true, "NextMarker": true, "IsTruncated": true,
 	"ContinuationToken": true, "NextContinuationToken": true,
+	"LastEvaluatedTableName": true, // dynamodb list-tables
 }
 
 // allPages drains an SDK paginator (its HasMorePages and NextPage method

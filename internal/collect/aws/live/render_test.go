@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
@@ -60,6 +61,20 @@ func TestMergePages(t *testing.T) {
 	}
 	if e := normalize(&ec2.DescribeAddressesOutput{}); e.Addresses == nil {
 		t.Error("empty result list not normalised to []")
+	}
+}
+
+// DynamoDB list-tables pages with LastEvaluatedTableName (botocore's
+// output_token for it), which the CLI drops after merging like NextToken.
+func TestMergeListTablesPages(t *testing.T) {
+	p1 := &dynamodb.ListTablesOutput{TableNames: []string{"a"}, LastEvaluatedTableName: aws.String("a")}
+	p2 := &dynamodb.ListTablesOutput{TableNames: []string{"b"}}
+	got, err := RenderCLI(mergePages([]*dynamodb.ListTablesOutput{p1, p2}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "{\n    \"TableNames\": [\n        \"a\",\n        \"b\"\n    ]\n}\n"; string(got) != want {
+		t.Errorf("merged list-tables = %s, want %s", got, want)
 	}
 }
 

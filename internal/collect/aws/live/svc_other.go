@@ -11,6 +11,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 )
 
+// collectRDS writes describe-db-instances, describe-db-clusters (Aurora,
+// Multi-AZ clusters, and the Neptune and DocumentDB clusters the same API
+// lists: endpoints, ports, security groups, subnet group) and
+// describe-db-subnet-groups (which VPC and subnets a subnet group names).
 func collectRDS(ctx context.Context, u *unit, sem *limiter) {
 	c := rds.NewFromConfig(u.cfg)
 	fetch(ctx, u, sem, call{service: "rds", op: "describe-db-instances"},
@@ -18,13 +22,30 @@ func collectRDS(ctx context.Context, u *unit, sem *limiter) {
 			p := rds.NewDescribeDBInstancesPaginator(c, &rds.DescribeDBInstancesInput{})
 			return allPages(ctx, p.HasMorePages, p.NextPage)
 		})
+	fetch(ctx, u, sem, call{service: "rds", op: "describe-db-clusters"},
+		func(ctx context.Context) (*rds.DescribeDBClustersOutput, error) {
+			p := rds.NewDescribeDBClustersPaginator(c, &rds.DescribeDBClustersInput{})
+			return allPages(ctx, p.HasMorePages, p.NextPage)
+		})
+	fetch(ctx, u, sem, call{service: "rds", op: "describe-db-subnet-groups"},
+		func(ctx context.Context) (*rds.DescribeDBSubnetGroupsOutput, error) {
+			p := rds.NewDescribeDBSubnetGroupsPaginator(c, &rds.DescribeDBSubnetGroupsInput{})
+			return allPages(ctx, p.HasMorePages, p.NextPage)
+		})
 }
 
+// collectRedshift writes describe-clusters and describe-cluster-subnet-groups
+// (the subnets behind a cluster's ClusterSubnetGroupName).
 func collectRedshift(ctx context.Context, u *unit, sem *limiter) {
 	c := redshift.NewFromConfig(u.cfg)
 	fetch(ctx, u, sem, call{service: "redshift", op: "describe-clusters"},
 		func(ctx context.Context) (*redshift.DescribeClustersOutput, error) {
 			p := redshift.NewDescribeClustersPaginator(c, &redshift.DescribeClustersInput{})
+			return allPages(ctx, p.HasMorePages, p.NextPage)
+		})
+	fetch(ctx, u, sem, call{service: "redshift", op: "describe-cluster-subnet-groups"},
+		func(ctx context.Context) (*redshift.DescribeClusterSubnetGroupsOutput, error) {
+			p := redshift.NewDescribeClusterSubnetGroupsPaginator(c, &redshift.DescribeClusterSubnetGroupsInput{})
 			return allPages(ctx, p.HasMorePages, p.NextPage)
 		})
 }
@@ -73,8 +94,9 @@ const (
 	codeNoBucketPolicy      = "NoSuchBucketPolicy"
 )
 
-// collectS3 writes list-buckets and, per bucket, get-public-access-block and
-// get-bucket-policy-status, calling each bucket in its own region (as
+// collectS3 writes list-buckets and, per bucket, get-public-access-block,
+// get-bucket-policy-status and get-bucket-policy (the document itself:
+// who is granted what, beyond S3's own public/not-public verdict), calling each bucket in its own region (as
 // list-buckets reports it) so S3 does not answer with a redirect.
 func collectS3(ctx context.Context, u *unit, sem *limiter) {
 	clients := map[string]*s3.Client{}
@@ -120,6 +142,10 @@ func collectS3(ctx context.Context, u *unit, sem *limiter) {
 		fetch(ctx, u, sem, call{"s3api", "get-bucket-policy-status", b.name},
 			func(ctx context.Context) (*s3.GetBucketPolicyStatusOutput, error) {
 				return b.c.GetBucketPolicyStatus(ctx, &s3.GetBucketPolicyStatusInput{Bucket: aws.String(b.name)})
+			}, codeNoBucketPolicy)
+		fetch(ctx, u, sem, call{"s3api", "get-bucket-policy", b.name},
+			func(ctx context.Context) (*s3.GetBucketPolicyOutput, error) {
+				return b.c.GetBucketPolicy(ctx, &s3.GetBucketPolicyInput{Bucket: aws.String(b.name)})
 			}, codeNoBucketPolicy)
 	})
 }

@@ -52,7 +52,8 @@ func (u *unit) run(ctx context.Context) {
 // regionalServices and globalServices list what one unit collects.
 var (
 	regionalServices = []serviceFunc{collectEC2, collectELB, collectELBv2, collectECS, collectEKS,
-		collectECR, collectRDS, collectRedshift, collectLambda}
+		collectECR, collectRDS, collectRedshift, collectLambda, collectDynamoDB, collectElastiCache,
+		collectOpenSearch, collectSecretsManager}
 	globalServices = []serviceFunc{collectIAM, collectS3}
 )
 

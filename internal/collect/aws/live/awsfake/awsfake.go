@@ -6,6 +6,7 @@ package awsfake
 import (
 	"encoding/json"
 	"fmt"
+	"hash/crc32"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -13,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -134,6 +136,14 @@ func restOp(svc string, r *http.Request, params map[string]string) string {
 			params["FunctionName"] = parts[2]
 			return "ListFunctionUrlConfigs"
 		}
+	case "es": // OpenSearch Service signs as "es"
+		switch {
+		case len(parts) == 2 && parts[1] == "domain":
+			return "ListDomainNames"
+		case len(parts) == 4 && parts[1] == "opensearch" && parts[2] == "domain":
+			params["DomainName"] = parts[3]
+			return "DescribeDomain"
+		}
 	case "s3":
 		switch {
 		case len(parts) == 1 && parts[0] == "":
@@ -144,6 +154,9 @@ func restOp(svc string, r *http.Request, params map[string]string) string {
 		case q.Has("policyStatus"):
 			params["Bucket"] = parts[0]
 			return "GetBucketPolicyStatus"
+		case q.Has("policy"):
+			params["Bucket"] = parts[0]
+			return "GetBucketPolicy"
 		}
 	}
 	return ""
@@ -180,6 +193,9 @@ func (f *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", contentType(svc))
 	w.Header().Set("X-Amzn-Requestid", "fake-request-id")
+	if svc == "dynamodb" { // DynamoDB sends the CRC32 of every body; the SDK checks it
+		w.Header().Set("X-Amz-Crc32", strconv.FormatUint(uint64(crc32.ChecksumIEEE(data)), 10))
+	}
 	w.WriteHeader(status)
 	w.Write(data)
 }
@@ -207,9 +223,11 @@ func (f *Server) pick(svc, op string, params map[string]string) *Route {
 
 func contentType(svc string) string {
 	switch svc {
-	case "ecs", "ecr":
+	case "ecs", "ecr", "secretsmanager":
 		return "application/x-amz-json-1.1"
-	case "eks", "lambda":
+	case "dynamodb":
+		return "application/x-amz-json-1.0"
+	case "eks", "lambda", "es":
 		return "application/json"
 	}
 	return "text/xml"
@@ -220,7 +238,7 @@ func emptyResponse(svc, op string) string {
 	switch svc {
 	case "ec2":
 		return fmt.Sprintf(`<%sResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>fake</requestId></%sResponse>`, op, op)
-	case "elb", "elbv2", "rds", "redshift", "iam":
+	case "elb", "elbv2", "rds", "redshift", "iam", "elasticache":
 		return fmt.Sprintf(`<%sResponse><%sResult></%sResult><ResponseMetadata><RequestId>fake</RequestId></ResponseMetadata></%sResponse>`, op, op, op, op)
 	case "s3":
 		return `<ListAllMyBucketsResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Buckets></Buckets></ListAllMyBucketsResult>`
@@ -262,6 +280,9 @@ func (f *Server) sts(w http.ResponseWriter, op string, params map[string]string)
 // EstateRoutes serve the recorded estate (testdata/aws-wire/estate), with
 // two pages of security groups, one throttled EC2 call, one throttled ECS
 // call, an AccessDenied from RDS and EC2, and S3 not-found/denied buckets.
+// S3 buckets: bucket-1 blocks public access and has no policy; bucket-2 has
+// no public access block and a public policy (Principal "*", s3:GetObject);
+// bucket-3 denies the auditor its configuration.
 func EstateRoutes() []*Route {
 	e := func(svc, op, file string, match map[string]string) *Route {
 		return &Route{Svc: svc, Op: op, File: "estate/" + file, Match: match}
@@ -316,6 +337,26 @@ func EstateRoutes() []*Route {
 		e("s3", "GetPublicAccessBlock", "s3/GetPublicAccessBlock.xml", map[string]string{"Bucket": "bucket-1"}),
 		{Svc: "s3", Op: "GetPublicAccessBlock", Status: 404, File: "errors/s3-NoSuchPublicAccessBlockConfiguration.xml", Match: map[string]string{"Bucket": "bucket-2"}},
 		{Svc: "s3", Op: "GetPublicAccessBlock", Status: 403, File: "errors/s3-AccessDenied.xml", Match: map[string]string{"Bucket": "bucket-3"}},
+		{Svc: "s3", Op: "GetBucketPolicyStatus", Status: 404, File: "errors/s3-NoSuchBucketPolicy.xml", Match: map[string]string{"Bucket": "bucket-1"}},
+		e("s3", "GetBucketPolicyStatus", "s3/GetBucketPolicyStatus.public.xml", map[string]string{"Bucket": "bucket-2"}),
 		e("s3", "GetBucketPolicyStatus", "s3/GetBucketPolicyStatus.xml", nil),
+		{Svc: "s3", Op: "GetBucketPolicy", Status: 404, File: "errors/s3-NoSuchBucketPolicy.xml", Match: map[string]string{"Bucket": "bucket-1"}},
+		e("s3", "GetBucketPolicy", "s3/GetBucketPolicy.json", map[string]string{"Bucket": "bucket-2"}),
+		{Svc: "s3", Op: "GetBucketPolicy", Status: 403, File: "errors/s3-AccessDenied.xml", Match: map[string]string{"Bucket": "bucket-3"}},
+		// Managed data services, in the estate's VPC (see gen/sources.py).
+		e("eks", "DescribeCluster", "eks/DescribeCluster.json", map[string]string{"name": "example"}),
+		e("rds", "DescribeDBClusters", "rds/DescribeDBClusters.xml", nil),
+		e("rds", "DescribeDBSubnetGroups", "rds/DescribeDBSubnetGroups.xml", nil),
+		e("redshift", "DescribeClusterSubnetGroups", "redshift/DescribeClusterSubnetGroups.xml", nil),
+		e("dynamodb", "ListTables", "dynamodb/ListTables.json", nil),
+		e("dynamodb", "DescribeTable", "dynamodb/DescribeTable.json", map[string]string{"TableName": "example-table"}),
+		e("elasticache", "DescribeCacheClusters", "elasticache/DescribeCacheClusters.xml", map[string]string{"ShowCacheNodeInfo": "true"}),
+		e("elasticache", "DescribeReplicationGroups", "elasticache/DescribeReplicationGroups.xml", nil),
+		e("elasticache", "DescribeCacheSubnetGroups", "elasticache/DescribeCacheSubnetGroups.xml", nil),
+		e("es", "ListDomainNames", "opensearch/ListDomainNames.json", nil),
+		e("es", "DescribeDomain", "opensearch/DescribeDomain.json", map[string]string{"DomainName": "test-es-domain-1"}),
+		e("secretsmanager", "ListSecrets", "secretsmanager/ListSecrets.json", nil),
+		e("secretsmanager", "GetResourcePolicy", "secretsmanager/GetResourcePolicy.json", map[string]string{"SecretId": "arn:aws:secretsmanager:us-east-1:644160558196:secret:test-secret-1-000000"}),
+		e("secretsmanager", "GetResourcePolicy", "secretsmanager/GetResourcePolicy.none.json", map[string]string{"SecretId": "arn:aws:secretsmanager:us-east-1:644160558196:secret:test-secret-2-000000"}),
 	}
 }
