@@ -116,6 +116,9 @@ func (c *compiler) dbCluster(id string, cl *snapshot.DBCluster, ms []*snapshot.D
 	switch {
 	case len(ms) == 0 && cl != nil && cl.PubliclyAccessible != nil:
 		s.Service = publiclyAccessible("DB cluster "+id, *cl.PubliclyAccessible)
+	case len(ms) == 0 && !c.r.Has(snapshot.OpDescribeDBInstances):
+		s.Service = datastore.Access{Verdict: datastore.Unknown,
+			Missing: []string{c.miss(snapshot.OpDescribeDBInstances, "") + ": the cluster's member instances (PubliclyAccessible, interfaces) are unknown"}}
 	case len(ms) == 0:
 		s.Service = datastore.Access{Verdict: datastore.Unknown,
 			Missing: []string{"no member DB instance of " + id + " in rds/describe-db-instances.json"}}

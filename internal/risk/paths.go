@@ -1,0 +1,271 @@
+package risk
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+)
+
+// PathsSchema names the JSON document of `sightline paths`.
+const PathsSchema = "sightline.paths/v1"
+
+// Path kinds.
+const (
+	// PathWorkload: internet → vulnerable workload → (identity or
+	// network) → data store.
+	PathWorkload = "workload"
+	// PathStore: internet → data store, with no workload in between (a
+	// public bucket, a publicly accessible database).
+	PathStore = "data_store"
+)
+
+// PathReport is the attack-path view: every path from the internet to a
+// data store, through a vulnerable workload or directly, each hop with its
+// proof, most severe first (docs/paths.md).
+type PathReport struct {
+	Schema   string        `json:"schema"`
+	Paths    []AttackPath  `json:"paths"`
+	Coverage PathsCoverage `json:"coverage"`
+}
+
+// PathsCoverage says what the paths were searched over and what could not
+// be checked.
+type PathsCoverage struct {
+	// Assess is the coverage of the ranking the workload paths start from.
+	Assess Coverage `json:"assess"`
+	// DataStores says which stores were read and what is missing.
+	DataStores string `json:"data_stores"`
+	// StoresUnknown lists stores whose internet exposure is unknown, with why.
+	StoresUnknown []StoreRef `json:"stores_unknown"`
+	// ExposedWorkloads counts the exposed (or unknown) vulnerable
+	// workloads; WithData how many have data behind them.
+	ExposedWorkloads int `json:"exposed_workloads"`
+	WithData         int `json:"with_data"`
+}
+
+// StoreRef is a data store as the paths view shows it: its internet
+// verdict with proof (reach.StoreExposure, flattened).
+type StoreRef struct {
+	ID       string   `json:"id"`
+	Name     string   `json:"name"`
+	Kind     string   `json:"kind"`
+	Account  string   `json:"account,omitempty"`
+	Region   string   `json:"region,omitempty"`
+	Internet string   `json:"internet"` // exposed, not_exposed, conditional, unknown
+	Proof    []string `json:"proof,omitempty"`
+	Missing  []string `json:"missing,omitempty"`
+}
+
+// PathHop is one step of an attack path.
+type PathHop struct {
+	// Kind: "exposure" (internet → workload, the exposure engine's
+	// proof), "identity" (the workload's role may use the store),
+	// "network" (the workload's interface reaches the store's port),
+	// "public" (the store itself admits anyone).
+	Kind   string   `json:"kind"`
+	From   string   `json:"from"`
+	To     string   `json:"to"`
+	Detail string   `json:"detail"`
+	Proof  []string `json:"proof,omitempty"`
+	// Verdict of the hop: yes, conditional, unknown.
+	Verdict string   `json:"verdict"`
+	Missing []string `json:"missing,omitempty"`
+}
+
+// PathVuln is a vulnerability at the entry of a workload path.
+type PathVuln struct {
+	ID       string  `json:"id"`
+	Severity string  `json:"severity"`
+	CVSS     float64 `json:"cvss,omitempty"`
+	KEV      bool    `json:"kev,omitempty"`
+	Package  string  `json:"package"`
+	Rank     int     `json:"assess_rank"`
+}
+
+// AttackPath is one path.
+type AttackPath struct {
+	Rank  int     `json:"rank"`
+	Score float64 `json:"score"`
+	Kind  string  `json:"kind"`
+	// Verdict: "proven" when every hop is yes, "conditional" when a hop
+	// depends on a policy condition, "unknown" when a hop lacks data.
+	Verdict string `json:"verdict"`
+	// Workload is the entry workload (PathWorkload only), Image what it
+	// runs, Vulnerabilities its findings (most severe first, at most 5;
+	// VulnerabilityCount all of them).
+	Workload           *WorkloadRef `json:"workload,omitempty"`
+	Image              string       `json:"image,omitempty"`
+	Vulnerabilities    []PathVuln   `json:"vulnerabilities,omitempty"`
+	VulnerabilityCount int          `json:"vulnerability_count,omitempty"`
+	Store              StoreRef     `json:"store"`
+	Hops               []PathHop    `json:"hops"`
+}
+
+// entry is one exposed workload with its findings.
+type entry struct {
+	ref    WorkloadRef
+	image  string
+	reach  Reachability // the row's path when it is this workload's
+	own    bool         // reach is this workload's own path
+	vulns  []PathVuln
+	score  float64 // best assess score of its rows
+	exposn string
+}
+
+// BuildPaths derives the attack paths from an assessment, the data
+// behind each workload (by workload ID) and the data stores with their
+// internet verdicts. dataNote is the data stores' coverage line.
+func BuildPaths(rep *Report, behind DataBehind, stores []StoreRef, dataNote string) *PathReport {
+	out := &PathReport{Schema: PathsSchema, Paths: []AttackPath{},
+		Coverage: PathsCoverage{Assess: rep.Coverage, DataStores: dataNote, StoresUnknown: []StoreRef{}}}
+	entries := map[string]*entry{}
+	var order []string
+	for _, r := range rep.Risks {
+		for _, w := range r.Workloads {
+			if w.Class != ReachWide && w.Class != ReachNarrow && w.Class != ReachUnknown {
+				continue
+			}
+			e := entries[w.ID]
+			if e == nil {
+				e = &entry{ref: w, image: r.Image.Ref}
+				entries[w.ID] = e
+				order = append(order, w.ID)
+			}
+			if r.Reachability.Workload == w.ID && !e.own {
+				e.reach, e.own = r.Reachability, true
+			}
+			e.vulns = append(e.vulns, PathVuln{ID: r.ID, Severity: r.Severity.Level, CVSS: r.Severity.CVSS, KEV: r.Severity.KEV,
+				Package: r.Package.Name + "@" + r.Package.Version, Rank: r.Rank})
+			if r.Score > e.score {
+				e.score = r.Score
+			}
+		}
+	}
+	out.Coverage.ExposedWorkloads = len(entries)
+	for _, id := range order {
+		e := entries[id]
+		acc := behind[id]
+		if len(acc) > 0 {
+			out.Coverage.WithData++
+		}
+		for _, a := range acc {
+			out.Paths = append(out.Paths, workloadPath(e, a, stores))
+		}
+	}
+	for _, s := range stores {
+		switch s.Internet {
+		case "exposed", "conditional":
+			out.Paths = append(out.Paths, storePath(s))
+		case "unknown":
+			out.Coverage.StoresUnknown = append(out.Coverage.StoresUnknown, s)
+		}
+	}
+	sort.SliceStable(out.Paths, func(i, j int) bool {
+		a, b := &out.Paths[i], &out.Paths[j]
+		if a.Score != b.Score {
+			return a.Score > b.Score
+		}
+		if a.Store.Name != b.Store.Name {
+			return a.Store.Name < b.Store.Name
+		}
+		return workloadName(a) < workloadName(b)
+	})
+	for i := range out.Paths {
+		out.Paths[i].Rank = i + 1
+	}
+	return out
+}
+
+func workloadName(p *AttackPath) string {
+	if p.Workload == nil {
+		return ""
+	}
+	return p.Workload.Name
+}
+
+func findStore(stores []StoreRef, id string) StoreRef {
+	for _, s := range stores {
+		if s.ID == id {
+			return s
+		}
+	}
+	return StoreRef{ID: id}
+}
+
+// workloadPath is internet → workload → store. Its score is the entry's
+// best assess score plus the store's data points: a proven path to a
+// store ranks above a conditional one from the same workload.
+func workloadPath(e *entry, a DataAccess, stores []StoreRef) AttackPath {
+	st := findStore(stores, a.Store)
+	if st.Name == "" {
+		st.Name, st.Kind = a.Name, a.Kind
+	}
+	p := AttackPath{Kind: PathWorkload, Workload: &e.ref, Image: e.image, Store: st, VulnerabilityCount: len(e.vulns)}
+	v := append([]PathVuln(nil), e.vulns...)
+	sort.SliceStable(v, func(i, j int) bool { return v[i].Rank < v[j].Rank })
+	p.Vulnerabilities = v[:min(5, len(v))]
+	in := PathHop{Kind: "exposure", From: "internet", To: e.ref.Name, Verdict: DataYes}
+	if e.ref.Class == ReachUnknown {
+		in.Verdict = DataUnknown
+	}
+	if e.own {
+		in.Detail = fmt.Sprintf("%s reachable (%s) on %s", e.ref.Name, strings.ReplaceAll(e.reach.Class, "_", " "), e.reach.Port)
+		for _, h := range e.reach.Path {
+			in.Proof = append(in.Proof, h.Detail)
+		}
+		in.Missing = e.reach.Missing
+	} else {
+		in.Detail = fmt.Sprintf("%s reachable (%s)", e.ref.Name, strings.ReplaceAll(e.ref.Class, "_", " "))
+	}
+	via := PathHop{Kind: a.Via, From: e.ref.Name, To: a.Name, Detail: a.Detail, Proof: a.Proof, Verdict: a.Verdict, Missing: a.Missing}
+	p.Hops = []PathHop{in, via}
+	p.Verdict = pathVerdict(p.Hops)
+	pts := Weights.DataStore
+	if a.Verdict != DataYes {
+		pts /= 2
+	}
+	if a.Public {
+		pts = 0
+	}
+	p.Score = round1(e.score + pts)
+	return p
+}
+
+// storePath is internet → store (the store itself admits anyone). Its
+// score puts a proven public store level with an exposed critical
+// finding's path: a data leak needs no exploit.
+func storePath(s StoreRef) AttackPath {
+	h := PathHop{Kind: "public", From: "internet", To: s.Name, Detail: s.Name + " admits anyone", Proof: s.Proof, Verdict: DataYes}
+	score := Weights.Reach[ReachWide] + 3*10 + Weights.DataStore
+	if s.Internet == "conditional" {
+		h.Verdict = DataConditional
+		h.Detail = s.Name + " admits anyone when a policy condition holds"
+		score -= Weights.DataStore
+	}
+	p := AttackPath{Kind: PathStore, Store: s, Hops: []PathHop{h}}
+	p.Verdict = pathVerdict(p.Hops)
+	p.Score = round1(score)
+	return p
+}
+
+func pathVerdict(hops []PathHop) string {
+	v := "proven"
+	for _, h := range hops {
+		switch h.Verdict {
+		case DataUnknown:
+			return "unknown"
+		case DataConditional:
+			v = "conditional"
+		}
+	}
+	return v
+}
+
+// WritePathsJSON writes the sightline.paths/v1 document.
+func WritePathsJSON(w io.Writer, r *PathReport) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(r)
+}
