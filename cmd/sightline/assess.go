@@ -129,11 +129,25 @@ const vexNetworkUsage = "--format openvex: also state not_affected where every i
 	"(off by default: peers inside the network may still reach the port, and consumers suppress the finding)"
 
 func runAssess(ctx context.Context, g *cliutil.Globals, src *sourceFlags, sf *scanFlags, files, images []string, gate gateFlags, top int, noRuntime bool) error {
+	results, err := assessResults(ctx, g, sf, files, images)
+	if err != nil {
+		return err
+	}
+	rep, _, err := assessRuntime(ctx, g, src, results, noRuntime)
+	if err != nil {
+		return err
+	}
+	return printAssess(g, rep, gate, top)
+}
+
+// assessResults reads the --scan-results files (warning about stale
+// ones) and scans the --images: the findings assess and paths rank.
+func assessResults(ctx context.Context, g *cliutil.Globals, sf *scanFlags, files, images []string) ([]*scan.Result, error) {
 	var results []*scan.Result
 	for _, p := range files {
 		r, err := readScanResult(p)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if r.DB != nil && r.DB.Stale {
 			// The scan said so when it ran; the ranking of its findings
@@ -146,33 +160,31 @@ func runAssess(ctx context.Context, g *cliutil.Globals, src *sourceFlags, sf *sc
 	if len(images) > 0 {
 		rs, err := scanImages(ctx, g, sf, images)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		results = append(results, rs...)
 	}
-	rep, err := assessRuntime(ctx, g, src, results, noRuntime)
-	if err != nil {
-		return err
-	}
-	return printAssess(g, rep, gate, top)
+	return results, nil
 }
 
 // assessSources reads the workload sources given and ranks the scan
 // results against them: the pipeline of `sightline assess` (and `demo`)
 // after the findings are in hand.
 func assessSources(ctx context.Context, g *cliutil.Globals, src *sourceFlags, results []*scan.Result) (*risk.Report, error) {
-	return assessRuntime(ctx, g, src, results, false)
+	rep, _, err := assessRuntime(ctx, g, src, results, false)
+	return rep, err
 }
 
 // assessRuntime is assessSources that, with --docker and without
 // --no-runtime, reads the runtime evidence of the running containers
 // (internal/runevidence through risk.CollectRuntime).
-func assessRuntime(ctx context.Context, g *cliutil.Globals, src *sourceFlags, results []*scan.Result, noRuntime bool) (*risk.Report, error) {
+//
+// behind is what stands behind the workloads (nil without --aws).
+func assessRuntime(ctx context.Context, g *cliutil.Globals, src *sourceFlags, results []*scan.Result, noRuntime bool) (rep *risk.Report, behind *reach.Behind, err error) {
 	s := &sources{}
 	if src.any() {
-		var err error
 		if s, err = loadSources(ctx, g, src, true); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if len(s.inv.Gaps) > 0 {
 			g.Warnf("assess: %s", gapSummary(s.inv.Gaps))
@@ -199,8 +211,9 @@ func assessRuntime(ctx context.Context, g *cliutil.Globals, src *sourceFlags, re
 		// roles keep the generic weight and the coverage says why.
 		b, err := reach.AssessBehind(ctx, src.aws, s.snap, s.model, s.cloud, s.inv)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
+		behind = b
 		if b.IdentityIncomplete {
 			// Said where the image gaps are said: on stderr and in the footer.
 			g.Warnf("assess: %s", b.IdentityNote)
@@ -210,9 +223,9 @@ func assessRuntime(ctx context.Context, g *cliutil.Globals, src *sourceFlags, re
 		g.Logf("assess: %s; %s", b.IdentityNote, b.Data.Note)
 	}
 	t0 := time.Now()
-	rep := risk.Assess(s.inv, results, opts)
+	rep = risk.Assess(s.inv, results, opts)
 	g.Logf("assess: %d risks from %d scan results in %v", len(rep.Risks), len(results), time.Since(t0).Round(time.Millisecond))
-	return rep, nil
+	return rep, behind, nil
 }
 
 // printAssess prints the report in the --format asked for and applies

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"os"
 	"path"
 	"path/filepath"
@@ -101,5 +102,56 @@ func TestAssessDataBehind(t *testing.T) {
 	}
 	if !strings.Contains(rep.Coverage.DataStores, "5 data store(s) read, 3 exposed to the internet") {
 		t.Errorf("coverage.data_stores %q", rep.Coverage.DataStores)
+	}
+}
+
+// TestPathsDataBehind: `sightline paths` on the same estate lists the
+// api's two paths (bucket by identity, database by network) with their
+// hops proven, ranked above the public stores' own paths only when the
+// entry's score says so, and the public stores with their proofs.
+func TestPathsDataBehind(t *testing.T) {
+	c, snap, files := dataEstate(t)
+	out := c.ok("paths", "--aws", snap, "--scan-results", files[0], "--scan-results", files[1], "--format", "json")
+	var pr risk.PathReport
+	if err := json.Unmarshal([]byte(out), &pr); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]risk.AttackPath{}
+	for _, p := range pr.Paths {
+		k := p.Kind + " " + p.Store.Name
+		if p.Workload != nil {
+			k += " " + strings.TrimSuffix(path.Base(p.Image), ":2.1")
+		}
+		got[k] = p
+	}
+	for _, k := range []string{"workload customer-exports api", "workload db-prod api"} {
+		p, ok := got[k]
+		if !ok || p.Verdict != "proven" || len(p.Hops) != 2 || p.Hops[0].Kind != "exposure" || len(p.Hops[0].Proof) == 0 || len(p.Hops[1].Proof) == 0 {
+			t.Errorf("%s: %+v", k, p)
+		}
+	}
+	if p := got["workload db-prod api"]; p.Hops[1].Kind != "network" || !strings.Contains(p.Hops[1].Detail, "through sg-0db") {
+		t.Errorf("db-prod hop: %+v", p.Hops)
+	}
+	// The resizer has no data behind it but the public ones.
+	for k := range got {
+		if strings.HasSuffix(k, " resizer") && !strings.Contains(k, "legacy-mysql") && !strings.Contains(k, "public-assets") {
+			t.Errorf("resizer path %s", k)
+		}
+	}
+	for _, k := range []string{"data_store legacy-mysql", "data_store public-assets", "data_store thumbnailer"} {
+		p, ok := got[k]
+		if !ok || p.Verdict != "proven" || len(p.Hops) != 1 || len(p.Hops[0].Proof) == 0 {
+			t.Errorf("%s: %+v", k, p)
+		}
+	}
+	// Through the api, the bucket and database rank above the stores the
+	// internet reaches by itself: the entry adds a high CVE to the data.
+	if got["workload db-prod api"].Score <= got["data_store legacy-mysql"].Score {
+		t.Errorf("db-prod via api %.1f, legacy-mysql public %.1f", got["workload db-prod api"].Score, got["data_store legacy-mysql"].Score)
+	}
+	table := c.ok("paths", "--aws", snap, "--scan-results", files[0], "--scan-results", files[1])
+	if !strings.Contains(table, "internet → ") || !strings.Contains(table, "path(s): ") {
+		t.Errorf("table:\n%s", table)
 	}
 }

@@ -54,6 +54,7 @@ var commandFormats = map[string][]string{
 	"sightline exposure":    {"table", "json"},
 	"sightline inventory":   {"table", "json"},
 	"sightline assess":      assessFormats,
+	"sightline paths":       pathsFormats,
 	"sightline check":       checkFormats,
 	"sightline demo":        assessFormats,
 	// Serves until stopped; its output is JSON log lines, not a report.
@@ -86,6 +87,7 @@ func newRootCmd(g *cliutil.Globals) *cobra.Command {
 		newExposureCmd(g),
 		newInventoryCmd(g),
 		newAssessCmd(g),
+		newPathsCmd(g),
 		newCheckCmd(g),
 		newDemoCmd(g),
 		newAdmissionCmd(g),

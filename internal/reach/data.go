@@ -163,7 +163,8 @@ func internetVerdict(s datastore.Store, idx resultIndex) StoreExposure {
 			}
 			switch r.Verdict {
 			case exposure.Exposed:
-				exposed = append(exposed, fmt.Sprintf("%s tcp/%s exposed from %s: %s", eni, portText(r), exposure.SourcesText(r.Sources), hops(r.Path)))
+				exposed = append(exposed, fmt.Sprintf("%s tcp/%s exposed from %s", eni, portText(r), exposure.SourcesText(r.Sources)))
+				exposed = append(exposed, hops(r.Path)...)
 			case exposure.Unknown:
 				unknown = append(unknown, fmt.Sprintf("%s tcp/%s: %s", eni, portText(r), strings.Join(r.Missing, "; ")))
 			default:
@@ -208,12 +209,13 @@ func portText(r *exposure.Result) string {
 	return fmt.Sprintf("%d-%d", r.FromPort, r.ToPort)
 }
 
-func hops(h []exposure.Hop) string {
+// hops are the proof lines of an engine path, one per control.
+func hops(h []exposure.Hop) []string {
 	out := make([]string, 0, len(h))
 	for _, x := range h {
 		out = append(out, x.Detail)
 	}
-	return strings.Join(out, " → ")
+	return out
 }
 
 // registerPolicies gives the IAM evaluation the stores' resource policies
@@ -331,6 +333,16 @@ func workloadInterfaces(w *workload.Workload, byAddr map[string]string, primary 
 		if e, ok := primary[w.Host.InstanceID]; ok {
 			out = append(out, e)
 		}
+	}
+	return out
+}
+
+// StoreRefs are the stores as the paths view shows them.
+func (d *Data) StoreRefs() []risk.StoreRef {
+	out := make([]risk.StoreRef, 0, len(d.Stores))
+	for _, s := range d.Stores {
+		out = append(out, risk.StoreRef{ID: s.ID, Name: s.Name, Kind: s.Kind, Account: s.Account, Region: s.Region,
+			Internet: s.Internet, Proof: s.Proof, Missing: s.Why})
 	}
 	return out
 }

@@ -666,7 +666,7 @@ func workloadRefs(r *scan.Result, pkg pkgKey, occ []occurrence, ids Identities) 
 	for _, o := range occ {
 		best := pickPath(r, pkg, []occurrence{o})
 		_, priv, _ := containerPrivilege(o.w, o.c, ids)
-		out = append(out, WorkloadRef{ID: o.w.ID, Name: o.w.Name, Kind: o.w.Kind, Container: o.c.Name, Join: o.join,
+		out = append(out, WorkloadRef{ID: o.w.ID, Name: o.w.Name, Kind: o.w.Kind, Owner: o.w.Owner, Container: o.c.Name, Join: o.join,
 			Class: best.reach.Class, Privilege: priv})
 	}
 	sort.Slice(out, func(a, b int) bool {

@@ -146,12 +146,16 @@ func BuildPaths(rep *Report, behind DataBehind, stores []StoreRef, dataNote stri
 	out.Coverage.ExposedWorkloads = len(entries)
 	for _, id := range order {
 		e := entries[id]
-		acc := behind[id]
-		if len(acc) > 0 {
-			out.Coverage.WithData++
-		}
-		for _, a := range acc {
+		n := 0
+		for _, a := range behind[id] {
+			if a.Public {
+				continue // the store's own path says it: anyone gets there without the workload
+			}
 			out.Paths = append(out.Paths, workloadPath(e, a, stores))
+			n++
+		}
+		if n > 0 {
+			out.Coverage.WithData++
 		}
 	}
 	for _, s := range stores {
@@ -182,7 +186,29 @@ func workloadName(p *AttackPath) string {
 	if p.Workload == nil {
 		return ""
 	}
-	return p.Workload.Name
+	return DisplayName(p.Workload)
+}
+
+// DisplayName names a workload for people: an ECS task or a pod by its
+// owner ("service prod/api, task 1c4d5e6f"), others by name.
+func DisplayName(w *WorkloadRef) string {
+	if w.Owner == "" {
+		return w.Name
+	}
+	o := w.Owner
+	if i := strings.Index(o, ":service/"); i >= 0 {
+		o = "service " + o[i+len(":service/"):]
+	} else if i := strings.LastIndexByte(o, '/'); i >= 0 {
+		o = o[strings.LastIndexByte(o[:i], '/')+1:]
+	}
+	return fmt.Sprintf("%s (%s %s)", o, strings.TrimPrefix(w.Kind, "ecs_"), textfitCut(w.Name, 8))
+}
+
+func textfitCut(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n]
 }
 
 func findStore(stores []StoreRef, id string) StoreRef {
@@ -206,20 +232,24 @@ func workloadPath(e *entry, a DataAccess, stores []StoreRef) AttackPath {
 	v := append([]PathVuln(nil), e.vulns...)
 	sort.SliceStable(v, func(i, j int) bool { return v[i].Rank < v[j].Rank })
 	p.Vulnerabilities = v[:min(5, len(v))]
-	in := PathHop{Kind: "exposure", From: "internet", To: e.ref.Name, Verdict: DataYes}
+	name := DisplayName(&e.ref)
+	in := PathHop{Kind: "exposure", From: "internet", To: name, Verdict: DataYes}
 	if e.ref.Class == ReachUnknown {
 		in.Verdict = DataUnknown
 	}
 	if e.own {
-		in.Detail = fmt.Sprintf("%s reachable (%s) on %s", e.ref.Name, strings.ReplaceAll(e.reach.Class, "_", " "), e.reach.Port)
+		in.Detail = fmt.Sprintf("reachable (%s) on %s", strings.ReplaceAll(e.reach.Class, "_", " "), e.reach.Port)
+		if len(e.reach.Sources) > 0 {
+			in.Detail += " from " + strings.Join(e.reach.Sources, ", ")
+		}
 		for _, h := range e.reach.Path {
 			in.Proof = append(in.Proof, h.Detail)
 		}
 		in.Missing = e.reach.Missing
 	} else {
-		in.Detail = fmt.Sprintf("%s reachable (%s)", e.ref.Name, strings.ReplaceAll(e.ref.Class, "_", " "))
+		in.Detail = fmt.Sprintf("reachable (%s)", strings.ReplaceAll(e.ref.Class, "_", " "))
 	}
-	via := PathHop{Kind: a.Via, From: e.ref.Name, To: a.Name, Detail: a.Detail, Proof: a.Proof, Verdict: a.Verdict, Missing: a.Missing}
+	via := PathHop{Kind: a.Via, From: name, To: a.Name, Detail: a.Detail, Proof: a.Proof, Verdict: a.Verdict, Missing: a.Missing}
 	p.Hops = []PathHop{in, via}
 	p.Verdict = pathVerdict(p.Hops)
 	pts := Weights.DataStore
@@ -237,17 +267,36 @@ func workloadPath(e *entry, a DataAccess, stores []StoreRef) AttackPath {
 // score puts a proven public store level with an exposed critical
 // finding's path: a data leak needs no exploit.
 func storePath(s StoreRef) AttackPath {
-	h := PathHop{Kind: "public", From: "internet", To: s.Name, Detail: s.Name + " admits anyone", Proof: s.Proof, Verdict: DataYes}
+	h := PathHop{Kind: "public", From: "internet", To: s.Name, Detail: publicDetail(s), Proof: s.Proof, Verdict: DataYes}
 	score := Weights.Reach[ReachWide] + 3*10 + Weights.DataStore
 	if s.Internet == "conditional" {
 		h.Verdict = DataConditional
-		h.Detail = s.Name + " admits anyone when a policy condition holds"
+		h.Detail += " (when a policy condition holds)"
 		score -= Weights.DataStore
 	}
 	p := AttackPath{Kind: PathStore, Store: s, Hops: []PathHop{h}}
 	p.Verdict = pathVerdict(p.Hops)
 	p.Score = round1(score)
 	return p
+}
+
+// publicDetail is the proof line that says how the store admits anyone:
+// the exposure engine's "exposed from" line, else the service's own.
+func publicDetail(s StoreRef) string {
+	for _, p := range s.Proof {
+		if strings.Contains(p, " exposed from ") {
+			return p
+		}
+	}
+	for _, p := range s.Proof {
+		if strings.Contains(p, "anyone") || strings.Contains(p, "answers") {
+			return p
+		}
+	}
+	if len(s.Proof) > 0 {
+		return s.Proof[0]
+	}
+	return s.Name + " admits anyone"
 }
 
 func pathVerdict(hops []PathHop) string {

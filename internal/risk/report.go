@@ -84,9 +84,12 @@ type Image struct {
 
 // WorkloadRef is one workload running the image.
 type WorkloadRef struct {
-	ID        string   `json:"id"`
-	Name      string   `json:"name"`
-	Kind      string   `json:"kind"`
+	ID   string `json:"id"`
+	Name string `json:"name"`
+	Kind string `json:"kind"`
+	// Owner is the controlling workload's ID (an ECS service, a
+	// Deployment), "" if none.
+	Owner     string   `json:"owner,omitempty"`
 	Container string   `json:"container"`
 	Join      string   `json:"join"`  // digest or tag
 	Class     string   `json:"class"` // its own most exposed class
