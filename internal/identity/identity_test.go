@@ -335,6 +335,21 @@ func TestNoData(t *testing.T) {
 	if n != 3 { // two task roles, one host
 		t.Errorf("want 3 answers, got %d: %+v", n, got)
 	}
+	// IAM of another account only: the task roles' account is named as not collected.
+	est := iam.NewEstate()
+	est.Missing = []string{filepath.Join("snap", ecsAcct, "global", "iam", "get-account-authorization-details.json")}
+	got, err = Resolve(context.Background(), inv, f.snap, est)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for id, as := range got {
+		for _, a := range as {
+			if a.Verdict != Unknown || (a.Via == ViaECSTaskRole && !has(a.Missing, "(IAM of account "+ecsAcct+" not collected: ")) ||
+				(a.Via == ViaInstanceProfile && !has(a.Missing, "the snapshot holds no IAM of account "+ecsAcct)) {
+				t.Errorf("%s: %+v", id, a)
+			}
+		}
+	}
 	if _, err := Resolve(context.Background(), nil, nil, nil); err == nil {
 		t.Error("nil inventory: want an error")
 	}

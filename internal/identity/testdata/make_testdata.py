@@ -73,7 +73,7 @@ def node(iid, ip, mo):
         i["MetadataOptions"] = mo
     return i
 req1 = dict(MO, HttpTokens="required", HttpPutResponseHopLimit=1)   # EKS best-practices setting
-req2 = dict(MO, HttpTokens="required", HttpPutResponseHopLimit=2)   # EKS managed node group default since 2020
+req2 = dict(MO, HttpTokens="required", HttpPutResponseHopLimit=2)
 off = dict(MO, HttpEndpoint="disabled")
 dump(os.path.join(OUT, EKS_ACCT, EKS_REG, "ec2", "describe-instances.json"), {"Reservations": [
     {"ReservationId": "r-0eks000000000001", "OwnerId": EKS_ACCT, "Groups": [], "Instances": [
