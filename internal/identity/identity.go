@@ -128,8 +128,15 @@ func ResolveWith(ctx context.Context, inv *workload.Inventory, snap *snapshot.Sn
 				as = append(as, a)
 			}
 		}
-		if w.Host != nil && w.Host.InstanceID != "" {
+		switch {
+		case w.Host != nil && w.Host.InstanceID != "":
 			as = append(as, r.instanceProfile(w)...)
+		case w.Host != nil && w.Source == workload.SourceECS:
+			// An EC2 launch type task whose container instance's EC2
+			// instance is unknown: its host role may be reachable.
+			as = append(as, Assumed{Via: ViaInstanceProfile, Verdict: Unknown,
+				Proof:   []string{fmt.Sprintf("task runs on container instance %s", w.Host.Name)},
+				Missing: []string{fmt.Sprintf("EC2 instance of container instance %s (ecs describe-container-instances): its instance profile is unknown", w.Host.Name)}})
 		}
 		if len(as) == 0 {
 			continue
@@ -153,6 +160,9 @@ type resolver struct {
 	est  *iam.Estate
 	opts Options
 	byID map[string]*workload.Workload
+
+	byProfile map[string][]*iam.Principal // instance-profile ARN → roles (profileRoles)
+	accounts  map[string]bool             // accounts with IAM in est (hasAccount)
 }
 
 // role finds a role in the IAM snapshot, or says why it is not there.
@@ -183,12 +193,13 @@ func (r *resolver) hasAccount(acct string) bool {
 	if r.est == nil || acct == "" {
 		return false
 	}
-	for _, p := range r.est.Principals {
-		if p.Account == acct {
-			return true
+	if r.accounts == nil {
+		r.accounts = map[string]bool{}
+		for _, p := range r.est.Principals {
+			r.accounts[p.Account] = true
 		}
 	}
-	return false
+	return r.accounts[acct]
 }
 
 // arnAccount returns the account field of an ARN, "" if it has none.

@@ -269,6 +269,22 @@ func TestECS(t *testing.T) {
 	if got[web][0].Via != ViaECSTaskRole || got[web][1].Via != ViaInstanceProfile {
 		t.Errorf("order: %+v", got[web])
 	}
+
+	// The container instance's EC2 instance unknown (as ecs reports when
+	// describe-container-instances is missing): the host role is unknown, not absent.
+	for i := range inv.Workloads {
+		if inv.Workloads[i].ID == web {
+			inv.Workloads[i].Host.InstanceID, inv.Workloads[i].Host.InstanceFrom = "", ""
+		}
+	}
+	got, err = Resolve(context.Background(), inv, f.snap, f.est)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a = find(t, got, web, ViaInstanceProfile)
+	if a.Verdict != Unknown || a.Role != "" || !has(a.Missing, "EC2 instance of container instance arn:aws:ecs:eu-west-1:111122223333:container-instance/prod/") {
+		t.Errorf("unknown host instance: %+v", a)
+	}
 }
 
 // TestInstanceProfileHops: pods on nodes with IMDSv2 required and hop

@@ -2,7 +2,6 @@ package identity
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 
 	"github.com/sightline-sec/sightline/internal/collect/aws/snapshot"
@@ -136,23 +135,25 @@ func (r *resolver) instance(id string) (*snapshot.Instance, *snapshot.Region, st
 	return nil, nil, msg + " (its account or region may not be in the snapshot)"
 }
 
-// profileRoles returns the roles of an instance profile, by ARN order.
+// profileRoles returns the roles of an instance profile, by ARN order
+// (indexed once: an estate has thousands of roles, a cluster thousands of pods).
 func (r *resolver) profileRoles(prof string) []*iam.Principal {
 	if r.est == nil {
 		return nil
 	}
-	var out []*iam.Principal
-	for _, p := range r.est.Principals {
-		if p.Kind != iam.KindRole {
-			continue
-		}
-		i := sort.SearchStrings(p.InstanceProfiles, prof) // sorted by iam.Load
-		if i < len(p.InstanceProfiles) && p.InstanceProfiles[i] == prof {
-			out = append(out, p)
+	if r.byProfile == nil {
+		r.byProfile = map[string][]*iam.Principal{}
+		for _, arn := range r.est.SortedPrincipals() {
+			p := r.est.Principals[arn]
+			if p.Kind != iam.KindRole {
+				continue
+			}
+			for _, ip := range p.InstanceProfiles {
+				r.byProfile[ip] = append(r.byProfile[ip], p)
+			}
 		}
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].ARN < out[j].ARN })
-	return out
+	return r.byProfile[prof]
 }
 
 func (r *resolver) profileMissing(prof string) string {
