@@ -77,13 +77,15 @@ type Assumed struct {
 
 // Options complement the snapshot.
 type Options struct {
-	// Issuers maps an EKS cluster — its ARN, or its name — to its OIDC
-	// issuer URL (eks describe-cluster: cluster.identity.oidc.issuer,
-	// "https://oidc.eks.<region>.amazonaws.com/id/<ID>"). Kubernetes
-	// workloads name their cluster by kubeconfig context, which for EKS
-	// is usually the cluster ARN (aws eks update-kubeconfig). Without the
-	// issuer, IRSA accepts any OIDC provider in the trust policy and says
-	// so in the proof.
+	// Issuers maps an EKS cluster — its kubeconfig context, ARN or name —
+	// to its OIDC issuer URL ("https://oidc.eks.<region>.amazonaws.com/id/<ID>"),
+	// over what the snapshot's eks describe-cluster says
+	// (cluster.identity.oidc.issuer). Kubernetes workloads name their
+	// cluster by kubeconfig context, which for EKS is usually the cluster
+	// ARN (aws eks update-kubeconfig); an alias context needs an entry
+	// here unless the snapshot holds exactly one cluster of that name.
+	// Without the issuer, IRSA accepts any OIDC provider in the trust
+	// policy and says so in the proof.
 	Issuers map[string]string
 }
 

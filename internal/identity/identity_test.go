@@ -2,8 +2,6 @@ package identity
 
 import (
 	"context"
-	"encoding/json"
-	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -19,8 +17,8 @@ import (
 	"github.com/sightline-sec/sightline/internal/workload/kube"
 )
 
-// The EKS cluster of testdata/eks-describe-cluster.json (a recorded
-// describe-cluster response, see testdata/PROVENANCE.md).
+// The EKS cluster of the snapshot's eks describe-cluster (a recorded
+// response, see testdata/PROVENANCE.md).
 const (
 	clusterARN = "arn:aws:eks:us-east-1:644160558196:cluster/serious-bluegrass-ladybug"
 	eksAcct    = "644160558196"
@@ -45,24 +43,16 @@ func load(t *testing.T) fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := os.ReadFile(filepath.Join("testdata", "eks-describe-cluster.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var dc struct {
-		Cluster struct {
-			Name     string
-			Arn      string
-			Identity struct{ OIDC struct{ Issuer string } }
+	var issuer string
+	for _, reg := range snap.Regions {
+		if c, ok := reg.EKSCluster("serious-bluegrass-ladybug"); ok && c.Arn == clusterARN && c.Identity != nil && c.Identity.Oidc != nil {
+			issuer = c.Identity.Oidc.Issuer
 		}
 	}
-	if err := json.Unmarshal(b, &dc); err != nil {
-		t.Fatal(err)
+	if !strings.HasPrefix(issuer, "https://oidc.eks.us-east-1.amazonaws.com/id/") {
+		t.Fatalf("describe-cluster fixture: issuer %q", issuer)
 	}
-	if dc.Cluster.Arn != clusterARN || !strings.HasPrefix(dc.Cluster.Identity.OIDC.Issuer, "https://oidc.eks.us-east-1.amazonaws.com/id/") {
-		t.Fatalf("describe-cluster fixture: %s %q", dc.Cluster.Arn, dc.Cluster.Identity.OIDC.Issuer)
-	}
-	return fixture{snap: snap, est: est, issuer: dc.Cluster.Identity.OIDC.Issuer}
+	return fixture{snap: snap, est: est, issuer: issuer}
 }
 
 // pod is one running pod of the test cluster.
@@ -136,7 +126,7 @@ func TestIRSA(t *testing.T) {
 		{"shop", "reports-0", "reports", "n1", false}, {"shop", "ip-0", "ipcond", "n1", false},
 		{"shop", "ghost-0", "ghost", "n1", false}, {"other", "api-0", "api", "n1", false}}
 	inv := kubeInventory(clusterARN, pods, sas, map[string]string{"n1": "i-0eksnode00000001"})
-	got, err := ResolveWith(context.Background(), inv, f.snap, f.est, Options{Issuers: map[string]string{"serious-bluegrass-ladybug": f.issuer}})
+	got, err := Resolve(context.Background(), inv, f.snap, f.est) // issuer from the snapshot's describe-cluster
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -148,7 +138,7 @@ func TestIRSA(t *testing.T) {
 		t.Fatalf("shop/api: %+v", a)
 	}
 	if !has(a.Proof, "statement 0 admits sts:AssumeRoleWithWebIdentity from Federated arn:aws:iam::"+eksAcct+":oidc-provider/"+prov) ||
-		!has(a.Proof, `"system:serviceaccount:shop:api"`) || !has(a.Proof, "has OIDC issuer "+f.issuer) {
+		!has(a.Proof, `"system:serviceaccount:shop:api"`) || !has(a.Proof, "has OIDC issuer "+f.issuer+" (eks describe-cluster serious-bluegrass-ladybug in 644160558196/us-east-1)") {
 		t.Errorf("shop/api proof: %q", a.Proof)
 	}
 
@@ -200,9 +190,9 @@ func TestIRSAWrongProvider(t *testing.T) {
 	}
 }
 
-// TestIRSAMissingIssuer: without describe-cluster, a sub condition naming
-// the service account still gives "yes" (said in proof and Missing); a
-// trust without a sub condition is "unknown".
+// TestIRSAMissingIssuer: without the cluster's describe-cluster, a sub
+// condition naming the service account still gives "yes" (said in proof
+// and Missing); a trust without a sub condition is "unknown".
 func TestIRSAMissingIssuer(t *testing.T) {
 	f := load(t)
 	sas := map[string]string{"shop/api": role(eksAcct, "shop-api"), "shop/aud": role(eksAcct, "aud-only"),
@@ -214,7 +204,8 @@ func TestIRSAMissingIssuer(t *testing.T) {
 		t.Fatal(err)
 	}
 	a := find(t, got, "k8s:shop-prod/shop/Pod/api-0", ViaIRSA)
-	if a.Verdict != Yes || !has(a.Proof, `OIDC issuer of cluster "shop-prod" not known`) || !has(a.Missing, "eks describe-cluster") {
+	if a.Verdict != Yes || !has(a.Proof, `OIDC issuer of cluster "shop-prod" not known`) ||
+		!has(a.Missing, `eks describe-cluster of a cluster named "shop-prod" (kubeconfig context) not in the snapshot`) {
 		t.Errorf("sub matches, issuer unknown: %+v", a)
 	}
 	a = find(t, got, "k8s:shop-prod/shop/Pod/aud-0", ViaIRSA)
@@ -231,6 +222,31 @@ func TestIRSAMissingIssuer(t *testing.T) {
 				t.Errorf("a non-EKS context has no Pod Identity answer: %+v", x)
 			}
 		}
+	}
+}
+
+// TestIssuerLookup: an alias context named like the one cluster of that
+// name finds its describe-cluster; an ARN context of a region the
+// snapshot does not hold says so; Options override the snapshot.
+func TestIssuerLookup(t *testing.T) {
+	f := load(t)
+	r := &resolver{snap: f.snap}
+	if iss, from, _ := r.issuer("serious-bluegrass-ladybug"); iss != f.issuer || !strings.Contains(from, "644160558196/us-east-1") {
+		t.Errorf("by name: %q %q", iss, from)
+	}
+	if iss, _, miss := r.issuer("arn:aws:eks:eu-west-1:644160558196:cluster/serious-bluegrass-ladybug"); iss != "" ||
+		miss != "eks describe-cluster of serious-bluegrass-ladybug: account 644160558196 region eu-west-1 is not in the snapshot" {
+		t.Errorf("other region: %q %q", iss, miss)
+	}
+	if iss, _, miss := r.issuer("arn:aws:eks:eu-west-1:111122223333:cluster/prod"); iss != "" || !strings.Contains(miss, "eks describe-cluster for prod missing from") {
+		t.Errorf("region without describe-cluster: %q %q", iss, miss)
+	}
+	r.opts.Issuers = map[string]string{clusterARN: "https://example"}
+	if iss, from, _ := r.issuer(clusterARN); iss != "https://example" || from != "given" {
+		t.Errorf("override: %q %q", iss, from)
+	}
+	if _, _, miss := (&resolver{}).issuer(""); miss == "" {
+		t.Error("manifests: want a reason")
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/sightline-sec/sightline/internal/collect/aws/snapshot"
 	"github.com/sightline-sec/sightline/internal/workload"
 )
 
@@ -113,7 +114,7 @@ func (r *resolver) irsa(w *workload.Workload) Assumed {
 			Missing: []string{fmt.Sprintf("trust policy (AssumeRolePolicyDocument) of role %s not in the IAM snapshot", role)}}
 	}
 	cluster, _, _, _ := splitKubeID(w.ID)
-	issuer := r.issuer(cluster)
+	issuer, issuerFrom, issuerMissing := r.issuer(cluster)
 	wantProvider := ""
 	if issuer != "" {
 		wantProvider = "arn:" + arnPartition(role) + ":iam::" + arnAccount(role) + ":oidc-provider/" + providerPath(issuer)
@@ -144,7 +145,7 @@ func (r *resolver) irsa(w *workload.Workload) Assumed {
 		}
 		note := ""
 		if issuer == "" {
-			note = fmt.Sprintf("OIDC issuer of cluster %q not known (eks describe-cluster not given): accepted the OIDC provider %s without checking it is this cluster's", cluster, path)
+			note = fmt.Sprintf("OIDC issuer of cluster %q not known: accepted the OIDC provider %s without checking it is this cluster's", cluster, path)
 		}
 		return true, ctx, note
 	}
@@ -156,7 +157,7 @@ func (r *resolver) irsa(w *workload.Workload) Assumed {
 	a := fromTrust(role, ViaIRSA, t)
 	a.Proof = append([]string{asks}, a.Proof...)
 	if issuer != "" {
-		a.Proof = append(a.Proof, fmt.Sprintf("cluster %s has OIDC issuer %s", cluster, issuer))
+		a.Proof = append(a.Proof, fmt.Sprintf("cluster %s has OIDC issuer %s (%s)", cluster, issuer, issuerFrom))
 	}
 	if issuer == "" && t.verdict == Yes {
 		matched := false
@@ -167,11 +168,11 @@ func (r *resolver) irsa(w *workload.Workload) Assumed {
 		}
 		if !matched {
 			a.Verdict = Unknown
-			a.Missing = append(a.Missing, fmt.Sprintf("OIDC issuer of cluster %q (eks describe-cluster): the trust policy does not test …:sub, so it admits every service account of a provider that may not be this cluster's", cluster))
+			a.Missing = append(a.Missing, fmt.Sprintf("OIDC issuer of cluster %q: %s; the trust policy does not test …:sub, so it admits every service account of a provider that may not be this cluster's", cluster, issuerMissing))
 		}
 	}
 	if issuer == "" && a.Verdict == Yes {
-		a.Missing = append(a.Missing, fmt.Sprintf("OIDC issuer of cluster %q (eks describe-cluster): the provider named in the trust policy was not checked to be this cluster's", cluster))
+		a.Missing = append(a.Missing, fmt.Sprintf("OIDC issuer of cluster %q: %s; the provider named in the trust policy was not checked to be this cluster's", cluster, issuerMissing))
 	}
 	if t.verdict == No {
 		a.Proof = append(a.Proof, fmt.Sprintf("sts:AssumeRoleWithWebIdentity with the token of %s is refused: the pods get no credentials from this role", sub))
@@ -196,18 +197,57 @@ func (r *resolver) podIdentity(w *workload.Workload) (Assumed, bool) {
 			cluster, w.Namespace, w.ServiceAccount)}}, true
 }
 
-// issuer finds the OIDC issuer of a cluster by its context (ARN) or name.
-func (r *resolver) issuer(cluster string) string {
-	if cluster == "" || len(r.opts.Issuers) == 0 {
-		return ""
+// issuer finds the OIDC issuer of a cluster: Options.Issuers (by context
+// or cluster name) first, then the snapshot's eks describe-cluster
+// (cluster.identity.oidc.issuer) — of the account and region an EKS ARN
+// context names, or of the one cluster of that name in the snapshot. It
+// returns where the issuer came from, or what is missing.
+func (r *resolver) issuer(cluster string) (issuer, from, missing string) {
+	if cluster == "" {
+		return "", "", "the cluster is not known (manifests): its OIDC issuer cannot be looked up"
 	}
-	if s := r.opts.Issuers[cluster]; s != "" {
-		return s
+	name, acct, region := cluster, "", ""
+	if parts := strings.SplitN(cluster, ":", 6); len(parts) == 6 && parts[0] == "arn" && parts[2] == "eks" && strings.HasPrefix(parts[5], "cluster/") {
+		name, acct, region = strings.TrimPrefix(parts[5], "cluster/"), parts[4], parts[3]
 	}
-	if i := strings.Index(cluster, ":cluster/"); i >= 0 && strings.HasPrefix(cluster, "arn:") {
-		return r.opts.Issuers[cluster[i+len(":cluster/"):]]
+	for _, k := range []string{cluster, name} {
+		if s := r.opts.Issuers[k]; s != "" {
+			return s, "given", ""
+		}
 	}
-	return ""
+	if r.snap == nil {
+		return "", "", fmt.Sprintf("eks describe-cluster of %s (no AWS snapshot given)", name)
+	}
+	var found []snapshot.EKSCluster
+	var where []string
+	var notCollected []string
+	for _, reg := range r.snap.Regions {
+		if acct != "" && (reg.Account != acct || reg.Name != region) {
+			continue
+		}
+		c, ok := reg.EKSCluster(name)
+		if !ok {
+			if acct != "" {
+				notCollected = append(notCollected, reg.Missing(snapshot.OpDescribeCluster, name))
+			}
+			continue
+		}
+		found = append(found, c)
+		where = append(where, reg.Account+"/"+reg.Name)
+	}
+	switch {
+	case len(found) == 1 && found[0].Identity != nil && found[0].Identity.Oidc != nil && found[0].Identity.Oidc.Issuer != "":
+		return found[0].Identity.Oidc.Issuer, "eks describe-cluster " + name + " in " + where[0], ""
+	case len(found) == 1:
+		return "", "", fmt.Sprintf("eks describe-cluster of %s in %s has no identity.oidc.issuer", name, where[0])
+	case len(found) > 1:
+		return "", "", fmt.Sprintf("EKS clusters named %s in %s: which one is context %q is not known", name, strings.Join(where, ", "), cluster)
+	case len(notCollected) > 0:
+		return "", "", strings.Join(notCollected, "; ")
+	case acct != "":
+		return "", "", fmt.Sprintf("eks describe-cluster of %s: account %s region %s is not in the snapshot", name, acct, region)
+	}
+	return "", "", fmt.Sprintf("eks describe-cluster of a cluster named %q (kubeconfig context) not in the snapshot", name)
 }
 
 // providerPath turns an issuer URL into the IAM OIDC provider's path and

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""Writes testdata/snapshot/ (an AWS snapshot, docs/aws-snapshot.md layout) and
-testdata/eks-describe-cluster.json for internal/identity's tests. See
+"""Writes testdata/snapshot/ (an AWS snapshot, docs/aws-snapshot.md layout)
+for internal/identity's tests. See
 PROVENANCE.md. Run from this directory: python3 make_testdata.py
 (reads /work/shared/data/envs and ../../workload/ecs/testdata/ecs-mixed)."""
 import copy, json, os, shutil, urllib.parse
@@ -85,7 +85,9 @@ dump(os.path.join(OUT, EKS_ACCT, EKS_REG, "ec2", "describe-instances.json"), {"R
 # 3. The recorded eks describe-cluster (its issuer is the one the trust policies name).
 rec = iso(json.load(open(PLACEBO + "/test_eks_metrics/eks.DescribeCluster_1.json"))["data"])
 rec.pop("ResponseMetadata", None)
-dump(os.path.join(HERE, "eks-describe-cluster.json"), rec)
+name = rec["cluster"]["name"]
+dump(os.path.join(OUT, EKS_ACCT, EKS_REG, "eks", "describe-cluster", name + ".json"), rec)
+dump(os.path.join(OUT, EKS_ACCT, EKS_REG, "eks", "list-clusters.json"), {"clusters": [name]})
 ISSUER = rec["cluster"]["identity"]["oidc"]["issuer"]
 PROV = ISSUER.removeprefix("https://")
 
