@@ -237,7 +237,24 @@ type Instance struct {
 	IamInstanceProfile *struct {
 		Arn string `json:"Arn"`
 	} `json:"IamInstanceProfile"`
-	Tags []Tag `json:"Tags"`
+	// MetadataOptions decide whether containers on the instance can reach
+	// IMDS, and so the instance profile's credentials (internal/identity).
+	MetadataOptions *InstanceMetadataOptions `json:"MetadataOptions"`
+	Tags            []Tag                    `json:"Tags"`
+}
+
+// InstanceMetadataOptions is an instance's MetadataOptions
+// (EC2 API Reference, "InstanceMetadataOptionsResponse").
+type InstanceMetadataOptions struct {
+	// State "pending" means a change is not applied yet; "applied".
+	State string `json:"State"`
+	// HttpTokens "required" (IMDSv2 only) or "optional" (IMDSv1 too).
+	HttpTokens string `json:"HttpTokens"`
+	// HttpPutResponseHopLimit is the IP TTL of the IMDSv2 token response;
+	// nil when absent from the output.
+	HttpPutResponseHopLimit *int `json:"HttpPutResponseHopLimit"`
+	// HttpEndpoint "enabled" or "disabled" (no IMDS at all).
+	HttpEndpoint string `json:"HttpEndpoint"`
 }
 
 // Address is one Elastic IP from describe-addresses.
