@@ -52,8 +52,11 @@ type Data struct {
 // exposure from the engine's results rep, and lists per workload of inv
 // the stores its cloud role may use (est may be nil: no IAM) and, when
 // model is given, those its network interface may connect to.
+//
+// assumed are the roles each workload can obtain (by workload ID; nil:
+// the workload's named role is taken as obtained).
 func DataStores(ctx context.Context, snap *snapshot.Snapshot, model *netmodel.Model, rep *exposure.Report,
-	inv *workload.Inventory, est *iam.Estate) (*Data, error) {
+	inv *workload.Inventory, est *iam.Estate, assumed map[string][]risk.AssumedRole) (*Data, error) {
 	ds := datastores.Compile(snap)
 	out := &Data{Missing: ds.Missing, Behind: risk.DataBehind{}}
 	idx := indexResults(rep)
@@ -62,7 +65,7 @@ func DataStores(ctx context.Context, snap *snapshot.Snapshot, model *netmodel.Mo
 	}
 	if est != nil {
 		docs := registerPolicies(est, ds.Stores)
-		if err := identityPaths(ctx, out, inv, est, docs); err != nil {
+		if err := identityPaths(ctx, out, inv, est, docs, assumed); err != nil {
 			return nil, err
 		}
 	}
@@ -239,27 +242,48 @@ func registerPolicies(est *iam.Estate, stores []datastore.Store) map[string]*pol
 	return docs
 }
 
-// identityPaths lists, per workload, the stores its role may use: every
+// identityPaths lists, per workload, the stores its roles may use: every
 // action of the store evaluated as AWS does (iam.Estate.Evaluate, with
-// the store's resource policy), allowed or conditional.
-func identityPaths(ctx context.Context, d *Data, inv *workload.Inventory, est *iam.Estate, docs map[string]*policy.Document) error {
+// the store's resource policy), allowed or conditional. The roles are
+// those the workload can obtain (assumed: yes, or unknown — then every
+// access through it is unknown too); without assumed, its named role.
+func identityPaths(ctx context.Context, d *Data, inv *workload.Inventory, est *iam.Estate, docs map[string]*policy.Document,
+	assumed map[string][]risk.AssumedRole) error {
 	byRole := map[string][]risk.DataAccess{}
 	for i := range inv.Workloads {
 		w := &inv.Workloads[i]
-		if w.Role == "" {
-			continue
+		roles, ok := assumed[w.ID]
+		if !ok && w.Role != "" {
+			roles = []risk.AssumedRole{{Role: w.Role, Verdict: "yes"}}
 		}
-		acc, seen := byRole[w.Role]
-		if !seen {
-			if err := ctx.Err(); err != nil {
-				return err
+		for _, ar := range roles {
+			if ar.Role == "" || ar.Verdict == "no" {
+				continue
 			}
-			if _, ok := est.Principals[w.Role]; ok {
-				acc = roleAccess(est, w.Role, d.Stores, docs)
+			acc, seen := byRole[ar.Role]
+			if !seen {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+				if _, ok := est.Principals[ar.Role]; ok {
+					acc = roleAccess(est, ar.Role, d.Stores, docs)
+				}
+				byRole[ar.Role] = acc
 			}
-			byRole[w.Role] = acc
+			for _, a := range acc {
+				if ar.Via == "instance_profile" {
+					a.Detail = "instance " + a.Detail
+				}
+				if ar.Verdict != "yes" {
+					a.Verdict = risk.DataUnknown
+					a.Missing = append(append([]string{}, a.Missing...), ar.Missing...)
+					if len(a.Missing) == 0 {
+						a.Missing = []string{"whether the workload can obtain role " + shortName(ar.Role) + " is unknown"}
+					}
+				}
+				d.Behind[w.ID] = append(d.Behind[w.ID], a)
+			}
 		}
-		d.Behind[w.ID] = append(d.Behind[w.ID], acc...)
 	}
 	return nil
 }

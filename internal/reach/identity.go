@@ -10,6 +10,7 @@ import (
 	"github.com/sightline-sec/sightline/internal/collect/aws/snapshot"
 	"github.com/sightline-sec/sightline/internal/exposure"
 	"github.com/sightline-sec/sightline/internal/iam"
+	"github.com/sightline-sec/sightline/internal/identity"
 	"github.com/sightline-sec/sightline/internal/netmodel"
 	"github.com/sightline-sec/sightline/internal/risk"
 	"github.com/sightline-sec/sightline/internal/workload"
@@ -34,8 +35,7 @@ func workloadRoles(inv *workload.Inventory) map[string]bool {
 }
 
 // identities evaluates the workload roles against a loaded estate.
-func identities(dir string, est *iam.Estate, inv *workload.Inventory) (ids risk.Identities, note string, incomplete bool) {
-	roles := workloadRoles(inv)
+func identities(dir string, est *iam.Estate, roles map[string]bool) (ids risk.Identities, note string, incomplete bool) {
 	if len(est.Principals) == 0 {
 		return nil, fmt.Sprintf("no IAM in the AWS snapshot (%s): what the %d workload role(s) may do is unknown",
 			missingText(dir, est.Missing), len(roles)), true
@@ -124,6 +124,8 @@ func proofText(refs []iam.StatementRef) string {
 // their cloud roles may do, and the data stores they reach by identity
 // or over the network (issue 11; docs/risk.md).
 type Behind struct {
+	// Assumed are the roles each workload can obtain (internal/identity).
+	Assumed            map[string][]risk.AssumedRole
 	Identities         risk.Identities
 	IdentityNote       string
 	IdentityIncomplete bool
@@ -137,23 +139,54 @@ func AssessBehind(ctx context.Context, dir string, snap *snapshot.Snapshot, mode
 	inv *workload.Inventory) (*Behind, error) {
 	b := &Behind{}
 	est, err := iam.LoadSnapshot(ctx, dir)
-	switch {
-	case ctx.Err() != nil:
+	if ctx.Err() != nil {
 		return nil, ctx.Err()
-	case err != nil:
+	}
+	if err != nil {
 		b.IdentityNote = fmt.Sprintf("the workload roles' permissions are unknown: IAM of the AWS snapshot: %v", err)
-		b.IdentityIncomplete = len(workloadRoles(inv)) > 0
 		est = nil
-	case len(workloadRoles(inv)) == 0:
+	}
+	usable := est
+	if usable != nil && len(usable.Principals) == 0 {
+		usable = nil
+	}
+	// Which roles each workload can obtain: the named role only when its
+	// trust policy admits the workload, the host's instance role when
+	// IMDS answers the container (internal/identity; docs/iam.md).
+	as, rerr := identity.Resolve(ctx, inv, snap, usable)
+	if rerr != nil {
+		return nil, rerr
+	}
+	b.Assumed = assumedRoles(as)
+	roles := workloadRoles(inv)
+	for _, list := range b.Assumed {
+		for _, a := range list {
+			if a.Role != "" && a.Verdict != identity.No {
+				roles[a.Role] = true
+			}
+		}
+	}
+	switch {
+	case err != nil:
+		b.IdentityIncomplete = len(roles) > 0
+	case len(roles) == 0:
 		b.IdentityNote = "no workload runs with a cloud role"
 	default:
-		b.Identities, b.IdentityNote, b.IdentityIncomplete = identities(dir, est, inv)
+		b.Identities, b.IdentityNote, b.IdentityIncomplete = identities(dir, est, roles)
 	}
-	if est != nil && len(est.Principals) == 0 {
-		est = nil
-	}
-	if b.Data, err = DataStores(ctx, snap, model, rep, inv, est); err != nil {
+	if b.Data, err = DataStores(ctx, snap, model, rep, inv, usable, b.Assumed); err != nil {
 		return nil, err
 	}
 	return b, nil
+}
+
+// assumedRoles converts identity answers for the risk model.
+func assumedRoles(as map[string][]identity.Assumed) map[string][]risk.AssumedRole {
+	out := make(map[string][]risk.AssumedRole, len(as))
+	for id, list := range as {
+		for _, a := range list {
+			out[id] = append(out[id], risk.AssumedRole{Role: a.Role, Via: a.Via, Verdict: a.Verdict, Proof: a.Proof, Missing: a.Missing})
+		}
+	}
+	return out
 }

@@ -37,6 +37,12 @@ type Options struct {
 	// ID), DataNote what was read and checked to find them.
 	DataBehind DataBehind
 	DataNote   string
+	// Assumed are, per workload ID, the roles it can obtain and how
+	// (internal/identity): a role the workload names but cannot obtain
+	// weighs nothing; an instance role it reaches through IMDS weighs as
+	// its own. Nil when not resolved: the named role (Workload.Role) is
+	// taken as obtained.
+	Assumed map[string][]AssumedRole
 }
 
 // occurrence is one workload container running a scanned image.
@@ -286,8 +292,8 @@ func rowsOf(r *scan.Result, occ []occurrence, opts Options) []Risk {
 		key := strings.Join(pk.names, "\x00")
 		p := paths[key]
 		if p == nil {
-			p = &pathOf{best: pickPath(r, pk, occ), refs: workloadRefs(r, pk, occ, opts.Identities)}
-			p.priv, p.privNames, p.privWhy = privilege(occ, opts.Identities)
+			p = &pathOf{best: pickPath(r, pk, occ), refs: workloadRefs(r, pk, occ, opts.Identities, opts.Assumed)}
+			p.priv, p.privNames, p.privWhy = privilege(occ, opts.Identities, opts.Assumed)
 			p.data, p.dataAcc = dataBehind(occ, opts.DataBehind)
 			p.runtime = runtimeOf(opts.Runtime, opts.RuntimeNote, pk.purl, fs[0].Package.Ecosystem, pk.names, occ)
 			paths[key] = p
@@ -472,11 +478,11 @@ func fixAge(v *vulndb.Vulnerability, fix Fix, now time.Time) float64 {
 }
 
 // privilege scores the most privileged container running the image.
-func privilege(occ []occurrence, ids Identities) (float64, []string, []string) {
+func privilege(occ []occurrence, ids Identities, assumed map[string][]AssumedRole) (float64, []string, []string) {
 	var best float64
 	var names, why []string
 	for _, o := range occ {
-		p, n, w := containerPrivilege(o.w, o.c, ids)
+		p, n, w := containerPrivilege(o.w, o.c, ids, assumed[o.w.ID])
 		if p > best || (p == best && len(n) > len(names)) {
 			best, names, why = p, n, w
 		}
@@ -484,7 +490,7 @@ func privilege(occ []occurrence, ids Identities) (float64, []string, []string) {
 	return math.Min(best, Weights.PrivilegeCap), names, why
 }
 
-func containerPrivilege(w *workload.Workload, c *workload.Container, ids Identities) (float64, []string, []string) {
+func containerPrivilege(w *workload.Workload, c *workload.Container, ids Identities, assumed []AssumedRole) (float64, []string, []string) {
 	var p float64
 	var n, why []string
 	if c.Privileged {
@@ -508,10 +514,9 @@ func containerPrivilege(w *workload.Workload, c *workload.Container, ids Identit
 		p += Weights.HostNetwork
 		n = append(n, "host network")
 	}
-	if w.Role != "" {
-		rp, rn, rw := ids.rolePrivilege(w.Role)
+	if rp, rn, rw := ids.rolesPrivilege(w.Role, assumed); rp > 0 || len(rw) > 0 {
 		p += rp
-		n = append(n, rn)
+		n = append(n, rn...)
 		why = rw
 	}
 	return p, n, why
@@ -661,11 +666,11 @@ func portEvidence(r *scan.Result, pkg string, c *workload.Container, v *workload
 
 // workloadRefs lists every workload container running the image, sorted
 // by ID, each with its own most exposed class.
-func workloadRefs(r *scan.Result, pkg pkgKey, occ []occurrence, ids Identities) []WorkloadRef {
+func workloadRefs(r *scan.Result, pkg pkgKey, occ []occurrence, ids Identities, assumed map[string][]AssumedRole) []WorkloadRef {
 	out := []WorkloadRef{}
 	for _, o := range occ {
 		best := pickPath(r, pkg, []occurrence{o})
-		_, priv, _ := containerPrivilege(o.w, o.c, ids)
+		_, priv, _ := containerPrivilege(o.w, o.c, ids, assumed[o.w.ID])
 		out = append(out, WorkloadRef{ID: o.w.ID, Name: o.w.Name, Kind: o.w.Kind, Owner: o.w.Owner, Container: o.c.Name, Join: o.join,
 			Class: best.reach.Class, Privilege: priv})
 	}

@@ -59,6 +59,57 @@ func (ids Identities) rolePrivilege(role string) (float64, string, []string) {
 	return p, short, why
 }
 
+// AssumedRole is a role a workload can (or cannot) obtain, and how
+// (internal/identity.Assumed): Via is ecs_task_role, irsa,
+// eks_pod_identity or instance_profile; Verdict yes, no or unknown.
+type AssumedRole struct {
+	Role    string   `json:"role"`
+	Via     string   `json:"via"`
+	Verdict string   `json:"verdict"`
+	Proof   []string `json:"proof,omitempty"`
+	Missing []string `json:"missing,omitempty"`
+}
+
+// rolesPrivilege is the privilege of the roles a workload runs as: the
+// most privileged role it can obtain (yes or unknown: unknown is not
+// safe), every such role named. Without resolved roles (assumed nil) the
+// named role counts as obtained. A named role the workload cannot obtain
+// weighs nothing and is said.
+func (ids Identities) rolesPrivilege(named string, assumed []AssumedRole) (float64, []string, []string) {
+	if assumed == nil {
+		if named == "" {
+			return 0, nil, nil
+		}
+		p, n, why := ids.rolePrivilege(named)
+		return p, []string{n}, why
+	}
+	var best float64
+	var names, why []string
+	for _, a := range assumed {
+		if a.Role == "" {
+			continue
+		}
+		if a.Verdict == "no" {
+			if a.Role == named {
+				line := fmt.Sprintf("role %s is named but cannot be obtained", shortRole(a.Role))
+				if len(a.Proof) > 0 {
+					line += ": " + a.Proof[len(a.Proof)-1]
+				}
+				why = append(why, line)
+			}
+			continue
+		}
+		p, n, w := ids.rolePrivilege(a.Role)
+		if a.Via == "instance_profile" {
+			n = "instance " + n
+		}
+		names = append(names, n)
+		why = append(why, w...)
+		best = max(best, p)
+	}
+	return best, names, why
+}
+
 // capList is the first three items and how many more.
 func capList(items []string) string {
 	s := append([]string(nil), items...)
