@@ -219,7 +219,7 @@ func assessRuntime(ctx context.Context, g *cliutil.Globals, src *sourceFlags, re
 			g.Warnf("assess: %s", b.IdentityNote)
 		}
 		opts.Identities, opts.IdentityNote, opts.IdentityIncomplete = b.Identities, b.IdentityNote, b.IdentityIncomplete
-		opts.DataBehind, opts.DataNote = b.Data.Behind, b.Data.Note
+		opts.DataBehind, opts.DataNote, opts.Assumed = b.Data.Behind, b.Data.Note, b.Assumed
 		g.Logf("assess: %s; %s", b.IdentityNote, b.Data.Note)
 	}
 	t0 := time.Now()

@@ -155,3 +155,44 @@ func TestPathsDataBehind(t *testing.T) {
 		t.Errorf("table:\n%s", table)
 	}
 }
+
+// TestAssessRoleNotObtainable: a task role whose trust policy does not
+// admit ECS tasks gives the task nothing: the bucket leaves the data
+// behind it (the database, reached over the network, stays) and the row
+// says why.
+func TestAssessRoleNotObtainable(t *testing.T) {
+	c, snap, files := dataEstate(t)
+	p := filepath.Join(snap, "111122223333", "global", "iam", "get-account-authorization-details.json")
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Only the api-task role's trust changes (it comes first in the file).
+	s := strings.Replace(string(b), `"ecs-tasks.amazonaws.com"`, `"lambda.amazonaws.com"`, 1)
+	if s == string(b) {
+		t.Fatal("trust policy not found")
+	}
+	if err := os.WriteFile(p, []byte(s), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rep := decodeAssess(t, c.ok("assess", "--aws", snap, "--scan-results", files[0], "--scan-results", files[1], "--format", "json"))
+	for _, r := range rep.Risks {
+		if !strings.Contains(r.Image.Ref, "/shop/api:") {
+			continue
+		}
+		var names []string
+		for _, a := range r.DataBehind {
+			if !a.Public {
+				names = append(names, a.Name+" "+a.Via)
+			}
+		}
+		if strings.Join(names, ",") != "db-prod network" || r.ScoreParts.Data != risk.Weights.DataStore {
+			t.Errorf("%s: data behind %v (%.1f)", r.ID, names, r.ScoreParts.Data)
+		}
+		if !strings.Contains(strings.Join(r.Reasons, "\n"), "role api-task is named but cannot be obtained") {
+			t.Errorf("%s: reasons %q", r.ID, r.Reasons)
+		}
+		return
+	}
+	t.Fatal("no row for the api image")
+}

@@ -481,9 +481,9 @@ func fixAge(v *vulndb.Vulnerability, fix Fix, now time.Time) float64 {
 func privilege(occ []occurrence, ids Identities, assumed map[string][]AssumedRole) (float64, []string, []string) {
 	var best float64
 	var names, why []string
-	for _, o := range occ {
+	for i, o := range occ {
 		p, n, w := containerPrivilege(o.w, o.c, ids, assumed[o.w.ID])
-		if p > best || (p == best && len(n) > len(names)) {
+		if i == 0 || p > best || (p == best && len(n) > len(names)) {
 			best, names, why = p, n, w
 		}
 	}
