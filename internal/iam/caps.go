@@ -231,3 +231,35 @@ func (e *Estate) selfAttach(p *Principal) Verdict {
 	}
 	return best
 }
+
+// AllowPatterns returns the resource patterns of the principal's identity
+// Allow statements whose Action matches action ("*" for a NotResource
+// statement, which may cover any resource), and whether some policy the
+// principal uses is not in the snapshot (then any resource may be
+// allowed: answers are unknown). Without a matching pattern and without a
+// resource policy, Evaluate is an implicit deny for every resource: a
+// caller asking about many resources can skip those (no Allow in an
+// identity-based policy, IAM User Guide "Policy evaluation logic").
+func (e *Estate) AllowPatterns(principalARN, action string) (patterns []string, incomplete bool) {
+	p, ok := e.Principals[principalARN]
+	if !ok {
+		return nil, true
+	}
+	c := e.compile(p)
+	for _, en := range c.forAction(action).identity {
+		if en.st.Effect != policy.Allow {
+			continue
+		}
+		if en.st.NotResourceSet || len(en.st.Resource) == 0 {
+			patterns = append(patterns, "*")
+			continue
+		}
+		patterns = append(patterns, en.st.Resource...)
+	}
+	return patterns, len(c.missing) > 0
+}
+
+// LiteralPrefix is the part of a resource pattern before its first
+// wildcard or policy variable: every ARN the pattern matches starts
+// with it.
+func LiteralPrefix(pattern string) string { return literalPrefix(pattern) }

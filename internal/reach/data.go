@@ -46,6 +46,9 @@ type Data struct {
 	Behind risk.DataBehind
 	// Note says what was read and checked, for coverage.data_stores.
 	Note string
+	// rolesIncomplete are roles using managed policies not in the
+	// snapshot: their data access may be wider than listed.
+	rolesIncomplete []string
 }
 
 // DataStores compiles the snapshot's data stores, judges their internet
@@ -103,6 +106,10 @@ func dataNote(d *Data, withIAM, withNet bool) string {
 	}
 	if !withNet {
 		n += "; network paths to them not checked"
+	}
+	if len(d.rolesIncomplete) > 0 {
+		n += fmt.Sprintf("; %d role(s) use policies not in the IAM snapshot, their data access may be wider than listed: %s",
+			len(d.rolesIncomplete), strings.Join(d.rolesIncomplete, ", "))
 	}
 	if len(d.Missing) > 0 {
 		n += fmt.Sprintf("; not collected (stores of that kind unknown): %s", d.Missing[0])
@@ -250,6 +257,8 @@ func registerPolicies(est *iam.Estate, stores []datastore.Store) map[string]*pol
 func identityPaths(ctx context.Context, d *Data, inv *workload.Inventory, est *iam.Estate, docs map[string]*policy.Document,
 	assumed map[string][]risk.AssumedRole) error {
 	byRole := map[string][]risk.DataAccess{}
+	x := newStoreIndex(d.Stores, docs)
+	var incomplete []string
 	for i := range inv.Workloads {
 		w := &inv.Workloads[i]
 		roles, ok := assumed[w.ID]
@@ -266,7 +275,11 @@ func identityPaths(ctx context.Context, d *Data, inv *workload.Inventory, est *i
 					return err
 				}
 				if _, ok := est.Principals[ar.Role]; ok {
-					acc = roleAccess(est, ar.Role, d.Stores, docs)
+					var inc bool
+					acc, inc = roleAccess(est, ar.Role, d.Stores, docs, x)
+					if inc {
+						incomplete = append(incomplete, shortName(ar.Role))
+					}
 				}
 				byRole[ar.Role] = acc
 			}
@@ -285,22 +298,101 @@ func identityPaths(ctx context.Context, d *Data, inv *workload.Inventory, est *i
 			}
 		}
 	}
+	if len(incomplete) > 0 {
+		sort.Strings(incomplete)
+		d.rolesIncomplete = incomplete
+	}
 	return nil
 }
 
-// roleAccess evaluates one role against every store. An access is
-// Public when every action the role may do there is allowed to anyone by
-// the store's resource policy: the workload adds nothing an attacker
-// could not do without it.
-func roleAccess(est *iam.Estate, role string, stores []StoreExposure, docs map[string]*policy.Document) []risk.DataAccess {
-	var out []risk.DataAccess
-	short := shortName(role)
+// storeIndex finds, per IAM action, the stores whose data it reaches,
+// sorted by resource ARN so that a policy's resource pattern selects its
+// candidates by literal prefix instead of a scan of every store.
+type storeIndex struct {
+	byAction map[string][]actionRes
+	// withPolicy are the stores with a resource policy: it can allow a
+	// role that no identity policy allows, so they are always evaluated.
+	withPolicy []int
+}
+
+type actionRes struct {
+	resource string
+	store    int
+	action   int // index into the store's Actions
+}
+
+func newStoreIndex(stores []StoreExposure, docs map[string]*policy.Document) *storeIndex {
+	x := &storeIndex{byAction: map[string][]actionRes{}}
 	for i := range stores {
 		s := &stores[i]
+		for j, a := range s.Actions {
+			x.byAction[a.Action] = append(x.byAction[a.Action], actionRes{a.Resource, i, j})
+		}
+		if docs[s.ID] != nil {
+			x.withPolicy = append(x.withPolicy, i)
+		}
+	}
+	for _, l := range x.byAction {
+		sort.Slice(l, func(i, j int) bool { return l[i].resource < l[j].resource })
+	}
+	return x
+}
+
+// candidates returns the (store, action) pairs a role's identity policies
+// may allow: resources matching an Allow pattern of the action, plus
+// every action of the stores with resource policies. incomplete: the role
+// uses a policy not in the snapshot.
+func (x *storeIndex) candidates(est *iam.Estate, role string) (map[[2]int]bool, bool) {
+	out := map[[2]int]bool{}
+	incomplete := false
+	for action, list := range x.byAction {
+		pats, inc := est.AllowPatterns(role, action)
+		incomplete = incomplete || inc
+		for _, pat := range pats {
+			pre := iam.LiteralPrefix(pat)
+			k := sort.Search(len(list), func(i int) bool { return list[i].resource >= pre })
+			for ; k < len(list) && strings.HasPrefix(list[k].resource, pre); k++ {
+				if policy.Glob(pat, list[k].resource) || strings.ContainsAny(pat, "$") {
+					out[[2]int{list[k].store, list[k].action}] = true
+				}
+			}
+		}
+	}
+	return out, incomplete
+}
+
+// roleAccess evaluates one role against the stores its policies may
+// reach (storeIndex.candidates; the others are implicit denies). An
+// access is Public when every action the role may do there is allowed to
+// anyone by the store's resource policy: the workload adds nothing an
+// attacker could not do without it.
+func roleAccess(est *iam.Estate, role string, stores []StoreExposure, docs map[string]*policy.Document, x *storeIndex) ([]risk.DataAccess, bool) {
+	cand, incomplete := x.candidates(est, role)
+	for _, si := range x.withPolicy {
+		for j := range stores[si].Actions {
+			cand[[2]int{si, j}] = true
+		}
+	}
+	byStore := map[int][]int{}
+	for k := range cand {
+		byStore[k[0]] = append(byStore[k[0]], k[1])
+	}
+	idx := make([]int, 0, len(byStore))
+	for si := range byStore {
+		idx = append(idx, si)
+	}
+	sort.Ints(idx)
+	var out []risk.DataAccess
+	short := shortName(role)
+	for _, si := range idx {
+		s := &stores[si]
+		acts := byStore[si]
+		sort.Ints(acts)
 		var can, cond []string
 		var proof []string
 		write, public := false, true
-		for _, a := range s.Actions {
+		for _, j := range acts {
+			a := s.Actions[j]
 			dec := est.Evaluate(role, a.Action, a.Resource)
 			switch dec.Outcome {
 			case iam.Allowed:
@@ -329,7 +421,7 @@ func roleAccess(est *iam.Estate, role string, stores []StoreExposure, docs map[s
 		}
 		out = append(out, da)
 	}
-	return out
+	return out, incomplete
 }
 
 func shortName(arn string) string {
