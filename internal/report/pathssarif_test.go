@@ -66,9 +66,9 @@ type pathsLog struct {
 			}
 		}
 		Results []struct {
-			RuleID              string            `json:"ruleId"`
-			RuleIndex           int               `json:"ruleIndex"`
-			Level               string            `json:"level"`
+			RuleID              string `json:"ruleId"`
+			RuleIndex           int    `json:"ruleIndex"`
+			Level               string `json:"level"`
 			Message             struct{ Text string }
 			PartialFingerprints map[string]string `json:"partialFingerprints"`
 			Locations           []struct {
