@@ -3,10 +3,14 @@ package risk_test
 import (
 	"bytes"
 	"fmt"
+	"os"
+	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/sightline-sec/sightline/internal/htmltest"
 	"github.com/sightline-sec/sightline/internal/risk"
 	"github.com/sightline-sec/sightline/internal/workload"
 )
@@ -275,4 +279,54 @@ func FuzzPathsHTMLNoMarkupInjection(f *testing.F) {
 			t.Errorf("name %q adds %d '<' to the page", s, got-want)
 		}
 	})
+}
+
+var storeRectRe = regexp.MustCompile(`<g class="store"><title>[^<]*</title><rect x="\d+" y="\d+" width="(\d+)" height="(\d+)"`)
+
+// TestPathsHTMLChromium renders the page in headless Chromium (as
+// TestDemoHTMLChromium does for assess): the DOM the browser built has a
+// card and a picture per path and no script element (the hostile store
+// name stayed text), and the screenshot shows the pictures drawn at their
+// size: the store boxes' fill (#e3f4e8, used nowhere else) covers at
+// least half the area their rects declare, and the proven (#c62828) and
+// conditional (#ef6c00) arrows are there.
+func TestPathsHTMLChromium(t *testing.T) {
+	htmltest.Chromium(t)
+	pr := fixturePaths(t)
+	page := filepath.Join(t.TempDir(), "paths.html")
+	out := writePathsHTML(t, pr)
+	if err := os.WriteFile(page, []byte(out), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dom := htmltest.DumpDOM(t, page)
+	if n := strings.Count(dom, `<article class="path `); n != len(pr.Paths) {
+		t.Errorf("the browser built %d path cards, want %d", n, len(pr.Paths))
+	}
+	if n := strings.Count(dom, `<svg class="pic"`); n != len(pr.Paths) {
+		t.Errorf("the browser built %d path pictures, want %d", n, len(pr.Paths))
+	}
+	if strings.Contains(strings.ToLower(dom), "<script") || !strings.Contains(dom, "&lt;script&gt;alert(1)&lt;/script&gt;") {
+		t.Error("the browser parsed the hostile store name as markup")
+	}
+	img := htmltest.Screenshot(t, page, 1280, 3200)
+	area := 0
+	for _, m := range storeRectRe.FindAllStringSubmatch(out, -1) {
+		w, _ := strconv.Atoi(m[1])
+		h, _ := strconv.Atoi(m[2])
+		area += w * h
+	}
+	if area == 0 {
+		t.Fatal("no store box in the page")
+	}
+	colours, fill := htmltest.PixelStats(img, 0xe3f4e8)
+	// PixelStats samples one pixel in four.
+	if colours < 50 || fill < area/4/2 {
+		t.Errorf("the pictures did not render: %d colours, %d store-fill samples for %d px² of store boxes (want ≥ %d)", colours, fill, area, area/4/2)
+	}
+	t.Logf("%d colours, %d store-fill samples for %d px² of store boxes", colours, fill, area)
+	for _, c := range []uint32{0xc62828, 0xef6c00} {
+		if _, n := htmltest.PixelStats(img, c); n == 0 {
+			t.Errorf("no #%06x pixel: the proven or conditional arrows did not render", c)
+		}
+	}
 }
