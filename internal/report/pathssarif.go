@@ -25,51 +25,57 @@ const (
 	PathRulePublicStore  = "SL-PATH-PUBLIC-STORE"
 )
 
-// pathRules are the rules of the paths log, always both and in this
-// order, so that ruleIndex does not depend on which kinds a run found.
-var pathRules = []struct {
+// pathRule is a path kind's rule.
+type pathRule struct {
 	kind string
 	rule sarifRule
-}{
-	{risk.PathWorkload, sarifRule{
-		ID: PathRuleWorkloadData, Name: "AttackPathWorkloadToData",
-		ShortDescription: sarifMessage{Text: "Internet-exposed vulnerable workload can reach a data store"},
-		FullDescription: &sarifMessage{Text: "A workload with known vulnerabilities is reachable from the internet, and its " +
-			"cloud identity may use a data store or its network interface reaches the store's port: exploiting the workload " +
-			"reaches the data."},
-		Help: &sarifMessage{
-			Text: "Break any hop of the path: fix the vulnerabilities (upgrade the packages listed), close the internet exposure " +
-				"(security group, load balancer, service type), narrow the workload role's data actions or the store's resource " +
-				"policy, or close the store's security group to the workload. Each step of the code flow names the hop and its proof.",
-			Markdown: "Break **any** hop of the path:\n\n" +
-				"1. fix the vulnerabilities (upgrade the packages listed in the result);\n" +
-				"2. close the internet exposure (security group, load balancer, service type);\n" +
-				"3. narrow the workload role's data actions, or the store's resource policy (identity hop);\n" +
-				"4. close the store's security group to the workload (network hop).\n\n" +
-				"Each step of the code flow names the hop; its proof lines are in the step's properties.",
-		},
-		HelpURI:              InformationURI + "/blob/main/docs/paths.md",
-		DefaultConfiguration: &sarifConfig{Level: "error"},
-		Properties:           map[string]any{"tags": []string{"security", "attack-path", "data-exposure"}},
-	}},
-	{risk.PathStore, sarifRule{
-		ID: PathRulePublicStore, Name: "PublicDataStore",
-		ShortDescription: sarifMessage{Text: "Data store admits anyone from the internet"},
-		FullDescription: &sarifMessage{Text: "The data store's resource policy, ACL or network settings admit anyone: " +
-			"its data can be read without exploiting anything."},
-		Help: &sarifMessage{
-			Text: "Make the store private: remove the public statement of its resource policy or ACL (or enable the account's " +
-				"public access block), or turn off public accessibility and close its security group to 0.0.0.0/0. The code " +
-				"flow step's properties list the proof.",
-			Markdown: "Make the store private:\n\n" +
-				"- remove the public statement of its resource policy or ACL, or enable the public access block;\n" +
-				"- or turn off public accessibility and close its security group to `0.0.0.0/0`.\n\n" +
-				"The code flow step's properties list the proof.",
-		},
-		HelpURI:              InformationURI + "/blob/main/docs/paths.md",
-		DefaultConfiguration: &sarifConfig{Level: "error"},
-		Properties:           map[string]any{"tags": []string{"security", "attack-path", "public-data"}},
-	}},
+}
+
+// pathRules are the rules of the paths log, always both and in this
+// order, so that ruleIndex does not depend on which kinds a run found
+// (built per log: the rules hold maps).
+func pathRules() []pathRule {
+	return []pathRule{
+		{risk.PathWorkload, sarifRule{
+			ID: PathRuleWorkloadData, Name: "AttackPathWorkloadToData",
+			ShortDescription: sarifMessage{Text: "Internet-exposed vulnerable workload can reach a data store"},
+			FullDescription: &sarifMessage{Text: "A workload with known vulnerabilities is reachable from the internet, and its " +
+				"cloud identity may use a data store or its network interface reaches the store's port: exploiting the workload " +
+				"reaches the data."},
+			Help: &sarifMessage{
+				Text: "Break any hop of the path: fix the vulnerabilities (upgrade the packages listed), close the internet exposure " +
+					"(security group, load balancer, service type), narrow the workload role's data actions or the store's resource " +
+					"policy, or close the store's security group to the workload. Each step of the code flow names the hop and its proof.",
+				Markdown: "Break **any** hop of the path:\n\n" +
+					"1. fix the vulnerabilities (upgrade the packages listed in the result);\n" +
+					"2. close the internet exposure (security group, load balancer, service type);\n" +
+					"3. narrow the workload role's data actions, or the store's resource policy (identity hop);\n" +
+					"4. close the store's security group to the workload (network hop).\n\n" +
+					"Each step of the code flow names the hop; its proof lines are in the step's properties.",
+			},
+			HelpURI:              InformationURI + "/blob/main/docs/paths.md",
+			DefaultConfiguration: &sarifConfig{Level: "error"},
+			Properties:           map[string]any{"tags": []string{"security", "attack-path", "data-exposure"}},
+		}},
+		{risk.PathStore, sarifRule{
+			ID: PathRulePublicStore, Name: "PublicDataStore",
+			ShortDescription: sarifMessage{Text: "Data store admits anyone from the internet"},
+			FullDescription: &sarifMessage{Text: "The data store's resource policy, ACL or network settings admit anyone: " +
+				"its data can be read without exploiting anything."},
+			Help: &sarifMessage{
+				Text: "Make the store private: remove the public statement of its resource policy or ACL (or enable the account's " +
+					"public access block), or turn off public accessibility and close its security group to 0.0.0.0/0. The code " +
+					"flow step's properties list the proof.",
+				Markdown: "Make the store private:\n\n" +
+					"- remove the public statement of its resource policy or ACL, or enable the public access block;\n" +
+					"- or turn off public accessibility and close its security group to `0.0.0.0/0`.\n\n" +
+					"The code flow step's properties list the proof.",
+			},
+			HelpURI:              InformationURI + "/blob/main/docs/paths.md",
+			DefaultConfiguration: &sarifConfig{Level: "error"},
+			Properties:           map[string]any{"tags": []string{"security", "attack-path", "public-data"}},
+		}},
+	}
 }
 
 // sarifPathLogical is a logical location with a property bag (the
@@ -171,8 +177,9 @@ func WritePathsSARIF(w io.Writer, r *risk.PathReport, toolVersion string) error 
 		Results:    []sarifPathResult{},
 		Properties: map[string]any{"schema": r.Schema, "coverage": r.Coverage},
 	}
+	rules := pathRules()
 	ruleIndex := map[string]int{}
-	for i, pr := range pathRules {
+	for i, pr := range rules {
 		run.Tool.Driver.Rules = append(run.Tool.Driver.Rules, pr.rule)
 		ruleIndex[pr.kind] = i
 	}
@@ -182,7 +189,7 @@ func WritePathsSARIF(w io.Writer, r *risk.PathReport, toolVersion string) error 
 		if !ok {
 			return fmt.Errorf("paths SARIF: path #%d has kind %q, not %q or %q", p.Rank, p.Kind, risk.PathWorkload, risk.PathStore)
 		}
-		res, err := pathResult(p, idx)
+		res, err := pathResult(p, rules[idx].rule.ID, idx)
 		if err != nil {
 			return fmt.Errorf("paths SARIF: %w", err)
 		}
@@ -191,7 +198,7 @@ func WritePathsSARIF(w io.Writer, r *risk.PathReport, toolVersion string) error 
 	return writeIndented(w, sarifPathLog{Schema: sarifSchemaURI, Version: "2.1.0", Runs: []sarifPathRun{run}})
 }
 
-func pathResult(p *risk.AttackPath, rule int) (sarifPathResult, error) {
+func pathResult(p *risk.AttackPath, ruleID string, rule int) (sarifPathResult, error) {
 	level, err := PathSARIFLevel(p)
 	if err != nil {
 		return sarifPathResult{}, err
@@ -210,7 +217,7 @@ func pathResult(p *risk.AttackPath, rule int) (sarifPathResult, error) {
 		props["vulnerabilityCount"] = p.VulnerabilityCount
 	}
 	res := sarifPathResult{
-		RuleID: pathRules[rule].rule.ID, RuleIndex: rule, Level: level,
+		RuleID: ruleID, RuleIndex: rule, Level: level,
 		Message:             sarifMessage{Text: pathMessage(p)},
 		Locations:           []sarifPathLocation{{LogicalLocations: logical}},
 		PartialFingerprints: map[string]string{"sightlinePath/v1": PathFingerprint(p)},
