@@ -2,17 +2,14 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
-	"image"
-	"image/png"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
-	"time"
+
+	"github.com/sightline-sec/sightline/internal/htmltest"
 )
 
 // digestRe matches image digests: the demo's images are assembled in
@@ -76,70 +73,26 @@ func TestDemoHTMLGolden(t *testing.T) {
 // screenshot: a PNG of the window size that is not blank. Look at it with
 // SIGHTLINE_KEEP_SCREENSHOT=FILE.
 func TestDemoHTMLChromium(t *testing.T) {
-	bin, err := exec.LookPath("chromium")
-	if err != nil {
-		t.Fatal("chromium is not installed: install Debian's chromium package (apt-get install -y chromium; .ci/run does) to check the HTML report renders")
-	}
-	dir := t.TempDir()
-	report := filepath.Join(dir, "report.html")
+	htmltest.Chromium(t)
+	report := filepath.Join(t.TempDir(), "report.html")
 	if _, stderr, code := newCLI(t).run("demo", "--html", report); code != 0 {
 		t.Fatalf("demo: exit %d: %s", code, stderr)
 	}
-	shot := filepath.Join(dir, "shot.png")
-	if keep := os.Getenv("SIGHTLINE_KEEP_SCREENSHOT"); keep != "" {
-		shot = keep
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	t0 := time.Now()
-	cmd := exec.CommandContext(ctx, bin, "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
-		"--user-data-dir="+filepath.Join(dir, "profile"), "--screenshot="+shot, "--window-size=1280,2000", "file://"+report)
-	cmd.Env = append(os.Environ(), "HOME="+dir)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("chromium: %v\n%s", err, out)
-	}
-	t.Logf("chromium screenshot in %v: %s", time.Since(t0).Round(time.Millisecond), shot)
-	f, err := os.Open(shot)
-	if err != nil {
-		t.Fatalf("no screenshot: %v", err)
-	}
-	defer f.Close()
-	img, err := png.Decode(f)
-	if err != nil {
-		t.Fatalf("screenshot: %v", err)
-	}
+	img := htmltest.Screenshot(t, report, 1280, 2000)
 	if b := img.Bounds(); b.Dx() != 1280 || b.Dy() != 2000 {
 		t.Errorf("screenshot is %dx%d, want 1280x2000", b.Dx(), b.Dy())
 	}
-	colours, red := pixelStats(img)
+	// The "internet" pills and the exposed captions are red (#c62828).
+	colours, red := htmltest.PixelStats(img, 0xc62828)
 	// The page has a dark header, white cards, coloured pills and the SVG
 	// boxes of the attack paths: hundreds of colours. A blank or error
 	// page has a handful.
 	if colours < 50 {
 		t.Errorf("the screenshot looks blank: %d distinct colours", colours)
 	}
-	// The "internet" pills and the exposed captions are red (#c62828).
 	if red == 0 {
 		t.Error("the screenshot shows no red: the exposed rows did not render")
 	}
-}
-
-// pixelStats counts distinct colours (sampled on a grid) and pixels of
-// the report's red (#c62828).
-func pixelStats(img image.Image) (colours, red int) {
-	seen := map[uint32]bool{}
-	b := img.Bounds()
-	for y := b.Min.Y; y < b.Max.Y; y += 2 {
-		for x := b.Min.X; x < b.Max.X; x += 2 {
-			r, g, bl, _ := img.At(x, y).RGBA()
-			r, g, bl = r>>8, g>>8, bl>>8
-			seen[r<<16|g<<8|bl] = true
-			if r == 0xc6 && g == 0x28 && bl == 0x28 {
-				red++
-			}
-		}
-	}
-	return len(seen), red
 }
 
 // TestDemoOtherFormats: --format sarif and openvex print the document

@@ -21,12 +21,18 @@ import (
 //go:embed html.tmpl
 var htmlSource string
 
-var htmlTmpl = template.Must(template.New("report").Funcs(template.FuncMap{
+// htmlBaseSource is the CSS the assess and paths pages share
+// (htmlbase.tmpl), parsed into both templates.
+//
+//go:embed htmlbase.tmpl
+var htmlBaseSource string
+
+var htmlTmpl = template.Must(template.Must(template.New("report").Funcs(template.FuncMap{
 	"reach": func(c string) string { return reachShort[c] },
 	"join":  strings.Join,
 	"img":   shortRef,
 	"score": func(f float64) string { return fmt.Sprintf("%.1f", f) },
-}).Parse(htmlSource))
+}).Parse(htmlBaseSource)).Parse(htmlSource))
 
 // HTMLDiagrams is how many rows (top ranks) get an attack-path diagram;
 // the rest list their path as text, so that a report of 100k rows stays
