@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/sightline-sec/sightline/internal/cliutil"
+	"github.com/sightline-sec/sightline/internal/report"
 	"github.com/sightline-sec/sightline/internal/risk"
 )
 
@@ -45,7 +46,7 @@ const pathsExample = `  sightline paths --aws ./snap --scan-results api.json --s
   sightline paths --aws ./snap --format html > paths.html`
 
 // pathsFormats are the --format values of paths.
-var pathsFormats = []string{"table", "json"}
+var pathsFormats = []string{"table", "json", "sarif", "html"}
 
 func newPathsCmd(g *cliutil.Globals) *cobra.Command {
 	var src sourceFlags
@@ -116,6 +117,11 @@ func writePaths(w io.Writer, format string, pr *risk.PathReport, top, width int)
 	switch format {
 	case "json":
 		return risk.WritePathsJSON(w, pr)
+	case "sarif":
+		ver, _, _ := buildInfo()
+		return report.WritePathsSARIF(w, pr, ver)
+	case "html":
+		return risk.WritePathsHTML(w, pr)
 	}
 	return risk.WritePathsTable(w, pr, top, width)
 }

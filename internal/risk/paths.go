@@ -111,7 +111,6 @@ type entry struct {
 	own    bool         // reach is this workload's own path
 	vulns  []PathVuln
 	score  float64 // best assess score of its rows
-	exposn string
 }
 
 // BuildPaths derives the attack paths from an assessment, the data
