@@ -105,12 +105,12 @@ type AttackPath struct {
 
 // entry is one exposed workload with its findings.
 type entry struct {
-	ref    WorkloadRef
-	image  string
-	reach  Reachability // the row's path when it is this workload's
-	own    bool         // reach is this workload's own path
-	vulns  []PathVuln
-	score  float64 // best assess score of its rows
+	ref   WorkloadRef
+	image string
+	reach Reachability // the row's path when it is this workload's
+	own   bool         // reach is this workload's own path
+	vulns []PathVuln
+	score float64 // best assess score of its rows
 }
 
 // BuildPaths derives the attack paths from an assessment, the data
