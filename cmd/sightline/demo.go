@@ -189,19 +189,26 @@ func writeDemoEpilogue(w io.Writer, e *demo.Estate, rep *risk.Report, out string
 			a.ID, a.Package.Name, a.Package.Version,
 			a.Rank, shortImage(a.Image.Ref), reachWord(a), risk.ShortWhy(a),
 			b.Rank, shortImage(b.Image.Ref), reachWord(b), risk.ShortWhy(b)))
+		if d := dataWords(a); d != "" {
+			paras = append(paras, fmt.Sprintf("Behind %s: %s (the data part of its score: %.0f points); "+
+				"'sightline paths' lists each path from the internet to a data store, hop by hop (docs/paths.md).",
+				shortImage(a.Image.Ref), d, a.ScoreParts.Data))
+		}
 	}
-	cmdLine := ""
+	cmdLine, paras2, pathsLine := "", "", ""
 	if out != "" {
 		paras = append(paras, fmt.Sprintf("The estate is in %s; the same ranking from its files (one line):", out))
 		// A command is never wrapped: it must paste as is, whatever the width.
-		cmdLine = "  sightline assess --aws " + shellWord(e.AWS)
+		args := " --aws " + shellWord(e.AWS)
 		for _, k := range e.K8s {
-			cmdLine += " --k8s " + shellWord(k)
+			args += " --k8s " + shellWord(k)
 		}
 		for _, r := range e.ScanResults {
-			cmdLine += " --scan-results " + shellWord(r)
+			args += " --scan-results " + shellWord(r)
 		}
-		cmdLine = textfit.Visible(cmdLine) + "\n"
+		cmdLine = textfit.Visible("  sightline assess"+args) + "\n"
+		paras2 = "and its attack paths to data:"
+		pathsLine = textfit.Visible("  sightline paths"+args) + "\n"
 	} else {
 		paras = append(paras, "The estate was written to a temporary directory and removed; keep it with --out DIR.")
 	}
@@ -213,14 +220,39 @@ func writeDemoEpilogue(w io.Writer, e *demo.Estate, rep *risk.Report, out string
 		}
 	}
 	b.WriteString(cmdLine)
+	if paras2 != "" {
+		b.WriteString(paras2 + "\n" + pathsLine)
+	}
 	b.WriteString("\nOn your own estate:\n" +
 		"  sightline collect aws --out snap/\n" +
 		"  sightline scan image --format json IMAGE > image.json    # per image you run\n" +
 		"  sightline assess --aws snap/ --k8s manifests/ --scan-results image.json\n" +
+		"  sightline paths --aws snap/ --k8s manifests/ --scan-results image.json\n" +
 		"  (--kubeconfig FILE for a live cluster, --docker for this host, --images REF\n" +
 		"  to scan while assessing; sightline assess --help)\n")
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// dataWords says what is behind a row's workload: the accesses that
+// count (not those anyone has anyway), "" when none.
+func dataWords(r *risk.Risk) string {
+	var parts []string
+	for _, a := range r.DataBehind {
+		if !a.Public && a.Verdict == risk.DataYes {
+			parts = append(parts, strings.TrimSuffix(a.Detail, fmt.Sprintf(" (from %s)", lastParen(a.Detail))))
+		}
+	}
+	return strings.Join(parts, "; ")
+}
+
+// lastParen is the text inside the last parentheses of s.
+func lastParen(s string) string {
+	i, j := strings.LastIndexByte(s, '('), strings.LastIndexByte(s, ')')
+	if i < 0 || j < i || !strings.HasPrefix(s[i:], "(from ") {
+		return ""
+	}
+	return strings.TrimPrefix(s[i+1:j], "from ")
 }
 
 // shellWord quotes s for a POSIX shell when it holds anything but

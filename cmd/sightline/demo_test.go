@@ -154,6 +154,22 @@ func TestDemoOutKeepsEstate(t *testing.T) {
 	if got != table {
 		t.Errorf("%s prints another ranking than the demo:\n%s\n--- demo ---\n%s", m[1], got, table)
 	}
+	// …and the paths command after it lists the api tasks' two data
+	// stores and the public bucket.
+	pm := regexp.MustCompile(`attack paths to data:\n  sightline (paths --aws [^\n]*)\n`).FindStringSubmatch(epilogue)
+	if pm == nil {
+		t.Fatalf("--out: no paths command for the kept estate:\n%s", epilogue)
+	}
+	paths, stderr, code := c.run(strings.Fields(pm[1])...)
+	if code != 0 {
+		t.Fatalf("%s: exit %d: %s", pm[1], code, stderr)
+	}
+	for _, want := range []string{"→ shop-order-exports (s3_bucket)", "→ shop-orders (rds_instance)", "internet → shop-static-assets (s3_bucket)",
+		"3 path(s): 2 through vulnerable workloads, 1 to public data stores"} {
+		if !strings.Contains(oneLine(paths), want) {
+			t.Errorf("%s lacks %q:\n%s", pm[1], want, paths)
+		}
+	}
 	// A second demo into the estate it wrote replaces it (exit 0).
 	if _, stderr, code := c.run("demo", "--out", dir); code != 0 {
 		t.Errorf("demo --out over its own estate: exit %d: %s", code, stderr)

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -103,14 +104,18 @@ type AttackPath struct {
 	Hops               []PathHop    `json:"hops"`
 }
 
-// entry is one exposed workload with its findings.
+// entry is one exposed workload, or the replicas of one controller (the
+// tasks of an ECS service, the pods of a Deployment) running the same
+// image, with its findings.
 type entry struct {
-	ref   WorkloadRef
-	image string
-	reach Reachability // the row's path when it is this workload's
-	own   bool         // reach is this workload's own path
-	vulns []PathVuln
-	score float64 // best assess score of its rows
+	ref     WorkloadRef
+	members []string // workload IDs
+	image   string
+	reach   Reachability // the row's path when it is a member's
+	own     bool         // reach is a member's own path
+	vulns   []PathVuln
+	seen    map[string]bool // vulnerability IDs listed
+	score   float64         // best assess score of its rows
 }
 
 // BuildPaths derives the attack paths from an assessment, the data
@@ -126,15 +131,26 @@ func BuildPaths(rep *Report, behind DataBehind, stores []StoreRef, dataNote stri
 			if w.Class != ReachWide && w.Class != ReachNarrow && w.Class != ReachUnknown {
 				continue
 			}
-			e := entries[w.ID]
+			key := w.ID
+			if w.Owner != "" {
+				key = w.Owner + "\x00" + r.Image.Digest
+			}
+			e := entries[key]
 			if e == nil {
-				e = &entry{ref: w, image: r.Image.Ref}
-				entries[w.ID] = e
-				order = append(order, w.ID)
+				e = &entry{ref: w, image: r.Image.Ref, seen: map[string]bool{}}
+				entries[key] = e
+				order = append(order, key)
+			}
+			if !slices.Contains(e.members, w.ID) {
+				e.members = append(e.members, w.ID)
 			}
 			if r.Reachability.Workload == w.ID && !e.own {
 				e.reach, e.own = r.Reachability, true
 			}
+			if e.seen[r.ID] {
+				continue
+			}
+			e.seen[r.ID] = true
 			e.vulns = append(e.vulns, PathVuln{ID: r.ID, Severity: r.Severity.Level, CVSS: r.Severity.CVSS, KEV: r.Severity.KEV,
 				Package: r.Package.Name + "@" + r.Package.Version, Rank: r.Rank})
 			if r.Score > e.score {
@@ -143,10 +159,10 @@ func BuildPaths(rep *Report, behind DataBehind, stores []StoreRef, dataNote stri
 		}
 	}
 	out.Coverage.ExposedWorkloads = len(entries)
-	for _, id := range order {
-		e := entries[id]
+	for _, key := range order {
+		e := entries[key]
 		n := 0
-		for _, a := range behind[id] {
+		for _, a := range mergedAccess(e.members, behind) {
 			if a.Public {
 				continue // the store's own path says it: anyone gets there without the workload
 			}
@@ -181,6 +197,28 @@ func BuildPaths(rep *Report, behind DataBehind, stores []StoreRef, dataNote stri
 	return out
 }
 
+// mergedAccess is the data behind a group of replicas: one access per
+// store and way, the best verdict (yes, conditional, unknown) first.
+func mergedAccess(members []string, behind DataBehind) []DataAccess {
+	rank := map[string]int{DataYes: 0, DataConditional: 1, DataUnknown: 2}
+	best := map[[2]string]int{}
+	var out []DataAccess
+	for _, id := range members {
+		for _, a := range behind[id] {
+			k := [2]string{a.Store, a.Via}
+			if i, ok := best[k]; ok {
+				if rank[a.Verdict] < rank[out[i].Verdict] {
+					out[i] = a
+				}
+				continue
+			}
+			best[k] = len(out)
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
 func workloadName(p *AttackPath) string {
 	if p.Workload == nil {
 		return ""
@@ -194,13 +232,18 @@ func DisplayName(w *WorkloadRef) string {
 	if w.Owner == "" {
 		return w.Name
 	}
-	o := w.Owner
+	return fmt.Sprintf("%s (%s %s)", ownerName(w.Owner), strings.TrimPrefix(w.Kind, "ecs_"), textfitCut(w.Name, 8))
+}
+
+// ownerName shortens a controller ID: "service shop/api", "Deployment/shop/api".
+func ownerName(o string) string {
 	if i := strings.Index(o, ":service/"); i >= 0 {
-		o = "service " + o[i+len(":service/"):]
-	} else if i := strings.LastIndexByte(o, '/'); i >= 0 {
-		o = o[strings.LastIndexByte(o[:i], '/')+1:]
+		return "service " + o[i+len(":service/"):]
 	}
-	return fmt.Sprintf("%s (%s %s)", o, strings.TrimPrefix(w.Kind, "ecs_"), textfitCut(w.Name, 8))
+	if i := strings.LastIndexByte(o, '/'); i >= 0 {
+		return o[strings.LastIndexByte(o[:i], '/')+1:]
+	}
+	return o
 }
 
 func textfitCut(s string, n int) string {
@@ -232,6 +275,9 @@ func workloadPath(e *entry, a DataAccess, stores []StoreRef) AttackPath {
 	sort.SliceStable(v, func(i, j int) bool { return v[i].Rank < v[j].Rank })
 	p.Vulnerabilities = v[:min(5, len(v))]
 	name := DisplayName(&e.ref)
+	if len(e.members) > 1 {
+		name = ownerName(e.ref.Owner) + fmt.Sprintf(" (%d %ss)", len(e.members), strings.TrimPrefix(e.ref.Kind, "ecs_"))
+	}
 	in := PathHop{Kind: "exposure", From: "internet", To: name, Verdict: DataYes}
 	if e.ref.Class == ReachUnknown {
 		in.Verdict = DataUnknown

@@ -524,6 +524,48 @@ s.health[FTG] = [health("10.0.1.21", 8080), health("10.0.2.21", 8080)]
 s.health[ATG] = [health("i-0node0a00000001", 31080), health("i-0node0b00000001", 31080)]
 s.write()
 
+# Data services (issue 11) ------------------------------------------------------------------------
+# Shapes: the AWS CLI reference examples of rds describe-db-instances, s3api get-bucket-policy,
+# lambda list-function-url-configs and iam get-account-authorization-details.
+def rds_eni(eid, sub, vid, ip, groups, public=None):
+    """An interface RDS creates: RequesterId amazon-rds, Description RDSNetworkInterface."""
+    e = eni(eid, sub, vid, ip, groups, public, desc="RDSNetworkInterface", managed=True)
+    e["RequesterId"] = "amazon-rds"
+    return e
+
+def db(ident, engine, port, groups, subnets, pa, vid, az="a", iam_auth=False):
+    return {"DBInstanceIdentifier": ident, "DBInstanceClass": "db.t3.medium", "Engine": engine, "DBInstanceStatus": "available",
+            "MasterUsername": "admin", "Endpoint": {"Address": f"{ident}.c9akciq32.{REG}.rds.amazonaws.com", "Port": port,
+                                                    "HostedZoneId": "Z29XKXDKYMONMX"},
+            "AllocatedStorage": 100, "InstanceCreateTime": "2026-10-01T10:00:00.000Z", "AvailabilityZone": REG + az,
+            "VpcSecurityGroups": [{"VpcSecurityGroupId": g, "Status": "active"} for g in groups],
+            "DBSubnetGroup": {"DBSubnetGroupName": ident + "-subnets", "DBSubnetGroupDescription": ident, "VpcId": vid,
+                              "SubnetGroupStatus": "Complete",
+                              "Subnets": [{"SubnetIdentifier": sn, "SubnetAvailabilityZone": {"Name": REG + z}, "SubnetStatus": "Active"}
+                                          for sn, z in subnets]},
+            "MultiAZ": False, "PubliclyAccessible": pa, "StorageEncrypted": True, "DbiResourceId": "db-" + ident.upper().replace("-", "")[:20],
+            "DBInstanceArn": f"arn:aws:rds:{REG}:{ACCT}:db:{ident}", "IAMDatabaseAuthenticationEnabled": iam_auth,
+            "DbInstancePort": 0}
+
+def role(name, trust_service, inline):
+    return {"Path": "/", "RoleName": name, "RoleId": "AROA" + name.upper().replace("-", "")[:16].ljust(17, "X"),
+            "Arn": f"arn:aws:iam::{ACCT}:role/{name}", "CreateDate": "2026-10-01T10:00:00+00:00",
+            "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [
+                {"Effect": "Allow", "Principal": {"Service": trust_service}, "Action": "sts:AssumeRole"}]},
+            "InstanceProfileList": [], "RolePolicyList": [{"PolicyName": n, "PolicyDocument": d} for n, d in inline],
+            "AttachedManagedPolicies": [], "Tags": [], "RoleLastUsed": {}}
+
+def empty_data_listings(s, skip=()):
+    """Data services collected with nothing there (what the AWS CLI prints for an empty listing)."""
+    for rel, key in [("rds/describe-db-clusters", "DBClusters"), ("redshift/describe-clusters", "Clusters"),
+                     ("dynamodb/list-tables", "TableNames"), ("elasticache/describe-cache-clusters", "CacheClusters"),
+                     ("elasticache/describe-replication-groups", "ReplicationGroups"),
+                     ("elasticache/describe-cache-subnet-groups", "CacheSubnetGroups"), ("opensearch/list-domain-names", "DomainNames"),
+                     ("secretsmanager/list-secrets", "SecretList"), ("eks/list-clusters", "clusters"),
+                     ("lambda/list-functions", "Functions")]:
+        if rel not in skip and f"{REG}/{rel}.json" not in s.files:
+            s.files[f"{REG}/{rel}.json"] = {key: []}
+
 # 17. The demo estate (`sightline demo`, internal/demo; docs/demo.md) ----------------------------
 # Written to internal/demo/estate/aws (go:embed cannot reach this folder). One VPC holding:
 # - an internet-facing ALB → ECS service "api" (Fargate, awsvpc, private subnets) running shop/api;
@@ -646,6 +688,35 @@ s.taskdefs[TDBO] = {"taskDefinitionArn": TDBO, "family": "backoffice-api", "revi
                     "taskRoleArn": f"arn:aws:iam::{ACCT}:role/backoffice-api-task",
                     "containerDefinitions": [{"name": "api", "image": BO_IMG, "essential": True, "user": "1000",
                                               "portMappings": [{"containerPort": 8080, "hostPort": 0, "protocol": "tcp"}]}]}
+# Data stores (issue 11): the orders database admits the api tasks' group on 5432; the api task role
+# reads the order exports bucket (private, Block Public Access); the static-assets bucket is public
+# by its policy (a store the internet reaches by itself); the backoffice role writes logs only.
+s.d["SecurityGroups"].append(sg("sg-0orders", V, [perm("tcp", 5432, groups=["sg-0shopapi"])], name="shop-orders-db"))
+s.d["NetworkInterfaces"].append(rds_eni("eni-0ordersdb", "subnet-0prv1a", V, "10.0.11.40", ["sg-0orders"]))
+s.files[f"{REG}/rds/describe-db-instances.json"] = {"DBInstances": [
+    db("shop-orders", "postgres", 5432, ["sg-0orders"], [("subnet-0prv1a", "a"), ("subnet-0prv1b", "b")], False, V)]}
+empty_data_listings(s)
+s.files["global/s3api/list-buckets.json"] = {"Buckets": [
+    {"Name": n, "CreationDate": "2026-10-01T10:00:00+00:00", "BucketRegion": REG} for n in ("shop-order-exports", "shop-static-assets")],
+    "Owner": {"DisplayName": "shop", "ID": "7a1c3e5b9d0f42a6b8c0d2e4f6a8b0c17a1c3e5b9d0f42a6b8c0d2e4f6a8b0c1"}}
+s.files["global/s3api/get-public-access-block/shop-order-exports.json"] = {"PublicAccessBlockConfiguration": {
+    "BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True, "RestrictPublicBuckets": True}}
+s.files["global/s3api/get-public-access-block/shop-static-assets.json"] = {"PublicAccessBlockConfiguration": {
+    "BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": False, "RestrictPublicBuckets": False}}
+s.files["global/s3api/get-bucket-policy-status/shop-static-assets.json"] = {"PolicyStatus": {"IsPublic": True}}
+s.files["global/s3api/get-bucket-policy/shop-static-assets.json"] = {"Policy": json.dumps({"Version": "2012-10-17", "Statement": [
+    {"Sid": "PublicRead", "Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
+     "Resource": "arn:aws:s3:::shop-static-assets/*"}]})}
+s.not_found = [{"account": ACCT, "region": "global", "service": "s3api", "operation": op, "resource_id": "shop-order-exports",
+                "error_code": "NoSuchBucketPolicy"} for op in ("get-bucket-policy-status", "get-bucket-policy")]
+s.files["global/iam/get-account-authorization-details.json"] = {"UserDetailList": [], "GroupDetailList": [], "Policies": [],
+    "RoleDetailList": [
+        role("shop-api-task", "ecs-tasks.amazonaws.com", [("order-exports", {"Version": "2012-10-17", "Statement": [
+            {"Sid": "ReadExports", "Effect": "Allow", "Action": ["s3:GetObject", "s3:ListBucket"],
+             "Resource": ["arn:aws:s3:::shop-order-exports", "arn:aws:s3:::shop-order-exports/*"]}]})]),
+        role("backoffice-api-task", "ecs-tasks.amazonaws.com", [("logs", {"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"], "Resource": "*"}]})]),
+        role("ecsTaskExecutionRole", "ecs-tasks.amazonaws.com", [])]}
 s.write()
 
 # 18. Data stores behind workloads (issue 11) ------------------------------------------------------
@@ -696,36 +767,13 @@ s.services[DSCL] = [{"serviceArn": f"arn:aws:ecs:{REG}:{ACCT}:service/prod/{n}",
                      "launchType": "FARGATE", "taskDefinition": f"arn:aws:ecs:{REG}:{ACCT}:task-definition/{n}:3",
                      "networkConfiguration": {"awsvpcConfiguration": {"subnets": [sub], "securityGroups": [g], "assignPublicIp": "ENABLED"}}}
                     for n, sub, g in [("api", "subnet-0pub1a", "sg-0api"), ("resizer", "subnet-0pub1b", "sg-0resizer")]]
-# RDS: the interfaces RDS creates (RequesterId amazon-rds, Description RDSNetworkInterface)
-def rds_eni(eid, sub, ip, groups, public=None):
-    e = eni(eid, sub, V, ip, groups, public, desc="RDSNetworkInterface", managed=True)
-    e["RequesterId"] = "amazon-rds"
-    return e
-s.d["NetworkInterfaces"] += [rds_eni("eni-0rdsprod", "subnet-0prv1a", "10.0.11.50", ["sg-0db"]),
-                             rds_eni("eni-0rdslegacy", "subnet-0pub1a", "10.0.1.51", ["sg-0legacydb"], "52.16.20.51")]
-def db(ident, engine, port, groups, subnets, pa, az="a", iam_auth=False):
-    return {"DBInstanceIdentifier": ident, "DBInstanceClass": "db.t3.medium", "Engine": engine, "DBInstanceStatus": "available",
-            "MasterUsername": "admin", "Endpoint": {"Address": f"{ident}.c9akciq32.{REG}.rds.amazonaws.com", "Port": port,
-                                                    "HostedZoneId": "Z29XKXDKYMONMX"},
-            "AllocatedStorage": 100, "InstanceCreateTime": "2026-10-01T10:00:00.000Z", "AvailabilityZone": REG + az,
-            "VpcSecurityGroups": [{"VpcSecurityGroupId": g, "Status": "active"} for g in groups],
-            "DBSubnetGroup": {"DBSubnetGroupName": ident + "-subnets", "DBSubnetGroupDescription": ident, "VpcId": V,
-                              "SubnetGroupStatus": "Complete",
-                              "Subnets": [{"SubnetIdentifier": sn, "SubnetAvailabilityZone": {"Name": REG + z}, "SubnetStatus": "Active"}
-                                          for sn, z in subnets]},
-            "MultiAZ": False, "PubliclyAccessible": pa, "StorageEncrypted": True, "DbiResourceId": "db-" + ident.upper().replace("-", "")[:20],
-            "DBInstanceArn": f"arn:aws:rds:{REG}:{ACCT}:db:{ident}", "IAMDatabaseAuthenticationEnabled": iam_auth,
-            "DbInstancePort": 0}
+s.d["NetworkInterfaces"] += [rds_eni("eni-0rdsprod", "subnet-0prv1a", V, "10.0.11.50", ["sg-0db"]),
+                             rds_eni("eni-0rdslegacy", "subnet-0pub1a", V, "10.0.1.51", ["sg-0legacydb"], "52.16.20.51")]
 s.files[f"{REG}/rds/describe-db-instances.json"] = {"DBInstances": [
-    db("db-prod", "postgres", 5432, ["sg-0db"], [("subnet-0prv1a", "a"), ("subnet-0prv1b", "b")], False),
-    db("legacy-mysql", "mysql", 3306, ["sg-0legacydb"], [("subnet-0pub1a", "a"), ("subnet-0pub1b", "b")], True)]}
+    db("db-prod", "postgres", 5432, ["sg-0db"], [("subnet-0prv1a", "a"), ("subnet-0prv1b", "b")], False, V),
+    db("legacy-mysql", "mysql", 3306, ["sg-0legacydb"], [("subnet-0pub1a", "a"), ("subnet-0pub1b", "b")], True, V)]}
 s.files[f"{REG}/rds/describe-db-clusters.json"] = {"DBClusters": []}
-# collected, none there (what the AWS CLI prints for an empty listing)
-for rel, key in [("redshift/describe-clusters", "Clusters"), ("dynamodb/list-tables", "TableNames"),
-                 ("elasticache/describe-cache-clusters", "CacheClusters"), ("elasticache/describe-replication-groups", "ReplicationGroups"),
-                 ("elasticache/describe-cache-subnet-groups", "CacheSubnetGroups"), ("opensearch/list-domain-names", "DomainNames"),
-                 ("secretsmanager/list-secrets", "SecretList"), ("eks/list-clusters", "clusters")]:
-    s.files[f"{REG}/{rel}.json"] = {key: []}
+empty_data_listings(s, skip=("rds/describe-db-clusters",))
 s.files[f"{REG}/lambda/list-functions.json"] = {"Functions": [
     {"FunctionName": "thumbnailer", "FunctionArn": f"arn:aws:lambda:{REG}:{ACCT}:function:thumbnailer", "Runtime": "python3.12",
      "Role": f"arn:aws:iam::{ACCT}:role/thumbnailer", "Handler": "app.handler", "PackageType": "Zip"}]}
@@ -746,13 +794,6 @@ s.not_found = [{"account": ACCT, "region": "global", "service": "s3api", "operat
                for op, b, code in [("get-public-access-block", "public-assets", "NoSuchPublicAccessBlockConfiguration"),
                                    ("get-bucket-policy-status", "customer-exports", "NoSuchBucketPolicy"),
                                    ("get-bucket-policy", "customer-exports", "NoSuchBucketPolicy")]]
-def role(name, trust_service, inline):
-    return {"Path": "/", "RoleName": name, "RoleId": "AROA" + name.upper().replace("-", "")[:16].ljust(17, "X"),
-            "Arn": f"arn:aws:iam::{ACCT}:role/{name}", "CreateDate": "2026-10-01T10:00:00+00:00",
-            "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [
-                {"Effect": "Allow", "Principal": {"Service": trust_service}, "Action": "sts:AssumeRole"}]},
-            "InstanceProfileList": [], "RolePolicyList": [{"PolicyName": n, "PolicyDocument": d} for n, d in inline],
-            "AttachedManagedPolicies": [], "Tags": [], "RoleLastUsed": {}}
 s.files["global/iam/get-account-authorization-details.json"] = {"UserDetailList": [], "GroupDetailList": [], "Policies": [],
     "RoleDetailList": [
         role("api-task", "ecs-tasks.amazonaws.com", [("read-exports", {"Version": "2012-10-17", "Statement": [
