@@ -29,7 +29,7 @@ func TestUnknownCommandsExitTwo(t *testing.T) {
 		{[]string{"db", "qurey"}, "did you mean query?"},
 		{[]string{"collect", "awz"}, "did you mean aws?"},
 		{[]string{"colect"}, "did you mean collect?"},
-		{[]string{"nonsense"}, "(commands: admission, assess, check, collect, completion, db, demo, exposure, inventory, scan, version)"},
+		{[]string{"nonsense"}, "(commands: admission, assess, check, collect, completion, db, demo, exposure, inventory, paths, scan, version)"},
 		{[]string{"help", "scan", "imag"}, "did you mean image?"},
 		{[]string{"--format", "json", "db", "qurey"}, "did you mean query?"},
 	}
