@@ -39,7 +39,16 @@ most exposed path among them: internet wide > internet narrow > unknown (data
 missing: never ranked as safe) > internal only > not reachable. The score
 adds exploitability (CVSS, attack vector, KEV, EPSS, fix available),
 reachability, whether the vulnerable component serves the reachable port,
-privilege and the fix's age; docs/risk.md lists every weight. Each row says
+privilege, the data behind the workload and the fix's age; docs/risk.md lists
+every weight.
+
+With --aws, the roles each workload can obtain (task role, IRSA, the host's
+instance role) are evaluated from the snapshot's IAM as AWS evaluates them,
+and the managed data stores (RDS, Redshift, DynamoDB, S3, ElastiCache,
+OpenSearch, Secrets Manager, Lambda URLs, EKS endpoints) behind each workload
+are listed: those its role may read or write, and those its network interface
+reaches (security groups, NACLs, routes). 'sightline paths' shows the same as
+attack paths from the internet to each data store. Each row says
 why: the path, or the control that blocks it, or the missing data; and the
 fastest fix, grouped ("upgrade openssl to … fixes N findings in M workloads").
 
@@ -220,6 +229,10 @@ func assessRuntime(ctx context.Context, g *cliutil.Globals, src *sourceFlags, re
 		}
 		opts.Identities, opts.IdentityNote, opts.IdentityIncomplete = b.Identities, b.IdentityNote, b.IdentityIncomplete
 		opts.DataBehind, opts.DataNote, opts.Assumed = b.Data.Behind, b.Data.Note, b.Assumed
+		opts.DataMissing, opts.DataIncomplete, opts.RolesNotObtained = b.Data.Missing, b.Data.Incomplete, b.Data.RolesNotObtained
+		if b.Data.Incomplete {
+			g.Warnf("assess: data behind the workloads not fully checked: %s", b.Data.Note)
+		}
 		g.Logf("assess: %s; %s", b.IdentityNote, b.Data.Note)
 	}
 	t0 := time.Now()

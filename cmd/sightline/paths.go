@@ -54,7 +54,7 @@ func newPathsCmd(g *cliutil.Globals) *cobra.Command {
 	var results, images []string
 	var top int
 	c := &cobra.Command{
-		Use:     "paths --aws DIR [--k8s PATH…|--kubeconfig FILE [--context C]] [--scan-results FILE…] [--images REF…]",
+		Use:     "paths --aws DIR [--k8s PATH…|--kubeconfig FILE [--context C]] [--docker [--host-id I]] [--scan-results FILE…] [--images REF…]",
 		Short:   "Attack paths from the internet to data stores, through vulnerable workloads or directly, each hop proven",
 		Long:    pathsLong,
 		Example: pathsExample,
@@ -78,6 +78,7 @@ func newPathsCmd(g *cliutil.Globals) *cobra.Command {
 		},
 	}
 	src.register(c.Flags(), true)
+	c.Flags().Lookup("aws").Usage = "an AWS snapshot directory ('sightline collect aws'; required): ECS tasks, the network, IAM and the data stores"
 	sf.add(c, true)
 	c.Flags().StringArrayVar(&results, "scan-results", nil, "a 'sightline scan … --format json' result (repeatable)")
 	c.Flags().StringArrayVar(&images, "images", nil, "scan this image, as 'sightline scan image' takes it (repeatable)")
@@ -90,12 +91,12 @@ func runPaths(ctx context.Context, g *cliutil.Globals, src *sourceFlags, sf *sca
 	if err != nil {
 		return err
 	}
-	if len(results) == 0 {
-		g.Warnf("paths: no findings given (--scan-results, --images): only data stores the internet reaches by themselves are listed; paths through workloads need their images' scans")
-	}
 	rep, behind, err := assessRuntime(ctx, g, src, results, false)
 	if err != nil {
 		return err
+	}
+	if len(results) == 0 {
+		g.Warnf("paths: no findings given (--scan-results, --images): only data stores the internet reaches by themselves are listed; paths through workloads need their images' scans")
 	}
 	pr := risk.BuildPaths(rep, behind.Data.Behind, behind.Data.StoreRefs(), behind.Data.Note)
 	if n := len(pr.Coverage.StoresUnknown); n > 0 {

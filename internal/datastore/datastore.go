@@ -59,6 +59,10 @@ type Store struct {
 	// PubliclyAccessible flag, a resource policy open to anyone, a
 	// function URL without authentication, a public API endpoint.
 	Service Access `json:"service"`
+	// ServiceDecides: the store answers the internet on an endpoint the
+	// provider runs outside its interfaces (an EKS public API endpoint),
+	// so Service decides its internet exposure, not the network model.
+	ServiceDecides bool `json:"service_decides,omitempty"`
 	// Actions are the IAM actions that read or write the store's data,
 	// each on the resource ARN it applies to.
 	Actions []Action `json:"-"`

@@ -95,6 +95,24 @@ func LoadSnapshot(ctx context.Context, root string) (*Estate, error) {
 		return nil, fmt.Errorf("iam: %w", err)
 	}
 	est := NewEstate()
+	// The root may be one account's directory, or one region directory
+	// of an account (as snapshot.Load accepts them): the account's global
+	// directory is then the root's own, or its sibling.
+	for _, acctDir := range []string{filepath.Clean(root), filepath.Dir(filepath.Clean(root))} {
+		acct := filepath.Base(acctDir)
+		if layout.CheckAccount(acct) != nil {
+			continue
+		}
+		path, ok := findFile(filepath.Dir(acctDir), acct)
+		if !ok {
+			est.Missing = append(est.Missing, filepath.Join(acctDir, layout.GlobalRegion, "iam", FileName))
+			return est, nil
+		}
+		if err := est.LoadFile(ctx, path, acct); err != nil {
+			return nil, err
+		}
+		return est, nil
+	}
 	for _, e := range ents {
 		if !e.IsDir() || layout.CheckAccount(e.Name()) != nil {
 			continue

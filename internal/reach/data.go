@@ -44,11 +44,19 @@ type Data struct {
 	Missing []string
 	// Behind: per workload ID, the data stores behind it.
 	Behind risk.DataBehind
-	// Note says what was read and checked, for coverage.data_stores.
-	Note string
+	// Note says what was read and checked, for coverage.data_stores;
+	// Incomplete is true when something went unchecked.
+	Note       string
+	Incomplete bool
+	// RolesNotObtained says, per workload, the named roles it cannot
+	// obtain ("service prod/api: role api-task: <proof>").
+	RolesNotObtained []string
 	// rolesIncomplete are roles using managed policies not in the
 	// snapshot: their data access may be wider than listed.
 	rolesIncomplete []string
+	// workloadsNoInterface counts workloads whose network interface is
+	// not in the model: their network paths are unknown.
+	workloadsNoInterface int
 }
 
 // DataStores compiles the snapshot's data stores, judges their internet
@@ -81,6 +89,7 @@ func DataStores(ctx context.Context, snap *snapshot.Snapshot, model *netmodel.Mo
 		sortAccess(out.Behind[id])
 	}
 	out.Note = dataNote(out, est != nil, model != nil)
+	out.Incomplete = len(out.Missing) > 0 || out.workloadsNoInterface > 0 || len(out.rolesIncomplete) > 0 || est == nil || model == nil
 	return out, nil
 }
 
@@ -111,13 +120,41 @@ func dataNote(d *Data, withIAM, withNet bool) string {
 		n += fmt.Sprintf("; %d role(s) use policies not in the IAM snapshot, their data access may be wider than listed: %s",
 			len(d.rolesIncomplete), strings.Join(d.rolesIncomplete, ", "))
 	}
+	if d.workloadsNoInterface > 0 {
+		n += fmt.Sprintf("; %d workload(s) whose network interface is not in the snapshot: their network paths to data stores are unknown", d.workloadsNoInterface)
+	}
 	if len(d.Missing) > 0 {
-		n += fmt.Sprintf("; not collected (stores of that kind unknown): %s", d.Missing[0])
-		if len(d.Missing) > 1 {
-			n += fmt.Sprintf(" (+%d more)", len(d.Missing)-1)
-		}
+		n += "; not collected (stores of that kind unknown): " + strings.Join(missingKinds(d.Missing), ", ") + " (coverage.data_stores_missing names the files)"
 	}
 	return n
+}
+
+// missingKinds are the kinds of the not-collected listings ("… : RDS DB
+// instances unknown" → "RDS DB instances"), in order, once each.
+func missingKinds(missing []string) []string {
+	var out []string
+	for _, m := range missing {
+		k := m
+		if i := strings.LastIndex(m, ": "); i >= 0 {
+			k = m[i+2:]
+		}
+		k = strings.TrimSuffix(k, " unknown")
+		if !slices.Contains(out, k) {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// dedup drops repeated strings, keeping the first of each.
+func dedup(s []string) []string {
+	var out []string
+	for _, x := range s {
+		if !slices.Contains(out, x) {
+			out = append(out, x)
+		}
+	}
+	return out
 }
 
 // resultIndex finds the engine's results by interface.
@@ -143,7 +180,7 @@ func indexResults(rep *exposure.Report) resultIndex {
 // internetVerdict judges one store (type doc).
 func internetVerdict(s datastore.Store, idx resultIndex) StoreExposure {
 	se := StoreExposure{Store: s, Proof: s.Service.Proof}
-	if !s.Networked() {
+	if !s.Networked() || s.ServiceDecides {
 		switch s.Service.Verdict {
 		case datastore.Public:
 			se.Internet = StoreExposed
@@ -154,7 +191,7 @@ func internetVerdict(s datastore.Store, idx resultIndex) StoreExposure {
 		default:
 			se.Internet = StoreUnknown
 		}
-		se.Why = append(s.Service.Missing, s.Missing...)
+		se.Why = dedup(append(append([]string{}, s.Service.Missing...), s.Missing...))
 		if se.Internet != StoreUnknown && len(s.Service.Missing) > 0 {
 			se.Proof = append(se.Proof, "not checked: "+strings.Join(s.Service.Missing, "; "))
 			se.Why = nil
@@ -171,18 +208,19 @@ func internetVerdict(s datastore.Store, idx resultIndex) StoreExposure {
 			if r.Protocol != "tcp" || !coversAny(r, s.Ports) {
 				continue
 			}
+			port := storePort(r, s.Ports)
 			switch r.Verdict {
 			case exposure.Exposed:
-				exposed = append(exposed, fmt.Sprintf("%s tcp/%s exposed from %s", eni, portText(r), exposure.SourcesText(r.Sources)))
+				exposed = append(exposed, fmt.Sprintf("%s tcp/%d exposed from %s", eni, port, exposure.SourcesText(r.Sources)))
 				exposed = append(exposed, hops(r.Path)...)
 			case exposure.Unknown:
-				unknown = append(unknown, fmt.Sprintf("%s tcp/%s: %s", eni, portText(r), strings.Join(r.Missing, "; ")))
+				unknown = append(unknown, fmt.Sprintf("%s tcp/%d: %s", eni, port, strings.Join(r.Missing, "; ")))
 			default:
 				b := ""
 				if r.BlockedBy != nil {
 					b = r.BlockedBy.Detail
 				}
-				blocked = append(blocked, fmt.Sprintf("%s tcp/%s not exposed: %s", eni, portText(r), b))
+				blocked = append(blocked, fmt.Sprintf("%s tcp/%d not exposed: %s", eni, port, b))
 			}
 		}
 	}
@@ -212,11 +250,14 @@ func coversAny(r *exposure.Result, ports []int) bool {
 	return false
 }
 
-func portText(r *exposure.Result) string {
-	if r.FromPort == r.ToPort {
-		return fmt.Sprint(r.FromPort)
+// storePort is the first of the store's ports the result covers.
+func storePort(r *exposure.Result, ports []int) int {
+	for _, p := range ports {
+		if p >= r.FromPort && p <= r.ToPort {
+			return p
+		}
 	}
-	return fmt.Sprintf("%d-%d", r.FromPort, r.ToPort)
+	return r.FromPort
 }
 
 // hops are the proof lines of an engine path, one per control.
@@ -266,6 +307,15 @@ func identityPaths(ctx context.Context, d *Data, inv *workload.Inventory, est *i
 			roles = []risk.AssumedRole{{Role: w.Role, Verdict: "yes"}}
 		}
 		for _, ar := range roles {
+			if ar.Verdict == "no" && ar.Role != "" && ar.Role == w.Role {
+				line := fmt.Sprintf("%s: role %s is named but cannot be obtained", w.Name, shortName(ar.Role))
+				if len(ar.Proof) > 0 {
+					line += ": " + ar.Proof[len(ar.Proof)-1]
+				}
+				if !slices.Contains(d.RolesNotObtained, line) {
+					d.RolesNotObtained = append(d.RolesNotObtained, line)
+				}
+			}
 			if ar.Role == "" || ar.Verdict == "no" {
 				continue
 			}

@@ -48,15 +48,23 @@ func regionPaths(ctx context.Context, d *Data, inv *workload.Inventory, reg *net
 			}
 		}
 	}
-	var stores []int
+	var stores, blind []int
 	for i := range d.Stores {
 		s := &d.Stores[i]
-		if s.Networked() && len(s.Interfaces) > 0 && inRegion[s.Interfaces[0]] {
+		switch {
+		case !s.Networked() || s.Account != reg.Account || s.Region != reg.Name:
+		case len(s.Interfaces) > 0 && inRegion[s.Interfaces[0]]:
 			stores = append(stores, i)
+		case len(s.Interfaces) == 0:
+			blind = append(blind, i) // its interfaces are not in the data
 		}
 	}
-	if len(stores) == 0 {
+	if len(stores) == 0 && len(blind) == 0 {
 		return nil
+	}
+	networkOf := map[string]string{}
+	for i := range reg.Endpoints {
+		networkOf[reg.Endpoints[i].ID] = reg.Endpoints[i].Network
 	}
 	from := map[string][]string{} // workload ID → its interfaces
 	var qs []exposure.FlowQuery
@@ -66,9 +74,23 @@ func regionPaths(ctx context.Context, d *Data, inv *workload.Inventory, reg *net
 		w := &inv.Workloads[i]
 		enis := workloadInterfaces(w, byAddr, primary)
 		if len(enis) == 0 || !inRegion[enis[0]] {
+			if w.Interface != "" && strings.Contains(w.ID, ":"+reg.Name+":"+reg.Account+":") {
+				d.workloadsNoInterface++ // an awsvpc task of this region whose interface is not in the data
+			}
 			continue
 		}
 		from[w.ID] = enis
+		// A store whose interfaces are not in the data may be reached
+		// from its network: unknown, naming why, never left out.
+		for _, si := range blind {
+			s := &d.Stores[si]
+			if s.Network != "" && s.Network != networkOf[enis[0]] {
+				continue
+			}
+			d.Behind[w.ID] = append(d.Behind[w.ID], risk.DataAccess{Store: s.ID, Name: s.Name, Kind: s.Kind, Via: "network",
+				Verdict: risk.DataUnknown, Write: true, Missing: s.Missing,
+				Detail: fmt.Sprintf("may reach %s tcp/%d (its network interfaces are not in the data)", s.Name, s.Ports[0])})
+		}
 		for _, e := range enis {
 			for _, si := range stores {
 				s := &d.Stores[si]

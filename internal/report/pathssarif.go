@@ -256,8 +256,8 @@ func hopStep(p *risk.AttackPath, h risk.PathHop, last bool) sarifPathFlowLocatio
 	switch {
 	case last:
 		at = storeLogical(p.Store)
-	case p.Workload != nil && h.To == p.Workload.Name:
-		at = sarifPathLogical{Name: p.Workload.Name, FullyQualifiedName: p.Workload.ID, Kind: "workload"}
+	case p.Workload != nil && h.To == p.WorkloadName:
+		at = sarifPathLogical{Name: p.WorkloadName, FullyQualifiedName: p.Workload.ID, Kind: "workload"}
 	default:
 		at = sarifPathLogical{Name: h.To, Kind: "hop"}
 	}
@@ -306,7 +306,7 @@ func pathMessage(p *risk.AttackPath) string {
 		for i, v := range p.Vulnerabilities {
 			ids[i] = v.ID + " (" + levelOr(v.Severity) + ")"
 		}
-		fmt.Fprintf(&b, " %s runs %d known vulnerabilities: %s", p.Workload.Name, p.VulnerabilityCount, strings.Join(ids, ", "))
+		fmt.Fprintf(&b, " %s runs %d known vulnerabilities: %s", p.WorkloadName, p.VulnerabilityCount, strings.Join(ids, ", "))
 		if more := p.VulnerabilityCount - len(p.Vulnerabilities); more > 0 {
 			fmt.Fprintf(&b, " and %d more", more)
 		}

@@ -37,6 +37,11 @@ type Options struct {
 	// ID), DataNote what was read and checked to find them.
 	DataBehind DataBehind
 	DataNote   string
+	// DataMissing, DataIncomplete and RolesNotObtained fill the coverage
+	// fields of the same names.
+	DataMissing      []string
+	DataIncomplete   bool
+	RolesNotObtained []string
 	// Assumed are, per workload ID, the roles it can obtain and how
 	// (internal/identity): a role the workload names but cannot obtain
 	// weighs nothing; an instance role it reaches through IMDS weighs as
@@ -71,6 +76,8 @@ func Assess(inv *workload.Inventory, results []*scan.Result, opts Options) *Repo
 	rep.Coverage.Runtime = runtimeCoverage(opts)
 	rep.Coverage.Identity = opts.IdentityNote
 	rep.Coverage.DataStores = opts.DataNote
+	rep.Coverage.DataStoresMissing, rep.Coverage.DataStoresIncomplete = opts.DataMissing, opts.DataIncomplete
+	rep.Coverage.RolesNotObtained = opts.RolesNotObtained
 	rep.Coverage.IdentityIncomplete = opts.IdentityIncomplete
 	results = dedupe(results, &rep.Coverage)
 	occ := joinImages(inv, results, &rep.Coverage)

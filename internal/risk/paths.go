@@ -96,12 +96,16 @@ type AttackPath struct {
 	// Workload is the entry workload (PathWorkload only), Image what it
 	// runs, Vulnerabilities its findings (most severe first, at most 5;
 	// VulnerabilityCount all of them).
-	Workload           *WorkloadRef `json:"workload,omitempty"`
-	Image              string       `json:"image,omitempty"`
-	Vulnerabilities    []PathVuln   `json:"vulnerabilities,omitempty"`
-	VulnerabilityCount int          `json:"vulnerability_count,omitempty"`
-	Store              StoreRef     `json:"store"`
-	Hops               []PathHop    `json:"hops"`
+	Workload *WorkloadRef `json:"workload,omitempty"`
+	// WorkloadName is the entry as people read it ("service shop/api (2
+	// tasks)"), WorkloadIDs every replica it stands for.
+	WorkloadName       string     `json:"workload_name,omitempty"`
+	WorkloadIDs        []string   `json:"workload_ids,omitempty"`
+	Image              string     `json:"image,omitempty"`
+	Vulnerabilities    []PathVuln `json:"vulnerabilities,omitempty"`
+	VulnerabilityCount int        `json:"vulnerability_count,omitempty"`
+	Store              StoreRef   `json:"store"`
+	Hops               []PathHop  `json:"hops"`
 }
 
 // entry is one exposed workload, or the replicas of one controller (the
@@ -219,12 +223,7 @@ func mergedAccess(members []string, behind DataBehind) []DataAccess {
 	return out
 }
 
-func workloadName(p *AttackPath) string {
-	if p.Workload == nil {
-		return ""
-	}
-	return DisplayName(p.Workload)
-}
+func workloadName(p *AttackPath) string { return p.WorkloadName }
 
 // DisplayName names a workload for people: an ECS task or a pod by its
 // owner ("service prod/api, task 1c4d5e6f"), others by name.
@@ -278,6 +277,7 @@ func workloadPath(e *entry, a DataAccess, stores []StoreRef) AttackPath {
 	if len(e.members) > 1 {
 		name = ownerName(e.ref.Owner) + fmt.Sprintf(" (%d %ss)", len(e.members), strings.TrimPrefix(e.ref.Kind, "ecs_"))
 	}
+	p.WorkloadName, p.WorkloadIDs = name, e.members
 	in := PathHop{Kind: "exposure", From: "internet", To: name, Verdict: DataYes}
 	if e.ref.Class == ReachUnknown {
 		in.Verdict = DataUnknown

@@ -176,7 +176,7 @@ func phCoverageLines(r *PathReport) []string {
 func phTitle(p *AttackPath) string {
 	parts := []string{"internet"}
 	if p.Workload != nil {
-		parts = append(parts, p.Workload.Name)
+		parts = append(parts, p.WorkloadName)
 	}
 	return strings.Join(append(parts, phStoreName(p.Store)), " → ")
 }
@@ -206,7 +206,7 @@ func phDraw(p *AttackPath) *phPicture {
 	}
 	add(phBox{W: phInternetW, Class: "internet", Kind: "source", Label: "internet", Title: "anyone on the internet"})
 	if wl := p.Workload; wl != nil {
-		b := phBox{W: phWorkloadW, Class: "workload", Kind: cut("workload "+strings.ReplaceAll(wl.Kind, "_", " "), 36), Label: cut(wl.Name, 32),
+		b := phBox{W: phWorkloadW, Class: "workload", Kind: cut("workload "+strings.ReplaceAll(wl.Kind, "_", " "), 36), Label: cut(p.WorkloadName, 32),
 			Title: wl.ID + " (" + p.Image + ")"}
 		vs := p.Vulnerabilities[:min(len(p.Vulnerabilities), phMaxVulnRow)]
 		for i, v := range vs {

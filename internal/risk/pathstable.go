@@ -18,7 +18,12 @@ func WritePathsTable(w io.Writer, r *PathReport, limit, width int) error {
 		n = limit
 	}
 	if len(r.Paths) == 0 {
-		b.WriteString("No attack path to a data store found (checked: see below).\n")
+		if r.Coverage.Assess.DataStoresIncomplete || r.Coverage.Assess.IdentityIncomplete || r.Coverage.Assess.ScanResults == 0 ||
+			len(r.Coverage.StoresUnknown) > 0 {
+			b.WriteString("No attack path found over what was read; NOT everything was checked (below).\n")
+		} else {
+			b.WriteString("No attack path to a data store found (everything listed below was checked).\n")
+		}
 	}
 	for _, p := range r.Paths[:n] {
 		head := fmt.Sprintf("#%d  %.1f  %s  %s", p.Rank, p.Score, strings.ToUpper(p.Verdict), pathLine(&p))
@@ -60,7 +65,7 @@ func WritePathsTable(w io.Writer, r *PathReport, limit, width int) error {
 func pathLine(p *AttackPath) string {
 	parts := []string{"internet"}
 	if p.Workload != nil {
-		parts = append(parts, DisplayName(p.Workload))
+		parts = append(parts, p.WorkloadName)
 	}
 	return strings.Join(append(parts, p.Store.Name+" ("+p.Store.Kind+")"), " → ")
 }
@@ -92,8 +97,8 @@ func pathsCoverageLines(r *PathReport) []string {
 	c := r.Coverage
 	out := []string{fmt.Sprintf("%d path(s): %d through vulnerable workloads, %d to public data stores; %d exposed vulnerable workload(s), %d with data behind them",
 		len(r.Paths), byKind[PathWorkload], byKind[PathStore], c.ExposedWorkloads, c.WithData)}
-	if c.DataStores != "" {
-		out = append(out, "data stores: "+c.DataStores)
+	if c.DataStores != "" && !c.Assess.DataStoresIncomplete {
+		out = append(out, "data stores: "+c.DataStores) // else coverageLines says it
 	}
 	for _, s := range c.StoresUnknown {
 		out = append(out, fmt.Sprintf("exposure unknown: %s (%s): %s", s.Name, s.Kind, strings.Join(s.Missing, "; ")))

@@ -228,6 +228,15 @@ type Coverage struct {
 	// DataStores says which data stores were read and how the paths to
 	// them were checked (Options.DataNote); empty without --aws.
 	DataStores string `json:"data_stores,omitempty"`
+	// DataStoresMissing names each data-service listing not collected
+	// (stores of that kind unknown); DataStoresIncomplete is true when
+	// anything about the data behind the workloads went unchecked (then
+	// the table footer and stderr say DataStores too).
+	DataStoresMissing    []string `json:"data_stores_missing,omitempty"`
+	DataStoresIncomplete bool     `json:"data_stores_incomplete,omitempty"`
+	// RolesNotObtained: workloads naming a role they cannot obtain, with
+	// the statement or setting that stops them.
+	RolesNotObtained []string `json:"roles_not_obtained,omitempty"`
 }
 
 // ImageGap is an image run by workloads with no scan result.

@@ -194,6 +194,12 @@ func coverageLines(rep *Report) []string {
 	if c.IdentityIncomplete {
 		out = append(out, "roles: "+c.Identity)
 	}
+	for _, r := range c.RolesNotObtained {
+		out = append(out, "role not obtainable: "+r)
+	}
+	if c.DataStoresIncomplete {
+		out = append(out, "data stores: "+c.DataStores)
+	}
 	return append(out, runtimeLines(c.Runtime)...)
 }
 

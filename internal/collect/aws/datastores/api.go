@@ -111,7 +111,10 @@ func (c *compiler) bucketAccess(name, arn string, s *datastore.Store) datastore.
 	}
 	var a datastore.Access
 	var aclNote []string
-	if !(pabOK && pabFound && pab.IgnorePublicAcls) {
+	switch {
+	case !pabOK:
+		aclNote = []string{c.miss(snapshot.OpBucketPAB, name) + ": whether public ACL grants are ignored is unknown, and bucket ACLs are not collected (s3api get-bucket-acl)"}
+	case !(pabFound && pab.IgnorePublicAcls):
 		aclNote = []string{"bucket ACL not collected (s3api get-bucket-acl) and IgnorePublicAcls not set: public ACL grants not checked"}
 	}
 	switch {
@@ -141,6 +144,10 @@ func (c *compiler) bucketAccess(name, arn string, s *datastore.Store) datastore.
 	}
 	if stOK && stFound && polOK && polFound {
 		a.Proof = append(a.Proof, fmt.Sprintf("S3 get-bucket-policy-status: IsPublic %t", st.IsPublic))
+		if st.IsPublic && a.Verdict == datastore.Unknown {
+			// The text does not parse, S3 read it: its verdict stands.
+			a.Verdict = datastore.Public
+		}
 		if st.IsPublic && a.Verdict == datastore.NotPublic {
 			// S3 sees a public grant our evaluation of the actions above
 			// does not: trust the service, keep our statements as context.
@@ -186,7 +193,7 @@ func policyAccess(what, arn, doc, action, resource, via string) datastore.Access
 	case iam.Allowed:
 		return datastore.Access{Verdict: datastore.Public, Proof: append(proof, fmt.Sprintf("%s allows %s on %s to anyone (Principal \"*\")", what, action, resource))}
 	case iam.Conditional:
-		return datastore.Access{Verdict: datastore.Conditional, Proof: append(proof, fmt.Sprintf("%s allows %s to anyone when %s hold", what, action, strings.Join(dec.ConditionKeys, ", ")))}
+		return datastore.Access{Verdict: datastore.Conditional, Proof: append(proof, fmt.Sprintf("%s allows %s to anyone under conditions on %s", what, action, strings.Join(dec.ConditionKeys, ", ")))}
 	case iam.ExplicitDeny:
 		return datastore.Access{Verdict: datastore.NotPublic, Proof: append(proof, what+" denies "+action+" to anyone")}
 	}

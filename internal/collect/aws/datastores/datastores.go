@@ -48,6 +48,16 @@ type Inventory struct {
 // the store's verdict becomes unknown naming the document's fault.
 func Compile(snap *snapshot.Snapshot) Inventory {
 	var inv Inventory
+	global := false
+	for _, r := range snap.Regions {
+		global = global || r.Name == "global"
+	}
+	if !global {
+		// S3 is listed once per account, under <account>/global: a
+		// snapshot read without it (a region directory given as the root,
+		// a hand-made snapshot) has not seen the buckets.
+		inv.Missing = append(inv.Missing, "no global region directory in the snapshot (s3api/list-buckets.json lives under <account>/global): S3 buckets unknown")
+	}
 	for _, r := range snap.Regions {
 		c := newCompiler(r)
 		c.relDir = r.Dir

@@ -354,6 +354,7 @@ func (c *compiler) eks() {
 			}
 			s.Service = datastore.Access{Verdict: datastore.Public, Proof: []string{fmt.Sprintf(
 				"endpointPublicAccess true: the Kubernetes API %s answers %s", cl.Endpoint, strings.Join(cidrs, ", "))}}
+			s.ServiceDecides = true
 		} else {
 			s.Service = datastore.Access{Verdict: datastore.NotPublic, Proof: []string{"endpointPublicAccess false: the API answers inside the VPC only"}}
 		}
