@@ -17,6 +17,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
@@ -54,14 +55,15 @@ func main() {
 	flag.IntVar(&sz.dbGroups, "dbgroups", 100, "DB security groups (each admitting three app groups by reference)")
 	keep := flag.String("keep", "", "write the snapshot to this directory and keep it (default: a temporary directory, removed)")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the measured steps to this file")
+	dump := flag.String("dump", "", "write the data behind each workload (JSON) to this file, to compare two builds' answers")
 	flag.Parse()
-	if err := run(context.Background(), sz, *keep, *cpuprofile); err != nil {
+	if err := run(context.Background(), sz, *keep, *cpuprofile, *dump); err != nil {
 		fmt.Fprintln(os.Stderr, "bench/paths:", err)
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, sz sizes, keep, cpuprofile string) error {
+func run(ctx context.Context, sz sizes, keep, cpuprofile, dump string) error {
 	dir := keep
 	if dir == "" {
 		tmp, err := os.MkdirTemp("", "sightline-bench-paths-")
@@ -128,6 +130,15 @@ func run(ctx context.Context, sz sizes, keep, cpuprofile string) error {
 	peak := peakRSS()
 
 	report(sz, inv, len(rep.Results), b)
+	if dump != "" && b.Data != nil {
+		out, err := json.MarshalIndent(b.Data.Behind, "", " ")
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(dump, out, 0o644); err != nil {
+			return err
+		}
+	}
 	verdict := "MEETS"
 	if tBehind > targetTime || peak > targetRSS {
 		verdict = "MISSES"

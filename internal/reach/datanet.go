@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
+	"sort"
 	"strings"
 
 	"github.com/sightline-sec/sightline/internal/exposure"
@@ -25,10 +26,20 @@ func networkPaths(ctx context.Context, d *Data, inv *workload.Inventory, model *
 	return nil
 }
 
-type flowKey struct {
-	from  string
+// flowBatch is about how many flow queries regionPaths asks at a time.
+// Asking every (workload interface, store) pair at once held all the
+// queries and answers: 20k task interfaces × 1k DB instances are 20M
+// flows (> 20 GiB; bench/paths). Batches of source interfaces keep the
+// memory to one batch plus the reachable pairs, and are still large
+// enough for FlowIndex to spread over its workers (flowChunk 1024).
+const flowBatch = 1 << 16
+
+// ifacePick is the best flow found from one source interface to one
+// store (not blocked), already worded as the workload's access.
+type ifacePick struct {
 	store int
-	port  int
+	rank  int
+	acc   risk.DataAccess
 }
 
 func regionPaths(ctx context.Context, d *Data, inv *workload.Inventory, reg *netmodel.Region) error {
@@ -49,83 +60,142 @@ func regionPaths(ctx context.Context, d *Data, inv *workload.Inventory, reg *net
 		}
 	}
 	var stores []int
+	perSrc := 0 // queries per source interface
 	for i := range d.Stores {
 		s := &d.Stores[i]
 		if s.Networked() && len(s.Interfaces) > 0 && inRegion[s.Interfaces[0]] {
 			stores = append(stores, i)
+			perSrc += len(s.Ports) * len(s.Interfaces)
 		}
 	}
-	if len(stores) == 0 {
+	if len(stores) == 0 || perSrc == 0 {
 		return nil
 	}
-	from := map[string][]string{} // workload ID → its interfaces
-	var qs []exposure.FlowQuery
-	var keys []flowKey
-	seen := map[flowKey]bool{}
+	// The source interfaces in order of first use; each workload is
+	// worded once the batch holding its last interface is answered
+	// (emitAt), and an interface's picks are dropped when its last
+	// workload is (users).
+	srcIdx := map[string]int{}
+	var srcs []string
+	users := map[string]int{}
+	type src struct {
+		id   string
+		enis []string
+	}
+	emitAt := map[int][]src{}
 	for i := range inv.Workloads {
 		w := &inv.Workloads[i]
 		enis := workloadInterfaces(w, byAddr, primary)
 		if len(enis) == 0 || !inRegion[enis[0]] {
 			continue
 		}
-		from[w.ID] = enis
+		last := 0
 		for _, e := range enis {
-			for _, si := range stores {
-				s := &d.Stores[si]
-				for _, p := range s.Ports {
-					k := flowKey{e, si, p}
-					if seen[k] {
-						continue
-					}
-					seen[k] = true
-					// One interface of the store answers for all: they
-					// share groups and subnets by construction for RDS;
-					// for the others every interface is asked.
-					for _, to := range s.Interfaces {
-						qs = append(qs, exposure.FlowQuery{From: e, To: to, Protocol: netmodel.TCP, Port: p})
-						keys = append(keys, k)
-					}
-				}
+			k, ok := srcIdx[e]
+			if !ok {
+				k = len(srcs)
+				srcIdx[e] = k
+				srcs = append(srcs, e)
 			}
+			users[e]++
+			last = max(last, k)
 		}
+		emitAt[last] = append(emitAt[last], src{w.ID, enis})
 	}
-	if len(qs) == 0 {
+	if len(srcs) == 0 {
 		return nil
 	}
 	x, err := exposure.NewFlowIndex(reg)
 	if err != nil {
 		return fmt.Errorf("network paths to data stores in %s/%s: %w", reg.Account, reg.Name, err)
 	}
-	flows, err := x.Flows(ctx, qs)
-	if err != nil {
-		return fmt.Errorf("network paths to data stores in %s/%s: %w", reg.Account, reg.Name, err)
-	}
-	best := map[flowKey]*exposure.Flow{}
-	for i := range flows {
-		f := &flows[i]
-		k := keys[i]
-		if b := best[k]; b == nil || flowRank(f.Verdict) < flowRank(b.Verdict) {
-			best[k] = f
-		}
-	}
-	for wid, enis := range from {
-		for _, si := range stores {
-			s := &d.Stores[si]
-			var pick *exposure.Flow
-			for _, e := range enis {
+	picks := map[string][]ifacePick{}
+	step := max(1, flowBatch/perSrc)
+	for lo := 0; lo < len(srcs); lo += step {
+		hi := min(lo+step, len(srcs))
+		var qs []exposure.FlowQuery
+		var keys [][2]int // (source index, store index) of each query
+		for k := lo; k < hi; k++ {
+			for _, si := range stores {
+				s := &d.Stores[si]
 				for _, p := range s.Ports {
-					if f := best[flowKey{e, si, p}]; f != nil && (pick == nil || flowRank(f.Verdict) < flowRank(pick.Verdict)) {
-						pick = f
+					// One interface of the store answers for all: they
+					// share groups and subnets by construction for RDS;
+					// for the others every interface is asked.
+					for _, to := range s.Interfaces {
+						qs = append(qs, exposure.FlowQuery{From: srcs[k], To: to, Protocol: netmodel.TCP, Port: p})
+						keys = append(keys, [2]int{k, si})
 					}
 				}
 			}
-			if pick == nil || pick.Verdict == exposure.FlowBlocked {
-				continue
+		}
+		flows, err := x.Flows(ctx, qs)
+		if err != nil {
+			return fmt.Errorf("network paths to data stores in %s/%s: %w", reg.Account, reg.Name, err)
+		}
+		// The queries of one (interface, store) are consecutive, by port
+		// then store interface: the first best-ranked flow is kept, as
+		// when every flow was kept and compared.
+		for i := 0; i < len(flows); {
+			k := keys[i]
+			pick := &flows[i]
+			for i++; i < len(flows) && keys[i] == k; i++ {
+				if flowRank(flows[i].Verdict) < flowRank(pick.Verdict) {
+					pick = &flows[i]
+				}
 			}
-			d.Behind[wid] = append(d.Behind[wid], flowAccess(s, pick))
+			if pick.Verdict != exposure.FlowBlocked {
+				e := srcs[k[0]]
+				picks[e] = append(picks[e], ifacePick{k[1], flowRank(pick.Verdict), flowAccess(&d.Stores[k[1]], pick)})
+			}
+		}
+		for k := lo; k < hi; k++ {
+			for _, w := range emitAt[k] {
+				d.Behind[w.id] = append(d.Behind[w.id], mergePicks(w.enis, picks)...)
+				for _, e := range w.enis {
+					if users[e]--; users[e] == 0 {
+						delete(picks, e)
+					}
+				}
+			}
+			delete(emitAt, k)
 		}
 	}
 	return nil
+}
+
+// mergePicks is a workload's network accesses: per store, the
+// best-ranked flow over its interfaces (the first interface on ties), in
+// store order.
+func mergePicks(enis []string, picks map[string][]ifacePick) []risk.DataAccess {
+	if len(enis) == 1 {
+		p := picks[enis[0]]
+		out := make([]risk.DataAccess, len(p))
+		for i := range p {
+			out[i] = p[i].acc
+		}
+		return out
+	}
+	best := map[int]*ifacePick{}
+	var order []int
+	for _, e := range enis {
+		ps := picks[e]
+		for i := range ps {
+			b, ok := best[ps[i].store]
+			if !ok {
+				order = append(order, ps[i].store)
+			}
+			if !ok || ps[i].rank < b.rank {
+				best[ps[i].store] = &ps[i]
+			}
+		}
+	}
+	sort.Ints(order)
+	out := make([]risk.DataAccess, 0, len(order))
+	for _, si := range order {
+		out = append(out, best[si].acc)
+	}
+	return out
 }
 
 func flowRank(v string) int {
