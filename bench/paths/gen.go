@@ -169,7 +169,7 @@ func (s sizes) family(t int) int {
 	if t%4 != 3 || s.families <= s.services {
 		return t % s.services
 	}
-	return s.services + t%(s.families-s.services)
+	return s.services + (t/4)%(s.families-s.services)
 }
 
 // familyRole spreads the families' task roles over the roles.

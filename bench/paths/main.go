@@ -27,6 +27,7 @@ import (
 	"runtime/pprof"
 	"sort"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/sightline-sec/sightline/internal/collect/aws/snapshot"
@@ -55,15 +56,21 @@ func main() {
 	flag.IntVar(&sz.dbGroups, "dbgroups", 100, "DB security groups (each admitting three app groups by reference)")
 	keep := flag.String("keep", "", "write the snapshot to this directory and keep it (default: a temporary directory, removed)")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the measured steps to this file")
+	memprofile := flag.String("memprofile", "", "write a heap profile (allocations) after AssessBehind to this file")
 	dump := flag.String("dump", "", "write the data behind each workload (JSON) to this file, to compare two builds' answers")
 	flag.Parse()
-	if err := run(context.Background(), sz, *keep, *cpuprofile, *dump); err != nil {
+	if err := run(context.Background(), sz, *keep, *cpuprofile, *memprofile, *dump); err != nil {
 		fmt.Fprintln(os.Stderr, "bench/paths:", err)
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, sz sizes, keep, cpuprofile, dump string) error {
+func run(ctx context.Context, sz sizes, keep, cpuprofile, memprofile, dump string) error {
+	// As cmd/sightline's tuneGC for every command but scan (assess
+	// included): GOGC=200 unless the environment sets GOGC or GOMEMLIMIT.
+	if os.Getenv("GOGC") == "" && os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetGCPercent(200)
+	}
 	dir := keep
 	if dir == "" {
 		tmp, err := os.MkdirTemp("", "sightline-bench-paths-")
@@ -95,10 +102,11 @@ func run(ctx context.Context, sz sizes, keep, cpuprofile, dump string) error {
 		defer pprof.StopCPUProfile()
 	}
 	step := func(name string, f func() error) (time.Duration, error) {
-		t := time.Now()
+		t, c := time.Now(), cpuTime()
 		err := f()
 		d := time.Since(t)
-		fmt.Printf("  %-28s %9v  (peak RSS so far %s)\n", name, d.Round(time.Millisecond), mib(peakRSS()))
+		fmt.Printf("  %-28s %9v wall %9v CPU  (peak RSS so far %s)\n", name, d.Round(time.Millisecond),
+			(cpuTime() - c).Round(time.Millisecond), mib(peakRSS()))
 		if err != nil {
 			return d, fmt.Errorf("%s: %w", name, err)
 		}
@@ -128,6 +136,16 @@ func run(ctx context.Context, sz sizes, keep, cpuprofile, dump string) error {
 	}
 	pprof.StopCPUProfile()
 	peak := peakRSS()
+	if memprofile != "" {
+		f, err := os.Create(memprofile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.Lookup("allocs").WriteTo(f, 0); err != nil {
+			return err
+		}
+	}
 
 	report(sz, inv, len(rep.Results), b)
 	if dump != "" && b.Data != nil {
@@ -210,6 +228,17 @@ func diskSize(dir string) string {
 }
 
 func mib(n int64) string { return fmt.Sprintf("%d MiB", n>>20) }
+
+// cpuTime is the process's user + system CPU time so far (0 where
+// getrusage is missing): the machine's cores are shared, so wall time
+// alone says little.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
 
 // resetPeakRSS resets VmHWM to the current RSS (Linux ≥ 4.0); elsewhere
 // the peak includes the generator's.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
+	"slices"
 	"sort"
 	"strings"
 
@@ -110,11 +111,15 @@ func regionPaths(ctx context.Context, d *Data, inv *workload.Inventory, reg *net
 		return fmt.Errorf("network paths to data stores in %s/%s: %w", reg.Account, reg.Name, err)
 	}
 	picks := map[string][]ifacePick{}
+	proofs := map[pathKey]flowProof{}
 	step := max(1, flowBatch/perSrc)
+	// One query buffer for all batches (grown by append it was most of
+	// the allocations of this function).
+	qs := make([]exposure.FlowQuery, 0, min(step, len(srcs))*perSrc)
+	keys := make([][2]int, 0, cap(qs)) // (source index, store index) of each query
 	for lo := 0; lo < len(srcs); lo += step {
 		hi := min(lo+step, len(srcs))
-		var qs []exposure.FlowQuery
-		var keys [][2]int // (source index, store index) of each query
+		qs, keys = qs[:0], keys[:0]
 		for k := lo; k < hi; k++ {
 			for _, si := range stores {
 				s := &d.Stores[si]
@@ -146,7 +151,7 @@ func regionPaths(ctx context.Context, d *Data, inv *workload.Inventory, reg *net
 			}
 			if pick.Verdict != exposure.FlowBlocked {
 				e := srcs[k[0]]
-				picks[e] = append(picks[e], ifacePick{k[1], flowRank(pick.Verdict), flowAccess(&d.Stores[k[1]], pick)})
+				picks[e] = append(picks[e], ifacePick{k[1], flowRank(pick.Verdict), flowAccess(&d.Stores[k[1]], pick, proofs)})
 			}
 		}
 		for k := lo; k < hi; k++ {
@@ -208,22 +213,49 @@ func flowRank(v string) int {
 	return 2
 }
 
-// flowAccess words a reachable (or unknown) flow to a store.
-func flowAccess(s *StoreExposure, f *exposure.Flow) risk.DataAccess {
+// flowProof is a flow path worded for DataAccess.Proof, with the
+// destination group that admitted the source.
+type flowProof struct {
+	proof []string
+	admit string
+}
+
+// pathKey identifies a shared Path: its first hop and its length (a
+// shorter path could share the backing array).
+type pathKey struct {
+	first *exposure.Hop
+	n     int
+}
+
+// flowAccess words a reachable (or unknown) flow to a store. Flows that
+// take the same rules share their Path (exposure.Flow), so its wording
+// is shared too (proofs, keyed by the path's first hop and length): millions of
+// accesses at issue 11's size, a few thousand distinct paths. The shared
+// Proof is read-only, as the identity accesses' already are.
+func flowAccess(s *StoreExposure, f *exposure.Flow, proofs map[pathKey]flowProof) risk.DataAccess {
 	da := risk.DataAccess{Store: s.ID, Name: s.Name, Kind: s.Kind, Via: "network", Write: true,
 		Public: s.Internet == StoreExposed, Missing: f.Missing}
-	var proof []string
-	var admit string
-	for _, h := range f.Path {
-		proof = append(proof, h.Detail)
-		if h.Kind == "security_group" && strings.Contains(h.Detail, " from ") {
-			admit = h.ID // the destination's group admitting the source
+	var fp flowProof
+	cached := false
+	if len(f.Path) > 0 {
+		fp, cached = proofs[pathKey{&f.Path[0], len(f.Path)}]
+	}
+	if !cached {
+		for _, h := range f.Path {
+			fp.proof = append(fp.proof, h.Detail)
+			if h.Kind == "security_group" && strings.Contains(h.Detail, " from ") {
+				fp.admit = h.ID // the destination's group admitting the source
+			}
+		}
+		fp.proof = slices.Clip(fp.proof)
+		if len(f.Path) > 0 {
+			proofs[pathKey{&f.Path[0], len(f.Path)}] = fp
 		}
 	}
-	da.Proof = proof
+	da.Proof = fp.proof
 	through := ""
-	if admit != "" {
-		through = " through " + admit
+	if fp.admit != "" {
+		through = " through " + fp.admit
 	}
 	da.Detail = fmt.Sprintf("reaches %s tcp/%d%s (from %s)", s.Name, f.Port, through, addrOr(f.FromAddr, f.From))
 	da.Verdict = risk.DataYes
