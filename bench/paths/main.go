@@ -147,6 +147,10 @@ func run(ctx context.Context, sz sizes, keep, cpuprofile, memprofile, dump strin
 		}
 	}
 
+	var ms runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&ms)
+	fmt.Printf("live heap after AssessBehind (everything above still held): %s\n", mib(int64(ms.HeapAlloc)))
 	report(sz, inv, len(rep.Results), b)
 	if dump != "" && b.Data != nil {
 		out, err := json.MarshalIndent(b.Data.Behind, "", " ")

@@ -265,6 +265,10 @@ func identityPaths(ctx context.Context, d *Data, inv *workload.Inventory, est *i
 		if !ok && w.Role != "" {
 			roles = []risk.AssumedRole{{Role: w.Role, Verdict: "yes"}}
 		}
+		// The roles' accesses first, to size the workload's list once:
+		// grown by append, millions of entries at issue 11's size
+		// (bench/paths) left a third of the list as slack and garbage.
+		n := 0
 		for _, ar := range roles {
 			if ar.Role == "" || ar.Verdict == "no" {
 				continue
@@ -283,7 +287,16 @@ func identityPaths(ctx context.Context, d *Data, inv *workload.Inventory, est *i
 				}
 				byRole[ar.Role] = acc
 			}
-			for _, a := range acc {
+			n += len(acc)
+		}
+		if n > 0 {
+			d.Behind[w.ID] = slices.Grow(d.Behind[w.ID], n)
+		}
+		for _, ar := range roles {
+			if ar.Role == "" || ar.Verdict == "no" {
+				continue
+			}
+			for _, a := range byRole[ar.Role] {
 				if ar.Via == "instance_profile" {
 					a.Detail = "instance " + a.Detail
 				}

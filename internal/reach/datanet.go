@@ -156,7 +156,7 @@ func regionPaths(ctx context.Context, d *Data, inv *workload.Inventory, reg *net
 		}
 		for k := lo; k < hi; k++ {
 			for _, w := range emitAt[k] {
-				d.Behind[w.id] = append(d.Behind[w.id], mergePicks(w.enis, picks)...)
+				d.Behind[w.id] = mergePicks(d.Behind[w.id], w.enis, picks)
 				for _, e := range w.enis {
 					if users[e]--; users[e] == 0 {
 						delete(picks, e)
@@ -169,36 +169,45 @@ func regionPaths(ctx context.Context, d *Data, inv *workload.Inventory, reg *net
 	return nil
 }
 
-// mergePicks is a workload's network accesses: per store, the
-// best-ranked flow over its interfaces (the first interface on ties), in
-// store order.
-func mergePicks(enis []string, picks map[string][]ifacePick) []risk.DataAccess {
+// mergePicks appends a workload's network accesses to its list dst:
+// per store, the best-ranked flow over its interfaces (the first
+// interface on ties), in store order. The list is reallocated to its
+// exact new length (not grown by append: see identityPaths).
+func mergePicks(dst []risk.DataAccess, enis []string, picks map[string][]ifacePick) []risk.DataAccess {
+	var sel []*ifacePick
 	if len(enis) == 1 {
 		p := picks[enis[0]]
-		out := make([]risk.DataAccess, len(p))
+		sel = make([]*ifacePick, len(p))
 		for i := range p {
-			out[i] = p[i].acc
+			sel[i] = &p[i]
 		}
-		return out
-	}
-	best := map[int]*ifacePick{}
-	var order []int
-	for _, e := range enis {
-		ps := picks[e]
-		for i := range ps {
-			b, ok := best[ps[i].store]
-			if !ok {
-				order = append(order, ps[i].store)
-			}
-			if !ok || ps[i].rank < b.rank {
-				best[ps[i].store] = &ps[i]
+	} else {
+		best := map[int]*ifacePick{}
+		var order []int
+		for _, e := range enis {
+			ps := picks[e]
+			for i := range ps {
+				b, ok := best[ps[i].store]
+				if !ok {
+					order = append(order, ps[i].store)
+				}
+				if !ok || ps[i].rank < b.rank {
+					best[ps[i].store] = &ps[i]
+				}
 			}
 		}
+		sort.Ints(order)
+		for _, si := range order {
+			sel = append(sel, best[si])
+		}
 	}
-	sort.Ints(order)
-	out := make([]risk.DataAccess, 0, len(order))
-	for _, si := range order {
-		out = append(out, best[si].acc)
+	if len(sel) == 0 {
+		return dst
+	}
+	out := make([]risk.DataAccess, len(dst), len(dst)+len(sel))
+	copy(out, dst)
+	for _, p := range sel {
+		out = append(out, p.acc)
 	}
 	return out
 }
