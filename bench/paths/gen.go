@@ -37,6 +37,34 @@ type gen struct {
 	dir string
 	sz  sizes
 	err error
+	// place is each task's subnet and address index in it.
+	place [][2]int
+}
+
+// familySubnets are the three subnets (one per AZ pair, as a service's
+// awsvpcConfiguration lists them) a family's tasks are placed in.
+func familySubnets(f int, sz sizes) []string {
+	var out []string
+	for k := 0; k < 3; k++ {
+		out = append(out, appSubnet((f+k*17)%sz.subnets))
+	}
+	return out
+}
+
+// placeTasks spreads each family's tasks over its three subnets.
+func (g *gen) placeTasks() error {
+	used := make([]int, g.sz.subnets)
+	g.place = make([][2]int, g.sz.workloads)
+	for t := range g.place {
+		f := g.sz.family(t)
+		sub := (f + (t%3)*17) % g.sz.subnets
+		if used[sub] == perSubnet {
+			return fmt.Errorf("subnet %s is full (%d tasks): raise -subnets", appSubnet(sub), perSubnet)
+		}
+		g.place[t] = [2]int{sub, used[sub]}
+		used[sub]++
+	}
+	return nil
 }
 
 // arrayFile writes {"<key>": [e1, e2, …]} (plus extra top-level members).
@@ -185,8 +213,6 @@ func (s sizes) check() error {
 		return fmt.Errorf("sizes out of range: need roles ≥ 1, policies ≥ roles, stores ≥ 5, workloads ≥ 1, 1 ≤ services ≤ families, groups ≥ 3, dbgroups ≥ 2, subnets > %d", publicSubnets)
 	case s.subnets > maxAppSubnets:
 		return fmt.Errorf("at most %d subnets (/22 each in one /16 VPC)", maxAppSubnets)
-	case (s.workloads+s.subnets-1)/s.subnets > perSubnet:
-		return fmt.Errorf("%d workloads do not fit in %d /22 subnets: raise -subnets", s.workloads, s.subnets)
 	case (s.rds()+dbSubnets-1)/dbSubnets > perSubnet:
 		return fmt.Errorf("%d RDS instances do not fit in the %d DB subnets", s.rds(), dbSubnets)
 	}
@@ -199,6 +225,9 @@ func generate(dir string, sz sizes) error {
 		return err
 	}
 	g := &gen{dir: dir, sz: sz}
+	if err := g.placeTasks(); err != nil {
+		return err
+	}
 	r := acct + "/" + region + "/"
 	g.network(r)
 	g.ecs(r)
@@ -317,8 +346,8 @@ func (g *gen) network(r string) {
 	g.arrayFile(r+"ec2/describe-network-interfaces.json", "NetworkInterfaces", sz.workloads+nr, func(i int) any {
 		if i < sz.workloads {
 			t := i
-			sub := t % sz.subnets
-			ip := nthAddr(appCIDR(sub), 4+t/sz.subnets)
+			sub, n := g.place[t][0], g.place[t][1]
+			ip := nthAddr(appCIDR(sub), 4+n)
 			e := obj{"AvailabilityZone": az(sub), "Description": fmt.Sprintf("arn:aws:ecs:%s:%s:attachment/%s", region, acct, taskID(t)),
 				"Groups": []obj{{"GroupId": appGroup(sz.taskGroup(sz.family(t))), "GroupName": "app"}}, "InterfaceType": "interface",
 				"NetworkInterfaceId": eniID(t), "OwnerId": acct, "PrivateIpAddress": ip, "RequesterManaged": true, "Status": "in-use",
@@ -390,7 +419,7 @@ func (g *gen) ecs(r string) {
 			f := svcs[i]
 			return obj{"serviceArn": fmt.Sprintf("arn:aws:ecs:%s:%s:service/c%02d/svc-%04d", region, acct, c, f), "serviceName": fmt.Sprintf("svc-%04d", f),
 				"clusterArn": clusterARN(c), "loadBalancers": []obj{}, "status": "ACTIVE", "launchType": "FARGATE", "taskDefinition": taskDefARN(f),
-				"networkConfiguration": obj{"awsvpcConfiguration": obj{"subnets": []string{appSubnet(f % sz.subnets)},
+				"networkConfiguration": obj{"awsvpcConfiguration": obj{"subnets": familySubnets(f, sz),
 					"securityGroups": []string{appGroup(sz.taskGroup(f))}, "assignPublicIp": "DISABLED"}}}
 		}, `"failures": []`)
 		var tasks []int
@@ -402,8 +431,8 @@ func (g *gen) ecs(r string) {
 		g.arrayFile(r+"ecs/describe-tasks/"+key, "tasks", len(tasks), func(i int) any {
 			t := tasks[i]
 			f := sz.family(t)
-			sub := t % sz.subnets
-			ip := nthAddr(appCIDR(sub), 4+t/sz.subnets)
+			sub, n := g.place[t][0], g.place[t][1]
+			ip := nthAddr(appCIDR(sub), 4+n)
 			group := fmt.Sprintf("family:fam-%04d", f)
 			if f < sz.services {
 				group = fmt.Sprintf("service:svc-%04d", f)
