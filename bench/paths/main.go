@@ -201,9 +201,12 @@ func report(sz sizes, inv *workload.Inventory, results int, b *reach.Behind) {
 		for _, a := range acc {
 			via[a.Via]++
 			verdict[a.Via+"/"+a.Verdict]++
+			if a.Public {
+				verdict[a.Via+"/public"]++
+			}
 		}
 	}
-	fmt.Printf("data: %d stores (internet %s), %d not collected; %d workloads with data behind; accesses by via %s; by via/verdict %s\n",
+	fmt.Printf("data: %d stores (internet %s), %d not collected; %d workloads with data behind; accesses by via %s; by via/verdict (and public: anyone may do the same) %s\n",
 		len(b.Data.Stores), counts(internet), len(b.Data.Missing), withData, counts(via), counts(verdict))
 }
 
