@@ -182,9 +182,7 @@ func TestAssessRoleNotObtainable(t *testing.T) {
 		}
 		var names []string
 		for _, a := range r.DataBehind {
-			if !a.Public {
-				names = append(names, a.Name+" "+a.Via)
-			}
+			names = append(names, a.Name+" "+a.Via)
 		}
 		if strings.Join(names, ",") != "db-prod network" || r.ScoreParts.Data != risk.Weights.DataStore {
 			t.Errorf("%s: data behind %v (%.1f)", r.ID, names, r.ScoreParts.Data)

@@ -239,7 +239,7 @@ func writeDemoEpilogue(w io.Writer, e *demo.Estate, rep *risk.Report, out string
 func dataWords(r *risk.Risk) string {
 	var parts []string
 	for _, a := range r.DataBehind {
-		if !a.Public && a.Verdict == risk.DataYes {
+		if a.Verdict == risk.DataYes {
 			parts = append(parts, strings.TrimSuffix(a.Detail, fmt.Sprintf(" (from %s)", lastParen(a.Detail))))
 		}
 	}

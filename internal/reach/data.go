@@ -306,6 +306,10 @@ func identityPaths(ctx context.Context, d *Data, inv *workload.Inventory, est *i
 		if !ok && w.Role != "" {
 			roles = []risk.AssumedRole{{Role: w.Role, Verdict: "yes"}}
 		}
+		// The roles' accesses first, to size the workload's list once:
+		// grown by append, millions of entries at issue 11's size
+		// (bench/paths) left a third of the list as slack and garbage.
+		n := 0
 		for _, ar := range roles {
 			if ar.Verdict == "no" && ar.Role != "" && ar.Role == w.Role {
 				line := fmt.Sprintf("%s: role %s is named but cannot be obtained", w.Name, shortName(ar.Role))
@@ -333,7 +337,16 @@ func identityPaths(ctx context.Context, d *Data, inv *workload.Inventory, est *i
 				}
 				byRole[ar.Role] = acc
 			}
-			for _, a := range acc {
+			n += len(acc)
+		}
+		if n > 0 {
+			d.Behind[w.ID] = slices.Grow(d.Behind[w.ID], n)
+		}
+		for _, ar := range roles {
+			if ar.Role == "" || ar.Verdict == "no" {
+				continue
+			}
+			for _, a := range byRole[ar.Role] {
 				if ar.Via == "instance_profile" {
 					a.Detail = "instance " + a.Detail
 				}
@@ -412,10 +425,10 @@ func (x *storeIndex) candidates(est *iam.Estate, role string) (map[[2]int]bool, 
 }
 
 // roleAccess evaluates one role against the stores its policies may
-// reach (storeIndex.candidates; the others are implicit denies). An
-// access is Public when every action the role may do there is allowed to
-// anyone by the store's resource policy: the workload adds nothing an
-// attacker could not do without it.
+// reach (storeIndex.candidates; the others are implicit denies). Actions
+// the store's resource policy allows to anyone are left out: the
+// workload adds nothing an attacker could not do without it (the store's
+// own path in `sightline paths` says so).
 func roleAccess(est *iam.Estate, role string, stores []StoreExposure, docs map[string]*policy.Document, x *storeIndex) ([]risk.DataAccess, bool) {
 	cand, incomplete := x.candidates(est, role)
 	for _, si := range x.withPolicy {
@@ -440,18 +453,26 @@ func roleAccess(est *iam.Estate, role string, stores []StoreExposure, docs map[s
 		sort.Ints(acts)
 		var can, cond []string
 		var proof []string
-		write, public := false, true
+		write := false
 		for _, j := range acts {
 			a := s.Actions[j]
+			anon := iam.ImplicitDeny
+			if doc := docs[s.ID]; doc != nil {
+				anon = iam.Anonymous(doc, s.ID, a.Action, a.Resource).Outcome
+			}
+			if anon == iam.Allowed {
+				continue // anyone may: the workload adds nothing (the store's own path says it)
+			}
 			dec := est.Evaluate(role, a.Action, a.Resource)
 			switch dec.Outcome {
 			case iam.Allowed:
 				can = append(can, a.Action)
 				write = write || a.Write
-				public = public && iam.Anonymous(docs[s.ID], s.ID, a.Action, a.Resource).Outcome == iam.Allowed
 			case iam.Conditional:
+				if anon == iam.Conditional {
+					continue // as open to anyone as to the role
+				}
 				cond = append(cond, a.Action+" (when "+strings.Join(dec.ConditionKeys, ", ")+")")
-				public = false
 			default:
 				continue
 			}
@@ -460,8 +481,7 @@ func roleAccess(est *iam.Estate, role string, stores []StoreExposure, docs map[s
 		if len(can) == 0 && len(cond) == 0 {
 			continue
 		}
-		da := risk.DataAccess{Store: s.ID, Name: s.Name, Kind: s.Kind, Via: "identity", Write: write,
-			Proof: proof, Public: public}
+		da := risk.DataAccess{Store: s.ID, Name: s.Name, Kind: s.Kind, Via: "identity", Write: write, Proof: proof}
 		if len(can) > 0 {
 			da.Verdict = risk.DataYes
 			da.Detail = fmt.Sprintf("role %s can %s on %s", short, strings.Join(can, ", "), s.Name)

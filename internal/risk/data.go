@@ -30,11 +30,6 @@ type DataAccess struct {
 	// Proof is the hop-by-hop or statement-by-statement evidence.
 	Proof   []string `json:"proof,omitempty"`
 	Missing []string `json:"missing,omitempty"`
-	// Public: anyone may do the same without the workload (the store is
-	// exposed to the internet on this port, or its resource policy allows
-	// these actions to anyone): listed, not weighed (its own proof is in
-	// the paths view).
-	Public bool `json:"public,omitempty"`
 }
 
 // DataAccess verdicts.
@@ -49,15 +44,11 @@ type DataBehind map[string][]DataAccess
 
 // dataPoints scores the stores behind one workload: each distinct store
 // adds DataStore points when proven, half when conditional or unknown
-// (unknown is not safe, but not proven either), capped at DataCap. An
-// access that is Public (anyone may do the same without the workload)
-// adds nothing: it is listed, not weighed.
+// (unknown is not safe, but not proven either), capped at DataCap.
+// Access anyone has without the workload is not listed at all (reach).
 func dataPoints(acc []DataAccess) float64 {
 	best := map[string]float64{}
 	for _, a := range acc {
-		if a.Public {
-			continue
-		}
 		p := Weights.DataStore
 		if a.Verdict != DataYes {
 			p /= 2
@@ -114,9 +105,6 @@ func dataReasons(acc []DataAccess) []string {
 			line += " (conditional)"
 		case DataUnknown:
 			line += " (unknown: " + strings.Join(a.Missing, "; ") + ")"
-		}
-		if a.Public {
-			line += " (public anyway: not weighed)"
 		}
 		out = append(out, line)
 	}

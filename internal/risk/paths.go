@@ -167,9 +167,6 @@ func BuildPaths(rep *Report, behind DataBehind, stores []StoreRef, dataNote stri
 		e := entries[key]
 		n := 0
 		for _, a := range mergedAccess(e.members, behind) {
-			if a.Public {
-				continue // the store's own path says it: anyone gets there without the workload
-			}
 			out.Paths = append(out.Paths, workloadPath(e, a, stores))
 			n++
 		}
@@ -300,9 +297,6 @@ func workloadPath(e *entry, a DataAccess, stores []StoreRef) AttackPath {
 	pts := Weights.DataStore
 	if a.Verdict != DataYes {
 		pts /= 2
-	}
-	if a.Public {
-		pts = 0
 	}
 	p.Score = round1(e.score + pts)
 	return p
