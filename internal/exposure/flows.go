@@ -141,7 +141,20 @@ func (x *FlowIndex) Flows(ctx context.Context, qs []FlowQuery) ([]Flow, error) {
 			return nil, fmt.Errorf("flow query %d (%s → %s): %w", i, q.From, q.To, err)
 		}
 	}
-	return x.run(ctx, qs)
+	return x.run(ctx, qs, nil)
+}
+
+// FlowsInto is Flows answering into out's storage when it is large
+// enough (every answer overwrites its element whole): a caller asking in
+// batches reuses one buffer instead of allocating each batch's answers
+// (bench/paths: 1.3 GB allocated over 20k × 1k store flows).
+func (x *FlowIndex) FlowsInto(ctx context.Context, qs []FlowQuery, out []Flow) ([]Flow, error) {
+	for i, q := range qs {
+		if _, err := flowProto(q); err != nil {
+			return nil, fmt.Errorf("flow query %d (%s → %s): %w", i, q.From, q.To, err)
+		}
+	}
+	return x.run(ctx, qs, out)
 }
 
 // To is the batch form "who can reach to": one flow from every other
@@ -157,7 +170,7 @@ func (x *FlowIndex) To(ctx context.Context, to string, proto netmodel.Protocols,
 			qs = append(qs, FlowQuery{From: id, To: to, Protocol: proto, Port: port})
 		}
 	}
-	return x.run(ctx, qs)
+	return x.run(ctx, qs, nil)
 }
 
 // flowProto validates a query's protocol and port.
@@ -177,8 +190,11 @@ func flowProto(q FlowQuery) (int, error) {
 // flowChunk is how many queries a worker takes at a time.
 const flowChunk = 1024
 
-func (x *FlowIndex) run(ctx context.Context, qs []FlowQuery) ([]Flow, error) {
-	out := make([]Flow, len(qs))
+func (x *FlowIndex) run(ctx context.Context, qs []FlowQuery, out []Flow) ([]Flow, error) {
+	if cap(out) < len(qs) {
+		out = make([]Flow, len(qs))
+	}
+	out = out[:len(qs)]
 	workers := min(runtime.GOMAXPROCS(0), (len(qs)+flowChunk-1)/flowChunk)
 	var next atomic.Int64
 	var wg sync.WaitGroup

@@ -330,7 +330,7 @@ func identityPaths(ctx context.Context, d *Data, inv *workload.Inventory, est *i
 				}
 				if _, ok := est.Principals[ar.Role]; ok {
 					var inc bool
-					acc, inc = roleAccess(est, ar.Role, d.Stores, docs, x)
+					acc, inc = roleAccess(est, ar.Role, d.Stores, x)
 					if inc {
 						incomplete = append(incomplete, shortName(ar.Role))
 					}
@@ -339,9 +339,16 @@ func identityPaths(ctx context.Context, d *Data, inv *workload.Inventory, est *i
 			}
 			n += len(acc)
 		}
-		if n > 0 {
-			d.Behind[w.ID] = slices.Grow(d.Behind[w.ID], n)
+		if n == 0 {
+			continue
 		}
+		if len(d.Behind[w.ID]) == 0 && len(roles) == 1 && roles[0].Verdict == "yes" && roles[0].Via != "instance_profile" {
+			// The role's list as is, shared by every workload running it
+			// (read-only; later appends reallocate: clipped).
+			d.Behind[w.ID] = slices.Clip(byRole[roles[0].Role])
+			continue
+		}
+		d.Behind[w.ID] = slices.Grow(d.Behind[w.ID], n)
 		for _, ar := range roles {
 			if ar.Role == "" || ar.Verdict == "no" {
 				continue
@@ -373,9 +380,17 @@ func identityPaths(ctx context.Context, d *Data, inv *workload.Inventory, est *i
 // candidates by literal prefix instead of a scan of every store.
 type storeIndex struct {
 	byAction map[string][]actionRes
-	// withPolicy are the stores with a resource policy: it can allow a
-	// role that no identity policy allows, so they are always evaluated.
+	// withPolicy are the stores with a resource policy, and named the
+	// AWS principals each policy's Allow statements name: a resource
+	// policy allows a role that no identity policy allows only when it
+	// names the role itself (IAM User Guide, "Policy evaluation logic":
+	// naming the account delegates to identity policies; a grant to
+	// anyone is the store's own public path, not the workload's).
 	withPolicy []int
+	named      map[int][]string
+	// anon is each store action's answer for anyone (iam.Anonymous), the
+	// same for every role: computed once.
+	anon map[[2]int]iam.Outcome
 }
 
 type actionRes struct {
@@ -385,14 +400,24 @@ type actionRes struct {
 }
 
 func newStoreIndex(stores []StoreExposure, docs map[string]*policy.Document) *storeIndex {
-	x := &storeIndex{byAction: map[string][]actionRes{}}
+	x := &storeIndex{byAction: map[string][]actionRes{}, named: map[int][]string{}, anon: map[[2]int]iam.Outcome{}}
 	for i := range stores {
 		s := &stores[i]
 		for j, a := range s.Actions {
 			x.byAction[a.Action] = append(x.byAction[a.Action], actionRes{a.Resource, i, j})
 		}
-		if docs[s.ID] != nil {
-			x.withPolicy = append(x.withPolicy, i)
+		doc := docs[s.ID]
+		if doc == nil {
+			continue
+		}
+		x.withPolicy = append(x.withPolicy, i)
+		for j, a := range s.Actions {
+			x.anon[[2]int{i, j}] = iam.Anonymous(doc, s.ID, a.Action, a.Resource).Outcome
+		}
+		for _, st := range doc.Statements {
+			if st.Effect == policy.Allow {
+				x.named[i] = append(x.named[i], st.Principal["AWS"]...)
+			}
 		}
 	}
 	for _, l := range x.byAction {
@@ -429,9 +454,12 @@ func (x *storeIndex) candidates(est *iam.Estate, role string) (map[[2]int]bool, 
 // the store's resource policy allows to anyone are left out: the
 // workload adds nothing an attacker could not do without it (the store's
 // own path in `sightline paths` says so).
-func roleAccess(est *iam.Estate, role string, stores []StoreExposure, docs map[string]*policy.Document, x *storeIndex) ([]risk.DataAccess, bool) {
+func roleAccess(est *iam.Estate, role string, stores []StoreExposure, x *storeIndex) ([]risk.DataAccess, bool) {
 	cand, incomplete := x.candidates(est, role)
 	for _, si := range x.withPolicy {
+		if !namesRole(x.named[si], role) {
+			continue
+		}
 		for j := range stores[si].Actions {
 			cand[[2]int{si, j}] = true
 		}
@@ -456,9 +484,9 @@ func roleAccess(est *iam.Estate, role string, stores []StoreExposure, docs map[s
 		write := false
 		for _, j := range acts {
 			a := s.Actions[j]
-			anon := iam.ImplicitDeny
-			if doc := docs[s.ID]; doc != nil {
-				anon = iam.Anonymous(doc, s.ID, a.Action, a.Resource).Outcome
+			anon, ok := x.anon[[2]int{si, j}]
+			if !ok {
+				anon = iam.ImplicitDeny
 			}
 			if anon == iam.Allowed {
 				continue // anyone may: the workload adds nothing (the store's own path says it)
@@ -492,6 +520,18 @@ func roleAccess(est *iam.Estate, role string, stores []StoreExposure, docs map[s
 		out = append(out, da)
 	}
 	return out, incomplete
+}
+
+// namesRole reports whether a resource policy's AWS principals name the
+// role or one of its sessions (arn:aws:sts::ACCOUNT:assumed-role/NAME/…).
+func namesRole(principals []string, role string) bool {
+	name := shortName(role)
+	for _, p := range principals {
+		if p == role || strings.Contains(p, ":assumed-role/"+name+"/") {
+			return true
+		}
+	}
+	return false
 }
 
 func shortName(arn string) string {

@@ -146,6 +146,7 @@ func regionPaths(ctx context.Context, d *Data, inv *workload.Inventory, reg *net
 	// the allocations of this function).
 	qs := make([]exposure.FlowQuery, 0, min(step, len(srcs))*perSrc)
 	keys := make([][2]int, 0, cap(qs)) // (source index, store index) of each query
+	var flowBuf []exposure.Flow
 	for lo := 0; lo < len(srcs); lo += step {
 		hi := min(lo+step, len(srcs))
 		qs, keys = qs[:0], keys[:0]
@@ -166,10 +167,11 @@ func regionPaths(ctx context.Context, d *Data, inv *workload.Inventory, reg *net
 				}
 			}
 		}
-		flows, err := x.Flows(ctx, qs)
+		flows, err := x.FlowsInto(ctx, qs, flowBuf)
 		if err != nil {
 			return fmt.Errorf("network paths to data stores in %s/%s: %w", reg.Account, reg.Name, err)
 		}
+		flowBuf = flows
 		// The queries of one (interface, store) are consecutive, by port
 		// then store interface: the first best-ranked flow is kept, as
 		// when every flow was kept and compared.
