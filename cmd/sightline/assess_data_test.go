@@ -194,3 +194,72 @@ func TestAssessRoleNotObtainable(t *testing.T) {
 	}
 	t.Fatal("no row for the api image")
 }
+
+// TestDataBehindMissingInterface: when the database's interface is not in
+// the snapshot, the api's network path to it is unknown (named), not left
+// out; a public EKS endpoint is a data-store path of its own.
+func TestDataBehindMissingInterface(t *testing.T) {
+	c, snap, files := dataEstate(t)
+	reg := filepath.Join(snap, "111122223333", "eu-west-1")
+	p := filepath.Join(reg, "ec2", "describe-network-interfaces.json")
+	var doc struct{ NetworkInterfaces []map[string]any }
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	var kept []map[string]any
+	for _, e := range doc.NetworkInterfaces {
+		if e["NetworkInterfaceId"] != "eni-0rdsprod" {
+			kept = append(kept, e)
+		}
+	}
+	doc.NetworkInterfaces = kept
+	write := func(path string, v any) {
+		t.Helper()
+		b, err := json.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(p, doc)
+	// The EKS API reference's describe-cluster shape, public to the world.
+	write(filepath.Join(reg, "eks", "list-clusters.json"), map[string]any{"clusters": []string{"prod-eks"}})
+	write(filepath.Join(reg, "eks", "describe-cluster", "prod-eks.json"), map[string]any{"cluster": map[string]any{
+		"name": "prod-eks", "arn": "arn:aws:eks:eu-west-1:111122223333:cluster/prod-eks", "status": "ACTIVE",
+		"endpoint": "https://0F1E2D3C4B5A69788796A5B4C3D2E1F0.gr7.eu-west-1.eks.amazonaws.com",
+		"resourcesVpcConfig": map[string]any{"subnetIds": []string{"subnet-0prv1a"}, "vpcId": "vpc-0a1b2c3d4e5f60001",
+			"endpointPublicAccess": true, "endpointPrivateAccess": true, "publicAccessCidrs": []string{"0.0.0.0/0"}}}})
+	out, stderr, code := c.run("paths", "--aws", snap, "--scan-results", files[0], "--scan-results", files[1], "--format", "json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var pr risk.PathReport
+	if err := json.Unmarshal([]byte(out), &pr); err != nil {
+		t.Fatal(err)
+	}
+	var db, eks *risk.AttackPath
+	for i := range pr.Paths {
+		switch pr.Paths[i].Store.Name {
+		case "db-prod":
+			db = &pr.Paths[i]
+		case "prod-eks":
+			eks = &pr.Paths[i]
+		}
+	}
+	if db == nil || db.Verdict != "unknown" || db.Hops[1].Verdict != risk.DataUnknown ||
+		!strings.Contains(strings.Join(db.Hops[1].Missing, "\n"), "no network interface in ec2/describe-network-interfaces.json matches") {
+		t.Errorf("db-prod path: %+v", db)
+	}
+	if eks == nil || eks.Kind != risk.PathStore || eks.Verdict != "proven" || !strings.Contains(eks.Hops[0].Detail, "answers 0.0.0.0/0") {
+		t.Errorf("EKS path: %+v", eks)
+	}
+}

@@ -279,7 +279,13 @@ func workloadPath(e *entry, a DataAccess, stores []StoreRef) AttackPath {
 	if e.ref.Class == ReachUnknown {
 		in.Verdict = DataUnknown
 	}
-	if e.own {
+	switch {
+	case e.ref.Class == ReachUnknown && e.own:
+		in.Detail = "reachability from the internet unknown on " + e.reach.Port + " (missing data is not taken as safe)"
+		in.Missing = e.reach.Missing
+	case e.ref.Class == ReachUnknown:
+		in.Detail = "reachability from the internet unknown (missing data is not taken as safe)"
+	case e.own:
 		in.Detail = fmt.Sprintf("reachable (%s) on %s", strings.ReplaceAll(e.reach.Class, "_", " "), e.reach.Port)
 		if len(e.reach.Sources) > 0 {
 			in.Detail += " from " + strings.Join(e.reach.Sources, ", ")
@@ -288,7 +294,7 @@ func workloadPath(e *entry, a DataAccess, stores []StoreRef) AttackPath {
 			in.Proof = append(in.Proof, h.Detail)
 		}
 		in.Missing = e.reach.Missing
-	} else {
+	default:
 		in.Detail = fmt.Sprintf("reachable (%s)", strings.ReplaceAll(e.ref.Class, "_", " "))
 	}
 	via := PathHop{Kind: a.Via, From: name, To: a.Name, Detail: a.Detail, Proof: a.Proof, Verdict: a.Verdict, Missing: a.Missing}
