@@ -119,33 +119,28 @@ func (c *compiler) listed(op, kind string) bool {
 	return true
 }
 
+// kinds are the listings, each with the stores it names and the
+// compiler of those stores, in compile order.
+var kinds = []struct {
+	op, what string
+	compile  func(*compiler)
+}{
+	{snapshot.OpDescribeDBInstances, "RDS DB instances", (*compiler).dbInstances},
+	{snapshot.OpDescribeRedshift, "Redshift clusters", (*compiler).redshift},
+	{snapshot.OpCacheClusters, "ElastiCache clusters", (*compiler).elasticache},
+	{snapshot.OpListDomainNames, "OpenSearch domains", (*compiler).opensearch},
+	{snapshot.OpListTables, "DynamoDB tables", (*compiler).dynamodb},
+	{snapshot.OpListSecrets, "Secrets Manager secrets", (*compiler).secrets},
+	{snapshot.OpListFunctions, "Lambda function URLs", (*compiler).functionURLs},
+	{snapshot.OpListEKSClusters, "EKS API endpoints", (*compiler).eks},
+	{snapshot.OpListBuckets, "S3 buckets", (*compiler).buckets},
+}
+
 func (c *compiler) compile() {
-	if c.listed(snapshot.OpDescribeDBInstances, "RDS DB instances") {
-		c.dbInstances()
-	}
-	if c.listed(snapshot.OpDescribeRedshift, "Redshift clusters") {
-		c.redshift()
-	}
-	if c.listed(snapshot.OpCacheClusters, "ElastiCache clusters") {
-		c.elasticache()
-	}
-	if c.listed(snapshot.OpListDomainNames, "OpenSearch domains") {
-		c.opensearch()
-	}
-	if c.listed(snapshot.OpListTables, "DynamoDB tables") {
-		c.dynamodb()
-	}
-	if c.listed(snapshot.OpListSecrets, "Secrets Manager secrets") {
-		c.secrets()
-	}
-	if c.listed(snapshot.OpListFunctions, "Lambda function URLs") {
-		c.functionURLs()
-	}
-	if c.listed(snapshot.OpListEKSClusters, "EKS API endpoints") {
-		c.eks()
-	}
-	if c.listed(snapshot.OpListBuckets, "S3 buckets") {
-		c.buckets()
+	for _, k := range kinds {
+		if c.listed(k.op, k.what) {
+			k.compile(c)
+		}
 	}
 }
 

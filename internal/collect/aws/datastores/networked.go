@@ -214,14 +214,11 @@ func (c *compiler) elasticache() {
 		if s.ID == "" {
 			s.ID = c.arn("elasticache", "replicationgroup:"+rg.ReplicationGroupId)
 		}
-		if rg.ConfigurationEndpoint != nil && rg.ConfigurationEndpoint.Port > 0 {
-			s.Ports = []int{rg.ConfigurationEndpoint.Port}
-		}
+		eps := []*snapshot.HostPort{rg.ConfigurationEndpoint}
 		for _, ng := range rg.NodeGroups {
-			if ng.PrimaryEndpoint != nil && ng.PrimaryEndpoint.Port > 0 && !slices.Contains(s.Ports, ng.PrimaryEndpoint.Port) {
-				s.Ports = append(s.Ports, ng.PrimaryEndpoint.Port)
-			}
+			eps = append(eps, ng.PrimaryEndpoint)
 		}
+		s.Ports = endpointPorts(eps)
 		for _, m := range rg.MemberClusters {
 			inGroup[m] = true
 			cc := byID[m]
@@ -245,14 +242,11 @@ func (c *compiler) elasticache() {
 		if s.ID == "" {
 			s.ID = c.arn("elasticache", "cluster:"+cc.CacheClusterId)
 		}
-		if cc.ConfigurationEndpoint != nil && cc.ConfigurationEndpoint.Port > 0 {
-			s.Ports = []int{cc.ConfigurationEndpoint.Port}
-		}
+		eps := []*snapshot.HostPort{cc.ConfigurationEndpoint}
 		for _, n := range cc.CacheNodes {
-			if n.Endpoint != nil && n.Endpoint.Port > 0 && !slices.Contains(s.Ports, n.Endpoint.Port) {
-				s.Ports = append(s.Ports, n.Endpoint.Port)
-			}
+			eps = append(eps, n.Endpoint)
 		}
+		s.Ports = endpointPorts(eps)
 		if len(s.Ports) == 0 {
 			s.Missing = append(s.Missing, "no node endpoint in elasticache/describe-cache-clusters.json (collected without --show-cache-node-info?)")
 		}
@@ -260,6 +254,18 @@ func (c *compiler) elasticache() {
 		c.cacheCommon(&s, cc.AuthTokenEnabled)
 		c.add(s)
 	}
+}
+
+// endpointPorts are the distinct ports of the endpoints given (nil ones
+// and port 0 skipped), in order.
+func endpointPorts(eps []*snapshot.HostPort) []int {
+	var out []int
+	for _, e := range eps {
+		if e != nil && e.Port > 0 && !slices.Contains(out, e.Port) {
+			out = append(out, e.Port)
+		}
+	}
+	return out
 }
 
 func (c *compiler) cacheInterfaces(s *datastore.Store, member string) {
