@@ -108,3 +108,37 @@ func TestRDSAttributionNeedsEveryMatch(t *testing.T) {
 		t.Errorf("db-prod: interfaces %v missing %v", s.Interfaces, s.Missing)
 	}
 }
+
+// A data-service file that does not parse makes its stores unknown,
+// naming the file and the fault; the rest of the snapshot is read (a
+// damaged bucket policy must not stop the exposure analysis).
+func TestDamagedDataFiles(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.CopyFS(dir, os.DirFS(scenario)); err != nil {
+		t.Fatal(err)
+	}
+	acct := filepath.Join(dir, "111122223333")
+	for rel, data := range map[string]string{
+		"global/s3api/get-bucket-policy/public-assets.json": "garbage",
+		"eu-west-1/rds/describe-db-instances.json":          `{"DBInstances": [{"DBInstanceIdentifier": "db-prod"`,
+	} {
+		if err := os.WriteFile(filepath.Join(acct, filepath.FromSlash(rel)), []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	inv := load(t, dir)
+	m := byName(inv)
+	pa := m["public-assets"]
+	if pa.Service.Verdict != datastore.Public || !strings.Contains(strings.Join(pa.Service.Proof, "\n"), "IsPublic true") ||
+		!strings.Contains(strings.Join(pa.Service.Missing, "\n"), "get-bucket-policy not read: parsing 111122223333/global/s3api/get-bucket-policy") {
+		t.Errorf("public-assets: %+v", pa.Service)
+	}
+	if _, ok := m["db-prod"]; ok {
+		t.Error("db-prod compiled from a truncated file")
+	}
+	miss := strings.Join(inv.Missing, "\n")
+	if !strings.Contains(miss, "rds describe-db-instances not read: parsing 111122223333/eu-west-1/rds/describe-db-instances.json") ||
+		!strings.Contains(miss, "RDS DB instances unknown") || strings.Contains(miss, dir) {
+		t.Errorf("missing:\n%s", miss)
+	}
+}

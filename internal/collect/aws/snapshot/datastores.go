@@ -277,6 +277,16 @@ const (
 	OpAuthorizationDetails = "iam/get-account-authorization-details"
 )
 
+// softOps are the data-service operations whose damaged files make
+// their stores unknown instead of failing the load (loader.soften).
+var softOps = map[string]bool{
+	OpDescribeTable: true, OpBucketPAB: true, OpBucketPolicyStatus: true, OpBucketPolicy: true,
+	OpDescribeDomain: true, OpSecretPolicy: true, OpFunctionURLConfigs: true, OpDescribeCluster: true,
+	OpListTables: true, OpListDomainNames: true, OpListSecrets: true, OpListFunctions: true,
+	OpListBuckets: true, OpListEKSClusters: true, OpDescribeDBInstances: true, OpDescribeDBClusters: true,
+	OpDescribeRedshift: true, OpCacheClusters: true, OpReplicationGroups: true, OpCacheSubnetGroups: true,
+}
+
 // Table returns describe-table of one table (ok false: not collected).
 func (r *Region) Table(name string) (DynamoDBTable, bool) {
 	v, ok := gather(r, OpDescribeTable, name, r.Data.tables)

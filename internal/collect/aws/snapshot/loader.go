@@ -20,7 +20,8 @@ import (
 )
 
 func loadRegion(ctx context.Context, account, region, dir string, man *layout.Manifest) (*Region, error) {
-	r := &Region{Account: account, Name: region, Dir: dir, present: map[string]bool{}, keys: map[string]*keyIndex{}, empty: map[string]string{}}
+	r := &Region{Account: account, Name: region, Dir: dir, present: map[string]bool{}, keys: map[string]*keyIndex{}, empty: map[string]string{},
+		damaged: map[string]string{}}
 	if man != nil {
 		for _, g := range man.Gaps {
 			if (g.Account == "" || g.Account == account) && (g.Region == region || g.Region == "") {
@@ -119,34 +120,52 @@ func (l *loader) statSeen(p string) {
 	}
 }
 
+// soften turns the error of a data-service operation (softOps) into a
+// record of the damage: the operation counts as not collected and
+// Region.Missing names the fault. A damaged bucket policy must not stop
+// the exposure analysis of the whole estate; the stores it describes are
+// unknown instead (docs/datastores.md). Other operations keep failing the
+// load (exit 2, naming the file).
+func (l *loader) soften(op string, err error) error {
+	if err == nil || !softOps[op] {
+		return err
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.r.damaged[op] = err.Error()
+	return nil
+}
+
 // list streams the list output <op>.json (whose list member is top) into
 // *dst. An absent file leaves *dst alone and op not present.
 func list[T any](l *loader, op, top string, dst *[]T) {
-	l.do(func() error {
-		p := l.path(op)
-		f, err := os.Open(p)
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil
-		}
-		if err != nil {
-			return fmt.Errorf("reading %s: %w", p, err)
-		}
-		defer f.Close()
-		if st, err := f.Stat(); err == nil {
-			l.seen(st)
-		}
-		items, err := decodeList[T](f, top)
-		if errors.Is(err, errEmptyFile) {
-			l.markEmpty(op, p)
-			return nil
-		}
-		if err != nil {
-			return fmt.Errorf("parsing %s: %w", p, err)
-		}
-		*dst = items
-		l.mark(op, nil)
+	l.do(func() error { return l.soften(op, listJob(l, op, top, dst)) })
+}
+
+func listJob[T any](l *loader, op, top string, dst *[]T) error {
+	p := l.path(op)
+	f, err := os.Open(p)
+	if errors.Is(err, fs.ErrNotExist) {
 		return nil
-	})
+	}
+	if err != nil {
+		return fmt.Errorf("reading %s: %w", p, err)
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err == nil {
+		l.seen(st)
+	}
+	items, err := decodeList[T](f, top)
+	if errors.Is(err, errEmptyFile) {
+		l.markEmpty(op, p)
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("parsing %s: %w", p, err)
+	}
+	*dst = items
+	l.mark(op, nil)
+	return nil
 }
 
 // decodeOutput unmarshals one CLI output and checks that it holds top.
@@ -275,21 +294,23 @@ func (l *loader) mark(op string, k *keyed, extra ...string) {
 // decoded into T and passed to fn (file-safe id, "" for an unkeyed single
 // output); done, if set, returns extra keys implied by the data.
 func keyedOp[T any](l *loader, op, top string, fn func(id string, v *T) error, done func() []string) {
-	l.do(func() error {
-		k, err := l.perResource(op, top)
-		if err != nil {
-			return err
-		}
-		if err := eachOutput(l, op, top, k, fn); err != nil {
-			return err
-		}
-		var extra []string
-		if done != nil && k.present {
-			extra = done()
-		}
-		l.mark(op, &k, extra...)
-		return nil
-	})
+	l.do(func() error { return l.soften(op, keyedJob(l, op, top, fn, done)) })
+}
+
+func keyedJob[T any](l *loader, op, top string, fn func(id string, v *T) error, done func() []string) error {
+	k, err := l.perResource(op, top)
+	if err != nil {
+		return err
+	}
+	if err := eachOutput(l, op, top, k, fn); err != nil {
+		return err
+	}
+	var extra []string
+	if done != nil && k.present {
+		extra = done()
+	}
+	l.mark(op, &k, extra...)
+	return nil
 }
 
 // eachOutput decodes every output of a keyed operation; fn receives the

@@ -35,6 +35,7 @@ type Region struct {
 
 	present map[string]bool      // "ec2/describe-vpcs" → file or dir present
 	empty   map[string]string    // op → an empty file of it (a failed CLI call): not collected
+	damaged map[string]string    // data-service op → why its file(s) could not be read (soften)
 	keys    map[string]*keyIndex // per-resource operation → the resources it was collected for
 
 	VPCs                 []VPC
@@ -155,6 +156,9 @@ func (r *Region) opGap(op string) *layout.Gap {
 // the collector's gap if there is one, else the file that is not there.
 func (r *Region) Missing(op, arg string) string {
 	svc, name, _ := strings.Cut(op, "/")
+	if why, ok := r.damaged[op]; ok {
+		return fmt.Sprintf("%s %s not read: %s", svc, name, why)
+	}
 	for _, g := range r.Gaps {
 		if g.Service == svc && g.Operation == name && (g.ResourceID == "" || g.ResourceID == arg) {
 			what := svc + " " + name

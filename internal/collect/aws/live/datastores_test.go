@@ -1,4 +1,4 @@
-package datastores
+package live
 
 import (
 	"context"
@@ -9,24 +9,32 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
-	"github.com/sightline-sec/sightline/internal/collect/aws/live"
+	"github.com/sightline-sec/sightline/internal/collect/aws/datastores"
 	"github.com/sightline-sec/sightline/internal/collect/aws/live/awsfake"
+	"github.com/sightline-sec/sightline/internal/collect/aws/snapshot"
 	"github.com/sightline-sec/sightline/internal/datastore"
 )
 
-// TestCollectedEstate reads what the live collector writes from the
+// TestCollectedDataStores reads what the live collector writes from the
 // recorded wire-format responses (testdata/aws-wire, PROVENANCE.md):
 // the reader and the collector agree on every data-service file.
-func TestCollectedEstate(t *testing.T) {
+func TestCollectedDataStores(t *testing.T) {
 	f := awsfake.New(t, "../../../../testdata/aws-wire", awsfake.EstateRoutes()...)
 	out := filepath.Join(t.TempDir(), "snap")
-	_, err := live.Run(context.Background(), live.Options{Out: out, Regions: []string{"us-east-1"}, EndpointURL: f.URL(),
+	_, err := Run(context.Background(), Options{Out: out, Regions: []string{"us-east-1"}, EndpointURL: f.URL(),
 		Credentials: credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "secret", ""), MaxBackoff: time.Millisecond,
 		ToolVersion: "test", Now: func() time.Time { return time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC) }})
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := byName(load(t, out))
+	snap, err := snapshot.Load(context.Background(), out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := map[string]datastore.Store{}
+	for _, s := range datastores.Compile(snap).Stores {
+		m[s.Name] = s
+	}
 	cases := []struct{ name, kind, verdict, text string }{
 		{"bucket-2", datastore.S3Bucket, datastore.Public, "bucket policy of bucket-2 allows s3:GetObject on arn:aws:s3:::bucket-2/* to anyone"},
 		{"bucket-1", datastore.S3Bucket, datastore.NotPublic, "RestrictPublicBuckets"},
