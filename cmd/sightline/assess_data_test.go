@@ -263,3 +263,19 @@ func TestDataBehindMissingInterface(t *testing.T) {
 		t.Errorf("EKS path: %+v", eks)
 	}
 }
+
+// TestDataBehindSnapshotSubdirs: --aws may name one account's directory
+// (IAM and S3 under its global directory are read) or one region's (S3,
+// listed under global, is then said to be unknown, not absent).
+func TestDataBehindSnapshotSubdirs(t *testing.T) {
+	c, snap, files := dataEstate(t)
+	acct := decodeAssess(t, c.ok("assess", "--aws", filepath.Join(snap, "111122223333"), "--scan-results", files[0], "--scan-results", files[1], "--format", "json"))
+	if acct.Coverage.Identity != "IAM evaluated for 2 workload role(s)" || !strings.HasPrefix(acct.Coverage.DataStores, "5 data store(s) read") {
+		t.Errorf("account directory: identity %q, data stores %q", acct.Coverage.Identity, acct.Coverage.DataStores)
+	}
+	reg := decodeAssess(t, c.ok("assess", "--aws", filepath.Join(snap, "111122223333", "eu-west-1"), "--scan-results", files[0], "--scan-results", files[1], "--format", "json"))
+	if reg.Coverage.Identity != "IAM evaluated for 2 workload role(s)" || !reg.Coverage.DataStoresIncomplete ||
+		!strings.Contains(strings.Join(reg.Coverage.DataStoresMissing, "\n"), "no global region directory in the snapshot") {
+		t.Errorf("region directory: identity %q, data stores %q %q", reg.Coverage.Identity, reg.Coverage.DataStores, reg.Coverage.DataStoresMissing)
+	}
+}
