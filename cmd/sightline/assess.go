@@ -227,6 +227,9 @@ func assessRuntime(ctx context.Context, g *cliutil.Globals, src *sourceFlags, re
 			// Said where the image gaps are said: on stderr and in the footer.
 			g.Warnf("assess: %s", b.IdentityNote)
 		}
+		// Notes carrying a decoder's error say it in the input's terms,
+		// in the report as on stderr (Warnf humanizes).
+		b.IdentityNote, b.Data.Note = cliutil.Humanize(b.IdentityNote), cliutil.Humanize(b.Data.Note)
 		opts.Identities, opts.IdentityNote, opts.IdentityIncomplete = b.Identities, b.IdentityNote, b.IdentityIncomplete
 		opts.DataBehind, opts.DataNote, opts.Assumed = b.Data.Behind, b.Data.Note, b.Assumed
 		opts.DataMissing, opts.DataIncomplete, opts.RolesNotObtained = b.Data.Missing, b.Data.Incomplete, b.Data.RolesNotObtained

@@ -143,7 +143,9 @@ func AssessBehind(ctx context.Context, dir string, snap *snapshot.Snapshot, mode
 		return nil, ctx.Err()
 	}
 	if err != nil {
-		b.IdentityNote = fmt.Sprintf("the workload roles' permissions are unknown: IAM of the AWS snapshot: %v", err)
+		// Files named relative to the snapshot, as the other notes do.
+		msg := strings.TrimPrefix(strings.ReplaceAll(err.Error(), filepath.Clean(dir)+string(filepath.Separator), ""), "iam: ")
+		b.IdentityNote = "the workload roles' permissions are unknown: IAM of the AWS snapshot: " + msg
 		est = nil
 	}
 	usable := est
