@@ -205,10 +205,10 @@ func internetVerdict(s datastore.Store, idx resultIndex) StoreExposure {
 			unknown = append(unknown, eni+": no exposure result (the interface is not in the network model)")
 		}
 		for _, r := range rows {
-			if r.Protocol != "tcp" || !coversAny(r, s.Ports) {
+			port, ok := storePort(r, s.Ports)
+			if r.Protocol != "tcp" || !ok {
 				continue
 			}
-			port := storePort(r, s.Ports)
 			switch r.Verdict {
 			case exposure.Exposed:
 				exposed = append(exposed, fmt.Sprintf("%s tcp/%d exposed from %s", eni, port, exposure.SourcesText(r.Sources)))
@@ -241,23 +241,14 @@ func internetVerdict(s datastore.Store, idx resultIndex) StoreExposure {
 	return se
 }
 
-func coversAny(r *exposure.Result, ports []int) bool {
-	for _, p := range ports {
-		if p >= r.FromPort && p <= r.ToPort {
-			return true
-		}
-	}
-	return false
-}
-
 // storePort is the first of the store's ports the result covers.
-func storePort(r *exposure.Result, ports []int) int {
+func storePort(r *exposure.Result, ports []int) (int, bool) {
 	for _, p := range ports {
 		if p >= r.FromPort && p <= r.ToPort {
-			return p
+			return p, true
 		}
 	}
-	return r.FromPort
+	return 0, false
 }
 
 // hops are the proof lines of an engine path, one per control.
@@ -270,8 +261,8 @@ func hops(h []exposure.Hop) []string {
 }
 
 // registerPolicies gives the IAM evaluation the stores' resource policies
-// (bucket, secret and domain policies); one that does not parse is left
-// out and said in the store's Missing.
+// (bucket, secret and domain policies). One that does not parse is left
+// out: the compiler already made the store's verdict unknown, naming it.
 func registerPolicies(est *iam.Estate, stores []datastore.Store) map[string]*policy.Document {
 	docs := map[string]*policy.Document{}
 	for i := range stores {
@@ -281,7 +272,6 @@ func registerPolicies(est *iam.Estate, stores []datastore.Store) map[string]*pol
 		}
 		d, err := policy.DecodeString(s.Policy)
 		if err != nil {
-			s.Missing = append(s.Missing, "resource policy does not parse: "+err.Error())
 			continue
 		}
 		est.SetResourcePolicy(s.ID, d)
