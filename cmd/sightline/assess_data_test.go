@@ -176,6 +176,9 @@ func TestAssessRoleNotObtainable(t *testing.T) {
 		t.Fatal(err)
 	}
 	rep := decodeAssess(t, c.ok("assess", "--aws", snap, "--scan-results", files[0], "--scan-results", files[1], "--format", "json"))
+	if got := strings.Join(rep.Coverage.RolesNotObtained, "\n"); !strings.HasPrefix(got, "service prod/api (task 1c4d5e6f): role api-task is named but cannot be obtained") {
+		t.Errorf("coverage.roles_not_obtained %q", got)
+	}
 	for _, r := range rep.Risks {
 		if !strings.Contains(r.Image.Ref, "/shop/api:") {
 			continue
@@ -275,7 +278,7 @@ func TestDataBehindSnapshotSubdirs(t *testing.T) {
 	}
 	reg := decodeAssess(t, c.ok("assess", "--aws", filepath.Join(snap, "111122223333", "eu-west-1"), "--scan-results", files[0], "--scan-results", files[1], "--format", "json"))
 	if reg.Coverage.Identity != "IAM evaluated for 2 workload role(s)" || !reg.Coverage.DataStoresIncomplete ||
-		!strings.Contains(strings.Join(reg.Coverage.DataStoresMissing, "\n"), "no global region directory in the snapshot") {
+		!strings.Contains(strings.Join(reg.Coverage.DataStoresMissing, "\n"), "the snapshot read has no global region directory") {
 		t.Errorf("region directory: identity %q, data stores %q %q", reg.Coverage.Identity, reg.Coverage.DataStores, reg.Coverage.DataStoresMissing)
 	}
 }

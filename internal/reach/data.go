@@ -57,6 +57,9 @@ type Data struct {
 	// workloadsNoInterface counts workloads whose network interface is
 	// not in the model: their network paths are unknown.
 	workloadsNoInterface int
+	// storesNoInterface counts networked stores whose interfaces were not
+	// found: every network path to them is unknown.
+	storesNoInterface int
 }
 
 // DataStores compiles the snapshot's data stores, judges their internet
@@ -89,7 +92,7 @@ func DataStores(ctx context.Context, snap *snapshot.Snapshot, model *netmodel.Mo
 		sortAccess(out.Behind[id])
 	}
 	out.Note = dataNote(out, est != nil, model != nil)
-	out.Incomplete = len(out.Missing) > 0 || out.workloadsNoInterface > 0 || len(out.rolesIncomplete) > 0 || est == nil || model == nil
+	out.Incomplete = len(out.Missing) > 0 || out.workloadsNoInterface > 0 || out.storesNoInterface > 0 || len(out.rolesIncomplete) > 0 || est == nil || model == nil
 	return out, nil
 }
 
@@ -119,6 +122,9 @@ func dataNote(d *Data, withIAM, withNet bool) string {
 	if len(d.rolesIncomplete) > 0 {
 		n += fmt.Sprintf("; %d role(s) use policies not in the IAM snapshot, their data access may be wider than listed: %s",
 			len(d.rolesIncomplete), strings.Join(d.rolesIncomplete, ", "))
+	}
+	if d.storesNoInterface > 0 {
+		n += fmt.Sprintf("; %d networked store(s) whose interfaces are not in the snapshot: network paths to them are unknown", d.storesNoInterface)
 	}
 	if d.workloadsNoInterface > 0 {
 		n += fmt.Sprintf("; %d workload(s) whose network interface is not in the snapshot: their network paths to data stores are unknown", d.workloadsNoInterface)
@@ -302,7 +308,8 @@ func identityPaths(ctx context.Context, d *Data, inv *workload.Inventory, est *i
 		n := 0
 		for _, ar := range roles {
 			if ar.Verdict == "no" && ar.Role != "" && ar.Role == w.Role {
-				line := fmt.Sprintf("%s: role %s is named but cannot be obtained", w.Name, shortName(ar.Role))
+				name := risk.DisplayName(&risk.WorkloadRef{Name: w.Name, Kind: w.Kind, Owner: w.Owner})
+				line := fmt.Sprintf("%s: role %s is named but cannot be obtained", name, shortName(ar.Role))
 				if len(ar.Proof) > 0 {
 					line += ": " + ar.Proof[len(ar.Proof)-1]
 				}

@@ -74,6 +74,7 @@ func regionPaths(ctx context.Context, d *Data, inv *workload.Inventory, reg *net
 			perSrc += len(s.Ports) * len(s.Interfaces)
 		case len(s.Interfaces) == 0:
 			blind = append(blind, i) // its interfaces are not in the data
+			d.storesNoInterface++
 		}
 	}
 	if len(stores) == 0 && len(blind) == 0 {

@@ -56,7 +56,7 @@ func Compile(snap *snapshot.Snapshot) Inventory {
 		// S3 is listed once per account, under <account>/global: a
 		// snapshot read without it (a region directory given as the root,
 		// a hand-made snapshot) has not seen the buckets.
-		inv.Missing = append(inv.Missing, "no global region directory in the snapshot (s3api/list-buckets.json lives under <account>/global): S3 buckets unknown")
+		inv.Missing = append(inv.Missing, "the snapshot read has no global region directory (S3 is listed under <account>/global: give --aws the account or root directory): S3 buckets unknown")
 	}
 	for _, r := range snap.Regions {
 		c := newCompiler(r)
@@ -142,6 +142,21 @@ func (c *compiler) compile() {
 			k.compile(c)
 		}
 	}
+	// Per-resource files that could not be read (listings are said by
+	// listed): the stores they describe are unknown in part.
+	for _, op := range c.r.Damaged() {
+		if what, ok := perResource[op]; ok {
+			c.missing = append(c.missing, fmt.Sprintf("%s: %s unknown", c.miss(op, ""), what))
+		}
+	}
+}
+
+// perResource names what each per-resource data-service operation tells.
+var perResource = map[string]string{
+	snapshot.OpDescribeTable: "DynamoDB table descriptions", snapshot.OpBucketPAB: "S3 Block Public Access settings",
+	snapshot.OpBucketPolicyStatus: "S3 bucket policy statuses", snapshot.OpBucketPolicy: "S3 bucket policies",
+	snapshot.OpDescribeDomain: "OpenSearch domain descriptions", snapshot.OpSecretPolicy: "Secrets Manager resource policies",
+	snapshot.OpFunctionURLConfigs: "Lambda function URL settings", snapshot.OpDescribeCluster: "EKS cluster descriptions",
 }
 
 func (c *compiler) add(s datastore.Store) {

@@ -138,7 +138,9 @@ func TestDamagedDataFiles(t *testing.T) {
 	}
 	miss := strings.Join(inv.Missing, "\n")
 	if !strings.Contains(miss, "rds describe-db-instances not read: parsing 111122223333/eu-west-1/rds/describe-db-instances.json") ||
-		!strings.Contains(miss, "RDS DB instances unknown") || strings.Contains(miss, dir) {
+		!strings.Contains(miss, "RDS DB instances unknown") || strings.Contains(miss, dir) ||
+		!strings.Contains(miss, "s3api get-bucket-policy not read: parsing 111122223333/global/s3api/get-bucket-policy/public-assets.json") ||
+		!strings.Contains(miss, "S3 bucket policies unknown") {
 		t.Errorf("missing:\n%s", miss)
 	}
 }

@@ -79,6 +79,17 @@ type Region struct {
 // operation in this region (a gap means the data may be incomplete).
 func (r *Region) Has(op string) bool { return r.present[op] && r.opGap(op) == nil }
 
+// Damaged lists the data-service operations whose files could not be
+// read (they count as not collected; Missing says why), sorted.
+func (r *Region) Damaged() []string {
+	out := make([]string, 0, len(r.damaged))
+	for op := range r.damaged {
+		out = append(out, op)
+	}
+	sort.Strings(out)
+	return out
+}
+
 // HasKey reports whether a per-resource operation was collected for arg.
 func (r *Region) HasKey(op, arg string) bool {
 	return r.Has(op) && len(r.keys[op].resolve(arg)) > 0
