@@ -253,6 +253,12 @@ func TestDataBehindMissingInterface(t *testing.T) {
 	for i := range pr.Paths {
 		switch pr.Paths[i].Store.Name {
 		case "db-prod":
+			if strings.Contains(pr.Paths[i].Image, "/resizer:") {
+				// db-prod's own description names sg-0db, which admits
+				// only the api's group: blocked for certain, not unknown.
+				t.Errorf("resizer → db-prod listed: %+v", pr.Paths[i].Hops)
+				continue
+			}
 			db = &pr.Paths[i]
 		case "prod-eks":
 			eks = &pr.Paths[i]

@@ -53,8 +53,11 @@ type Store struct {
 	// services do not name their interfaces).
 	Interfaces     []string `json:"interfaces,omitempty"`
 	InterfacesFrom string   `json:"interfaces_from,omitempty"`
-	// Network is the cloud network (VPC) the store is attached to.
-	Network string `json:"network,omitempty"`
+	// Network is the cloud network (VPC) the store is attached to, and
+	// Groups the security groups its own description names (used when
+	// its interfaces are not in the data).
+	Network string   `json:"network,omitempty"`
+	Groups  []string `json:"groups,omitempty"`
 	// Service is the service-level public access verdict: the
 	// PubliclyAccessible flag, a resource policy open to anyone, a
 	// function URL without authentication, a public API endpoint.

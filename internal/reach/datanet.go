@@ -84,7 +84,7 @@ func regionPaths(ctx context.Context, d *Data, inv *workload.Inventory, reg *net
 	for i := range reg.Endpoints {
 		networkOf[reg.Endpoints[i].ID] = reg.Endpoints[i].Network
 	}
-	gate := newIngressGate(reg, d.Stores, stores)
+	gate := newIngressGate(reg, d.Stores, stores, blind)
 	// The source interfaces in order of first use; each workload is
 	// worded once the batch holding its last interface is answered
 	// (emitAt), and an interface's picks are dropped when its last
@@ -110,8 +110,8 @@ func regionPaths(ctx context.Context, d *Data, inv *workload.Inventory, reg *net
 		// from its network: unknown, naming why, never left out.
 		for _, si := range blind {
 			s := &d.Stores[si]
-			if s.Network != "" && s.Network != networkOf[enis[0]] {
-				continue
+			if s.Network != "" && s.Network != networkOf[enis[0]] || !gate.mayAdmitAny(si, enis) {
+				continue // another network, or its own groups admit none of the workload's
 			}
 			d.Behind[w.ID] = append(d.Behind[w.ID], risk.DataAccess{Store: s.ID, Name: s.Name, Kind: s.Kind, Via: "network",
 				Verdict: risk.DataUnknown, Write: true, Missing: s.Missing,
@@ -334,7 +334,7 @@ type storeIngress struct {
 	prefixes []netip.Prefix
 }
 
-func newIngressGate(reg *netmodel.Region, all []StoreExposure, stores []int) *ingressGate {
+func newIngressGate(reg *netmodel.Region, all []StoreExposure, stores, blind []int) *ingressGate {
 	g := &ingressGate{stores: map[int]*storeIngress{}, ep: map[string]*netmodel.Endpoint{}}
 	for i := range reg.Endpoints {
 		g.ep[reg.Endpoints[i].ID] = &reg.Endpoints[i]
@@ -357,30 +357,56 @@ func newIngressGate(reg *netmodel.Region, all []StoreExposure, stores []int) *in
 				in.all = true
 				break
 			}
-			for _, gid := range e.Groups {
-				grp := groups[gid]
-				if grp == nil || len(grp.Missing) > 0 {
-					in.all = true
-					break
-				}
-				for _, r := range grp.Inbound {
-					if !r.Protocols.Has(netmodel.TCP) || !coversPort(r.Ports, s.Ports) {
-						continue
-					}
-					if r.Ref != "" {
-						in.refs[r.Ref] = true
-					}
-					in.prefixes = append(in.prefixes, r.Prefixes...)
-				}
-			}
+			in.addGroups(e.Groups, groups, s.Ports)
 		}
 	}
+	// A store whose interfaces are not in the data still names its
+	// security groups in its own description (VpcSecurityGroups …).
+	for _, si := range blind {
+		s := &all[si]
+		in := &storeIngress{refs: map[string]bool{}, all: len(s.Groups) == 0 || len(reg.Missing.Groups) > 0}
+		if !in.all {
+			in.addGroups(s.Groups, groups, s.Ports)
+		}
+		g.stores[si] = in
+	}
 	return g
+}
+
+// addGroups adds what the groups' inbound rules admit on the ports; a
+// group not in the model makes the gate unable to judge.
+func (in *storeIngress) addGroups(ids []string, groups map[string]*netmodel.Group, ports []int) {
+	for _, gid := range ids {
+		grp := groups[gid]
+		if grp == nil || len(grp.Missing) > 0 {
+			in.all = true
+			return
+		}
+		for _, r := range grp.Inbound {
+			if !r.Protocols.Has(netmodel.TCP) || !coversPort(r.Ports, ports) {
+				continue
+			}
+			if r.Ref != "" {
+				in.refs[r.Ref] = true
+			}
+			in.prefixes = append(in.prefixes, r.Prefixes...)
+		}
+	}
 }
 
 func coversPort(p netmodel.Ports, ports []int) bool {
 	for _, x := range ports {
 		if x >= int(p.Lo) && x <= int(p.Hi) {
+			return true
+		}
+	}
+	return false
+}
+
+// mayAdmitAny is mayAdmit for any of a workload's interfaces.
+func (g *ingressGate) mayAdmitAny(si int, srcs []string) bool {
+	for _, e := range srcs {
+		if g.mayAdmit(si, e) {
 			return true
 		}
 	}

@@ -95,7 +95,7 @@ func pathsCoverageLines(r *PathReport) []string {
 		byKind[p.Kind]++
 	}
 	c := r.Coverage
-	out := []string{fmt.Sprintf("%d path(s): %d through vulnerable workloads, %d to public data stores; %d exposed vulnerable workload(s), %d with data behind them",
+	out := []string{fmt.Sprintf("%d path(s): %d through vulnerable workloads, %d to public data stores; %d vulnerable workload(s) exposed or of unknown exposure, %d with data behind them",
 		len(r.Paths), byKind[PathWorkload], byKind[PathStore], c.ExposedWorkloads, c.WithData)}
 	if c.DataStores != "" && !c.Assess.DataStoresIncomplete {
 		out = append(out, "data stores: "+c.DataStores) // else coverageLines says it

@@ -55,7 +55,7 @@ func (c *compiler) dbInstance(in *snapshot.DBInstance) datastore.Store {
 		s.Missing = append(s.Missing, "no endpoint port (DB instance "+in.DBInstanceStatus+")")
 	}
 	enis := c.rdsInterfaces(in)
-	s.Interfaces, s.InterfacesFrom = ids(enis), rdsAttribution
+	s.Interfaces, s.InterfacesFrom, s.Groups = ids(enis), rdsAttribution, groupSet(in.VpcSecurityGroups)
 	if in.DBSubnetGroup != nil {
 		s.Network = in.DBSubnetGroup.VpcId
 	}
@@ -76,7 +76,7 @@ func (c *compiler) dbCluster(id string, cl *snapshot.DBCluster, ms []*snapshot.D
 		s.Missing = append(s.Missing, c.miss(snapshot.OpDescribeDBClusters, "")+": the cluster's port and settings are unknown")
 	}
 	if cl != nil {
-		s.ID, s.Engine = cl.DBClusterArn, cl.Engine
+		s.ID, s.Engine, s.Groups = cl.DBClusterArn, cl.Engine, groupSet(cl.VpcSecurityGroups)
 		if cl.Port > 0 {
 			s.Ports = []int{cl.Port}
 		}
@@ -170,7 +170,7 @@ func (c *compiler) rdsInterfaces(in *snapshot.DBInstance) []*snapshot.NetworkInt
 func (c *compiler) redshift() {
 	for _, rc := range c.r.Data.RedshiftClusters {
 		s := datastore.Store{ID: c.arn("redshift", "cluster:"+rc.ClusterIdentifier), Kind: datastore.RedshiftCluster,
-			Name: rc.ClusterIdentifier, Engine: "redshift", Network: rc.VpcId,
+			Name: rc.ClusterIdentifier, Engine: "redshift", Network: rc.VpcId, Groups: groupSet(rc.VpcSecurityGroups),
 			InterfacesFrom: "interfaces holding the cluster nodes' private addresses (ClusterNodes)"}
 		if rc.Endpoint != nil && rc.Endpoint.Port > 0 {
 			s.Ports = []int{rc.Endpoint.Port}
@@ -225,6 +225,7 @@ func (c *compiler) elasticache() {
 			if cc != nil {
 				s.Engine = cc.Engine
 				s.Network = subnets[cc.CacheSubnetGroupName]
+				s.Groups = cacheGroups(cc)
 			}
 			c.cacheInterfaces(&s, m)
 		}
@@ -250,10 +251,19 @@ func (c *compiler) elasticache() {
 		if len(s.Ports) == 0 {
 			s.Missing = append(s.Missing, "no node endpoint in elasticache/describe-cache-clusters.json (collected without --show-cache-node-info?)")
 		}
+		s.Groups = cacheGroups(cc)
 		c.cacheInterfaces(&s, cc.CacheClusterId)
 		c.cacheCommon(&s, cc.AuthTokenEnabled)
 		c.add(s)
 	}
+}
+
+func cacheGroups(cc *snapshot.CacheCluster) []string {
+	var out []string
+	for _, g := range cc.SecurityGroups {
+		out = append(out, g.SecurityGroupId)
+	}
+	return out
 }
 
 // endpointPorts are the distinct ports of the endpoints given (nil ones
@@ -315,7 +325,7 @@ func (c *compiler) opensearch() {
 		}
 		s.Policy = dom.AccessPolicies
 		if dom.VPCOptions != nil && dom.VPCOptions.VPCId != "" {
-			s.Ports, s.Network = []int{443}, dom.VPCOptions.VPCId
+			s.Ports, s.Network, s.Groups = []int{443}, dom.VPCOptions.VPCId, dom.VPCOptions.SecurityGroupIds
 			s.InterfacesFrom = "interfaces described as \"ES " + name + "\""
 			enis := c.byDesc["ES "+name]
 			s.Interfaces = ids(enis)
@@ -351,6 +361,7 @@ func (c *compiler) eks() {
 		}
 		v := cl.ResourcesVpcConfig
 		s.Network = v.VpcId
+		s.Groups = append(append([]string{}, v.SecurityGroupIds...), v.ClusterSecurityGroupId)
 		s.InterfacesFrom = "interfaces described as \"Amazon EKS " + name + "\""
 		s.Interfaces = ids(c.byDesc["Amazon EKS "+name])
 		if v.EndpointPublicAccess {
