@@ -34,6 +34,7 @@ import (
 	"github.com/sightline-sec/sightline/internal/exposure"
 	"github.com/sightline-sec/sightline/internal/netmodel"
 	"github.com/sightline-sec/sightline/internal/reach"
+	"github.com/sightline-sec/sightline/internal/risk"
 	"github.com/sightline-sec/sightline/internal/workload"
 	"github.com/sightline-sec/sightline/internal/workload/ecs"
 )
@@ -134,8 +135,19 @@ func run(ctx context.Context, sz sizes, keep, cpuprofile, memprofile, dump strin
 	if err != nil {
 		return err
 	}
-	pprof.StopCPUProfile()
 	peak := peakRSS()
+	// The paths view over it (risk.BuildPaths), for one synthetic finding
+	// per image run by the workloads, every workload internet-exposed:
+	// the most paths this estate can give. Reported, not in the verdict.
+	var pr *risk.PathReport
+	if _, err := step("BuildPaths", func() error {
+		pr = risk.BuildPaths(syntheticRows(inv), b.Data.Behind, b.Data.StoreRefs(), b.Data.Note)
+		return nil
+	}); err != nil {
+		return err
+	}
+	fmt.Printf("paths: %d (from %d exposed workload groups)\n", len(pr.Paths), pr.Coverage.ExposedWorkloads)
+	pprof.StopCPUProfile()
 	if memprofile != "" {
 		f, err := os.Create(memprofile)
 		if err != nil {
@@ -169,6 +181,33 @@ func run(ctx context.Context, sz sizes, keep, cpuprofile, memprofile, dump strin
 		tBehind.Round(time.Millisecond), mib(peak), verdict, targetTime, mib(targetRSS),
 		tBehind.Seconds()/targetTime.Seconds(), float64(peak)/float64(targetRSS))
 	return nil
+}
+
+// syntheticRows is an assessment with one finding per image the
+// workloads run, each workload internet-exposed.
+func syntheticRows(inv *workload.Inventory) *risk.Report {
+	byImage := map[string]*risk.Risk{}
+	var order []string
+	for i := range inv.Workloads {
+		w := &inv.Workloads[i]
+		for _, c := range w.Containers {
+			r := byImage[c.Image.Ref]
+			if r == nil {
+				r = &risk.Risk{ID: "SYNTH-1", Score: 50, Image: risk.Image{Ref: c.Image.Ref, Digest: c.Image.Digest}}
+				byImage[c.Image.Ref] = r
+				order = append(order, c.Image.Ref)
+			}
+			r.Workloads = append(r.Workloads, risk.WorkloadRef{ID: w.ID, Name: w.Name, Kind: w.Kind, Owner: w.Owner,
+				Container: c.Name, Class: risk.ReachWide})
+		}
+	}
+	rep := &risk.Report{Schema: risk.Schema}
+	for i, ref := range order {
+		r := byImage[ref]
+		r.Rank = i + 1
+		rep.Risks = append(rep.Risks, *r)
+	}
+	return rep
 }
 
 // report counts the outputs, to show the work is real.

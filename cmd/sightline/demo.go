@@ -240,19 +240,14 @@ func dataWords(r *risk.Risk) string {
 	var parts []string
 	for _, a := range r.DataBehind {
 		if a.Verdict == risk.DataYes {
-			parts = append(parts, strings.TrimSuffix(a.Detail, fmt.Sprintf(" (from %s)", lastParen(a.Detail))))
+			d := a.Detail
+			if i := strings.LastIndex(d, " (from "); i >= 0 && strings.HasSuffix(d, ")") {
+				d = d[:i] // the source interface: too much for a sentence
+			}
+			parts = append(parts, d)
 		}
 	}
 	return strings.Join(parts, "; ")
-}
-
-// lastParen is the text inside the last parentheses of s.
-func lastParen(s string) string {
-	i, j := strings.LastIndexByte(s, '('), strings.LastIndexByte(s, ')')
-	if i < 0 || j < i || !strings.HasPrefix(s[i:], "(from ") {
-		return ""
-	}
-	return strings.TrimPrefix(s[i+1:j], "from ")
 }
 
 // shellWord quotes s for a POSIX shell when it holds anything but

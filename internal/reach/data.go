@@ -96,13 +96,19 @@ func DataStores(ctx context.Context, snap *snapshot.Snapshot, model *netmodel.Mo
 	return out, nil
 }
 
+// sortAccess orders a workload's list by store name, then way. Lists
+// shared by the workloads of one role are sorted by the first and only
+// checked by the others.
 func sortAccess(a []risk.DataAccess) {
-	sort.SliceStable(a, func(i, j int) bool {
+	less := func(i, j int) bool {
 		if a[i].Name != a[j].Name {
 			return a[i].Name < a[j].Name
 		}
 		return a[i].Via < a[j].Via
-	})
+	}
+	if !sort.SliceIsSorted(a, less) {
+		sort.SliceStable(a, less)
+	}
 }
 
 func dataNote(d *Data, withIAM, withNet bool) string {

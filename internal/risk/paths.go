@@ -120,6 +120,10 @@ type entry struct {
 	vulns   []PathVuln
 	seen    map[string]bool // vulnerability IDs listed
 	score   float64         // best assess score of its rows
+	// Shared by the entry's paths (prepare).
+	name string
+	top  []PathVuln
+	in   PathHop
 }
 
 // BuildPaths derives the attack paths from an assessment, the data
@@ -163,11 +167,15 @@ func BuildPaths(rep *Report, behind DataBehind, stores []StoreRef, dataNote stri
 		}
 	}
 	out.Coverage.ExposedWorkloads = len(entries)
+	byID := make(map[string]StoreRef, len(stores))
+	for _, st := range stores {
+		byID[st.ID] = st
+	}
 	for _, key := range order {
 		e := entries[key]
 		n := 0
 		for _, a := range mergedAccess(e.members, behind) {
-			out.Paths = append(out.Paths, workloadPath(e, a, stores))
+			out.Paths = append(out.Paths, workloadPath(e, a, byID[a.Store]))
 			n++
 		}
 		if n > 0 {
@@ -190,7 +198,7 @@ func BuildPaths(rep *Report, behind DataBehind, stores []StoreRef, dataNote stri
 		if a.Store.Name != b.Store.Name {
 			return a.Store.Name < b.Store.Name
 		}
-		return workloadName(a) < workloadName(b)
+		return a.WorkloadName < b.WorkloadName
 	})
 	for i := range out.Paths {
 		out.Paths[i].Rank = i + 1
@@ -220,15 +228,13 @@ func mergedAccess(members []string, behind DataBehind) []DataAccess {
 	return out
 }
 
-func workloadName(p *AttackPath) string { return p.WorkloadName }
-
 // DisplayName names a workload for people: an ECS task or a pod by its
 // owner ("service prod/api, task 1c4d5e6f"), others by name.
 func DisplayName(w *WorkloadRef) string {
 	if w.Owner == "" {
 		return w.Name
 	}
-	return fmt.Sprintf("%s (%s %s)", ownerName(w.Owner), strings.TrimPrefix(w.Kind, "ecs_"), textfitCut(w.Name, 8))
+	return fmt.Sprintf("%s (%s %s)", ownerName(w.Owner), strings.TrimPrefix(w.Kind, "ecs_"), prefix(w.Name, 8))
 }
 
 // ownerName shortens a controller ID: "service shop/api", "Deployment/shop/api".
@@ -242,40 +248,53 @@ func ownerName(o string) string {
 	return o
 }
 
-func textfitCut(s string, n int) string {
+// prefix is s cut to its first n bytes (task IDs are ASCII).
+func prefix(s string, n int) string {
 	if len(s) <= n {
 		return s
 	}
 	return s[:n]
 }
 
-func findStore(stores []StoreRef, id string) StoreRef {
-	for _, s := range stores {
-		if s.ID == id {
-			return s
-		}
-	}
-	return StoreRef{ID: id}
-}
-
 // workloadPath is internet → workload → store. Its score is the entry's
 // best assess score plus the store's data points: a proven path to a
 // store ranks above a conditional one from the same workload.
-func workloadPath(e *entry, a DataAccess, stores []StoreRef) AttackPath {
-	st := findStore(stores, a.Store)
+func workloadPath(e *entry, a DataAccess, st StoreRef) AttackPath {
+	if st.ID == "" {
+		st.ID = a.Store
+	}
 	if st.Name == "" {
 		st.Name, st.Kind = a.Name, a.Kind
 	}
-	p := AttackPath{Kind: PathWorkload, Workload: &e.ref, Image: e.image, Store: st, VulnerabilityCount: len(e.vulns)}
+	e.prepare()
+	p := AttackPath{Kind: PathWorkload, Workload: &e.ref, Image: e.image, Store: st, VulnerabilityCount: len(e.vulns),
+		Vulnerabilities: e.top, WorkloadName: e.name, WorkloadIDs: e.members}
+	via := PathHop{Kind: a.Via, From: e.name, To: a.Name, Detail: a.Detail, Proof: a.Proof, Verdict: a.Verdict, Missing: a.Missing}
+	p.Hops = []PathHop{e.in, via}
+	p.Verdict = pathVerdict(p.Hops)
+	pts := Weights.DataStore
+	if a.Verdict != DataYes {
+		pts /= 2
+	}
+	p.Score = round1(e.score + pts)
+	return p
+}
+
+// prepare words what every path of the entry shares, once: its name, its
+// five best-ranked findings and the exposure hop (the paths share them,
+// read-only: an estate of issue 11's size has a million paths).
+func (e *entry) prepare() {
+	if e.name != "" {
+		return
+	}
 	v := append([]PathVuln(nil), e.vulns...)
 	sort.SliceStable(v, func(i, j int) bool { return v[i].Rank < v[j].Rank })
-	p.Vulnerabilities = v[:min(5, len(v))]
-	name := DisplayName(&e.ref)
+	e.top = slices.Clip(v[:min(5, len(v))])
+	e.name = DisplayName(&e.ref)
 	if len(e.members) > 1 {
-		name = ownerName(e.ref.Owner) + fmt.Sprintf(" (%d %ss)", len(e.members), strings.TrimPrefix(e.ref.Kind, "ecs_"))
+		e.name = ownerName(e.ref.Owner) + fmt.Sprintf(" (%d %ss)", len(e.members), strings.TrimPrefix(e.ref.Kind, "ecs_"))
 	}
-	p.WorkloadName, p.WorkloadIDs = name, e.members
-	in := PathHop{Kind: "exposure", From: "internet", To: name, Verdict: DataYes}
+	in := PathHop{Kind: "exposure", From: "internet", To: e.name, Verdict: DataYes}
 	if e.ref.Class == ReachUnknown {
 		in.Verdict = DataUnknown
 	}
@@ -297,15 +316,7 @@ func workloadPath(e *entry, a DataAccess, stores []StoreRef) AttackPath {
 	default:
 		in.Detail = fmt.Sprintf("reachable (%s)", strings.ReplaceAll(e.ref.Class, "_", " "))
 	}
-	via := PathHop{Kind: a.Via, From: name, To: a.Name, Detail: a.Detail, Proof: a.Proof, Verdict: a.Verdict, Missing: a.Missing}
-	p.Hops = []PathHop{in, via}
-	p.Verdict = pathVerdict(p.Hops)
-	pts := Weights.DataStore
-	if a.Verdict != DataYes {
-		pts /= 2
-	}
-	p.Score = round1(e.score + pts)
-	return p
+	e.in = in
 }
 
 // storePath is internet → store (the store itself admits anyone). Its
