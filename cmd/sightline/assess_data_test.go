@@ -288,3 +288,47 @@ func TestDataBehindSnapshotSubdirs(t *testing.T) {
 		t.Errorf("region directory: identity %q, data stores %q %q", reg.Coverage.Identity, reg.Coverage.DataStores, reg.Coverage.DataStoresMissing)
 	}
 }
+
+// TestDataBehindStoreWithoutPort: a DB instance whose description has no
+// endpoint (port unknown) is an unknown store and an unknown network
+// path, not a store quietly left with no path.
+func TestDataBehindStoreWithoutPort(t *testing.T) {
+	c, snap, files := dataEstate(t)
+	p := filepath.Join(snap, "111122223333", "eu-west-1", "rds", "describe-db-instances.json")
+	var doc struct{ DBInstances []map[string]any }
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	for _, db := range doc.DBInstances {
+		if db["DBInstanceIdentifier"] == "db-prod" {
+			delete(db, "Endpoint")
+		}
+	}
+	if b, err = json.Marshal(doc); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var pr risk.PathReport
+	if err := json.Unmarshal([]byte(c.ok("paths", "--aws", snap, "--scan-results", files[0], "--scan-results", files[1], "--format", "json")), &pr); err != nil {
+		t.Fatal(err)
+	}
+	unknown := false
+	for _, s := range pr.Coverage.StoresUnknown {
+		unknown = unknown || s.Name == "db-prod" && strings.Contains(strings.Join(s.Missing, "\n"), "port is not in the data")
+	}
+	found := false
+	for _, p := range pr.Paths {
+		if p.Store.Name == "db-prod" && strings.Contains(p.Image, "/api:") {
+			found = p.Verdict == "unknown" && strings.Contains(p.Hops[1].Detail, "its port is not in the data")
+		}
+	}
+	if !unknown || !found {
+		t.Errorf("db-prod without a port: stores_unknown %v, unknown api path %v", unknown, found)
+	}
+}

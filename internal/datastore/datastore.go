@@ -91,5 +91,6 @@ type Action struct {
 	Write    bool
 }
 
-// Networked reports whether the store is reached over a cloud network.
-func (s *Store) Networked() bool { return len(s.Ports) > 0 }
+// Networked reports whether the store is reached over a cloud network:
+// it has ports, or sits in a network (its ports then unknown: Missing).
+func (s *Store) Networked() bool { return len(s.Ports) > 0 || s.Network != "" }

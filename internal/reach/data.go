@@ -210,6 +210,12 @@ func internetVerdict(s datastore.Store, idx resultIndex) StoreExposure {
 		}
 		return se
 	}
+	if len(s.Ports) == 0 {
+		// In a network, but its port is not in the data (a DB instance
+		// without Endpoint): nothing can be judged on it.
+		se.Internet, se.Why = StoreUnknown, dedup(append([]string{"the store's port is not in the data"}, s.Missing...))
+		return se
+	}
 	var exposed, unknown, blocked []string
 	for _, eni := range s.Interfaces {
 		rows := idx[eni]

@@ -69,11 +69,11 @@ func regionPaths(ctx context.Context, d *Data, inv *workload.Inventory, reg *net
 		case s.Internet == StoreExposed:
 			// The internet reaches it on its port: a workload adds
 			// nothing (the store's own path in `sightline paths`).
-		case len(s.Interfaces) > 0 && inRegion[s.Interfaces[0]]:
+		case len(s.Interfaces) > 0 && inRegion[s.Interfaces[0]] && len(s.Ports) > 0:
 			stores = append(stores, i)
 			perSrc += len(s.Ports) * len(s.Interfaces)
-		case len(s.Interfaces) == 0:
-			blind = append(blind, i) // its interfaces are not in the data
+		case len(s.Interfaces) == 0 || len(s.Ports) == 0:
+			blind = append(blind, i) // its interfaces or its port are not in the data
 			d.storesNoInterface++
 		}
 	}
@@ -113,9 +113,12 @@ func regionPaths(ctx context.Context, d *Data, inv *workload.Inventory, reg *net
 			if s.Network != "" && s.Network != networkOf[enis[0]] || !gate.mayAdmitAny(si, enis) {
 				continue // another network, or its own groups admit none of the workload's
 			}
+			detail := fmt.Sprintf("may reach %s (its port is not in the data)", s.Name)
+			if len(s.Ports) > 0 {
+				detail = fmt.Sprintf("may reach %s tcp/%d (its network interfaces are not in the data)", s.Name, s.Ports[0])
+			}
 			d.Behind[w.ID] = append(d.Behind[w.ID], risk.DataAccess{Store: s.ID, Name: s.Name, Kind: s.Kind, Via: "network",
-				Verdict: risk.DataUnknown, Write: true, Missing: s.Missing,
-				Detail: fmt.Sprintf("may reach %s tcp/%d (its network interfaces are not in the data)", s.Name, s.Ports[0])})
+				Verdict: risk.DataUnknown, Write: true, Missing: s.Missing, Detail: detail})
 		}
 		if len(stores) == 0 {
 			continue
@@ -364,7 +367,7 @@ func newIngressGate(reg *netmodel.Region, all []StoreExposure, stores, blind []i
 	// security groups in its own description (VpcSecurityGroups …).
 	for _, si := range blind {
 		s := &all[si]
-		in := &storeIngress{refs: map[string]bool{}, all: len(s.Groups) == 0 || len(reg.Missing.Groups) > 0}
+		in := &storeIngress{refs: map[string]bool{}, all: len(s.Groups) == 0 || len(s.Ports) == 0 || len(reg.Missing.Groups) > 0}
 		if !in.all {
 			in.addGroups(s.Groups, groups, s.Ports)
 		}

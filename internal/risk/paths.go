@@ -304,6 +304,7 @@ func (e *entry) prepare() {
 		in.Missing = e.reach.Missing
 	case e.ref.Class == ReachUnknown:
 		in.Detail = "reachability from the internet unknown (missing data is not taken as safe)"
+		in.Missing = []string{"the exposure of " + e.ref.ID + " is unknown: 'sightline inventory --format json' names what is missing for each of its ports"}
 	case e.own:
 		in.Detail = fmt.Sprintf("reachable (%s) on %s", strings.ReplaceAll(e.reach.Class, "_", " "), e.reach.Port)
 		if len(e.reach.Sources) > 0 {
